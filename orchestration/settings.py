@@ -1,0 +1,66 @@
+"""Paths and settings of one pipeline run, read from the environment.
+
+The CLI (`sozialmonitor build --region --landing --out`) and the Dagster UI both go through these
+environment variables, so a run started from either place sees the same folders.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
+VAR_DIR = REPO_ROOT / "var"
+DEFAULT_LANDING = VAR_DIR / "landing"
+DEFAULT_OUT = VAR_DIR / "out"
+SHIPPED_DATA = REPO_ROOT / "data"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+ENV_REGION = "SOZIALMONITOR_REGION"
+ENV_LANDING = "SOZIALMONITOR_LANDING"
+ENV_OUT = "SOZIALMONITOR_OUT"
+# dbt's profiles.yml reads the working database path from this variable.
+ENV_WAREHOUSE = "SOZIALMONITOR_WAREHOUSE"
+
+
+@dataclass(frozen=True)
+class Paths:
+    region: Path
+    landing: Path
+    out: Path
+
+    @property
+    def warehouse(self) -> Path:
+        """The working database: raw, staging, intermediate and mart schemas."""
+        return self.out / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.out / "published"
+
+    @property
+    def published(self) -> Path:
+        """The serving file readers open read-only (only the `mart` schema)."""
+        return self.published_dir / "sozialmonitor.duckdb"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.landing / "_quarantine"
+
+    def export_env(self) -> None:
+        """Make these paths the ones every component (Dagster, dbt) of this process uses."""
+        os.environ[ENV_REGION] = str(self.region)
+        os.environ[ENV_LANDING] = str(self.landing)
+        os.environ[ENV_OUT] = str(self.out)
+        os.environ[ENV_WAREHOUSE] = str(self.warehouse)
+
+
+def current_paths() -> Paths:
+    """The paths of the current process (environment, falling back to the bundled defaults)."""
+    return Paths(
+        region=Path(os.environ.get(ENV_REGION) or DEFAULT_REGION).resolve(),
+        landing=Path(os.environ.get(ENV_LANDING) or DEFAULT_LANDING).resolve(),
+        out=Path(os.environ.get(ENV_OUT) or DEFAULT_OUT).resolve(),
+    )
