@@ -1,0 +1,50 @@
+# Sozialraum-Monitor — the two commands a newcomer needs:
+#   make up     set everything up, build the demo warehouse, serve Dagster UI (:3000) and Superset (:8088)
+#   make test   run every test
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+VENV := .venv
+BOOT := var/bootstrap
+UV := $(BOOT)/bin/uv
+export DAGSTER_HOME := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: up test setup build docs dagster superset-setup browser clean
+
+up: setup superset-setup build docs
+	@bash superset/manage.sh up
+	@echo "Superset: http://localhost:8088  ·  Dagster UI: http://localhost:3000  (Strg+C beendet beide)"
+	@trap 'bash superset/manage.sh down' EXIT INT TERM; \
+	  $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+test: setup superset-setup browser
+	$(VENV)/bin/pytest
+
+setup: $(VENV)/.synced
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11–3.13 is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(BOOT)
+	$(BOOT)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	DBT_PROFILES_DIR=dbt_project $(VENV)/bin/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	@touch $@
+
+build: setup
+	$(VENV)/bin/sozialmonitor build
+
+docs: setup
+	cd dbt_project && SOZIALMONITOR_WAREHOUSE=$(CURDIR)/var/out/warehouse.duckdb ../$(VENV)/bin/dbt docs generate --quiet --profiles-dir . --target-path $(CURDIR)/var/dbt_docs
+	@echo "dbt-Dokumentation: $(VENV)/bin/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project --target-path $(CURDIR)/var/dbt_docs --port 8081"
+
+superset-setup:
+	bash superset/manage.sh setup
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf var/out var/landing var/dagster var/dbt_docs dbt_project/target

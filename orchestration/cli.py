@@ -1,0 +1,157 @@
+"""`sozialmonitor …`: runs the same Dagster job as the UI, headless, and a few operator commands.
+
+    sozialmonitor build [--region DIR] [--landing DIR] [--out DIR] [--demo]
+    sozialmonitor demo-data [--landing DIR] [--scale N] [--seed S]
+    sozialmonitor rollback [--out DIR]
+    sozialmonitor profile [--sozialraum ID | --all] --out DIR [--published FILE]
+    sozialmonitor export --out DIR [--published FILE]
+
+Without --landing, `build` uses the demo deliveries in var/landing (generated there when absent)
+together with the real GENESIS extracts, and a local demo pseudonymisation key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from orchestration import settings
+from orchestration.settings import Paths, current_paths
+
+DEMO_KEY_FILE = settings.VAR_DIR / "secrets" / "pseudonym.key"
+
+
+def _paths_from_args(args: argparse.Namespace) -> Paths:
+    base = current_paths()
+    return Paths(
+        region=Path(args.region).resolve() if getattr(args, "region", None) else base.region,
+        landing=Path(args.landing).resolve() if getattr(args, "landing", None) else base.landing,
+        out=Path(args.out).resolve() if getattr(args, "out", None) else base.out,
+    )
+
+
+def _use_repo_dagster_home() -> None:
+    """The instance configured by the repo's dagster.yaml (storage in var/dagster), as in the UI."""
+    os.environ.setdefault("DAGSTER_HOME", str(settings.REPO_ROOT))
+    os.chdir(settings.REPO_ROOT)  # dagster.yaml's storage folders are relative to the repo root
+
+
+def prepare_demo(landing: Path) -> None:
+    """Demo mode: synthetic deliveries (generated once) and a local pseudonymisation key."""
+    from orchestration.demo import ensure_demo_deliveries
+    from orchestration.ingest.pseudonym import ensure_demo_key
+
+    ensure_demo_deliveries(landing)
+    if not (os.environ.get("SOZIALMONITOR_PSEUDONYM_KEY") or os.environ.get("SOZIALMONITOR_PSEUDONYM_KEY_FILE")):
+        ensure_demo_key(DEMO_KEY_FILE)
+        os.environ["SOZIALMONITOR_PSEUDONYM_KEY_FILE"] = str(DEMO_KEY_FILE)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    paths = _paths_from_args(args)
+    if args.demo or (not args.landing and not os.environ.get(settings.ENV_LANDING)):
+        prepare_demo(paths.landing)
+    paths.out.mkdir(parents=True, exist_ok=True)
+    paths.export_env()
+    _use_repo_dagster_home()
+
+    from orchestration.run import run_build
+
+    report = run_build()
+    print(report.summary())
+    return 0 if report.success else 1
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from orchestration.demo import generate_demo_deliveries
+
+    landing = Path(args.landing).resolve() if args.landing else settings.DEFAULT_LANDING
+    summary = generate_demo_deliveries(landing, scale=args.scale, seed=args.seed, progress=True)
+    print(f"Demodaten geschrieben nach {landing}:")
+    for key, value in summary.items():
+        print(f"  {key}: {value}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from orchestration.publish import rollback
+
+    paths = _paths_from_args(args)
+    restored = rollback(paths)
+    print(f"Veröffentlichte Datei zurückgesetzt auf: {restored}")
+    return 0
+
+
+def _published(args: argparse.Namespace) -> Path:
+    return Path(args.published).resolve() if args.published else current_paths().published
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from orchestration.profiles import render_profiles
+
+    files = render_profiles(_published(args), Path(args.out).resolve(), sozialraum=None if args.all else args.sozialraum)
+    for f in files:
+        print(f)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from orchestration.export import export_open_data
+
+    files = export_open_data(_published(args), Path(args.out).resolve())
+    for f in files:
+        print(f)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sozialmonitor", description="Sozialraum-Monitor: Lieferungen → geprüfter Sozialraum-Mart")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="Lieferungen laden, Mart bauen, prüfen, veröffentlichen (Dagster-Job, headless)")
+    b.add_argument("--region", help=f"Regionsprofil-Ordner (Standard: {settings.DEFAULT_REGION.relative_to(settings.REPO_ROOT)})")
+    b.add_argument("--landing", help="Eingangsordner der Lieferungen (Standard: Demo-Lieferungen in var/landing)")
+    b.add_argument("--out", help="Ausgabeordner (Standard: var/out)")
+    b.add_argument("--demo", action="store_true",
+                   help="Demo-Lieferungen in den Eingangsordner schreiben, falls er leer ist, und lokalen Demo-Schlüssel nutzen")
+    b.set_defaults(func=cmd_build)
+
+    d = sub.add_parser("demo-data", help="synthetische Demo-Lieferungen 2015–2024 erzeugen (DEMODATEN)")
+    d.add_argument("--landing", help="Zielordner (Standard: var/landing)")
+    d.add_argument("--scale", type=int, default=1, help="Vielfaches für Lasttests (bundesweites Volumen)")
+    d.add_argument("--seed", type=int, default=20151231)
+    d.set_defaults(func=cmd_demo_data)
+
+    r = sub.add_parser("rollback", help="die vorherige veröffentlichte Version wiederherstellen")
+    r.add_argument("--out", help="Ausgabeordner (Standard: var/out)")
+    r.set_defaults(func=cmd_rollback)
+
+    pr = sub.add_parser("profile", help="druckbare Sozialraum-Profile (HTML) schreiben")
+    g = pr.add_mutually_exclusive_group()
+    g.add_argument("--sozialraum", help="nur dieser Sozialraum (ID)")
+    g.add_argument("--all", action="store_true", default=True, help="alle Sozialräume (Standard)")
+    pr.add_argument("--out", required=True)
+    pr.add_argument("--published", help="veröffentlichte Datei (Standard: var/out/published/sozialmonitor.duckdb)")
+    pr.set_defaults(func=cmd_profile)
+
+    e = sub.add_parser("export", help="Open-Data-Export (CSV, Parquet, metadata.json) der veröffentlichten Daten")
+    e.add_argument("--out", required=True)
+    e.add_argument("--published", help="veröffentlichte Datei (Standard: var/out/published/sozialmonitor.duckdb)")
+    e.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "profile" and args.sozialraum:
+        args.all = False
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Run the build job headless (as `sozialmonitor build` does) and summarise it for a data engineer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+PUBLISHED_KEY = dg.AssetKey(["published", "sozialmonitor"])
+
+
+@dataclass
+class BuildReport:
+    success: bool
+    rows_per_family: dict[str, int] = field(default_factory=dict)
+    quarantined: list[str] = field(default_factory=list)
+    rejected: dict[str, int] = field(default_factory=dict)
+    checks_passed: int = 0
+    checks_warned: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    published: str | None = None
+
+    def summary(self) -> str:
+        lines = ["", "Sozialraum-Monitor – Build " + ("erfolgreich" if self.success else "FEHLGESCHLAGEN")]
+        lines.append("  Zeilen geladen je Quelle: " + (
+            ", ".join(f"{k}={v:,}".replace(",", ".") for k, v in sorted(self.rows_per_family.items())) or "keine"))
+        rejected = {k: v for k, v in self.rejected.items() if v}
+        if rejected:
+            lines.append("  Abgelehnte Zeilen: " + ", ".join(f"{k}={v}" for k, v in sorted(rejected.items())))
+        if self.quarantined:
+            lines.append(f"  Quarantäne ({len(self.quarantined)} Datei(en)):")
+            lines += [f"    - {q}" for q in self.quarantined]
+        lines.append(f"  Prüfungen: {self.checks_passed} bestanden, {len(self.checks_warned)} Warnung(en), "
+                     f"{len(self.checks_failed)} fehlgeschlagen")
+        lines += [f"    WARNUNG {c}" for c in self.checks_warned]
+        lines += [f"    FEHLER  {c}" for c in self.checks_failed]
+        if self.failures:
+            lines.append("  Fehlgeschlagene Schritte:")
+            for f in self.failures:
+                lines += ["    " + line for line in f.splitlines()]
+        lines.append("  Veröffentlicht: " + (self.published or "nein – die bisher veröffentlichte Version bleibt unverändert"))
+        return "\n".join(lines)
+
+
+def _check_label(evaluation) -> str:
+    text = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+    description = (evaluation.metadata or {}).get("fehler") or (evaluation.metadata or {}).get("failed_expectations")
+    if description is not None:
+        text += f" – {getattr(description, 'value', description)}"
+    return text
+
+
+def report_from_events(events, success: bool) -> BuildReport:
+    report = BuildReport(success=success)
+    for event in events:
+        kind = event.event_type
+        if kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            mat = event.event_specific_data.materialization
+            key = mat.asset_key
+            meta = mat.metadata or {}
+            if key.path[0] == "raw" and "zeilen_geladen" in meta:
+                report.rows_per_family[key.path[-1]] = int(meta["zeilen_geladen"].value)
+                report.rejected[key.path[-1]] = int(meta["zeilen_abgelehnt"].value)
+            if key == PUBLISHED_KEY:
+                path = meta.get("pfad") or meta.get("path")
+                report.published = str(getattr(path, "value", path)) if path is not None else "ja"
+        elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                report.checks_passed += 1
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                report.checks_warned.append(_check_label(evaluation))
+            else:
+                report.checks_failed.append(_check_label(evaluation))
+        elif kind == dg.DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unbekannter Fehler"
+            user_error = getattr(event.event_specific_data, "user_failure_data", None)
+            if user_error is not None and user_error.description:
+                message = user_error.description
+            report.failures.append(f"{event.step_key}: {message}")
+            if event.step_key and event.step_key.startswith("raw_"):
+                for line in message.splitlines()[1:]:
+                    if line.strip().startswith("- "):
+                        report.quarantined.append(f"{event.step_key[4:]}: {line.strip()[2:]}")
+    report.success = success and not report.failures and not report.checks_failed
+    return report
+
+
+def run_build() -> BuildReport:
+    """Execute the build job in this process against the repo's Dagster instance (visible in the UI)."""
+    from orchestration.definitions import BUILD_JOB_NAME, defs
+
+    job = defs.get_job_def(BUILD_JOB_NAME)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        return report_from_events(result.all_events, result.success)

@@ -1,0 +1,88 @@
+"""Operations: a sensor over the landing folder and the monthly SGB II schedule.
+
+A new or changed file in `LANDING/<family>/` starts a run of that family's ingest asset and everything
+downstream of it (dbt models, checks, publication). The run key is family + file name + checksum, so
+the same delivery never starts two runs, and a changed file (new checksum) starts a new one.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from orchestration.ingest.assets import FAMILIES
+from orchestration.ingest.delivery import sha256_of
+from orchestration.settings import current_paths
+
+FILE_PATTERNS = {"sgb2": ("*.xlsx",)}
+
+
+def family_job(family: str) -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        name=f"lieferung_{family}",
+        selection=dg.AssetSelection.keys(dg.AssetKey(["raw", family])).downstream(),
+        description=f"Neue Lieferung {family}: laden, Mart neu bauen, prüfen, veröffentlichen.",
+    )
+
+
+family_jobs = {family: family_job(family) for family in FAMILIES}
+
+
+def scan_landing(cursor: dict[str, list]) -> tuple[list[tuple[str, str, str]], dict[str, list]]:
+    """Files that are new or changed since `cursor` ({path: [mtime_ns, size, sha256]}).
+
+    Returns ([(family, file name, sha256)], new cursor). The checksum is computed only for files whose
+    modification time or size changed.
+    """
+    landing = current_paths().landing
+    changed: list[tuple[str, str, str]] = []
+    new_cursor: dict[str, list] = {}
+    for family in FAMILIES:
+        folder = landing / family
+        if not folder.is_dir():
+            continue
+        for pattern in FILE_PATTERNS.get(family, ("*.csv",)):
+            for path in sorted(folder.glob(pattern)):
+                stat = path.stat()
+                key = str(path.relative_to(landing))
+                previous = cursor.get(key)
+                if previous and previous[0] == stat.st_mtime_ns and previous[1] == stat.st_size:
+                    new_cursor[key] = previous
+                    continue
+                digest = sha256_of(path)
+                new_cursor[key] = [stat.st_mtime_ns, stat.st_size, digest]
+                if not previous or previous[2] != digest:
+                    changed.append((family, path.name, digest))
+    return changed, new_cursor
+
+
+@dg.sensor(
+    name="lieferungen_sensor",
+    jobs=list(family_jobs.values()),
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Beobachtet den Eingangsordner: neue oder geänderte Lieferung → Lauf für diese Quelle.",
+)
+def lieferungen_sensor(context: dg.SensorEvaluationContext):
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    changed, new_cursor = scan_landing(cursor)
+    families = sorted({family for family, _, _ in changed})
+    for family in families:
+        files = [(name, digest) for f, name, digest in changed if f == family]
+        yield dg.RunRequest(
+            job_name=family_jobs[family].name,
+            run_key=f"{family}:" + ",".join(f"{name}:{digest[:16]}" for name, digest in files),
+            tags={"sozialmonitor/lieferung": family, "sozialmonitor/dateien": ",".join(n for n, _ in files)[:200]},
+        )
+    context.update_cursor(json.dumps(new_cursor))
+
+
+sgb2_monthly_schedule = dg.ScheduleDefinition(
+    name="sgb2_monatlich",
+    job=family_jobs["sgb2"],
+    cron_schedule="0 6 10 * *",  # the BA/Jobcenter monthly table arrives in the first days of a month
+    execution_timezone="Europe/Berlin",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Monatliche SGB-II-Lieferung: am 10. jedes Monats laden und veröffentlichen.",
+)

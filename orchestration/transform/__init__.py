@@ -1,0 +1,1 @@
+"""dagster-dbt wiring: the dbt project's models, seeds and tests as Dagster assets and asset checks."""

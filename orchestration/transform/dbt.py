@@ -1,0 +1,87 @@
+"""The dbt project as Dagster assets.
+
+Models become assets keyed `<schema>/<model>` (e.g. `mart/sozialraum_indikatoren`), seeds
+`mart/<seed>`, and every dbt source table `raw.<family>__<table>` points at the ingest asset
+`raw/<family>`, so the lineage graph is one piece from delivery file to published mart. dbt tests come
+back as asset checks by themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.settings import DBT_PROJECT_DIR, current_paths
+from orchestration.warehouse import writer_lock
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment (dagster-dbt calls the executable; it must not depend on PATH)."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def _newest_source_mtime() -> float:
+    roots = [DBT_PROJECT_DIR / d for d in ("models", "macros", "tests")] + [DBT_PROJECT_DIR.parent / "seeds" / "catalogue"]
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"] + [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files)
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project once (at setup, or again when a model/seed changed since the last parse)."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env.setdefault("SOZIALMONITOR_WAREHOUSE", str(current_paths().warehouse))
+        proc = subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+            cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+    return manifest
+
+
+class SozialmonitorTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
+            family = dbt_resource_props["name"].split("__", 1)[0]
+            return dg.AssetKey(["raw", family])
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "ingest"
+        return "transform"
+
+
+translator = SozialmonitorTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool="warehouse",
+)
+def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` of the selected models, seeds and tests against the working database of this run."""
+    paths = current_paths()
+    paths.export_env()
+    with writer_lock(paths.warehouse):
+        yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

@@ -1,0 +1,43 @@
+"""Fixtures shared by all test folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import Paths
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SOZIALMONITOR = str(Path(sys.executable).with_name("sozialmonitor"))
+
+
+def run_build(landing: Path, out: Path, *extra: str, env: dict | None = None, check: bool = True,
+              timeout: int = 1800) -> subprocess.CompletedProcess:
+    """`sozialmonitor build` as a user runs it, in its own process."""
+    cmd = [SOZIALMONITOR, "build", "--landing", str(landing), "--out", str(out), *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Paths:
+    """A completed build of the bundled region with the demo deliveries, in a temporary folder."""
+    base = tmp_path_factory.mktemp("demo_build")
+    paths = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=base / "landing", out=base / "out")
+    run_build(paths.landing, paths.out, "--demo")
+    assert paths.published.exists(), "the demo build did not publish"
+    return paths
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
