@@ -59,9 +59,10 @@ def report_from_events(events, success: bool) -> BuildReport:
             mat = event.event_specific_data.materialization
             key = mat.asset_key
             meta = mat.metadata or {}
-            if key.path[0] == "raw" and "zeilen_geladen" in meta:
-                report.rows_per_family[key.path[-1]] = int(meta["zeilen_geladen"].value)
-                report.rejected[key.path[-1]] = int(meta["zeilen_abgelehnt"].value)
+            if key.path[0] == "raw" and "familie" in meta:
+                family = meta["familie"].value
+                report.rows_per_family[family] = int(meta["zeilen_geladen"].value)
+                report.rejected[family] = int(meta["zeilen_abgelehnt"].value)
             if key == PUBLISHED_KEY:
                 path = meta.get("pfad") or meta.get("path")
                 report.published = str(getattr(path, "value", path)) if path is not None else "ja"

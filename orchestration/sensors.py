@@ -5,23 +5,22 @@ downstream of it (dbt models, checks, publication). The run key is family + file
 the same delivery never starts two runs, and a changed file (new checksum) starts a new one.
 """
 
-from __future__ import annotations
 
 import json
 
 import dagster as dg
 
-from orchestration.ingest.assets import FAMILIES
+from orchestration.ingest.assets import FAMILIES, ingest_assets
 from orchestration.ingest.delivery import sha256_of
 from orchestration.settings import current_paths
 
 FILE_PATTERNS = {"sgb2": ("*.xlsx",)}
 
 
-def family_job(family: str) -> dg.UnresolvedAssetJobDefinition:
+def family_job(family: str):
     return dg.define_asset_job(
         name=f"lieferung_{family}",
-        selection=dg.AssetSelection.keys(dg.AssetKey(["raw", family])).downstream(),
+        selection=dg.AssetSelection.assets(*[a for a in ingest_assets if a.node_def.name == f"raw_{family}"]).downstream(),
         description=f"Neue Lieferung {family}: laden, Mart neu bauen, prüfen, veröffentlichen.",
     )
 
@@ -29,7 +28,7 @@ def family_job(family: str) -> dg.UnresolvedAssetJobDefinition:
 family_jobs = {family: family_job(family) for family in FAMILIES}
 
 
-def scan_landing(cursor: dict[str, list]) -> tuple[list[tuple[str, str, str]], dict[str, list]]:
+def scan_landing(cursor: dict) -> tuple:
     """Files that are new or changed since `cursor` ({path: [mtime_ns, size, sha256]}).
 
     Returns ([(family, file name, sha256)], new cursor). The checksum is computed only for files whose

@@ -1,12 +1,11 @@
 """The dbt project as Dagster assets.
 
 Models become assets keyed `<schema>/<model>` (e.g. `mart/sozialraum_indikatoren`), seeds
-`mart/<seed>`, and every dbt source table `raw.<family>__<table>` points at the ingest asset
-`raw/<family>`, so the lineage graph is one piece from delivery file to published mart. dbt tests come
+`mart/<seed>`, and every dbt source table `raw.<family>__<table>` is the ingest asset
+`raw/<family>__<table>`, so the lineage graph is one piece from delivery file to published mart. dbt tests come
 back as asset checks by themselves.
 """
 
-from __future__ import annotations
 
 import os
 import subprocess
@@ -55,8 +54,7 @@ class SozialmonitorTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         resource_type = dbt_resource_props["resource_type"]
         if resource_type == "source":
-            family = dbt_resource_props["name"].split("__", 1)[0]
-            return dg.AssetKey(["raw", family])
+            return dg.AssetKey(["raw", dbt_resource_props["name"]])
         schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
         return dg.AssetKey([schema, dbt_resource_props["name"]])
 

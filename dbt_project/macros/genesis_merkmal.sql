@@ -1,0 +1,67 @@
+{#-
+    Helpers for the GENESIS staging models (stg_genesis__*).
+
+    genesis_aktuelle_werte(tabelle): the rows of one GENESIS table from the delivery that is
+    current for each period: per (tabelle, zeit) the delivery with the latest `stand`, then the
+    latest `geladen_am` (then the highest sha256, only to make ties deterministic); `stand` and
+    `geladen_am` are taken per file from genesis__lieferungen. Older deliveries
+    stay in raw (history); staging sees exactly one delivery per table and period.
+
+    genesis_* parsers read parts of `merkmal` (header path, parts joined by ' | '). They look for
+    a part anywhere in the path, so extra header rows (units such as "Anzahl", labels such as
+    "Geschlecht") do not matter.
+-#}
+
+{% macro genesis_aktuelle_werte(tabelle) -%}
+    select
+        werte.*,
+        lieferungen.ist_demodaten,
+        lieferungen.titel
+    from {{ source('genesis', 'genesis__werte') }} as werte
+    inner join {{ source('genesis', 'genesis__lieferungen') }} as lieferungen
+        on werte.sha256 = lieferungen.sha256
+    where werte.tabelle = '{{ tabelle }}'
+    qualify dense_rank() over (
+        partition by werte.tabelle, werte.zeit
+        order by lieferungen.stand desc, lieferungen.geladen_am desc, lieferungen.sha256 desc
+    ) = 1
+{%- endmacro %}
+
+{#- true when one part of the merkmal path equals `teil` exactly (RE2, parts separated by ' | ') -#}
+{% macro genesis_hat_teil(merkmal, teil_regex) -%}
+    regexp_matches({{ merkmal }}, '(^| \| )({{ teil_regex }})( \||$)')
+{%- endmacro %}
+
+{% macro genesis_geschlecht(merkmal) -%}
+    case
+        when {{ genesis_hat_teil(merkmal, 'männlich') }} then 'm'
+        when {{ genesis_hat_teil(merkmal, 'weiblich') }} then 'w'
+        else 'insgesamt'
+    end
+{%- endmacro %}
+
+{#- The age-group part as delivered ("unter 3 Jahre", "15 bis unter 18 Jahre", "75 Jahre und mehr"),
+    'insgesamt' when the column is not split by age. -#}
+{% macro genesis_altersgruppe(merkmal) -%}
+    coalesce(
+        nullif(regexp_extract({{ merkmal }},
+            '(?:^| \| )((?:unter [0-9]+|[0-9]+ bis unter [0-9]+|[0-9]+) Jahre(?: und mehr)?)(?: \||$)', 1), ''),
+        'insgesamt'
+    )
+{%- endmacro %}
+
+{#- First year of an age group (inclusive); 0 for 'unter N' and for 'insgesamt'. -#}
+{% macro genesis_alter_von(altersgruppe) -%}
+    case
+        when {{ altersgruppe }} = 'insgesamt' or {{ altersgruppe }} like 'unter %' then 0
+        else cast(regexp_extract({{ altersgruppe }}, '^([0-9]+)', 1) as integer)
+    end
+{%- endmacro %}
+
+{#- Upper bound of an age group (exclusive); NULL for open groups ('N Jahre und mehr', 'insgesamt'). -#}
+{% macro genesis_alter_bis(altersgruppe) -%}
+    case
+        when {{ altersgruppe }} = 'insgesamt' or {{ altersgruppe }} like '% und mehr' then null
+        else cast(regexp_extract({{ altersgruppe }}, 'unter ([0-9]+)', 1) as integer)
+    end
+{%- endmacro %}

@@ -1,0 +1,168 @@
+-- Population bands per Gemeinde × stichtag, each row naming its source (`nenner_quelle`).
+-- These are the denominators of every population-based indicator (also for the SGB II, Grundsicherung
+-- and youth-welfare families).
+--
+-- Sources, in order of priority per (ags, stichtag, altersband):
+--   1. band `insgesamt`: GENESIS 12411-01-01-5 (Bevölkerung nach Geschlecht)
+--   2. GENESIS 12411-02-03-5 (17 age groups): a band is taken when its bounds fall on group bounds
+--      (e.g. unter 18 = 0–3 … 15–18); it cannot give unter_21 or 18_bis_unter_21
+--   3. Melderegister single-year ages (all bands): for bands GENESIS cannot give and for dates
+--      GENESIS lacks
+-- A band built from a suppressed GENESIS cell is NULL with ist_unterdrueckt (never 0).
+{#- Bands: [name, alter_von (incl.), alter_bis (excl., none = open)]. Overridable with the var
+    `altersbaender` (used by the unit test); other families may need more bands: add them here. -#}
+{% set baender = var('altersbaender', [
+    ['insgesamt', 0, none],
+    ['unter_3', 0, 3],
+    ['3_bis_unter_6', 3, 6],
+    ['unter_6', 0, 6],
+    ['unter_15', 0, 15],
+    ['unter_18', 0, 18],
+    ['unter_20', 0, 20],
+    ['unter_21', 0, 21],
+    ['unter_65', 0, 65],
+    ['6_bis_unter_15', 6, 15],
+    ['15_bis_unter_18', 15, 18],
+    ['15_bis_unter_25', 15, 25],
+    ['15_bis_unter_65', 15, 65],
+    ['18_bis_unter_21', 18, 21],
+    ['18_bis_unter_25', 18, 25],
+    ['20_bis_unter_65', 20, 65],
+    ['25_bis_unter_55', 25, 55],
+    ['55_bis_unter_65', 55, 65],
+    ['65_plus', 65, none],
+    ['75_plus', 75, none],
+]) %}
+
+with baender as (
+    select * from (values
+        {% for name, von, bis in baender -%}
+        ('{{ name }}', {{ von }}, {{ 'cast(null as integer)' if bis is none else bis }}){{ ',' if not loop.last }}
+        {% endfor %}
+    ) as b (altersband, alter_von, alter_bis)
+),
+
+gesamt_genesis as (
+    select
+        ags,
+        stichtag,
+        'insgesamt' as altersband,
+        einwohner,
+        ist_unterdrueckt,
+        {{ genesis_quelle('tabelle', 'zeit', 'ist_demodaten') }} as nenner_quelle,
+        tabelle as quelle_tabelle,
+        ist_demodaten,
+        1 as prioritaet
+    from {{ ref('stg_genesis__bevoelkerung') }}
+    where gebiet_ebene = 'gemeinde' and geschlecht = 'insgesamt' and stichtag is not null
+),
+
+gruppen as (
+    select *
+    from {{ ref('stg_genesis__bevoelkerung_altersgruppen') }}
+    where gebiet_ebene = 'gemeinde' and geschlecht = 'insgesamt' and stichtag is not null
+),
+
+-- a band is derivable from the groups of one (ags, stichtag) when a group starts at its lower bound
+-- and a group ends at its upper bound (open band: an open group exists)
+altersgruppen_genesis as (
+    select
+        gruppen.ags,
+        gruppen.stichtag,
+        baender.altersband,
+        case when bool_or(gruppen.ist_unterdrueckt) then null else sum(gruppen.einwohner) end as einwohner,
+        bool_or(gruppen.ist_unterdrueckt) as ist_unterdrueckt,
+        {{ genesis_quelle('any_value(gruppen.tabelle)', 'any_value(gruppen.zeit)', 'bool_or(gruppen.ist_demodaten)') }} as nenner_quelle,
+        any_value(gruppen.tabelle) as quelle_tabelle,
+        bool_or(gruppen.ist_demodaten) as ist_demodaten,
+        2 as prioritaet
+    from baender
+    inner join gruppen
+        on gruppen.altersgruppe <> 'insgesamt'
+        and gruppen.alter_von >= baender.alter_von
+        and (baender.alter_bis is null or (gruppen.alter_bis is not null and gruppen.alter_bis <= baender.alter_bis))
+    where baender.altersband <> 'insgesamt'
+    group by gruppen.ags, gruppen.stichtag, baender.altersband, baender.alter_von, baender.alter_bis
+    having bool_or(gruppen.alter_von = baender.alter_von)
+        and (
+            (baender.alter_bis is null and bool_or(gruppen.alter_bis is null))
+            or bool_or(gruppen.alter_bis = baender.alter_bis)
+        )
+
+    union all
+
+    select
+        ags,
+        stichtag,
+        'insgesamt' as altersband,
+        einwohner,
+        ist_unterdrueckt,
+        {{ genesis_quelle('tabelle', 'zeit', 'ist_demodaten') }} as nenner_quelle,
+        tabelle as quelle_tabelle,
+        ist_demodaten,
+        2 as prioritaet
+    from gruppen
+    where altersgruppe = 'insgesamt'
+),
+
+melderegister_einwohner as (
+    select * from {{ ref('stg_melderegister__einwohner') }}
+),
+
+-- every band of every delivered (ags, stichtag): a band without residents is 0, not missing
+melderegister as (
+    select
+        stichtage.ags,
+        stichtage.stichtag,
+        baender.altersband,
+        cast(coalesce(sum(einwohner.einwohner), 0) as double) as einwohner,
+        false as ist_unterdrueckt,
+        'Melderegister (' || strftime(stichtage.stichtag, '%d.%m.%Y') || ')'
+            || case when stichtage.ist_demodaten then ', Demodaten' else '' end as nenner_quelle,
+        'Melderegister' as quelle_tabelle,
+        stichtage.ist_demodaten,
+        3 as prioritaet
+    from (
+        select ags, stichtag, bool_or(coalesce(ist_demodaten, false)) as ist_demodaten
+        from melderegister_einwohner
+        group by ags, stichtag
+    ) as stichtage
+    cross join baender
+    left join melderegister_einwohner as einwohner
+        on einwohner.ags = stichtage.ags
+        and einwohner.stichtag = stichtage.stichtag
+        and einwohner.alter >= baender.alter_von
+        and (baender.alter_bis is null or einwohner.alter < baender.alter_bis)
+    group by stichtage.ags, stichtage.stichtag, stichtage.ist_demodaten, baender.altersband
+),
+
+alle as (
+    select * from gesamt_genesis
+    union all
+    select * from altersgruppen_genesis
+    union all
+    select * from melderegister
+),
+
+final as (
+    select
+        alle.ags,
+        alle.stichtag,
+        cast(year(alle.stichtag) as integer) as jahr,
+        alle.altersband,
+        baender.alter_von,
+        baender.alter_bis,
+        cast(alle.einwohner as double) as einwohner,
+        alle.ist_unterdrueckt,
+        alle.nenner_quelle,
+        alle.quelle_tabelle,
+        alle.ist_demodaten
+    from alle
+    inner join baender on alle.altersband = baender.altersband
+    qualify row_number() over (
+        partition by alle.ags, alle.stichtag, alle.altersband
+        order by alle.prioritaet
+    ) = 1
+)
+
+select * from final

@@ -1,0 +1,59 @@
+-- Gemeinden of the region: every 8-digit Gemeinde that appears in a delivered GENESIS table, the
+-- region profile or a Melderegister extract (restricted to the region's AGS prefix).
+-- Name: from the latest delivered table (latest stand, then latest year); the profile's name only
+-- when no table has the Gemeinde. Master data (area, centroid) from the region profile.
+-- Kreis = first 5 digits of the AGS.
+with profil as (
+    select region_ags from {{ ref('stg_region__profil') }}
+),
+
+tabellen as (
+    {% for modell in ['stg_genesis__bevoelkerung', 'stg_genesis__bevoelkerung_altersgruppen',
+                      'stg_genesis__wanderungen', 'stg_genesis__beschaeftigte_wohnort',
+                      'stg_genesis__arbeitslose'] %}
+    select distinct ags, gebiet_name, stand, jahr from {{ ref(modell) }} where gebiet_ebene = 'gemeinde'
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+namen_aus_tabellen as (
+    select ags, gebiet_name
+    from tabellen
+    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name) = 1
+),
+
+profil_gemeinden as (
+    select * from {{ ref('stg_region__gemeinden') }}
+),
+
+melderegister as (
+    select distinct einwohner.ags
+    from {{ ref('stg_melderegister__einwohner') }} as einwohner
+    cross join profil
+    where starts_with(einwohner.ags, profil.region_ags)
+),
+
+alle as (
+    select ags from namen_aus_tabellen
+    union
+    select ags from profil_gemeinden
+    union
+    select ags from melderegister
+),
+
+final as (
+    select
+        alle.ags,
+        coalesce(namen_aus_tabellen.gebiet_name, profil_gemeinden.gemeinde_name, alle.ags) as gemeinde_name,
+        left(alle.ags, 5) as kreis_ags,
+        profil_gemeinden.flaeche_km2,
+        profil_gemeinden.laengengrad,
+        profil_gemeinden.breitengrad,
+        namen_aus_tabellen.ags is not null as ist_in_tabellen,
+        profil_gemeinden.ags is not null as ist_im_profil
+    from alle
+    left join namen_aus_tabellen on alle.ags = namen_aus_tabellen.ags
+    left join profil_gemeinden on alle.ags = profil_gemeinden.ags
+)
+
+select * from final

@@ -1,0 +1,64 @@
+-- mart.dim_gebiet: every area of the mart (gemeinde, sozialraum, kreis) with its GeoJSON polygons.
+-- One row per area × polygon: MultiPolygons arrive split into single Polygons (raw `teil`);
+-- Sozialraum and Kreis rows carry the polygons of their Gemeinden (no geometric union needed by
+-- polygon maps: each part is coloured with the area's value). geojson NULL when the profile has no
+-- boundaries for the area.
+with zuordnung as (
+    select * from {{ ref('int_gebiet__zuordnung') }}
+),
+
+geometrien as (
+    select * from {{ ref('stg_region__geometrien') }}
+),
+
+polygone as (
+    select ags, teil, geojson from geometrien
+),
+
+gebiete as (
+    select distinct 'gemeinde' as gebiet_ebene, ags as gebiet_id, gemeinde_name as gebiet_name, kreis_ags,
+        sozialraum_id, sozialraum_name, ags
+    from zuordnung
+    union all
+    select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name, ags
+    from zuordnung
+    union all
+    select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags
+    from zuordnung
+),
+
+mit_polygonen as (
+    select
+        gebiete.gebiet_ebene,
+        gebiete.gebiet_id,
+        gebiete.gebiet_name,
+        gebiete.kreis_ags,
+        gebiete.sozialraum_id,
+        gebiete.sozialraum_name,
+        polygone.geojson,
+        gebiete.ags,
+        polygone.teil
+    from gebiete
+    left join polygone on gebiete.ags = polygone.ags
+),
+
+final as (
+    select
+        gebiet_ebene,
+        gebiet_id,
+        any_value(gebiet_name) over (partition by gebiet_ebene, gebiet_id) as gebiet_name,
+        min(kreis_ags) over (partition by gebiet_ebene, gebiet_id) as kreis_ags,
+        sozialraum_id,
+        sozialraum_name,
+        geojson,
+        case when geojson is not null then
+            row_number() over (partition by gebiet_ebene, gebiet_id order by geojson is null, ags, teil)
+        end as polygon_nr
+    from mit_polygonen
+    -- an area without any polygon keeps exactly one row (geojson NULL)
+    qualify geojson is not null
+        or count(geojson) over (partition by gebiet_ebene, gebiet_id) = 0
+            and row_number() over (partition by gebiet_ebene, gebiet_id order by ags) = 1
+)
+
+select * from final

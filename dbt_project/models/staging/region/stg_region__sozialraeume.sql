@@ -1,0 +1,18 @@
+-- Mapping Gemeinde → Sozialraum as edited by the planners (sozialraeume.csv, latest load).
+with source as (
+    select * from {{ source('region', 'region__sozialraeume') }}
+    qualify geladen_am = max(geladen_am) over ()
+),
+
+renamed as (
+    select
+        cast(ags as varchar) as ags,
+        trim(sozialraum_id) as sozialraum_id,
+        trim(sozialraum_name) as sozialraum_name,
+        datei,
+        sha256,
+        geladen_am
+    from source
+)
+
+select * from renamed

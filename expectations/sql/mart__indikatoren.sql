@@ -1,0 +1,11 @@
+-- Published indicator rows with their catalogue entry. `{{geheimhaltung}}` is the catalogue's
+-- disclosure flag (column `geheimhaltung`), filled in by the runner.
+SELECT s.gebiet_ebene, s.gebiet_id, s.gebiet_name, s.jahr, s.indikator_id, s.einheit, s.wert, s.zaehler, s.nenner,
+       s.ist_unterdrueckt, s.quelle, i.faktor,
+       coalesce({{geheimhaltung}}, false) AS geheimhaltung,
+       CASE WHEN s.wert IS NOT NULL AND s.zaehler IS NOT NULL AND s.nenner > 0 AND i.faktor IS NOT NULL
+                 AND s.einheit <> 'Anzahl'
+            THEN abs(s.wert - s.zaehler / s.nenner * i.faktor) END AS wert_abweichung
+FROM mart.sozialraum_indikatoren s
+LEFT JOIN mart.indikatoren i USING (indikator_id)
+ORDER BY s.indikator_id, s.jahr, s.gebiet_ebene, s.gebiet_id

@@ -1,0 +1,12 @@
+-- Year-over-year change per area and indicator: percentage points for shares (%), relative change otherwise.
+WITH w AS (
+    SELECT gebiet_ebene, gebiet_id, gebiet_name, indikator_id, einheit, jahr, wert, nenner
+    FROM mart.sozialraum_indikatoren WHERE wert IS NOT NULL
+)
+SELECT a.gebiet_ebene, a.gebiet_id, a.gebiet_name, a.indikator_id, a.einheit, a.jahr,
+       v.wert AS wert_vorjahr, a.wert,
+       CASE WHEN a.einheit = '%' THEN a.wert - v.wert END AS veraenderung_pp,
+       CASE WHEN a.einheit <> '%' AND v.wert <> 0 THEN a.wert / v.wert - 1 END AS veraenderung_rel
+FROM w a JOIN w v ON v.gebiet_ebene = a.gebiet_ebene AND v.gebiet_id = a.gebiet_id
+                 AND v.indikator_id = a.indikator_id AND v.jahr = a.jahr - 1
+ORDER BY a.indikator_id, a.gebiet_ebene, a.gebiet_id, a.jahr

@@ -1,0 +1,417 @@
+"""Shared machinery of the confidential families (sgb2, grundsicherung, melderegister, jugendhilfe).
+
+One delivery file = one transaction: its raw rows, its reject rows and its row in
+`raw.<family>__lieferungen` are committed together or not at all. A file already listed in the
+deliveries table (same SHA-256) is skipped; a bad file is rolled back and moved to quarantine.
+
+Text files are checked before DuckDB reads them: encoding (UTF-8, or ISO-8859-1 when the bytes are not
+UTF-8 but plausible Latin-1 text), control bytes, empty file, preamble lines (the demo marker) and the
+header line. DuckDB then reads the records with a fixed dialect (`;`, `"` quoting, all VARCHAR, generic
+column names `c0, c1, …`), and the loaders select only the columns they know: columns they never select
+(names, addresses, anything unknown) are parsed but never stored.
+
+DuckDB's CSV error messages quote the offending line ("Original Line: …"); `csv_error` turns them into
+a `DeliveryError` that names only file, line and the kind of problem, so no record content (names!)
+reaches a quarantine reason, a log or an exception.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult, deliveries, quarantine
+from orchestration.settings import Paths
+
+ENV_MAX_REJECT_SHARE = "SOZIALMONITOR_MAX_REJECT_SHARE"
+DEFAULT_MAX_REJECT_SHARE = 0.01
+DEMO_MARKER = "DEMODATEN"
+
+LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
+
+_CHUNK = 8 << 20
+_HEAD_BYTES = 16 << 10
+# Bytes that never occur in a text delivery: C0 controls except TAB/LF/CR, DEL, and (for Latin-1) the
+# C1 range 0x80-0x9F, which in practice means Windows-1252 or binary data.
+_C0 = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
+_C1 = bytes(range(0x80, 0xA0))
+_KEEP_UTF8 = bytes(b for b in range(256) if b not in _C0)
+_KEEP_LATIN1 = bytes(b for b in range(256) if b not in _C0 + _C1)
+
+
+def max_reject_share() -> float:
+    raw = os.environ.get(ENV_MAX_REJECT_SHARE)
+    if raw is None or raw.strip() == "":
+        return DEFAULT_MAX_REJECT_SHARE
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"${ENV_MAX_REJECT_SHARE}={raw!r}: expected a number between 0 and 1") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"${ENV_MAX_REJECT_SHARE}={raw!r}: expected a number between 0 and 1")
+    return value
+
+
+def region_prefix(region: object) -> str:
+    prefix = str(getattr(region, "ags_prefix", "") or "").strip()
+    return "" if prefix.upper() == "DG" else prefix
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """What the pre-check found out about a delimited text delivery."""
+
+    path: Path
+    encoding: str  # 'utf-8' | 'latin-1' (DuckDB names)
+    header: list[str]  # normalised header fields (lower case, trimmed)
+    header_line: int  # 1-based line number of the header
+    ist_demodaten: bool  # a preamble line carried the demo marker
+
+    @property
+    def skip(self) -> int:
+        """Lines before the first record."""
+        return self.header_line
+
+
+def _locate(path: Path, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of a byte offset."""
+    line, col_start, pos = 1, 0, 0
+    with open(path, "rb") as handle:
+        while pos < offset:
+            chunk = handle.read(min(_CHUNK, offset - pos))
+            if not chunk:
+                break
+            n = chunk.count(b"\n")
+            if n:
+                line += n
+                col_start = pos + chunk.rfind(b"\n") + 1
+            pos += len(chunk)
+    return line, offset - col_start + 1
+
+
+def _check_encoding(path: Path) -> str:
+    """'utf-8' or 'latin-1'; DeliveryError (with line/column) for bytes that are neither."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    bad_c0: int | None = None
+    bad_latin1: int | None = None
+    pos = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if bad_c0 is None and chunk.translate(None, _KEEP_UTF8):
+                bad_c0 = pos + min(chunk.find(bytes([b])) for b in set(chunk.translate(None, _KEEP_UTF8)))
+            if bad_latin1 is None and chunk.translate(None, _KEEP_LATIN1):
+                bad_latin1 = pos + min(chunk.find(bytes([b])) for b in set(chunk.translate(None, _KEEP_LATIN1)))
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            pos += len(chunk)
+            if bad_c0 is not None:
+                break
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if bad_c0 is not None:
+        line, col = _locate(path, bad_c0)
+        with open(path, "rb") as handle:
+            handle.seek(bad_c0)
+            byte = handle.read(1)[0]
+        raise DeliveryError(
+            path,
+            f"undecodable byte 0x{byte:02X} (a control character: binary file or UTF-16?); "
+            "expected text in UTF-8 or ISO-8859-1",
+            line=line,
+            column=col,
+        )
+    if utf8:
+        return "utf-8"
+    if bad_latin1 is not None:
+        line, col = _locate(path, bad_latin1)
+        with open(path, "rb") as handle:
+            handle.seek(bad_latin1)
+            byte = handle.read(1)[0]
+        raise DeliveryError(
+            path,
+            f"undecodable byte 0x{byte:02X}: the file is neither valid UTF-8 nor ISO-8859-1 "
+            "(Windows-1252?); expected text in UTF-8 or ISO-8859-1",
+            line=line,
+            column=col,
+        )
+    return "latin-1"
+
+
+def inspect_text_file(path: Path, is_header: Callable[[list[str]], bool] | None = None) -> TextFile:
+    """Encoding, preamble (demo marker) and header line of a `;`-separated delivery.
+
+    Lines before the header that carry the demo marker or start with `#` are a preamble. `is_header`
+    (optional) decides whether a line is the header; otherwise the first other non-empty line is.
+    `ist_demodaten`: the demo marker occurs in the first 16 KB (a preamble line or a column of the
+    first records). Nothing else depends on the marker.
+    """
+    if path.stat().st_size == 0:
+        raise DeliveryError(path, "empty file: expected a header line and records")
+    encoding = _check_encoding(path)
+    pyenc = "utf-8-sig" if encoding == "utf-8" else "latin-1"
+    with open(path, "rb") as handle:  # the marker as a preamble line or in a column of the first records
+        demo = DEMO_MARKER.encode("ascii") in handle.read(_HEAD_BYTES)
+    with open(path, encoding=pyenc, newline="") as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            line = raw_line.rstrip("\r\n")
+            if not line.strip().strip(";"):
+                if number > 20:
+                    break
+                continue
+            fields = [f.strip().strip('"').strip().lower() for f in line.split(";")]
+            if DEMO_MARKER.lower() in line.lower() and (is_header is None or not is_header(fields)):
+                demo = True
+                continue
+            if line.lstrip().startswith("#"):
+                continue
+            if is_header is not None and not is_header(fields):
+                if number >= 20:
+                    break
+                continue
+            return TextFile(path, encoding, fields, number, demo)
+    if is_header is None:
+        raise DeliveryError(path, "empty file: no header line found")
+    raise DeliveryError(path, "unrecognised header: no line in the first 20 lines is a known header line")
+
+
+def csv_source(path_param: str, ncols: int, tf: TextFile) -> str:
+    """The read_csv call for a checked text file; columns are named c0, c1, … (all VARCHAR)."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
+    return (
+        f"read_csv({path_param}, delim=';', quote='\"', escape='\"', header=false, skip={tf.skip}, "
+        f"columns={{{columns}}}, auto_detect=false, strict_mode=true, null_padding=false, "
+        f"encoding='{tf.encoding}', comment='')"
+    )
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_COLS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_CSV_SAFE = (
+    "Value with unterminated quote found",
+    "Maximum line size",
+    "Invalid unicode",
+)
+
+
+def csv_error(path: Path, error: duckdb.Error) -> DeliveryError:
+    """A DeliveryError from a DuckDB CSV error that names file, line and problem — never the line's content."""
+    text = str(error)
+    line_match = _CSV_LINE.search(text)
+    line = int(line_match.group(1)) if line_match else None
+    cols = _CSV_COLS.search(text)
+    if cols:
+        return DeliveryError(
+            path,
+            f"expected {cols.group(1)} fields separated by ';' (as many as the header has), found {cols.group(2)}",
+            line=line,
+        )
+    for phrase in _CSV_SAFE:
+        if phrase in text:
+            return DeliveryError(path, f"{phrase.rstrip('.')}: expected a well-formed ';'-separated record", line=line)
+    return DeliveryError(path, f"the file could not be read as ';'-separated text ({type(error).__name__})", line=line)
+
+
+def header_positions(tf: TextFile, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, int]:
+    """Position of each known column in the header; DeliveryError naming all missing required ones."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(tf.header):
+        if name in required or name in optional:
+            if name in positions:
+                raise DeliveryError(tf.path, f"column '{name}' appears twice in the header", line=tf.header_line,
+                                    column=index + 1)
+            positions[name] = index
+    missing = [name for name in required if name not in positions]
+    if missing:
+        raise DeliveryError(
+            tf.path,
+            f"missing required column(s) {', '.join(missing)}; expected header columns "
+            f"{';'.join(required)}",
+            line=tf.header_line,
+        )
+    return positions
+
+
+def year_in_name(path: Path) -> int | None:
+    match = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", path.stem)
+    return int(match.group(1)) if match else None
+
+
+# ------------------------------------------------------------------------------------- per-file loop
+
+
+@dataclass
+class FileLoad:
+    """What a family's `load_file` wrote for one delivery."""
+
+    rows: dict[str, int]  # raw table -> rows inserted
+    records: int  # records read (loaded + rejected)
+    rejected: int = 0
+    suppressed: int = 0
+    berichtszeitraum: str | None = None
+    ist_demodaten: bool = False
+    extra: dict[str, object] = field(default_factory=dict)  # further columns of the deliveries table
+
+
+@dataclass(frozen=True)
+class Lineage:
+    delivery: Delivery
+    geladen_am: dt.datetime
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"datei": self.delivery.path.name, "sha256": self.delivery.sha256, "geladen_am": self.geladen_am}
+
+
+def check_reject_share(path: Path, records: int, rejected: int, first_reasons: Sequence[str] = ()) -> None:
+    """DeliveryError when the file's reject share is above the configured maximum."""
+    if records == 0 or rejected == 0:
+        return
+    limit = max_reject_share()
+    share = rejected / records
+    if share > limit:
+        examples = "; ".join(first_reasons[:3])
+        raise DeliveryError(
+            path,
+            f"{rejected} of {records} records rejected ({share:.1%}), more than the allowed "
+            f"{limit:.1%} (${ENV_MAX_REJECT_SHARE}); first reasons: {examples}",
+        )
+
+
+def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
+                  lieferungen_extra: str = "") -> None:
+    """Create the family's raw tables (typed, also when nothing was delivered)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for name, columns in tables.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{family}__{name} ({columns}, {LINEAGE_DDL})")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{family}__rejects (datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
+        "zeile BIGINT, grund VARCHAR NOT NULL, datensatz JSON, geladen_am TIMESTAMP NOT NULL, "
+        "ist_demodaten BOOLEAN NOT NULL)"
+    )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{family}__lieferungen (sha256 VARCHAR PRIMARY KEY, datei VARCHAR NOT NULL, "
+        f"berichtszeitraum VARCHAR, ist_demodaten BOOLEAN NOT NULL, zeilen BIGINT NOT NULL, "
+        f"abgelehnt BIGINT NOT NULL, geladen_am TIMESTAMP NOT NULL{lieferungen_extra})"
+    )
+
+
+def run_family(
+    con: duckdb.DuckDBPyConnection,
+    paths: Paths,
+    family: str,
+    patterns: tuple[str, ...],
+    tables: dict[str, str],
+    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
+    lieferungen_extra: str = "",
+    before_loading: Callable[[list[Delivery]], None] | None = None,
+) -> IngestResult:
+    """Load every new file of a family, one transaction per file; quarantine the bad ones."""
+    create_tables(con, family, tables, lieferungen_extra)
+    result = IngestResult(family=family, rows={f"raw.{family}__{t}": 0 for t in tables}, loaded=[], skipped=[],
+                          quarantined=[])
+    result.rows[f"raw.{family}__rejects"] = 0
+    known = {row[0] for row in con.execute(f"SELECT sha256 FROM raw.{family}__lieferungen").fetchall()}
+    new: list[Delivery] = []
+    for delivery in deliveries(paths.landing, family, patterns):
+        if delivery.sha256 in known:
+            result.skipped.append(delivery)
+        else:
+            new.append(delivery)
+            known.add(delivery.sha256)  # the same content twice in one delivery folder: load it once
+    if before_loading is not None and new:
+        before_loading(new)
+    extra_cols = [c.strip().split()[0] for c in lieferungen_extra.split(",") if c.strip()]
+    for delivery in new:
+        lineage = Lineage(delivery, dt.datetime.now())
+        con.begin()
+        try:
+            loaded = load_file(con, lineage)
+            names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am",
+                     *extra_cols]
+            values = [delivery.sha256, delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
+                      sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
+                      *[loaded.extra.get(c) for c in extra_cols]]
+            con.execute(
+                f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                values,
+            )
+            con.commit()
+        except DeliveryError as error:
+            con.rollback()
+            quarantine(delivery.path, paths.landing, family, str(error))
+            result.quarantined.append((delivery.path, str(error)))
+            continue
+        except duckdb.Error as error:
+            con.rollback()
+            reason = str(csv_error(delivery.path, error))
+            quarantine(delivery.path, paths.landing, family, reason)
+            result.quarantined.append((delivery.path, reason))
+            continue
+        except BaseException:
+            con.rollback()
+            raise
+        result.loaded.append(delivery)
+        for table, n in loaded.rows.items():
+            result.rows[f"raw.{family}__{table}"] = result.rows.get(f"raw.{family}__{table}", 0) + n
+        result.rows[f"raw.{family}__rejects"] += loaded.rejected
+        result.rejected += loaded.rejected
+        result.suppressed += loaded.suppressed
+    return result
+
+
+def reasons_sql(checks: Sequence[tuple[str, str]]) -> str:
+    """`list` of the reasons whose condition holds: [(condition_sql, reason_sql_expr), …]."""
+    items = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in checks)
+    return f"list_filter([{items}], x -> x IS NOT NULL)"
+
+
+def sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, record_sql: str, lineage: Lineage,
+                  demo: bool) -> tuple[int, list[str]]:
+    """Insert the staged rows with reasons into raw.<family>__rejects; returns (count, first reasons)."""
+    con.execute(
+        f"INSERT INTO raw.{family}__rejects SELECT $datei, $sha256, zeile, array_to_string(gruende, '; '), "
+        f"to_json({record_sql}), $geladen_am, $demo FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile",
+        {**lineage.params, "demo": demo},
+    )
+    n, = con.execute(f"SELECT count(*) FROM {stage} WHERE len(gruende) > 0").fetchone()
+    return n, first_reasons(con, stage)
+
+
+def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
+    rows = con.execute(
+        f"SELECT zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile LIMIT {limit}"
+    ).fetchall()
+    return [f"line {z}: {g}" for z, g in rows]
+
+
+AGS_NORMALISED = (
+    "CASE WHEN regexp_full_match({x}, '[0-9]{{7}}') OR regexp_full_match({x}, '[0-9]{{4}}') "
+    "THEN '0' || {x} ELSE {x} END"
+)
+
+
+def ags_sql(expr: str) -> str:
+    """Trimmed AGS text; a leading zero lost to a spreadsheet (7 or 4 digits) is restored."""
+    x = f"trim({expr})"
+    return AGS_NORMALISED.format(x=x)

@@ -1,0 +1,284 @@
+"""Jugendamt Fachverfahren exports: Hilfen, § 8a Gefährdungseinschätzungen, § 42/42a Inobhutnahmen.
+
+`LANDING/jugendhilfe/*.csv` (layouts: docs/deliveries.md). The record type of a file is recognised from
+its header line (`hilfeart` → Hilfen, `ergebnis` → § 8a, `paragraph` → § 42). Privacy:
+
+- name and address columns (`nachname, vorname, strasse, hausnummer, plz, ort`) — and any column this
+  module does not know — are never selected from `read_csv`: they are parsed by DuckDB's CSV reader and
+  dropped in the same scan, so they reach no table (not even a temporary one), reject row, log or error;
+- `fall_id` is replaced by `fall_pseudonym` = HMAC-SHA-256(key, trimmed fall_id) in that same scan
+  (computed in SQL, see `pseudonym.py`), so the plain id is not stored either;
+- a real (non-demo) delivery without a configured key stops the run before anything is loaded.
+
+Row checks (reasons in `raw.jugendhilfe__rejects`, records there as JSON of the pseudonymised,
+name-free fields): missing fall_id, unknown Hilfeart / ergebnis / paragraph, invalid dates, `ende` before
+`beginn`, dates after the export's reference date (31.12. of the year in the file name), birth date after
+the begin of the Hilfe or in the future, invalid sex / age / j-n-u flags, `wohnort_ags` not an 8-digit AGS
+or outside the region, the same fall_id twice with different content (all its rows) or as an identical copy
+(the later copies). A file whose reject share exceeds `SOZIALMONITOR_MAX_REJECT_SHARE` is quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest import _confidential as c
+from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
+from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
+from orchestration.settings import Paths
+
+FAMILY = "jugendhilfe"
+NAME_COLUMNS = ("nachname", "vorname", "strasse", "hausnummer", "plz", "ort")
+HILFEARTEN = ("27_2", "28", "29", "30", "31", "32", "33", "34", "35", "35a", "41")
+ERGEBNISSE = ("akut", "latent", "hilfebedarf", "keine")
+PARAGRAPHEN = ("42", "42a")
+GESCHLECHT = ("m", "w", "d")
+MAX_ALTER = 17  # § 8a and § 42 concern children and juveniles (under 18)
+
+_LINEAGE_SELECT = "$datei, $sha256, $geladen_am, $demo"
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str  # raw table suffix
+    key_column: str  # the header column that identifies the type
+    columns: tuple[str, ...]  # required columns (without names/addresses)
+    ddl: str
+
+
+RECORD_TYPES = (
+    RecordType(
+        "hilfen", "hilfeart",
+        ("fall_id", "hilfeart", "beginn", "ende", "geburtsmonat", "geburtsjahr", "geschlecht", "wohnort_ags",
+         "alleinerziehend", "transferleistung", "beendigungsgrund"),
+        "fall_pseudonym VARCHAR NOT NULL, hilfeart VARCHAR NOT NULL, beginn DATE NOT NULL, ende DATE, "
+        "geburtsdatum DATE NOT NULL, geschlecht VARCHAR NOT NULL, wohnort_ags VARCHAR NOT NULL, "
+        "alleinerziehend VARCHAR NOT NULL, transferleistung VARCHAR NOT NULL, beendigungsgrund VARCHAR, "
+        "zeile BIGINT NOT NULL",
+    ),
+    RecordType(
+        "gefaehrdungen", "ergebnis",
+        ("fall_id", "datum", "alter", "geschlecht", "wohnort_ags", "ergebnis"),
+        "fall_pseudonym VARCHAR NOT NULL, datum DATE NOT NULL, alter INTEGER NOT NULL, geschlecht VARCHAR NOT NULL, "
+        "wohnort_ags VARCHAR NOT NULL, ergebnis VARCHAR NOT NULL, zeile BIGINT NOT NULL",
+    ),
+    RecordType(
+        "inobhutnahmen", "paragraph",
+        ("fall_id", "paragraph", "beginn", "ende", "anlass", "unbegleitet", "alter", "geschlecht", "wohnort_ags"),
+        "fall_pseudonym VARCHAR NOT NULL, paragraph VARCHAR NOT NULL, beginn DATE NOT NULL, ende DATE, "
+        "anlass VARCHAR, unbegleitet BOOLEAN NOT NULL, alter INTEGER NOT NULL, geschlecht VARCHAR NOT NULL, "
+        "wohnort_ags VARCHAR NOT NULL, zeile BIGINT NOT NULL",
+    ),
+)
+TABLES = {rt.name: rt.ddl for rt in RECORD_TYPES}
+_KEYS = {rt.key_column for rt in RECORD_TYPES}
+
+
+def _is_header(fields: list[str]) -> bool:
+    return "fall_id" in fields and any(k in fields for k in _KEYS)
+
+
+def record_type(tf: c.TextFile) -> RecordType:
+    matches = [rt for rt in RECORD_TYPES if rt.key_column in tf.header]
+    if len(matches) != 1:
+        raise DeliveryError(
+            tf.path,
+            "unrecognised header: expected exactly one of the columns hilfeart (Hilfen), ergebnis (§ 8a), "
+            "paragraph (§ 42) next to fall_id",
+            line=tf.header_line,
+        )
+    return matches[0]
+
+
+def _not_in(column: str, values: tuple[str, ...]) -> str:
+    """Condition: the (lower-cased) text column is empty or not one of the allowed codes."""
+    return f"NOT (coalesce({column}, '') IN ({', '.join(c.sql_str(v) for v in values)}))"
+
+
+def _month(expr: str) -> str:
+    return f"CASE WHEN regexp_full_match({expr}, '[0-9]{{4}}-[0-9]{{2}}') THEN try_strptime({expr} || '-01', '%Y-%m-%d')::DATE END"
+
+
+def _day(expr: str) -> str:
+    return f"CASE WHEN regexp_full_match({expr}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN try_strptime({expr}, '%Y-%m-%d')::DATE END"
+
+
+def _int(expr: str) -> str:
+    return f"CASE WHEN regexp_full_match({expr}, '[0-9]{{1,4}}') THEN {expr}::INTEGER END"
+
+
+# Per record type: typed expressions over the text columns `t_<name>`, the checks, the output columns.
+def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    ags_checks = [
+        ("NOT regexp_full_match(coalesce(t_wohnort_ags, ''), '[0-9]{8}')",
+         "'wohnort_ags: erwartet 8-stelligen AGS'"),
+        ("regexp_full_match(coalesce(t_wohnort_ags, ''), '[0-9]{8}') AND NOT starts_with(t_wohnort_ags, $prefix)",
+         "'wohnort_ags außerhalb der Region'"),
+    ]
+    common = [
+        ("fall_pseudonym IS NULL", "'fall_id fehlt'"),
+        (_not_in('t_geschlecht', GESCHLECHT), "'geschlecht: erwartet m, w oder d'"),
+        *ags_checks,
+    ]
+    if rt.name == "hilfen":
+        typed = [
+            _month("t_beginn") + " AS beginn",
+            _month("t_ende") + " AS ende",
+            f"CASE WHEN {_int('t_geburtsmonat')} BETWEEN 1 AND 12 AND {_int('t_geburtsjahr')} BETWEEN 1900 AND 2999 "
+            f"THEN make_date({_int('t_geburtsjahr')}, {_int('t_geburtsmonat')}, 1) END AS geburtsdatum",
+        ]
+        checks = common + [
+            (_not_in('t_hilfeart', HILFEARTEN),
+             f"'hilfeart: unbekannter Code (erwartet {', '.join(HILFEARTEN)})'"),
+            ("beginn IS NULL", "'beginn: erwartet Monat YYYY-MM'"),
+            ("t_ende IS NOT NULL AND ende IS NULL", "'ende: erwartet Monat YYYY-MM oder leer'"),
+            ("ende < beginn", "'ende vor beginn'"),
+            ("beginn > $stichtag", "'beginn nach dem Stichtag des Exports'"),
+            ("ende > $stichtag", "'ende nach dem Stichtag des Exports'"),
+            ("geburtsdatum IS NULL", "'geburtsmonat/geburtsjahr: erwartet Monat 1-12 und vierstelliges Jahr'"),
+            ("geburtsdatum > $stichtag", "'Geburtsdatum in der Zukunft (nach dem Stichtag des Exports)'"),
+            ("geburtsdatum <= $stichtag AND geburtsdatum > beginn", "'Geburtsdatum nach beginn der Hilfe'"),
+            (_not_in('t_alleinerziehend', ('j', 'n', 'u')),
+             "'alleinerziehend: erwartet j, n oder u'"),
+            (_not_in('t_transferleistung', ('j', 'n', 'u')),
+             "'transferleistung: erwartet j, n oder u'"),
+        ]
+        out = ["fall_pseudonym", "t_hilfeart", "beginn", "ende", "geburtsdatum", "t_geschlecht", "t_wohnort_ags",
+               "t_alleinerziehend", "t_transferleistung", "t_beendigungsgrund", "zeile"]
+    elif rt.name == "gefaehrdungen":
+        typed = [_day("t_datum") + " AS datum", _int("t_alter") + " AS alter_"]
+        checks = common + [
+            ("datum IS NULL", "'datum: erwartet Datum YYYY-MM-DD'"),
+            ("datum > $stichtag", "'datum nach dem Stichtag des Exports'"),
+            (f"alter_ IS NULL OR alter_ > {MAX_ALTER}", f"'alter: erwartet ganze Zahl 0-{MAX_ALTER}'"),
+            (_not_in('t_ergebnis', ERGEBNISSE),
+             f"'ergebnis: erwartet {', '.join(ERGEBNISSE)}'"),
+        ]
+        out = ["fall_pseudonym", "datum", "alter_", "t_geschlecht", "t_wohnort_ags", "t_ergebnis", "zeile"]
+    else:
+        typed = [
+            _day("t_beginn") + " AS beginn",
+            _day("t_ende") + " AS ende",
+            _int("t_alter") + " AS alter_",
+            "CASE t_unbegleitet WHEN 'j' THEN true WHEN 'n' THEN false END AS unbegleitet",
+        ]
+        checks = common + [
+            (_not_in('t_paragraph', PARAGRAPHEN), "'paragraph: erwartet 42 oder 42a'"),
+            ("beginn IS NULL", "'beginn: erwartet Datum YYYY-MM-DD'"),
+            ("t_ende IS NOT NULL AND ende IS NULL", "'ende: erwartet Datum YYYY-MM-DD oder leer'"),
+            ("ende < beginn", "'ende vor beginn'"),
+            ("beginn > $stichtag", "'beginn nach dem Stichtag des Exports'"),
+            ("ende > $stichtag", "'ende nach dem Stichtag des Exports'"),
+            ("unbegleitet IS NULL", "'unbegleitet: erwartet j oder n'"),
+            (f"alter_ IS NULL OR alter_ > {MAX_ALTER}", f"'alter: erwartet ganze Zahl 0-{MAX_ALTER}'"),
+        ]
+        out = ["fall_pseudonym", "t_paragraph", "beginn", "ende", "t_anlass", "unbegleitet", "alter_", "t_geschlecht",
+               "t_wohnort_ags", "zeile"]
+    return typed, checks, out
+
+
+_LOWERED = {"hilfeart", "geschlecht", "alleinerziehend", "transferleistung", "ergebnis", "paragraph", "unbegleitet"}
+
+
+def _stage_sql(rt: RecordType, tf: c.TextFile, positions: dict[str, int]) -> str:
+    """One scan: read, drop unknown/name columns, pseudonymise, type, check, find duplicates."""
+    text_cols = [col for col in rt.columns if col != "fall_id"]
+    fall = f"trim(c{positions['fall_id']})"
+    select = [
+        f"row_number() OVER () + {tf.skip} AS zeile",
+        f"CASE WHEN nullif({fall}, '') IS NOT NULL THEN {hmac_sql(fall)} END AS fall_pseudonym",
+    ]
+    for col in text_cols:
+        expr = f"nullif(trim(c{positions[col]}), '')"
+        if col == "wohnort_ags":
+            expr = f"nullif({c.ags_sql(f'c{positions[col]}')}, '')"
+        elif col in _LOWERED:
+            expr = f"lower({expr})"
+        select.append(f"{expr} AS t_{col}")
+    typed, checks, _ = _typed_and_checks(rt)
+    record = ", ".join(["fall_pseudonym", *(f"t_{col}" for col in text_cols)])
+    return f"""
+        CREATE OR REPLACE TEMP TABLE _jh_stage AS
+        WITH src AS (
+            SELECT {', '.join(select)} FROM {c.csv_source('$path', len(tf.header), tf)}
+        ), typed AS (
+            SELECT *, {', '.join(typed)},
+                   hash({record}) AS inhalt,
+                   min(hash({record})) OVER (PARTITION BY fall_pseudonym) AS inhalt_min,
+                   max(hash({record})) OVER (PARTITION BY fall_pseudonym) AS inhalt_max,
+                   row_number() OVER (PARTITION BY fall_pseudonym ORDER BY zeile) AS kopie
+            FROM src
+        )
+        SELECT *, list_concat({c.reasons_sql(checks)}, {c.reasons_sql([
+            ("fall_pseudonym IS NOT NULL AND inhalt_min <> inhalt_max",
+             "'fall_id mehrfach mit widersprüchlichem Inhalt'"),
+            ("fall_pseudonym IS NOT NULL AND inhalt_min = inhalt_max AND kopie > 1",
+             "'Datensatz doppelt (identische Wiederholung)'"),
+        ])}) AS gruende
+        FROM typed
+    """
+
+
+def _head_is_demo(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(c._HEAD_BYTES)
+    return c.DEMO_MARKER.encode() in head
+
+
+def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> IngestResult:
+    """Load new Jugendamt exports into raw.jugendhilfe__* (pseudonymised, names dropped)."""
+    prefix = c.region_prefix(region)
+    state: dict[str, PseudonymKey] = {}
+
+    def before_loading(new: list[Delivery]) -> None:
+        # Refuse before anything is loaded when a real delivery meets a build without a key.
+        state["key"] = require_key(demo=all(_head_is_demo(d.path) for d in new))
+
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
+        path = lineage.delivery.path
+        tf = c.inspect_text_file(path, _is_header)
+        rt = record_type(tf)
+        positions = c.header_positions(tf, rt.columns, NAME_COLUMNS)
+        year = c.year_in_name(path)
+        stichtag = dt.date(year, 12, 31) if year else dt.date.today()
+        key = state["key"]
+        try:
+            con.execute(_stage_sql(rt, tf, positions),
+                        {"path": str(path), "prefix": prefix, "stichtag": stichtag, **key.sql_params()})
+        except duckdb.Error as error:
+            raise c.csv_error(path, error) from None
+        try:
+            records, rejected = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _jh_stage").fetchone()
+            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_jh_stage"))
+            _, _, out = _typed_and_checks(rt)
+            con.execute(
+                f"INSERT INTO raw.{FAMILY}__{rt.name} SELECT {', '.join(out)}, {_LINEAGE_SELECT} "
+                "FROM _jh_stage WHERE len(gruende) = 0 ORDER BY zeile",
+                {**lineage.params, "demo": tf.ist_demodaten},
+            )
+            record = "{" + ", ".join(
+                ["'fall_pseudonym': fall_pseudonym"]
+                + [f"'{col}': t_{col}" for col in rt.columns if col != "fall_id"]
+            ) + "}"
+            c.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
+        finally:
+            con.execute("DROP TABLE IF EXISTS _jh_stage")
+        return c.FileLoad(
+            rows={rt.name: records - rejected},
+            records=records,
+            rejected=rejected,
+            berichtszeitraum=str(year) if year else None,
+            ist_demodaten=tf.ist_demodaten,
+            extra={"satzart": rt.name, "schluessel_id": key.key_id},
+        )
+
+    return c.run_family(
+        con, paths, FAMILY, ("*.csv",), TABLES, load_file,
+        lieferungen_extra=", satzart VARCHAR, schluessel_id VARCHAR",
+        before_loading=before_loading,
+    )

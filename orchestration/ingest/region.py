@@ -1,0 +1,339 @@
+"""The region profile (`seeds/regions/<name>/`): which area a run covers, and its configuration tables.
+
+A profile folder holds
+- `region.yml` (required): `ags` = prefix of every AGS of the region (Kreis "06432", Land "06", or
+  "" / "DG" for all of Germany) and `name`;
+- `gemeinden_stammdaten.csv` (optional): master data per Gemeinde (`ags`, a name column, area, centroid);
+- `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name`, the Kreis' own grouping of Gemeinden;
+- `gemeinden.geojson` (optional): Gemeinde boundaries in WGS84 with the AGS in property `AGS`.
+
+`load_region` writes raw.region__profil, raw.region__gemeinden, raw.region__sozialraeume and
+raw.region__geometrien. They are configuration, not deliveries: every load replaces them completely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
+
+FAMILY = "region"
+PROFILE_FILE = "region.yml"
+STAMMDATEN_FILE = "gemeinden_stammdaten.csv"
+SOZIALRAEUME_FILE = "sozialraeume.csv"
+GEOJSON_FILE = "gemeinden.geojson"
+
+_AGS_PREFIX = re.compile(r"^([0-9]{2}|[0-9]{3}|[0-9]{5})$")
+
+DDL = {
+    "raw.region__profil": """
+        CREATE TABLE IF NOT EXISTS raw.region__profil (
+            region_ags VARCHAR NOT NULL, region_name VARCHAR NOT NULL,
+            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
+    "raw.region__gemeinden": """
+        CREATE TABLE IF NOT EXISTS raw.region__gemeinden (
+            ags VARCHAR NOT NULL, gemeinde_name VARCHAR, flaeche_km2 DOUBLE, laengengrad DOUBLE,
+            breitengrad DOUBLE, datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
+    "raw.region__sozialraeume": """
+        CREATE TABLE IF NOT EXISTS raw.region__sozialraeume (
+            ags VARCHAR NOT NULL, sozialraum_id VARCHAR NOT NULL, sozialraum_name VARCHAR,
+            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
+    "raw.region__geometrien": """
+        CREATE TABLE IF NOT EXISTS raw.region__geometrien (
+            ags VARCHAR NOT NULL, teil INTEGER NOT NULL, geojson VARCHAR NOT NULL,
+            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
+}
+
+
+class RegionError(ValueError):
+    """A region profile that cannot be used; the message names the file and what was expected."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """The area a run covers: `ags_prefix` "" means all of Germany."""
+
+    path: Path
+    ags_prefix: str
+    name: str
+
+    @classmethod
+    def load(cls, path: Path | str) -> "Region":
+        """Read `region.yml` from a profile folder (or the file itself)."""
+        path = Path(path)
+        file = path / PROFILE_FILE if path.is_dir() else path
+        folder = file.parent.resolve()
+        if not file.is_file():
+            raise RegionError(f"{file}: region profile not found (expected a file {PROFILE_FILE} in {folder})")
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise RegionError(f"{file}: not valid YAML ({error})") from error
+        if not isinstance(data, dict):
+            raise RegionError(f"{file}: expected a mapping with keys 'ags' and 'name'")
+        if "ags" not in data:
+            raise RegionError(f"{file}: key 'ags' is missing (expected the AGS prefix of the region as quoted "
+                              f"text: a Kreis \"06432\", a Land \"06\", or \"\" for all of Germany)")
+        ags = data["ags"]
+        if ags is None:
+            ags = ""
+        if not isinstance(ags, str):
+            raise RegionError(f"{file}: 'ags' must be quoted text (leading zeros matter), got {ags!r}")
+        ags = ags.strip()
+        if ags.upper() == "DG":
+            ags = ""
+        if ags and not _AGS_PREFIX.match(ags):
+            raise RegionError(f"{file}: 'ags' {ags!r} is not a Land (2 digits), Regierungsbezirk (3) or Kreis (5) "
+                              f"code, nor \"\" / \"DG\" for all of Germany")
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise RegionError(f"{file}: key 'name' is missing or empty (expected the region's name as text)")
+        return cls(path=folder, ags_prefix=ags, name=name.strip())
+
+    @property
+    def profile_file(self) -> Path:
+        return self.path / PROFILE_FILE
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for ddl in DDL.values():
+        con.execute(ddl)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _lineage(datei: str, sha256: str, stamp: dt.datetime) -> str:
+    """datei, sha256, geladen_am as SQL literals (no bound parameters: binding would import pandas)."""
+    return f"{_sql_str(datei)}, {_sql_str(sha256)}, TIMESTAMP {_sql_str(stamp.isoformat(sep=' '))}"
+
+
+def _encoding(path: Path) -> str:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def _read_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
+    """Read a small profile CSV (header, all VARCHAR) into temp `table` with its physical line number `zeile`."""
+    enc = _encoding(path)
+    file_sql = _sql_str(str(path))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT * FROM read_csv({file_sql}, header=true, all_varchar=true, auto_detect=true, encoding='{enc}',
+                               parallel=false)
+    """)
+    # empty lines are skipped by the reader: map record k to the k-th non-empty line after the header
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _region_lines AS
+        SELECT line FROM read_csv({file_sql}, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='',
+                                  header=false, auto_detect=false, encoding='{enc}', parallel=false)
+    """)
+    # (rowids of a table created inside a transaction do not start at 0)
+    con.execute("CREATE OR REPLACE TEMP TABLE _region_lines AS "
+                "SELECT (rowid - min(rowid) OVER () + 1)::INTEGER AS zeile, line FROM _region_lines")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        WITH lines AS (
+            SELECT zeile, row_number() OVER (ORDER BY zeile) - 2 AS k
+            FROM _region_lines WHERE line IS NOT NULL
+        )
+        SELECT l.zeile, t.* FROM (SELECT rowid - min(rowid) OVER () AS k, * FROM {table}) t JOIN lines l USING (k)
+    """)
+    con.execute("DROP TABLE _region_lines")
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall() if row[0] not in ("zeile", "k")]
+
+
+def _check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: str) -> None:
+    """Every `ags` is 8 digits, inside the region and appears once."""
+    bad = con.execute(f"""
+        SELECT zeile, ags FROM {table}
+        WHERE ags IS NULL OR NOT regexp_full_match(trim(ags), '[0-9]{{8}}')
+        ORDER BY zeile LIMIT 1
+    """).fetchone()
+    if bad:
+        raise DeliveryError(path, f"AGS {bad[1]!r} is not an 8-digit Gemeindeschlüssel (keep it as text with its "
+                                  f"leading zero)", line=bad[0], column="ags")
+    if prefix:
+        bad = con.execute(f"""
+            SELECT zeile, ags FROM {table} WHERE NOT starts_with(trim(ags), {_sql_str(prefix)})
+            ORDER BY zeile LIMIT 1
+        """).fetchone()
+        if bad:
+            raise DeliveryError(path, f"AGS {bad[1]!r} is outside the region (expected a code starting with "
+                                      f"{prefix!r})", line=bad[0], column="ags")
+    dup = con.execute(f"""
+        SELECT zeile, ags, first_zeile FROM (
+            SELECT zeile, ags, min(zeile) OVER (PARTITION BY trim(ags)) AS first_zeile FROM {table})
+        WHERE zeile > first_zeile ORDER BY zeile LIMIT 1
+    """).fetchone()
+    if dup:
+        raise DeliveryError(path, f"AGS {dup[1]!r} appears twice (first in line {dup[2]}): expected each Gemeinde "
+                                  f"once", line=dup[0], column="ags")
+
+
+def _load_stammdaten(con, region: Region, stamp: dt.datetime) -> int:
+    path = region.path / STAMMDATEN_FILE
+    if not path.is_file():
+        return 0
+    columns = _read_csv_lines(con, path, "_region_stamm")
+    if "ags" not in columns:
+        raise DeliveryError(path, f"expected a column 'ags' in the header, found {columns}", line=1)
+    _check_ags(con, path, "_region_stamm", region.ags_prefix)
+
+    def pick(*candidates: str, prefix: str | None = None) -> str:
+        for name in candidates:
+            if name in columns:
+                return name
+        if prefix:
+            matching = sorted(c for c in columns if c.startswith(prefix))
+            if matching:
+                return matching[-1]  # e.g. flaeche_km2_2023: the latest year
+        return ""
+
+    name_col = pick("gemeinde_name", "name", "name_gv", "gen")
+    numeric = {"flaeche_km2": pick("flaeche_km2", prefix="flaeche_km2"), "laengengrad": pick("laengengrad", "lon"),
+               "breitengrad": pick("breitengrad", "lat")}
+    for target, column in numeric.items():
+        if not column:
+            continue
+        bad = con.execute(f"""
+            SELECT zeile, "{column}" FROM _region_stamm
+            WHERE "{column}" IS NOT NULL AND TRY_CAST(replace(trim("{column}"), ',', '.') AS DOUBLE) IS NULL
+            ORDER BY zeile LIMIT 1
+        """).fetchone()
+        if bad:
+            raise DeliveryError(path, f"{bad[1]!r} is not a number (expected {target})", line=bad[0], column=column)
+    select = ", ".join(
+        f"TRY_CAST(replace(trim(\"{column}\"), ',', '.') AS DOUBLE)" if column else "NULL::DOUBLE"
+        for column in numeric.values())
+    name_sql = f'nullif(trim("{name_col}"), \'\')' if name_col else "NULL"
+    sha = Delivery.of(path).sha256
+    con.execute(f"""
+        INSERT INTO raw.region__gemeinden
+        SELECT trim(ags), {name_sql}, {select}, {_lineage(path.name, sha, stamp)} FROM _region_stamm ORDER BY zeile
+    """)
+    con.execute("DROP TABLE _region_stamm")
+    return con.execute("SELECT count(*) FROM raw.region__gemeinden").fetchone()[0]
+
+
+def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
+    path = region.path / SOZIALRAEUME_FILE
+    if not path.is_file():
+        return 0
+    columns = _read_csv_lines(con, path, "_region_sr")
+    expected = ["ags", "sozialraum_id", "sozialraum_name"]
+    if columns != expected:
+        raise DeliveryError(path, f"expected the header {','.join(expected)}, found {','.join(columns)}", line=1)
+    _check_ags(con, path, "_region_sr", region.ags_prefix)
+    bad = con.execute("""
+        SELECT zeile FROM _region_sr WHERE trim(coalesce(sozialraum_id, '')) = '' ORDER BY zeile LIMIT 1
+    """).fetchone()
+    if bad:
+        raise DeliveryError(path, "sozialraum_id is empty: every Gemeinde needs a Sozialraum id", line=bad[0],
+                            column="sozialraum_id")
+    bad = con.execute("""
+        SELECT zeile, sozialraum_id FROM (
+            SELECT zeile, sozialraum_id, count(DISTINCT trim(sozialraum_name)) OVER (PARTITION BY trim(sozialraum_id)) n
+            FROM _region_sr) WHERE n > 1 ORDER BY zeile LIMIT 1
+    """).fetchone()
+    if bad:
+        raise DeliveryError(path, f"Sozialraum {bad[1]!r} has different names in different lines: expected one "
+                                  f"name per sozialraum_id", line=bad[0], column="sozialraum_name")
+    sha = Delivery.of(path).sha256
+    con.execute(f"""
+        INSERT INTO raw.region__sozialraeume
+        SELECT trim(ags), trim(sozialraum_id), trim(sozialraum_name), {_lineage(path.name, sha, stamp)}
+        FROM _region_sr ORDER BY zeile
+    """)
+    con.execute("DROP TABLE _region_sr")
+    return con.execute("SELECT count(*) FROM raw.region__sozialraeume").fetchone()[0]
+
+
+def _load_geometrien(con, region: Region, stamp: dt.datetime) -> int:
+    path = region.path / GEOJSON_FILE
+    if not path.is_file():
+        return 0
+    from orchestration.warehouse import load_extension
+
+    load_extension(con, "spatial")
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _region_geo AS
+            SELECT * FROM ST_Read({_sql_str(str(path))})
+        """)
+    except duckdb.Error as error:
+        raise DeliveryError(path, f"not a readable GeoJSON FeatureCollection ({error})") from error
+    con.execute("CREATE OR REPLACE TEMP TABLE _region_geo AS "
+                "SELECT (rowid - min(rowid) OVER () + 1)::INTEGER AS feature, * FROM _region_geo")
+    columns = [row[0] for row in con.execute("DESCRIBE _region_geo").fetchall()]
+    if "AGS" not in columns:
+        raise DeliveryError(path, f"features have no property 'AGS' (found {columns[1:]})")
+    con.execute('CREATE OR REPLACE TEMP TABLE _region_geo AS SELECT feature, "AGS"::VARCHAR AS ags, geom '
+                'FROM _region_geo')
+    for check, problem in (
+        ("ags IS NULL OR NOT regexp_full_match(trim(ags), '[0-9]{8}')", "property AGS is not an 8-digit AGS"),
+        (f"NOT starts_with(trim(ags), {_sql_str(region.ags_prefix)})",
+         f"AGS is outside the region (expected a code starting with {region.ags_prefix!r})"),
+        ("geom IS NULL OR ST_GeometryType(geom)::VARCHAR NOT IN ('POLYGON', 'MULTIPOLYGON')",
+         "geometry is not a Polygon or MultiPolygon"),
+        ("ST_XMin(geom) < -180 OR ST_XMax(geom) > 180 OR ST_YMin(geom) < -90 OR ST_YMax(geom) > 90",
+         "coordinates are not WGS84 longitude/latitude (expected EPSG:4326 / CRS84)"),
+        ("count(*) OVER (PARTITION BY trim(ags)) > 1", "AGS appears in more than one feature"),
+    ):
+        bad = con.execute(f"""
+            SELECT feature, ags FROM (SELECT *, {check} AS bad FROM _region_geo) WHERE bad ORDER BY feature LIMIT 1
+        """).fetchone()
+        if bad:
+            raise DeliveryError(path, f"feature {bad[0]} (AGS {bad[1]!r}): {problem}")
+    sha = Delivery.of(path).sha256
+    # deck.gl polygons draw only the first polygon of a geometry: one row per polygon, numbered `teil`.
+    con.execute(f"""
+        INSERT INTO raw.region__geometrien
+        SELECT trim(ags), row_number() OVER (PARTITION BY ags ORDER BY part_path)::INTEGER AS teil,
+               ST_AsGeoJSON(part_geom), {_lineage(path.name, sha, stamp)}
+        FROM (SELECT feature, ags, unnest(ST_Dump(geom), recursive := true) FROM _region_geo)
+             t(feature, ags, part_geom, part_path)
+        ORDER BY feature, teil
+    """)
+    con.execute("DROP TABLE _region_geo")
+    return con.execute("SELECT count(*) FROM raw.region__geometrien").fetchone()[0]
+
+
+def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
+    """Replace the raw.region__* tables with the profile's content (all or nothing).
+
+    A bad profile file raises DeliveryError: profile files are configuration, so they are not quarantined.
+    """
+    ensure_tables(con)
+    stamp = dt.datetime.now().replace(microsecond=0)
+    profile = Delivery.of(region.profile_file)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in DDL:
+            con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO raw.region__profil VALUES ({_sql_str(region.ags_prefix)}, {_sql_str(region.name)}, "
+                    f"{_lineage(region.profile_file.name, profile.sha256, stamp)})")
+        rows = {
+            "raw.region__profil": 1,
+            "raw.region__gemeinden": _load_stammdaten(con, region, stamp),
+            "raw.region__sozialraeume": _load_sozialraeume(con, region, stamp),
+            "raw.region__geometrien": _load_geometrien(con, region, stamp),
+        }
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    loaded = [profile] + [Delivery.of(region.path / f) for f in (STAMMDATEN_FILE, SOZIALRAEUME_FILE, GEOJSON_FILE)
+                          if (region.path / f).is_file()]
+    return IngestResult(family=FAMILY, rows=rows, loaded=loaded, skipped=[], quarantined=[])

@@ -1,0 +1,46 @@
+"""Dagster asset: the Sozialraum profiles, regenerated after every publication."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import current_paths
+
+PUBLISHED_KEY = dg.AssetKey(["published", "sozialmonitor"])
+PROFILE_KEY = dg.AssetKey(["sozialraum_profile"])
+
+
+def profile_dir() -> Path:
+    """OUT/profile/: one HTML file per Sozialraum."""
+    return current_paths().out / "profile"
+
+
+@dg.asset(
+    key=PROFILE_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="publish",
+    kinds={"html"},
+    description=(
+        "Druckbare Sozialraum-Profile (HTML, A4, je Sozialraum eine Datei in OUT/profile/), erzeugt nur aus "
+        "der veröffentlichten Datei: Gemeinden, Karte, Schlüsselindikatoren gegen den Kreis mit Zeitreihen, "
+        "Sozialindex mit Treibern, Jugendhilfe nach Geheimhaltung, Definitionen, Quellen und Datenstand."
+    ),
+)
+def sozialraum_profile(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from orchestration.profiles import render_profiles
+
+    paths = current_paths()
+    ziel = profile_dir()
+    files = render_profiles(paths.published, ziel)
+    context.log.info(f"{len(files)} Profile nach {ziel} geschrieben")
+    return dg.MaterializeResult(
+        metadata={
+            "profile": len(files),
+            "ordner": dg.MetadataValue.path(str(ziel)),
+            "dateien": dg.MetadataValue.json([f.name for f in files]),
+            "quelle": dg.MetadataValue.path(str(paths.published)),
+        }
+    )
+
+
+profile_assets = [sozialraum_profile]

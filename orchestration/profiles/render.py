@@ -1,0 +1,404 @@
+"""Printable Sozialraum profiles (German, A4) from the published file.
+
+Only the published file is read, read-only and without access to any other file. Every figure shown
+is taken as published (disclosure control already applied): a suppressed value is shown as
+"geheim", never recomputed. Charts are inline SVG; the HTML loads nothing from anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+from markupsafe import Markup
+
+from orchestration.profiles import svg
+from orchestration.profiles.format import datum, vorzeichen, zahl
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Indicators shown first (in this order) and with a trend chart; every other published indicator of
+# the area follows in catalogue order.
+SCHLUESSELINDIKATOREN = (
+    "bevoelkerung",
+    "arbeitslosenanteil",
+    "sgb2_quote",
+    "kinderarmut",
+    "altersarmut",
+    "anteil_unter_18",
+    "anteil_65_plus",
+    "beschaeftigtenquote",
+)
+_JUGENDHILFE = re.compile(r"hze|eckwert|inobhut|gefaehrdung|erziehungsberatung|volljaehrig|35a|jugendhilfe")
+
+
+class ProfilFehler(ValueError):
+    """The published file cannot produce the requested profile."""
+
+
+def ist_jugendhilfe(indikator_id: str, meta: dict[str, Any]) -> bool:
+    """Youth-welfare figures (shown after disclosure control in their own section): the catalogue's
+    `geheimhaltung` flag when it has one, else the topic / id."""
+    if meta.get("geheimhaltung") is not None:
+        return bool(meta["geheimhaltung"]) or bool(_JUGENDHILFE.search(indikator_id))
+    thema = meta.get("thema")
+    if thema and "jugend" in str(thema).lower():
+        return True
+    return bool(_JUGENDHILFE.search(indikator_id))
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _dateiname(sozialraum_id: str) -> str:
+    return "profil_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", sozialraum_id) + ".html"
+
+
+@dataclass
+class Bestand:
+    """What every profile needs from the published file (read once)."""
+
+    tabellen: dict[str, list[tuple[str, str]]]
+    gebiete: list[dict[str, Any]]
+    katalog: dict[str, dict[str, Any]]
+    datenstand: list[tuple[str, str]] = field(default_factory=list)
+
+    def hat(self, tabelle: str) -> bool:
+        return tabelle in self.tabellen
+
+
+def _bestand(con: duckdb.DuckDBPyConnection) -> Bestand:
+    tabellen: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name, spalte, typ in con.execute(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'mart' order by table_name, ordinal_position"
+    ).fetchall():
+        tabellen[name].append((spalte, typ))
+    for pflicht in ("sozialraum_indikatoren", "dim_gebiet", "indikatoren"):
+        if pflicht not in tabellen:
+            raise ProfilFehler(f"the published file has no table mart.{pflicht}")
+    gebiete = _rows(con, "select * from mart.dim_gebiet")
+    katalog = {r["indikator_id"]: r for r in _rows(con, "select * from mart.indikatoren")}
+    bestand = Bestand(tabellen=dict(tabellen), gebiete=gebiete, katalog=katalog)
+    bestand.datenstand = _datenstand(con, bestand)
+    return bestand
+
+
+def _zeitspalten(spalten: list[tuple[str, str]]) -> list[str]:
+    return [n for n, t in spalten if t.upper().startswith(("TIMESTAMP", "DATE"))]
+
+
+def _datenstand(con: duckdb.DuckDBPyConnection, bestand: Bestand) -> list[tuple[str, str]]:
+    """(label, value) lines: the publication status table when the file has one (publication time,
+    version, deliveries per family), else the deliveries table's dates."""
+    zeilen: list[tuple[str, str]] = []
+    if bestand.hat("publikation_status"):
+        spalten = bestand.tabellen["publikation_status"]
+        namen = {n for n, _ in spalten}
+        zeit = _zeitspalten(spalten)
+        bevorzugt = [n for n in zeit if "publi" in n or "veroeff" in n] or zeit
+        if bevorzugt:
+            wert = con.execute(f'select max("{bevorzugt[0]}") from mart.publikation_status').fetchone()[0]
+            zeilen.append(("Veröffentlicht", datum(wert)))
+        if "version" in namen:
+            wert = con.execute('select max("version") from mart.publikation_status').fetchone()[0]
+            zeilen.append(("Version", str(wert)))
+        if {"eintrag", "familie"} <= namen:
+            demo = "ist_demodaten" in namen
+            for familie, dateien, ist_demo in con.execute(
+                "select familie, count(*), " + ("bool_or(ist_demodaten)" if demo else "false")
+                + " from mart.publikation_status where eintrag = 'lieferung' group by 1 order by 1"
+            ).fetchall():
+                zeilen.append((f"Lieferungen {familie}", f"{dateien} Datei(en){' (Demodaten)' if ist_demo else ''}"))
+    elif bestand.hat("lieferungen"):
+        spalten = bestand.tabellen["lieferungen"]
+        namen = [n for n, _ in spalten]
+        zeit = [n for n in _zeitspalten(spalten) if n in ("stand", "stichtag", "berichtsmonat")] or [
+            n for n in _zeitspalten(spalten) if n != "geladen_am"
+        ] or _zeitspalten(spalten)
+        gruppe = next((n for n in ("familie", "quelle", "tabelle") if n in namen), None)
+        if zeit and gruppe:
+            for g, wert in con.execute(
+                f'select "{gruppe}", max("{zeit[0]}") from mart.lieferungen group by 1 order by 1'
+            ).fetchall():
+                zeilen.append((f"Stand der Lieferungen {g}", datum(wert)))
+        elif zeit:
+            wert = con.execute(f'select max("{zeit[0]}") from mart.lieferungen').fetchone()[0]
+            zeilen.append(("Stand der Lieferungen", datum(wert)))
+    letztes_jahr = con.execute("select max(jahr) from mart.sozialraum_indikatoren where wert is not null").fetchone()[0]
+    if letztes_jahr is not None:
+        zeilen.append(("Neuestes Datenjahr", str(letztes_jahr)))
+    if not zeilen:
+        zeilen.append(("Datenstand", "im veröffentlichten Bestand nicht angegeben"))
+    return zeilen
+
+
+def _reihen_nach_indikator(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[int, dict[str, Any]]]:
+    out: dict[tuple[str, str, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        out[(r["indikator_id"], r["gebiet_ebene"], r["gebiet_id"])][r["jahr"]] = r
+    return out
+
+
+def _sozialindex(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr_id: str, gemeinde_ids: list[str]) -> dict[str, Any]:
+    if not bestand.hat("sozialindex"):
+        return {"verfuegbar": False}
+    ids = [sr_id, *gemeinde_ids]
+    marker = ",".join("?" * len(ids))
+    jahr = con.execute(f"select max(jahr) from mart.sozialindex where gebiet_id in ({marker})", ids).fetchone()[0]
+    ausschluesse: list[dict[str, Any]] = []
+    if bestand.hat("sozialindex_ausschluesse"):
+        jahr_a = jahr or con.execute(
+            f"select max(jahr) from mart.sozialindex_ausschluesse where gebiet_id in ({marker})", ids
+        ).fetchone()[0]
+        ausschluesse = _rows(
+            con,
+            f"select * from mart.sozialindex_ausschluesse where gebiet_id in ({marker}) and jahr = ? "
+            "order by gebiet_name, bereich, indikator_id",
+            [*ids, jahr_a],
+        )
+    if jahr is None:
+        return {"verfuegbar": True, "jahr": None, "gebiete": [], "ausschluesse": ausschluesse}
+    gebiete = _rows(
+        con,
+        f"select * from mart.sozialindex where gebiet_id in ({marker}) and jahr = ? "
+        "order by case when gebiet_ebene = 'sozialraum' then 0 else 1 end, statusindex desc",
+        [*ids, jahr],
+    )
+    treiber: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if bestand.hat("sozialindex_zwerte"):
+        for r in _rows(
+            con,
+            f"select * from mart.sozialindex_zwerte where gebiet_id in ({marker}) and jahr = ? "
+            "order by z_status desc",
+            [*ids, jahr],
+        ):
+            treiber[r["gebiet_id"]].append(r)
+    ebene = gebiete[0]["gebiet_ebene"] if gebiete else None
+    for g in gebiete:
+        z = treiber.get(g["gebiet_id"], [])
+        g["treiber"] = [
+            {
+                "indikator_id": t["indikator_id"],
+                "name": bestand.katalog.get(t["indikator_id"], {}).get("name") or t["indikator_id"],
+                "z_status": t["z_status"],
+                "z_dynamik": t.get("z_dynamik"),
+                "wert": t.get("wert"),
+                "einheit": bestand.katalog.get(t["indikator_id"], {}).get("einheit"),
+            }
+            for t in z
+        ]
+        g["balken"] = Markup(
+            svg.balken(
+                [(t["name"], t["z_status"]) for t in sorted(g["treiber"], key=lambda t: t["indikator_id"]) if t["z_status"] is not None]
+            )
+        )
+        staerkster = [t for t in g["treiber"] if t["z_status"] is not None and t["z_status"] > 0.5]
+        g["treiber_text"] = (
+            ", ".join(f'{t["name"]} ({vorzeichen(t["z_status"])})' for t in staerkster[:2])
+            if staerkster
+            else "kein Indikator deutlich über dem Durchschnitt"
+        )
+    return {"verfuegbar": True, "jahr": jahr, "ebene": ebene, "gebiete": gebiete, "ausschluesse": ausschluesse}
+
+
+def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]) -> dict[str, Any]:
+    sr_id = sr["gebiet_id"]
+    gemeinden = sorted(
+        (g for g in bestand.gebiete if g["gebiet_ebene"] == "gemeinde" and g.get("sozialraum_id") == sr_id),
+        key=lambda g: g["gebiet_name"] or g["gebiet_id"],
+    )
+    # The same Gemeinde may appear in several rows (polygons exploded): one entry per AGS.
+    gemeinde_ids = list(dict.fromkeys(g["gebiet_id"] for g in gemeinden))
+    kreis_ags = sr.get("kreis_ags") or (gemeinden[0].get("kreis_ags") if gemeinden else None)
+    kreis = next((g for g in bestand.gebiete if g["gebiet_ebene"] == "kreis" and g["gebiet_id"] == kreis_ags), None)
+    kreis_name = (kreis or {}).get("gebiet_name") or f"Kreis {kreis_ags}"
+
+    ids = [sr_id, *gemeinde_ids, kreis_ags or ""]
+    marker = ",".join("?" * len(ids))
+    rows = _rows(
+        con,
+        f"select * from mart.sozialraum_indikatoren where gebiet_id in ({marker}) "
+        "and gebiet_ebene in ('sozialraum', 'gemeinde', 'kreis') order by indikator_id, jahr",
+        ids,
+    )
+    # Gemeinde rows only for this Sozialraum's Gemeinden, Kreis rows only for its Kreis.
+    rows = [
+        r for r in rows
+        if (r["gebiet_ebene"] == "sozialraum" and r["gebiet_id"] == sr_id)
+        or (r["gebiet_ebene"] == "gemeinde" and r["gebiet_id"] in gemeinde_ids)
+        or (r["gebiet_ebene"] == "kreis" and r["gebiet_id"] == kreis_ags)
+    ]
+    reihen = _reihen_nach_indikator(rows)
+    ist_demo = any(r.get("ist_demodaten") for r in rows)
+
+    indikatoren_sr = {i for (i, ebene, _gid) in reihen if ebene == "sozialraum"}
+    katalog_reihenfolge = list(bestand.katalog)
+    reihenfolge = [i for i in SCHLUESSELINDIKATOREN if i in indikatoren_sr] + [
+        i for i in katalog_reihenfolge if i in indikatoren_sr and i not in SCHLUESSELINDIKATOREN
+    ] + sorted(i for i in indikatoren_sr if i not in bestand.katalog)
+
+    kennzahlen, jugendhilfe = [], []
+    for ind in reihenfolge:
+        meta = bestand.katalog.get(ind, {})
+        einheit = meta.get("einheit") or next(iter(reihen[(ind, "sozialraum", sr_id)].values())).get("einheit")
+        sr_reihe = reihen[(ind, "sozialraum", sr_id)]
+        kr_reihe = reihen.get((ind, "kreis", kreis_ags), {})
+        jahre = sorted(set(sr_reihe) | set(kr_reihe))
+        letztes = max(sr_reihe)
+        sr_akt = sr_reihe[letztes]
+        kr_akt = kr_reihe.get(letztes)
+        eintrag = {
+            "id": ind,
+            "name": meta.get("name") or ind,
+            "einheit": einheit,
+            "jahr": letztes,
+            "wert": sr_akt["wert"],
+            "unterdrueckt": bool(sr_akt.get("ist_unterdrueckt")),
+            "kreis_wert": (kr_akt or {}).get("wert"),
+            "kreis_unterdrueckt": bool((kr_akt or {}).get("ist_unterdrueckt")),
+            "quelle": sr_akt.get("quelle"),
+            "nenner_quelle": sr_akt.get("nenner_quelle"),
+            "von": min(sr_reihe),
+            "demo_jahre": _spannen(sorted(j for j, r in sr_reihe.items() if r.get("ist_demodaten"))),
+            "meta": meta,
+        }
+        if ist_jugendhilfe(ind, meta):
+            eintrag["gemeinden"] = [
+                {
+                    "name": g["gebiet_name"],
+                    "wert": reihen.get((ind, "gemeinde", g["gebiet_id"]), {}).get(letztes, {}).get("wert"),
+                    "unterdrueckt": bool(
+                        reihen.get((ind, "gemeinde", g["gebiet_id"]), {}).get(letztes, {}).get("ist_unterdrueckt")
+                    ),
+                    "vorhanden": letztes in reihen.get((ind, "gemeinde", g["gebiet_id"]), {}),
+                }
+                for g in _eindeutig(gemeinden)
+            ]
+            jugendhilfe.append(eintrag)
+        else:
+            eintrag["differenz"] = (
+                eintrag["wert"] - eintrag["kreis_wert"]
+                if eintrag["wert"] is not None and eintrag["kreis_wert"] is not None and einheit != "Anzahl"
+                else None
+            )
+            eintrag["schluessel"] = ind in SCHLUESSELINDIKATOREN
+            eintrag["chart"] = Markup(
+                (svg.trend if eintrag["schluessel"] else svg.sparkline)(
+                    jahre,
+                    [
+                        (sr["gebiet_name"] or sr_id, "sr", [sr_reihe.get(j, {}).get("wert") for j in jahre]),
+                        # A count is not comparable with the Kreis total: only rates get the Kreis line.
+                        *([] if einheit == "Anzahl" else [(kreis_name, "kreis", [kr_reihe.get(j, {}).get("wert") for j in jahre])]),
+                    ],
+                    einheit,
+                )
+            )
+            kennzahlen.append(eintrag)
+
+    karte = Markup(
+        svg.karte(
+            [
+                (g["gebiet_id"], g["gebiet_name"] or g["gebiet_id"], svg.polygone(g.get("geojson")), g.get("sozialraum_id") == sr_id)
+                for g in bestand.gebiete
+                if g["gebiet_ebene"] == "gemeinde" and g.get("kreis_ags") == kreis_ags and g.get("geojson")
+            ]
+        )
+    )
+    bev = {
+        g["gebiet_id"]: (max(reihen[("bevoelkerung", "gemeinde", g["gebiet_id"])].items()) if reihen.get(("bevoelkerung", "gemeinde", g["gebiet_id"])) else None)
+        for g in gemeinden
+    }
+    return {
+        "sr": sr,
+        "kreis_name": kreis_name,
+        "kreis_ags": kreis_ags,
+        "gemeinden": [
+            {"ags": g["gebiet_id"], "name": g["gebiet_name"], "bev": bev[g["gebiet_id"]][1]["wert"] if bev.get(g["gebiet_id"]) else None,
+             "bev_jahr": bev[g["gebiet_id"]][0] if bev.get(g["gebiet_id"]) else None}
+            for g in _eindeutig(gemeinden)
+        ],
+        "karte": karte,
+        "kennzahlen": [k for k in kennzahlen if k["schluessel"]],
+        "weitere": [k for k in kennzahlen if not k["schluessel"]],
+        "jugendhilfe": jugendhilfe,
+        "sozialindex": _sozialindex(con, bestand, sr_id, gemeinde_ids),
+        "ist_demo": ist_demo,
+        "definitionen": [k for k in kennzahlen + jugendhilfe],
+    }
+
+
+def _spannen(jahre: list[int]) -> str:
+    """[2016, 2017, 2018, 2020] -> '2016–2018, 2020'."""
+    teile: list[str] = []
+    for j in jahre:
+        if teile and isinstance(teile[-1], list) and teile[-1][1] == j - 1:
+            teile[-1][1] = j
+        else:
+            teile.append([j, j])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in teile)
+
+
+def _eindeutig(gemeinden: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for g in gemeinden:
+        seen.setdefault(g["gebiet_id"], g)
+    return list(seen.values())
+
+
+def _umgebung() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["zahl"] = zahl
+    env.filters["vorzeichen"] = vorzeichen
+    env.filters["datum"] = datum
+    return env
+
+
+def render_profiles(published_db: Path, out_dir: Path, sozialraum: str | None = None) -> list[Path]:
+    """Write one printable HTML profile per Sozialraum (or only `sozialraum`) into `out_dir`.
+
+    Reads only `published_db` (read-only). Returns the written files in Sozialraum order."""
+    published_db = Path(published_db)
+    if not published_db.exists():
+        raise FileNotFoundError(f"published file not found: {published_db}")
+    out_dir = Path(out_dir)
+    con = duckdb.connect(str(published_db), read_only=True, config={"enable_external_access": False})
+    try:
+        bestand = _bestand(con)
+        raeume = sorted(
+            {g["gebiet_id"]: g for g in bestand.gebiete if g["gebiet_ebene"] == "sozialraum"}.values(),
+            key=lambda g: g["gebiet_id"],
+        )
+        if sozialraum is not None:
+            raeume = [g for g in raeume if g["gebiet_id"] == sozialraum]
+            if not raeume:
+                raise ProfilFehler(f"Sozialraum {sozialraum!r} is not in the published file")
+        profile = [_profil(con, bestand, sr) for sr in raeume]
+    finally:
+        con.close()
+
+    vorlage = _umgebung().get_template("profil.html.j2")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    geschrieben = []
+    for p in profile:
+        html = vorlage.render(p=p, datenstand=bestand.datenstand, quelle_datei=published_db.name)
+        ziel = out_dir / _dateiname(p["sr"]["gebiet_id"])
+        tmp = ziel.with_suffix(".html.tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(ziel)
+        geschrieben.append(ziel)
+    return geschrieben

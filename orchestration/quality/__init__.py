@@ -1,0 +1,21 @@
+"""Quality gate: the GX 1.x suites of `expectations/` run on DataFrames read read-only from the working
+database, exposed as Dagster asset checks (error level blocking, warnings not).
+
+`build_asset_checks()` for the Definitions; `run_suites(paths)` to run suites directly (tests, CLI).
+GX itself is imported only when suites run.
+"""
+
+from .checks import blocking_check_keys, build_asset_checks, guarded_asset_keys
+from .suites import ERROR, WARN, SuiteDef, load_suites
+
+
+def run_suites(*args, **kwargs):
+    from .runner import run_suites as _run
+
+    return _run(*args, **kwargs)
+
+
+__all__ = [
+    "ERROR", "WARN", "SuiteDef", "blocking_check_keys", "build_asset_checks", "guarded_asset_keys",
+    "load_suites", "run_suites",
+]

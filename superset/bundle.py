@@ -1,0 +1,758 @@
+"""The Superset asset bundle of the Sozialraum-Monitor: written, rendered, imported.
+
+Two steps, both plain Python (runs in either virtual environment, needs only PyYAML):
+
+``python superset/bundle.py generate``
+    Writes the committed bundle ``superset/assets/`` (metadata.yaml, databases/, datasets/, charts/,
+    dashboards/) from the definitions in this file. Run it after changing a chart or a dashboard
+    and commit the YAML; the YAML is what gets imported, reviewed and diffed.
+
+``python superset/bundle.py render OUT_DIR``   (done by ``manage.sh up`` / ``provision``)
+    Copies ``superset/assets/`` to ``OUT_DIR/sozialmonitor/`` and fills in what is only known
+    on the machine at provisioning time:
+      * the database URI of the published file (``SOZIALMONITOR_OUT``, default ``var/out``),
+      * from the indicator catalogue (``seeds/catalogue/indikatoren.csv``): one metric per
+        indicator (name, definition, Zähler, Nenner, Einheit, Quelle as description, number
+        format from the unit) and the descriptions of the indicator columns,
+      * the default of each dashboard's ``Indikator`` filter (the catalogue name).
+
+Objects are linked by fixed UUIDs (uuid5 of a readable key), so every import overwrites the
+same objects instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
+ASSETS = HERE / "assets"
+CATALOGUE = REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv"
+BUNDLE_NAME = "sozialmonitor"
+NS = uuid.UUID("6f1c3a52-3a40-4f0e-9a57-5d1f0c3e9a11")
+PLACEHOLDER_URI = "__SOZIALMONITOR_PUBLISHED_URI__"
+CATALOGUE_METRICS_MARK = "__CATALOGUE_METRICS__"
+
+
+def uid(key: str) -> str:
+    return str(uuid.uuid5(NS, key))
+
+
+DB_UUID = uid("database")
+DS_WERTE = uid("dataset:indikatorwerte")
+DS_KATALOG = uid("dataset:indikatoren_katalog")
+DS_PUBLIKATION = uid("dataset:publikation")
+
+# --------------------------------------------------------------------------------------------
+# Indicator groups of the dashboards
+# --------------------------------------------------------------------------------------------
+HEADLINE = ["bevoelkerung", "sgb2_quote", "kinderarmut", "hze_eckwert", "arbeitslosenanteil"]
+HEADLINE_TITLES = {"bevoelkerung": "Bevölkerung", "sgb2_quote": "SGB-II-Quote", "kinderarmut": "Kinderarmut",
+                   "hze_eckwert": "HzE-Eckwert", "arbeitslosenanteil": "Arbeitslosenanteil"}
+KEY_INDICATORS = ["bevoelkerung", "anteil_unter_18", "anteil_65_plus", "sgb2_quote", "kinderarmut",
+                  "arbeitslosenanteil", "hze_eckwert"]
+THEMES = {
+    "armut": ("Armut & SGB II", ["sgb2_quote", "kinderarmut", "alleinerziehende_bg_anteil", "altersarmut"]),
+    "arbeitsmarkt": ("Arbeitsmarkt", ["arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose",
+                                      "langzeitarbeitslosenanteil", "beschaeftigtenquote"]),
+    "jugend": ("Kinder, Jugend & Familie", [
+        "hze_eckwert", "hze_ambulant_eckwert", "hze_stationaer_eckwert", "erziehungsberatung_eckwert",
+        "eingliederungshilfe_35a_eckwert", "junge_volljaehrige_eckwert", "inobhutnahmen_je_1000_u18",
+        "gefaehrdungseinschaetzungen_je_1000_u18", "anteil_akute_latente_gefaehrdung"]),
+    "demografie": ("Demografie", ["bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient",
+                                  "altenquotient", "wanderungssaldo_je_1000"]),
+}
+ALL_INDICATORS = list(dict.fromkeys(HEADLINE + [i for _, ids in THEMES.values() for i in ids]))
+DEFAULT_INDICATOR = {"ueberblick": "sgb2_quote", "armut": "sgb2_quote", "arbeitsmarkt": "arbeitslosenanteil",
+                     "jugend": "hze_eckwert", "demografie": "anteil_65_plus"}
+
+# --------------------------------------------------------------------------------------------
+# Database and datasets
+# --------------------------------------------------------------------------------------------
+DATABASE = {
+    "database_name": "Sozialraum-Monitor (veröffentlicht)",
+    "sqlalchemy_uri": PLACEHOLDER_URI,
+    "cache_timeout": None,
+    "expose_in_sqllab": True,
+    "allow_run_async": False,
+    "allow_ctas": False,
+    "allow_cvas": False,
+    "allow_dml": False,
+    "allow_file_upload": False,
+    "extra": {
+        # read-only, no file/network access from SQL (read_csv('/etc/passwd') must fail)
+        "engine_params": {"connect_args": {"read_only": True,
+                                           "config": {"enable_external_access": False}}},
+        "allows_virtual_table_explore": True,
+        "disable_data_preview": False,
+        "schemas_allowed_for_file_upload": [],
+        "metadata_params": {},
+        "metadata_cache_timeout": {},
+    },
+    "uuid": DB_UUID,
+    "version": "1.0.0",
+}
+
+SQL_WERTE = """\
+select
+    w.gebiet_ebene,
+    w.gebiet_id,
+    w.gebiet_name,
+    w.kreis_ags,
+    w.sozialraum_id,
+    coalesce(g.sozialraum_name, case when w.gebiet_ebene = 'sozialraum' then w.gebiet_name end)
+        as sozialraum_name,
+    case when w.gebiet_ebene = 'gemeinde' then w.gebiet_name end as gemeinde,
+    w.jahr,
+    make_date(w.jahr, 12, 31) as zeitpunkt,
+    w.indikator_id,
+    coalesce(i.name, w.indikator_id) as indikator,
+    i.thema,
+    w.einheit,
+    w.wert,
+    w.zaehler,
+    w.nenner,
+    w.ist_unterdrueckt,
+    w.quelle,
+    w.nenner_quelle,
+    w.ist_demodaten,
+    k.wert as kreis_wert,
+    w.wert - k.wert as abweichung_kreis,
+    g.geojson
+from mart.sozialraum_indikatoren as w
+left join mart.dim_gebiet as g
+    on g.gebiet_ebene = w.gebiet_ebene and g.gebiet_id = w.gebiet_id
+left join mart.indikatoren as i
+    on i.indikator_id = w.indikator_id
+left join mart.sozialraum_indikatoren as k
+    on k.gebiet_ebene = 'kreis' and k.gebiet_id = w.kreis_ags
+   and k.jahr = w.jahr and k.indikator_id = w.indikator_id
+"""
+
+# The status table is written by the publication step; sources and the demo flag come from the
+# mart itself so that they are true for exactly the rows a chart shows.
+SQL_PUBLIKATION = """\
+select
+    case when (select coalesce(bool_or(ist_demodaten), false) from mart.sozialraum_indikatoren)
+         then '⚠ DEMODATEN – synthetische Lieferungen, keine amtlichen Werte'
+         else 'Amtliche Lieferungen' end as hinweis,
+    (select strftime(timezone('Europe/Berlin', max(veroeffentlicht_am)), '%d.%m.%Y, %H:%M Uhr')
+       from mart.publikation_status where eintrag = 'publikation') as veroeffentlicht_am,
+    (select min(jahr) || '–' || max(jahr) from mart.sozialraum_indikatoren) as berichtsjahre,
+    (select count(*) || ' Lieferungen'
+            || case when count(*) filter (where ist_demodaten) > 0
+                    then ' (davon ' || count(*) filter (where ist_demodaten) || ' Demodaten)' else '' end
+       from mart.publikation_status where eintrag = 'lieferung') as lieferungen,
+    (select string_agg(distinct quelle, ' · ' order by quelle) from mart.sozialraum_indikatoren
+        where quelle is not null) as quellen,
+    (select coalesce(bool_or(ist_demodaten), false) from mart.sozialraum_indikatoren) as demodaten
+"""
+
+COLUMNS_WERTE = [
+    # name, type, is_dttm, verbose name, description
+    ("gebiet_ebene", "VARCHAR", False, "Gebietsebene", "gemeinde, sozialraum oder kreis"),
+    ("gebiet_id", "VARCHAR", False, "Gebiets-ID",
+     "AGS der Gemeinde (8-stellig), Sozialraum-ID oder AGS des Kreises (5-stellig)"),
+    ("gebiet_name", "VARCHAR", False, "Gebiet", "Name der Gemeinde, des Sozialraums oder des Kreises"),
+    ("kreis_ags", "VARCHAR", False, "Kreis-AGS", "Amtlicher Gemeindeschlüssel des Kreises"),
+    ("sozialraum_id", "VARCHAR", False, "Sozialraum-ID", "leer bei Kreiszeilen"),
+    ("sozialraum_name", "VARCHAR", False, "Sozialraum",
+     "Sozialraum der Gemeinde bzw. Name des Sozialraums; leer bei Kreiszeilen"),
+    ("gemeinde", "VARCHAR", False, "Gemeinde", "Name der Gemeinde (nur Gemeindezeilen)"),
+    ("jahr", "INTEGER", False, "Jahr", "Berichtsjahr"),
+    ("zeitpunkt", "DATE", True, "Zeitpunkt", "31.12. des Berichtsjahres (Zeitachse)"),
+    ("indikator_id", "VARCHAR", False, "Indikator-ID", CATALOGUE_METRICS_MARK),
+    ("indikator", "VARCHAR", False, "Indikator", CATALOGUE_METRICS_MARK),
+    ("thema", "VARCHAR", False, "Thema", "Thema des Indikators laut Katalog"),
+    ("einheit", "VARCHAR", False, "Einheit", "% | je 1.000 | Anzahl"),
+    ("wert", "DOUBLE", False, "Wert",
+     "Indikatorwert = Zähler / Nenner × Faktor; Aggregate: Σ Zähler / Σ Nenner × Faktor; "
+     "leer, wenn geheimhaltungsbedingt unterdrückt"),
+    ("zaehler", "DOUBLE", False, "Zähler", "Zähler des Indikators"),
+    ("nenner", "DOUBLE", False, "Nenner", "Nenner des Indikators"),
+    ("ist_unterdrueckt", "BOOLEAN", False, "unterdrückt",
+     "Wert aus Geheimhaltungsgründen unterdrückt (nie als 0 dargestellt)"),
+    ("quelle", "VARCHAR", False, "Quelle", "Tabelle/Lieferung des Zählers; enthält 'Demodaten' bei synthetischen Daten"),
+    ("nenner_quelle", "VARCHAR", False, "Quelle des Nenners", "Tabelle/Lieferung und Stichtag des Nenners"),
+    ("ist_demodaten", "BOOLEAN", False, "Demodaten", "Zeile beruht auf synthetischen Demolieferungen"),
+    ("kreis_wert", "DOUBLE", False, "Kreiswert", "Wert desselben Indikators im Kreis im selben Jahr"),
+    ("abweichung_kreis", "DOUBLE", False, "Abweichung vom Kreis", "Wert minus Kreiswert (Prozentpunkte bzw. Einheiten)"),
+    ("geojson", "VARCHAR", False, "Geometrie", "Gemeindepolygon als GeoJSON (WGS84, Einzelpolygone)"),
+]
+COLUMNS_KATALOG = [
+    ("indikator_id", "VARCHAR", "Indikator-ID", "Schlüssel des Indikators"),
+    ("name", "VARCHAR", "Indikator", "Name des Indikators"),
+    ("definition", "VARCHAR", "Definition", "Fachliche Definition"),
+    ("zaehler", "VARCHAR", "Zähler", "Zählergröße"),
+    ("nenner", "VARCHAR", "Nenner", "Nennergröße (Bezugsbevölkerung)"),
+    ("einheit", "VARCHAR", "Einheit", "% | je 1.000 | Anzahl"),
+    ("faktor", "VARCHAR", "Faktor", "100 | 1000 | 1"),
+    ("stichtagsregel", "VARCHAR", "Stichtagsregel", "Welcher Stichtag des Nenners zum Zähler gehört"),
+    ("polaritaet", "VARCHAR", "Polarität", "+1 mehr ist besser, -1 mehr ist schlechter, 0 neutral"),
+    ("quelle", "VARCHAR", "Quelle", "Datenquelle"),
+    ("thema", "VARCHAR", "Thema", "Themenbereich"),
+]
+COLUMNS_PUBLIKATION = [
+    ("hinweis", "VARCHAR", "Hinweis", "Demodaten-Hinweis, solange synthetische Lieferungen im Mart sind"),
+    ("veroeffentlicht_am", "VARCHAR", "Datenstand (veröffentlicht am)",
+     "Zeitpunkt der Veröffentlichung (mart.publikation_status)"),
+    ("berichtsjahre", "VARCHAR", "Berichtsjahre", "Erstes bis jüngstes Jahr im Mart"),
+    ("lieferungen", "VARCHAR", "Lieferungen", "Veröffentlichte Lieferungen laut mart.publikation_status"),
+    ("demodaten", "BOOLEAN", "Demodaten", "Wahr, solange synthetische Lieferungen im Mart sind"),
+    ("quellen", "VARCHAR", "Quellen", "Quellen aller Indikatorwerte"),
+]
+
+
+def _column(name, type_, is_dttm, verbose, description) -> dict:
+    return {"advanced_data_type": None, "column_name": name, "description": description, "expression": None,
+            "extra": None, "filterable": True, "groupby": True, "is_active": True,
+            "is_dttm": is_dttm, "python_date_format": None, "type": type_, "verbose_name": verbose}
+
+
+def _metric(name, expression, verbose, description=None, d3format=None) -> dict:
+    return {"currency": None, "d3format": d3format, "description": description, "expression": expression,
+            "extra": None, "metric_name": name, "metric_type": None, "verbose_name": verbose, "warning_text": None}
+
+
+def _dataset(key, table_name, sql, schema, columns, metrics, description, main_dttm=None) -> dict:
+    return {
+        "always_filter_main_dttm": False, "cache_timeout": None, "catalog": None, "columns": columns,
+        "database_uuid": DB_UUID, "default_endpoint": None, "description": description, "extra": None,
+        "fetch_values_predicate": None, "filter_select_enabled": True, "folders": None,
+        "main_dttm_col": main_dttm, "metrics": metrics, "normalize_columns": False, "offset": 0,
+        "params": None, "schema": schema, "sql": sql, "table_name": table_name, "template_params": None,
+        "uuid": key, "version": "1.0.0",
+    }
+
+
+def datasets() -> dict[str, dict]:
+    werte = _dataset(
+        DS_WERTE, "indikatorwerte", SQL_WERTE, "mart",
+        [_column(*c) for c in COLUMNS_WERTE],
+        [_metric("wert", "MAX(wert)", "Wert", "Indikatorwert (je Gebiet, Jahr und Indikator genau eine Zeile)", ",.1f"),
+         _metric("kreiswert", "MAX(kreis_wert)", "Kreiswert", "Wert des Kreises im selben Jahr", ",.1f"),
+         _metric("abweichung_kreis", "MAX(abweichung_kreis)", "Abweichung vom Kreis",
+                 "Wert minus Kreiswert", "+,.1f"),
+         _metric("zaehler", "SUM(zaehler)", "Σ Zähler", "Summe der Zähler", ",.0f"),
+         _metric("nenner", "SUM(nenner)", "Σ Nenner", "Summe der Nenner", ",.0f"),
+         _metric("count", "COUNT(*)", "Anzahl Zeilen", None, ",d"),
+         _metric(CATALOGUE_METRICS_MARK, "", "")],
+        "Indikatorwerte je Gebiet (Gemeinde, Sozialraum, Kreis), Jahr und Indikator aus "
+        "mart.sozialraum_indikatoren mit Katalognamen, Sozialraum, Kreisvergleich und Geometrie.",
+        main_dttm="zeitpunkt")
+    katalog = _dataset(
+        DS_KATALOG, "indikatoren", None, "mart",
+        [_column(n, t, False, v, d) for n, t, v, d in COLUMNS_KATALOG],
+        [_metric("count", "COUNT(*)", "Anzahl Indikatoren", None, ",d")],
+        "Indikatorenkatalog (seeds/catalogue/indikatoren.csv → mart.indikatoren)")
+    publikation = _dataset(
+        DS_PUBLIKATION, "publikation", SQL_PUBLIKATION, "mart",
+        [_column(n, t, False, v, d) for n, t, v, d in COLUMNS_PUBLIKATION],
+        [_metric("count", "COUNT(*)", "Anzahl", None, ",d")],
+        "Datenstand, Quellen und Demodaten-Kennzeichen der veröffentlichten Datei")
+    return {"indikatorwerte": werte, "indikatoren": katalog, "publikation": publikation}
+
+
+# --------------------------------------------------------------------------------------------
+# Charts: form data and the query context the frontend would send for it
+# --------------------------------------------------------------------------------------------
+def simple_filter(col: str, op: str, val: Any) -> dict:
+    return {"clause": "WHERE", "comparator": val, "expressionType": "SIMPLE", "operator": op,
+            "subject": col, "isExtra": False, "isNew": False,
+            "filterOptionName": f"filter_{col}_{op}".lower().replace(" ", "_")}
+
+
+def _qc_filters(adhoc: list[dict]) -> list[dict]:
+    return [{"col": f["subject"], "op": f["operator"], "val": f["comparator"]} for f in adhoc]
+
+
+def x_axis(col: str = "zeitpunkt") -> dict:
+    return {"timeGrain": "P1Y", "columnType": "BASE_AXIS", "sqlExpression": col, "label": col,
+            "expressionType": "SQL"}
+
+
+class Chart:
+    """One chart: its params (form data) and a matching query context."""
+
+    registry: list["Chart"] = []
+
+    def __init__(self, key: str, name: str, viz: str, dataset: str, params: dict, query: dict,
+                 description: str | None = None):
+        self.key, self.name, self.viz, self.dataset = key, name, viz, dataset
+        self.uuid = uid(f"chart:{key}")
+        self.description = description
+        self.params = {"viz_type": viz, "datasource": "__placeholder__", **params}
+        self.query = query
+
+    def query_context(self) -> dict:
+        q = {"filters": [], "extras": {"having": "", "where": ""}, "applied_time_extras": {},
+             "columns": [], "metrics": [], "orderby": [], "annotation_layers": [], "row_limit": 10000,
+             "series_limit": 0, "order_desc": True, "url_params": {}, "custom_params": {},
+             "custom_form_data": {}, "time_range": "No filter"}
+        q.update(self.query)
+        q["filters"] = _qc_filters(self.params.get("adhoc_filters", [])) + q["filters"]
+        return {"datasource": {"id": 0, "type": "table"}, "force": False, "queries": [q],
+                "form_data": self.params, "result_format": "json", "result_type": "full"}
+
+    def export(self) -> dict:
+        return {"cache_timeout": None, "certification_details": None, "certified_by": None,
+                "dataset_uuid": self.dataset, "description": self.description, "params": self.params,
+                "query_context": json.dumps(self.query_context(), ensure_ascii=False),
+                "slice_name": self.name, "uuid": self.uuid, "version": "1.0.0", "viz_type": self.viz}
+
+
+def info_chart(key: str, thema: str) -> Chart:
+    # A plain table (no Handlebars: its template compiler needs 'unsafe-eval', which the CSP forbids).
+    cols = [c[0] for c in COLUMNS_PUBLIKATION if c[0] != "demodaten"]
+    return Chart(key, f"Datenstand und Quellen – {thema}", "table", DS_PUBLIKATION, {
+        "query_mode": "raw", "all_columns": cols, "groupby": [], "metrics": [], "percent_metrics": [],
+        "order_by_cols": [], "row_limit": 10, "server_page_length": 0, "adhoc_filters": [],
+        "include_search": False, "show_cell_bars": False, "allow_render_html": False,
+        "table_timestamp_format": "smart_date", "conditional_formatting": [],
+    }, {"columns": cols, "row_limit": 10},
+        "Hinweis auf Demodaten (solange synthetische Lieferungen im Mart sind), Datenstand aus "
+        "mart.publikation_status und die Quellen aller Werte")
+
+
+def definitions_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
+    cols = ["name", "definition", "zaehler", "nenner", "einheit", "stichtagsregel", "quelle"]
+    adhoc = [simple_filter("indikator_id", "IN", ids)] if ids else []
+    return Chart(key, f"Indikatoren und Definitionen – {thema}", "table", DS_KATALOG, {
+        "query_mode": "raw", "all_columns": cols, "groupby": [], "metrics": [], "percent_metrics": [],
+        "order_by_cols": [json.dumps(["name", True])], "row_limit": 1000, "server_page_length": 10,
+        "adhoc_filters": adhoc, "table_timestamp_format": "smart_date", "show_cell_bars": False,
+        "include_search": True, "allow_render_html": False, "conditional_formatting": [],
+    }, {"columns": cols, "orderby": [["name", True]], "row_limit": 1000},
+        "Aus dem Indikatorenkatalog (mart.indikatoren)")
+
+
+def headline_tile(ind: str) -> Chart:
+    adhoc = [simple_filter("gebiet_ebene", "==", "kreis")]
+    return Chart(f"tile:{ind}", f"{HEADLINE_TITLES[ind]} (Kreis)", "big_number", DS_WERTE, {
+        "x_axis": "zeitpunkt", "time_grain_sqla": "P1Y", "metric": ind, "adhoc_filters": adhoc,
+        "compare_lag": 1, "compare_suffix": "zum Vorjahr", "show_timestamp": True, "show_trend_line": True,
+        "start_y_axis_at_zero": False, "rolling_type": "None", "header_font_size": 0.3,
+        "subheader_font_size": 0.125, "y_axis_format": ",.1f" if ind != "bevoelkerung" else ",.0f",
+        "time_format": "%Y", "time_range": "No filter",
+    }, {"columns": [x_axis()], "metrics": [ind], "orderby": [], "row_limit": 10000,
+        "post_processing": [
+            {"operation": "pivot", "options": {"index": ["zeitpunkt"], "columns": [],
+                                                "aggregates": {ind: {"operator": "mean"}}, "drop_missing_columns": True}},
+            {"operation": "flatten"}]},
+        "Kreiswert im jüngsten Jahr und Veränderung gegenüber dem Vorjahr")
+
+
+def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], ebenen: list[str],
+               description: str) -> Chart:
+    adhoc = [simple_filter("gebiet_ebene", "IN", ebenen)]
+    return Chart(key, name, "echarts_timeseries_line", DS_WERTE, {
+        "x_axis": "zeitpunkt", "time_grain_sqla": "P1Y", "x_axis_sort_asc": True, "metrics": metrics,
+        "groupby": groupby, "adhoc_filters": adhoc, "row_limit": 10000, "truncate_metric": True,
+        "show_legend": True, "legendType": "scroll", "legendOrientation": "top", "rich_tooltip": True,
+        "x_axis_time_format": "%Y", "y_axis_format": ",.0f" if metrics == ["bevoelkerung"] else ",.1f",
+        "markerEnabled": True, "markerSize": 6,
+        "order_desc": True, "time_range": "No filter", "comparison_type": "values", "annotation_layers": [],
+    }, {"columns": [x_axis(), *groupby], "metrics": metrics, "orderby": [[metrics[0], False]],
+        "series_columns": groupby, "post_processing": [
+            {"operation": "pivot", "options": {"index": ["zeitpunkt"], "columns": groupby,
+                                                "aggregates": {m: {"operator": "mean"} for m in metrics},
+                                                "drop_missing_columns": False}},
+            {"operation": "flatten"}]}, description)
+
+
+def bar_gemeinden(key: str, name: str) -> Chart:
+    adhoc = [simple_filter("gebiet_ebene", "==", "gemeinde")]
+    return Chart(key, name, "echarts_timeseries_bar", DS_WERTE, {
+        "x_axis": "gebiet_name", "x_axis_sort": "wert", "x_axis_sort_asc": False, "metrics": ["wert"],
+        "groupby": [], "adhoc_filters": adhoc, "row_limit": 1000, "orientation": "vertical",
+        "show_legend": False, "y_axis_format": ",.1f", "xAxisLabelRotation": 45, "show_value": False,
+        "time_range": "No filter", "order_desc": True,
+    }, {"columns": [{"columnType": "BASE_AXIS", "sqlExpression": "gebiet_name", "label": "gebiet_name",
+                     "expressionType": "SQL"}],
+        "metrics": ["wert"], "orderby": [["wert", False]], "row_limit": 1000,
+        "post_processing": [
+            {"operation": "pivot", "options": {"index": ["gebiet_name"], "columns": [],
+                                                "aggregates": {"wert": {"operator": "mean"}},
+                                                "drop_missing_columns": False}},
+            {"operation": "sort", "options": {"by": "wert", "ascending": False}},
+            {"operation": "flatten"}]},
+        "Gewählter Indikator je Gemeinde im gewählten Jahr (Filter Jahr und Indikator)")
+
+
+def pivot_sozialraeume(key: str, name: str, metrics: list[str]) -> Chart:
+    adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "kreis"])]
+    return Chart(key, name, "pivot_table_v2", DS_WERTE, {
+        "groupbyRows": ["gebiet_name"], "groupbyColumns": [], "metrics": metrics, "metricsLayout": "COLUMNS",
+        "adhoc_filters": adhoc, "row_limit": 10000, "aggregateFunction": "Sum", "valueFormat": ",.1f",
+        "rowOrder": "key_a_to_z", "colOrder": "key_a_to_z", "rowTotals": False, "colTotals": False,
+        "transposePivot": False, "combineMetric": False, "time_grain_sqla": "P1Y", "time_range": "No filter",
+        "conditional_formatting": [],
+    }, {"columns": ["gebiet_name"], "metrics": metrics, "orderby": [[metrics[0], False]], "row_limit": 10000},
+        "Sozialräume und Kreis (Vergleichszeile) im gewählten Jahr")
+
+
+def table_kreisvergleich(key: str, name: str) -> Chart:
+    adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "gemeinde"])]
+    metrics = ["wert", "kreiswert", "abweichung_kreis"]
+    groupby = ["gebiet_ebene", "gebiet_name", "indikator"]
+    return Chart(key, name, "table", DS_WERTE, {
+        "query_mode": "aggregate", "groupby": groupby, "metrics": metrics,
+        "percent_metrics": [], "adhoc_filters": adhoc, "row_limit": 1000, "server_page_length": 25,
+        "order_desc": True, "timeseries_limit_metric": None, "include_search": False, "show_cell_bars": True,
+        "table_timestamp_format": "smart_date", "allow_render_html": False, "time_range": "No filter",
+        "conditional_formatting": [],
+        "column_config": {"wert": {"d3NumberFormat": ",.1f"}, "kreiswert": {"d3NumberFormat": ",.1f"},
+                          "abweichung_kreis": {"d3NumberFormat": "+,.1f"}},
+    }, {"columns": groupby, "metrics": metrics, "orderby": [["wert", False]],
+        "row_limit": 1000}, "Gewählter Indikator je Sozialraum und Gemeinde mit Kreiswert und Abweichung")
+
+
+def karte(key: str, name: str) -> Chart:
+    adhoc = [simple_filter("gebiet_ebene", "==", "gemeinde")]
+    return Chart(key, name, "deck_polygon", DS_WERTE, {
+        "line_column": "geojson", "line_type": "json", "metric": "wert", "adhoc_filters": adhoc,
+        "row_limit": 10000, "reverse_long_lat": False, "filled": True, "stroked": True, "extruded": False,
+        "line_width": 1, "line_width_unit": "pixels", "multiplier": 1, "opacity": 80,
+        "linear_color_scheme": "oranges", "num_buckets": 5, "break_points": [], "legend_position": "tr",
+        "legend_format": ",.1f", "table_filter": False, "toggle_polygons": True,
+        "fill_color_picker": {"r": 3, "g": 65, "b": 73, "a": 1},
+        "stroke_color_picker": {"r": 80, "g": 80, "b": 80, "a": 1},
+        "tooltip_contents": [{"item_type": "column", "column_name": "gebiet_name", "label": "Gemeinde"}],
+        "js_columns": [], "js_data_mutator": "", "js_tooltip": "", "js_onclick_href": "",
+        "mapbox_style": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "autozoom": True,
+        "viewport": {"longitude": 8.83, "latitude": 49.86, "zoom": 9.2, "bearing": 0, "pitch": 0},
+        "time_range": "No filter",
+    }, {"columns": ["geojson", "gebiet_name"], "metrics": ["wert"], "orderby": [["wert", False]],
+        "row_limit": 10000}, "Gemeinden eingefärbt nach dem gewählten Indikator im gewählten Jahr "
+                             "(Grundkarte OpenStreetMap, offline nicht verfügbar)")
+
+
+# --------------------------------------------------------------------------------------------
+# Dashboards
+# --------------------------------------------------------------------------------------------
+class Dashboard:
+    def __init__(self, key: str, title: str, intro: str):
+        self.key, self.title, self.intro = key, title, intro
+        self.uuid = uid(f"dashboard:{key}")
+        self.rows: list[list[tuple[Chart | str, int, int]]] = []  # (chart or markdown, width, height)
+        self.scope_excluded: dict[str, list[Chart]] = {"jahr": [], "indikator": [], "gebiet": []}
+        self.indicator_ids: list[str] | None = None
+
+    def row(self, *items: tuple[Chart | str, int, int]) -> None:
+        self.rows.append(list(items))
+
+    def exclude(self, filt: str, *charts: Chart) -> None:
+        self.scope_excluded[filt].extend(charts)
+
+    def charts(self) -> list[Chart]:
+        return [c for row in self.rows for c, _, _ in row if isinstance(c, Chart)]
+
+
+def _native_filter(fid: str, name: str, column: str, excluded: list[int], *, multi: bool, required: bool,
+                   first: bool, ascending: bool, description: str, prefilter: list[dict] | None = None,
+                   default: list | None = None) -> dict:
+    mask: dict[str, Any] = {"extraFormData": {}, "filterState": {}, "ownState": {}}
+    if default:
+        mask = {"extraFormData": {"filters": [{"col": column, "op": "IN", "val": default}]},
+                "filterState": {"value": default, "label": ", ".join(map(str, default))}, "ownState": {}}
+    f = {
+        "id": fid, "name": name, "filterType": "filter_select", "type": "NATIVE_FILTER",
+        "targets": [{"datasetUuid": DS_WERTE, "column": {"name": column}}],
+        "controlValues": {"enableEmptyFilter": required, "defaultToFirstItem": first, "multiSelect": multi,
+                          "searchAllOptions": False, "inverseSelection": False, "sortAscending": ascending},
+        "defaultDataMask": mask, "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
+        "description": description, "tabsInScope": [],
+    }
+    if prefilter:
+        f["adhoc_filters"] = prefilter
+        f["time_range"] = "No filter"
+    return f
+
+
+def dashboard_export(d: Dashboard, chart_ids: dict[str, int]) -> dict:
+    position: dict[str, Any] = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"children": ["GRID_ID"], "id": "ROOT_ID", "type": "ROOT"},
+        "HEADER_ID": {"id": "HEADER_ID", "meta": {"text": d.title}, "type": "HEADER"},
+        "GRID_ID": {"children": [], "id": "GRID_ID", "parents": ["ROOT_ID"], "type": "GRID"},
+    }
+    for r, items in enumerate(d.rows):
+        row_id = f"ROW-{d.key}-{r}"
+        position["GRID_ID"]["children"].append(row_id)
+        position[row_id] = {"children": [], "id": row_id, "meta": {"background": "BACKGROUND_TRANSPARENT"},
+                            "parents": ["ROOT_ID", "GRID_ID"], "type": "ROW"}
+        for c, (item, width, height) in enumerate(items):
+            parents = ["ROOT_ID", "GRID_ID", row_id]
+            if isinstance(item, Chart):
+                cid = f"CHART-{d.key}-{r}-{c}"
+                position[cid] = {"children": [], "id": cid, "parents": parents, "type": "CHART",
+                                 "meta": {"chartId": chart_ids[item.key], "height": height, "width": width,
+                                          "sliceName": item.name, "uuid": item.uuid}}
+            else:
+                cid = f"MARKDOWN-{d.key}-{r}-{c}"
+                position[cid] = {"children": [], "id": cid, "parents": parents, "type": "MARKDOWN",
+                                 "meta": {"code": item, "height": height, "width": width}}
+            position[row_id]["children"].append(cid)
+
+    def ids(filt: str) -> list[int]:
+        return [chart_ids[c.key] for c in d.scope_excluded[filt]]
+
+    pre = [simple_filter("indikator_id", "IN", d.indicator_ids)] if d.indicator_ids else None
+    not_null = {c: [dict(simple_filter(c, "IS NOT NULL", None))] for c in ("sozialraum_name", "gemeinde")}
+    filters = [
+        _native_filter(f"NATIVE_FILTER-{d.key}-jahr", "Jahr", "jahr", ids("jahr"), multi=False, required=True,
+                       first=True, ascending=False, description="Berichtsjahr (Standard: jüngstes Jahr)"),
+        _native_filter(f"NATIVE_FILTER-{d.key}-sozialraum", "Sozialraum", "sozialraum_name", ids("gebiet"),
+                       multi=True, required=False, first=False, ascending=True,
+                       description="Sozialräume (Gemeinden und Sozialraumwerte)", prefilter=not_null["sozialraum_name"]),
+        _native_filter(f"NATIVE_FILTER-{d.key}-gemeinde", "Gemeinde", "gemeinde", ids("gebiet"), multi=True,
+                       required=False, first=False, ascending=True, description="Gemeinden",
+                       prefilter=not_null["gemeinde"]),
+        _native_filter(f"NATIVE_FILTER-{d.key}-indikator", "Indikator", "indikator", ids("indikator"),
+                       multi=False, required=True, first=False, ascending=True,
+                       description="Indikator für Karte, Zeitreihe und Gemeindevergleich", prefilter=pre,
+                       default=[f"__INDICATOR_NAME__:{DEFAULT_INDICATOR[d.key]}"]),
+    ]
+    return {
+        "certification_details": None, "certified_by": None, "css": "", "dashboard_title": d.title,
+        "description": None, "published": True, "slug": f"sozialmonitor-{d.key}", "uuid": d.uuid,
+        "version": "1.0.0", "position": position,
+        "metadata": {
+            "chart_configuration": {}, "color_scheme": "supersetColors", "color_scheme_domain": [],
+            "cross_filters_enabled": False, "default_filters": "{}", "expanded_slices": {},
+            "global_chart_configuration": {}, "label_colors": {}, "map_label_colors": {},
+            "native_filter_configuration": filters, "refresh_frequency": 0, "shared_label_colors": [],
+            "timed_refresh_immune_slices": [],
+        },
+    }
+
+
+def build() -> tuple[list[Chart], list[Dashboard]]:
+    charts: list[Chart] = []
+    dashboards: list[Dashboard] = []
+
+    # 1 Überblick
+    d = Dashboard("ueberblick", "Sozialraum-Monitor – Überblick", "")
+    info = info_chart("info:ueberblick", "Überblick")
+    tiles = [headline_tile(i) for i in HEADLINE]
+    k = karte("karte:ueberblick", "Karte: Gemeinden nach gewähltem Indikator")
+    ts = timeseries("zeitreihe:ueberblick", "Zeitreihe: Sozialräume und Kreis", ["wert"], ["gebiet_name"],
+                    ["sozialraum", "kreis"], "Gewählter Indikator über die Jahre je Sozialraum und für den Kreis")
+    pv = pivot_sozialraeume("sozialraeume:ueberblick", "Sozialräume: Schlüsselindikatoren mit Kreisvergleich",
+                            KEY_INDICATORS)
+    kv = table_kreisvergleich("kreisvergleich:ueberblick", "Sozialräume und Gemeinden: Abweichung vom Kreis")
+    defs = definitions_chart("definitionen:ueberblick", "Überblick", None)
+    d.row((info, 12, 22))
+    d.row(*[(t, w, 38) for t, w in zip(tiles, [3, 3, 2, 2, 2])])
+    d.row((k, 7, 90), (ts, 5, 90))
+    d.row((pv, 7, 70), (kv, 5, 70))
+    d.row((defs, 12, 60))
+    d.exclude("jahr", info, *tiles, ts, defs)
+    d.exclude("indikator", info, *tiles, pv, defs)
+    d.exclude("gebiet", info, *tiles, defs)
+    charts += [info, *tiles, k, ts, pv, kv, defs]
+    dashboards.append(d)
+
+    # 2–5 thematic dashboards
+    for key, (title, ids) in THEMES.items():
+        d = Dashboard(key, title, "")
+        d.indicator_ids = ids
+        info = info_chart(f"info:{key}", title)
+        ts = timeseries(f"zeitreihe:{key}", f"{title}: Zeitreihe Sozialräume und Kreis", ["wert"], ["gebiet_name"],
+                        ["sozialraum", "kreis"], "Gewählter Indikator über die Jahre je Sozialraum und für den Kreis")
+        bar = bar_gemeinden(f"gemeinden:{key}", f"{title}: Gemeinden im Vergleich")
+        pv = pivot_sozialraeume(f"sozialraeume:{key}", f"{title}: Sozialräume und Kreis", ids)
+        kv = table_kreisvergleich(f"kreisvergleich:{key}", f"{title}: Abweichung vom Kreis")
+        defs = definitions_chart(f"definitionen:{key}", title, ids)
+        d.row((info, 12, 22))
+        d.row((ts, 6, 70), (bar, 6, 70))
+        extra: list[Chart] = []
+        if key == "jugend":
+            ks = timeseries("kinderschutz:jugend", "Kinderschutz: § 8a-Gefährdungseinschätzungen und "
+                            "§ 42-Inobhutnahmen (Kreis)",
+                            ["gefaehrdungseinschaetzungen_je_1000_u18", "inobhutnahmen_je_1000_u18"], [], ["kreis"],
+                            "Gefährdungseinschätzungen nach § 8a SGB VIII und Inobhutnahmen nach § 42 SGB VIII "
+                            "je 1.000 unter 18-Jährige im Kreis")
+            hze = timeseries("hze:jugend", "Hilfen zur Erziehung: ambulant und stationär (Kreis)",
+                             ["hze_ambulant_eckwert", "hze_stationaer_eckwert", "erziehungsberatung_eckwert"], [],
+                             ["kreis"], "Eckwerte je 1.000 unter 21-Jährige im Kreis")
+            extra = [ks, hze]
+            d.row((ks, 6, 60), (hze, 6, 60))
+        if key == "demografie":
+            bev = timeseries("bevoelkerung:demografie", "Bevölkerung je Sozialraum", ["bevoelkerung"],
+                             ["gebiet_name"], ["sozialraum"], "Einwohner am 31.12. je Sozialraum")
+            alt = timeseries("alter:demografie", "Unter 18-Jährige und 65-Jährige und Ältere (Kreis)",
+                             ["anteil_unter_18", "anteil_65_plus"], [], ["kreis"], "Anteile im Kreis")
+            extra = [bev, alt]
+            d.row((bev, 6, 60), (alt, 6, 60))
+        d.row((pv, 7, 70), (kv, 5, 70))
+        d.row((defs, 12, 55))
+        d.exclude("jahr", info, ts, *extra, defs)
+        d.exclude("indikator", info, pv, *extra, defs)
+        d.exclude("gebiet", info, defs, *[e for e in extra if e.key != "bevoelkerung:demografie"])
+        charts += [info, ts, bar, *extra, pv, kv, defs]
+        dashboards.append(d)
+    return charts, dashboards
+
+
+def _dump(path: Path, obj: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(obj, allow_unicode=True, sort_keys=False, width=110), encoding="utf-8")
+
+
+def _filename(name: str) -> str:
+    keep = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in name)
+    return "_".join(p for p in keep.split("_") if p)
+
+
+def generate(out: Path = ASSETS) -> None:
+    """Write the committed bundle (superset/assets) from the definitions above."""
+    charts, dashboards = build()
+    if out.exists():
+        shutil.rmtree(out)
+    _dump(out / "metadata.yaml", {"version": "1.0.0", "type": "assets", "timestamp": "2026-11-27T00:00:00+00:00"})
+    _dump(out / "databases" / "Sozialraum_Monitor.yaml", DATABASE)
+    for name, ds in datasets().items():
+        _dump(out / "datasets" / "Sozialraum_Monitor" / f"{name}.yaml", ds)
+    chart_ids = {c.key: 1000 + n for n, c in enumerate(charts)}
+    for c in charts:
+        _dump(out / "charts" / f"{_filename(c.key)}.yaml", c.export())
+    for d in dashboards:
+        _dump(out / "dashboards" / f"{_filename(d.key)}.yaml", dashboard_export(d, chart_ids))
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering at provisioning time
+# --------------------------------------------------------------------------------------------
+def published_path() -> Path:
+    out = Path(os.environ.get("SOZIALMONITOR_OUT") or REPO_ROOT / "var" / "out").resolve()
+    return out / "published" / "sozialmonitor.duckdb"
+
+
+def read_catalogue(path: Path = CATALOGUE) -> dict[str, dict[str, str]]:
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["indikator_id"]: r for r in csv.DictReader(fh) if r.get("indikator_id")}
+
+
+def published_names(published: Path) -> dict[str, str]:
+    """Indicator names as the published file has them (the values the Indikator filter offers)."""
+    if not published.exists():
+        return {}
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(published), read_only=True, config={"enable_external_access": False})
+        try:
+            return dict(con.execute("select indikator_id, name from mart.indikatoren").fetchall())
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - a missing/locked file only costs the filter default
+        return {}
+
+
+def _fmt(einheit: str) -> str:
+    return ",.0f" if (einheit or "").strip().lower() == "anzahl" else ",.1f"
+
+
+def _unit_suffix(einheit: str) -> str:
+    e = (einheit or "").strip()
+    return "" if not e or e.lower() == "anzahl" else f" ({e})"
+
+
+def catalogue_metrics(cat: dict[str, dict[str, str]]) -> list[dict]:
+    metrics = []
+    for ind in list(dict.fromkeys(ALL_INDICATORS + list(cat))):
+        row = cat.get(ind, {})
+        name = row.get("name") or ind
+        parts = [row.get("definition", "").strip() or "(nicht im Katalog)"]
+        for label, col in (("Zähler", "zaehler"), ("Nenner", "nenner"), ("Einheit", "einheit"),
+                           ("Stichtagsregel", "stichtagsregel"), ("Quelle", "quelle")):
+            if row.get(col):
+                parts.append(f"{label}: {row[col].strip()}")
+        pol = {"1": "mehr ist besser", "+1": "mehr ist besser", "-1": "mehr ist schlechter", "0": "neutral"}
+        if row.get("polaritaet", "").strip() in pol:
+            parts.append(f"Polarität: {pol[row['polaritaet'].strip()]}")
+        metrics.append(_metric(ind, f"MAX(CASE WHEN indikator_id = '{ind}' THEN wert END)",
+                               f"{name}{_unit_suffix(row.get('einheit', ''))}", ". ".join(parts),
+                               _fmt(row.get("einheit", ""))))
+    return metrics
+
+
+def render(target_root: Path, catalogue: Path = CATALOGUE, published: Path | None = None) -> Path:
+    """Copy the committed bundle to target_root/sozialmonitor and fill in machine/catalogue parts."""
+    published = published or published_path()
+    cat = read_catalogue(catalogue)
+    target = target_root / BUNDLE_NAME
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(ASSETS, target)
+
+    db_file = next((target / "databases").glob("*.yaml"))
+    db = yaml.safe_load(db_file.read_text(encoding="utf-8"))
+    db["sqlalchemy_uri"] = f"duckdb:///{published}"
+    _dump(db_file, db)
+
+    cat_metrics = catalogue_metrics(cat)
+    names = {i: (cat.get(i, {}).get("name") or i) for i in set(ALL_INDICATORS) | set(cat)}
+    names.update({k: v for k, v in published_names(published).items() if v})
+    listing = "; ".join(f"{i} = {names[i]}" for i in sorted(names))
+    for ds_file in (target / "datasets").rglob("*.yaml"):
+        ds = yaml.safe_load(ds_file.read_text(encoding="utf-8"))
+        out_metrics = []
+        for m in ds.get("metrics") or []:
+            out_metrics.extend(cat_metrics if m["metric_name"] == CATALOGUE_METRICS_MARK else [m])
+        ds["metrics"] = out_metrics
+        for col in ds.get("columns") or []:
+            if col.get("description") == CATALOGUE_METRICS_MARK:
+                col["description"] = f"Indikatoren laut Katalog: {listing}"
+        _dump(ds_file, ds)
+
+    for dash_file in (target / "dashboards").glob("*.yaml"):
+        text = dash_file.read_text(encoding="utf-8")
+        dash = yaml.safe_load(text)
+        for f in dash["metadata"]["native_filter_configuration"]:
+            mask = f.get("defaultDataMask", {})
+            vals = mask.get("filterState", {}).get("value") or []
+            if vals and isinstance(vals[0], str) and vals[0].startswith("__INDICATOR_NAME__:"):
+                name = names.get(vals[0].split(":", 1)[1], vals[0].split(":", 1)[1])
+                mask["filterState"] = {"value": [name], "label": name}
+                mask["extraFormData"] = {"filters": [{"col": "indikator", "op": "IN", "val": [name]}]}
+        _dump(dash_file, dash)
+    return target
+
+
+def zip_bundle(bundle_dir: Path, zip_path: Path) -> Path:
+    """The zip layout Superset's assets import expects: one top-level folder."""
+    import zipfile
+
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(bundle_dir.rglob("*.yaml")):
+            zf.write(p, f"{bundle_dir.name}/{p.relative_to(bundle_dir)}")
+    return zip_path
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["generate"]:
+        generate()
+        print(f"bundle written to {ASSETS}")
+        return 0
+    if argv[:1] == ["render"] and len(argv) == 2:
+        print(render(Path(argv[1])))
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

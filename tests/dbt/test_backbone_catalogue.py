@@ -1,0 +1,60 @@
+"""Fast checks of the indicator catalogue and of the rule that indicator metadata lives only there."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+
+CATALOGUE = REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv"
+# docs/contracts.md, plus the appendable extra column `geheimhaltung`
+CONTRACT_COLUMNS = ["indikator_id", "name", "definition", "zaehler", "nenner", "einheit", "faktor",
+                    "stichtagsregel", "polaritaet", "quelle", "thema", "geheimhaltung"]
+BACKBONE_INDICATORS = {
+    "bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient", "altenquotient",
+    "arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose", "langzeitarbeitslosenanteil",
+    "beschaeftigtenquote", "wanderungssaldo_je_1000",
+}
+FAKTOR = {"%": "100", "je 1.000": "1000", "Anzahl": "1"}
+
+
+def _catalogue() -> tuple[list[str], list[dict[str, str]]]:
+    with open(CATALOGUE, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_catalogue_columns_are_the_contract():
+    columns, rows = _catalogue()
+    assert columns == CONTRACT_COLUMNS
+    assert all(len(row) == len(CONTRACT_COLUMNS) and None not in row for row in rows)
+
+
+def test_catalogue_has_every_backbone_indicator_once_with_consistent_unit():
+    _, rows = _catalogue()
+    ids = [row["indikator_id"] for row in rows]
+    assert len(ids) == len(set(ids))
+    by_id = {row["indikator_id"]: row for row in rows}
+    assert BACKBONE_INDICATORS <= set(by_id)
+    for row in rows:
+        assert FAKTOR[row["einheit"]] == row["faktor"], row["indikator_id"]
+        assert (row["stichtagsregel"] == "keine") == (row["einheit"] == "Anzahl"), row["indikator_id"]
+        assert row["polaritaet"] in {"-1", "0", "1"}
+        assert row["geheimhaltung"] in {"true", "false"}
+    assert all(by_id[i]["geheimhaltung"] == "false" for i in BACKBONE_INDICATORS)
+    # reference-date rules of the brief
+    assert by_id["arbeitslosenanteil"]["stichtagsregel"] == "vorjahr_31_12"
+    assert by_id["beschaeftigtenquote"]["stichtagsregel"] == "vorjahr_31_12"
+    assert by_id["wanderungssaldo_je_1000"]["stichtagsregel"] == "vorjahr_31_12"
+    assert by_id["anteil_unter_18"]["stichtagsregel"] == "stichtag_gleich"
+
+
+def test_no_indicator_factor_hard_coded_in_backbone_sql():
+    """Values are zaehler / nenner × catalogue faktor: no model multiplies or divides by 100 / 1000 itself."""
+    models = [p for folder in ("intermediate", "marts") for p in (DBT_PROJECT_DIR / "models" / folder).glob("*.sql")]
+    assert models
+    literal = re.compile(r"[*/]\s*(100|1000|100\.0|1000\.0)\b")
+    offenders = [p.name for p in models if literal.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+

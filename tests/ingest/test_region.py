@@ -1,0 +1,164 @@
+"""Region profile: region.yml, master data, Sozialräume, Gemeinde geometries (bundled Darmstadt-Dieburg profile)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest.delivery import DeliveryError
+from orchestration.ingest.region import Region, RegionError, load_region
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
+DEUTSCHLAND = REPO_ROOT / "benchmarks" / "regions" / "deutschland"
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+def profile(tmp_path: Path, yml: str = 'ags: "06432"\nname: "Testkreis"\n', **files: str) -> Path:
+    """A profile folder with region.yml and the given files (name with '.' written as '_dot_' in kwargs)."""
+    folder = tmp_path / "profil"
+    folder.mkdir(exist_ok=True)
+    (folder / "region.yml").write_text(yml, encoding="utf-8")
+    for name, text in files.items():
+        (folder / name.replace("_dot_", ".")).write_text(text, encoding="utf-8")
+    return folder
+
+
+# --- region.yml ----------------------------------------------------------------------------------------------
+
+def test_bundled_and_germany_profiles_load():
+    region = Region.load(BUNDLED)
+    assert (region.ags_prefix, region.name, region.path) == ("06432", "Landkreis Darmstadt-Dieburg", BUNDLED)
+    assert Region.load(BUNDLED / "region.yml") == region
+    germany = Region.load(DEUTSCHLAND)
+    assert (germany.ags_prefix, germany.name) == ("", "Deutschland")
+
+
+@pytest.mark.parametrize("yml, ags", [('ags: "DG"\nname: Deutschland\n', ""), ('ags: "06"\nname: Hessen\n', "06"),
+                                      ('ags: ""\nname: Deutschland\n', "")])
+def test_all_of_germany_and_land_prefixes(tmp_path, yml, ags):
+    assert Region.load(profile(tmp_path, yml)).ags_prefix == ags
+
+
+@pytest.mark.parametrize("yml, expected", [
+    ('name: "Ohne AGS"\n', "key 'ags' is missing"),
+    ('ags: 6432\nname: "Zahl"\n', "'ags' must be quoted text"),
+    ('ags: "6432"\nname: "Vierstellig"\n', "is not a Land (2 digits)"),
+    ('ags: "06432"\n', "key 'name' is missing"),
+    ('ags: "06432"\nname: [\n', "not valid YAML"),
+])
+def test_invalid_region_yml_names_the_file(tmp_path, yml, expected):
+    folder = profile(tmp_path, yml)
+    with pytest.raises(RegionError) as error:
+        Region.load(folder)
+    assert str(folder / "region.yml") in str(error.value) and expected in str(error.value)
+
+
+def test_missing_region_yml(tmp_path):
+    with pytest.raises(RegionError, match="region profile not found"):
+        Region.load(tmp_path)
+
+
+# --- load_region ---------------------------------------------------------------------------------------------
+
+def test_bundled_profile_loads_all_tables(con):
+    result = load_region(con, Region.load(BUNDLED))
+    assert result.rows == {"raw.region__profil": 1, "raw.region__gemeinden": 23, "raw.region__sozialraeume": 23,
+                           "raw.region__geometrien": 23}
+    assert con.execute("SELECT region_ags, region_name, datei FROM raw.region__profil").fetchall() == [
+        ("06432", "Landkreis Darmstadt-Dieburg", "region.yml")]
+    griesheim = con.execute("""SELECT gemeinde_name, flaeche_km2, laengengrad, breitengrad, datei
+                               FROM raw.region__gemeinden WHERE ags = '06432008'""").fetchone()
+    with open(BUNDLED / "gemeinden_stammdaten.csv", encoding="utf-8", newline="") as handle:
+        source = next(r for r in csv.DictReader(handle) if r["ags"] == "06432008")
+    assert griesheim == (source["name_gv"], float(source["flaeche_km2_2023"]), float(source["laengengrad"]),
+                         float(source["breitengrad"]), "gemeinden_stammdaten.csv")
+    total_area = con.execute("SELECT round(sum(flaeche_km2), 1) FROM raw.region__gemeinden").fetchone()[0]
+    assert total_area == 658.6  # Destatis: Landkreis Darmstadt-Dieburg 658.6 km² (31.12.2023)
+    assert con.execute("SELECT count(DISTINCT sozialraum_id) FROM raw.region__sozialraeume").fetchone()[0] >= 2
+    # every Gemeinde of the master data has a Sozialraum and a geometry
+    assert con.execute("""SELECT count(*) FROM raw.region__gemeinden g JOIN raw.region__sozialraeume s USING (ags)
+                          JOIN raw.region__geometrien USING (ags)""").fetchone()[0] == 23
+    geo = json.loads(con.execute("SELECT geojson FROM raw.region__geometrien WHERE ags = '06432008'").fetchone()[0])
+    lon, lat = geo["coordinates"][0][0]
+    assert geo["type"] == "Polygon" and 8.4 < lon < 8.7 and 49.8 < lat < 49.9
+
+
+def test_multipolygons_are_exploded_into_numbered_parts(tmp_path, con):
+    source = json.loads((BUNDLED / "gemeinden.geojson").read_text(encoding="utf-8"))
+    features = source["features"]
+    # Gemeinde 06432001 gets a second part: the polygon of its neighbour 06432003 (whose feature is removed)
+    first = next(f for f in features if f["properties"]["AGS"] == "06432001")
+    other = next(f for f in features if f["properties"]["AGS"] == "06432003")
+    first["geometry"] = {"type": "MultiPolygon",
+                         "coordinates": [first["geometry"]["coordinates"], other["geometry"]["coordinates"]]}
+    source["features"] = [f for f in features if f is not other]
+    folder = profile(tmp_path, gemeinden_dot_geojson=json.dumps(source))
+    load_region(con, Region.load(folder))
+    rows = con.execute("""SELECT ags, teil, geojson FROM raw.region__geometrien WHERE ags = '06432001'
+                          ORDER BY teil""").fetchall()
+    assert [(a, t) for a, t, _ in rows] == [("06432001", 1), ("06432001", 2)]
+    parts = [json.loads(g) for _, _, g in rows]
+    assert all(p["type"] == "Polygon" for p in parts)
+    assert parts[1]["coordinates"][0][0] == pytest.approx(other["geometry"]["coordinates"][0][0])
+    assert con.execute("SELECT count(*), count(DISTINCT ags) FROM raw.region__geometrien").fetchone() == (23, 22)
+
+
+@pytest.mark.parametrize("text, line, expected", [
+    ("ags,sozialraum_id,sozialraum_name\n06432001,SR1,Nord\n6432002,SR1,Nord\n", 3, "is not an 8-digit"),
+    ("ags,sozialraum_id,sozialraum_name\n06432001,SR1,Nord\n06432002,SR2,Süd\n06432001,SR2,Süd\n", 4,
+     "appears twice (first in line 2)"),
+    ("ags,sozialraum_id,sozialraum_name\n06432001,SR1,Nord\n\n06411000,SR2,Darmstadt\n", 4, "outside the region"),
+    ("ags,sozialraum_id,sozialraum_name\n06432001,,Nord\n", 2, "sozialraum_id is empty"),
+])
+def test_bad_sozialraeume_name_file_and_line(tmp_path, con, text, line, expected):
+    folder = profile(tmp_path, sozialraeume_dot_csv=text)
+    with pytest.raises(DeliveryError) as error:
+        load_region(con, Region.load(folder))
+    assert error.value.file.name == "sozialraeume.csv" and error.value.line == line
+    assert expected in str(error.value) and str(error.value).startswith(f"sozialraeume.csv, line {line}")
+
+
+def test_geometry_must_be_wgs84_and_inside_the_region(tmp_path, con):
+    source = json.loads((BUNDLED / "gemeinden.geojson").read_text(encoding="utf-8"))
+    projected = json.loads(json.dumps(source))
+    ring = projected["features"][0]["geometry"]["coordinates"][0]
+    projected["features"][0]["geometry"]["coordinates"][0] = [[x * 1e5, y * 1e5] for x, y in ring]
+    with pytest.raises(DeliveryError, match="not WGS84"):
+        load_region(con, Region.load(profile(tmp_path, gemeinden_dot_geojson=json.dumps(projected))))
+    with pytest.raises(DeliveryError, match="outside the region"):
+        load_region(con, Region.load(profile(tmp_path, 'ags: "06411"\nname: Darmstadt\n',
+                                             gemeinden_dot_geojson=json.dumps(source))))
+
+
+def test_tables_are_replaced_on_every_load_and_a_failed_load_keeps_the_old_ones(tmp_path, con):
+    load_region(con, Region.load(BUNDLED))
+    load_region(con, Region.load(BUNDLED))
+    assert con.execute("SELECT count(*) FROM raw.region__sozialraeume").fetchone()[0] == 23
+    assert con.execute("SELECT count(*) FROM raw.region__profil").fetchone()[0] == 1
+
+    bad = profile(tmp_path, sozialraeume_dot_csv="ags,sozialraum_id,sozialraum_name\n064320011,SR1,Nord\n")
+    with pytest.raises(DeliveryError):
+        load_region(con, Region.load(bad))
+    assert con.execute("SELECT count(*) FROM raw.region__gemeinden").fetchone()[0] == 23  # rolled back
+
+    minimal = tmp_path / "minimal"
+    minimal.mkdir()
+    shutil.copyfile(DEUTSCHLAND / "region.yml", minimal / "region.yml")
+    result = load_region(con, Region.load(minimal))
+    assert result.rows == {"raw.region__profil": 1, "raw.region__gemeinden": 0, "raw.region__sozialraeume": 0,
+                           "raw.region__geometrien": 0}
+    assert con.execute("SELECT region_ags, region_name FROM raw.region__profil").fetchall() == [("", "Deutschland")]
+    for table in ("region__gemeinden", "region__sozialraeume", "region__geometrien"):
+        assert con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] == 0

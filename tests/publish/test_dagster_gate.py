@@ -1,0 +1,157 @@
+"""Dagster wiring of the gate: the GX checks are blocking asset checks, and `published/sozialmonitor`
+runs only when every blocking check of the run passed (real Dagster runs on a real DuckDB file)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.publish import read_status
+from orchestration.publish.assets import PUBLISHED_KEY, build_publish_asset
+from orchestration.quality import build_asset_checks
+from orchestration.settings import REPO_ROOT, Paths
+from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
+
+RAW = dg.AssetKey(["raw", "genesis__werte"])
+MART = dg.AssetKey(["mart", "sozialraum_indikatoren"])
+
+
+@pytest.fixture
+def paths(tmp_path, monkeypatch) -> Paths:
+    p = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=tmp_path / "landing", out=tmp_path / "out")
+    p.export_env()
+    for name in ("SOZIALMONITOR_REGION", "SOZIALMONITOR_LANDING", "SOZIALMONITOR_OUT", "SOZIALMONITOR_WAREHOUSE"):
+        monkeypatch.setenv(name, __import__("os").environ[name])
+    monkeypatch.setenv("SOZIALMONITOR_GX_DOCS", "off")
+    handbuilt.build(p.warehouse)
+    return p
+
+
+def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] | None = None):
+    """Stand-ins for the ingest and dbt assets that change the working database as a real run would."""
+
+    def run(statements):
+        con = duckdb.connect(str(p.warehouse))
+        try:
+            for sql in statements or []:
+                con.execute(sql)
+        finally:
+            con.close()
+
+    @dg.asset(key=RAW)
+    def raw_genesis():
+        run(raw_sql)
+
+    @dg.asset(key=MART, deps=[RAW])
+    def mart():
+        run(mart_sql)
+
+    checks = build_asset_checks(asset_keys=[RAW, MART])
+    publish_asset = build_publish_asset(mart_asset_keys=[MART], checks=checks)
+    return [raw_genesis, mart, *checks, publish_asset]
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def materialized(result) -> set[dg.AssetKey]:
+    return {e.event_specific_data.materialization.asset_key for e in result.all_events
+            if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
+
+
+def evaluations(result) -> dict[str, object]:
+    return {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+            if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+
+
+def test_checks_are_blocking_on_errors_and_not_on_warnings():
+    specs = {s.key.to_user_string(): s for c in build_asset_checks() for s in c.check_specs}
+    assert specs["raw/genesis__werte:gx_genesis__werte"].blocking
+    assert specs["mart/sozialraum_indikatoren:gx_sozialraum_indikatoren"].blocking
+    assert not specs["mart/sozialraum_indikatoren:gx_sozialraum_indikatoren_hinweise"].blocking
+    for table in ("genesis__werte", "sgb2__gemeinde_monat", "grundsicherung__empfaenger", "melderegister__einwohner",
+                  "jugendhilfe__hilfen", "jugendhilfe__gefaehrdungen", "jugendhilfe__inobhutnahmen"):
+        assert specs[f"raw/{table}:gx_{table}"].blocking
+    publish_asset = build_publish_asset()
+    deps = {d.asset_key for d in publish_asset.specs_by_key[PUBLISHED_KEY].deps}
+    # a blocking check gates only direct dependants, so the publication depends on every guarded asset
+    assert {RAW, MART, dg.AssetKey(["raw", "sgb2__gemeinde_monat"]), dg.AssetKey(["raw", "jugendhilfe__hilfen"])} <= deps
+
+
+def test_checks_attach_to_family_keys_when_raw_assets_are_keyed_per_family():
+    checks = build_asset_checks([dg.AssetKey(["raw", "jugendhilfe"]), MART])
+    specs = {s.key.to_user_string(): s for c in checks for s in c.check_specs}
+    assert set(specs) == {"raw/jugendhilfe:gx_jugendhilfe", "mart/sozialraum_indikatoren:gx_sozialraum_indikatoren",
+                          "mart/sozialraum_indikatoren:gx_sozialraum_indikatoren_hinweise"}
+    assert "jugendhilfe__hilfen" in specs["raw/jugendhilfe:gx_jugendhilfe"].description
+    assert "jugendhilfe__inobhutnahmen" in specs["raw/jugendhilfe:gx_jugendhilfe"].description
+
+
+def test_clean_run_publishes_with_the_checks_in_the_status_table(paths):
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(definitions(paths), instance=instance, raise_on_error=False)
+    assert result.success
+    assert PUBLISHED_KEY in materialized(result)
+    rows = read_status(paths.published)
+    checks = {r["pruefung"]: r["ergebnis"] for r in rows if r["eintrag"] == "pruefung"}
+    assert checks["gx_genesis__werte"] == "bestanden"
+    assert checks["gx_sozialraum_indikatoren"] == "bestanden"
+    assert {r["run_id"] for r in rows} == {result.run_id}
+    meta = [e for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+            and e.event_specific_data.materialization.asset_key == PUBLISHED_KEY][0].event_specific_data.materialization.metadata
+    assert meta["row_counts"].value["mart.sozialraum_indikatoren"] > 0
+    assert str(meta["version"].value).endswith(".duckdb")
+
+
+@pytest.mark.parametrize("layer, statements, check, expected", [
+    ("raw", ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"],
+     "gx_genesis__werte", ["expect_column_values_to_be_between(zeilen)", "ags=06432003"]),
+    ("mart", ["UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' "
+              "AND gebiet_id = '06432001' AND jahr = 2016"],
+     "gx_sozialraum_indikatoren", ["expect_column_values_to_be_between(wert)", "gebiet_id=06432001", "wert=130.0"]),
+])
+def test_failed_blocking_check_stops_publication(paths, layer, statements, check, expected):
+    instance = dg.DagsterInstance.ephemeral()
+    assert dg.materialize(definitions(paths), instance=instance, raise_on_error=False).success
+    before = sha(paths.published)
+
+    kwargs = {"raw_sql": statements} if layer == "raw" else {"mart_sql": statements}
+    result = dg.materialize(definitions(paths, **kwargs), instance=instance, raise_on_error=False)
+    assert not result.success
+    assert PUBLISHED_KEY not in materialized(result)
+    if layer == "raw":
+        assert MART not in materialized(result)  # the downstream model was not rebuilt either
+    assert sha(paths.published) == before
+    # Dagster itself skipped the step (blocking check), the in-step gate was not even needed
+    assert not [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START
+                and e.step_key and e.step_key.startswith("published")]
+    ev = evaluations(result)[check]
+    assert not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR
+    text = ev.metadata["fehler"].value
+    for fragment in expected:
+        assert fragment in text, text
+    assert "failures" in ev.metadata and "failures_json" in ev.metadata
+
+    # Publishing alone afterwards is refused too: the latest check of the data failed.
+    again = dg.materialize(definitions(paths), instance=instance, selection=[PUBLISHED_KEY], raise_on_error=False)
+    assert not again.success
+    failure = [e for e in again.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE][0]
+    assert "Publication refused" in str(failure.event_specific_data.user_failure_data.description)
+    assert sha(paths.published) == before
+
+
+def test_warnings_do_not_block(paths):
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(definitions(paths, mart_sql=[
+        "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 3, wert = zaehler * 3 / nenner * 1000 "
+        "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016"]), instance=instance, raise_on_error=False)
+    assert result.success
+    ev = evaluations(result)["gx_sozialraum_indikatoren_hinweise"]
+    assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
+    assert PUBLISHED_KEY in materialized(result)
+    checks = {r["pruefung"]: r["ergebnis"] for r in read_status(paths.published) if r["eintrag"] == "pruefung"}
+    assert checks["gx_sozialraum_indikatoren_hinweise"] == "warnung"

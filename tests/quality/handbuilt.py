@@ -1,0 +1,176 @@
+"""A small, hand-built working database in the shapes of docs/contracts.md and docs/deliveries.md.
+
+Three Gemeinden of Kreis 06432 in two Sozialräume, two years, every source family. Everything is
+consistent, so every GX suite passes; tests break one thing at a time with plain SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+GEMEINDEN = {"06432001": "Alsbach-Hähnlein", "06432002": "Babenhausen", "06432003": "Bickenbach"}
+SOZIALRAUM = {"06432001": "SR1", "06432002": "SR2", "06432003": "SR1"}
+POP = {  # Einwohner je Gemeinde und Jahr (31.12.)
+    2015: {"06432001": 9000, "06432002": 16000, "06432003": 5500},
+    2016: {"06432001": 9100, "06432002": 16100, "06432003": 5600},
+}
+SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in (
+    "12411-01-01-5_2015.csv", "12411-01-01-5_2016.csv", "sgb2_gemeinden_201612.xlsx",
+    "grundsicherung_alter_2016.csv", "melderegister_20161231.csv", "hilfen_2016.csv",
+    "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv",
+)}
+
+
+def pseudonym(i: int) -> str:
+    return hashlib.sha256(f"fall-{i}".encode()).hexdigest()
+
+
+def build(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        _raw(con)
+        _mart(con)
+    finally:
+        con.close()
+    return path
+
+
+def _raw(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.region__profil (region_ags VARCHAR, region_name VARCHAR)")
+    con.execute("INSERT INTO raw.region__profil VALUES ('06432', 'Landkreis Darmstadt-Dieburg')")
+    con.execute("""CREATE TABLE raw.region__gemeinden (ags VARCHAR, gemeinde_name VARCHAR, datei VARCHAR,
+                   sha256 VARCHAR, geladen_am TIMESTAMP)""")
+    con.executemany("INSERT INTO raw.region__gemeinden VALUES (?, ?, 'region.yml', 'x', now())", list(GEMEINDEN.items()))
+
+    # GENESIS 12411-01-01-5: population total per Gemeinde + Kreis row, one file per year.
+    con.execute("""CREATE TABLE raw.genesis__werte (tabelle VARCHAR, zeit VARCHAR, jahr INTEGER, stichtag DATE,
+        regionalschluessel VARCHAR, ags VARCHAR, gebiet_ebene VARCHAR, gebiet_name VARCHAR, merkmal VARCHAR,
+        wert DOUBLE, marker VARCHAR, zeile INTEGER, sha256 VARCHAR, datei VARCHAR, stand TIMESTAMP,
+        geladen_am TIMESTAMP)""")
+    con.execute("""CREATE TABLE raw.genesis__lieferungen (sha256 VARCHAR, datei VARCHAR, tabelle VARCHAR,
+        titel VARCHAR, stand TIMESTAMP, encoding VARCHAR, ist_demodaten BOOLEAN, zeilen INTEGER, geladen_am TIMESTAMP)""")
+    for year, pops in POP.items():
+        datei = f"12411-01-01-5_{year}.csv"
+        rows = []
+        line = 8
+        for ags, n in pops.items():
+            rows.append((ags, "gemeinde", GEMEINDEN[ags], n, line))
+            line += 1
+        rows.append(("06432", "kreis", "Darmstadt-Dieburg, Landkreis", sum(pops.values()), line))
+        for ags, ebene, name, n, zeile in rows:
+            con.execute(
+                "INSERT INTO raw.genesis__werte VALUES ('12411-01-01-5', ?, ?, ?, ?, ?, ?, ?, 'insgesamt', ?, NULL, ?, ?, ?, TIMESTAMP '2024-05-01 10:00:00', now())",
+                [f"31.12.{year}", year, f"{year}-12-31", ags, ags, ebene, name, float(n), zeile, SHA[datei], datei],
+            )
+        con.execute("INSERT INTO raw.genesis__lieferungen VALUES (?, ?, '12411-01-01-5', 'Bevölkerung', TIMESTAMP '2024-05-01 10:00:00', 'utf-8', ?, 4, now())",
+                    [SHA[datei], datei, year == 2016])
+
+    lineage = "datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN"
+    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe"):
+        con.execute(f"""CREATE TABLE raw.{family}__lieferungen (sha256 VARCHAR, datei VARCHAR, berichtszeitraum VARCHAR,
+            ist_demodaten BOOLEAN, zeilen INTEGER, abgelehnt INTEGER, geladen_am TIMESTAMP)""")
+        con.execute(f"CREATE TABLE raw.{family}__rejects (datei VARCHAR, sha256 VARCHAR, zeile INTEGER, grund VARCHAR, datensatz VARCHAR)")
+
+    con.execute(f"""CREATE TABLE raw.sgb2__gemeinde_monat (berichtsmonat DATE, ags VARCHAR, gemeinde_name VARCHAR,
+        merkmal VARCHAR, wert BIGINT, marker VARCHAR, {lineage})""")
+    datei = "sgb2_gemeinden_201612.xlsx"
+    for ags, name in list(GEMEINDEN.items()) + [("06432", "Landkreis")]:
+        values = {"bg_insgesamt": 200, "bg_alleinerziehende": 40, "personen_in_bg": 420, "lb_insgesamt": 430,
+                  "rlb": 420, "elb": 300, "nef": 120, "nef_unter_15": 100, "slb": 10}
+        for merkmal, wert in values.items():
+            con.execute("INSERT INTO raw.sgb2__gemeinde_monat VALUES ('2016-12-01', ?, ?, ?, ?, NULL, ?, ?, now(), true)",
+                        [ags, name, merkmal, wert, datei, SHA[datei]])
+    con.execute("INSERT INTO raw.sgb2__lieferungen VALUES (?, ?, '2016-12', true, 36, 0, now())", [SHA[datei], datei])
+
+    con.execute(f"CREATE TABLE raw.grundsicherung__empfaenger (stichtag DATE, ags VARCHAR, anzahl BIGINT, marker VARCHAR, {lineage})")
+    datei = "grundsicherung_alter_2016.csv"
+    for i, ags in enumerate(GEMEINDEN):
+        con.execute("INSERT INTO raw.grundsicherung__empfaenger VALUES ('2016-12-31', ?, ?, NULL, ?, ?, now(), true)",
+                    [ags, 30 + i, datei, SHA[datei]])
+    con.execute("INSERT INTO raw.grundsicherung__lieferungen VALUES (?, ?, '2016', true, 3, 0, now())", [SHA[datei], datei])
+
+    con.execute(f"""CREATE TABLE raw.melderegister__einwohner (stichtag DATE, ags VARCHAR, ortsteil VARCHAR, geschlecht VARCHAR,
+        "alter" INTEGER, anzahl BIGINT, {lineage})""")
+    datei = "melderegister_20161231.csv"
+    for ags in GEMEINDEN:
+        for g in ("m", "w"):
+            for a in (0, 17, 45, 100):
+                con.execute("INSERT INTO raw.melderegister__einwohner VALUES ('2016-12-31', ?, NULL, ?, ?, 10, ?, ?, now(), true)",
+                            [ags, g, a, datei, SHA[datei]])
+    con.execute("INSERT INTO raw.melderegister__lieferungen VALUES (?, ?, '2016-12-31', true, 24, 0, now())", [SHA[datei], datei])
+
+    con.execute(f"""CREATE TABLE raw.jugendhilfe__hilfen (fall_pseudonym VARCHAR, hilfeart VARCHAR, beginn DATE, ende DATE,
+        geburtsdatum DATE, geschlecht VARCHAR, wohnort_ags VARCHAR, alleinerziehend VARCHAR, transferleistung VARCHAR,
+        beendigungsgrund VARCHAR, {lineage})""")
+    con.execute(f"""CREATE TABLE raw.jugendhilfe__gefaehrdungen (fall_pseudonym VARCHAR, datum DATE, "alter" INTEGER,
+        geschlecht VARCHAR, wohnort_ags VARCHAR, ergebnis VARCHAR, {lineage})""")
+    con.execute(f"""CREATE TABLE raw.jugendhilfe__inobhutnahmen (fall_pseudonym VARCHAR, paragraph VARCHAR, beginn DATE,
+        ende DATE, anlass VARCHAR, unbegleitet BOOLEAN, "alter" INTEGER, geschlecht VARCHAR, wohnort_ags VARCHAR, {lineage})""")
+    for i, (art, ags) in enumerate([("29", "06432001"), ("34", "06432002"), ("35a", "06432003"), ("41", "06432002")]):
+        con.execute("INSERT INTO raw.jugendhilfe__hilfen VALUES (?, ?, '2016-03-01', NULL, '2008-05-01', 'm', ?, 'n', 'j', NULL, 'hilfen_2016.csv', ?, now(), true)",
+                    [pseudonym(i), art, ags, SHA["hilfen_2016.csv"]])
+    con.execute("INSERT INTO raw.jugendhilfe__gefaehrdungen VALUES (?, '2016-06-01', 7, 'w', '06432001', 'latent', 'gefaehrdungen_8a_2016.csv', ?, now(), true)",
+                [pseudonym(10), SHA["gefaehrdungen_8a_2016.csv"]])
+    con.execute("INSERT INTO raw.jugendhilfe__inobhutnahmen VALUES (?, '42', '2016-02-01', '2016-03-01', 'Überforderung', false, 12, 'm', '06432002', 'inobhutnahmen_42_2016.csv', ?, now(), true)",
+                [pseudonym(11), SHA["inobhutnahmen_42_2016.csv"]])
+    for datei in ("hilfen_2016.csv", "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv"):
+        con.execute("INSERT INTO raw.jugendhilfe__lieferungen VALUES (?, ?, '2016', true, 4, 0, now())", [SHA[datei], datei])
+
+
+def _mart(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA mart")
+    con.execute("""CREATE TABLE mart.indikatoren (indikator_id VARCHAR, name VARCHAR, definition VARCHAR, zaehler VARCHAR,
+        nenner VARCHAR, einheit VARCHAR, faktor INTEGER, stichtagsregel VARCHAR, polaritaet INTEGER, quelle VARCHAR,
+        thema VARCHAR, geheimhaltung BOOLEAN)""")
+    con.execute("""INSERT INTO mart.indikatoren VALUES
+        ('bevoelkerung', 'Bevölkerung', 'Einwohner', 'Einwohner', NULL, 'Anzahl', 1, '31.12.', 0, 'GENESIS 12411-01-01-5', 'Bevölkerung', false),
+        ('anteil_65_plus', 'Anteil 65+', 'E65+ / E', 'E65+', 'E', '%', 100, '31.12.', 0, 'GENESIS 12411-02-03-5', 'Bevölkerung', false),
+        ('hze_eckwert', 'HzE-Eckwert', 'Hilfen je 1.000 E<21', 'Hilfen', 'E<21', 'je 1.000', 1000, '31.12.', -1, 'Jugendamt', 'Jugendhilfe', true)""")
+    con.execute("""CREATE TABLE mart.sozialraum_indikatoren (gebiet_ebene VARCHAR, gebiet_id VARCHAR, gebiet_name VARCHAR,
+        kreis_ags VARCHAR, sozialraum_id VARCHAR, jahr INTEGER, indikator_id VARCHAR, wert DOUBLE, zaehler DOUBLE,
+        nenner DOUBLE, einheit VARCHAR, ist_unterdrueckt BOOLEAN, quelle VARCHAR, nenner_quelle VARCHAR, ist_demodaten BOOLEAN)""")
+    # Gemeinde rows: population, share 65+ (20 % of E), HzE (10 cases per Gemeinde per 2000 E<21).
+    rows = []
+    for year, pops in POP.items():
+        for ags, e in pops.items():
+            e65 = round(e * 0.2)
+            e21 = round(e * 0.2)
+            hze = 10 + (year - 2015)
+            rows += [
+                ("gemeinde", ags, GEMEINDEN[ags], "06432", SOZIALRAUM[ags], year, "bevoelkerung", float(e), float(e), None, "Anzahl"),
+                ("gemeinde", ags, GEMEINDEN[ags], "06432", SOZIALRAUM[ags], year, "anteil_65_plus", None, float(e65), float(e), "%"),
+                ("gemeinde", ags, GEMEINDEN[ags], "06432", SOZIALRAUM[ags], year, "hze_eckwert", None, float(hze), float(e21), "je 1.000"),
+            ]
+    # Sozialraum and Kreis rows: sums of their Gemeinden.
+    agg: dict[tuple, list[float]] = {}
+    for ebene, gid, _n, kreis, sr, year, ind, _w, z, n, einheit in rows:
+        for key in (("sozialraum", sr, f"Sozialraum {sr}", kreis, sr), ("kreis", kreis, "Darmstadt-Dieburg", kreis, None)):
+            acc = agg.setdefault(key + (year, ind, einheit), [0.0, 0.0 if n is not None else None])
+            acc[0] += z
+            if n is not None:
+                acc[1] += n
+    rows += [(k[0], k[1], k[2], k[3], k[4], k[5], k[6], None, v[0], v[1], k[7]) for k, v in agg.items()]
+    faktor = {"Anzahl": 1, "%": 100, "je 1.000": 1000}
+    for ebene, gid, name, kreis, sr, year, ind, _w, z, n, einheit in rows:
+        wert = z if einheit == "Anzahl" else round(z / n * faktor[einheit], 2)
+        con.execute("INSERT INTO mart.sozialraum_indikatoren VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, 'Test', NULL, true)",
+                    [ebene, gid, name, kreis, sr, year, ind, wert, z, n, einheit])
+    con.execute("""CREATE TABLE mart.dim_gebiet (gebiet_ebene VARCHAR, gebiet_id VARCHAR, gebiet_name VARCHAR,
+        kreis_ags VARCHAR, sozialraum_id VARCHAR, sozialraum_name VARCHAR, geojson VARCHAR)""")
+    for ags, name in GEMEINDEN.items():
+        con.execute("INSERT INTO mart.dim_gebiet VALUES ('gemeinde', ?, ?, '06432', ?, NULL, NULL)", [ags, name, SOZIALRAUM[ags]])
+    con.execute("INSERT INTO mart.dim_gebiet VALUES ('sozialraum', 'SR1', 'Sozialraum SR1', '06432', 'SR1', 'SR1', NULL)")
+    con.execute("INSERT INTO mart.dim_gebiet VALUES ('sozialraum', 'SR2', 'Sozialraum SR2', '06432', 'SR2', 'SR2', NULL)")
+    con.execute("INSERT INTO mart.dim_gebiet VALUES ('kreis', '06432', 'Darmstadt-Dieburg', '06432', NULL, NULL, NULL)")
+    con.execute("""CREATE TABLE mart.kreis_abgleich AS SELECT '12411-01-01-5' AS tabelle, 2016 AS jahr,
+        30800.0 AS summe_gemeinden, 30800.0 AS kreis_amtlich, 0.0 AS differenz""")
+    # something that must never be published
+    con.execute("CREATE SCHEMA staging")
+    con.execute("CREATE VIEW staging.stg_genesis__werte AS SELECT * FROM raw.genesis__werte")
+    con.execute("CREATE SCHEMA intermediate")
+    con.execute("CREATE TABLE intermediate.int_faelle AS SELECT fall_pseudonym FROM raw.jugendhilfe__hilfen")

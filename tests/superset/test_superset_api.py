@@ -1,0 +1,266 @@
+"""Superset over HTTP: provisioning, every chart's data, idempotent import, roles and security.
+
+The server is real (gunicorn, fresh SQLite metadata in a temporary folder) and reads the demo
+build's published file; see conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from superset_support import REPO_ROOT, sha256
+
+pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]
+
+ASSETS = REPO_ROOT / "superset" / "assets"
+DASHBOARD_TITLES = {
+    "Sozialraum-Monitor – Überblick", "Armut & SGB II", "Arbeitsmarkt", "Kinder, Jugend & Familie", "Demografie",
+}
+FILTER_NAMES = {"Jahr", "Sozialraum", "Gemeinde", "Indikator"}
+
+
+def _counts(client) -> dict:
+    return {
+        "charts": sorted(c["uuid"] for c in client.charts()),
+        "dashboards": sorted(d["uuid"] for d in client.list_all("dashboard", ["uuid"])),
+        "datasets": sorted(d["uuid"] for d in client.list_all("dataset", ["uuid"])),
+        "databases": sorted(d["uuid"] for d in client.list_all("database", ["uuid"])),
+        "rls": sorted(r["name"] for r in client.list_all("rowlevelsecurity", ["name"])),
+    }
+
+
+@pytest.fixture(scope="module")
+def admin(superset_server):
+    return superset_server.client("admin")
+
+
+def test_bundle_is_provisioned(admin):
+    dashboards = admin.list_all("dashboard", ["id", "dashboard_title", "published"])
+    assert {d["dashboard_title"] for d in dashboards} == DASHBOARD_TITLES
+    n_charts = len(list((ASSETS / "charts").glob("*.yaml")))
+    assert len(admin.charts()) == n_charts
+    for d in dashboards:
+        detail = admin.get(f"/api/v1/dashboard/{d['id']}").json()["result"]
+        meta = json.loads(detail["json_metadata"])
+        names = {f["name"] for f in meta["native_filter_configuration"]}
+        assert names == FILTER_NAMES, d["dashboard_title"]
+        assert d["published"]
+
+
+def test_database_is_the_published_file_read_only(admin, superset_server):
+    dbs = admin.list_all("database", ["id", "database_name"])
+    assert len(dbs) == 1, "only the published file is connected"
+    r = admin.get(f"/api/v1/database/{dbs[0]['id']}/connection")
+    assert r.status_code == 200, r.text
+    result = r.json()["result"]
+    assert str(superset_server.published) in result["sqlalchemy_uri"]
+    extra = json.loads(result["extra"])
+    connect_args = extra["engine_params"]["connect_args"]
+    assert connect_args["read_only"] is True
+    assert connect_args["config"]["enable_external_access"] is False
+    assert result["allow_dml"] is False and result["allow_file_upload"] is False
+
+
+def test_every_chart_returns_rows(admin):
+    failures = []
+    for chart in admin.charts():
+        res = admin.run_chart(chart)
+        if res.status != 200 or res.error or res.rows == 0:
+            failures.append(f"{res.name} ({res.viz_type}): status {res.status}, rows {res.rows}, {res.error}")
+    assert not failures, "\n".join(failures)
+
+
+def test_dataset_descriptions_come_from_the_catalogue(admin):
+    import csv
+
+    with (REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv").open(encoding="utf-8") as fh:
+        catalogue = {r["indikator_id"]: r for r in csv.DictReader(fh)}
+    ds = next(d for d in admin.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "indikatorwerte")
+    detail = admin.get(f"/api/v1/dataset/{ds['id']}").json()["result"]
+    metrics = {m["metric_name"]: m for m in detail["metrics"]}
+    for ind, row in catalogue.items():
+        assert ind in metrics, f"no metric for catalogue indicator {ind}"
+        assert row["definition"].strip() in (metrics[ind]["description"] or "")
+        assert metrics[ind]["verbose_name"].startswith(row["name"])
+    columns = {c["column_name"]: c for c in detail["columns"]}
+    assert all(c["description"] for c in columns.values())
+
+
+def test_demodaten_and_datenstand_are_shown(admin, superset_server):
+    import duckdb
+
+    con = duckdb.connect(str(superset_server.published), read_only=True)
+    try:
+        demo = con.execute("select bool_or(ist_demodaten) from mart.sozialraum_indikatoren").fetchone()[0]
+    finally:
+        con.close()
+    infos = [c for c in admin.charts() if c["slice_name"].startswith("Datenstand und Quellen")]
+    assert len(infos) == len(DASHBOARD_TITLES)
+    for chart in infos:
+        res = admin.run_chart(chart, keep_data=True)
+        row = res.data[0]
+        assert row["veroeffentlicht_am"], "Datenstand from mart.publikation_status"
+        assert row["quellen"]
+        assert ("DEMODATEN" in row["hinweis"]) == bool(demo)
+
+
+def test_reimport_is_idempotent(admin, superset_server):
+    before = _counts(admin)
+    assert len(before["rls"]) == len(superset_server.gemeinden())
+    # 1) provisioning again (what every `manage.sh up` does)
+    superset_server.manage("provision")
+    # 2) the same bundle through the REST endpoint
+    zip_path = superset_server.home / "bundle" / "sozialmonitor.zip"
+    with zip_path.open("rb") as fh:
+        r = admin.post("/api/v1/assets/import/", files={"bundle": ("sozialmonitor.zip", fh, "application/zip")})
+    assert r.status_code == 200, r.text
+    after = _counts(admin)
+    assert after == before
+    # and the database is still read-only after the import
+    test_database_is_the_published_file_read_only(admin, superset_server)
+
+
+def test_anonymous_requests_are_refused(superset_server):
+    base = superset_server.base
+    for method, path in [("get", "/api/v1/chart/"), ("get", "/api/v1/dashboard/"), ("get", "/api/v1/dataset/"),
+                         ("get", "/api/v1/database/"), ("post", "/api/v1/chart/data"),
+                         ("post", "/api/v1/sqllab/execute/")]:
+        r = getattr(requests, method)(base + path, json={} if method == "post" else None, timeout=30)
+        # 400 only as the CSRF refusal of a session-less POST
+        assert r.status_code in (401, 403) or (r.status_code == 400 and "CSRF" in r.text), \
+            f"{method} {path}: {r.status_code} {r.text[:200]}"
+    r = requests.get(base + "/superset/dashboard/sozialmonitor-ueberblick/", allow_redirects=False, timeout=30)
+    assert r.status_code in (301, 302) and "login" in r.headers.get("Location", "")
+
+
+def test_gemeinde_user_sees_only_its_gemeinde_and_kreis(superset_server, admin):
+    gemeinden = superset_server.gemeinden()
+    ags, name, kreis = gemeinden[0]
+    other = {g[0] for g in gemeinden[1:]}
+    user = superset_server.client(f"gemeinde_{ags}")
+    ds = next(d for d in user.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "indikatorwerte")
+    qc = {"datasource": {"id": ds["id"], "type": "table"}, "force": True, "result_format": "json",
+          "result_type": "full",
+          "queries": [{"columns": ["gebiet_ebene", "gebiet_id", "gebiet_name"], "metrics": ["count"],
+                       "filters": [], "row_limit": 100000, "orderby": [["count", False]]}]}
+    r, _ = user.chart_data(qc)
+    assert r.status_code == 200, r.text
+    rows = r.json()["result"][0]["data"]
+    seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in rows}
+    assert ("gemeinde", ags) in seen
+    assert seen <= {("gemeinde", ags), ("kreis", kreis)}, seen
+    # the same query as admin sees every Gemeinde (the filter is the role's, not the chart's)
+    r_admin, _ = admin.chart_data(qc)
+    admin_ids = {row["gebiet_id"] for row in r_admin.json()["result"][0]["data"]}
+    assert other <= admin_ids
+    # every dashboard chart, run as the Gemeinde user: no error, no other area
+    allowed_names = {name}
+    con_names = {g[1] for g in gemeinden}
+    for chart in user.charts():
+        res = user.run_chart(chart, keep_data=True)
+        assert res.status == 200 and not res.error, f"{res.name}: {res.error}"
+        for row in res.data or []:
+            for key in ("gebiet_name", "gemeinde"):
+                if key in row and row[key] in con_names:
+                    assert row[key] in allowed_names, f"{res.name}: {row[key]}"
+    # and SQL Lab (which would bypass the dataset) is closed for the role
+    assert user.sql(user_db_id(admin), "select 1").status_code in (401, 403)
+    # nor can a custom SQL metric with a sub-query read around the filter
+    sneaky = dict(qc, queries=[{"columns": ["gebiet_id"], "filters": [], "row_limit": 10, "metrics": [{
+        "expressionType": "SQL", "label": "x",
+        "sqlExpression": "(select max(wert) from mart.sozialraum_indikatoren where gebiet_ebene = 'gemeinde')"}]}])
+    r, _ = user.chart_data(sneaky)
+    assert r.status_code != 200 or any(q.get("error") for q in r.json()["result"]), r.text[:300]
+
+
+def user_db_id(admin) -> int:
+    return admin.database_id()
+
+
+def test_roles_leitung_and_analyse(superset_server, admin):
+    db_id = admin.database_id()
+    leitung = superset_server.client("leitung")
+    assert {d["dashboard_title"] for d in leitung.list_all("dashboard", ["dashboard_title"])} == DASHBOARD_TITLES
+    assert leitung.sql(db_id, "select 1").status_code in (401, 403)
+    # Leitung cannot change a chart
+    chart = leitung.charts()[0]
+    r = leitung.s.put(f"{superset_server.base}/api/v1/chart/{chart['id']}", json={"slice_name": "x"}, timeout=30)
+    assert r.status_code in (401, 403), r.status_code
+    analyse = superset_server.client("analyse")
+    r = analyse.sql(db_id, "select count(*) as n from mart.sozialraum_indikatoren")
+    assert r.status_code == 200, r.text
+    assert r.json()["data"][0]["n"] > 0
+
+
+def test_sql_lab_cannot_read_host_files(superset_server, admin):
+    db_id = admin.database_id()
+    for user in (admin, superset_server.client("analyse")):
+        r = user.sql(db_id, "select * from read_csv('/etc/passwd')")
+        assert r.status_code != 200, r.text
+        assert "root:" not in r.text
+        assert "file system operations are disabled" in r.text or "Permission" in r.text
+
+
+def test_published_file_cannot_be_written(superset_server, admin):
+    published: Path = superset_server.published
+    before = (sha256(published), published.stat().st_mtime_ns)
+    db_id = admin.database_id()
+    marker = published.parent / "superset_write_probe.csv"
+    attempts = [
+        "create table mart.x as select 1 as a",
+        "insert into mart.indikatoren (indikator_id) values ('x')",
+        "update mart.sozialraum_indikatoren set wert = 0",
+        "delete from mart.sozialraum_indikatoren",
+        "drop table mart.indikatoren",
+        f"copy (select 1) to '{marker}'",
+        f"attach '{published}' as rw; create table rw.mart.x as select 1 as a",
+        f"attach '{published}' as rw2 (read_only false); create table rw2.mart.x as select 1 as a",
+        "set enable_external_access = true",
+        "select 1; delete from mart.sozialraum_indikatoren",
+        "install spatial",
+    ]
+    analyse = superset_server.client("analyse")
+    for user in (admin, analyse):
+        for sql in attempts:
+            r = user.sql(db_id, sql)
+            ok = r.status_code == 200 and r.json().get("status") == "success"
+            assert not ok, f"{sql!r} succeeded: {r.text[:300]}"
+    time.sleep(0.5)
+    assert (sha256(published), published.stat().st_mtime_ns) == before
+    assert not marker.exists()
+    # the data are intact
+    r = analyse.sql(db_id, "select count(*) as n from mart.sozialraum_indikatoren")
+    assert r.json()["data"][0]["n"] > 0
+
+
+def test_second_up_is_fast(superset_server):
+    """`up` again (running, then stopped) skips db upgrade/init and only re-imports the bundle."""
+    proc = superset_server.manage("up")
+    assert "db upgrade" not in proc.stdout
+    superset_server.manage("down")
+    proc = superset_server.manage("up")
+    assert "db upgrade" not in proc.stdout, proc.stdout
+    assert superset_server.timings["up"][-1] < 180, superset_server.timings
+    assert superset_server.client("admin").charts()
+
+
+def test_committed_bundle_matches_generator(tmp_path):
+    """superset/assets is what superset/bundle.py generates (no hand edits drifting away)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sm_bundle", REPO_ROOT / "superset" / "bundle.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.generate(tmp_path / "assets")
+    committed = {p.relative_to(ASSETS): yaml.safe_load(p.read_text()) for p in ASSETS.rglob("*.yaml")}
+    fresh = {p.relative_to(tmp_path / "assets"): yaml.safe_load(p.read_text())
+             for p in (tmp_path / "assets").rglob("*.yaml")}
+    committed.pop(Path("metadata.yaml"), None)
+    fresh.pop(Path("metadata.yaml"), None)
+    assert committed == fresh

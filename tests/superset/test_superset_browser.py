@@ -1,0 +1,117 @@
+"""Every dashboard in a real headless Debian chromium (driven by Playwright, never a downloaded
+browser): logs in, waits for all charts, fails on any error box or empty chart and saves a
+screenshot per dashboard to var/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from superset_support import ARTIFACTS, REPO_ROOT
+
+pytestmark = [pytest.mark.superset, pytest.mark.browser, pytest.mark.timeout(1800)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+DASHBOARDS = sorted(p.stem for p in (REPO_ROOT / "superset" / "assets" / "dashboards").glob("*.yaml"))
+EMPTY_TEXTS = ["keine Ergebnisse", "No results", "Keine Daten", "No data"]
+ERROR_SELECTORS = [".ant-alert-error", ".alert-danger", "[data-test='error-message']",
+                   "[data-test='chart-error']"]
+
+
+def ensure_chromium() -> str:
+    """Debian's chromium package; installed with apt when absent (the test machine is Debian)."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.fail("Debian chromium is missing: run `apt-get install -y chromium` (make browser)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, timeout=900)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=True, timeout=1800)
+    assert Path(CHROMIUM).exists()
+    return CHROMIUM
+
+
+def expected_charts(key: str) -> int:
+    dash = yaml.safe_load((REPO_ROOT / "superset" / "assets" / "dashboards" / f"{key}.yaml").read_text())
+    return sum(1 for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "CHART")
+
+
+@pytest.fixture(scope="module")
+def browser_page(superset_server):
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 1600, "height": 2600}, locale="de-DE")
+        page = context.new_page()
+        page_errors: list[str] = []
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        page.goto(f"{superset_server.base}/login/")
+        page.fill("#username", "admin")
+        page.fill("#password", superset_server.admin_password)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/superset/welcome/**", timeout=120_000)
+        page.page_errors = page_errors  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+
+
+def _chart_states(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        ".dashboard-component-chart-holder",
+        """els => els.map(e => ({
+            title: (e.querySelector("[data-test='editable-title']") || {}).innerText || "",
+            loading: !!e.querySelector("[data-test='loading-indicator'], .loading"),
+            rendered: !!e.querySelector("canvas, svg, table"),
+            text: e.innerText.slice(0, 2000),
+        }))""",
+    )
+
+
+@pytest.mark.parametrize("key", DASHBOARDS)
+def test_dashboard_renders(browser_page, superset_server, key):
+    page = browser_page
+    page.page_errors.clear()
+    t0 = time.perf_counter()
+    page.goto(f"{superset_server.base}/superset/dashboard/sozialmonitor-{key}/")
+    page.wait_for_selector(".dashboard-component-chart-holder", timeout=120_000)
+    want = expected_charts(key)
+    deadline = time.monotonic() + 180
+    states: list[dict] = []
+    while time.monotonic() < deadline:
+        # charts below the fold render when scrolled into view
+        page.mouse.wheel(0, 4000)
+        states = _chart_states(page)
+        if len(states) == want and all(s["rendered"] and not s["loading"] for s in states):
+            break
+        time.sleep(1)
+    page.mouse.wheel(0, -20000)
+    time.sleep(1.0)  # let animations settle before the screenshot
+    shot = ARTIFACTS / f"superset_{key}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    seconds = time.perf_counter() - t0
+    print(f"\n{key}: {len(states)} charts in {seconds:.1f}s, screenshot {shot}")
+
+    assert len(states) == want, f"{len(states)} of {want} charts on the page"
+    not_ready = [s["title"] for s in states if s["loading"] or not s["rendered"]]
+    assert not not_ready, f"charts not rendered: {not_ready}"
+    empty = [s["title"] for s in states if any(t.lower() in s["text"].lower() for t in EMPTY_TEXTS)]
+    assert not empty, f"empty charts: {empty}"
+    for sel in ERROR_SELECTORS:
+        n = page.locator(f".dashboard-component-chart-holder {sel}").count()
+        assert n == 0, f"{n} error boxes ({sel})"
+    body = page.inner_text("body")
+    assert "Datenstand" in body
+    assert "DEMODATEN" in body  # the demo build has only synthetic deliveries
+    assert not page.page_errors, page.page_errors
