@@ -71,9 +71,12 @@ def read_genesis(path: Path) -> GenesisTable:
             continue
         fields = line.split(";")
         if state == "head":
-            if _CODE.match(fields[0]) and len(fields) > 2:
+            # a data row has a region code *and* a name (as in orchestration.ingest.genesis); a time title
+            # line such as `2015;;;…` (12711-01-03-5) also starts with 2-12 digits but has no name
+            if _CODE.match(fields[0]) and len(fields) > 2 and fields[1].strip():
                 state = "data"
-            elif re.match(r"^\d{2}\.\d{2}\.\d{4}$", fields[0]) and len(fields) > 3 and _CODE.match(fields[1]):
+            elif (re.match(r"^\d{2}\.\d{2}\.\d{4}$", fields[0]) and len(fields) > 3 and _CODE.match(fields[1])
+                  and fields[2].strip()):
                 state = "data"
                 code_col = 1
             else:
@@ -112,10 +115,16 @@ def render_demo(
 
 
 def retime_head(head: list[str], old: str, new: str) -> list[str]:
-    """Head lines with the time label `old` replaced by `new` (whole fields or the `Jahr: ` line)."""
+    """Head lines with the time label `old` replaced by `new` (whole fields or the `Jahr: ` line).
+
+    Raises ValueError when the head has no such label: the demo table would otherwise keep the
+    template's time and silently stand in for the real table's period.
+    """
     out = []
     for line in head:
         fields = line.split(";")
         fields = [new if f == old else f.replace(f"Jahr: {old}", f"Jahr: {new}") for f in fields]
         out.append(";".join(fields))
+    if out == head and old != new:
+        raise ValueError(f"time label {old!r} not found in the head of the template table")
     return out

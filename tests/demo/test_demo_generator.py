@@ -252,6 +252,74 @@ def test_genesis_demo_tables_are_internally_consistent(landing):
                     assert m[6] == sum(m[:6]) and w[6] == sum(w[:6])
 
 
+def test_read_genesis_keeps_time_lines_in_the_head():
+    """A bare-year time line (`2015;;;…`, 12711-01-03-5) belongs to the head, not to the data rows."""
+    for real_path in sorted(REAL.glob("*.csv")):
+        table = read_genesis(real_path)
+        assert all(row[table.code_col + 1].strip() for row in table.rows), real_path.name  # every row has a name
+        assert not any(row[table.code_col] == "2015" for row in table.rows), real_path.name
+    moves = read_genesis(REAL / "12711-01-03-5_06432_extract.csv")
+    assert any(line.split(";")[0] == "2015" for line in moves.head)
+    assert moves.rows[0][:2] == ["DG", "Deutschland"]
+
+
+def _demo_file_years(name: str) -> set[int]:
+    """The years a demo file is meant to hold, from its name (`_demo_2019.csv`, `_demo_2016-2024.csv`)."""
+    span = re.search(r"_demo_(\d{4})(?:-(\d{4}))?\.csv$", name)
+    first, last = int(span.group(1)), int(span.group(2) or span.group(1))
+    return set(range(first, last + 1))
+
+
+def test_genesis_demo_tables_hold_their_own_periods(landing, tmp_path):
+    """Loaded by the GENESIS ingest, every demo file holds exactly the periods in its name, none of the
+    real extracts' periods, and each (table, period) comes from one file only; real + demo together
+    cover 2015–2024 for every table."""
+    duckdb = pytest.importorskip("duckdb")
+    from orchestration.ingest.genesis import load_genesis
+    from orchestration.ingest.region import Region
+    from orchestration.settings import Paths
+    import shutil
+
+    copy = tmp_path / "landing"
+    shutil.copytree(landing / "genesis", copy / "genesis")  # the ingest may move files (quarantine)
+    con = duckdb.connect(str(tmp_path / "genesis.duckdb"))
+    paths = Paths(region=settings.DEFAULT_REGION, landing=copy, out=tmp_path / "out")
+    result = load_genesis(con, paths, Region.load(settings.DEFAULT_REGION))
+    assert not result.quarantined, result.quarantined
+    assert result.rejected == 0
+    periods: dict[str, set[tuple[str, str]]] = {}
+    for datei, tabelle, zeit in con.execute("SELECT DISTINCT datei, tabelle, zeit FROM raw.genesis__werte").fetchall():
+        periods.setdefault(datei, set()).add((tabelle, zeit))
+    files = sorted(p.name for p in (copy / "genesis").glob("*.csv"))
+    assert sorted(periods) == files
+
+    demo_files = [f for f in files if "_demo_" in f]
+    assert len(demo_files) == 1 + 10 + 9 + 9 + 9
+    real_periods: dict[str, set[str]] = {}
+    for name in files:
+        if "_demo_" not in name:
+            for tabelle, zeit in periods[name]:
+                real_periods.setdefault(tabelle, set()).add(zeit)
+    for name in demo_files:
+        tabelle = name.split("_")[0]
+        # the period label as the real table writes it (`2015`, `31.12.2015`, `30.06.2015`), with this year
+        labels = {re.sub(r"\d{4}$", "{}", z) for z in real_periods[tabelle]}
+        assert len(labels) == 1, (tabelle, labels)
+        label = labels.pop()
+        expected = {(tabelle, label.format(y)) for y in _demo_file_years(name)}
+        assert periods[name] == expected, name
+        assert not {z for _, z in periods[name]} & real_periods[tabelle], name
+
+    owners: dict[tuple[str, str], list[str]] = {}
+    for name, keys in periods.items():
+        for key in keys:
+            owners.setdefault(key, []).append(name)
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+    for tabelle in {name.split("_")[0] for name in demo_files}:
+        years = {int(z[-4:]) for t, z in owners if t == tabelle}
+        assert set(YEARS) <= years, (tabelle, sorted(set(YEARS) - years))
+
+
 # ----------------------------------------------------------------------------------- calibration
 
 

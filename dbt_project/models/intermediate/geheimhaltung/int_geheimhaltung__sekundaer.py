@@ -39,6 +39,8 @@ The algorithm works per Kreis × year, on "cells" = (gebiet_ebene, gebiet_id, in
    published), components before totals, smallest positive count first, zero counts last, then by
    level, area id and indicator id. Every step adds a cell, so the loop terminates.
 Cells without a value (zaehler NULL) are already unpublished and take no part in any equation.
+A suppressed cell that no further suppression can protect (e.g. a Kreis of a single Gemeinde, whose total
+stays published) is flagged `nicht_schuetzbar` (a dbt test warns about it).
 """
 
 from __future__ import annotations
@@ -283,6 +285,7 @@ def decide(frame: pd.DataFrame, aufteilungen: dict[str, list[str]], nenner_indik
         }
         suppressed: set[Cell] = set()
         forced: set[Cell] = set()
+        unprotectable: set[Cell] = set()
         for group in indicator_groups({c[2] for c in values}, aufteilungen, nenner_indikator):
             members = set(group)
             group_rows = [r for r in rows if r["indikator_id"] in members]
@@ -292,10 +295,11 @@ def decide(frame: pd.DataFrame, aufteilungen: dict[str, list[str]], nenner_indik
             group_forced = {s for s, k in linked.items() if s[2] in members and k in suppressed
                             and group_values.get(s) is not None}
             group_links = {s: k for s, k in linked.items() if s[2] in members and k[2] in members}
-            sup, frc, _ = suppress_block(group_values, suppressible & group_values.keys(),
+            sup, frc, unp = suppress_block(group_values, suppressible & group_values.keys(),
                                          (primary & group_values.keys()) | group_forced, equations, group_links)
             suppressed |= sup
             forced |= frc | group_forced
+            unprotectable |= unp
         for r in rows:
             cell = (r["gebiet_ebene"], r["gebiet_id"], r["indikator_id"])
             share_count = linked.get(cell)
@@ -309,12 +313,17 @@ def decide(frame: pd.DataFrame, aufteilungen: dict[str, list[str]], nenner_indik
             elif zaehler_weg:
                 grund = "sekundaer"
             out.append({**r, "zaehler_unterdrueckt": zaehler_weg or nenner_weg, "nenner_unterdrueckt": nenner_weg,
-                        "unterdrueckungsgrund": grund})
-    columns = list(frame.columns) + ["zaehler_unterdrueckt", "nenner_unterdrueckt", "unterdrueckungsgrund"]
+                        "unterdrueckungsgrund": grund, "nicht_schuetzbar": cell in unprotectable})
+    columns = list(frame.columns) + ["zaehler_unterdrueckt", "nenner_unterdrueckt", "unterdrueckungsgrund",
+                                     "nicht_schuetzbar"]
     result = pd.DataFrame(out, columns=columns)
-    result["zaehler_unterdrueckt"] = result["zaehler_unterdrueckt"].astype(bool)
-    result["nenner_unterdrueckt"] = result["nenner_unterdrueckt"].astype(bool)
-    return result
+    # explicit types, also for an empty result (a Landkreis without youth-welfare deliveries)
+    return result.astype({
+        "kreis_ags": "string", "sozialraum_id": "string", "jahr": "int32", "gebiet_ebene": "string",
+        "gebiet_id": "string", "indikator_id": "string", "anzahl": "Int64", "ist_unterdrueckbar": "bool",
+        "ist_primaer": "bool", "zaehler_unterdrueckt": "bool", "nenner_unterdrueckt": "bool",
+        "unterdrueckungsgrund": "string", "nicht_schuetzbar": "bool",
+    })
 
 
 def model(dbt, session):

@@ -1,0 +1,241 @@
+"""Process-level tests of the quality gate and the publication with the real `sozialmonitor build`:
+concurrent readers during a rebuild, kill -9 at several points, a blocking expectation failing the run.
+
+Every build runs in its own process (as an operator or cron would start it); readers are separate
+processes that open the published file read-only, as Superset does.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import SOZIALMONITOR, run_build
+from orchestration.publish import list_versions, read_status
+from orchestration.settings import Paths
+
+pytestmark = pytest.mark.slow
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def copy_build(demo: Paths, target: Path, *, warehouse: bool = True) -> Paths:
+    """An independent copy of the demo build (landing, published versions, optionally the working DB)."""
+    paths = Paths(region=demo.region, landing=target / "landing", out=target / "out")
+    shutil.copytree(demo.landing, paths.landing, ignore=shutil.ignore_patterns("_quarantine"))
+    paths.out.mkdir(parents=True)
+    shutil.copytree(demo.published_dir, paths.published_dir, copy_function=shutil.copy2,
+                    ignore=shutil.ignore_patterns("*.lock", ".publish-*"))
+    if warehouse:
+        shutil.copy2(demo.warehouse, paths.warehouse)
+    return paths
+
+
+def start_build(paths: Paths) -> subprocess.Popen:
+    return subprocess.Popen(
+        [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+
+
+def descendants_cmdlines(pid: int) -> list[str]:
+    """Command lines of every process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    cmd: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+            cmd[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(cmd.get(child, ""))
+            todo.append(child)
+    return out
+
+
+def reader_script(published: Path, stop: Path, seconds: int) -> list[str]:
+    code = textwrap.dedent(f"""
+        import duckdb, json, time
+        from pathlib import Path
+        published, stop = Path({str(published)!r}), Path({str(stop)!r})
+        ok = 0; failures = []; versions = set()
+        deadline = time.time() + {seconds}
+        while time.time() < deadline and not stop.exists():
+            try:
+                con = duckdb.connect(str(published), read_only=True)
+                try:
+                    runs = con.execute("SELECT DISTINCT run_id FROM mart.publikation_status").fetchall()
+                    recorded = con.execute("SELECT zeilen FROM mart.publikation_status WHERE eintrag = 'tabelle' "
+                                           "AND datei = 'mart.sozialraum_indikatoren'").fetchone()[0]
+                    n = con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0]
+                finally:
+                    con.close()
+                # a complete version: one publication, and its table has the rows its status table recorded
+                assert len(runs) == 1 and n == recorded and n > 0, (runs, n, recorded)
+                versions.add(runs[0][0])
+                ok += 1
+            except Exception as exc:
+                failures.append(repr(exc))
+        print(json.dumps({{"ok": ok, "failures": failures[:5], "failed": len(failures), "versions": sorted(versions)}}))
+    """)
+    return [sys.executable, "-c", code]
+
+
+def test_readers_never_fail_during_a_full_rebuild_and_publish(demo_build, tmp_path):
+    import json
+
+    paths = copy_build(demo_build, tmp_path, warehouse=False)  # full rebuild: new working database
+    before = read_status(paths.published)[0]["run_id"]
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(reader_script(paths.published, stop, 1500), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        build = start_build(paths)
+        out, _ = build.communicate(timeout=1500)
+        time.sleep(1.0)  # a few queries against the new version as well
+    finally:
+        stop.touch()
+    r_out, r_err = reader.communicate(timeout=120)
+    assert build.returncode == 0, out[-4000:]
+    result = json.loads(r_out.strip().splitlines()[-1])
+    assert result["failed"] == 0, result
+    assert result["ok"] >= 200, result
+    after = read_status(paths.published)[0]["run_id"]
+    assert after != before
+    assert before in result["versions"] and after in result["versions"], result
+
+
+def _kill_when(proc: subprocess.Popen, ready, timeout: float = 900) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        if ready():
+            os.killpg(proc.pid, signal.SIGKILL)  # the build and its dbt child, as a crash/OOM kill would
+            proc.wait(timeout=60)
+            return True
+        time.sleep(0.002)
+    raise AssertionError("phase not reached")
+
+
+PHASES = {
+    # during ingest: the working database is being (re)built and no dbt process exists yet
+    "ingest": lambda proc, paths: paths.warehouse.exists() and not any("dbt" in c for c in descendants_cmdlines(proc.pid)),
+    # during dbt: the dbt child process is running
+    "dbt": lambda proc, paths: any(" build" in c and "dbt" in c for c in descendants_cmdlines(proc.pid)),
+    # during publish: the temporary serving file is being written
+    "publish": lambda proc, paths: any(paths.published_dir.glob(".publish-*")),
+}
+
+
+@pytest.mark.parametrize("phase", list(PHASES))
+def test_kill_9_leaves_published_file_identical_and_next_run_completes(demo_build, tmp_path, phase):
+    paths = copy_build(demo_build, tmp_path, warehouse=False)
+    before = sha(paths.published)
+    versions_before = [v.path.name for v in list_versions(paths)]
+    for attempt in range(3):
+        proc = start_build(paths)
+        if _kill_when(proc, lambda: PHASES[phase](proc, paths)):
+            break
+        # the build finished before the phase was seen: start from scratch again
+        assert proc.returncode == 0, proc.stdout.read()[-4000:]
+        shutil.rmtree(tmp_path)
+        paths = copy_build(demo_build, tmp_path, warehouse=False)
+    else:
+        pytest.fail(f"could not catch the build in phase {phase}")
+    assert sha(paths.published) == before
+    assert [v.path.name for v in list_versions(paths)] == versions_before
+    con = duckdb.connect(str(paths.published), read_only=True)
+    assert con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0] > 0
+    con.close()
+
+    proc = run_build(paths.landing, paths.out)  # the next run completes and publishes
+    assert "Veröffentlicht" in proc.stdout
+    assert sha(paths.published) != before
+    assert len(list_versions(paths)) == len(versions_before) + 1
+    assert not list(paths.published_dir.glob(".publish-*"))
+
+
+def _rewrite_csv(path: Path, keep) -> list[str]:
+    """Rewrite a `;` CSV delivery keeping only rows for which keep(row) is true; returns removed AGS."""
+    raw = path.read_bytes()
+    encoding = "utf-8"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+        text = raw.decode(encoding)
+    lines = text.splitlines(keepends=True)
+    header = next(csv.reader([lines[0]], delimiter=";"))
+    kept, removed = [lines[0]], []
+    for line in lines[1:]:
+        row = dict(zip(header, next(csv.reader([line], delimiter=";"))))
+        if keep(row):
+            kept.append(line)
+        else:
+            removed.append(row.get("ags", ""))
+    path.write_bytes("".join(kept).encode(encoding))
+    return sorted(set(removed))
+
+
+def test_missing_gemeinde_fails_the_run_and_leaves_the_published_file_unchanged(demo_build, tmp_path):
+    paths = copy_build(demo_build, tmp_path)
+    before = sha(paths.published)
+    newest = sorted((paths.landing / "melderegister").glob("*.csv"))[-1]
+    victim = "06432014"
+    removed = _rewrite_csv(newest, lambda row: row.get("ags") != victim)
+    assert removed == [victim]
+
+    proc = run_build(paths.landing, paths.out, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-4000:]
+    assert sha(paths.published) == before
+    assert "gx_melderegister__einwohner" in output or "melderegister" in output
+    assert "expect_column_values_to_be_between(zeilen)" in output, output[-4000:]
+    assert victim in output, output[-4000:]
+
+
+def test_share_over_100_fails_the_run_naming_the_rows(demo_build, tmp_path):
+    paths = copy_build(demo_build, tmp_path)
+    before = sha(paths.published)
+    newest = sorted((paths.landing / "grundsicherung").glob("*.csv"))[-1]
+    victim = "06432019"
+    text = newest.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(";")
+    col = header.index("empfaenger_65_plus")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.rstrip("\r\n").split(";")
+        if len(cells) > col and cells[header.index("ags")] == victim:
+            cells[col] = "250000"  # more recipients 65+ than the Gemeinde has residents
+            line = ";".join(cells) + "\n"
+        out.append(line)
+    newest.write_text("".join(out), encoding="utf-8")
+
+    proc = run_build(paths.landing, paths.out, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-4000:]
+    assert sha(paths.published) == before
+    assert "expect_column_values_to_be_between(wert)" in output, output[-4000:]
+    assert f"gebiet_id={victim}" in output and "altersarmut" in output, output[-4000:]
