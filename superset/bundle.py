@@ -51,6 +51,7 @@ DB_UUID = uid("database")
 DS_WERTE = uid("dataset:indikatorwerte")
 DS_KATALOG = uid("dataset:indikatoren_katalog")
 DS_PUBLIKATION = uid("dataset:publikation")
+DS_KARTE = uid("dataset:karte")
 
 # --------------------------------------------------------------------------------------------
 # Indicator groups of the dashboards
@@ -102,6 +103,8 @@ DATABASE = {
     "version": "1.0.0",
 }
 
+# dim_gebiet may hold several polygons per area (exploded MultiPolygons): the sub-select keeps one
+# row per area, so no value is counted twice.
 SQL_WERTE = """\
 select
     w.gebiet_ebene,
@@ -126,10 +129,12 @@ select
     w.nenner_quelle,
     w.ist_demodaten,
     k.wert as kreis_wert,
-    w.wert - k.wert as abweichung_kreis,
-    g.geojson
+    w.wert - k.wert as abweichung_kreis
 from mart.sozialraum_indikatoren as w
-left join mart.dim_gebiet as g
+left join (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from mart.dim_gebiet group by gebiet_ebene, gebiet_id
+) as g
     on g.gebiet_ebene = w.gebiet_ebene and g.gebiet_id = w.gebiet_id
 left join mart.indikatoren as i
     on i.indikator_id = w.indikator_id
@@ -138,23 +143,49 @@ left join mart.sozialraum_indikatoren as k
    and k.jahr = w.jahr and k.indikator_id = w.indikator_id
 """
 
-# The status table is written by the publication step; sources and the demo flag come from the
-# mart itself so that they are true for exactly the rows a chart shows.
+# One row per polygon of an area (WGS84 GeoJSON, single polygons) with the area's values.
+SQL_KARTE = """\
+select v.*, g.geojson
+from (
+{werte}
+) as v
+join mart.dim_gebiet as g
+    on g.gebiet_ebene = v.gebiet_ebene and g.gebiet_id = v.gebiet_id
+where g.geojson is not null
+"""
+
+# One row per indicator in the mart: its catalogue source and years, plus the publication status
+# (Datenstand, deliveries from mart.publikation_status) and the global demo flag. The info chart of
+# each dashboard aggregates the rows of its indicators (sources, years).
 SQL_PUBLIKATION = """\
 select
-    case when (select coalesce(bool_or(ist_demodaten), false) from mart.sozialraum_indikatoren)
+    case when demo.demodaten
          then '⚠ DEMODATEN – synthetische Lieferungen, keine amtlichen Werte'
          else 'Amtliche Lieferungen' end as hinweis,
-    (select strftime(timezone('Europe/Berlin', max(veroeffentlicht_am)), '%d.%m.%Y, %H:%M Uhr')
-       from mart.publikation_status where eintrag = 'publikation') as veroeffentlicht_am,
-    (select min(jahr) || '–' || max(jahr) from mart.sozialraum_indikatoren) as berichtsjahre,
-    (select count(*) || ' Lieferungen'
-            || case when count(*) filter (where ist_demodaten) > 0
-                    then ' (davon ' || count(*) filter (where ist_demodaten) || ' Demodaten)' else '' end
-       from mart.publikation_status where eintrag = 'lieferung') as lieferungen,
-    (select string_agg(distinct quelle, ' · ' order by quelle) from mart.sozialraum_indikatoren
-        where quelle is not null) as quellen,
-    (select coalesce(bool_or(ist_demodaten), false) from mart.sozialraum_indikatoren) as demodaten
+    status.veroeffentlicht_am,
+    status.lieferungen,
+    s.indikator_id,
+    coalesce(i.quelle, s.indikator_id) as quelle,
+    s.erstes_jahr,
+    s.letztes_jahr,
+    demo.demodaten
+from (
+    select indikator_id, min(jahr) as erstes_jahr, max(jahr) as letztes_jahr
+    from mart.sozialraum_indikatoren group by indikator_id
+) as s
+left join mart.indikatoren as i on i.indikator_id = s.indikator_id
+cross join (
+    select coalesce(bool_or(ist_demodaten), false) as demodaten from mart.sozialraum_indikatoren
+) as demo
+cross join (
+    select
+        (select strftime(timezone('Europe/Berlin', max(veroeffentlicht_am)), '%d.%m.%Y, %H:%M Uhr')
+           from mart.publikation_status where eintrag = 'publikation') as veroeffentlicht_am,
+        (select count(*) || ' Lieferungen'
+                || case when count(*) filter (where ist_demodaten) > 0
+                        then ' (davon ' || count(*) filter (where ist_demodaten) || ' Demodaten)' else '' end
+           from mart.publikation_status where eintrag = 'lieferung') as lieferungen
+) as status
 """
 
 COLUMNS_WERTE = [
@@ -186,7 +217,10 @@ COLUMNS_WERTE = [
     ("ist_demodaten", "BOOLEAN", False, "Demodaten", "Zeile beruht auf synthetischen Demolieferungen"),
     ("kreis_wert", "DOUBLE", False, "Kreiswert", "Wert desselben Indikators im Kreis im selben Jahr"),
     ("abweichung_kreis", "DOUBLE", False, "Abweichung vom Kreis", "Wert minus Kreiswert (Prozentpunkte bzw. Einheiten)"),
-    ("geojson", "VARCHAR", False, "Geometrie", "Gemeindepolygon als GeoJSON (WGS84, Einzelpolygone)"),
+]
+COLUMNS_KARTE = COLUMNS_WERTE + [
+    ("geojson", "VARCHAR", False, "Geometrie",
+     "Polygon des Gebiets als GeoJSON (WGS84; MultiPolygone in Einzelpolygone zerlegt, je Polygon eine Zeile)"),
 ]
 COLUMNS_KATALOG = [
     ("indikator_id", "VARCHAR", "Indikator-ID", "Schlüssel des Indikators"),
@@ -195,9 +229,9 @@ COLUMNS_KATALOG = [
     ("zaehler", "VARCHAR", "Zähler", "Zählergröße"),
     ("nenner", "VARCHAR", "Nenner", "Nennergröße (Bezugsbevölkerung)"),
     ("einheit", "VARCHAR", "Einheit", "% | je 1.000 | Anzahl"),
-    ("faktor", "VARCHAR", "Faktor", "100 | 1000 | 1"),
+    ("faktor", "INTEGER", "Faktor", "100 | 1000 | 1"),
     ("stichtagsregel", "VARCHAR", "Stichtagsregel", "Welcher Stichtag des Nenners zum Zähler gehört"),
-    ("polaritaet", "VARCHAR", "Polarität", "+1 mehr ist besser, -1 mehr ist schlechter, 0 neutral"),
+    ("polaritaet", "INTEGER", "Polarität", "+1 mehr ist besser, -1 mehr ist schlechter, 0 neutral"),
     ("quelle", "VARCHAR", "Quelle", "Datenquelle"),
     ("thema", "VARCHAR", "Thema", "Themenbereich"),
 ]
@@ -205,10 +239,12 @@ COLUMNS_PUBLIKATION = [
     ("hinweis", "VARCHAR", "Hinweis", "Demodaten-Hinweis, solange synthetische Lieferungen im Mart sind"),
     ("veroeffentlicht_am", "VARCHAR", "Datenstand (veröffentlicht am)",
      "Zeitpunkt der Veröffentlichung (mart.publikation_status)"),
-    ("berichtsjahre", "VARCHAR", "Berichtsjahre", "Erstes bis jüngstes Jahr im Mart"),
     ("lieferungen", "VARCHAR", "Lieferungen", "Veröffentlichte Lieferungen laut mart.publikation_status"),
+    ("indikator_id", "VARCHAR", "Indikator-ID", "Indikator im Mart"),
+    ("quelle", "VARCHAR", "Quelle", "Quelle des Indikators laut Katalog"),
+    ("erstes_jahr", "INTEGER", "erstes Jahr", "Erstes Berichtsjahr des Indikators im Mart"),
+    ("letztes_jahr", "INTEGER", "letztes Jahr", "Jüngstes Berichtsjahr des Indikators im Mart"),
     ("demodaten", "BOOLEAN", "Demodaten", "Wahr, solange synthetische Lieferungen im Mart sind"),
-    ("quellen", "VARCHAR", "Quellen", "Quellen aller Indikatorwerte"),
 ]
 
 
@@ -249,6 +285,13 @@ def datasets() -> dict[str, dict]:
         "Indikatorwerte je Gebiet (Gemeinde, Sozialraum, Kreis), Jahr und Indikator aus "
         "mart.sozialraum_indikatoren mit Katalognamen, Sozialraum, Kreisvergleich und Geometrie.",
         main_dttm="zeitpunkt")
+    karte = _dataset(
+        DS_KARTE, "karte", SQL_KARTE.replace("{werte}", SQL_WERTE.rstrip()), "mart",
+        [_column(*c) for c in COLUMNS_KARTE],
+        [_metric("wert", "MAX(wert)", "Wert", "Indikatorwert des Gebiets", ",.1f"),
+         _metric("count", "COUNT(*)", "Anzahl Polygone", None, ",d")],
+        "Indikatorwerte je Gebiet mit Geometrie aus mart.dim_gebiet (eine Zeile je Polygon) für die Karte.",
+        main_dttm="zeitpunkt")
     katalog = _dataset(
         DS_KATALOG, "indikatoren", None, "mart",
         [_column(n, t, False, v, d) for n, t, v, d in COLUMNS_KATALOG],
@@ -257,9 +300,13 @@ def datasets() -> dict[str, dict]:
     publikation = _dataset(
         DS_PUBLIKATION, "publikation", SQL_PUBLIKATION, "mart",
         [_column(n, t, False, v, d) for n, t, v, d in COLUMNS_PUBLIKATION],
-        [_metric("count", "COUNT(*)", "Anzahl", None, ",d")],
+        [_metric("count", "COUNT(*)", "Anzahl", None, ",d"),
+         _metric("berichtsjahre", "CAST(MIN(erstes_jahr) AS VARCHAR) || '–' || CAST(MAX(letztes_jahr) AS VARCHAR)",
+                 "Berichtsjahre", "Erstes bis jüngstes Berichtsjahr der Indikatoren"),
+         _metric("quellen", "STRING_AGG(DISTINCT quelle, ' · ')", "Quellen",
+                 "Quellen der Indikatoren laut Katalog")],
         "Datenstand, Quellen und Demodaten-Kennzeichen der veröffentlichten Datei")
-    return {"indikatorwerte": werte, "indikatoren": katalog, "publikation": publikation}
+    return {"indikatorwerte": werte, "karte": karte, "indikatoren": katalog, "publikation": publikation}
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,17 +357,19 @@ class Chart:
                 "slice_name": self.name, "uuid": self.uuid, "version": "1.0.0", "viz_type": self.viz}
 
 
-def info_chart(key: str, thema: str) -> Chart:
+def info_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
     # A plain table (no Handlebars: its template compiler needs 'unsafe-eval', which the CSP forbids).
-    cols = [c[0] for c in COLUMNS_PUBLIKATION if c[0] != "demodaten"]
+    groupby = ["hinweis", "veroeffentlicht_am", "lieferungen"]
+    metrics = ["berichtsjahre", "quellen"]
+    adhoc = [simple_filter("indikator_id", "IN", ids)] if ids else []
     return Chart(key, f"Datenstand und Quellen – {thema}", "table", DS_PUBLIKATION, {
-        "query_mode": "raw", "all_columns": cols, "groupby": [], "metrics": [], "percent_metrics": [],
-        "order_by_cols": [], "row_limit": 10, "server_page_length": 0, "adhoc_filters": [],
+        "query_mode": "aggregate", "groupby": groupby, "metrics": metrics, "percent_metrics": [],
+        "adhoc_filters": adhoc, "row_limit": 10, "server_page_length": 0, "order_desc": True,
         "include_search": False, "show_cell_bars": False, "allow_render_html": False,
         "table_timestamp_format": "smart_date", "conditional_formatting": [],
-    }, {"columns": cols, "row_limit": 10},
-        "Hinweis auf Demodaten (solange synthetische Lieferungen im Mart sind), Datenstand aus "
-        "mart.publikation_status und die Quellen aller Werte")
+    }, {"columns": groupby, "metrics": metrics, "orderby": [], "row_limit": 10},
+        "Hinweis auf Demodaten (solange synthetische Lieferungen im Mart sind), Datenstand und Lieferungen "
+        "aus mart.publikation_status, Berichtsjahre und Quellen der Indikatoren dieses Dashboards")
 
 
 def definitions_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
@@ -403,7 +452,7 @@ def pivot_sozialraeume(key: str, name: str, metrics: list[str]) -> Chart:
 def table_kreisvergleich(key: str, name: str) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "gemeinde"])]
     metrics = ["wert", "kreiswert", "abweichung_kreis"]
-    groupby = ["gebiet_ebene", "gebiet_name", "indikator"]
+    groupby = ["gebiet_ebene", "gebiet_name"]  # one indicator: the Indikator filter is required
     return Chart(key, name, "table", DS_WERTE, {
         "query_mode": "aggregate", "groupby": groupby, "metrics": metrics,
         "percent_metrics": [], "adhoc_filters": adhoc, "row_limit": 1000, "server_page_length": 25,
@@ -418,7 +467,7 @@ def table_kreisvergleich(key: str, name: str) -> Chart:
 
 def karte(key: str, name: str) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "==", "gemeinde")]
-    return Chart(key, name, "deck_polygon", DS_WERTE, {
+    return Chart(key, name, "deck_polygon", DS_KARTE, {
         "line_column": "geojson", "line_type": "json", "metric": "wert", "adhoc_filters": adhoc,
         "row_limit": 10000, "reverse_long_lat": False, "filled": True, "stroked": True, "extruded": False,
         "line_width": 1, "line_width_unit": "pixels", "multiplier": 1, "opacity": 80,
@@ -459,7 +508,7 @@ class Dashboard:
 
 def _native_filter(fid: str, name: str, column: str, excluded: list[int], *, multi: bool, required: bool,
                    first: bool, ascending: bool, description: str, prefilter: list[dict] | None = None,
-                   default: list | None = None) -> dict:
+                   default: list | None = None, parents: list[str] | None = None) -> dict:
     mask: dict[str, Any] = {"extraFormData": {}, "filterState": {}, "ownState": {}}
     if default:
         mask = {"extraFormData": {"filters": [{"col": column, "op": "IN", "val": default}]},
@@ -469,7 +518,7 @@ def _native_filter(fid: str, name: str, column: str, excluded: list[int], *, mul
         "targets": [{"datasetUuid": DS_WERTE, "column": {"name": column}}],
         "controlValues": {"enableEmptyFilter": required, "defaultToFirstItem": first, "multiSelect": multi,
                           "searchAllOptions": False, "inverseSelection": False, "sortAscending": ascending},
-        "defaultDataMask": mask, "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
+        "defaultDataMask": mask, "cascadeParentIds": parents or [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
         "description": description, "tabsInScope": [],
     }
     if prefilter:
@@ -509,8 +558,10 @@ def dashboard_export(d: Dashboard, chart_ids: dict[str, int]) -> dict:
     pre = [simple_filter("indikator_id", "IN", d.indicator_ids)] if d.indicator_ids else None
     not_null = {c: [dict(simple_filter(c, "IS NOT NULL", None))] for c in ("sozialraum_name", "gemeinde")}
     filters = [
+        # Jahr depends on Indikator: its default is the latest year the selected indicator has data for
         _native_filter(f"NATIVE_FILTER-{d.key}-jahr", "Jahr", "jahr", ids("jahr"), multi=False, required=True,
-                       first=True, ascending=False, description="Berichtsjahr (Standard: jüngstes Jahr)"),
+                       first=True, ascending=False, parents=[f"NATIVE_FILTER-{d.key}-indikator"],
+                       description="Berichtsjahr (Standard: jüngstes Jahr des gewählten Indikators)"),
         _native_filter(f"NATIVE_FILTER-{d.key}-sozialraum", "Sozialraum", "sozialraum_name", ids("gebiet"),
                        multi=True, required=False, first=False, ascending=True,
                        description="Sozialräume (Gemeinden und Sozialraumwerte)", prefilter=not_null["sozialraum_name"]),
@@ -542,7 +593,7 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
 
     # 1 Überblick
     d = Dashboard("ueberblick", "Sozialraum-Monitor – Überblick", "")
-    info = info_chart("info:ueberblick", "Überblick")
+    info = info_chart("info:ueberblick", "Überblick", None)
     tiles = [headline_tile(i) for i in HEADLINE]
     k = karte("karte:ueberblick", "Karte: Gemeinden nach gewähltem Indikator")
     ts = timeseries("zeitreihe:ueberblick", "Zeitreihe: Sozialräume und Kreis", ["wert"], ["gebiet_name"],
@@ -551,7 +602,7 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
                             KEY_INDICATORS)
     kv = table_kreisvergleich("kreisvergleich:ueberblick", "Sozialräume und Gemeinden: Abweichung vom Kreis")
     defs = definitions_chart("definitionen:ueberblick", "Überblick", None)
-    d.row((info, 12, 22))
+    d.row((info, 12, 26))
     d.row(*[(t, w, 38) for t, w in zip(tiles, [3, 3, 2, 2, 2])])
     d.row((k, 7, 90), (ts, 5, 90))
     d.row((pv, 7, 70), (kv, 5, 70))
@@ -566,14 +617,14 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     for key, (title, ids) in THEMES.items():
         d = Dashboard(key, title, "")
         d.indicator_ids = ids
-        info = info_chart(f"info:{key}", title)
+        info = info_chart(f"info:{key}", title, ids)
         ts = timeseries(f"zeitreihe:{key}", f"{title}: Zeitreihe Sozialräume und Kreis", ["wert"], ["gebiet_name"],
                         ["sozialraum", "kreis"], "Gewählter Indikator über die Jahre je Sozialraum und für den Kreis")
         bar = bar_gemeinden(f"gemeinden:{key}", f"{title}: Gemeinden im Vergleich")
         pv = pivot_sozialraeume(f"sozialraeume:{key}", f"{title}: Sozialräume und Kreis", ids)
         kv = table_kreisvergleich(f"kreisvergleich:{key}", f"{title}: Abweichung vom Kreis")
         defs = definitions_chart(f"definitionen:{key}", title, ids)
-        d.row((info, 12, 22))
+        d.row((info, 12, 26))
         d.row((ts, 6, 70), (bar, 6, 70))
         extra: list[Chart] = []
         if key == "jugend":
@@ -604,9 +655,22 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     return charts, dashboards
 
 
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str):
+    style = "|" if "\n" in data else None  # multi-line SQL/markdown stays readable
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
 def _dump(path: Path, obj: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(obj, allow_unicode=True, sort_keys=False, width=110), encoding="utf-8")
+    path.write_text(yaml.dump(obj, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110),
+                    encoding="utf-8")
 
 
 def _filename(name: str) -> str:

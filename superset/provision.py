@@ -95,7 +95,6 @@ def import_bundle(rendered: Path) -> None:
 
 
 def provision() -> dict:
-    from flask import g  # noqa: F401
     from superset.app import create_app
 
     app = create_app()
@@ -127,7 +126,8 @@ def provision() -> dict:
 
         database = db.session.query(Database).filter_by(uuid=bundle.uuid.UUID(bundle.DB_UUID)).one()
         datasets = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()
-        werte = next(d for d in datasets if str(d.uuid) == bundle.DS_WERTE)
+        # every dataset with area rows gets the Gemeinde filters
+        rls_tables = [d for d in datasets if str(d.uuid) in (bundle.DS_WERTE, bundle.DS_KARTE)]
 
         # 3 roles
         gamma = sm.find_role("Gamma")
@@ -173,7 +173,7 @@ def provision() -> dict:
                   ("analyse", "Analyse", "Sozialplanung", [ANALYSE])]
         gem = gemeinden(published)
         for ags, name, kreis in gem:
-            role_name = f"Gemeinde {name} ({ags})"
+            role_name = f"Gemeinde {ags}"  # by AGS only: names differ between sources
             set_role(role_name, base)
             clause = f"gebiet_id = '{ags}' OR (gebiet_ebene = 'kreis' AND gebiet_id = '{kreis}')"
             rls_name = f"Gemeinde {ags}"
@@ -185,7 +185,7 @@ def provision() -> dict:
             rls.filter_type = "Regular"
             rls.clause = clause
             rls.group_key = None
-            rls.tables = [werte]
+            rls.tables = rls_tables
             rls.roles = [sm.find_role(role_name)]
             wanted.append((f"gemeinde_{ags}", "Gemeinde", name, [role_name]))
         db.session.commit()
@@ -210,7 +210,7 @@ def provision() -> dict:
         db.session.commit()
         if not common:
             _write_secret(USERS_FILE, json.dumps(users, indent=1, sort_keys=True))
-        report["roles"] = [LEITUNG, ANALYSE] + [f"Gemeinde {n} ({a})" for a, n, _ in gem]
+        report["roles"] = [LEITUNG, ANALYSE] + [f"Gemeinde {a}" for a, _, _ in gem]
         report["dashboards"] = len(list((rendered / "dashboards").glob("*.yaml")))
         report["charts"] = len(list((rendered / "charts").glob("*.yaml")))
         report["database"] = f"duckdb:///{published}" + ("" if published.exists() else "  (FEHLT noch)")

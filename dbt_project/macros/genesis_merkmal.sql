@@ -21,10 +21,7 @@
     inner join {{ source('genesis', 'genesis__lieferungen') }} as lieferungen
         on werte.sha256 = lieferungen.sha256
     where werte.tabelle = '{{ tabelle }}'
-    qualify dense_rank() over (
-        partition by werte.tabelle, werte.zeit
-        order by lieferungen.stand desc, lieferungen.geladen_am desc, lieferungen.sha256 desc
-    ) = 1
+    qualify {{ ist_aktuelle_lieferung('werte.tabelle, werte.zeit', lieferung='lieferungen', nach_stand=true) }}
 {%- endmacro %}
 
 {#- true when one part of the merkmal path equals `teil` exactly (RE2, parts separated by ' | ') -#}

@@ -10,7 +10,11 @@ w AS (SELECT w.* FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, 
 gemeinden AS (
     SELECT tabelle, zeit, merkmal, left(ags, 5) AS kreis_ags, sum(wert) AS summe_gemeinden,
            count(*) FILTER (WHERE wert IS NULL) AS verdeckt
-    FROM w WHERE gebiet_ebene = 'gemeinde' GROUP BY ALL
+    FROM w
+    WHERE gebiet_ebene = 'gemeinde'
+      -- only additive values: averages, rates and shares do not sum up to the Kreis value
+      AND NOT regexp_matches(lower(merkmal), 'durchschnitt|quote|anteil|je 1|prozent|%')
+    GROUP BY ALL
 )
 SELECT k.datei, k.zeile, k.tabelle, k.zeit, k.merkmal, k.ags AS kreis_ags, k.wert AS kreis_wert,
        g.summe_gemeinden, g.summe_gemeinden - k.wert AS differenz

@@ -7,6 +7,8 @@ WITH aktuell AS (
     GROUP BY tabelle, zeit
 )
 SELECT w.tabelle, w.zeit, w.jahr, w.stichtag, w.regionalschluessel, w.ags, w.gebiet_ebene, w.gebiet_name,
-       w.merkmal, w.wert, w.marker, w.zeile, w.datei
+       w.merkmal, w.wert, w.marker, w.zeile, w.datei,
+       -- balances (Wanderungs-, Pendlersaldo) may be negative; every other value is a count or an average
+       (w.tabelle LIKE '12711-%' OR lower(w.merkmal) LIKE '%saldo%') AS kann_negativ
 FROM raw.genesis__werte w
 JOIN aktuell a USING (tabelle, zeit, sha256)

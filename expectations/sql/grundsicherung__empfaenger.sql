@@ -2,7 +2,7 @@ WITH aktuell AS (
     SELECT stichtag, arg_max(sha256, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256
     FROM raw.grundsicherung__empfaenger GROUP BY stichtag
 )
-SELECT w.datei, w.stichtag, month(w.stichtag) * 100 + day(w.stichtag) AS monat_tag, year(w.stichtag) AS jahr,
+SELECT w.datei, w.zeile, w.stichtag, month(w.stichtag) * 100 + day(w.stichtag) AS monat_tag, year(w.stichtag) AS jahr,
        w.ags, w.anzahl, w.marker
 FROM raw.grundsicherung__empfaenger w JOIN aktuell a USING (stichtag, sha256)
 ORDER BY w.stichtag, w.ags

@@ -3,5 +3,5 @@ aktuell AS (
     SELECT l.berichtszeitraum, arg_max(l.sha256, strftime(l.geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || l.datei) AS sha256
     FROM l WHERE l.sha256 IN (SELECT DISTINCT sha256 FROM raw.jugendhilfe__inobhutnahmen) GROUP BY ALL
 )
-SELECT i.datei, i.fall_pseudonym, i.paragraph, i.beginn, i.ende, i.anlass, i.unbegleitet, i."alter", i.geschlecht, i.wohnort_ags
+SELECT i.datei, i.zeile, i.fall_pseudonym, i.paragraph, i.beginn, i.ende, i.anlass, i.unbegleitet, i."alter", i.geschlecht, i.wohnort_ags
 FROM raw.jugendhilfe__inobhutnahmen i WHERE i.sha256 IN (SELECT sha256 FROM aktuell)

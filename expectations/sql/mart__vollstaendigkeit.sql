@@ -3,7 +3,7 @@ WITH angebot AS (
     SELECT DISTINCT jahr, indikator_id FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'gemeinde'
 ),
 gemeinden AS (
-    SELECT gebiet_id AS ags, gebiet_name FROM mart.dim_gebiet WHERE gebiet_ebene = 'gemeinde'
+    SELECT DISTINCT gebiet_id AS ags, gebiet_name FROM mart.dim_gebiet WHERE gebiet_ebene = 'gemeinde'  -- one row per polygon part
 ),
 zeilen AS (
     SELECT jahr, indikator_id, gebiet_id AS ags, count(*) AS zeilen

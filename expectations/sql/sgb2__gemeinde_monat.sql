@@ -17,7 +17,7 @@ breit AS (
            max(wert) FILTER (WHERE merkmal = 'nef_unter_15') AS nef_unter_15
     FROM w GROUP BY ALL
 )
-SELECT w.datei, w.berichtsmonat, year(w.berichtsmonat) AS berichtsjahr, day(w.berichtsmonat) AS berichtstag, w.ags, length(w.ags) AS ags_laenge, w.gemeinde_name, w.merkmal, w.wert, w.marker,
+SELECT w.datei, w.zeile, w.berichtsmonat, year(w.berichtsmonat) AS berichtsjahr, day(w.berichtsmonat) AS berichtstag, w.ags, length(w.ags) AS ags_laenge, w.gemeinde_name, w.merkmal, w.wert, w.marker,
        CASE WHEN w.merkmal = 'bg_alleinerziehende' THEN b.bg_insgesamt
             WHEN w.merkmal = 'nef_unter_15' THEN b.nef
             WHEN w.merkmal IN ('rlb', 'slb') THEN b.lb_insgesamt END AS obergrenze,

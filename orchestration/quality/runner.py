@@ -383,6 +383,7 @@ def run_suites(
             except duckdb.Error as exc:
                 read_errors[suite.name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
 
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network here; never phone home
     import great_expectations as gx  # noqa: F401  (slow import, only when suites run)
 
     lock = None

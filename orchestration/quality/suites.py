@@ -15,6 +15,7 @@ This module only reads files; it does not import GX (slow), so Dagster definitio
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,8 @@ from pathlib import Path
 from orchestration.settings import REPO_ROOT
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# Another suite folder (e.g. a region's own, stricter suites) can replace the bundled one.
+ENV_EXPECTATIONS = "SOZIALMONITOR_EXPECTATIONS"
 
 ERROR = "error"
 WARN = "warn"
@@ -68,7 +71,8 @@ def _all_suites(directory: str) -> tuple[SuiteDef, ...]:
 
 def load_suites(directory: Path | None = None) -> list[SuiteDef]:
     """Every suite in `expectations/`, sorted by name."""
-    return list(_all_suites(str(directory or EXPECTATIONS_DIR)))
+    default = os.environ.get(ENV_EXPECTATIONS) or EXPECTATIONS_DIR
+    return list(_all_suites(str(Path(directory or default).resolve())))
 
 
 def suites_guarding(guards: tuple[str, ...] | list[str] | str, directory: Path | None = None) -> list[SuiteDef]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from orchestration.ingest.grundsicherung import load_grundsicherung
@@ -21,30 +20,11 @@ GOOD = [
 ]
 
 
-def write(path: Path, lines: list[str], encoding: str = "utf-8", newline: str = "\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes((newline.join(lines) + newline).encode(encoding))
-    return path
-
-
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    return Paths(region=tmp_path / "region", landing=tmp_path / "landing", out=tmp_path / "out")
-
-
-@pytest.fixture
-def con(paths):
-    paths.out.mkdir(parents=True)
-    con = duckdb.connect(str(paths.warehouse))
-    yield con
-    con.close()
-
-
 def folder(paths: Paths) -> Path:
     return paths.landing / "grundsicherung"
 
 
-def test_loads_values_markers_and_demo_flag(paths, con):
+def test_loads_values_markers_and_demo_flag(paths, con, write):
     write(folder(paths) / "grundsicherung_alter_2016.csv",
           ["# DEMODATEN – synthetisch erzeugt, keine echten Daten", HEADER, *GOOD], newline="\r\n")
     result = load_grundsicherung(con, paths, REGION)
@@ -62,7 +42,7 @@ def test_loads_values_markers_and_demo_flag(paths, con):
         ("2016", 4, 0)]
 
 
-def test_latin1_is_accepted(paths, con):
+def test_latin1_is_accepted(paths, con, write):
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD], encoding="latin-1")
     result = load_grundsicherung(con, paths, REGION)
     assert not result.failed
@@ -70,7 +50,7 @@ def test_latin1_is_accepted(paths, con):
         "Alsbach-Hähnlein",)
 
 
-def test_undecodable_bytes_quarantine_with_position(paths, con):
+def test_undecodable_bytes_quarantine_with_position(paths, con, write):
     f = write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD], encoding="latin-1")
     f.write_bytes(f.read_bytes().replace(b"Dieburg", b"Die\x81burg"))  # 0x81: not UTF-8, not ISO-8859-1 text
     result = load_grundsicherung(con, paths, REGION)
@@ -79,7 +59,7 @@ def test_undecodable_bytes_quarantine_with_position(paths, con):
     assert con.execute("SELECT count(*) FROM raw.grundsicherung__empfaenger").fetchone() == (0,)
 
 
-def test_empty_file_and_missing_column_and_unknown_header(paths, con):
+def test_empty_file_and_missing_column_and_unknown_header(paths, con, write):
     write(folder(paths) / "grundsicherung_alter_2014.csv", ["stichtag;ags;gemeinde", "31.12.2014;06432001;Alsbach"])
     (folder(paths) / "grundsicherung_alter_2015.csv").write_bytes(b"")
     write(folder(paths) / "grundsicherung_alter_2013.csv", ["datum;schluessel;wert", "x;y;z"])
@@ -94,14 +74,14 @@ def test_empty_file_and_missing_column_and_unknown_header(paths, con):
         assert (paths.landing / "_quarantine" / "grundsicherung").glob(f"*_{name}.reason.txt")
 
 
-def test_wrong_field_count_names_the_line(paths, con):
+def test_wrong_field_count_names_the_line(paths, con, write):
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, GOOD[0], GOOD[1] + ";extra", GOOD[2]])
     (_, reason), = load_grundsicherung(con, paths, REGION).quarantined
     assert "line 3" in reason and "expected 4 fields" in reason and "found 5" in reason
     assert "Babenhausen" not in reason  # the record's content is not repeated
 
 
-def test_row_rejects_below_and_above_threshold(paths, con, monkeypatch):
+def test_row_rejects_below_and_above_threshold(paths, con, monkeypatch, write):
     bad = ["31.13.2016;06432005;Eppertshausen;3", "31.12.2016;06411000;Darmstadt;4", "31.12.2016;06432006;Fischbachtal;x",
            "31.12.2016;06432001;Alsbach-Hähnlein;53"]
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD, *bad])
@@ -122,7 +102,7 @@ def test_row_rejects_below_and_above_threshold(paths, con, monkeypatch):
         ["06432002", "06432003", "06432004"],)
 
 
-def test_same_file_twice_changes_nothing(paths, con):
+def test_same_file_twice_changes_nothing(paths, con, write):
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD])
     load_grundsicherung(con, paths, REGION)
     result = load_grundsicherung(con, paths, REGION)
@@ -130,7 +110,7 @@ def test_same_file_twice_changes_nothing(paths, con):
     assert con.execute("SELECT count(*) FROM raw.grundsicherung__empfaenger").fetchone() == (4,)
 
 
-def test_invalid_reject_share_setting_is_a_clear_error(paths, con, monkeypatch):
+def test_invalid_reject_share_setting_is_a_clear_error(paths, con, monkeypatch, write):
     monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "viel")
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD, "31.12.2016;x;y;1"])
     with pytest.raises(ValueError, match="SOZIALMONITOR_MAX_REJECT_SHARE"):

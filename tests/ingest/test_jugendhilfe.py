@@ -65,25 +65,6 @@ def iob_rows(n: int = 120, year: int = 2016) -> list[str]:
             f"{12 + i % 6};{'mw'[i % 2]};0643202{i % 3};{person(2000 + i, False)}" for i in range(n)]
 
 
-def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
-
-
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    return Paths(region=tmp_path / "region", landing=tmp_path / "landing", out=tmp_path / "out")
-
-
-@pytest.fixture
-def con(paths):
-    paths.out.mkdir(parents=True)
-    con = duckdb.connect(str(paths.warehouse))
-    yield con
-    con.close()
-
-
 @pytest.fixture(autouse=True)
 def key_env(monkeypatch, tmp_path):
     monkeypatch.setenv(ps.ENV_KEY, KEY.decode())
@@ -124,7 +105,7 @@ def assert_no_personal_data(con, fall_ids: list[str], texts: list[str] = ()) -> 
         assert not hits, f"{text[:200]} contains {hits[:3]}"
 
 
-def test_three_record_types_recognised_by_header_pseudonymised_and_names_dropped(paths, con):
+def test_three_record_types_recognised_by_header_pseudonymised_and_names_dropped(paths, con, write):
     # file names deliberately do not say the type: the header decides
     write(jh(paths) / "export_a_2016.csv", [DEMO, HILFEN_HEADER, *hilfen_rows()])
     write(jh(paths) / "export_b_2016.csv", [GEF_HEADER, *gef_rows()], encoding="latin-1")
@@ -152,7 +133,7 @@ def test_three_record_types_recognised_by_header_pseudonymised_and_names_dropped
     assert_no_personal_data(con, all_ids)
 
 
-def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, monkeypatch):
+def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, monkeypatch, write):
     monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.2")
     good = hilfen_rows(200)
     p = person(7)
@@ -198,7 +179,7 @@ def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, monkeypatch):
     assert_no_personal_data(con, ids)
 
 
-def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, monkeypatch):
+def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, monkeypatch, write):
     monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.1")
     p = person(3, False)
     gef = gef_rows(100) + [f"06432-G9-1;2016-02-30;5;m;06432001;akut;{p}", f"06432-G9-2;2017-01-05;5;m;06432001;akut;{p}",
@@ -216,7 +197,7 @@ def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, monkeypatch):
                      "paragraph: erwartet 42 oder 42a", "ende vor beginn", "unbegleitet: erwartet j oder n"]
 
 
-def test_reject_share_over_limit_fails_whole_file_others_load(paths, con):
+def test_reject_share_over_limit_fails_whole_file_others_load(paths, con, write):
     rows = hilfen_rows(100)
     rows[:2] = [r.replace(";27_2;", ";99;").replace(";28;", ";99;") for r in rows[:2]]  # 2 % > 1 %
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *rows])
@@ -231,7 +212,7 @@ def test_reject_share_over_limit_fails_whole_file_others_load(paths, con):
     assert_no_personal_data(con, [r.split(";")[0] for r in rows], [reason])
 
 
-def test_file_level_errors_are_quarantined_without_personal_data(paths, con):
+def test_file_level_errors_are_quarantined_without_personal_data(paths, con, write):
     folder = jh(paths)
     write(folder / "hilfen_2014.csv", [HILFEN_HEADER.replace("beginn;", ""), *[";".join(
         r.split(";")[:2] + r.split(";")[3:]) for r in hilfen_rows(5)]])                      # missing column
@@ -257,7 +238,7 @@ def test_file_level_errors_are_quarantined_without_personal_data(paths, con):
     assert not result.loaded
 
 
-def test_same_export_skipped_newer_export_kept_as_history(paths, con):
+def test_same_export_skipped_newer_export_kept_as_history(paths, con, write):
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *hilfen_rows(50)])
     load_jugendhilfe(con, paths, REGION)
     again = load_jugendhilfe(con, paths, REGION)
@@ -271,7 +252,7 @@ def test_same_export_skipped_newer_export_kept_as_history(paths, con):
                        "FROM raw.jugendhilfe__lieferungen").fetchone() == (["2016"], ["hilfen"])
 
 
-def test_real_export_without_key_refuses_before_loading(paths, con, monkeypatch):
+def test_real_export_without_key_refuses_before_loading(paths, con, monkeypatch, write):
     monkeypatch.delenv(ps.ENV_KEY)
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *hilfen_rows(20)])
     with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
@@ -280,7 +261,7 @@ def test_real_export_without_key_refuses_before_loading(paths, con, monkeypatch)
     assert (jh(paths) / "hilfen_2016.csv").exists()  # not quarantined: the build is at fault, not the file
 
 
-def test_demo_export_without_key_uses_demo_key_file(paths, con, monkeypatch):
+def test_demo_export_without_key_uses_demo_key_file(paths, con, monkeypatch, write):
     monkeypatch.delenv(ps.ENV_KEY)
     write(jh(paths) / "hilfen_2016.csv", [DEMO, HILFEN_HEADER, *hilfen_rows(20)])
     result = load_jugendhilfe(con, paths, REGION)

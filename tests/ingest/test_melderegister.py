@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
-import pytest
-
 from orchestration.ingest.melderegister import load_melderegister
-from orchestration.settings import Paths
 
 REGION = SimpleNamespace(ags_prefix="06432")
 HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl"
@@ -25,26 +20,7 @@ def good_lines(stichtag: str = "31.12.2016") -> list[str]:
     return lines
 
 
-def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
-
-
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    return Paths(region=tmp_path / "region", landing=tmp_path / "landing", out=tmp_path / "out")
-
-
-@pytest.fixture
-def con(paths):
-    paths.out.mkdir(parents=True)
-    con = duckdb.connect(str(paths.warehouse))
-    yield con
-    con.close()
-
-
-def test_loads_typed_rows(paths, con):
+def test_loads_typed_rows(paths, con, write):
     lines = good_lines()
     write(paths.landing / "melderegister" / "melderegister_20161231.csv", [HEADER, *lines])
     result = load_melderegister(con, paths, REGION)
@@ -60,7 +36,7 @@ def test_loads_typed_rows(paths, con):
         ("2016-12-31", False)]
 
 
-def test_row_checks(paths, con, monkeypatch):
+def test_row_checks(paths, con, monkeypatch, write):
     monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.05")
     bad = [
         "31.12.2016;06432003;;x;5;1",          # sex
@@ -89,7 +65,7 @@ def test_row_checks(paths, con, monkeypatch):
     assert con.execute("SELECT count(*) FROM raw.melderegister__einwohner").fetchone() == (404,)
 
 
-def test_reject_share_above_limit_fails_file_and_keeps_earlier_loads(paths, con):
+def test_reject_share_above_limit_fails_file_and_keeps_earlier_loads(paths, con, write):
     write(paths.landing / "melderegister" / "melderegister_20151231.csv", [HEADER, *good_lines("31.12.2015")])
     assert not load_melderegister(con, paths, REGION).failed
     lines = good_lines()
@@ -104,7 +80,7 @@ def test_reject_share_above_limit_fails_file_and_keeps_earlier_loads(paths, con)
     assert con.execute("SELECT count(*) FROM raw.melderegister__lieferungen").fetchone() == (1,)
 
 
-def test_missing_columns_and_binary_file(paths, con):
+def test_missing_columns_and_binary_file(paths, con, write):
     write(paths.landing / "melderegister" / "melderegister_20161231.csv",
           ["stichtag;ags;geschlecht;alter", "31.12.2016;06432001;m;5"])
     (paths.landing / "melderegister" / "melderegister_20171231.csv").write_bytes(

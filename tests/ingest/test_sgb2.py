@@ -9,12 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import openpyxl
 import pytest
 
 from orchestration.ingest.sgb2 import MERKMALE, classify, load_sgb2
-from orchestration.settings import Paths
 
 REGION = SimpleNamespace(ags_prefix="06432", name="Landkreis Darmstadt-Dieburg")
 # AGS, Gemeinde, bg, bg_allein, personen, lb, rlb, elb, nef, nef_u15, slb
@@ -77,19 +75,6 @@ def write_sgb2(path: Path, rows=ROWS, *, extra_title_rows: int = 0, month: str =
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
-
-
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    return Paths(region=tmp_path / "region", landing=tmp_path / "landing", out=tmp_path / "out")
-
-
-@pytest.fixture
-def con(paths):
-    paths.out.mkdir(parents=True)
-    con = duckdb.connect(str(paths.warehouse))
-    yield con
-    con.close()
 
 
 def values(con, ags: str) -> dict[str, tuple]:

@@ -155,3 +155,38 @@ def test_warnings_do_not_block(paths):
     assert PUBLISHED_KEY in materialized(result)
     checks = {r["pruefung"]: r["ergebnis"] for r in read_status(paths.published) if r["eintrag"] == "pruefung"}
     assert checks["gx_sozialraum_indikatoren_hinweise"] == "warnung"
+
+
+def test_blocking_holds_with_the_multiprocess_executor(paths, tmp_path):
+    """The same gate with Dagster's default multiprocess executor: every step in its own process."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    tests_dir = Path(__file__).resolve().parent.parent
+    module = tmp_path / "gate_defs.py"
+    module.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tests_dir)!r})
+        import dagster as dg
+        from orchestration.settings import current_paths
+        from publish.test_dagster_gate import definitions
+        raw_sql = ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"]
+        defs = dg.Definitions(assets=definitions(current_paths(), raw_sql=raw_sql),
+                              jobs=[dg.define_asset_job("gate", selection=dg.AssetSelection.all())])
+    """))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    proc = subprocess.run([dagster, "job", "execute", "-f", str(module), "-j", "gate"], capture_output=True,
+                          text=True, env=env, timeout=900, cwd=tmp_path)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0, log[-3000:]
+    assert "multiprocess" in log.lower() or "Launching subprocess" in log, log[-3000:]
+    assert "gx_genesis__werte" in log
+    assert 'Dependencies for step published__sozialmonitor' in log, log[-3000:]
+    assert not paths.published.exists()

@@ -70,7 +70,7 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO raw.genesis__lieferungen VALUES (?, ?, '12411-01-01-5', 'Bevölkerung', TIMESTAMP '2024-05-01 10:00:00', 'utf-8', ?, 4, now())",
                     [SHA[datei], datei, year == 2016])
 
-    lineage = "datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN"
+    lineage = "zeile INTEGER, datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN"
     for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe"):
         con.execute(f"""CREATE TABLE raw.{family}__lieferungen (sha256 VARCHAR, datei VARCHAR, berichtszeitraum VARCHAR,
             ist_demodaten BOOLEAN, zeilen INTEGER, abgelehnt INTEGER, geladen_am TIMESTAMP)""")
@@ -83,14 +83,14 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
         values = {"bg_insgesamt": 200, "bg_alleinerziehende": 40, "personen_in_bg": 420, "lb_insgesamt": 430,
                   "rlb": 420, "elb": 300, "nef": 120, "nef_unter_15": 100, "slb": 10}
         for merkmal, wert in values.items():
-            con.execute("INSERT INTO raw.sgb2__gemeinde_monat VALUES ('2016-12-01', ?, ?, ?, ?, NULL, ?, ?, now(), true)",
+            con.execute("INSERT INTO raw.sgb2__gemeinde_monat VALUES ('2016-12-01', ?, ?, ?, ?, NULL, 7, ?, ?, now(), true)",
                         [ags, name, merkmal, wert, datei, SHA[datei]])
     con.execute("INSERT INTO raw.sgb2__lieferungen VALUES (?, ?, '2016-12', true, 36, 0, now())", [SHA[datei], datei])
 
     con.execute(f"CREATE TABLE raw.grundsicherung__empfaenger (stichtag DATE, ags VARCHAR, anzahl BIGINT, marker VARCHAR, {lineage})")
     datei = "grundsicherung_alter_2016.csv"
     for i, ags in enumerate(GEMEINDEN):
-        con.execute("INSERT INTO raw.grundsicherung__empfaenger VALUES ('2016-12-31', ?, ?, NULL, ?, ?, now(), true)",
+        con.execute("INSERT INTO raw.grundsicherung__empfaenger VALUES ('2016-12-31', ?, ?, NULL, 2, ?, ?, now(), true)",
                     [ags, 30 + i, datei, SHA[datei]])
     con.execute("INSERT INTO raw.grundsicherung__lieferungen VALUES (?, ?, '2016', true, 3, 0, now())", [SHA[datei], datei])
 
@@ -100,7 +100,7 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
     for ags in GEMEINDEN:
         for g in ("m", "w"):
             for a in (0, 17, 45, 100):
-                con.execute("INSERT INTO raw.melderegister__einwohner VALUES ('2016-12-31', ?, NULL, ?, ?, 10, ?, ?, now(), true)",
+                con.execute("INSERT INTO raw.melderegister__einwohner VALUES ('2016-12-31', ?, NULL, ?, ?, 10, 2, ?, ?, now(), true)",
                             [ags, g, a, datei, SHA[datei]])
     con.execute("INSERT INTO raw.melderegister__lieferungen VALUES (?, ?, '2016-12-31', true, 24, 0, now())", [SHA[datei], datei])
 
@@ -112,11 +112,11 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE raw.jugendhilfe__inobhutnahmen (fall_pseudonym VARCHAR, paragraph VARCHAR, beginn DATE,
         ende DATE, anlass VARCHAR, unbegleitet BOOLEAN, "alter" INTEGER, geschlecht VARCHAR, wohnort_ags VARCHAR, {lineage})""")
     for i, (art, ags) in enumerate([("29", "06432001"), ("34", "06432002"), ("35a", "06432003"), ("41", "06432002")]):
-        con.execute("INSERT INTO raw.jugendhilfe__hilfen VALUES (?, ?, '2016-03-01', NULL, '2008-05-01', 'm', ?, 'n', 'j', NULL, 'hilfen_2016.csv', ?, now(), true)",
+        con.execute("INSERT INTO raw.jugendhilfe__hilfen VALUES (?, ?, '2016-03-01', NULL, '2008-05-01', 'm', ?, 'n', 'j', NULL, 2, 'hilfen_2016.csv', ?, now(), true)",
                     [pseudonym(i), art, ags, SHA["hilfen_2016.csv"]])
-    con.execute("INSERT INTO raw.jugendhilfe__gefaehrdungen VALUES (?, '2016-06-01', 7, 'w', '06432001', 'latent', 'gefaehrdungen_8a_2016.csv', ?, now(), true)",
+    con.execute("INSERT INTO raw.jugendhilfe__gefaehrdungen VALUES (?, '2016-06-01', 7, 'w', '06432001', 'latent', 2, 'gefaehrdungen_8a_2016.csv', ?, now(), true)",
                 [pseudonym(10), SHA["gefaehrdungen_8a_2016.csv"]])
-    con.execute("INSERT INTO raw.jugendhilfe__inobhutnahmen VALUES (?, '42', '2016-02-01', '2016-03-01', 'Überforderung', false, 12, 'm', '06432002', 'inobhutnahmen_42_2016.csv', ?, now(), true)",
+    con.execute("INSERT INTO raw.jugendhilfe__inobhutnahmen VALUES (?, '42', '2016-02-01', '2016-03-01', 'Überforderung', false, 12, 'm', '06432002', 2, 'inobhutnahmen_42_2016.csv', ?, now(), true)",
                 [pseudonym(11), SHA["inobhutnahmen_42_2016.csv"]])
     for datei in ("hilfen_2016.csv", "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv"):
         con.execute("INSERT INTO raw.jugendhilfe__lieferungen VALUES (?, ?, '2016', true, 4, 0, now())", [SHA[datei], datei])

@@ -143,23 +143,34 @@ def test_broken_table_fails_naming_expectation_and_rows(paths, statements, suite
 
 
 def test_year_over_year_jump_is_a_warning_not_an_error(paths):
+    # share 65+ from 20 % to 36 % in 2016, consistently on every level
     mutate(paths,
-           "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 3, wert = zaehler * 3 / nenner * 1000 "
-           "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016")
+           "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.8, wert = zaehler * 1.8 / nenner * 100 "
+           "WHERE indikator_id = 'anteil_65_plus' AND jahr = 2016")
     results = run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False)
     assert not failures_of(results), summarize(results)
     warnings = failures_of(results, WARN)
-    assert [w.column for w in warnings] == ["veraenderung_rel"]
-    assert any(row["gebiet_id"] == "06432001" and row["jahr"] == 2016 for row in warnings[0].examples)
+    assert [w.column for w in warnings] == ["veraenderung_pp"]
+    assert any(row["gebiet_id"] == "06432001" and row["jahr"] == 2016 and row["wert_vorjahr"] == 20.0
+               for row in warnings[0].examples), warnings[0].examples
+
+
+def test_small_numbers_are_not_judged_for_jumps(paths):
+    # HzE per Gemeinde: 10 -> 30 cases is a +200 % jump, but on numbers this small it is noise, not a signal
+    mutate(paths,
+           "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 3, wert = zaehler * 3 / nenner * 1000 "
+           "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016 AND gebiet_ebene = 'gemeinde'")
+    assert not failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
 
 
 def test_bound_of_the_jump_warning_is_configurable(paths, monkeypatch):
     mutate(paths,
-           "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.3, wert = zaehler * 1.3 / nenner * 1000 "
-           "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016")
+           "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.3, wert = zaehler * 1.3 "
+           "WHERE indikator_id = 'bevoelkerung' AND jahr = 2016")
     assert not failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
     monkeypatch.setenv("SOZIALMONITOR_MAX_SPRUNG_REL", "0.2")
-    assert failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
+    warnings = failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
+    assert [w.column for w in warnings] == ["veraenderung_rel"]
 
 
 def test_disclosure_minimum_follows_the_configured_value(paths, monkeypatch):
@@ -189,3 +200,14 @@ def test_missing_table_is_a_failure_not_a_pass(paths):
     result = run_suites(paths, suites=["mart__vollstaendigkeit"], data_docs=False)[0]
     assert not result.passed
     assert "dim_gebiet" in (result.failures[0].exception or "")
+
+
+def test_negative_balances_are_allowed_negative_counts_are_not(paths):
+    mutate(paths,
+           "INSERT INTO raw.genesis__werte SELECT '13111-08-02-5', zeit, jahr, stichtag, regionalschluessel, ags, gebiet_ebene, "
+           "gebiet_name, 'Pendlersaldo (über Gemeindegrenze)', -900, NULL, zeile, 'pendler', 'pendler.csv', stand, geladen_am "
+           "FROM raw.genesis__werte WHERE jahr = 2016")
+    assert not failures_of(run_suites(paths, suites=["genesis__werte"], data_docs=False))
+    mutate(paths, "UPDATE raw.genesis__werte SET wert = -5 WHERE ags = '06432002' AND jahr = 2015")
+    failures = failures_of(run_suites(paths, suites=["genesis__werte"], data_docs=False))
+    assert [(f.column, f.examples[0]["ags"], f.examples[0]["wert"]) for f in failures] == [("wert", "06432002", -5.0)]

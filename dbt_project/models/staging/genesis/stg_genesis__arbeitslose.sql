@@ -5,31 +5,16 @@ with source as (
 
 renamed as (
     select
-        tabelle,
-        zeit,
-        jahr,
-        stichtag,
-        regionalschluessel,
-        ags,
-        gebiet_ebene,
-        gebiet_name,
-        merkmal,
+        {{ genesis_periode_gebiet() }},
         {{ genesis_altersgruppe('merkmal') }} as altersgruppe,
-        wert as arbeitslose,
-        marker,
-        wert is null as ist_unterdrueckt,
-        zeile,
-        sha256,
-        datei,
-        stand,
-        geladen_am,
-        ist_demodaten
+        {{ genesis_wert('arbeitslose') }},
+        {{ genesis_herkunft() }}
     from source
 ),
 
 typed as (
     select
-        tabelle, zeit, jahr, stichtag, regionalschluessel, ags, gebiet_ebene, gebiet_name, merkmal,
+        {{ genesis_periode_gebiet() }},
         case
             when {{ genesis_hat_teil('merkmal', 'Ausländer[^|]*') }} then 'auslaender'
             when {{ genesis_hat_teil('merkmal', 'schwerbehindert[^|]*') }} then 'schwerbehinderte'
@@ -40,17 +25,11 @@ typed as (
                 or not {{ genesis_hat_teil('merkmal', 'und zwar') }} then 'insgesamt'
         end as personengruppe,
         altersgruppe,
-        {{ genesis_alter_von('altersgruppe') }} as alter_von,
-        {{ genesis_alter_bis('altersgruppe') }} as alter_bis,
+        {{ genesis_altersgrenzen('altersgruppe') }},
         arbeitslose,
         marker,
         ist_unterdrueckt,
-        zeile,
-        sha256,
-        datei,
-        stand,
-        geladen_am,
-        ist_demodaten
+        {{ genesis_herkunft() }}
     from renamed
 )
 

@@ -5,29 +5,14 @@ with source as (
 
 renamed as (
     select
-        tabelle,
-        zeit,
-        jahr,
-        stichtag,
-        regionalschluessel,
-        ags,
-        gebiet_ebene,
-        gebiet_name,
-        merkmal,
+        {{ genesis_periode_gebiet() }},
         case
             when {{ genesis_hat_teil('merkmal', 'Ausländer[^|]*') }} then 'auslaender'
             else 'insgesamt'
         end as nationalitaet,
         {{ genesis_geschlecht('merkmal') }} as geschlecht,
-        wert as beschaeftigte,
-        marker,
-        wert is null as ist_unterdrueckt,
-        zeile,
-        sha256,
-        datei,
-        stand,
-        geladen_am,
-        ist_demodaten
+        {{ genesis_wert('beschaeftigte') }},
+        {{ genesis_herkunft() }}
     from source
 )
 

@@ -5,25 +5,10 @@ with source as (
 
 renamed as (
     select
-        tabelle,
-        zeit,
-        jahr,
-        stichtag,
-        regionalschluessel,
-        ags,
-        gebiet_ebene,
-        gebiet_name,
-        merkmal,
+        {{ genesis_periode_gebiet() }},
         {{ genesis_geschlecht('merkmal') }} as geschlecht,
-        wert as einwohner,
-        marker,
-        wert is null as ist_unterdrueckt,
-        zeile,
-        sha256,
-        datei,
-        stand,
-        geladen_am,
-        ist_demodaten
+        {{ genesis_wert('einwohner') }},
+        {{ genesis_herkunft() }}
     from source
 )
 

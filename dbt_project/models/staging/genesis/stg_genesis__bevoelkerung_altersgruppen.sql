@@ -5,34 +5,18 @@ with source as (
 
 renamed as (
     select
-        tabelle,
-        zeit,
-        jahr,
-        stichtag,
-        regionalschluessel,
-        ags,
-        gebiet_ebene,
-        gebiet_name,
-        merkmal,
+        {{ genesis_periode_gebiet() }},
         {{ genesis_geschlecht('merkmal') }} as geschlecht,
         {{ genesis_altersgruppe('merkmal') }} as altersgruppe,
-        wert as einwohner,
-        marker,
-        wert is null as ist_unterdrueckt,
-        zeile,
-        sha256,
-        datei,
-        stand,
-        geladen_am,
-        ist_demodaten
+        {{ genesis_wert('einwohner') }},
+        {{ genesis_herkunft() }}
     from source
 ),
 
 typed as (
     select
         *,
-        {{ genesis_alter_von('altersgruppe') }} as alter_von,
-        {{ genesis_alter_bis('altersgruppe') }} as alter_bis
+        {{ genesis_altersgrenzen('altersgruppe') }}
     from renamed
 )
 

@@ -25,10 +25,7 @@ renamed as (
         lieferungen.datei,
         lieferungen.stand,
         lieferungen.geladen_am,
-        dense_rank() over (
-            partition by source.tabelle, source.zeit
-            order by lieferungen.stand desc, lieferungen.geladen_am desc, lieferungen.sha256 desc
-        ) = 1 as ist_aktuell
+        {{ ist_aktuelle_lieferung('source.tabelle, source.zeit', lieferung='lieferungen', nach_stand=true) }} as ist_aktuell
     from source
     inner join lieferungen on source.sha256 = lieferungen.sha256
 )

@@ -5,38 +5,22 @@ with source as (
 
 renamed as (
     select
-        tabelle,
-        zeit,
-        jahr,
-        stichtag,
-        regionalschluessel,
-        ags,
-        gebiet_ebene,
-        gebiet_name,
-        merkmal,
+        {{ genesis_periode_gebiet() }},
         case
             when {{ genesis_hat_teil('merkmal', 'Zuzüge[^|]*') }} then 'zuzug'
             when {{ genesis_hat_teil('merkmal', 'Fortzüge[^|]*') }} then 'fortzug'
         end as richtung,
         {{ genesis_geschlecht('merkmal') }} as geschlecht,
         {{ genesis_altersgruppe('merkmal') }} as altersgruppe,
-        wert as anzahl,
-        marker,
-        wert is null as ist_unterdrueckt,
-        zeile,
-        sha256,
-        datei,
-        stand,
-        geladen_am,
-        ist_demodaten
+        {{ genesis_wert('anzahl') }},
+        {{ genesis_herkunft() }}
     from source
 ),
 
 typed as (
     select
         *,
-        {{ genesis_alter_von('altersgruppe') }} as alter_von,
-        {{ genesis_alter_bis('altersgruppe') }} as alter_bis
+        {{ genesis_altersgrenzen('altersgruppe') }}
     from renamed
 )
 

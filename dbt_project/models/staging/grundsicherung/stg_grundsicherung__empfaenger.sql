@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('grundsicherung', 'grundsicherung__empfaenger') }}
+    {{ aktuelle_lieferung(source('grundsicherung', 'grundsicherung__empfaenger'), 'stichtag') }}
 
 ),
 
@@ -14,40 +14,13 @@ renamed as (
         cast(stichtag as date)                                      as stichtag,
         trim(ags)                                                   as ags,
         -- '.' (or any other marker) = suppressed by the source: NULL + flag; '-' = zero
-        case when marker = '-' then coalesce(anzahl, 0) else anzahl end as empfaenger_65_plus,
+        {{ marker_wert('anzahl') }}                                 as empfaenger_65_plus,
         coalesce(marker is not null and marker <> '-', false)       as ist_unterdrueckt,
         marker,
-        coalesce(ist_demodaten, false)                              as ist_demodaten,
-        datei,
-        sha256,
-        geladen_am
+        {{ lieferung_herkunft() }}
 
     from source
 
-),
-
-current_delivery as (
-
-    select
-        *,
-        dense_rank() over (
-            partition by stichtag order by geladen_am desc, sha256 desc
-        ) as lieferung_rang
-
-    from renamed
-
 )
 
-select
-    stichtag,
-    ags,
-    empfaenger_65_plus,
-    ist_unterdrueckt,
-    marker,
-    ist_demodaten,
-    datei,
-    sha256,
-    geladen_am
-
-from current_delivery
-where lieferung_rang = 1
+select * from renamed

@@ -1,8 +1,7 @@
 -- Einwohnermelderegister: residents per stichtag × Gemeinde × Ortsteil × sex × single-year age.
 -- A newer extract for the same stichtag and Gemeinde replaces the older one (history stays in raw).
 with source as (
-    select * from {{ source('melderegister', 'melderegister__einwohner') }}
-    qualify dense_rank() over (partition by stichtag, ags order by geladen_am desc, sha256 desc) = 1
+    {{ aktuelle_lieferung(source('melderegister', 'melderegister__einwohner'), 'stichtag, ags') }}
 ),
 
 renamed as (

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('sgb2', 'sgb2__gemeinde_monat') }}
+    {{ aktuelle_lieferung(source('sgb2', 'sgb2__gemeinde_monat'), 'berichtsmonat') }}
 
 ),
 
@@ -17,43 +17,13 @@ renamed as (
         trim(gemeinde_name)                                         as gemeinde_name,
         merkmal,
         -- '-' = nothing there (zero); '*' = suppressed by the source: kept as NULL + flag
-        case when marker = '-' then coalesce(wert, 0) else wert end as wert,
+        {{ marker_wert('wert') }}                                   as wert,
         coalesce(marker = '*', false)                               as ist_unterdrueckt,
         marker,
-        coalesce(ist_demodaten, false)                              as ist_demodaten,
-        datei,
-        sha256,
-        geladen_am
+        {{ lieferung_herkunft() }}
 
     from source
 
-),
-
-current_delivery as (
-
-    select
-        *,
-        dense_rank() over (
-            partition by berichtsmonat order by geladen_am desc, sha256 desc
-        ) as lieferung_rang
-
-    from renamed
-
 )
 
-select
-    berichtsmonat,
-    ags,
-    gebiet_ebene,
-    gemeinde_name,
-    merkmal,
-    wert,
-    ist_unterdrueckt,
-    marker,
-    ist_demodaten,
-    datei,
-    sha256,
-    geladen_am
-
-from current_delivery
-where lieferung_rang = 1
+select * from renamed

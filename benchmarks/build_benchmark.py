@@ -1,0 +1,329 @@
+"""Whole `sozialmonitor build` runs (demo region, all of Germany) against a plain DuckDB load of the same files.
+
+    .venv/bin/python benchmarks/build_benchmark.py                      # both targets, one run each
+    .venv/bin/python benchmarks/build_benchmark.py --only germany --repeat 3
+    .venv/bin/python benchmarks/build_benchmark.py --json var/artifacts/build_benchmark.json
+
+Targets:
+- demo:    `sozialmonitor build --demo --landing TMP/landing --out TMP/out` (Darmstadt-Dieburg, synthetic
+           deliveries of every family + the real GENESIS extracts). The deliveries are generated once
+           beforehand (`sozialmonitor demo-data`, reported as a setup line) and copied into a fresh landing
+           folder for every run, so a run measures the build only.
+- germany: `sozialmonitor build --region benchmarks/regions/deutschland --landing TMP/landing --out TMP/out`
+           (`ags: ""`) on a landing folder with only the five full-Germany GENESIS tables of --germany-data
+           (default ../shared/data/genesis/germany). The SGB II, Grundsicherung, Melderegister and
+           youth-welfare families are absent: their staging models return no rows.
+- baseline (per target): a plain DuckDB script loading every raw CSV of the same landing folder with
+           `read_csv(..., all_varchar=true)`, one table per file, into a fresh DuckDB file. It cannot read
+           the SGB II .xlsx files of the demo landing; those are listed as not in the baseline.
+
+Every command runs under a small wrapper process (this script with `--measure`) that starts it, samples the
+summed RSS of the whole process tree from /proc every 0.2 s and, after it ended, reads
+`getrusage(RUSAGE_CHILDREN)`: wall time, CPU time (user + system of the tree) and `ru_maxrss` (the peak RSS
+of the largest single process of the tree: the build process, or a dbt subprocess). Build and baseline runs
+alternate, so that machine load hits both alike. After each build the script checks the result: exit code,
+the build summary, and the mart in OUT/warehouse.duckdb (Gemeinden, years, indicators).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOZIALMONITOR = REPO_ROOT / ".venv" / "bin" / "sozialmonitor"
+GERMANY_DATA = REPO_ROOT.parent / "shared" / "data" / "genesis" / "germany"
+GERMANY_TABLES = ("12411-01-01-5", "12411-02-03-5", "12711-01-03-5", "13111-02-02-5", "13211-01-03-5")
+GERMANY_REGION = REPO_ROOT / "benchmarks" / "regions" / "deutschland"
+SAMPLE_SECONDS = 0.2
+
+
+# ------------------------------------------------------------------------------- wrapper (child side)
+
+def _children_of() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])  # fields after the command name: state ppid …
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def _tree_rss(root: int, page: int) -> int:
+    """Summed resident memory (bytes) of `root` and all its descendants right now."""
+    tree = _children_of()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(tree.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * page
+        except OSError:
+            pass
+    return total
+
+
+def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
+    """Wrapper process: run `command`, write wall/CPU/peak memory of its process tree to `result_file`."""
+    import resource
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    peak_tree = 0
+    with open(log_file, "wb") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+        while proc.poll() is None:
+            peak_tree = max(peak_tree, _tree_rss(proc.pid, page))
+            time.sleep(SAMPLE_SECONDS)
+        wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result_file.write_text(json.dumps({
+        "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak_tree / 2**20,
+    }))
+
+
+def baseline(landing: Path, database: Path) -> None:
+    """The plain load: every raw CSV of `landing` as one all-VARCHAR table of a fresh DuckDB file."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    files = sorted(p for p in landing.rglob("*.csv") if "_quarantine" not in p.parts)
+    rows = 0
+    for number, path in enumerate(files):
+        con.execute(f"""
+            CREATE TABLE t{number} AS SELECT * FROM read_csv('{path}', delim=';', quote='"', escape='"',
+                header=false, all_varchar=true, null_padding=true, ignore_errors=true, auto_detect=true)
+        """)
+        rows += con.execute(f"SELECT count(*) FROM t{number}").fetchone()[0]
+    con.close()
+    print(json.dumps({"rows": rows, "files": len(files)}))
+
+
+# ------------------------------------------------------------------------------- parent side
+
+def run_measured(name: str, command: list[str], work: Path) -> dict:
+    """Run `command` under a fresh wrapper process; its measurements plus the path of its output log."""
+    result_file, log_file = work / f"{name}.json", work / f"{name}.log"
+    result_file.unlink(missing_ok=True)
+    wrapper = [sys.executable, __file__, "--measure", str(result_file), "--log", str(log_file), "--", *command]
+    subprocess.run(wrapper, check=True)
+    return {**json.loads(result_file.read_text()), "log": str(log_file)}
+
+
+def fresh_copy(source: Path, target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+
+
+def folder_stats(landing: Path) -> dict:
+    files = [p for p in landing.rglob("*") if p.is_file()]
+    csv = [p for p in files if p.suffix.lower() == ".csv"]
+    other = [p for p in files if p.suffix.lower() != ".csv"]
+    return {"files": len(files), "mib": sum(p.stat().st_size for p in files) / 2**20, "csv_files": len(csv),
+            "csv_mib": sum(p.stat().st_size for p in csv) / 2**20, "not_csv_files": len(other),
+            "not_csv_mib": sum(p.stat().st_size for p in other) / 2**20}
+
+
+def check_build(run: dict, out: Path) -> dict:
+    """What the build produced: its summary lines and the mart's Gemeinden / years / indicators."""
+    log = Path(run["log"]).read_text(encoding="utf-8", errors="replace")
+    tail = log[log.rfind("Sozialraum-Monitor – Build"):] if "Sozialraum-Monitor – Build" in log else log[-3000:]
+    check = {"exit_code": run["returncode"], "summary": tail.strip(),
+             "published": (out / "published" / "sozialmonitor.duckdb").is_file()}
+    warehouse = out / "warehouse.duckdb"
+    if warehouse.is_file():
+        import duckdb
+
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            row = con.execute("""
+                SELECT count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'gemeinde'),
+                       count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'gemeinde' AND wert IS NOT NULL
+                                                         AND jahr = (SELECT max(jahr) FROM mart.sozialraum_indikatoren
+                                                                     WHERE indikator_id = 'bevoelkerung')
+                                                         AND indikator_id = 'bevoelkerung'),
+                       count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'kreis'),
+                       min(jahr), max(jahr), count(DISTINCT indikator_id), count(*)
+                FROM mart.sozialraum_indikatoren
+            """).fetchone()
+            check["mart"] = dict(zip(("gemeinden", "gemeinden_mit_bevoelkerung_letztes_jahr", "kreise",
+                                      "jahr_min", "jahr_max", "indikatoren", "zeilen"), row))
+        except duckdb.Error as error:  # the mart was not built
+            check["mart"] = f"not built: {str(error).splitlines()[0]}"
+        finally:
+            con.close()
+    else:
+        check["mart"] = "no warehouse.duckdb"
+    # success = the build exited 0 and built the mart; `published` is reported beside it (a build whose checks
+    # all passed but that has no publish step yet also exits 0)
+    check["success"] = run["returncode"] == 0 and isinstance(check["mart"], dict)
+    return check
+
+
+def prepare(target: str, work: Path, germany_data: Path) -> tuple[Path, list[str], dict]:
+    """The pristine landing folder of a target, the build command (with LANDING/OUT placeholders), setup info."""
+    source = work / target / "source"
+    if target == "demo":
+        setup = run_measured("demo-data", [str(SOZIALMONITOR), "demo-data", "--landing", str(source)], work / target)
+        if setup["returncode"] != 0:
+            raise SystemExit(f"demo-data failed, see {setup['log']}")
+        command = [str(SOZIALMONITOR), "build", "--demo", "--landing", "LANDING", "--out", "OUT"]
+        return source, command, {"setup_demo_data": setup}
+    missing = [t for t in GERMANY_TABLES if not list(germany_data.glob(f"{t}_*.csv"))]
+    if missing:
+        raise SystemExit(f"{germany_data}: no file for {', '.join(missing)}")
+    (source / "genesis").mkdir(parents=True, exist_ok=True)
+    for table in GERMANY_TABLES:
+        for path in sorted(germany_data.glob(f"{table}_*.csv")):
+            shutil.copyfile(path, source / "genesis" / path.name)
+    command = [str(SOZIALMONITOR), "build", "--region", str(GERMANY_REGION), "--landing", "LANDING", "--out", "OUT"]
+    return source, command, {}
+
+
+def bench_target(target: str, work: Path, repeat: int, germany_data: Path) -> dict:
+    folder = work / target
+    folder.mkdir(parents=True, exist_ok=True)
+    source, template, info = prepare(target, work, germany_data)
+    landing, out = folder / "landing", folder / "out"
+    command = [str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template]
+    runs: dict[str, list[dict]] = {"build": [], "baseline": []}
+    checks = []
+    for number in range(repeat):
+        for side in ("baseline", "build"):  # alternate
+            fresh_copy(source, landing)
+            if side == "build":
+                shutil.rmtree(out, ignore_errors=True)
+                run = run_measured(f"build_{number}", command, folder)
+                checks.append(check_build(run, out))
+            else:
+                database = folder / "baseline.duckdb"
+                database.unlink(missing_ok=True)
+                run = run_measured(f"baseline_{number}", [sys.executable, __file__, "--baseline", str(landing),
+                                                          str(database)], folder)
+                if run["returncode"] != 0:
+                    raise SystemExit(f"baseline failed, see {run['log']}")
+                run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
+            runs[side].append(run)
+    return {"target": target, "command": " ".join(template), "input": folder_stats(source), "runs": runs,
+            "checks": checks, **info}
+
+
+def summarise(result: dict) -> dict:
+    med = {}
+    for side, runs in result["runs"].items():
+        med[side] = {"wall_s": statistics.median(r["wall_s"] for r in runs),
+                     "cpu_s": statistics.median(r["cpu_s"] for r in runs),
+                     "maxrss_mib": max(r["maxrss_mib"] for r in runs),
+                     "tree_rss_mib": max(r["tree_rss_mib"] for r in runs)}
+    med["ratio"] = {k: med["build"][k] / med["baseline"][k] for k in med["build"]}
+    return med
+
+
+def print_table(results: list[dict], repeat: int) -> None:
+    print()
+    print(f"runs per side: {repeat} (median wall and CPU time, max peak memory); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("max-proc RSS = ru_maxrss of the children (largest single process); tree RSS = summed RSS of the "
+          f"process tree, sampled every {SAMPLE_SECONDS} s")
+    head = f"{'':34}{'wall s':>9}{'CPU s':>9}{'max-proc RSS MiB':>18}{'tree RSS MiB':>14}  result"
+    print(head)
+    print("-" * len(head) + "-" * 30)
+    for result in results:
+        med = summarise(result)
+        target = result["target"]
+        stats = result["input"]
+        print(f"{target}: {stats['files']} files, {stats['mib']:.1f} MiB input "
+              f"({stats['csv_files']} CSV {stats['csv_mib']:.1f} MiB"
+              + (f"; {stats['not_csv_files']} other {stats['not_csv_mib']:.1f} MiB not in the baseline)"
+                 if stats["not_csv_files"] else ")"))
+        if "setup_demo_data" in result:
+            s = result["setup_demo_data"]
+            print(f"{'  setup: sozialmonitor demo-data':34}{s['wall_s']:>9.1f}{s['cpu_s']:>9.1f}"
+                  f"{s['maxrss_mib']:>18.0f}{s['tree_rss_mib']:>14.0f}  (not part of the build runs)")
+        ok = sum(c["success"] for c in result["checks"])
+        mart = result["checks"][-1]["mart"]
+        mart_text = (f"{mart['gemeinden']:,} Gemeinden, {mart['kreise']} Kreise, {mart['jahr_min']}–{mart['jahr_max']}, "
+                     f"{mart['indikatoren']} indicators, {mart['zeilen']:,} rows" if isinstance(mart, dict) else mart)
+        b, a, r = med["build"], med["baseline"], med["ratio"]
+        print(f"{'  (a) sozialmonitor build':34}{b['wall_s']:>9.1f}{b['cpu_s']:>9.1f}{b['maxrss_mib']:>18.0f}"
+              f"{b['tree_rss_mib']:>14.0f}  {ok}/{len(result['checks'])} succeeded, published: "
+              f"{'yes' if result['checks'][-1]['published'] else 'no'}; mart: {mart_text}")
+        rows = result["runs"]["baseline"][-1]
+        print(f"{'  (b) plain read_csv baseline':34}{a['wall_s']:>9.1f}{a['cpu_s']:>9.1f}{a['maxrss_mib']:>18.0f}"
+              f"{a['tree_rss_mib']:>14.0f}  {rows['files']} tables, {rows['rows']:,} rows (wide VARCHAR)")
+        print(f"{'  ratio a / b':34}{r['wall_s']:>8.1f}x{r['cpu_s']:>8.1f}x{r['maxrss_mib']:>17.1f}x"
+              f"{r['tree_rss_mib']:>13.1f}x")
+    for result in results:
+        for number, check in enumerate(result["checks"]):
+            if not check["success"]:
+                print(f"\n{result['target']} build run {number + 1} FAILED (exit code {check['exit_code']}, "
+                      f"published: {check['published']}, mart: {check['mart']}); summary:")
+                print("\n".join("    " + line for line in check["summary"].splitlines()[:40]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("demo", "germany"))
+    parser.add_argument("--repeat", type=int, default=1, help="runs per side and target (default 1)")
+    parser.add_argument("--germany-data", type=Path, default=GERMANY_DATA)
+    parser.add_argument("--workdir", type=Path, help="keep landing/out/logs here (default: a temporary folder)")
+    parser.add_argument("--json", type=Path, help="also write all measurements to this file")
+    # internal: the wrapper and the baseline process
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--log", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", nargs=2, type=Path, metavar=("LANDING", "DB"), help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.measure:
+        command = rest[1:] if rest[:1] == ["--"] else rest
+        return measure(args.measure, args.log, command)
+    if args.baseline:
+        return baseline(*args.baseline)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    if args.repeat < 1:
+        parser.error("--repeat must be ≥ 1")
+
+    targets = [args.only] if args.only else ["demo", "germany"]
+    tmp = None
+    if args.workdir:
+        work = args.workdir.resolve()
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="build_bench_")
+        work = Path(tmp.name)
+    try:
+        results = []
+        for target in targets:
+            print(f"[{time.strftime('%H:%M:%S')}] {target}: {args.repeat} build run(s) + {args.repeat} baseline "
+                  f"run(s) in {work / target}", flush=True)
+            results.append(bench_target(target, work, args.repeat, args.germany_data.resolve()))
+        print_table(results, args.repeat)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps([{**r, "median": summarise(r)} for r in results], indent=2, default=str))
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    if not all(c["success"] for r in results for c in r["checks"]):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
