@@ -63,19 +63,31 @@ def _children_of() -> dict[int, list[int]]:
     return tree
 
 
-def _tree_rss(root: int, page: int) -> int:
-    """Summed resident memory (bytes) of `root` and all its descendants right now."""
+def _label(pid: int) -> str:
+    """`sozialmonitor build`, `dbt build`, … : program name and first argument of a process."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            args = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    if len(args) > 1 and Path(args[0]).name.startswith("python"):
+        args = args[1:]  # `python script.py …`: name the script
+    return " ".join([Path(args[0]).name, *args[1:2]]) if args else "?"
+
+
+def _tree_rss(root: int, page: int) -> dict[int, int]:
+    """Resident memory (bytes) of `root` and each of its descendants right now."""
     tree = _children_of()
-    total, todo = 0, [root]
+    rss, todo = {}, [root]
     while todo:
         pid = todo.pop()
         todo.extend(tree.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * page
+                rss[pid] = int(handle.read().split()[1]) * page
         except OSError:
             pass
-    return total
+    return rss
 
 
 def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
@@ -84,17 +96,24 @@ def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
 
     page = os.sysconf("SC_PAGE_SIZE")
     peak_tree = 0
+    peak_proc: dict[str, int] = {}  # label -> peak sampled RSS of a process with that label
+    labels: dict[int, str] = {}
     with open(log_file, "wb") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         while proc.poll() is None:
-            peak_tree = max(peak_tree, _tree_rss(proc.pid, page))
+            rss = _tree_rss(proc.pid, page)
+            peak_tree = max(peak_tree, sum(rss.values()))
+            for pid, value in rss.items():
+                label = labels.setdefault(pid, _label(pid))
+                peak_proc[label] = max(peak_proc.get(label, 0), value)
             time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     result_file.write_text(json.dumps({
         "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak_tree / 2**20,
+        "sampled_peak_mib_per_process": {k: round(v / 2**20) for k, v in sorted(peak_proc.items(), key=lambda kv: -kv[1])},
     }))
 
 
@@ -106,10 +125,14 @@ def baseline(landing: Path, database: Path) -> None:
     files = sorted(p for p in landing.rglob("*.csv") if "_quarantine" not in p.parts)
     rows = 0
     for number, path in enumerate(files):
-        con.execute(f"""
+        sql = f"""
             CREATE TABLE t{number} AS SELECT * FROM read_csv('{path}', delim=';', quote='"', escape='"',
-                header=false, all_varchar=true, null_padding=true, ignore_errors=true, auto_detect=true)
-        """)
+                header=false, all_varchar=true, null_padding=true, ignore_errors=true, auto_detect=true{{}})
+        """
+        try:
+            con.execute(sql.format(""))
+        except duckdb.Error:  # quoted line breaks (GENESIS footers) need the single-threaded reader
+            con.execute(sql.format(", parallel=false"))
         rows += con.execute(f"SELECT count(*) FROM t{number}").fetchone()[0]
     con.close()
     print(json.dumps({"rows": rows, "files": len(files)}))
@@ -265,6 +288,9 @@ def print_table(results: list[dict], repeat: int) -> None:
         print(f"{'  (a) sozialmonitor build':34}{b['wall_s']:>9.1f}{b['cpu_s']:>9.1f}{b['maxrss_mib']:>18.0f}"
               f"{b['tree_rss_mib']:>14.0f}  {ok}/{len(result['checks'])} succeeded, published: "
               f"{'yes' if result['checks'][-1]['published'] else 'no'}; mart: {mart_text}")
+        per_process = result["runs"]["build"][-1]["sampled_peak_mib_per_process"]
+        print("      largest processes (sampled peak MiB): "
+              + ", ".join(f"{name} {mib}" for name, mib in list(per_process.items())[:3]))
         rows = result["runs"]["baseline"][-1]
         print(f"{'  (b) plain read_csv baseline':34}{a['wall_s']:>9.1f}{a['cpu_s']:>9.1f}{a['maxrss_mib']:>18.0f}"
               f"{a['tree_rss_mib']:>14.0f}  {rows['files']} tables, {rows['rows']:,} rows (wide VARCHAR)")
@@ -275,7 +301,7 @@ def print_table(results: list[dict], repeat: int) -> None:
             if not check["success"]:
                 print(f"\n{result['target']} build run {number + 1} FAILED (exit code {check['exit_code']}, "
                       f"published: {check['published']}, mart: {check['mart']}); summary:")
-                print("\n".join("    " + line for line in check["summary"].splitlines()[:40]))
+                print("\n".join("    " + line for line in check["summary"].splitlines()[:24]))
 
 
 def main() -> None:

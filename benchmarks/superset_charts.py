@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.start:
             subprocess.run(manage + ["down"], env=env, check=False)
+            shutil.rmtree(tmp, ignore_errors=True)  # metadata and generated passwords of this run
 
 
 if __name__ == "__main__":

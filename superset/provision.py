@@ -8,7 +8,7 @@ Idempotent, in one process (a Superset app start costs seconds on this machine):
   3. roles Leitung (dashboards only), Analyse (dashboards + SQL Lab on the published mart) and one
      role per Gemeinde with a row-level-security filter (its AGS plus its Kreis rows),
   4. demo users for every role (passwords from SOZIALMONITOR_DEMO_PASSWORD, else generated once
-     into SECRETS/superset_users.json, mode 0600, printed once).
+     into SECRETS/superset_users.json, mode 0600; the path is printed).
 
 `superset db upgrade` / `superset init` run in manage.sh, only when the marker says they are due.
 """

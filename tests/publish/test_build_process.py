@@ -176,8 +176,9 @@ def test_kill_9_leaves_published_file_identical_and_next_run_completes(demo_buil
     assert not list(paths.published_dir.glob(".publish-*"))
 
 
-def _rewrite_csv(path: Path, keep) -> list[str]:
-    """Rewrite a `;` CSV delivery keeping only rows for which keep(row) is true; returns removed AGS."""
+def _edit_csv(path: Path, edit) -> list[str]:
+    """Rewrite a `;` CSV delivery row by row: `edit(row)` returns the (changed) row or None to drop it.
+    Lines before the header (title/demo marker lines) stay as they are. Returns the AGS of changed rows."""
     raw = path.read_bytes()
     encoding = "utf-8"
     try:
@@ -186,16 +187,22 @@ def _rewrite_csv(path: Path, keep) -> list[str]:
         encoding = "latin-1"
         text = raw.decode(encoding)
     lines = text.splitlines(keepends=True)
-    header = next(csv.reader([lines[0]], delimiter=";"))
-    kept, removed = [lines[0]], []
-    for line in lines[1:]:
-        row = dict(zip(header, next(csv.reader([line], delimiter=";"))))
-        if keep(row):
-            kept.append(line)
-        else:
-            removed.append(row.get("ags", ""))
-    path.write_bytes("".join(kept).encode(encoding))
-    return sorted(set(removed))
+    h = next(i for i, line in enumerate(lines) if "ags" in line.rstrip("\r\n").split(";"))
+    header = lines[h].rstrip("\r\n").split(";")
+    out, touched = lines[: h + 1], []
+    for line in lines[h + 1:]:
+        cells = line.rstrip("\r\n").split(";")
+        if len(cells) != len(header):
+            out.append(line)
+            continue
+        row = dict(zip(header, cells))
+        new = edit(dict(row))
+        if new != row:
+            touched.append(row["ags"])
+        if new is not None:
+            out.append(";".join(new[c] for c in header) + "\n")
+    path.write_bytes("".join(out).encode(encoding))
+    return sorted(set(touched))
 
 
 def test_missing_gemeinde_fails_the_run_and_leaves_the_published_file_unchanged(demo_build, tmp_path):
@@ -203,7 +210,7 @@ def test_missing_gemeinde_fails_the_run_and_leaves_the_published_file_unchanged(
     before = sha(paths.published)
     newest = sorted((paths.landing / "melderegister").glob("*.csv"))[-1]
     victim = "06432014"
-    removed = _rewrite_csv(newest, lambda row: row.get("ags") != victim)
+    removed = _edit_csv(newest, lambda row: None if row["ags"] == victim else row)
     assert removed == [victim]
 
     proc = run_build(paths.landing, paths.out, check=False)
@@ -220,18 +227,13 @@ def test_share_over_100_fails_the_run_naming_the_rows(demo_build, tmp_path):
     before = sha(paths.published)
     newest = sorted((paths.landing / "grundsicherung").glob("*.csv"))[-1]
     victim = "06432019"
-    text = newest.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    header = lines[0].rstrip("\r\n").split(";")
-    col = header.index("empfaenger_65_plus")
-    out = [lines[0]]
-    for line in lines[1:]:
-        cells = line.rstrip("\r\n").split(";")
-        if len(cells) > col and cells[header.index("ags")] == victim:
-            cells[col] = "250000"  # more recipients 65+ than the Gemeinde has residents
-            line = ";".join(cells) + "\n"
-        out.append(line)
-    newest.write_text("".join(out), encoding="utf-8")
+
+    def more_than_residents(row):
+        if row["ags"] == victim:
+            row["empfaenger_65_plus"] = "250000"  # more recipients 65+ than the Gemeinde has residents
+        return row
+
+    assert _edit_csv(newest, more_than_residents) == [victim]
 
     proc = run_build(paths.landing, paths.out, check=False)
     output = proc.stdout + proc.stderr
