@@ -176,17 +176,21 @@ def check_build(run: dict, out: Path) -> dict:
 
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
+            # Gemeinden with residents in the latest population year (AGS of former Gemeinden stay in the
+            # mart with 0 residents, from the `-` of later years)
             row = con.execute("""
+                WITH letztes AS (SELECT max(jahr) AS jahr FROM mart.sozialraum_indikatoren
+                                 WHERE indikator_id = 'bevoelkerung')
                 SELECT count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'gemeinde'),
-                       count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'gemeinde' AND wert IS NOT NULL
-                                                         AND jahr = (SELECT max(jahr) FROM mart.sozialraum_indikatoren
-                                                                     WHERE indikator_id = 'bevoelkerung')
-                                                         AND indikator_id = 'bevoelkerung'),
+                       count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'gemeinde' AND wert > 0
+                                                         AND indikator_id = 'bevoelkerung'
+                                                         AND jahr = (SELECT jahr FROM letztes)),
+                       (SELECT jahr FROM letztes),
                        count(DISTINCT gebiet_id) FILTER (WHERE gebiet_ebene = 'kreis'),
                        min(jahr), max(jahr), count(DISTINCT indikator_id), count(*)
                 FROM mart.sozialraum_indikatoren
             """).fetchone()
-            check["mart"] = dict(zip(("gemeinden", "gemeinden_mit_bevoelkerung_letztes_jahr", "kreise",
+            check["mart"] = dict(zip(("gemeinden", "gemeinden_mit_einwohnern", "bevoelkerung_jahr", "kreise",
                                       "jahr_min", "jahr_max", "indikatoren", "zeilen"), row))
         except duckdb.Error as error:  # the mart was not built
             check["mart"] = f"not built: {str(error).splitlines()[0]}"
@@ -282,7 +286,8 @@ def print_table(results: list[dict], repeat: int) -> None:
                   f"{s['maxrss_mib']:>18.0f}{s['tree_rss_mib']:>14.0f}  (not part of the build runs)")
         ok = sum(c["success"] for c in result["checks"])
         mart = result["checks"][-1]["mart"]
-        mart_text = (f"{mart['gemeinden']:,} Gemeinden, {mart['kreise']} Kreise, {mart['jahr_min']}–{mart['jahr_max']}, "
+        mart_text = (f"{mart['gemeinden']:,} Gemeinden ({mart['gemeinden_mit_einwohnern']:,} with residents "
+                     f"{mart['bevoelkerung_jahr']}), {mart['kreise']} Kreise, {mart['jahr_min']}–{mart['jahr_max']}, "
                      f"{mart['indikatoren']} indicators, {mart['zeilen']:,} rows" if isinstance(mart, dict) else mart)
         b, a, r = med["build"], med["baseline"], med["ratio"]
         print(f"{'  (a) sozialmonitor build':34}{b['wall_s']:>9.1f}{b['cpu_s']:>9.1f}{b['maxrss_mib']:>18.0f}"

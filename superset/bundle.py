@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 ASSETS = HERE / "assets"
 CATALOGUE = REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv"
+SOZIALINDEX_SEED = REPO_ROOT / "seeds" / "catalogue" / "sozialindex_indikatoren.csv"
+DBT_PROJECT = REPO_ROOT / "dbt_project" / "dbt_project.yml"
 BUNDLE_NAME = "sozialmonitor"
 NS = uuid.UUID("6f1c3a52-3a40-4f0e-9a57-5d1f0c3e9a11")
 PLACEHOLDER_URI = "__SOZIALMONITOR_PUBLISHED_URI__"
@@ -52,6 +54,12 @@ DS_WERTE = uid("dataset:indikatorwerte")
 DS_KATALOG = uid("dataset:indikatoren_katalog")
 DS_PUBLIKATION = uid("dataset:publikation")
 DS_KARTE = uid("dataset:karte")
+DS_SOZIALINDEX = uid("dataset:sozialindex")
+DS_SOZIALINDEX_KARTE = uid("dataset:sozialindex_karte")
+DS_AUSSCHLUESSE = uid("dataset:sozialindex_ausschluesse")
+# Datasets with one row per area (gebiet_ebene, gebiet_id): the row-level security of the Gemeinde
+# roles (superset/provision.py) covers every one of them.
+AREA_DATASETS = [DS_WERTE, DS_KARTE, DS_SOZIALINDEX, DS_SOZIALINDEX_KARTE, DS_AUSSCHLUESSE]
 
 # --------------------------------------------------------------------------------------------
 # Indicator groups of the dashboards
@@ -306,7 +314,239 @@ def datasets() -> dict[str, dict]:
          _metric("quellen", "STRING_AGG(DISTINCT quelle, ' · ')", "Quellen",
                  "Quellen der Indikatoren laut Katalog")],
         "Datenstand, Quellen und Demodaten-Kennzeichen der veröffentlichten Datei")
-    return {"indikatorwerte": werte, "karte": karte, "indikatoren": katalog, "publikation": publikation}
+    return {"indikatorwerte": werte, "karte": karte, "indikatoren": katalog, "publikation": publikation,
+            **sozialindex_datasets()}
+
+
+# --------------------------------------------------------------------------------------------
+# Sozialindex (mart.sozialindex, mart.sozialindex_ausschluesse; method as Berlin MSS)
+# --------------------------------------------------------------------------------------------
+STATUS_KLASSEN = ["hoch", "mittel", "niedrig", "sehr niedrig"]   # statusklasse_nr 1..4
+DYNAMIK_KLASSEN = ["positiv", "stabil", "negativ"]                # dynamikklasse_nr 1..3
+
+
+def sozialindex_config() -> dict:
+    """Index indicators (seed, einbezogen = true, in their order) and the dbt vars of the method."""
+    with SOZIALINDEX_SEED.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("einbezogen", "").strip().lower() == "true"]
+    rows.sort(key=lambda r: int(r.get("reihenfolge") or 0))
+    cat = read_catalogue()
+    dbt_vars = (yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8")) or {}).get("vars") or {}
+    return {
+        "indikatoren": [(r["indikator_id"], cat.get(r["indikator_id"], {}).get("name") or r["indikator_id"])
+                        for r in rows],
+        "ebene": dbt_vars.get("sozialindex_bezugsebene", "gemeinde"),
+        "min_einwohner": dbt_vars.get("sozialindex_min_einwohner", 300),
+        "jahre": dbt_vars.get("sozialindex_dynamik_jahre", 2),
+        "hoch": float(dbt_vars.get("sozialindex_status_grenze_hoch", -1.0)),
+        "niedrig": float(dbt_vars.get("sozialindex_status_grenze_niedrig", 1.0)),
+        "sehr_niedrig": float(dbt_vars.get("sozialindex_status_grenze_sehr_niedrig", 1.5)),
+        "positiv": float(dbt_vars.get("sozialindex_dynamik_grenze_positiv", -1.0)),
+        "negativ": float(dbt_vars.get("sozialindex_dynamik_grenze_negativ", 1.0)),
+    }
+
+
+def _sozialindex_columns(cfg: dict) -> list[tuple]:
+    z_cols = []
+    for art, text in (("status", "Status"), ("dynamik", "Dynamik")):
+        for ind, name in cfg["indikatoren"]:
+            z_cols.append((f"z_{art}_{ind}", "DOUBLE", False, f"z {text}: {name}",
+                           f"Orientierter z-Wert ({text}) von „{name}“: positiv = mehr Benachteiligung als der "
+                           f"Durchschnitt der Gebiete im Jahr"))
+    return [
+        ("gebiet_ebene", "VARCHAR", False, "Gebietsebene", "Bezugsebene des Sozialindex (gemeinde oder sozialraum)"),
+        ("gebiet_id", "VARCHAR", False, "Gebiets-ID", "AGS der Gemeinde bzw. Sozialraum-ID; leer in den "
+                                                      "Platzhalterzeilen der Matrix"),
+        ("gebiet_name", "VARCHAR", False, "Gebiet", "Name der Gemeinde bzw. des Sozialraums"),
+        ("sozialraum_id", "VARCHAR", False, "Sozialraum-ID", "Sozialraum des Gebiets"),
+        ("sozialraum_name", "VARCHAR", False, "Sozialraum", "Sozialraum des Gebiets"),
+        ("gemeinde", "VARCHAR", False, "Gemeinde", "Name der Gemeinde (nur Gemeindezeilen)"),
+        ("kreis_ags", "VARCHAR", False, "Kreis-AGS", "Amtlicher Gemeindeschlüssel des Kreises"),
+        ("jahr", "INTEGER", False, "Jahr", "Berichtsjahr"),
+        ("ist_juengstes_jahr", "BOOLEAN", False, "jüngstes Jahr", "Jahr = jüngstes Jahr in mart.sozialindex"),
+        ("einwohner", "DOUBLE", False, "Einwohner", "Einwohner des Gebiets im Jahr"),
+        ("statussumme", "DOUBLE", False, "Statussumme", "Summe der orientierten Status-z-Werte"),
+        ("statusindex", "DOUBLE", False, "Statusindex",
+         "Statussumme geteilt durch die Standardabweichung der Statussummen aller gültigen Gebiete im Jahr"),
+        ("statusklasse", "VARCHAR", False, "Statusklasse", "hoch | mittel | niedrig | sehr niedrig"),
+        ("statusklasse_nr", "INTEGER", False, "Statusklasse Nr.", "1 hoch, 2 mittel, 3 niedrig, 4 sehr niedrig"),
+        ("status", "VARCHAR", False, "Status", "Nummer und Statusklasse („1 hoch“ … „4 sehr niedrig“)"),
+        ("dynamik_jahre", "INTEGER", False, "Dynamik-Zeitraum (Jahre)", "Länge des Dynamikzeitraums"),
+        ("dynamiksumme", "DOUBLE", False, "Dynamiksumme", "Summe der orientierten Dynamik-z-Werte"),
+        ("dynamikindex", "DOUBLE", False, "Dynamikindex",
+         "Dynamiksumme geteilt durch ihre Standardabweichung über die Gebiete des Jahres"),
+        ("dynamikklasse", "VARCHAR", False, "Dynamikklasse", "positiv | stabil | negativ; leer ohne Vergleichswerte"),
+        ("dynamikklasse_nr", "INTEGER", False, "Dynamikklasse Nr.", "1 positiv, 2 stabil, 3 negativ"),
+        ("dynamik", "VARCHAR", False, "Dynamik", "Nummer und Dynamikklasse („1 positiv“ … „3 negativ“) "
+                                                 "bzw. „ohne Dynamik“"),
+        ("gruppe", "VARCHAR", False, "Gruppe", "Status-/Dynamik-Gruppe „<Status-Nr.>.<Dynamik-Nr.>“ (12 Gruppen)"),
+        ("gruppe_bezeichnung", "VARCHAR", False, "Gruppe (Bezeichnung)", "Status und Dynamik in Worten"),
+        ("ist_demodaten", "BOOLEAN", False, "Demodaten", "Eingangswerte beruhen auf synthetischen Demolieferungen"),
+        *z_cols,
+    ]
+
+
+def sql_sozialindex_gebiete(cfg: dict) -> str:
+    """One row per area and year of mart.sozialindex with Sozialraum and matrix labels."""
+    z = "".join(f"    s.z_{art}_{ind},\n" for art in ("status", "dynamik") for ind, _ in cfg["indikatoren"])
+    return f"""\
+select
+    s.gebiet_ebene,
+    s.gebiet_id,
+    s.gebiet_name,
+    s.sozialraum_id,
+    coalesce(g.sozialraum_name, case when s.gebiet_ebene = 'sozialraum' then s.gebiet_name end)
+        as sozialraum_name,
+    case when s.gebiet_ebene = 'gemeinde' then s.gebiet_name end as gemeinde,
+    s.kreis_ags,
+    s.jahr,
+    s.jahr = j.juengstes_jahr as ist_juengstes_jahr,
+    s.einwohner,
+    s.statussumme,
+    s.statusindex,
+    s.statusklasse,
+    s.statusklasse_nr,
+    s.statusklasse_nr || ' ' || s.statusklasse as status,
+    s.dynamik_jahre,
+    s.dynamiksumme,
+    s.dynamikindex,
+    s.dynamikklasse,
+    s.dynamikklasse_nr,
+    coalesce(s.dynamikklasse_nr || ' ' || s.dynamikklasse, 'ohne Dynamik') as dynamik,
+    s.gruppe,
+    s.gruppe_bezeichnung,
+    s.ist_demodaten,
+{z.rstrip().rstrip(',')}
+from mart.sozialindex as s
+cross join (select max(jahr) as juengstes_jahr from mart.sozialindex) as j
+left join (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from mart.dim_gebiet group by gebiet_ebene, gebiet_id
+) as g
+    on g.gebiet_ebene = s.gebiet_ebene and g.gebiet_id = s.gebiet_id
+"""
+
+
+def sql_sozialindex(cfg: dict) -> str:
+    """The areas plus one empty row per year and cell of the 4 × 3 matrix (all 12 cells always shown)."""
+    cols = [c[0] for c in _sozialindex_columns(cfg)]
+    fill = {"jahr": "k.jahr", "ist_juengstes_jahr": "k.jahr = j.juengstes_jahr", "status": "st.status",
+            "dynamik": "dy.dynamik"}
+    placeholder = ",\n".join(f"    {fill.get(c, 'null')} as {c}" for c in cols)
+    status = ", ".join(f"('{n} {k}')" for n, k in enumerate(STATUS_KLASSEN, 1))
+    dynamik = ", ".join(f"('{n} {k}')" for n, k in enumerate(DYNAMIK_KLASSEN, 1))
+    return f"""\
+{sql_sozialindex_gebiete(cfg)}
+union all
+
+-- empty cells of the status × dynamics matrix (no area: gebiet_id is null, counted as 0)
+select
+{placeholder}
+from (select distinct jahr from mart.sozialindex) as k
+cross join (select max(jahr) as juengstes_jahr from mart.sozialindex) as j
+cross join (values {status}) as st(status)
+cross join (values {dynamik}) as dy(dynamik)
+"""
+
+
+def sql_sozialindex_karte(cfg: dict) -> str:
+    return f"""\
+select v.*, g.geojson
+from (
+{sql_sozialindex_gebiete(cfg).rstrip()}
+) as v
+join mart.dim_gebiet as g
+    on g.gebiet_ebene = v.gebiet_ebene and g.gebiet_id = v.gebiet_id
+where g.geojson is not null
+"""
+
+
+SQL_AUSSCHLUESSE = """\
+select
+    a.gebiet_ebene,
+    a.gebiet_id,
+    a.gebiet_name,
+    a.sozialraum_id,
+    coalesce(g.sozialraum_name, case when a.gebiet_ebene = 'sozialraum' then a.gebiet_name end)
+        as sozialraum_name,
+    case when a.gebiet_ebene = 'gemeinde' then a.gebiet_name end as gemeinde,
+    a.kreis_ags,
+    a.jahr,
+    a.jahr = j.juengstes_jahr as ist_juengstes_jahr,
+    a.einwohner,
+    a.bereich,
+    case a.bereich
+        when 'status_und_dynamik' then 'kein Sozialindex'
+        when 'nur_dynamik' then 'ohne Dynamikindex'
+        else a.bereich end as ausschluss,
+    a.indikator_id,
+    coalesce(i.name, a.indikator_id) as indikator,
+    case when a.indikator_id is null then a.grund
+         else replace(a.grund, 'Indikator ' || a.indikator_id, 'Indikator „' || coalesce(i.name, a.indikator_id) || '“')
+    end as grund
+from mart.sozialindex_ausschluesse as a
+cross join (select max(jahr) as juengstes_jahr from mart.sozialindex) as j
+left join (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from mart.dim_gebiet group by gebiet_ebene, gebiet_id
+) as g
+    on g.gebiet_ebene = a.gebiet_ebene and g.gebiet_id = a.gebiet_id
+left join mart.indikatoren as i
+    on i.indikator_id = a.indikator_id
+"""
+
+COLUMNS_AUSSCHLUESSE = [
+    ("gebiet_ebene", "VARCHAR", False, "Gebietsebene", "Bezugsebene des Sozialindex"),
+    ("gebiet_id", "VARCHAR", False, "Gebiets-ID", "AGS der Gemeinde bzw. Sozialraum-ID"),
+    ("gebiet_name", "VARCHAR", False, "Gebiet", "Name des Gebiets"),
+    ("sozialraum_id", "VARCHAR", False, "Sozialraum-ID", "Sozialraum des Gebiets"),
+    ("sozialraum_name", "VARCHAR", False, "Sozialraum", "Sozialraum des Gebiets"),
+    ("gemeinde", "VARCHAR", False, "Gemeinde", "Name der Gemeinde (nur Gemeindezeilen)"),
+    ("kreis_ags", "VARCHAR", False, "Kreis-AGS", "Amtlicher Gemeindeschlüssel des Kreises"),
+    ("jahr", "INTEGER", False, "Jahr", "Berichtsjahr"),
+    ("ist_juengstes_jahr", "BOOLEAN", False, "jüngstes Jahr", "Jahr = jüngstes Jahr in mart.sozialindex"),
+    ("einwohner", "DOUBLE", False, "Einwohner", "Einwohner des Gebiets im Jahr (leer, wenn unbekannt)"),
+    ("bereich", "VARCHAR", False, "Bereich (Schlüssel)", "status_und_dynamik | nur_dynamik"),
+    ("ausschluss", "VARCHAR", False, "Ausschluss",
+     "kein Sozialindex (Status und Dynamik fehlen) | ohne Dynamikindex (nur die Dynamik fehlt)"),
+    ("indikator_id", "VARCHAR", False, "Indikator-ID", "betroffener Indexindikator (leer bei Einwohnergründen)"),
+    ("indikator", "VARCHAR", False, "Indikator", "betroffener Indexindikator laut Katalog"),
+    ("grund", "VARCHAR", False, "Grund", "Grund des Ausschlusses in Worten"),
+]
+
+
+def sozialindex_datasets() -> dict[str, dict]:
+    cfg = sozialindex_config()
+    cols = _sozialindex_columns(cfg)
+    si = _dataset(
+        DS_SOZIALINDEX, "sozialindex", sql_sozialindex(cfg), "mart", [_column(*c) for c in cols],
+        [_metric("anzahl_gebiete", "COUNT(gebiet_id)", "Anzahl Gebiete", "Anzahl der Gebiete (Platzhalter zählen 0)",
+                 ",d"),
+         _metric("gebiete", "COALESCE(STRING_AGG(gebiet_name, '; ' ORDER BY gebiet_name), '–')", "Gebiete",
+                 "Namen der Gebiete, alphabetisch, durch Semikolon getrennt"),
+         _metric("statusindex", "MAX(statusindex)", "Statusindex", "Statusindex des Gebiets", ",.2f"),
+         _metric("dynamikindex", "MAX(dynamikindex)", "Dynamikindex", "Dynamikindex des Gebiets", ",.2f"),
+         _metric("count", "COUNT(*)", "Anzahl Zeilen", None, ",d")],
+        "Sozialindex (Methode Monitoring Soziale Stadtentwicklung Berlin) je Gebiet und Jahr aus mart.sozialindex: "
+        "z-Werte, Status- und Dynamikindex, Klassen und Gruppe; dazu je Jahr eine leere Zeile je Zelle der "
+        "Status-/Dynamik-Matrix (gebiet_id leer).")
+    karte_cols = [c for c in cols] + [
+        ("geojson", "VARCHAR", False, "Geometrie", "Polygon des Gebiets als GeoJSON (WGS84, je Polygon eine Zeile)")]
+    si_karte = _dataset(
+        DS_SOZIALINDEX_KARTE, "sozialindex_karte", sql_sozialindex_karte(cfg), "mart",
+        [_column(*c) for c in karte_cols],
+        [_metric("statusindex", "MAX(statusindex)", "Statusindex", "Statusindex des Gebiets", ",.2f"),
+         _metric("count", "COUNT(*)", "Anzahl Polygone", None, ",d")],
+        "Sozialindex je Gebiet und Jahr mit Geometrie aus mart.dim_gebiet (eine Zeile je Polygon) für die Karte.")
+    aus = _dataset(
+        DS_AUSSCHLUESSE, "sozialindex_ausschluesse", SQL_AUSSCHLUESSE, "mart",
+        [_column(*c) for c in COLUMNS_AUSSCHLUESSE],
+        [_metric("gruende", "STRING_AGG(DISTINCT grund, '; ')", "Gründe", "Ausschlussgründe des Gebiets im Jahr"),
+         _metric("juengstes_jahr", "MAX(jahr)", "Jahr", "Berichtsjahr (Sortierung)", "d"),
+         _metric("count", "COUNT(*)", "Anzahl Gründe", None, ",d")],
+        "Gebiete ohne (vollständigen) Sozialindex mit Grund aus mart.sozialindex_ausschluesse "
+        "(Einwohner unter der Mindestzahl, Indexindikator fehlt oder ist geheimhaltungsbedingt unterdrückt).")
+    return {"sozialindex": si, "sozialindex_karte": si_karte, "sozialindex_ausschluesse": aus}
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,6 +725,121 @@ def karte(key: str, name: str) -> Chart:
                              "(Grundkarte OpenStreetMap, offline nicht verfügbar)")
 
 
+def _latest_year_filter() -> dict:
+    return simple_filter("ist_juengstes_jahr", "IS TRUE", None)
+
+
+def sozialindex_karte(key: str, name: str) -> Chart:
+    cfg = sozialindex_config()
+    # MSS class cut-offs as bucket break points (n + 1 values for n buckets; |Statusindex| stays far below
+    # 10 for up to 100 areas, values outside would be drawn transparent).
+    breaks = ["-10", f"{cfg['hoch']:g}", f"{cfg['niedrig']:g}", f"{cfg['sehr_niedrig']:g}", "10"]
+    adhoc = [_latest_year_filter()]
+    tooltip = [{"item_type": "column", "column_name": c, "label": label}
+               for c, label in (("gebiet_name", "Gebiet"), ("jahr", "Jahr"), ("statusklasse", "Statusklasse"),
+                                ("dynamikklasse", "Dynamikklasse"), ("gruppe_bezeichnung", "Gruppe"))]
+    return Chart(key, name, "deck_polygon", DS_SOZIALINDEX_KARTE, {
+        "line_column": "geojson", "line_type": "json", "metric": "statusindex", "adhoc_filters": adhoc,
+        "row_limit": 10000, "reverse_long_lat": False, "filled": True, "stroked": True, "extruded": False,
+        "line_width": 1, "line_width_unit": "pixels", "multiplier": 1, "opacity": 85,
+        # one colour per class: hoch blue, mittel pale yellow, niedrig orange, sehr niedrig red
+        "linear_color_scheme": ["#2c7bb6", "#ffffbf", "#fdae61", "#d7191c"], "num_buckets": 4,
+        "break_points": breaks, "legend_position": "tr",
+        "legend_format": ",.1f", "table_filter": False, "toggle_polygons": True,
+        "fill_color_picker": {"r": 3, "g": 65, "b": 73, "a": 1},
+        "stroke_color_picker": {"r": 80, "g": 80, "b": 80, "a": 1},
+        "tooltip_contents": tooltip,
+        "js_columns": [], "js_data_mutator": "", "js_tooltip": "", "js_onclick_href": "",
+        "mapbox_style": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "autozoom": True,
+        "viewport": {"longitude": 8.83, "latitude": 49.86, "zoom": 9.2, "bearing": 0, "pitch": 0},
+        "time_range": "No filter",
+    }, {"columns": ["geojson", "gebiet_name", "jahr", "statusklasse", "dynamikklasse", "gruppe_bezeichnung"],
+        "metrics": ["statusindex"], "orderby": [["statusindex", False]], "row_limit": 10000},
+        f"Gebiete im jüngsten Jahr des Sozialindex, eingefärbt nach Statusindex in den Statusklassen "
+        f"(Legende: hoch bis {cfg['hoch']:g}, mittel bis {cfg['niedrig']:g}, niedrig bis {cfg['sehr_niedrig']:g}, "
+        f"darüber sehr niedrig; blau = hoch … rot = sehr niedrig). Grundkarte OpenStreetMap, offline nicht verfügbar.")
+
+
+def sozialindex_matrix(key: str, name: str) -> Chart:
+    adhoc = [_latest_year_filter()]
+    metrics = ["anzahl_gebiete", "gebiete"]
+    return Chart(key, name, "pivot_table_v2", DS_SOZIALINDEX, {
+        "groupbyRows": ["status"], "groupbyColumns": ["dynamik"], "metrics": metrics, "metricsLayout": "ROWS",
+        "adhoc_filters": adhoc, "row_limit": 10000,
+        # one query row per cell: "List Unique Values" shows the count and the names as they are
+        "aggregateFunction": "List Unique Values", "valueFormat": ",d",
+        "rowOrder": "key_a_to_z", "colOrder": "key_a_to_z", "rowTotals": False, "colTotals": False,
+        "rowSubTotals": False, "colSubTotals": False, "transposePivot": False, "combineMetric": False,
+        "time_grain_sqla": "P1Y", "time_range": "No filter", "conditional_formatting": [],
+    }, {"columns": ["status", "dynamik"], "metrics": metrics, "orderby": [["anzahl_gebiete", False]],
+        "row_limit": 10000},
+        "Gebiete im jüngsten Jahr nach Statusklasse (Zeilen: 1 hoch … 4 sehr niedrig) und Dynamikklasse "
+        "(Spalten: 1 positiv, 2 stabil, 3 negativ; „ohne Dynamik“ = keine Vergleichswerte): Anzahl und Namen")
+
+
+def sozialindex_tabelle(key: str, name: str) -> Chart:
+    cfg = sozialindex_config()
+    z = [f"z_status_{i}" for i, _ in cfg["indikatoren"]]
+    cols = ["gebiet_name", "sozialraum_name", "jahr", "statusindex", "statusklasse", "dynamikindex",
+            "dynamikklasse", "gruppe", *z]
+    adhoc = [_latest_year_filter(), simple_filter("gebiet_id", "IS NOT NULL", None)]
+    return Chart(key, name, "table", DS_SOZIALINDEX, {
+        "query_mode": "raw", "all_columns": cols, "groupby": [], "metrics": [], "percent_metrics": [],
+        "order_by_cols": [json.dumps(["statusindex", False])], "row_limit": 1000, "server_page_length": 10,
+        "adhoc_filters": adhoc, "table_timestamp_format": "smart_date", "show_cell_bars": False,
+        "include_search": True, "allow_render_html": False, "conditional_formatting": [],
+        "column_config": {c: {"d3NumberFormat": "+,.2f"} for c in ["statusindex", "dynamikindex", *z]},
+    }, {"columns": cols, "orderby": [["statusindex", False]], "row_limit": 1000},
+        "Status- und Dynamikindex, Klassen, Gruppe und die z-Werte der Indexindikatoren je Gebiet im jüngsten "
+        "Jahr, am stärksten benachteiligte Gebiete zuerst")
+
+
+def sozialindex_ausschluesse(key: str, name: str) -> Chart:
+    groupby = ["jahr", "gebiet_name", "ausschluss"]
+    metrics = ["gruende"]
+    return Chart(key, name, "table", DS_AUSSCHLUESSE, {
+        "query_mode": "aggregate", "groupby": groupby, "metrics": metrics, "percent_metrics": [],
+        "timeseries_limit_metric": "juengstes_jahr", "order_desc": True,
+        "adhoc_filters": [], "row_limit": 1000, "server_page_length": 10, "include_search": True,
+        "show_cell_bars": False, "table_timestamp_format": "smart_date", "allow_render_html": False,
+        "time_range": "No filter", "conditional_formatting": [],
+        "column_config": {"jahr": {"d3NumberFormat": "d"}},
+    }, {"columns": groupby, "metrics": metrics, "orderby": [["juengstes_jahr", False]], "row_limit": 1000},
+        "Gebiete ohne Sozialindex oder ohne Dynamikindex mit Grund (mart.sozialindex_ausschluesse), "
+        "jüngstes Jahr zuerst")
+
+
+def sozialindex_methode() -> str:
+    """Markdown block explaining the method (numbers from dbt_project.yml and the seed)."""
+    cfg = sozialindex_config()
+    num = lambda x: f"{x:.1f}".replace(".", ",").replace("-", "−")  # noqa: E731
+    ebene = {"gemeinde": "Gemeinden", "sozialraum": "Sozialräume"}.get(cfg["ebene"], cfg["ebene"])
+    inds = ", ".join(name for _, name in cfg["indikatoren"])
+    return f"""\
+### Sozialindex – Methode
+
+Verfahren wie das *Monitoring Soziale Stadtentwicklung* (MSS) Berlin. Verglichen werden die {ebene} des
+Kreises untereinander, je Berichtsjahr; Karte, Matrix und Tabelle zeigen das jüngste Jahr.
+Indexindikatoren: **{inds}** (jeweils: mehr bedeutet mehr Benachteiligung).
+
+1. **z-Standardisierung:** Jeder Indikator wird über alle gültigen {ebene} des Jahres standardisiert,
+   z = (Wert − Mittelwert) / Standardabweichung (ungewichteter Mittelwert, Populations-Standardabweichung).
+   Positive z-Werte bedeuten mehr Benachteiligung als im Durchschnitt.
+2. **Status:** Statussumme = Summe der z-Werte; **Statusindex** = Statussumme / Standardabweichung der
+   Statussummen. Klassen: **hoch** ≤ {num(cfg['hoch'])} < **mittel** ≤ {num(cfg['niedrig'])} < **niedrig**
+   ≤ {num(cfg['sehr_niedrig'])} < **sehr niedrig** („hoch“ = hoher sozialer Status, wenig Benachteiligung).
+3. **Dynamik:** Veränderung jedes Indikators über {cfg['jahre']} Jahre (Prozentpunkte), ebenso standardisiert,
+   summiert und durch die Standardabweichung geteilt = **Dynamikindex**. Klassen: **positiv** ≤ {num(cfg['positiv'])}
+   < **stabil** < {num(cfg['negativ'])} ≤ **negativ**.
+4. **Matrix:** Statusklasse × Dynamikklasse ergibt 12 Gruppen (1.1 = hoch/positiv … 4.3 = sehr niedrig/negativ).
+
+**Ausschlüsse:** Gebiete unter {cfg['min_einwohner']} Einwohnern oder mit fehlendem bzw. aus Geheimhaltungsgründen
+unterdrücktem Indexindikator erhalten im Jahr keinen Index; fehlt nur ein Vergleichswert, fehlt nur die Dynamik
+(Tabelle „Ausgeschlossene Gebiete“). Die Klassen sind relativ: Sie ordnen die Gebiete zueinander ein, nicht an
+einem festen Maßstab. Gemeinde-Konten sehen nur die eigene Gemeinde.
+"""
+
+
 # --------------------------------------------------------------------------------------------
 # Dashboards
 # --------------------------------------------------------------------------------------------
@@ -602,15 +957,24 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
                             KEY_INDICATORS)
     kv = table_kreisvergleich("kreisvergleich:ueberblick", "Sozialräume und Gemeinden: Abweichung vom Kreis")
     defs = definitions_chart("definitionen:ueberblick", "Überblick", None)
+    # Sozialindex (jüngstes Jahr des Index; Jahr- und Indikatorfilter gelten hier nicht)
+    si_k = sozialindex_karte("sozialindex_karte:ueberblick", "Sozialindex: Statusklasse der Gebiete (jüngstes Jahr)")
+    si_m = sozialindex_matrix("sozialindex_matrix:ueberblick", "Sozialindex: Status × Dynamik (jüngstes Jahr)")
+    si_t = sozialindex_tabelle("sozialindex_tabelle:ueberblick", "Sozialindex je Gebiet mit z-Werten (jüngstes Jahr)")
+    si_a = sozialindex_ausschluesse("sozialindex_ausschluesse:ueberblick", "Sozialindex: ausgeschlossene Gebiete")
+    si = [si_k, si_m, si_t, si_a]
     d.row((info, 12, 26))
     d.row(*[(t, w, 38) for t, w in zip(tiles, [3, 3, 2, 2, 2])])
     d.row((k, 7, 90), (ts, 5, 90))
     d.row((pv, 7, 70), (kv, 5, 70))
+    d.row((si_k, 6, 90), (si_m, 6, 90))
+    d.row((si_t, 7, 70), (si_a, 5, 70))
+    d.row((sozialindex_methode(), 12, 62))
     d.row((defs, 12, 60))
-    d.exclude("jahr", info, *tiles, ts, defs)
-    d.exclude("indikator", info, *tiles, pv, defs)
+    d.exclude("jahr", info, *tiles, ts, defs, *si)
+    d.exclude("indikator", info, *tiles, pv, defs, *si)
     d.exclude("gebiet", info, *tiles, defs)
-    charts += [info, *tiles, k, ts, pv, kv, defs]
+    charts += [info, *tiles, k, ts, pv, kv, *si, defs]
     dashboards.append(d)
 
     # 2–5 thematic dashboards

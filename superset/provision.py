@@ -126,8 +126,11 @@ def provision() -> dict:
 
         database = db.session.query(Database).filter_by(uuid=bundle.uuid.UUID(bundle.DB_UUID)).one()
         datasets = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()
-        # every dataset with area rows gets the Gemeinde filters
-        rls_tables = [d for d in datasets if str(d.uuid) in (bundle.DS_WERTE, bundle.DS_KARTE)]
+        # every dataset with area rows (indicator values, maps, Sozialindex, exclusions) gets the Gemeinde filters
+        rls_tables = [d for d in datasets if str(d.uuid) in bundle.AREA_DATASETS]
+        missing = set(bundle.AREA_DATASETS) - {str(d.uuid) for d in rls_tables}
+        if missing:
+            raise RuntimeError(f"datasets for row-level security not imported: {sorted(missing)}")
 
         # 3 roles
         gamma = sm.find_role("Gamma")

@@ -275,11 +275,12 @@ def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = 
             wal = tmp.with_name(tmp.name + ".wal")
             if wal.exists():  # CHECKPOINT + close leave none; never publish a file that needs its WAL
                 raise PublishError(f"temporary file {tmp} still has a WAL after close")
-            target = versions / version_name
-            _link_or_copy(tmp, target)
-            _fsync_dir(versions)
-            os.replace(tmp, paths.published)
+            os.replace(tmp, paths.published)  # the atomic step: readers see the old or the new file
             _fsync_dir(folder)
+            # keep the served file as a version (a hard link: same bytes, no copy). A crash between the two
+            # steps leaves the new file served without a version entry; rollback then still finds the previous one.
+            _link_or_copy(paths.published, versions / version_name)
+            _fsync_dir(versions)
         finally:
             tmp.unlink(missing_ok=True)
         _prune(paths)

@@ -40,8 +40,10 @@ def ensure_chromium() -> str:
 
 
 def expected_charts(key: str) -> int:
+    """Charts and Markdown blocks (both sit in a .dashboard-component-chart-holder)."""
     dash = yaml.safe_load((REPO_ROOT / "superset" / "assets" / "dashboards" / f"{key}.yaml").read_text())
-    return sum(1 for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "CHART")
+    return sum(1 for v in dash["position"].values()
+               if isinstance(v, dict) and v.get("type") in ("CHART", "MARKDOWN"))
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,8 @@ def _chart_states(page) -> list[dict]:
         """els => els.map(e => ({
             title: (e.querySelector("[data-test='editable-title']") || {}).innerText || "",
             loading: !!e.querySelector("[data-test='loading-indicator'], .loading"),
-            rendered: !!e.querySelector("canvas, svg, table"),
+            rendered: !!e.querySelector("canvas, svg, table")
+                || (!!e.closest(".dashboard-markdown") && e.innerText.trim().length > 0),
             text: e.innerText.slice(0, 2000),
         }))""",
     )
@@ -114,4 +117,14 @@ def test_dashboard_renders(browser_page, superset_server, key):
     body = page.inner_text("body")
     assert "Datenstand" in body
     assert "DEMODATEN" in body  # the demo build has only synthetic deliveries
+    if key == "ueberblick":
+        # Sozialindex: map, status × dynamics matrix (all 12 cells), exclusions and the method block
+        titles = " | ".join(s["title"] for s in states)
+        for title in ("Sozialindex: Statusklasse der Gebiete", "Sozialindex: Status × Dynamik",
+                      "Sozialindex: ausgeschlossene Gebiete", "Sozialindex je Gebiet"):
+            assert title in titles, f"{title!r} not among {titles}"
+        matrix = next(s for s in states if s["title"].startswith("Sozialindex: Status × Dynamik"))
+        for label in ("1 hoch", "2 mittel", "3 niedrig", "4 sehr niedrig", "1 positiv", "2 stabil", "3 negativ"):
+            assert label in matrix["text"], f"{label!r} missing in the matrix: {matrix['text'][:500]}"
+        assert "z-Standardisierung" in body and "Statusindex" in body
     assert not page.page_errors, page.page_errors
