@@ -1,14 +1,25 @@
 """The Dagster code location of Sozialraum-Monitor: wiring only (one Definitions object)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.ingest.assets import ingest_assets
+from orchestration.profiles.assets import profile_assets
+from orchestration.publish.assets import build_publish_asset
+from orchestration.quality import build_asset_checks
 from orchestration.sensors import family_jobs, lieferungen_sensor, sgb2_monthly_schedule
 from orchestration.transform.dbt import dbt_resource, sozialmonitor_dbt_assets
 
 BUILD_JOB_NAME = "sozialmonitor_build"
+
+_pipeline_assets = [*ingest_assets, sozialmonitor_dbt_assets]
+_asset_keys = [key for assets_def in _pipeline_assets for key in assets_def.keys]
+# GX suites as asset checks on the raw tables, staging models and the mart they guard
+quality_checks = build_asset_checks(_asset_keys)
+# write-audit-publish: depends on every mart model and on every asset guarded by a blocking check
+published_asset = build_publish_asset(
+    mart_asset_keys=[key for key in _asset_keys if key.path[0] == "mart"],
+    checks=quality_checks,
+)
 
 build_job = dg.define_asset_job(
     name=BUILD_JOB_NAME,
@@ -17,7 +28,8 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, sozialmonitor_dbt_assets],
+    assets=[*_pipeline_assets, published_asset, *profile_assets],
+    asset_checks=quality_checks,
     jobs=[build_job, *family_jobs.values()],
     sensors=[lieferungen_sensor],
     schedules=[sgb2_monthly_schedule],

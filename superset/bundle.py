@@ -729,11 +729,22 @@ def _latest_year_filter() -> dict:
     return simple_filter("ist_juengstes_jahr", "IS TRUE", None)
 
 
+# Colours of the Statusklassen (map and the key in the method block)
+KLASSEN_FARBEN = [("#4575b4", "blau"), ("#fee08b", "gelb"), ("#fc8d59", "orange"), ("#d73027", "rot")]
+
+
 def sozialindex_karte(key: str, name: str) -> Chart:
+    # Colour breakpoints (deck.gl: the first range that holds the value gives the colour, ends inclusive) on
+    # the Statusindex with the MSS cut-offs of dbt_project.yml: hoch <= -1.0 < mittel <= 1.0 < niedrig <= 1.5
+    # < sehr niedrig, i.e. exactly the classes of mart.sozialindex. |Statusindex| <= sqrt(n - 1) stays below
+    # 10 for up to 100 areas; a value outside would be drawn grey (default_breakpoint_color).
     cfg = sozialindex_config()
-    # MSS class cut-offs as bucket break points (n + 1 values for n buckets; |Statusindex| stays far below
-    # 10 for up to 100 areas, values outside would be drawn transparent).
-    breaks = ["-10", f"{cfg['hoch']:g}", f"{cfg['niedrig']:g}", f"{cfg['sehr_niedrig']:g}", "10"]
+    cuts = [-10.0, cfg["hoch"], cfg["niedrig"], cfg["sehr_niedrig"], 10.0]
+    breakpoints = []
+    for i, (farbe, _) in enumerate(KLASSEN_FARBEN):
+        r, g, b = (int(farbe[j:j + 2], 16) for j in (1, 3, 5))
+        breakpoints.append({"id": i, "minValue": cuts[i], "maxValue": cuts[i + 1],
+                            "color": {"r": r, "g": g, "b": b, "a": 1}})
     adhoc = [_latest_year_filter()]
     tooltip = [{"item_type": "column", "column_name": c, "label": label}
                for c, label in (("gebiet_name", "Gebiet"), ("jahr", "Jahr"), ("statusklasse", "Statusklasse"),
@@ -742,10 +753,9 @@ def sozialindex_karte(key: str, name: str) -> Chart:
         "line_column": "geojson", "line_type": "json", "metric": "statusindex", "adhoc_filters": adhoc,
         "row_limit": 10000, "reverse_long_lat": False, "filled": True, "stroked": True, "extruded": False,
         "line_width": 1, "line_width_unit": "pixels", "multiplier": 1, "opacity": 85,
-        # one colour per class: hoch blue, mittel pale yellow, niedrig orange, sehr niedrig red
-        "linear_color_scheme": ["#2c7bb6", "#ffffbf", "#fdae61", "#d7191c"], "num_buckets": 4,
-        "break_points": breaks, "legend_position": "tr",
-        "legend_format": ",.1f", "table_filter": False, "toggle_polygons": True,
+        "color_scheme_type": "color_breakpoints", "color_breakpoints": breakpoints,
+        "default_breakpoint_color": {"r": 170, "g": 170, "b": 170, "a": 1},
+        "legend_position": "tr", "legend_format": ",.1f", "table_filter": False, "toggle_polygons": True,
         "fill_color_picker": {"r": 3, "g": 65, "b": 73, "a": 1},
         "stroke_color_picker": {"r": 80, "g": 80, "b": 80, "a": 1},
         "tooltip_contents": tooltip,
@@ -755,9 +765,9 @@ def sozialindex_karte(key: str, name: str) -> Chart:
         "time_range": "No filter",
     }, {"columns": ["geojson", "gebiet_name", "jahr", "statusklasse", "dynamikklasse", "gruppe_bezeichnung"],
         "metrics": ["statusindex"], "orderby": [["statusindex", False]], "row_limit": 10000},
-        f"Gebiete im jüngsten Jahr des Sozialindex, eingefärbt nach Statusindex in den Statusklassen "
-        f"(Legende: hoch bis {cfg['hoch']:g}, mittel bis {cfg['niedrig']:g}, niedrig bis {cfg['sehr_niedrig']:g}, "
-        f"darüber sehr niedrig; blau = hoch … rot = sehr niedrig). Grundkarte OpenStreetMap, offline nicht verfügbar.")
+        "Gebiete im jüngsten Jahr des Sozialindex, eingefärbt nach Statusklasse (Legende: Statusindex-Bereiche "
+        "der Klassen): " + ", ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN))
+        + ". Grundkarte OpenStreetMap, offline nicht verfügbar.")
 
 
 def sozialindex_matrix(key: str, name: str) -> Chart:
@@ -815,6 +825,7 @@ def sozialindex_methode() -> str:
     num = lambda x: f"{x:.1f}".replace(".", ",").replace("-", "−")  # noqa: E731
     ebene = {"gemeinde": "Gemeinden", "sozialraum": "Sozialräume"}.get(cfg["ebene"], cfg["ebene"])
     inds = ", ".join(name for _, name in cfg["indikatoren"])
+    key = " · ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN))
     return f"""\
 ### Sozialindex – Methode
 
@@ -832,6 +843,8 @@ Indexindikatoren: **{inds}** (jeweils: mehr bedeutet mehr Benachteiligung).
    summiert und durch die Standardabweichung geteilt = **Dynamikindex**. Klassen: **positiv** ≤ {num(cfg['positiv'])}
    < **stabil** < {num(cfg['negativ'])} ≤ **negativ**.
 4. **Matrix:** Statusklasse × Dynamikklasse ergibt 12 Gruppen (1.1 = hoch/positiv … 4.3 = sehr niedrig/negativ).
+
+**Karte:** {key} (Legende: Statusindex-Bereiche der Klassen).
 
 **Ausschlüsse:** Gebiete unter {cfg['min_einwohner']} Einwohnern oder mit fehlendem bzw. aus Geheimhaltungsgründen
 unterdrücktem Indexindikator erhalten im Jahr keinen Index; fehlt nur ein Vergleichswert, fehlt nur die Dynamik
@@ -958,7 +971,8 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     kv = table_kreisvergleich("kreisvergleich:ueberblick", "Sozialräume und Gemeinden: Abweichung vom Kreis")
     defs = definitions_chart("definitionen:ueberblick", "Überblick", None)
     # Sozialindex (jüngstes Jahr des Index; Jahr- und Indikatorfilter gelten hier nicht)
-    si_k = sozialindex_karte("sozialindex_karte:ueberblick", "Sozialindex: Statusklasse der Gebiete (jüngstes Jahr)")
+    si_k = sozialindex_karte("sozialindex_karte:ueberblick", "Sozialindex: Statusklasse der Gebiete (jüngstes Jahr; "
+                             "blau hoch · gelb mittel · orange niedrig · rot sehr niedrig)")
     si_m = sozialindex_matrix("sozialindex_matrix:ueberblick", "Sozialindex: Status × Dynamik (jüngstes Jahr)")
     si_t = sozialindex_tabelle("sozialindex_tabelle:ueberblick", "Sozialindex je Gebiet mit z-Werten (jüngstes Jahr)")
     si_a = sozialindex_ausschluesse("sozialindex_ausschluesse:ueberblick", "Sozialindex: ausgeschlossene Gebiete")
@@ -967,9 +981,9 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     d.row(*[(t, w, 38) for t, w in zip(tiles, [3, 3, 2, 2, 2])])
     d.row((k, 7, 90), (ts, 5, 90))
     d.row((pv, 7, 70), (kv, 5, 70))
-    d.row((si_k, 6, 90), (si_m, 6, 90))
-    d.row((si_t, 7, 70), (si_a, 5, 70))
-    d.row((sozialindex_methode(), 12, 62))
+    d.row((si_k, 6, 90), (sozialindex_methode(), 6, 90))
+    d.row((si_m, 6, 70), (si_a, 6, 70))
+    d.row((si_t, 12, 60))
     d.row((defs, 12, 60))
     d.exclude("jahr", info, *tiles, ts, defs, *si)
     d.exclude("indikator", info, *tiles, pv, defs, *si)

@@ -169,6 +169,8 @@ def test_gemeinde_user_sees_only_its_gemeinde_and_kreis(superset_server, admin):
             for key in ("gebiet_name", "gemeinde"):
                 if key in row and row[key] in con_names:
                     assert row[key] in allowed_names, f"{res.name}: {row[key]}"
+            if "gebiete" in row:  # the names in a cell of the Sozialindex matrix
+                assert set(row["gebiete"].split("; ")) <= allowed_names | {"–"}, f"{res.name}: {row['gebiete']}"
     # and SQL Lab (which would bypass the dataset) is closed for the role
     assert user.sql(user_db_id(admin), "select 1").status_code in (401, 403)
     # nor can a custom SQL metric with a sub-query read around the filter
@@ -181,6 +183,113 @@ def test_gemeinde_user_sees_only_its_gemeinde_and_kreis(superset_server, admin):
 
 def user_db_id(admin) -> int:
     return admin.database_id()
+
+
+AREA_DATASETS = ["indikatorwerte", "karte", "sozialindex", "sozialindex_karte", "sozialindex_ausschluesse"]
+
+
+def _published(superset_server, sql: str) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(superset_server.published), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_row_level_security_covers_every_area_dataset(superset_server, admin):
+    """Every dataset with area rows (values, maps, Sozialindex, exclusions) is filtered for a Gemeinde role."""
+    gemeinden = superset_server.gemeinden()
+    ags, _, kreis = gemeinden[0]
+    allowed = {("gemeinde", ags), ("kreis", kreis)}
+    # the RLS filter of the role names all area datasets
+    ds_ids = {d["table_name"]: d["id"] for d in admin.list_all("dataset", ["id", "table_name"])}
+    assert set(AREA_DATASETS) <= set(ds_ids), ds_ids
+    rls = next(r for r in admin.list_all("rowlevelsecurity", ["id", "name"]) if r["name"] == f"Gemeinde {ags}")
+    detail = admin.get(f"/api/v1/rowlevelsecurity/{rls['id']}").json()["result"]
+    assert {t["id"] for t in detail["tables"]} == {ds_ids[n] for n in AREA_DATASETS}
+    # and the data requests show it: the Gemeinde user sees only its rows, admin sees the others
+    user = superset_server.client(f"gemeinde_{ags}")
+    published_tables = {"indikatorwerte": "sozialraum_indikatoren", "karte": "sozialraum_indikatoren",
+                        "sozialindex": "sozialindex", "sozialindex_karte": "sozialindex",
+                        "sozialindex_ausschluesse": "sozialindex_ausschluesse"}
+    for name in AREA_DATASETS:
+        qc = {"datasource": {"id": ds_ids[name], "type": "table"}, "force": True, "result_format": "json",
+              "result_type": "full",
+              "queries": [{"columns": ["gebiet_ebene", "gebiet_id"], "metrics": ["count"], "filters": [],
+                           "row_limit": 100000, "orderby": [["count", False]]}]}
+        r, _ = user.chart_data(qc)
+        assert r.status_code == 200, f"{name}: {r.text[:300]}"
+        seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in r.json()["result"][0]["data"]}
+        assert seen <= allowed, f"{name}: {seen}"
+        in_file = {tuple(x) for x in _published(
+            superset_server, f"select distinct gebiet_ebene, gebiet_id from mart.{published_tables[name]}")}
+        assert seen == in_file & allowed, f"{name}: user sees {seen}, file has {in_file & allowed}"
+        r_admin, _ = admin.chart_data(qc)
+        admin_seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in r_admin.json()["result"][0]["data"]}
+        assert in_file <= admin_seen and len(in_file - allowed) > 0, name
+
+
+def test_sozialindex_charts_match_the_published_tables(superset_server, admin):
+    """Map, status × dynamics matrix, table and exclusions of the Überblick show mart.sozialindex(_ausschluesse)."""
+    charts = {c["slice_name"]: c for c in admin.charts()}
+    by_prefix = {p: next(c for n, c in charts.items() if n.startswith(p)) for p in (
+        "Sozialindex: Statusklasse der Gebiete", "Sozialindex: Status × Dynamik", "Sozialindex je Gebiet",
+        "Sozialindex: ausgeschlossene Gebiete")}
+    latest = _published(superset_server, "select max(jahr) from mart.sozialindex")[0][0]
+    areas = {r[0]: r[1:] for r in _published(superset_server, f"""
+        select gebiet_name, statusklasse_nr || ' ' || statusklasse,
+               coalesce(dynamikklasse_nr || ' ' || dynamikklasse, 'ohne Dynamik'), statusindex
+        from mart.sozialindex where jahr = {latest}""")}
+    assert areas, "mart.sozialindex is empty"
+
+    # the matrix: all 4 × 3 cells, counts and names as in the mart (latest year)
+    res = admin.run_chart(by_prefix["Sozialindex: Status × Dynamik"], keep_data=True)
+    assert res.status == 200 and not res.error, res.error
+    cells = {(row["status"], row["dynamik"]): row for row in res.data}
+    for n, st in enumerate(["hoch", "mittel", "niedrig", "sehr niedrig"], 1):
+        for m, dy in enumerate(["positiv", "stabil", "negativ"], 1):
+            assert (f"{n} {st}", f"{m} {dy}") in cells, f"cell {n} {st} × {m} {dy} missing"
+    assert sum(row["anzahl_gebiete"] for row in cells.values()) == len(areas)
+    for (st, dy), row in cells.items():
+        want = sorted(a for a, (s, d, _) in areas.items() if (s, d) == (st, dy))
+        assert row["anzahl_gebiete"] == len(want), (st, dy)
+        assert row["gebiete"] == ("; ".join(want) or "–"), (st, dy)
+
+    # the map: one row per polygon of the areas of the latest year, coloured by the Statusindex
+    res = admin.run_chart(by_prefix["Sozialindex: Statusklasse der Gebiete"], keep_data=True)
+    assert res.status == 200 and not res.error, res.error
+    polygons = _published(superset_server, f"""
+        select count(*) from mart.sozialindex s join mart.dim_gebiet g
+          on g.gebiet_ebene = s.gebiet_ebene and g.gebiet_id = s.gebiet_id
+        where s.jahr = {latest} and g.geojson is not null""")[0][0]
+    assert len(res.data) == polygons > 0
+    for row in res.data:
+        assert row["jahr"] == latest and json.loads(row["geojson"])["type"] in ("Polygon", "MultiPolygon")
+        assert abs(row["statusindex"] - areas[row["gebiet_name"]][2]) < 1e-9
+    # the colour breakpoints are the class cut-offs: every area's index falls in its class's range
+    params = json.loads(admin.get(f"/api/v1/chart/{by_prefix['Sozialindex: Statusklasse der Gebiete']['id']}")
+                        .json()["result"]["params"])
+    bps = params["color_breakpoints"]
+    for gebiet, (status, _, index) in areas.items():
+        first = next(i for i, b in enumerate(bps) if b["minValue"] <= index <= b["maxValue"])
+        assert first + 1 == int(status.split()[0]), (gebiet, status, index)
+
+    # the table: every area of the latest year with its z-values
+    res = admin.run_chart(by_prefix["Sozialindex je Gebiet"], keep_data=True)
+    assert {row["gebiet_name"] for row in res.data} == set(areas)
+    assert all(any(k.startswith("z_status_") and row[k] is not None for k in row) for row in res.data)
+
+    # exclusions: one row per year, area and kind of exclusion, newest year first
+    res = admin.run_chart(by_prefix["Sozialindex: ausgeschlossene Gebiete"], keep_data=True)
+    assert res.status == 200 and not res.error, res.error
+    n = _published(superset_server, "select count(*) from (select distinct jahr, gebiet_id, bereich "
+                                    "from mart.sozialindex_ausschluesse)")[0][0]
+    assert len(res.data) == n > 0
+    years = [row["jahr"] for row in res.data]
+    assert years == sorted(years, reverse=True)
+    assert all(row["gruende"] for row in res.data)
 
 
 def test_roles_leitung_and_analyse(superset_server, admin):

@@ -105,6 +105,9 @@ final as (
         vollstaendig.anzahl_gemeinden
     from vollstaendig
     inner join {{ ref('indikatoren') }} as katalog on vollstaendig.indikator_id = katalog.indikator_id
+    -- a rate over an empty denominator (e.g. the share of acute cases where no § 8a assessment took
+    -- place) is undefined: no row, rather than a NULL that looks like a suppressed value
+    where katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0
 )
 
 select * from final
