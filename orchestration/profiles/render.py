@@ -166,7 +166,7 @@ def _sozialindex(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr_id: str, g
             [*ids, jahr_a],
         )
     if jahr is None:
-        return {"verfuegbar": True, "jahr": None, "gebiete": [], "ausschluesse": ausschluesse}
+        return {"verfuegbar": True, "jahr": None, "ebene": None, "gebiete": [], "ausschluesse": ausschluesse}
     gebiete = _rows(
         con,
         f"select * from mart.sozialindex where gebiet_id in ({marker}) and jahr = ? "

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SOZIALMONITOR, run_build
+from tests.conftest import SOZIALMONITOR, run_build
 from orchestration.publish import list_versions, read_status
 from orchestration.settings import Paths
 
@@ -45,10 +45,48 @@ def copy_build(demo: Paths, target: Path, *, warehouse: bool = True) -> Paths:
 
 
 def start_build(paths: Paths) -> subprocess.Popen:
-    return subprocess.Popen(
+    """Start a build in its own session. Its output goes to a file: an unread pipe would fill up and
+    stall the build (and its dbt child) on a write."""
+    log = open(paths.out.parent / f"build-{time.time_ns()}.log", "w")
+    proc = subprocess.Popen(
         [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
+    proc.log_path = Path(log.name)
+    log.close()
+    return proc
+
+
+def build_output(proc: subprocess.Popen) -> str:
+    return proc.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL the build and everything below it (dbt may run in a process group of its own)."""
+    pids = descendant_pids(proc.pid)
+    for pid in [proc.pid, *pids]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=60)
+
+
+def descendant_pids(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
 
 
 def descendants_cmdlines(pid: int) -> list[str]:
@@ -111,12 +149,16 @@ def test_readers_never_fail_during_a_full_rebuild_and_publish(demo_build, tmp_pa
                               stderr=subprocess.PIPE, text=True)
     try:
         build = start_build(paths)
-        out, _ = build.communicate(timeout=1500)
+        try:
+            build.wait(timeout=1500)
+        except subprocess.TimeoutExpired:
+            kill_tree(build)
+            raise
         time.sleep(1.0)  # a few queries against the new version as well
     finally:
         stop.touch()
     r_out, r_err = reader.communicate(timeout=120)
-    assert build.returncode == 0, out[-4000:]
+    assert build.returncode == 0, build_output(build)[-4000:]
     result = json.loads(r_out.strip().splitlines()[-1])
     assert result["failed"] == 0, result
     assert result["ok"] >= 200, result
@@ -131,11 +173,11 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 900) -> bool:
         if proc.poll() is not None:
             return False
         if ready():
-            os.killpg(proc.pid, signal.SIGKILL)  # the build and its dbt child, as a crash/OOM kill would
-            proc.wait(timeout=60)
+            kill_tree(proc)  # the build and its dbt child, as a crash/OOM kill would
             return True
-        time.sleep(0.002)
-    raise AssertionError("phase not reached")
+        time.sleep(0.005)
+    kill_tree(proc)
+    raise AssertionError("phase not reached:\n" + build_output(proc)[-3000:])
 
 
 PHASES = {
@@ -158,7 +200,7 @@ def test_kill_9_leaves_published_file_identical_and_next_run_completes(demo_buil
         if _kill_when(proc, lambda: PHASES[phase](proc, paths)):
             break
         # the build finished before the phase was seen: start from scratch again
-        assert proc.returncode == 0, proc.stdout.read()[-4000:]
+        assert proc.returncode == 0, build_output(proc)[-4000:]
         shutil.rmtree(tmp_path)
         paths = copy_build(demo_build, tmp_path, warehouse=False)
     else:

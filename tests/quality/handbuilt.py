@@ -174,3 +174,7 @@ def _mart(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE VIEW staging.stg_genesis__werte AS SELECT * FROM raw.genesis__werte")
     con.execute("CREATE SCHEMA intermediate")
     con.execute("CREATE TABLE intermediate.int_faelle AS SELECT fall_pseudonym FROM raw.jugendhilfe__hilfen")
+    con.execute("""CREATE TABLE intermediate.int_indikatoren__gemeinde AS
+        SELECT gebiet_id AS ags, jahr, indikator_id, zaehler, nenner, false AS zaehler_unterdrueckt,
+               false AS nenner_unterdrueckt, quelle, nenner_quelle, ist_demodaten
+        FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'gemeinde'""")

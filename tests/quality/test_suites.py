@@ -211,3 +211,11 @@ def test_negative_balances_are_allowed_negative_counts_are_not(paths):
     mutate(paths, "UPDATE raw.genesis__werte SET wert = -5 WHERE ags = '06432002' AND jahr = 2015")
     failures = failures_of(run_suites(paths, suites=["genesis__werte"], data_docs=False))
     assert [(f.column, f.examples[0]["ags"], f.examples[0]["wert"]) for f in failures] == [("wert", "06432002", -5.0)]
+
+
+def test_rate_with_empty_denominator_may_be_absent(paths):
+    """No § 8a assessment in a Gemeinde: the share is undefined and has no row (not a completeness gap)."""
+    mutate(paths,
+           "DELETE FROM mart.sozialraum_indikatoren WHERE gebiet_id = '06432003' AND indikator_id = 'anteil_65_plus' AND jahr = 2016",
+           "UPDATE intermediate.int_indikatoren__gemeinde SET nenner = 0 WHERE ags = '06432003' AND indikator_id = 'anteil_65_plus' AND jahr = 2016")
+    assert run_suites(paths, suites=["mart__vollstaendigkeit"], data_docs=False)[0].passed
