@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
@@ -89,11 +92,50 @@ def report_from_events(events, success: bool) -> BuildReport:
     return report
 
 
+PID_TAG = "sozialmonitor/pid"
+HOST_TAG = "sozialmonitor/host"
+
+
+def _process_alive(pid: int) -> bool:
+    """Is `pid` still a `sozialmonitor` process (not a dead one, nor an unrelated process reusing the pid)?"""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"sozialmonitor" in cmdline or b"orchestration" in cmdline
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark headless runs whose process died (e.g. kill -9) as failed and free their pool slots.
+
+    A killed process cannot release its slot in the `warehouse` concurrency pool (limit 1); without
+    this every later build would wait for it forever. Runs launched from the UI are covered by
+    Dagster's run monitoring (dagster.yaml).
+    """
+    released = []
+    runs = instance.get_runs(dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED],
+        tags={HOST_TAG: socket.gethostname()},
+    ))
+    for run in runs:
+        pid = int(run.tags.get(PID_TAG, "0"))
+        if pid and pid != os.getpid() and not _process_alive(pid):
+            instance.report_run_failed(run, f"Der Build-Prozess {pid} ist beendet worden (z. B. kill -9); Lauf als fehlgeschlagen markiert.")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
+
+
 def run_build() -> BuildReport:
     """Execute the build job in this process against the repo's Dagster instance (visible in the UI)."""
     from orchestration.definitions import BUILD_JOB_NAME, defs
 
     job = defs.get_job_def(BUILD_JOB_NAME)
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        for run_id in release_dead_runs(instance):
+            print(f"Abgebrochener Lauf {run_id} freigegeben (Prozess nicht mehr vorhanden).")
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+        )
         return report_from_events(result.all_events, result.success)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -180,6 +181,32 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 900) -> bool:
     raise AssertionError("phase not reached:\n" + build_output(proc)[-3000:])
 
 
+def run_id_of(proc: subprocess.Popen) -> str | None:
+    match = re.search(r"sozialmonitor_build - ([0-9a-f-]{36}) - ", build_output(proc))
+    return match.group(1) if match else None
+
+
+def free_pool_slots_of(run_id: str | None) -> None:
+    """Hygiene after the test: a killed run must not keep a concurrency slot of the repo's Dagster
+    instance, or every later build on this machine waits for it (no-op when nothing is held)."""
+    if not run_id:
+        return
+    import dagster as dg
+
+    from orchestration.settings import REPO_ROOT
+
+    old = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(REPO_ROOT)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+    finally:
+        if old is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = old
+
+
 PHASES = {
     # during ingest: the working database is being (re)built and no dbt process exists yet
     "ingest": lambda proc, paths: paths.warehouse.exists() and not any("dbt" in c for c in descendants_cmdlines(proc.pid)),
@@ -205,13 +232,22 @@ def test_kill_9_leaves_published_file_identical_and_next_run_completes(demo_buil
         paths = copy_build(demo_build, tmp_path, warehouse=False)
     else:
         pytest.fail(f"could not catch the build in phase {phase}")
+    killed_run = run_id_of(proc)
     assert sha(paths.published) == before
     assert [v.path.name for v in list_versions(paths)] == versions_before
     con = duckdb.connect(str(paths.published), read_only=True)
     assert con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0] > 0
     con.close()
 
-    proc = run_build(paths.landing, paths.out)  # the next run completes and publishes
+    try:
+        try:
+            proc = run_build(paths.landing, paths.out, timeout=900)  # the next run completes and publishes
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(
+                "the run after kill -9 did not complete within 15 min — does the killed run still hold the "
+                "slot of the Dagster concurrency pool 'warehouse'?") from exc
+    finally:
+        free_pool_slots_of(killed_run)
     assert "Veröffentlicht" in proc.stdout
     assert sha(paths.published) != before
     assert len(list_versions(paths)) == len(versions_before) + 1
