@@ -130,7 +130,7 @@ def run_build() -> BuildReport:
     """Execute the build job in this process against the repo's Dagster instance (visible in the UI)."""
     from orchestration.definitions import BUILD_JOB_NAME, defs
 
-    job = defs.get_job_def(BUILD_JOB_NAME)
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"Abgebrochener Lauf {run_id} freigegeben (Prozess nicht mehr vorhanden).")
