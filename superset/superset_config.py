@@ -84,6 +84,9 @@ FEATURE_FLAGS = {
     "ALERT_REPORTS": False,
     "THUMBNAILS": False,
     "EMBEDDED_SUPERSET": False,
+    # render every chart of a dashboard, not only those in the viewport: the dashboards are printed
+    # and screenshotted as a whole, and charts must not blank out when scrolled away
+    "DASHBOARD_VIRTUALIZATION": False,
 }
 # Offline machine: the deck.gl basemap (OpenStreetMap tiles, allowed by Superset's default CSP)
 # is not reachable; the polygons still render.

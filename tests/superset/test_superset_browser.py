@@ -82,6 +82,20 @@ def _chart_states(page) -> list[dict]:
     )
 
 
+def _wait_until_rendered(page, want: int, scroll: int, seconds: float = 180) -> list[dict]:
+    """Chart states once all `want` charts are rendered and none is loading (or the last seen state)."""
+    deadline = time.monotonic() + seconds
+    states: list[dict] = []
+    while time.monotonic() < deadline:
+        if scroll:
+            page.mouse.wheel(0, scroll)
+        states = _chart_states(page)
+        if len(states) == want and all(s["rendered"] and not s["loading"] for s in states):
+            break
+        time.sleep(1)
+    return states
+
+
 @pytest.mark.parametrize("key", DASHBOARDS)
 def test_dashboard_renders(browser_page, superset_server, key):
     page = browser_page
@@ -90,16 +104,10 @@ def test_dashboard_renders(browser_page, superset_server, key):
     page.goto(f"{superset_server.base}/superset/dashboard/sozialmonitor-{key}/")
     page.wait_for_selector(".dashboard-component-chart-holder", timeout=120_000)
     want = expected_charts(key)
-    deadline = time.monotonic() + 180
-    states: list[dict] = []
-    while time.monotonic() < deadline:
-        # charts below the fold render when scrolled into view
-        page.mouse.wheel(0, 4000)
-        states = _chart_states(page)
-        if len(states) == want and all(s["rendered"] and not s["loading"] for s in states):
-            break
-        time.sleep(1)
+    states = _wait_until_rendered(page, want, scroll=4000)
     page.mouse.wheel(0, -20000)
+    # back at the top: every chart must (still) be there, rendered, before text and screenshot are taken
+    states = _wait_until_rendered(page, want, scroll=0)
     time.sleep(1.0)  # let animations settle before the screenshot
     shot = ARTIFACTS / f"superset_{key}.png"
     page.screenshot(path=str(shot), full_page=True)
