@@ -84,10 +84,11 @@ def report_from_events(events, success: bool) -> BuildReport:
             if user_error is not None and user_error.description:
                 message = user_error.description
             report.failures.append(f"{event.step_key}: {message}")
-            if event.step_key and event.step_key.startswith("raw_"):
-                for line in message.splitlines()[1:]:
-                    if line.strip().startswith("- "):
-                        report.quarantined.append(f"{event.step_key[4:]}: {line.strip()[2:]}")
+            # an ingest failure carries its source files (ingest/assets.py result_metadata)
+            files = (user_error.metadata or {}).get("quelldateien") if user_error is not None else None
+            for entry in (files.value if files is not None else []):
+                if entry["status"].startswith("Quarantäne"):
+                    report.quarantined.append(f"{event.step_key.removeprefix('raw_')}: {entry['status'].removeprefix('Quarantäne: ')}")
     report.success = success and not report.failures and not report.checks_failed
     return report
 

@@ -126,32 +126,27 @@ def _check_encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 utf8 = False
     if bad_c0 is not None:
-        line, col = _locate(path, bad_c0)
-        with open(path, "rb") as handle:
-            handle.seek(bad_c0)
-            byte = handle.read(1)[0]
-        raise DeliveryError(
-            path,
-            f"undecodable byte 0x{byte:02X} (a control character: binary file or UTF-16?); "
-            "expected text in UTF-8 or ISO-8859-1",
-            line=line,
-            column=col,
-        )
+        raise _undecodable(path, bad_c0, "(a control character: binary file or UTF-16?)")
     if utf8:
         return "utf-8"
     if bad_latin1 is not None:
-        line, col = _locate(path, bad_latin1)
-        with open(path, "rb") as handle:
-            handle.seek(bad_latin1)
-            byte = handle.read(1)[0]
-        raise DeliveryError(
-            path,
-            f"undecodable byte 0x{byte:02X}: the file is neither valid UTF-8 nor ISO-8859-1 "
-            "(Windows-1252?); expected text in UTF-8 or ISO-8859-1",
-            line=line,
-            column=col,
-        )
+        raise _undecodable(path, bad_latin1, ": the file is neither valid UTF-8 nor ISO-8859-1 (Windows-1252?)")
     return "latin-1"
+
+
+def _undecodable(path: Path, offset: int, explanation: str) -> DeliveryError:
+    """The error for the undecodable byte at `offset`, naming its line and column."""
+    line, col = _locate(path, offset)
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)[0]
+    sep = "" if explanation.startswith(":") else " "
+    return DeliveryError(
+        path,
+        f"undecodable byte 0x{byte:02X}{sep}{explanation}; expected text in UTF-8 or ISO-8859-1",
+        line=line,
+        column=col,
+    )
 
 
 def inspect_text_file(path: Path, is_header: Callable[[list[str]], bool] | None = None) -> TextFile:
