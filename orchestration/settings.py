@@ -46,6 +46,17 @@ class Paths:
         return self.published_dir / "sozialmonitor.duckdb"
 
     @property
+    def serving_dir(self) -> Path:
+        """Superset's own copy of the published file lives here (read-only folder and file)."""
+        return self.out / "serving"
+
+    @property
+    def serving(self) -> Path:
+        """The copy Superset serves: same bytes as `published`, a separate file, mode 0444 in a 0555
+        folder, swapped atomically by the publisher. Destroying it cannot touch `published/`."""
+        return self.serving_dir / "sozialmonitor.duckdb"
+
+    @property
     def quarantine(self) -> Path:
         return self.landing / "_quarantine"
 
