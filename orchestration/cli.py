@@ -3,6 +3,7 @@
     sozialmonitor build [--region DIR] [--landing DIR] [--out DIR] [--demo]
     sozialmonitor demo-data [--landing DIR] [--scale N] [--seed S]
     sozialmonitor rollback [--out DIR]
+    sozialmonitor retract FILE|SHA256 [--grund TEXT] [--aufheben] [--ohne-build] [--region DIR] [--landing DIR] [--out DIR]
     sozialmonitor profile [--sozialraum ID | --all] --out DIR [--published FILE]
     sozialmonitor export --out DIR [--published FILE]
 
@@ -64,6 +65,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def cmd_retract(args: argparse.Namespace) -> int:
+    """Take a delivery back (or undo that): recorded in raw.ingest__lieferstatus, then rebuilt."""
+    from orchestration.ingest.retract import RetractError, retract
+
+    paths = _paths_from_args(args)
+    try:
+        message = retract(paths, args.lieferung, grund=args.grund, aufheben=args.aufheben)
+    except RetractError as error:
+        print(f"Fehler: {error}", file=sys.stderr)
+        return 2
+    print(message)
+    if args.ohne_build:
+        print("Ohne Neubau: der veröffentlichte Stand ändert sich erst mit dem nächsten `sozialmonitor build`.")
+        return 0
+    return cmd_build(args)
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from orchestration.demo import generate_demo_deliveries
 
@@ -117,6 +135,20 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--demo", action="store_true",
                    help="Demo-Lieferungen in den Eingangsordner schreiben, falls er leer ist, und lokalen Demo-Schlüssel nutzen")
     b.set_defaults(func=cmd_build)
+
+    rt = sub.add_parser("retract", help="eine Lieferung zurückziehen (bleibt in der Rohdaten-Historie) und neu bauen")
+    rt.add_argument("lieferung", metavar="DATEI|SHA256",
+                    help="Pfad der gelieferten Datei, ihr Dateiname wie in mart.lieferungen oder ihre SHA-256-Prüfsumme")
+    rt.add_argument("--grund", default="", help="warum (steht in mart.lieferungen und im Protokoll)")
+    rt.add_argument("--aufheben", action="store_true",
+                    help="Rücknahme aufheben: die Lieferung wird beim nächsten Build wieder geprüft und, wenn sie "
+                         "besteht, verwendet")
+    rt.add_argument("--ohne-build", action="store_true", help="nur vermerken, nicht neu bauen")
+    rt.add_argument("--region", help="Regionsprofil-Ordner (wie bei build)")
+    rt.add_argument("--landing", help="Eingangsordner (wie bei build)")
+    rt.add_argument("--out", help="Ausgabeordner (Standard: var/out)")
+    rt.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+    rt.set_defaults(func=cmd_retract)
 
     d = sub.add_parser("demo-data", help="synthetische Demo-Lieferungen 2015–2024 erzeugen (DEMODATEN)")
     d.add_argument("--landing", help="Zielordner (Standard: var/landing)")

@@ -17,6 +17,7 @@ class BuildReport:
     success: bool
     rows_per_family: dict[str, int] = field(default_factory=dict)
     quarantined: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
     rejected: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
     checks_warned: list[str] = field(default_factory=list)
@@ -32,8 +33,13 @@ class BuildReport:
         if rejected:
             lines.append("  Abgelehnte Zeilen: " + ", ".join(f"{k}={v}" for k, v in sorted(rejected.items())))
         if self.quarantined:
-            lines.append(f"  Quarantäne ({len(self.quarantined)} Datei(en)):")
+            stale = sorted({q.split(":", 1)[0] for q in self.quarantined})
+            lines.append(f"  Abgelehnt und in Quarantäne ({len(self.quarantined)} Datei(en)); auf dem letzten "
+                         f"geprüften Stand: {', '.join(stale)}")
             lines += [f"    - {q}" for q in self.quarantined]
+        if self.hints:
+            lines.append("  Hinweise:")
+            lines += [f"    - {h}" for h in self.hints]
         lines.append(f"  Prüfungen: {self.checks_passed} bestanden, {len(self.checks_warned)} Warnung(en), "
                      f"{len(self.checks_failed)} fehlgeschlagen")
         lines += [f"    WARNUNG {c}" for c in self.checks_warned]
@@ -49,6 +55,8 @@ class BuildReport:
 def _check_label(evaluation) -> str:
     text = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
     description = (evaluation.metadata or {}).get("fehler") or (evaluation.metadata or {}).get("failed_expectations")
+    if description is None:
+        description = getattr(evaluation, "description", None)
     if description is not None:
         text += f" – {getattr(description, 'value', description)}"
     return text
@@ -64,8 +72,14 @@ def report_from_events(events, success: bool) -> BuildReport:
             meta = mat.metadata or {}
             if key.path[0] == "raw" and "familie" in meta:
                 family = meta["familie"].value
-                report.rows_per_family[family] = int(meta["zeilen_geladen"].value)
-                report.rejected[family] = int(meta["zeilen_abgelehnt"].value)
+                if family not in report.rows_per_family:  # every table of a family carries the same metadata
+                    report.rows_per_family[family] = int(meta["zeilen_geladen"].value)
+                    report.rejected[family] = int(meta["zeilen_abgelehnt"].value)
+                    for entry in meta["quelldateien"].value if "quelldateien" in meta else []:
+                        if entry["status"].startswith("Quarantäne"):
+                            report.quarantined.append(
+                                f"{family}: {entry['datei']}: {entry['status'].removeprefix('Quarantäne: ')}")
+                    report.hints += list(meta["hinweise"].value) if "hinweise" in meta else []
             if key == PUBLISHED_KEY:
                 path = meta.get("pfad") or meta.get("path")
                 report.published = str(getattr(path, "value", path)) if path is not None else "ja"
@@ -84,11 +98,6 @@ def report_from_events(events, success: bool) -> BuildReport:
             if user_error is not None and user_error.description:
                 message = user_error.description
             report.failures.append(f"{event.step_key}: {message}")
-            # an ingest failure carries its source files (ingest/assets.py result_metadata)
-            files = (user_error.metadata or {}).get("quelldateien") if user_error is not None else None
-            for entry in (files.value if files is not None else []):
-                if entry["status"].startswith("Quarantäne"):
-                    report.quarantined.append(f"{event.step_key.removeprefix('raw_')}: {entry['status'].removeprefix('Quarantäne: ')}")
     report.success = success and not report.failures and not report.checks_failed
     return report
 

@@ -7,15 +7,14 @@ the same delivery never starts two runs, and a changed file (new checksum) start
 
 
 import json
+import os
 
 import dagster as dg
 
 from orchestration.ingest.assets import FAMILIES, ingest_assets
+from orchestration.ingest.delivery import scan_landing as landing_entries
 from orchestration.ingest.delivery import sha256_of
 from orchestration.settings import current_paths
-
-FILE_PATTERNS = {"sgb2": ("*.xlsx",)}
-
 
 def family_job(family: str):
     return dg.define_asset_job(
@@ -31,28 +30,38 @@ family_jobs = {family: family_job(family) for family in FAMILIES}
 def scan_landing(cursor: dict) -> tuple:
     """Files that are new or changed since `cursor` ({path: [mtime_ns, size, sha256]}).
 
-    Returns ([(family, file name, sha256)], new cursor). The checksum is computed only for files whose
-    modification time or size changed.
+    Returns ([(family, file name, sha256)], new cursor). The listing is the ingest's own
+    (delivery.scan_landing): a symbolic link or another refused entry is never opened but still starts
+    a run (digest `abgelehnt`), so that the run quarantines it and names it. The checksum is computed
+    only for files whose modification time or size changed.
     """
     landing = current_paths().landing
     changed: list[tuple[str, str, str]] = []
     new_cursor: dict[str, list] = {}
     for family in FAMILIES:
-        folder = landing / family
-        if not folder.is_dir():
-            continue
-        for pattern in FILE_PATTERNS.get(family, ("*.csv",)):
-            for path in sorted(folder.glob(pattern)):
-                stat = path.stat()
-                key = str(path.relative_to(landing))
-                previous = cursor.get(key)
-                if previous and previous[0] == stat.st_mtime_ns and previous[1] == stat.st_size:
-                    new_cursor[key] = previous
-                    continue
+        scan = landing_entries(landing, family)
+        for entry in scan.refused:
+            key = str(entry.path.relative_to(landing))
+            new_cursor[key] = [0, 0, "abgelehnt"]
+            if key not in cursor:
+                changed.append((family, entry.path.name, "abgelehnt"))
+        for path in scan.candidates:
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            key = str(path.relative_to(landing))
+            previous = cursor.get(key)
+            if previous and previous[0] == info.st_mtime_ns and previous[1] == info.st_size:
+                new_cursor[key] = previous
+                continue
+            try:
                 digest = sha256_of(path)
-                new_cursor[key] = [stat.st_mtime_ns, stat.st_size, digest]
-                if not previous or previous[2] != digest:
-                    changed.append((family, path.name, digest))
+            except OSError:  # replaced by a link or removed since the listing: the run will see it
+                digest = "abgelehnt"
+            new_cursor[key] = [info.st_mtime_ns, info.st_size, digest]
+            if not previous or previous[2] != digest:
+                changed.append((family, path.name, digest))
     return changed, new_cursor
 
 

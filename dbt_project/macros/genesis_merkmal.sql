@@ -20,7 +20,7 @@
     from {{ source('genesis', 'genesis__werte') }} as werte
     inner join {{ source('genesis', 'genesis__lieferungen') }} as lieferungen
         on werte.sha256 = lieferungen.sha256
-    where werte.tabelle = '{{ tabelle }}'
+    where werte.tabelle = '{{ tabelle }}' and {{ lieferung_gueltig('werte.sha256') }}
     qualify {{ ist_aktuelle_lieferung('werte.tabelle, werte.zeit', lieferung='lieferungen', nach_stand=true) }}
 {%- endmacro %}
 

@@ -12,6 +12,9 @@
           `stand`/`geladen_am`/`sha256` when a join makes them ambiguous.
       aktuelle_lieferung(relation, partition_by)
           the rows of `relation` from the current delivery per `partition_by` (a source CTE body).
+      lieferung_gueltig(sha256)
+          boolean expression: the delivery is valid (audited and accepted, not refused, not retracted;
+          deliveries older than the state log count as valid). Invalid deliveries stay in raw as history.
       jugendhilfe_aktueller_export(tabelle)
           the rows of one Jugendamt record type from the current export per export year, with the
           column `exportjahr`.
@@ -32,8 +35,14 @@
 {%- endmacro %}
 
 
+{% macro lieferung_gueltig(sha256='sha256') -%}
+    {{ sha256 }} not in (select sha256 from {{ ref('stg_ingest__lieferstatus') }} where not ist_gueltig)
+{%- endmacro %}
+
+
 {% macro aktuelle_lieferung(relation, partition_by) -%}
     select * from {{ relation }}
+    where {{ lieferung_gueltig() }}
     qualify {{ ist_aktuelle_lieferung(partition_by) }}
 {%- endmacro %}
 
@@ -52,6 +61,7 @@
         from {{ source('jugendhilfe', tabelle) }} as werte
         left join {{ source('jugendhilfe', 'jugendhilfe__lieferungen') }} as lieferungen
             on lieferungen.sha256 = werte.sha256
+        where {{ lieferung_gueltig('werte.sha256') }}
     ) as mit_exportjahr
     qualify {{ ist_aktuelle_lieferung('exportjahr') }}
 {%- endmacro %}

@@ -4,6 +4,7 @@ WITH aktuell AS (
     SELECT tabelle, zeit,
            arg_max(sha256, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256
     FROM raw.genesis__werte
+    WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
     GROUP BY tabelle, zeit
 )
 SELECT w.tabelle, w.zeit, w.jahr, w.stichtag, w.regionalschluessel, w.ags, w.gebiet_ebene, w.gebiet_name,

@@ -1,5 +1,5 @@
 -- Current Hilfen export per Berichtszeitraum (a newer export of the same year replaces the older one).
-WITH l AS (SELECT sha256, berichtszeitraum, geladen_am, datei FROM raw.jugendhilfe__lieferungen),
+WITH l AS (SELECT sha256, berichtszeitraum, geladen_am, datei FROM raw.jugendhilfe__lieferungen WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)),
 aktuell AS (
     SELECT l.berichtszeitraum, arg_max(l.sha256, strftime(l.geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || l.datei) AS sha256
     FROM l WHERE l.sha256 IN (SELECT DISTINCT sha256 FROM raw.jugendhilfe__hilfen) GROUP BY ALL

@@ -1,7 +1,7 @@
 WITH aktuell AS (
     SELECT stichtag, arg_max(sha256, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256,
            arg_max(datei, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS datei
-    FROM raw.melderegister__einwohner GROUP BY stichtag
+    FROM raw.melderegister__einwohner WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen) GROUP BY stichtag
 ),
 zeilen AS (
     SELECT w.stichtag, w.ags, count(*) AS zeilen, sum(w.anzahl) AS einwohner

@@ -2,7 +2,7 @@
 -- with the other Merkmale of the same area and month beside it for the consistency expectations.
 WITH aktuell AS (
     SELECT berichtsmonat, arg_max(sha256, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256
-    FROM raw.sgb2__gemeinde_monat GROUP BY berichtsmonat
+    FROM raw.sgb2__gemeinde_monat WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen) GROUP BY berichtsmonat
 ),
 w AS (SELECT w.* FROM raw.sgb2__gemeinde_monat w JOIN aktuell a USING (berichtsmonat, sha256)),
 breit AS (

@@ -1,7 +1,7 @@
 WITH aktuell AS (
     SELECT berichtsmonat, arg_max(sha256, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256,
            arg_max(datei, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS datei
-    FROM raw.sgb2__gemeinde_monat GROUP BY berichtsmonat
+    FROM raw.sgb2__gemeinde_monat WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen) GROUP BY berichtsmonat
 ),
 zeilen AS (
     SELECT w.berichtsmonat, w.ags, count(*) AS zeilen

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult, deliveries, quarantine
+from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
+from orchestration.ingest.runner import Audit, Lineage, run_family
 from orchestration.settings import Paths
 
 ENV_MAX_REJECT_SHARE = "SOZIALMONITOR_MAX_REJECT_SHARE"
@@ -264,16 +265,6 @@ class FileLoad:
     extra: dict[str, object] = field(default_factory=dict)  # further columns of the deliveries table
 
 
-@dataclass(frozen=True)
-class Lineage:
-    delivery: Delivery
-    geladen_am: dt.datetime
-
-    @property
-    def params(self) -> dict[str, object]:
-        return {"datei": self.delivery.path.name, "sha256": self.delivery.sha256, "geladen_am": self.geladen_am}
-
-
 def check_reject_share(path: Path, records: int, rejected: int, first_reasons: Sequence[str] = ()) -> None:
     """DeliveryError when the file's reject share is above the configured maximum."""
     if records == 0 or rejected == 0:
@@ -307,67 +298,46 @@ def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str,
     )
 
 
-def run_family(
+def run_confidential(
     con: duckdb.DuckDBPyConnection,
     paths: Paths,
     family: str,
-    patterns: tuple[str, ...],
     tables: dict[str, str],
     load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
     lieferungen_extra: str = "",
     before_loading: Callable[[list[Delivery]], None] | None = None,
+    audit: Audit | None = None,
+    run_id: str | None = None,
 ) -> IngestResult:
-    """Load every new file of a family, one transaction per file; quarantine the bad ones."""
-    create_tables(con, family, tables, lieferungen_extra)
-    result = IngestResult(family=family, rows={f"raw.{family}__{t}": 0 for t in tables}, loaded=[], skipped=[],
-                          quarantined=[])
-    result.rows[f"raw.{family}__rejects"] = 0
-    known = {row[0] for row in con.execute(f"SELECT sha256 FROM raw.{family}__lieferungen").fetchall()}
-    new: list[Delivery] = []
-    for delivery in deliveries(paths.landing, family, patterns):
-        if delivery.sha256 in known:
-            result.skipped.append(delivery)
-        else:
-            new.append(delivery)
-            known.add(delivery.sha256)  # the same content twice in one delivery folder: load it once
-    if before_loading is not None and new:
-        before_loading(new)
-    extra_cols = [c.strip().split()[0] for c in lieferungen_extra.split(",") if c.strip()]
-    for delivery in new:
-        lineage = Lineage(delivery, dt.datetime.now())
-        con.begin()
-        try:
-            loaded = load_file(con, lineage)
-            names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am",
-                     *extra_cols]
-            values = [delivery.sha256, delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
-                      sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
-                      *[loaded.extra.get(c) for c in extra_cols]]
-            con.execute(
-                f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                values,
-            )
-            con.commit()
-        except DeliveryError as error:
-            con.rollback()
-            quarantine(delivery.path, paths.landing, family, str(error))
-            result.quarantined.append((delivery.path, str(error)))
-            continue
-        except duckdb.Error as error:
-            con.rollback()
-            reason = str(csv_error(delivery.path, error))
-            quarantine(delivery.path, paths.landing, family, reason)
-            result.quarantined.append((delivery.path, reason))
-            continue
-        except BaseException:
-            con.rollback()
-            raise
-        result.loaded.append(delivery)
+    """The runner (orchestration/ingest/runner.py) with this family's raw tables, deliveries row and
+    DuckDB CSV error messages."""
+    extra_cols = [col.strip().split()[0] for col in lieferungen_extra.split(",") if col.strip()]
+    rows = {f"raw.{family}__{t}": 0 for t in [*tables, "rejects"]}
+
+    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, loaded: FileLoad) -> None:
+        names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am", *extra_cols]
+        values = [lineage.delivery.sha256, lineage.delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
+                  sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
+                  *[loaded.extra.get(col) for col in extra_cols]]
+        con.execute(
+            f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            values,
+        )
+
+    def count(result: IngestResult, loaded: FileLoad) -> None:
         for table, n in loaded.rows.items():
             result.rows[f"raw.{family}__{table}"] = result.rows.get(f"raw.{family}__{table}", 0) + n
-        result.rows[f"raw.{family}__rejects"] += loaded.rejected
+        result.rows[f"raw.{family}__rejects"] = result.rows.get(f"raw.{family}__rejects", 0) + loaded.rejected
         result.rejected += loaded.rejected
         result.suppressed += loaded.suppressed
+
+    result = run_family(
+        con, paths, family,
+        create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
+        load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
+        before_loading=before_loading, audit=audit, run_id=run_id,
+    )
+    result.rows = {**rows, **result.rows}
     return result
 
 

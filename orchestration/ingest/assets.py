@@ -1,26 +1,30 @@
 """Dagster assets of the ingest layer: one multi-asset per source family, one key per raw table
 (`raw/<family>__<table>`, the same keys the dbt sources map to).
 
-Each asset calls its family's `load_<family>` under the warehouse writer lock, reports row counts,
-rejected and suppressed values and the source files as metadata, and fails (after the good files are
-loaded) when a delivery had to be quarantined.
+Each family asset loads its new deliveries under the warehouse writer lock (orchestration/ingest/runner.py),
+audits them with the family's GX suites inside the same step and connection, and accepts or refuses
+them. A refused delivery (quarantined, in conflict, or failing the audit) does not fail the step: the
+family stays at its last good state, every other family loads and the mart is published; the check
+`lieferungen_angenommen` (warning) and the metadata name the refused files. The step fails only when
+data that were accepted earlier fail their checks (blocking `gx_<table>`), or on an error of the system.
 """
-
 
 import importlib
 import json
 from collections import defaultdict
-from collections.abc import Callable
 
 import dagster as dg
 
+from orchestration.ingest import lieferstatus
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.region import Region, load_region
-from orchestration.settings import Paths, current_paths
+from orchestration.quality.checks import FamilyChecks, family_checks
+from orchestration.settings import current_paths
 from orchestration.transform.dbt import ensure_manifest
 from orchestration.warehouse import write_connection
 
-# family -> (module, description); each module has load_<family>(con, paths, region) -> IngestResult
+# family -> description; each module orchestration.ingest.<family> has
+# load_<family>(con, paths, region, audit=None, run_id=None) -> IngestResult
 FAMILIES: dict[str, str] = {
     "genesis": "GENESIS/Regionalstatistik-Tabellen (Bevölkerung, Wanderungen, Beschäftigte, Arbeitslose)",
     "melderegister": "Einwohnermelderegister-Auszüge (Einzelaltersjahre je Gemeinde)",
@@ -28,6 +32,9 @@ FAMILIES: dict[str, str] = {
     "grundsicherung": "Grundsicherung im Alter (SGB XII Kap. 4) je Gemeinde, jährlich (Sozialamt)",
     "jugendhilfe": "Fallexporte des Jugendamts (Hilfen, § 8a, § 42/42a), pseudonymisiert",
 }
+# Families whose counts are checked against the population: they load after the population families.
+POPULATION_FAMILIES = ("genesis", "melderegister")
+CHECKED_AGAINST_POPULATION = ("sgb2", "grundsicherung")
 
 
 def result_metadata(result: IngestResult) -> dict[str, dg.MetadataValue]:
@@ -44,6 +51,7 @@ def result_metadata(result: IngestResult) -> dict[str, dg.MetadataValue]:
         "zeilen_abgelehnt": dg.MetadataValue.int(result.rejected),
         "werte_unterdrueckt": dg.MetadataValue.int(result.suppressed),
         "quelldateien": dg.MetadataValue.json(files),
+        "hinweise": dg.MetadataValue.json(result.hints),
     }
 
 
@@ -56,44 +64,87 @@ def _raw_tables_by_family() -> dict[str, list[str]]:
     return {family: sorted(names) for family, names in tables.items()}
 
 
-def _family_asset(family: str, description: str, tables: list[str], load: Callable[[Paths], IngestResult]) -> dg.AssetsDefinition:
-    """One multi-asset per family: it writes all of the family's raw tables in one go."""
-    specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{description} (raw.{table})") for table in tables]
+def _keys(tables: list[str]) -> list[dg.AssetKey]:
+    return [dg.AssetKey(["raw", table]) for table in tables]
 
-    @dg.multi_asset(name=f"raw_{family}", specs=specs, pool="warehouse", description=description)
+
+def _family_asset(family: str, description: str, tables: list[str], deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """One multi-asset per landing family: load, audit, accept or refuse; all of its raw tables in one go."""
+    checks: FamilyChecks = family_checks(family, _keys(tables))
+    specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{description} (raw.{table})", deps=deps)
+             for table in tables]
+
+    @dg.multi_asset(name=f"raw_{family}", specs=specs, check_specs=checks.specs, pool="warehouse",
+                    description=description)
     def _asset(context: dg.AssetExecutionContext):
-        result = load(current_paths())
+        from orchestration.quality.runner import ERROR, run_suites
+
+        paths = current_paths()
+        region = Region.load(paths.region)
+        loader = getattr(importlib.import_module(f"orchestration.ingest.{family}"), f"load_{family}")
+        audited: dict[str, list] = {}
+
+        def audit(con) -> list[str]:
+            results = run_suites(paths, suites=checks.suite_names, con=con, data_docs=False)
+            audited["results"] = results
+            return [f.describe(max_examples=2) for r in results for f in r.failed(ERROR)]
+
+        with write_connection(paths.warehouse) as con:
+            result = loader(con, paths, region, audit=audit if checks.suites else None, run_id=context.run.run_id)
+            suite_results = audited.get("results")
+            if suite_results is None or any(not r.passed for r in suite_results):
+                # no new delivery was audited, or the audit refused them: judge the data as accepted now
+                suite_results = run_suites(paths, suites=checks.suite_names, con=con) if checks.suites else []
         metadata = result_metadata(result)
-        if result.failed:
-            # The good files are loaded and committed; the run stops here so nothing downstream is
-            # built (or published) from an incomplete delivery.
-            raise dg.Failure(description=result.failure_message(), metadata=metadata)
         for table in tables:
             yield dg.MaterializeResult(
                 asset_key=["raw", table],
                 metadata={**metadata, "familie": dg.MetadataValue.text(family),
                           "zeilen_tabelle": dg.MetadataValue.int(result.rows.get(f"raw.{table}", 0))},
             )
+        for note in result.hints:
+            context.log.warning(note)
+        for path, reason in result.quarantined:
+            context.log.warning(f"abgelehnt: {path.name}: {reason}")
+        yield from checks.results(suite_results, [(p.name, r) for p, r in result.quarantined])
 
     return _asset
 
 
-def _load_region(paths: Paths) -> IngestResult:
-    with write_connection(paths.warehouse) as con:
-        return load_region(con, Region.load(paths.region))
+def _region_asset(tables: list[str]) -> dg.AssetsDefinition:
+    """The region profile (configuration, replaced completely) and the delivery state log every family writes."""
+    specs = [dg.AssetSpec(["raw", table], group_name="ingest",
+                          description=("Zustand jeder Lieferung (neu, angenommen, abgelehnt, Quarantäne, "
+                                       "zurückgezogen), von allen Quellen geschrieben"
+                                       if table == "ingest__lieferstatus" else f"Regionsprofil (raw.{table})"))
+             for table in tables]
+    description = "Regionsprofil: Gemeinden-Stammdaten, Sozialraum-Zuordnung, Gemeindegrenzen"
 
-
-def _family_loader(family: str) -> Callable[[Paths], IngestResult]:
-    def load(paths: Paths) -> IngestResult:
-        loader = getattr(importlib.import_module(f"orchestration.ingest.{family}"), f"load_{family}")
-        region = Region.load(paths.region)
+    @dg.multi_asset(name="raw_region", specs=specs, pool="warehouse", description=description)
+    def _asset(context: dg.AssetExecutionContext):
+        paths = current_paths()
         with write_connection(paths.warehouse) as con:
-            return loader(con, paths, region)
+            lieferstatus.ensure_table(con)
+            result = load_region(con, Region.load(paths.region))
+        metadata = result_metadata(result)
+        for table in tables:
+            yield dg.MaterializeResult(
+                asset_key=["raw", table],
+                metadata={**metadata, "zeilen_tabelle": dg.MetadataValue.int(result.rows.get(f"raw.{table}", 0))},
+            )
 
-    return load
+    return _asset
+
+
+def _loader_deps(family: str, tables: dict[str, list[str]]) -> list[dg.AssetKey]:
+    deps = _keys(tables["region"])
+    if family in CHECKED_AGAINST_POPULATION:
+        for population in POPULATION_FAMILIES:
+            deps += _keys(tables[population])
+    return deps
 
 
 _TABLES = _raw_tables_by_family()
-ingest_assets = [_family_asset("region", "Regionsprofil: Gemeinden-Stammdaten, Sozialraum-Zuordnung, Gemeindegrenzen",
-                               _TABLES["region"], _load_region)]
-ingest_assets += [_family_asset(f, d, _TABLES[f], _family_loader(f)) for f, d in FAMILIES.items()]
+ingest_assets = [_region_asset(_TABLES["region"] + _TABLES["ingest"])]
+ingest_assets += [_family_asset(f, d, _TABLES[f], _loader_deps(f, _TABLES)) for f, d in FAMILIES.items()]
+

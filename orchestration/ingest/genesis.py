@@ -48,7 +48,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult, deliveries, quarantine
+from orchestration.ingest.delivery import DeliveryError, IngestResult
+from orchestration.ingest.runner import Audit, Lineage, run_family
 from orchestration.ingest.region import Region
 from orchestration.settings import Paths
 
@@ -164,66 +165,57 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region) -> IngestResult:
+def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, audit: Audit | None = None,
+                 run_id: str | None = None) -> IngestResult:
     """Load every new GENESIS CSV of `LANDING/genesis/` into raw.genesis__lieferungen / raw.genesis__werte.
 
-    Files already loaded (same SHA-256) are skipped; bad files are quarantined with their reason and the
-    other files still load. Each file is written in one transaction.
+    The runner (orchestration/ingest/runner.py) does the rest: files already loaded (same SHA-256) are
+    skipped, bad files quarantined with their reason while the other files still load, one transaction
+    per file, conflicts (same table and time with an equal or older `Stand`) refused. A file without a
+    row of the region loads (its table and `Stand` are recorded) and is named in the summary.
     """
-    ensure_tables(con)
-    result = IngestResult(family=FAMILY, rows={"raw.genesis__lieferungen": 0, "raw.genesis__werte": 0},
-                          loaded=[], skipped=[], quarantined=[])
-    known = {row[0] for row in con.execute("SELECT sha256 FROM raw.genesis__lieferungen").fetchall()}
-    for delivery in deliveries(paths.landing, FAMILY, ("*.csv", "*.CSV")):
-        if delivery.sha256 in known:
-            result.skipped.append(delivery)
-            continue
+    prefix = region.ags_prefix
+
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: Lineage) -> ParsedFile:
+        delivery = lineage.delivery
+        geladen_am = lineage.geladen_am.replace(microsecond=0)
         try:
-            parsed = _load_file(con, delivery, region.ags_prefix)
-        except DeliveryError as error:
-            quarantine(delivery.path, paths.landing, FAMILY, str(error))
-            result.quarantined.append((delivery.path, str(error)))
-            continue
-        known.add(delivery.sha256)
-        result.loaded.append(delivery)
-        result.rows["raw.genesis__lieferungen"] += 1
-        result.rows["raw.genesis__werte"] += parsed.zeilen
-        result.suppressed += parsed.unterdrueckt
-    return result
-
-
-def _load_file(con: duckdb.DuckDBPyConnection, delivery: Delivery, prefix: str) -> ParsedFile:
-    geladen_am = dt.datetime.now().replace(microsecond=0)
-    try:
-        parsed = parse_file(con, delivery.path, delivery.sha256, prefix, geladen_am)
-    except (duckdb.InvalidInputException, duckdb.ConversionException) as error:
-        _drop_temp(con)
-        # the CSV reader itself failed on the content: a bad delivery, not a crash
-        raise DeliveryError(delivery.path, f"cannot be read as a GENESIS CSV table ({error})") from error
-    except BaseException:
-        _drop_temp(con)
-        raise
-    con.execute("BEGIN TRANSACTION")
-    try:
-        inserted = con.execute(f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
-                               f"SELECT {', '.join(WERTE_COLUMNS)} FROM _genesis_neu").fetchone()[0]
+            parsed = parse_file(con, delivery.read_path, delivery.sha256, prefix, geladen_am)
+            inserted = con.execute(f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
+                                   f"SELECT {', '.join(WERTE_COLUMNS)} FROM _genesis_neu").fetchone()[0]
+        except (duckdb.InvalidInputException, duckdb.ConversionException) as error:
+            # the CSV reader itself failed on the content: a bad delivery, not a crash
+            raise DeliveryError(delivery.path, f"cannot be read as a GENESIS CSV table ({error})") from error
+        finally:
+            _drop_temp(con)
         if inserted != parsed.zeilen:
             raise RuntimeError(f"{delivery.path.name}: {inserted} rows written, {parsed.zeilen} expected")
-        # literal values: binding Python parameters would import pandas (seconds) in this process
+        return parsed
+
+    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, parsed: ParsedFile) -> None:
         con.execute(
-            "INSERT INTO raw.genesis__lieferungen VALUES ("
-            f"{_sql_str(delivery.sha256)}, {_sql_str(delivery.path.name)}, {_sql_str(parsed.tabelle)}, "
-            f"{_sql_str(parsed.titel)}, TIMESTAMP {_sql_str(parsed.stand.isoformat(sep=' '))}, "
-            f"{_sql_str(parsed.encoding)}, {str(parsed.ist_demodaten).upper()}, {int(parsed.zeilen)}, "
-            f"TIMESTAMP {_sql_str(geladen_am.isoformat(sep=' '))})"
+            "INSERT INTO raw.genesis__lieferungen VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [lineage.delivery.sha256, lineage.delivery.path.name, parsed.tabelle, parsed.titel, parsed.stand,
+             parsed.encoding, parsed.ist_demodaten, parsed.zeilen, lineage.geladen_am.replace(microsecond=0)],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        _drop_temp(con)
-    return parsed
+
+    def count(result: IngestResult, parsed: ParsedFile) -> None:
+        result.rows["raw.genesis__lieferungen"] = result.rows.get("raw.genesis__lieferungen", 0) + 1
+        result.rows["raw.genesis__werte"] = result.rows.get("raw.genesis__werte", 0) + parsed.zeilen
+        result.suppressed += parsed.unterdrueckt
+        if parsed.zeilen == 0:
+            result.hints.append(
+                f"genesis/{result.loaded[-1].path.name}: Tabelle {parsed.tabelle} enthält keine Zeile der Region "
+                f"{prefix or 'Deutschland'} (geladen, trägt aber nichts bei)")
+
+    def read_error(path: Path, error: duckdb.Error) -> DeliveryError:
+        return DeliveryError(path, f"cannot be read as a GENESIS CSV table ({type(error).__name__})")
+
+    result = run_family(con, paths, FAMILY, create_tables=ensure_tables, load_file=load_file,
+                        record_delivery=record_delivery, count=count, read_error=read_error, audit=audit,
+                        run_id=run_id)
+    result.rows = {"raw.genesis__lieferungen": 0, "raw.genesis__werte": 0, **result.rows}
+    return result
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.ingest import _confidential as c
+from orchestration.ingest import plausibilitaet
+from orchestration.ingest.delivery import DeliveryError
+from orchestration.ingest.runner import Audit
 from orchestration.ingest.delivery import IngestResult
 from orchestration.settings import Paths
 
@@ -37,12 +40,31 @@ def _is_header(fields: list[str]) -> bool:
     return "stichtag" in fields and "ags" in fields
 
 
-def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> IngestResult:
+def _check_population(con: duckdb.DuckDBPyConnection, path, position: int) -> None:
+    """No recipient count may exceed the residents aged 65+ (else all residents) of its area."""
+    jahr = "year(stichtag)"
+    row = con.execute(f"""
+        SELECT zeile, ags, anzahl, referenz, year(stichtag) FROM (
+            SELECT zeile, ags, stichtag, CASE WHEN v IN ('.', '-') THEN NULL ELSE replace(v, '.', '')::BIGINT END AS anzahl,
+                   coalesce({plausibilitaet.reference_sql('ags', jahr, 'ab_65')},
+                            {plausibilitaet.reference_sql('ags', jahr, 'einwohner')}) AS referenz
+            FROM _gs_stage WHERE len(gruende) = 0)
+        WHERE anzahl > referenz ORDER BY zeile LIMIT 1""").fetchone()
+    if row:
+        zeile, ags, anzahl, referenz, year = row
+        raise DeliveryError(
+            path, f"empfaenger_65_plus = {anzahl} für {ags} ist größer als die Zahl der Einwohner ab 65 Jahren "
+                  f"({int(referenz)}, {year} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich "
+                  f"die Zahl bezieht", line=zeile, column=position + 1)
+
+
+def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
+                        run_id: str | None = None) -> IngestResult:
     """Load new Grundsicherung deliveries into raw.grundsicherung__empfaenger."""
     prefix = c.region_prefix(region)
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
-        path = lineage.delivery.path
+        path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, REQUIRED, OPTIONAL)
         name = f"nullif(trim(c{pos['gemeinde']}), '')" if "gemeinde" in pos else "NULL::VARCHAR"
@@ -78,6 +100,7 @@ def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: ob
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _gs_stage").fetchone()
             c.check_reject_share(path, records, rejected, c.first_reasons(con, "_gs_stage"))
+            _check_population(con, path, pos["empfaenger_65_plus"])
             con.execute(
                 f"""INSERT INTO raw.{FAMILY}__empfaenger
                 SELECT stichtag, ags, gemeinde_name,
@@ -98,4 +121,5 @@ def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: ob
                           suppressed=suppressed, berichtszeitraum=years or (str(c.year_in_name(path) or "") or None),
                           ist_demodaten=tf.ist_demodaten)
 
-    return c.run_family(con, paths, FAMILY, ("*.csv",), TABLES, load_file)
+    return c.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
+                              before_loading=lambda new: plausibilitaet.create_reference(con))

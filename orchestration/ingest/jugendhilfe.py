@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest import _confidential as c
+from orchestration.ingest.runner import Audit
 from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
 from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
 from orchestration.settings import Paths
@@ -229,17 +230,18 @@ def _head_is_demo(path: Path) -> bool:
     return c.DEMO_MARKER.encode() in head
 
 
-def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> IngestResult:
+def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
+                     run_id: str | None = None) -> IngestResult:
     """Load new Jugendamt exports into raw.jugendhilfe__* (pseudonymised, names dropped)."""
     prefix = c.region_prefix(region)
     state: dict[str, PseudonymKey] = {}
 
     def before_loading(new: list[Delivery]) -> None:
         # Refuse before anything is loaded when a real delivery meets a build without a key.
-        state["key"] = require_key(demo=all(_head_is_demo(d.path) for d in new))
+        state["key"] = require_key(demo=all(_head_is_demo(d.read_path) for d in new))
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
-        path = lineage.delivery.path
+        path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         rt = record_type(tf)
         positions = c.header_positions(tf, rt.columns, NAME_COLUMNS)
@@ -277,8 +279,8 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
             extra={"satzart": rt.name, "schluessel_id": key.key_id},
         )
 
-    return c.run_family(
-        con, paths, FAMILY, ("*.csv",), TABLES, load_file,
+    return c.run_confidential(
+        con, paths, FAMILY, TABLES, load_file,
         lieferungen_extra=", satzart VARCHAR, schluessel_id VARCHAR",
-        before_loading=before_loading,
+        before_loading=before_loading, audit=audit, run_id=run_id,
     )

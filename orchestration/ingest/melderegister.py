@@ -18,6 +18,7 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
+from orchestration.ingest.runner import Audit
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.grundsicherung import STICHTAG_SQL
 from orchestration.settings import Paths
@@ -44,12 +45,13 @@ def _date_in_name(name: str) -> dt.date | None:
         return None
 
 
-def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> IngestResult:
+def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
+                       run_id: str | None = None) -> IngestResult:
     """Load new Melderegister extracts into raw.melderegister__einwohner."""
     prefix = c.region_prefix(region)
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
-        path = lineage.delivery.path
+        path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, REQUIRED)
         name_date = _date_in_name(path.stem)
@@ -114,4 +116,4 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                           berichtszeitraum=stichtage or (name_date.isoformat() if name_date else None),
                           ist_demodaten=tf.ist_demodaten)
 
-    return c.run_family(con, paths, FAMILY, ("*.csv",), TABLES, load_file)
+    return c.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id)

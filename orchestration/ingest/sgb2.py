@@ -20,6 +20,8 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
+from orchestration.ingest import plausibilitaet
+from orchestration.ingest.runner import Audit
 from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.settings import Paths
 from orchestration.warehouse import load_extension
@@ -177,13 +179,14 @@ def _layout(path, grid: list[list[str]]) -> tuple[dt.date, int, int, int, dict[s
     return monat, ags_col, name_col, first, mapping, header_row
 
 
-def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> IngestResult:
+def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
+              run_id: str | None = None) -> IngestResult:
     """Load new SGB II Gemeinde tables into raw.sgb2__gemeinde_monat."""
     prefix = c.region_prefix(region)
     load_extension(con, "excel")
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
-        path = lineage.delivery.path
+        path = lineage.delivery.read_path
         rng = _sheet_range(path)
         try:
             con.execute(
@@ -244,6 +247,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> I
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _sgb2_stage").fetchone()
             c.check_reject_share(path, records, rejected, c.first_reasons(con, "_sgb2_stage"))
+            _check_population(con, path, monat, mapping)
             demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
             unpivot = " UNION ALL ".join(
                 f"SELECT zeile, a, gemeinde_name, '{m}' AS merkmal, v_{m} AS v FROM _sgb2_stage WHERE len(gruende) = 0"
@@ -276,7 +280,35 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object) -> I
             ist_demodaten=demo,
         )
 
-    return c.run_family(con, paths, FAMILY, ("*.xlsx",), TABLES, load_file)
+    return c.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
+                              before_loading=lambda new: plausibilitaet.create_reference(con))
+
+
+_NUMBER = ("CASE WHEN v IN ('*', '-') THEN NULL WHEN regexp_full_match(v, '[0-9]+(\\.0)?') "
+           "THEN split_part(v, '.', 1)::BIGINT ELSE replace(v, '.', '')::BIGINT END")
+
+
+def _check_population(con: duckdb.DuckDBPyConnection, path, monat: dt.date, mapping: dict[str, int]) -> None:
+    """No count may exceed the population of its area (Gemeinde or Kreis): DeliveryError with line and column."""
+    values = " UNION ALL ".join(
+        f"SELECT zeile, a, '{m}' AS merkmal, v_{m} AS v FROM _sgb2_stage WHERE len(gruende) = 0" for m in MERKMALE)
+    jahr = str(monat.year)
+    row = con.execute(f"""
+        SELECT zeile, a, merkmal, wert, referenz FROM (
+            SELECT zeile, a, merkmal, wert,
+                   CASE WHEN merkmal = 'nef_unter_15'
+                        THEN coalesce({plausibilitaet.reference_sql('a', jahr, 'unter_15')},
+                                      {plausibilitaet.reference_sql('a', jahr, 'einwohner')})
+                        ELSE {plausibilitaet.reference_sql('a', jahr, 'einwohner')} END AS referenz
+            FROM (SELECT zeile, a, merkmal, {_NUMBER} AS wert FROM ({values})))
+        WHERE wert > referenz ORDER BY zeile, merkmal LIMIT 1""").fetchone()
+    if row:
+        zeile, ags, merkmal, wert, referenz = row
+        bezug = "Einwohner unter 15 Jahren" if merkmal == "nef_unter_15" else "Einwohner"
+        raise DeliveryError(
+            path, f"{merkmal} = {wert} für {ags} ist größer als die Zahl der {bezug} ({int(referenz)}, "
+                  f"{monat.year} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich die Zahl "
+                  f"bezieht", line=zeile, column=_col_letter(mapping[merkmal]))
 
 
 def _sheet_range(path) -> str:

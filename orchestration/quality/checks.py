@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -141,21 +142,82 @@ def _multi_check(layer: str, suites: list[SuiteDef], targets: dict[str, dg.Asset
 
 
 def build_asset_checks(asset_keys: Iterable[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
-    """Dagster asset checks for every GX suite in `expectations/`, one multi-check per layer.
+    """Dagster asset checks for the GX suites of every layer but `raw`, one multi-check per layer.
 
-    `asset_keys`: the asset keys present in the Definitions (pass them: a Definitions object must not
-    contain checks on unknown assets). A suite guarding `raw/<family>__<table>` attaches to that key, or
-    to `raw/<family>` if only that exists; suites whose asset is absent are left out. Default: keep all.
+    The `raw` suites are the audit of each landing family and run inside its ingest step
+    (`family_checks`), where a failure refuses the new deliveries instead of stopping everything.
+    `asset_keys`: the asset keys present in the Definitions (a Definitions object must not contain
+    checks on unknown assets); suites whose asset is absent are left out. Default: keep all.
     """
     known = {tuple(k.path) for k in asset_keys} if asset_keys is not None else None
     by_layer: dict[str, list[SuiteDef]] = defaultdict(list)
     targets: dict[str, dg.AssetKey] = {}
     for suite in load_suites():
+        if suite.guards[0] == "raw":
+            continue
         target = resolve_target(suite.guards, known)
         if target is not None:
             targets[suite.name] = target
             by_layer[suite.guards[0]].append(suite)
     return [_multi_check(layer, members, targets) for layer, members in sorted(by_layer.items())]
+
+
+ANGENOMMEN_CHECK = "lieferungen_angenommen"
+
+
+@dataclass(frozen=True)
+class FamilyChecks:
+    """The audit of one landing family: its GX suites and the check specs of its ingest asset."""
+
+    family: str
+    suites: list[SuiteDef]
+    targets: dict[str, dg.AssetKey]
+    specs: list[dg.AssetCheckSpec]
+
+    @property
+    def suite_names(self) -> list[str]:
+        return [s.name for s in self.suites]
+
+    def results(self, suite_results, refused: list[tuple[str, str]]) -> Iterator[dg.AssetCheckResult]:
+        """The GX check results (on the data as accepted) and whether every new delivery was accepted."""
+        gx_specs = [s for s in self.specs if s.name != ANGENOMMEN_CHECK]
+        yield from check_results(suite_results, gx_specs, self.targets)
+        for spec in self.specs:
+            if spec.name == ANGENOMMEN_CHECK:
+                yield dg.AssetCheckResult(
+                    asset_key=spec.asset_key, check_name=spec.name, passed=not refused,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description=(f"{len(refused)} Lieferung(en) abgelehnt; {self.family} bleibt auf dem letzten "
+                                 f"geprüften Stand" if refused else "alle Lieferungen angenommen"),
+                    metadata={"abgelehnt": dg.MetadataValue.json([{"datei": d, "grund": g} for d, g in refused])},
+                )
+
+
+def family_checks(family: str, table_keys: Iterable[dg.AssetKey]) -> FamilyChecks:
+    """The raw-layer suites guarding `family`'s tables, as check specs of its ingest multi-asset.
+
+    `gx_<table>` (ERROR, blocking) judges the family's data as accepted after the audit: it fails only
+    when data that were already accepted fail (then nothing is published until they are retracted);
+    `gx_<table>_hinweise` (WARN) carries the warnings; `lieferungen_angenommen` (WARN) fails when a
+    delivery of the family was refused in this run.
+    """
+    table_keys = list(table_keys)
+    known = {tuple(k.path) for k in table_keys}
+    suites = [s for s in load_suites() if s.guards[0] == "raw" and s.guards[-1].split("__", 1)[0] == family]
+    targets = {}
+    for suite in suites:
+        target = resolve_target(suite.guards, known)
+        if target is not None:
+            targets[suite.name] = target
+    suites = [s for s in suites if s.name in targets]
+    specs = _specs(targets, suites) if suites else []
+    if table_keys:
+        specs.append(dg.AssetCheckSpec(
+            name=ANGENOMMEN_CHECK, asset=table_keys[0], blocking=False,
+            description=f"Alle neuen Lieferungen von {family} angenommen (sonst bleibt die Quelle auf dem letzten "
+                        "geprüften Stand; Gründe in den Metadaten).",
+        ))
+    return FamilyChecks(family, suites, targets, specs)
 
 
 def blocking_check_keys(checks: Iterable[dg.AssetChecksDefinition]) -> list[dg.AssetCheckKey]:

@@ -349,8 +349,12 @@ def run_suites(
     guards: Iterable[str | tuple[str, ...]] | None = None,
     data_docs: bool | None = None,
     directory: Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> list[SuiteResult]:
     """Validate the working database of `paths` with the selected suites (default: all).
+
+    `con`: read through this open connection instead of opening the database read-only (an ingest step
+    audits its family inside its own write connection).
 
     `guards` selects suites by the asset they guard (`"raw/genesis"`, `("mart", "sozialraum_indikatoren")`).
     The database is opened read-only (no writer lock needed; a concurrent writer makes this fail loudly).
@@ -374,14 +378,21 @@ def run_suites(
 
     frames: dict[str, Any] = {}
     read_errors: dict[str, str] = {}
-    # The writer lock keeps ingest/dbt of another run from opening the file read-write while it is read.
-    with writer_lock(paths.warehouse), read_connection(paths.warehouse) as con:
-        params = expectation_parameters(con, paths)
+
+    def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         for suite in selected:
             try:
                 frames[suite.name] = con.execute(render_sql(suite, con)).df()
             except duckdb.Error as exc:
                 read_errors[suite.name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return expectation_parameters(con, paths)
+
+    if con is not None:  # the caller's connection (an ingest step auditing what it just loaded)
+        params = read(con)
+    else:
+        # The writer lock keeps ingest/dbt of another run from opening the file read-write while it is read.
+        with writer_lock(paths.warehouse), read_connection(paths.warehouse) as own:
+            params = read(own)
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network here; never phone home
     import great_expectations as gx  # noqa: F401  (slow import, only when suites run)

@@ -1,16 +1,23 @@
--- mart.lieferungen: which GENESIS delivery (file, checksum, Stand) each table period came from.
--- One row per table × period × delivered file; `ist_aktuell` marks the delivery the mart uses
--- (latest Stand, then latest load). No data values.
-with perioden as (
+-- mart.lieferungen: every loaded delivery of every family and the periods it covers, with its state.
+-- GENESIS: one row per table × period × file (`stand` from the footer); the other families: one row per
+-- file and reporting period. `ist_aktuell` marks the delivery the mart uses for that period; `status`
+-- says why a delivery is not used: replaced by a newer one (`ersetzt`), refused at its audit or for a
+-- conflict (`abgelehnt`), taken back with `sozialmonitor retract` (`zurueckgezogen`). No data values.
+with status as (
+    select * from {{ ref('stg_ingest__lieferstatus') }}
+),
+
+genesis_perioden as (
     select * from {{ ref('stg_genesis__lieferperioden') }}
 ),
 
-lieferungen as (
+genesis_lieferungen as (
     select * from {{ ref('stg_genesis__lieferungen') }}
 ),
 
-final as (
+genesis as (
     select
+        'genesis' as familie,
         perioden.tabelle,
         perioden.zeit,
         perioden.jahr,
@@ -22,8 +29,76 @@ final as (
         perioden.geladen_am,
         lieferungen.ist_demodaten,
         perioden.ist_aktuell
-    from perioden
-    inner join lieferungen on perioden.sha256 = lieferungen.sha256
+    from genesis_perioden as perioden
+    inner join genesis_lieferungen as lieferungen on perioden.sha256 = lieferungen.sha256
+),
+
+-- the deliveries of the other families whose rows staging uses (current for at least one period)
+verwendet as (
+    select distinct sha256 from {{ ref('stg_sgb2__gemeinde_monatswerte') }}
+    union
+    select distinct sha256 from {{ ref('stg_grundsicherung__empfaenger') }}
+    union
+    select distinct sha256 from {{ ref('stg_melderegister__einwohner') }}
+    union
+    select distinct sha256 from {{ ref('stg_jugendhilfe__hilfen') }}
+    union
+    select distinct sha256 from {{ ref('stg_jugendhilfe__gefaehrdungen') }}
+    union
+    select distinct sha256 from {{ ref('stg_jugendhilfe__inobhutnahmen') }}
+),
+
+andere_lieferungen as (
+    select 'sgb2' as familie, 'sgb2__gemeinde_monat' as tabelle, sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    from {{ source('sgb2', 'sgb2__lieferungen') }}
+    union all
+    select 'grundsicherung', 'grundsicherung__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    from {{ source('grundsicherung', 'grundsicherung__lieferungen') }}
+    union all
+    select 'melderegister', 'melderegister__einwohner', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    from {{ source('melderegister', 'melderegister__lieferungen') }}
+    union all
+    select 'jugendhilfe', 'jugendhilfe__' || coalesce(satzart, 'export'), sha256, datei, berichtszeitraum,
+           ist_demodaten, geladen_am
+    from {{ source('jugendhilfe', 'jugendhilfe__lieferungen') }}
+),
+
+andere_perioden as (
+    select *, unnest(string_split(coalesce(berichtszeitraum, ''), ',')) as zeit
+    from andere_lieferungen
+),
+
+andere as (
+    select
+        familie,
+        tabelle,
+        trim(zeit) as zeit,
+        try_cast(left(trim(zeit), 4) as integer) as jahr,
+        cast(null as date) as stichtag,
+        datei,
+        sha256,
+        cast(null as varchar) as titel,
+        cast(null as timestamp) as stand,
+        geladen_am,
+        coalesce(ist_demodaten, false) as ist_demodaten,
+        sha256 in (select sha256 from verwendet) as ist_aktuell
+    from andere_perioden
+),
+
+final as (
+    select
+        alle.*,
+        case
+            when status.status in ('abgelehnt', 'quarantaene') then 'abgelehnt'
+            when status.status = 'zurueckgezogen' then 'zurueckgezogen'
+            when status.status = 'neu' then 'neu'
+            when alle.ist_aktuell then 'aktuell'
+            else 'ersetzt'
+        end as status,
+        status.status_grund,
+        status.status_am
+    from (select * from genesis union all select * from andere) as alle
+    left join status on alle.familie = status.familie and alle.sha256 = status.sha256
 )
 
 select * from final

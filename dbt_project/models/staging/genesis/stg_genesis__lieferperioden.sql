@@ -1,6 +1,6 @@
 -- Periods (tabelle × zeit) each loaded GENESIS file contains, and whether the file is the current
--- delivery for that period (latest `stand`, then latest `geladen_am` of the file; same rule as
--- macro genesis_aktuelle_werte). No data values.
+-- delivery for that period (among the valid deliveries: latest `stand`, then latest `geladen_am` of the
+-- file; same rule as macro genesis_aktuelle_werte). No data values.
 with source as (
     select distinct
         werte.tabelle,
@@ -12,7 +12,8 @@ with source as (
 ),
 
 lieferungen as (
-    select sha256, datei, stand, geladen_am from {{ source('genesis', 'genesis__lieferungen') }}
+    select sha256, datei, stand, geladen_am, {{ lieferung_gueltig() }} as ist_gueltig
+    from {{ source('genesis', 'genesis__lieferungen') }}
 ),
 
 renamed as (
@@ -25,7 +26,9 @@ renamed as (
         lieferungen.datei,
         lieferungen.stand,
         lieferungen.geladen_am,
-        {{ ist_aktuelle_lieferung('source.tabelle, source.zeit', lieferung='lieferungen', nach_stand=true) }} as ist_aktuell
+        lieferungen.ist_gueltig
+        and {{ ist_aktuelle_lieferung('source.tabelle, source.zeit, lieferungen.ist_gueltig', lieferung='lieferungen', nach_stand=true) }}
+            as ist_aktuell
     from source
     inner join lieferungen on source.sha256 = lieferungen.sha256
 )

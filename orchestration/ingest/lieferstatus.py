@@ -1,0 +1,228 @@
+"""The state of every delivery, for all families: `raw.ingest__lieferstatus` (append-only log).
+
+One row per change of state of a delivery (`familie`, `sha256`, `datei`); the newest row (`nr`) is its
+current state:
+
+| status | meaning | in the mart? |
+|---|---|---|
+| `neu` | loaded into raw, not yet audited (its family's checks run next) | no |
+| `angenommen` | audited and accepted | yes (if current for its period) |
+| `abgelehnt` | loaded, then refused (conflict with another delivery of the same period, or its family's checks failed); rows stay in raw as history, the file is in quarantine | no |
+| `quarantaene` | refused before loading (unreadable, symbolic link, wrong ending …); `sha256` is empty when the file was never opened | no |
+| `zurueckgezogen` | taken back by `sozialmonitor retract`; rows stay in raw as history | no |
+
+Deliveries loaded before this log existed have no row and count as `angenommen`. The dbt staging
+models (macro `lieferung_gueltig`), the GX suites and the publisher read this table; nothing deletes
+from it.
+
+Conflicts: two deliveries of one family for the same period (the period key is the one staging
+partitions by: SGB II Berichtsmonat, Grundsicherung Stichtag, Melderegister Stichtag × AGS,
+Jugendhilfe Satzart × Exportjahr, GENESIS Tabelle × Zeit) cannot both be valid unless one is a declared
+correction that ranks higher: a newer `Stand` for GENESIS tables, the file-name suffix `_korrektur`
+(`_korrektur2`, … for further corrections) for the other families. A new delivery that does not rank
+above every valid delivery of one of its periods is refused, and so are new deliveries that tie with
+each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+from orchestration.ingest.delivery import korrektur_rang
+
+TABLE = "raw.ingest__lieferstatus"
+NEU, ANGENOMMEN, ABGELEHNT, QUARANTAENE, ZURUECKGEZOGEN = "neu", "angenommen", "abgelehnt", "quarantaene", "zurueckgezogen"
+REFUSED = (ABGELEHNT, QUARANTAENE)
+
+# Per family: (sha256, datei, periode, stand) of every loaded delivery, periode as staging partitions.
+PERIODEN_SQL: dict[str, str] = {
+    "genesis": """
+        SELECT DISTINCT w.sha256, l.datei, w.tabelle || ' ' || w.zeit AS periode, l.stand
+        FROM raw.genesis__werte w JOIN raw.genesis__lieferungen l USING (sha256)""",
+    "sgb2": """
+        SELECT DISTINCT w.sha256, w.datei, strftime(w.berichtsmonat, '%Y-%m') AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.sgb2__gemeinde_monat w""",
+    "grundsicherung": """
+        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.grundsicherung__empfaenger w""",
+    "melderegister": """
+        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') || ' ' || w.ags AS periode,
+               NULL::TIMESTAMP AS stand
+        FROM raw.melderegister__einwohner w""",
+    "jugendhilfe": """
+        SELECT sha256, datei, satzart || ' ' || coalesce(berichtszeitraum,
+               regexp_extract(datei, '(\\d{4})\\D*$', 1)) AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.jugendhilfe__lieferungen""",
+}
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SEQUENCE IF NOT EXISTS raw.ingest__lieferstatus_nr")
+    con.execute(f"""
+        CREATE TABLE IF NOT EXISTS {TABLE} (
+            nr BIGINT NOT NULL DEFAULT nextval('raw.ingest__lieferstatus_nr'),
+            familie VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,          -- '' for a file that was never opened (e.g. a symbolic link)
+            datei VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,          -- neu | angenommen | abgelehnt | quarantaene | zurueckgezogen
+            grund VARCHAR,                    -- why (refusal, retraction): file, line, column, expectation
+            quarantaene_datei VARCHAR,        -- where the file went (LANDING/_quarantine/…)
+            run_id VARCHAR,
+            am TIMESTAMP NOT NULL
+        )""")
+    # what the audits and checks leave out: deliveries whose current state is a refusal or a retraction
+    # (`neu` ones are what an audit judges, so they stay in)
+    con.execute(f"""
+        CREATE OR REPLACE VIEW raw.ingest__ausgeschlossen AS
+        SELECT familie, sha256, datei, status FROM {TABLE} WHERE sha256 <> ''
+        QUALIFY row_number() OVER (PARTITION BY familie, sha256 ORDER BY nr DESC) = 1
+            AND status IN ('{ABGELEHNT}', '{QUARANTAENE}', '{ZURUECKGEZOGEN}')""")
+
+
+def record(con: duckdb.DuckDBPyConnection, familie: str, sha256: str, datei: str, status: str,
+           grund: str | None = None, quarantaene_datei: str | None = None, run_id: str | None = None) -> None:
+    con.execute(
+        f"INSERT INTO {TABLE} (familie, sha256, datei, status, grund, quarantaene_datei, run_id, am) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [familie, sha256, datei, status, grund, quarantaene_datei, run_id, dt.datetime.now()],
+    )
+
+
+@dataclass(frozen=True)
+class State:
+    familie: str
+    sha256: str
+    datei: str
+    status: str
+    grund: str | None
+    am: dt.datetime
+
+
+def current(con: duckdb.DuckDBPyConnection, familie: str | None = None) -> dict[str, State]:
+    """sha256 -> current state (deliveries of `familie`, or all)."""
+    rows = con.execute(
+        f"SELECT familie, sha256, datei, status, grund, am FROM {TABLE} "
+        "WHERE sha256 <> '' AND (? IS NULL OR familie = ?) QUALIFY row_number() OVER (PARTITION BY familie, sha256 "
+        "ORDER BY nr DESC) = 1",
+        [familie, familie],
+    ).fetchall()
+    return {r[1]: State(*r) for r in rows}
+
+
+def in_state(con: duckdb.DuckDBPyConnection, familie: str, status: str) -> list[State]:
+    return sorted((s for s in current(con, familie).values() if s.status == status), key=lambda s: s.datei)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    sha256: str
+    datei: str
+    reason: str
+
+
+def conflicts(con: duckdb.DuckDBPyConnection, familie: str) -> list[Conflict]:
+    """New (`neu`) deliveries of `familie` that may not become valid (see module doc)."""
+    states = current(con, familie)
+    new = {sha for sha, s in states.items() if s.status == NEU}
+    if not new:
+        return []
+    invalid = {sha for sha, s in states.items() if s.status in (ABGELEHNT, QUARANTAENE, ZURUECKGEZOGEN)}
+    rows = con.execute(PERIODEN_SQL[familie]).fetchall()
+    periods: dict[str, list[tuple[str, str, object]]] = defaultdict(list)
+    for sha, datei, periode, stand in rows:
+        if sha in invalid or periode is None:
+            continue
+        rank = stand if familie == "genesis" else korrektur_rang(datei)
+        periods[periode].append((sha, datei, rank))
+    refused: dict[str, Conflict] = {}
+    for periode, members in sorted(periods.items()):
+        if len({m[0] for m in members}) < 2:
+            continue
+        old = [m for m in members if m[0] not in new]
+        fresh = [m for m in members if m[0] in new]
+        old_top = max((m[2] for m in old), default=None)
+        if old_top is not None:
+            holder = max(old, key=lambda m: m[2])
+            for sha, datei, rank in fresh:
+                if rank <= old_top and sha not in refused:
+                    refused[sha] = Conflict(sha, datei, _reason(familie, periode, holder[1], datei))
+        left = [m for m in fresh if m[0] not in refused]
+        by_rank: dict[object, list] = defaultdict(list)
+        for m in left:
+            by_rank[m[2]].append(m)
+        for rank, tied in by_rank.items():
+            if len(tied) > 1:
+                for sha, datei, _ in tied:
+                    others = ", ".join(sorted(d for s, d, _ in tied if s != sha))
+                    refused[sha] = Conflict(sha, datei, f"Konflikt: {datei} und {others} liefern beide "
+                                                        f"{_periode_text(familie, periode)}; keine ist als "
+                                                        f"Korrektur gekennzeichnet: beide abgelehnt")
+    return sorted(refused.values(), key=lambda c: c.datei)
+
+
+def _periode_text(familie: str, periode: str) -> str:
+    return f"den Zeitraum {periode}" if familie != "genesis" else f"Tabelle/Zeit {periode}"
+
+
+def _reason(familie: str, periode: str, holder: str, datei: str) -> str:
+    if familie == "genesis":
+        how = "eine Lieferung mit neuerem 'Stand:' ersetzt sie"
+    else:
+        how = f"eine Korrektur heißt z. B. {_korrektur_name(holder)}"
+    return (f"Konflikt: für {_periode_text(familie, periode)} gilt bereits {holder}; {datei} ist nicht als "
+            f"Korrektur gekennzeichnet ({how}; oder erst `sozialmonitor retract {holder}`)")
+
+
+def _korrektur_name(datei: str) -> str:
+    from pathlib import Path
+
+    p = Path(datei)
+    rank = korrektur_rang(datei)
+    stem = p.stem
+    if rank:
+        import re
+
+        stem = re.sub(r"[_-]korrektur\d*$", "", stem, flags=re.IGNORECASE)
+        return f"{stem}_korrektur{rank + 1}{p.suffix}"
+    return f"{stem}_korrektur{p.suffix}"
+
+
+# ------------------------------------------------------------------------------------- family status
+
+
+@dataclass(frozen=True)
+class FamilyStatus:
+    familie: str
+    veraltet: bool
+    letzte_annahme: dt.datetime | None
+    abgelehnt: list[State]  # refusals after the newest accepted delivery (make the family stale)
+
+
+def family_status(con: duckdb.DuckDBPyConnection, families: Iterable[str], table: str = TABLE) -> list[FamilyStatus]:
+    """Per family: is it stale? It is while a delivery refused in (or after) the run of its newest
+    accepted delivery is still refused: that delivery's data are missing from the mart."""
+    out = []
+    for familie in families:
+        rows = con.execute(
+            f"SELECT familie, sha256, datei, status, grund, am, nr, run_id FROM {table} WHERE familie = ? ORDER BY nr",
+            [familie],
+        ).fetchall()
+        accepted = [r for r in rows if r[3] == ANGENOMMEN]
+        if accepted:
+            newest = accepted[-1]
+            since = min(r[6] for r in rows if r[7] == newest[7]) if newest[7] else newest[6]
+        else:
+            since = 0
+        latest: dict[tuple[str, str], tuple] = {}
+        for r in rows:
+            latest[(r[1], "" if r[1] else r[2])] = r
+        refused = [State(*r[:6]) for r in latest.values() if r[3] in REFUSED and r[6] >= since]
+        out.append(FamilyStatus(familie, bool(refused), accepted[-1][5] if accepted else None,
+                                sorted(refused, key=lambda s: s.am)))
+    return out

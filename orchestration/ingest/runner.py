@@ -1,0 +1,193 @@
+"""The one loop every landing family runs (GENESIS, Melderegister, SGB II, Grundsicherung, Jugendhilfe).
+
+1. List `LANDING/<family>/` without opening anything (delivery.scan_landing): symbolic links, special
+   files and wrong endings are quarantined right away, hidden files and uploads in progress are named.
+2. Checksum every candidate (opened with O_NOFOLLOW). A known checksum is skipped — unless that
+   delivery was refused before: then the file goes to quarantine again with the old reason.
+3. Load each new file from its private snapshot in one transaction: raw rows, rejects, its deliveries
+   row and the state `neu` (raw.ingest__lieferstatus) are committed together or not at all; a
+   DeliveryError rolls back and quarantines the file (state `quarantaene`).
+4. Conflicts: a new delivery for a period that already has a valid delivery, or two new ones for the
+   same period, are refused (state `abgelehnt`, file quarantined) unless one is a declared correction
+   (lieferstatus.conflicts).
+5. Audit: the family's checks run on its data with the new deliveries; if they fail, every new delivery
+   of the family is refused, so the family stays at its last good state. Otherwise they are accepted.
+
+A refused delivery never stops the run: the other files and families load and publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest import lieferstatus
+from orchestration.ingest.delivery import (
+    SYMLINK_REASON,
+    Delivery,
+    DeliveryError,
+    IngestResult,
+    quarantine,
+    scan_landing,
+    snapshot,
+)
+from orchestration.settings import Paths
+
+# audit(con) -> the problems found (empty: the family's data with the new deliveries are fine)
+Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    delivery: Delivery
+    geladen_am: dt.datetime
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"datei": self.delivery.path.name, "sha256": self.delivery.sha256, "geladen_am": self.geladen_am}
+
+
+def _open_error(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return SYMLINK_REASON
+    if isinstance(error, IsADirectoryError):
+        return "keine reguläre Datei: wird nicht geöffnet"
+    return f"kann nicht geöffnet werden ({error.strerror or type(error).__name__})"
+
+
+def refuse(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, path: Path | None, sha256: str, datei: str,
+           reason: str, status: str, run_id: str, result: IngestResult) -> None:
+    """Record a refusal and move the landing file (if it is still there) to quarantine."""
+    target = quarantine(path, paths.landing, family, reason) if path is not None else None
+    lieferstatus.record(con, family, sha256, datei, status, grund=reason,
+                        quarantaene_datei=str(target) if target else None, run_id=run_id)
+    result.quarantined.append((path or paths.landing / family / datei, reason))
+
+
+def run_family(
+    con: duckdb.DuckDBPyConnection,
+    paths: Paths,
+    family: str,
+    *,
+    create_tables: Callable[[duckdb.DuckDBPyConnection], None],
+    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
+    record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+    count: Callable[[IngestResult, object], None],
+    read_error: Callable[[Path, duckdb.Error], DeliveryError] | None = None,
+    before_loading: Callable[[list[Delivery]], None] | None = None,
+    audit: Audit | None = None,
+    run_id: str | None = None,
+) -> IngestResult:
+    """Load every new file of `family` (see module doc). `load_file` writes the raw rows of one file and
+    returns what it loaded; `record_delivery` writes its deliveries row; `count` adds it to the result."""
+    run_id = run_id or str(uuid.uuid4())
+    lieferstatus.ensure_table(con)
+    create_tables(con)
+    result = IngestResult(family=family, rows={}, loaded=[], skipped=[], quarantined=[])
+    scan = scan_landing(paths.landing, family)
+    result.hints += scan.hints
+    for entry in scan.refused:
+        refuse(con, paths, family, entry.path, "", entry.path.name, entry.problem, lieferstatus.QUARANTAENE, run_id,
+               result)
+    states = lieferstatus.current(con, family)
+    snapshots = paths.out / ".eingang" / family
+    shutil.rmtree(snapshots, ignore_errors=True)
+    landing_paths: dict[str, Path] = {}
+    try:
+        new: list[Delivery] = []
+        for path in scan.candidates:
+            try:
+                delivery = snapshot(path, snapshots, known=set(states) | {d.sha256 for d in new})
+            except OSError as error:
+                refuse(con, paths, family, path, "", path.name, _open_error(error), lieferstatus.QUARANTAENE, run_id,
+                       result)
+                continue
+            except DeliveryError as error:  # changed while being read: try again next run
+                result.hints.append(str(error))
+                continue
+            landing_paths[delivery.sha256] = path
+            state = states.get(delivery.sha256)
+            if delivery.source is not None:
+                new.append(delivery)
+            elif state is not None and state.status in lieferstatus.REFUSED:
+                reason = f"bereits am {state.am:%d.%m.%Y %H:%M} abgelehnt: {state.grund}"
+                refuse(con, paths, family, path, delivery.sha256, path.name, reason, state.status, run_id, result)
+            elif state is not None and state.status == lieferstatus.ZURUECKGEZOGEN:
+                result.skipped.append(delivery)
+                result.hints.append(f"{family}/{path.name}: {state.grund}; wird nicht geladen")
+            else:
+                result.skipped.append(delivery)
+        # corrections after what they correct, so that load order = rank order within one delivery
+        new.sort(key=lambda d: (d.korrektur, d.path.name))
+        if before_loading is not None and new:
+            before_loading(new)
+        for delivery in new:
+            lineage = Lineage(delivery, dt.datetime.now())
+            con.begin()
+            try:
+                loaded = load_file(con, lineage)
+                record_delivery(con, lineage, loaded)
+                lieferstatus.record(con, family, delivery.sha256, delivery.path.name, lieferstatus.NEU, run_id=run_id)
+                con.commit()
+            except DeliveryError as error:
+                con.rollback()
+                refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
+                       lieferstatus.QUARANTAENE, run_id, result)
+                continue
+            except duckdb.Error as error:
+                con.rollback()
+                if read_error is None:
+                    raise
+                reason = str(read_error(delivery.read_path, error))
+                refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
+                       lieferstatus.QUARANTAENE, run_id, result)
+                continue
+            except BaseException:
+                con.rollback()
+                raise
+            result.loaded.append(delivery)
+            count(result, loaded)
+    finally:
+        shutil.rmtree(snapshots, ignore_errors=True)
+    _settle(con, paths, family, audit, run_id, result, landing_paths)
+    return result
+
+
+def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Audit | None, run_id: str,
+            result: IngestResult, landing_paths: dict[str, Path]) -> None:
+    """Conflicts, then the audit: every `neu` delivery of the family (also those a killed run left) is
+    accepted or refused."""
+
+    def landing_file(state: lieferstatus.State) -> Path | None:
+        path = landing_paths.get(state.sha256)
+        if path is None:
+            candidate = paths.landing / family / state.datei
+            path = candidate if candidate.is_file() and not candidate.is_symlink() else None
+        return path
+
+    def drop(state: lieferstatus.State, reason: str) -> None:
+        refuse(con, paths, family, landing_file(state), state.sha256, state.datei, reason, lieferstatus.ABGELEHNT,
+               run_id, result)
+        result.loaded = [d for d in result.loaded if d.sha256 != state.sha256]
+
+    pending = {s.sha256: s for s in lieferstatus.in_state(con, family, lieferstatus.NEU)}
+    for conflict in lieferstatus.conflicts(con, family):
+        drop(pending.pop(conflict.sha256), conflict.reason)
+    if not pending:
+        return
+    problems = list(audit(con)) if audit is not None else []
+    if problems:
+        shown = "; ".join(problems[:3]) + (f" (und {len(problems) - 3} weitere)" if len(problems) > 3 else "")
+        for state in pending.values():
+            drop(state, f"Prüfung der Lieferungen von {family} fehlgeschlagen, die Familie bleibt auf dem letzten "
+                        f"geprüften Stand: {shown}")
+        return
+    for state in pending.values():
+        lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
