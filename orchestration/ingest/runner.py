@@ -2,8 +2,9 @@
 
 1. List `LANDING/<family>/` without opening anything (delivery.scan_landing): symbolic links, special
    files and wrong endings are quarantined right away, hidden files and uploads in progress are named.
-2. Checksum every candidate (opened with O_NOFOLLOW). A known checksum is skipped — unless that
-   delivery was refused before: then the file goes to quarantine again with the old reason.
+2. Checksum every candidate (opened with O_NOFOLLOW). A known checksum is skipped. A file that was
+   quarantined before is loaded again (the cause may have been fixed, e.g. a threshold or a key); one
+   that was loaded and refused is judged again (conflicts, audit) without loading it again.
 3. Load each new file from its private snapshot in one transaction: raw rows, rejects, its deliveries
    row and the state `neu` (raw.ingest__lieferstatus) are committed together or not at all; a
    DeliveryError rolls back and quarantines the file (state `quarantaene`).
@@ -102,9 +103,10 @@ def run_family(
     landing_paths: dict[str, Path] = {}
     try:
         new: list[Delivery] = []
+        loaded_before = {sha for sha, state in states.items() if state.status != lieferstatus.QUARANTAENE}
         for path in scan.candidates:
             try:
-                delivery = snapshot(path, snapshots, known=set(states) | {d.sha256 for d in new})
+                delivery = snapshot(path, snapshots, known=loaded_before | {d.sha256 for d in new})
             except OSError as error:
                 refuse(con, paths, family, path, "", path.name, _open_error(error), lieferstatus.QUARANTAENE, run_id,
                        result)
@@ -116,9 +118,12 @@ def run_family(
             state = states.get(delivery.sha256)
             if delivery.source is not None:
                 new.append(delivery)
-            elif state is not None and state.status in lieferstatus.REFUSED:
-                reason = f"bereits am {state.am:%d.%m.%Y %H:%M} abgelehnt: {state.grund}"
-                refuse(con, paths, family, path, delivery.sha256, path.name, reason, state.status, run_id, result)
+            elif state is not None and state.status == lieferstatus.ABGELEHNT:
+                # delivered again (e.g. after the delivery it conflicted with was retracted): judged again
+                lieferstatus.record(con, family, delivery.sha256, path.name, lieferstatus.NEU,
+                                    grund=f"erneut geliefert (am {state.am:%d.%m.%Y %H:%M} abgelehnt: {state.grund})",
+                                    run_id=run_id)
+                result.skipped.append(delivery)
             elif state is not None and state.status == lieferstatus.ZURUECKGEZOGEN:
                 result.skipped.append(delivery)
                 result.hints.append(f"{family}/{path.name}: {state.grund}; wird nicht geladen")

@@ -184,7 +184,8 @@ def test_table_is_recognised_from_the_header_not_the_file_name(tmp_path, con):
 
 def test_iso_8859_1_and_utf8_give_the_same_rows(tmp_path, con):
     paths = make_paths(tmp_path)
-    text = read_text(dadi(AGE))
+    # the Latin-1 copy carries a newer `Stand` (a declared correction): else the two are a conflict
+    text = re.sub(r"Stand: \d{2}\.\d{2}\.\d{4}", "Stand: 01.01.2030", read_text(dadi(AGE)))
     deliver(paths, dadi(AGE), "utf8.csv")
     deliver(paths, dadi(AGE), "latin1.csv", text=text, encoding="iso-8859-1")
     assert (paths.landing / "genesis" / "latin1.csv").read_bytes() != dadi(AGE).read_bytes()
@@ -208,6 +209,30 @@ def test_iso_8859_1_and_utf8_give_the_same_rows(tmp_path, con):
     names = {r[0] for r in con.execute(latin1.format("gebiet_name")).fetchall()}
     assert {"Mühltal", "Roßdorf b Darmstadt", "Groß-Bieberau"} <= names
     assert "männlich | 75 Jahre und mehr" in {r[0] for r in con.execute(latin1.format("merkmal")).fetchall()}
+
+
+def test_same_table_and_time_twice_without_a_newer_stand_is_a_conflict(tmp_path, con):
+    """Two deliveries of one table × time with the same `Stand` (here: the same table in two encodings):
+    neither is a declared correction, so both are refused and quarantined; nothing of them is valid."""
+    paths = make_paths(tmp_path)
+    deliver(paths, dadi(POP))
+    deliver(paths, dadi(AGE), "utf8.csv")
+    deliver(paths, dadi(AGE), "latin1.csv", text=read_text(dadi(AGE)), encoding="iso-8859-1")
+    result = load_genesis(con, paths, DADI_REGION)
+    assert [d.path.name for d in result.loaded] == [POP]
+    assert sorted(p.name for p, _ in result.quarantined) == ["latin1.csv", "utf8.csv"]
+    assert all("Konflikt" in reason and "Korrektur" in reason for _, reason in result.quarantined)
+    assert sorted(p.name for p in (paths.landing / "_quarantine" / "genesis").glob("*.csv")) == [
+        p.name for p in sorted((paths.landing / "_quarantine" / "genesis").glob("*.csv"))]
+    assert len(list((paths.landing / "_quarantine" / "genesis").glob("*.reason.txt"))) == 2
+    states = dict(con.execute("SELECT datei, status FROM raw.ingest__lieferstatus QUALIFY row_number() OVER "
+                              "(PARTITION BY sha256 ORDER BY nr DESC) = 1").fetchall())
+    assert states == {POP: "angenommen", "utf8.csv": "abgelehnt", "latin1.csv": "abgelehnt"}
+    # a later download with a newer `Stand` is a correction and is accepted
+    newer = re.sub(r"Stand: \d{2}\.\d{2}\.\d{4}", "Stand: 01.01.2030", read_text(dadi(AGE)))
+    deliver(paths, dadi(AGE), "neu.csv", text=newer)
+    result = load_genesis(con, paths, DADI_REGION)
+    assert [d.path.name for d in result.loaded] == ["neu.csv"] and result.quarantined == []
 
 
 def test_markers_not_in_the_real_files_edited_into_a_copy(tmp_path, con):
@@ -353,7 +378,7 @@ def test_bad_files_are_quarantined_with_reason_and_the_rest_loads(tmp_path, con)
         assert len(moved) == 1
         reason_file = moved[0].with_name(moved[0].name + ".reason.txt")
         assert expected in reason_file.read_text(encoding="utf-8")
-    assert result.failed and "7 delivery file(s) quarantined" in result.failure_message()
+    assert result.failed and "7 delivery file(s) refused" in result.failure_message()
 
     # nothing of the bad files, the earlier load intact, the good file complete
     assert one(con, "SELECT count(*) FROM raw.genesis__lieferungen")[0] == 2
@@ -550,7 +575,8 @@ def test_region_filter_keeps_only_the_prefix(tmp_path, con):
     with open(source, encoding="utf-8") as handle:
         expected = {line.split(";")[0] for line in handle if line.startswith("03151")}
     assert codes == expected and len(codes) == 1 + 3 + 7 + 38 + 1  # Kreis, 3 + 7 Samtgemeinden, 38 members, Giebel
-    con.execute("DELETE FROM raw.genesis__werte; DELETE FROM raw.genesis__lieferungen")
+    con.execute("DELETE FROM raw.genesis__werte; DELETE FROM raw.genesis__lieferungen; "
+                "DELETE FROM raw.ingest__lieferstatus")
     load_genesis(con, paths, SimpleNamespace(ags_prefix="02", name="Hamburg"))
     levels = "SELECT DISTINCT gebiet_ebene, regionalschluessel, ags FROM raw.genesis__werte ORDER BY 1"
     assert con.execute(levels).fetchall() == [("gemeinde", "02", "02000000"), ("kreis", "02", "02000"), ("land", "02", None)]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest import lieferstatus
+
 GEMEINDEN = {"06432001": "Alsbach-Hähnlein", "06432002": "Babenhausen", "06432003": "Bickenbach"}
 SOZIALRAUM = {"06432001": "SR1", "06432002": "SR2", "06432003": "SR1"}
 POP = {  # Einwohner je Gemeinde und Jahr (31.12.)
@@ -41,6 +43,7 @@ def build(path: Path) -> Path:
 
 def _raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA raw")
+    lieferstatus.ensure_table(con)  # the state log the ingest runner keeps (empty: every delivery valid)
     con.execute("CREATE TABLE raw.region__profil (region_ags VARCHAR, region_name VARCHAR)")
     con.execute("INSERT INTO raw.region__profil VALUES ('06432', 'Landkreis Darmstadt-Dieburg')")
     con.execute("""CREATE TABLE raw.region__gemeinden (ags VARCHAR, gemeinde_name VARCHAR, datei VARCHAR,
