@@ -12,6 +12,7 @@ import pytest
 from orchestration.publish import read_status
 from orchestration.publish.assets import PUBLISHED_KEY, build_publish_asset
 from orchestration.quality import build_asset_checks
+from orchestration.quality.checks import family_checks
 from orchestration.settings import REPO_ROOT, Paths
 from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
 
@@ -41,16 +42,23 @@ def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] 
         finally:
             con.close()
 
-    @dg.asset(key=RAW)
+    # the raw family's suites are evaluated in its ingest step, as orchestration/ingest/assets.py does
+    family = family_checks("genesis", [RAW])
+
+    @dg.multi_asset(specs=[dg.AssetSpec(RAW)], check_specs=family.specs, name="raw_genesis")
     def raw_genesis():
+        from orchestration.quality.runner import run_suites
+
         run(raw_sql)
+        yield dg.MaterializeResult(asset_key=RAW)
+        yield from family.results(run_suites(p, suites=family.suite_names), refused=[])
 
     @dg.asset(key=MART, deps=[RAW])
     def mart():
         run(mart_sql)
 
     checks = build_asset_checks(asset_keys=[RAW, MART])
-    publish_asset = build_publish_asset(mart_asset_keys=[MART], checks=checks)
+    publish_asset = build_publish_asset(mart_asset_keys=[MART], checks=[*checks, raw_genesis])
     return [raw_genesis, mart, *checks, publish_asset]
 
 
@@ -69,26 +77,31 @@ def evaluations(result) -> dict[str, object]:
 
 
 def test_checks_are_blocking_on_errors_and_not_on_warnings():
-    specs = {s.key.to_user_string(): s for c in build_asset_checks() for s in c.check_specs}
+    from orchestration.definitions import ingest_assets, published_asset
+
+    carriers = [*build_asset_checks(), *ingest_assets]
+    specs = {s.key.to_user_string(): s for c in carriers for s in c.check_specs}
     assert specs["raw/genesis__werte:gx_genesis__werte"].blocking
     assert specs["mart/sozialraum_indikatoren:gx_sozialraum_indikatoren"].blocking
     assert not specs["mart/sozialraum_indikatoren:gx_sozialraum_indikatoren_hinweise"].blocking
     for table in ("genesis__werte", "sgb2__gemeinde_monat", "grundsicherung__empfaenger", "melderegister__einwohner",
                   "jugendhilfe__hilfen", "jugendhilfe__gefaehrdungen", "jugendhilfe__inobhutnahmen"):
         assert specs[f"raw/{table}:gx_{table}"].blocking
-    publish_asset = build_publish_asset()
-    deps = {d.asset_key for d in publish_asset.specs_by_key[PUBLISHED_KEY].deps}
+    # a refused delivery is a warning: its family stays at the last good state, the rest publishes
+    assert not specs["raw/sgb2__gemeinde_monat:lieferungen_angenommen"].blocking
+    deps = {d.asset_key for d in published_asset.specs_by_key[PUBLISHED_KEY].deps}
     # a blocking check gates only direct dependants, so the publication depends on every guarded asset
     assert {RAW, MART, dg.AssetKey(["raw", "sgb2__gemeinde_monat"]), dg.AssetKey(["raw", "jugendhilfe__hilfen"])} <= deps
 
 
 def test_checks_attach_to_family_keys_when_raw_assets_are_keyed_per_family():
-    checks = build_asset_checks([dg.AssetKey(["raw", "jugendhilfe"]), MART])
-    specs = {s.key.to_user_string(): s for c in checks for s in c.check_specs}
-    assert set(specs) == {"raw/jugendhilfe:gx_jugendhilfe", "mart/sozialraum_indikatoren:gx_sozialraum_indikatoren",
-                          "mart/sozialraum_indikatoren:gx_sozialraum_indikatoren_hinweise"}
+    checks = family_checks("jugendhilfe", [dg.AssetKey(["raw", "jugendhilfe"])])
+    specs = {s.key.to_user_string(): s for s in checks.specs}
+    assert set(specs) == {"raw/jugendhilfe:gx_jugendhilfe", "raw/jugendhilfe:lieferungen_angenommen"}
     assert "jugendhilfe__hilfen" in specs["raw/jugendhilfe:gx_jugendhilfe"].description
     assert "jugendhilfe__inobhutnahmen" in specs["raw/jugendhilfe:gx_jugendhilfe"].description
+    mart_only = build_asset_checks([dg.AssetKey(["raw", "jugendhilfe"]), MART])
+    assert {s.asset_key for c in mart_only for s in c.check_specs} == {MART}
 
 
 def test_clean_run_publishes_with_the_checks_in_the_status_table(paths):
