@@ -42,13 +42,14 @@ def _is_header(fields: list[str]) -> bool:
 
 def _check_population(con: duckdb.DuckDBPyConnection, path, position: int) -> None:
     """No recipient count may exceed the residents aged 65+ (else all residents) of its area."""
-    jahr = "year(stichtag)"
+    jahr = "year(s.stichtag)"
     row = con.execute(f"""
-        SELECT zeile, ags, anzahl, referenz, year(stichtag) FROM (
-            SELECT zeile, ags, stichtag, CASE WHEN v IN ('.', '-') THEN NULL ELSE replace(v, '.', '')::BIGINT END AS anzahl,
-                   coalesce({plausibilitaet.reference_sql('ags', jahr, 'ab_65')},
-                            {plausibilitaet.reference_sql('ags', jahr, 'einwohner')}) AS referenz
-            FROM _gs_stage WHERE len(gruende) = 0)
+        SELECT zeile, ags, anzahl, referenz, jahr FROM (
+            SELECT s.zeile, s.ags, {jahr} AS jahr,
+                   CASE WHEN s.v IN ('.', '-') THEN NULL ELSE replace(s.v, '.', '')::BIGINT END AS anzahl,
+                   coalesce({plausibilitaet.reference_sql('s.ags', jahr, 'ab_65')},
+                            {plausibilitaet.reference_sql('s.ags', jahr, 'einwohner')}) AS referenz
+            FROM _gs_stage s WHERE len(s.gruende) = 0)
         WHERE anzahl > referenz ORDER BY zeile LIMIT 1""").fetchone()
     if row:
         zeile, ags, anzahl, referenz, year = row

@@ -59,7 +59,8 @@ def create_reference(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def reference_sql(ags: str, jahr: str, column: str) -> str:
-    """SQL expression: the reference population `column` for the area and year expressions."""
+    """SQL expression: the reference population `column` for the area and year expressions (qualify
+    them with their table alias: unqualified `ags`/`jahr` would bind to the reference table itself)."""
     return f"""coalesce(
         (SELECT max(r.{column}) FROM _einwohner_referenz r WHERE r.ags = {ags} AND r.jahr BETWEEN {jahr} - 1 AND {jahr} + 1),
         (SELECT max(r.{column}) FROM _einwohner_referenz r WHERE r.ags = {ags}))"""

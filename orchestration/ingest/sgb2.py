@@ -292,15 +292,16 @@ def _check_population(con: duckdb.DuckDBPyConnection, path, monat: dt.date, mapp
     """No count may exceed the population of its area (Gemeinde or Kreis): DeliveryError with line and column."""
     values = " UNION ALL ".join(
         f"SELECT zeile, a, '{m}' AS merkmal, v_{m} AS v FROM _sgb2_stage WHERE len(gruende) = 0" for m in MERKMALE)
+    # (qualified names: inside the reference subqueries an unqualified `ags` would be the reference's own)
     jahr = str(monat.year)
     row = con.execute(f"""
         SELECT zeile, a, merkmal, wert, referenz FROM (
-            SELECT zeile, a, merkmal, wert,
-                   CASE WHEN merkmal = 'nef_unter_15'
-                        THEN coalesce({plausibilitaet.reference_sql('a', jahr, 'unter_15')},
-                                      {plausibilitaet.reference_sql('a', jahr, 'einwohner')})
-                        ELSE {plausibilitaet.reference_sql('a', jahr, 'einwohner')} END AS referenz
-            FROM (SELECT zeile, a, merkmal, {_NUMBER} AS wert FROM ({values})))
+            SELECT w.zeile, w.a, w.merkmal, w.wert,
+                   CASE WHEN w.merkmal = 'nef_unter_15'
+                        THEN coalesce({plausibilitaet.reference_sql('w.a', jahr, 'unter_15')},
+                                      {plausibilitaet.reference_sql('w.a', jahr, 'einwohner')})
+                        ELSE {plausibilitaet.reference_sql('w.a', jahr, 'einwohner')} END AS referenz
+            FROM (SELECT zeile, a, merkmal, {_NUMBER} AS wert FROM ({values})) w)
         WHERE wert > referenz ORDER BY zeile, merkmal LIMIT 1""").fetchone()
     if row:
         zeile, ags, merkmal, wert, referenz = row
