@@ -100,7 +100,7 @@ def _locate(path: Path, offset: int) -> tuple[int, int]:
     return line, offset - col_start + 1
 
 
-def _check_encoding(path: Path) -> str:
+def check_encoding(path: Path) -> str:
     """'utf-8' or 'latin-1'; DeliveryError (with line/column) for bytes that are neither."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -160,7 +160,7 @@ def inspect_text_file(path: Path, is_header: Callable[[list[str]], bool] | None 
     """
     if path.stat().st_size == 0:
         raise DeliveryError(path, "empty file: expected a header line and records")
-    encoding = _check_encoding(path)
+    encoding = check_encoding(path)
     pyenc = "utf-8-sig" if encoding == "utf-8" else "latin-1"
     with open(path, "rb") as handle:  # the marker as a preamble line or in a column of the first records
         demo = DEMO_MARKER.encode("ascii") in handle.read(_HEAD_BYTES)

@@ -148,13 +148,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def detect_encoding(path: Path) -> str:
-    """`UTF-8` if the bytes are valid UTF-8, else `ISO-8859-1` (the live service's default)."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "ISO-8859-1"
-    return "UTF-8"
+    """`UTF-8` if the bytes are valid UTF-8, else `ISO-8859-1` (the live service's default); DeliveryError
+    naming line and column for control bytes or bytes that are neither (binary data, UTF-16, Windows-1252)."""
+    from orchestration.ingest._confidential import check_encoding
+
+    return "UTF-8" if check_encoding(path) == "utf-8" else "ISO-8859-1"
 
 
 def _duckdb_encoding(encoding: str) -> str:
@@ -179,15 +177,16 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
     def load_file(con: duckdb.DuckDBPyConnection, lineage: Lineage) -> ParsedFile:
         delivery = lineage.delivery
         geladen_am = lineage.geladen_am.replace(microsecond=0)
+        # (no clean-up on failure: the runner rolls the file's transaction back, temp tables included)
         try:
             parsed = parse_file(con, delivery.read_path, delivery.sha256, prefix, geladen_am)
             inserted = con.execute(f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
                                    f"SELECT {', '.join(WERTE_COLUMNS)} FROM _genesis_neu").fetchone()[0]
         except (duckdb.InvalidInputException, duckdb.ConversionException) as error:
             # the CSV reader itself failed on the content: a bad delivery, not a crash
-            raise DeliveryError(delivery.path, f"cannot be read as a GENESIS CSV table ({error})") from error
-        finally:
-            _drop_temp(con)
+            first = str(error).splitlines()[0][:200]
+            raise DeliveryError(delivery.path, f"cannot be read as a GENESIS CSV table ({first})") from error
+        _drop_temp(con)
         if inserted != parsed.zeilen:
             raise RuntimeError(f"{delivery.path.name}: {inserted} rows written, {parsed.zeilen} expected")
         return parsed
