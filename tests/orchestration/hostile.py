@@ -132,16 +132,17 @@ def _set(cells: dict[str, object]) -> Callable[[openpyxl.Workbook], None]:
     return edit
 
 
-def _plus_one(wb: openpyxl.Workbook) -> None:
-    """+1 ELB in row 10 (06432001), keeping every additive relation of the table true."""
-    ws = wb["Gemeinden"]
-    for col in ("E", "F", "G", "H"):  # Personen in BG, LB, RLB, ELB
-        ws[f"{col}10"] = int(ws[f"{col}10"].value) + 1
-    total = ws.max_row
-    for r in range(11, total + 1):
-        if str(ws[f"A{r}"].value) == "06432":
-            for col in ("E", "F", "G", "H"):
-                ws[f"{col}{r}"] = int(ws[f"{col}{r}"].value) + 1
+def _plus_one(row: int) -> Callable[[openpyxl.Workbook], None]:
+    """+1 ELB in `row` (10: 06432001), keeping every additive relation of the table (and the Kreis row) true."""
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Gemeinden"]
+        for col in ("E", "F", "G", "H"):  # Personen in BG, LB, RLB, ELB
+            ws[f"{col}{row}"] = int(ws[f"{col}{row}"].value) + 1
+        for r in range(row + 1, ws.max_row + 1):
+            if str(ws[f"A{r}"].value) == "06432":
+                for col in ("E", "F", "G", "H"):
+                    ws[f"{col}{r}"] = int(ws[f"{col}{r}"].value) + 1
+    return edit
 
 
 def _rename_sheet(wb: openpyxl.Workbook) -> None:
@@ -288,10 +289,10 @@ CASES: list[Case] = [
          _xlsx("sgb2_gemeinden_202409.xlsx", _set({"A10": "06411000", "A11": "06411001"})),
          ("records rejected", "AGS außerhalb der Region")),
     Case("S10", "sgb2", "sgb2_gemeinden_202312_zweite.xlsx", "zweite Lieferung für Dezember 2023, nicht als Korrektur "
-         "gekennzeichnet", "abgelehnt", _xlsx("sgb2_gemeinden_202312.xlsx", _plus_one),
+         "gekennzeichnet", "abgelehnt", _xlsx("sgb2_gemeinden_202312.xlsx", _plus_one(11)),
          ("Konflikt", "sgb2_gemeinden_202312.xlsx", "_korrektur")),
     Case("S11", "sgb2", "sgb2_gemeinden_202312_KORREKTUR.XLSX", "Korrektur Dezember 2023 (Großbuchstaben, ELB +1)",
-         "angenommen", _xlsx("sgb2_gemeinden_202312.xlsx", _plus_one)),
+         "angenommen", _xlsx("sgb2_gemeinden_202312.xlsx", _plus_one(10))),
     Case("S12", "sgb2", "sgb2_gemeinden_202410.xls", "falsche Endung .xls", "quarantaene",
          _copy("sgb2", "sgb2_gemeinden_202410.xlsx"), ("unerwartete Dateiendung .xls",)),
     Case("S13", "sgb2", "sgb2_gemeinden_202411_link.xlsx", "symbolische Verknüpfung auf eine Datei außerhalb",
