@@ -53,6 +53,22 @@ def test_files_of_two_families_start_one_run_each(landing):
     assert sorted(r.job_name for r in requests) == ["lieferung_genesis", "lieferung_sgb2"]
 
 
+def test_links_and_pipes_start_a_run_without_being_opened(landing, tmp_path):
+    """A link to a FIFO outside the landing folder would block a sensor that opened it; a link to /etc/passwd
+    would be read. Neither is opened: each starts a run so that the run quarantines and names it."""
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink(tmp_path / "pipe", landing / "genesis" / "pipe.csv")
+    os.symlink("/etc/passwd", landing / "sgb2" / "sgb2_gemeinden_202412.xlsx")
+    os.mkfifo(landing / "genesis" / "fifo.csv")
+    (landing / "genesis" / "UPPER.CSV").write_text("x\n", encoding="utf-8")
+    requests, cursor = evaluate(None)
+    assert sorted(r.job_name for r in requests) == ["lieferung_genesis", "lieferung_sgb2"]
+    genesis = next(r for r in requests if r.job_name == "lieferung_genesis")
+    assert "pipe.csv:abgelehnt" in genesis.run_key and "fifo.csv:abgelehnt" in genesis.run_key
+    assert "UPPER.CSV:" in genesis.run_key
+    assert evaluate(cursor)[0] == []
+
+
 def test_family_jobs_rebuild_and_publish_downstream_of_their_delivery():
     job = defs.resolve_job_def("lieferung_sgb2")
     keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
