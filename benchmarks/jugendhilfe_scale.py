@@ -81,14 +81,14 @@ def phase_hmac(landing: Path, db: Path) -> dict:
 
 
 def phase_precheck(landing: Path, db: Path) -> dict:
-    from orchestration.ingest._confidential import _check_encoding
+    from orchestration.ingest._confidential import check_encoding
     from orchestration.ingest.delivery import sha256_of
 
     start = time.perf_counter()
     size = 0
     for f in _files(landing):
         sha256_of(f)
-        _check_encoding(f)
+        check_encoding(f)
         size += f.stat().st_size
     return {"seconds": time.perf_counter() - start, "rows": 0, "bytes": size}
 
