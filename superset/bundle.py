@@ -10,7 +10,8 @@ Two steps, both plain Python (runs in either virtual environment, needs only PyY
 ``python superset/bundle.py render OUT_DIR``   (done by ``manage.sh up`` / ``provision``)
     Copies ``superset/assets/`` to ``OUT_DIR/sozialmonitor/`` and fills in what is only known
     on the machine at provisioning time:
-      * the database URI of the published file (``SOZIALMONITOR_OUT``, default ``var/out``),
+      * the database URI of the serving copy ``OUT/serving/sozialmonitor.duckdb`` (``SOZIALMONITOR_OUT``,
+        default ``var/out``) and DuckDB's temp directory inside Superset's home,
       * from the indicator catalogue (``seeds/catalogue/indikatoren.csv``): one metric per
         indicator (name, definition, Zähler, Nenner, Einheit, Quelle as description, number
         format from the unit) and the descriptions of the indicator columns,
@@ -41,7 +42,8 @@ SOZIALINDEX_SEED = REPO_ROOT / "seeds" / "catalogue" / "sozialindex_indikatoren.
 DBT_PROJECT = REPO_ROOT / "dbt_project" / "dbt_project.yml"
 BUNDLE_NAME = "sozialmonitor"
 NS = uuid.UUID("6f1c3a52-3a40-4f0e-9a57-5d1f0c3e9a11")
-PLACEHOLDER_URI = "__SOZIALMONITOR_PUBLISHED_URI__"
+PLACEHOLDER_URI = "__SOZIALMONITOR_SERVING_URI__"
+PLACEHOLDER_TEMP = "__SOZIALMONITOR_DUCKDB_TEMP__"
 CATALOGUE_METRICS_MARK = "__CATALOGUE_METRICS__"
 
 
@@ -98,9 +100,17 @@ DATABASE = {
     "allow_dml": False,
     "allow_file_upload": False,
     "extra": {
-        # read-only, no file/network access from SQL (read_csv('/etc/passwd') must fail)
-        "engine_params": {"connect_args": {"read_only": True,
-                                           "config": {"enable_external_access": False}}},
+        # The second line behind the statement allowlist (superset/readonly_sql.py): read-only, no
+        # file/network access from SQL (read_csv('/etc/passwd') must fail), settings locked after
+        # connecting (no SET/PRAGMA/RESET can loosen them), no extension installed or loaded on the
+        # fly, spill files in Superset's home instead of next to the served file (read-only mount).
+        "engine_params": {"connect_args": {"read_only": True, "config": {
+            "enable_external_access": False,
+            "lock_configuration": True,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "temp_directory": PLACEHOLDER_TEMP,
+        }}},
         "allows_virtual_table_explore": True,
         "disable_data_preview": False,
         "schemas_allowed_for_file_upload": [],
@@ -163,8 +173,9 @@ where g.geojson is not null
 """
 
 # One row per indicator in the mart: its catalogue source and years, plus the publication status
-# (Datenstand, deliveries from mart.publikation_status) and the global demo flag. The info chart of
-# each dashboard aggregates the rows of its indicators (sources, years).
+# (Datenstand, deliveries, stale families and refused deliveries from mart.publikation_status, see
+# docs/contracts.md "Partial publication"; files without those rows show '–') and the global demo
+# flag. The info chart of each dashboard aggregates the rows of its indicators (sources, years).
 SQL_PUBLIKATION = """\
 select
     case when demo.demodaten
@@ -172,6 +183,8 @@ select
          else 'Amtliche Lieferungen' end as hinweis,
     status.veroeffentlicht_am,
     status.lieferungen,
+    status.veraltete_quellen,
+    status.abgelehnte_lieferungen,
     s.indikator_id,
     coalesce(i.quelle, s.indikator_id) as quelle,
     s.erstes_jahr,
@@ -192,9 +205,24 @@ cross join (
         (select count(*) || ' Lieferungen'
                 || case when count(*) filter (where ist_demodaten) > 0
                         then ' (davon ' || count(*) filter (where ist_demodaten) || ' Demodaten)' else '' end
-           from mart.publikation_status where eintrag = 'lieferung') as lieferungen
+           from mart.publikation_status where eintrag = 'lieferung') as lieferungen,
+        coalesce(
+            (select string_agg({familie}
+                               || coalesce(', Stand ' || berichtszeitraum, '')
+                               || coalesce(': ' || nullif(details, ''), ''), '; ' order by familie)
+               from mart.publikation_status where eintrag = 'familie' and ergebnis = 'veraltet'),
+            case when (select count(*) from mart.publikation_status where eintrag = 'familie') > 0
+                 then 'keine (alle Quellen aktuell)' else '–' end) as veraltete_quellen,
+        coalesce(
+            (select string_agg({familie} || ': ' || coalesce(datei, '(ohne Dateiname)')
+                               || coalesce(' – ' || nullif(details, ''), ''), '; ' order by familie, datei)
+               from mart.publikation_status where eintrag = 'abgelehnt'),
+            case when (select count(*) from mart.publikation_status where eintrag = 'familie') > 0
+                 then 'keine' else '–' end) as abgelehnte_lieferungen
 ) as status
-"""
+""".replace("{familie}", """case familie when 'genesis' then 'GENESIS' when 'melderegister' then 'Melderegister'
+                                    when 'sgb2' then 'SGB II' when 'grundsicherung' then 'Grundsicherung'
+                                    when 'jugendhilfe' then 'Kinder- und Jugendhilfe' else familie end""")
 
 COLUMNS_WERTE = [
     # name, type, is_dttm, verbose name, description
@@ -248,6 +276,13 @@ COLUMNS_PUBLIKATION = [
     ("veroeffentlicht_am", "VARCHAR", "Datenstand (veröffentlicht am)",
      "Zeitpunkt der Veröffentlichung (mart.publikation_status)"),
     ("lieferungen", "VARCHAR", "Lieferungen", "Veröffentlichte Lieferungen laut mart.publikation_status"),
+    ("veraltete_quellen", "VARCHAR", "Veraltete Quellen",
+     "Quellfamilien auf altem Stand, weil eine neuere Lieferung abgelehnt wurde (mart.publikation_status, "
+     "eintrag = 'familie', ergebnis = 'veraltet'): Familie, jüngster angenommener Berichtszeitraum, Details; "
+     "'–', wenn die Datei noch keine Familienzeilen führt"),
+    ("abgelehnte_lieferungen", "VARCHAR", "Abgelehnte Lieferungen",
+     "Abgelehnte Lieferungen, die ihre Familie veralten lassen (mart.publikation_status, eintrag = 'abgelehnt'): "
+     "Familie, Datei, Grund"),
     ("indikator_id", "VARCHAR", "Indikator-ID", "Indikator im Mart"),
     ("quelle", "VARCHAR", "Quelle", "Quelle des Indikators laut Katalog"),
     ("erstes_jahr", "INTEGER", "erstes Jahr", "Erstes Berichtsjahr des Indikators im Mart"),
@@ -599,7 +634,7 @@ class Chart:
 
 def info_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
     # A plain table (no Handlebars: its template compiler needs 'unsafe-eval', which the CSP forbids).
-    groupby = ["hinweis", "veroeffentlicht_am", "lieferungen"]
+    groupby = ["hinweis", "veroeffentlicht_am", "lieferungen", "veraltete_quellen", "abgelehnte_lieferungen"]
     metrics = ["berichtsjahre", "quellen"]
     adhoc = [simple_filter("indikator_id", "IN", ids)] if ids else []
     return Chart(key, f"Datenstand und Quellen – {thema}", "table", DS_PUBLIKATION, {
@@ -608,8 +643,9 @@ def info_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
         "include_search": False, "show_cell_bars": False, "allow_render_html": False,
         "table_timestamp_format": "smart_date", "conditional_formatting": [],
     }, {"columns": groupby, "metrics": metrics, "orderby": [], "row_limit": 10},
-        "Hinweis auf Demodaten (solange synthetische Lieferungen im Mart sind), Datenstand und Lieferungen "
-        "aus mart.publikation_status, Berichtsjahre und Quellen der Indikatoren dieses Dashboards")
+        "Hinweis auf Demodaten (solange synthetische Lieferungen im Mart sind), Datenstand, Lieferungen, "
+        "veraltete Quellen und abgelehnte Lieferungen aus mart.publikation_status, Berichtsjahre und Quellen "
+        "der Indikatoren dieses Dashboards")
 
 
 def definitions_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
@@ -1075,9 +1111,18 @@ def generate(out: Path = ASSETS) -> None:
 # --------------------------------------------------------------------------------------------
 # Rendering at provisioning time
 # --------------------------------------------------------------------------------------------
-def published_path() -> Path:
-    out = Path(os.environ.get("SOZIALMONITOR_OUT") or REPO_ROOT / "var" / "out").resolve()
-    return out / "published" / "sozialmonitor.duckdb"
+def out_dir() -> Path:
+    return Path(os.environ.get("SOZIALMONITOR_OUT") or REPO_ROOT / "var" / "out").resolve()
+
+
+def serving_path() -> Path:
+    """The copy Superset serves (``Paths.serving`` of orchestration/settings.py): same bytes as
+    ``OUT/published/sozialmonitor.duckdb``, written by the publisher, read-only for Superset."""
+    return out_dir() / "serving" / "sozialmonitor.duckdb"
+
+
+def duckdb_temp_dir(superset_home: Path) -> Path:
+    return superset_home / "duckdb_tmp"
 
 
 def read_catalogue(path: Path = CATALOGUE) -> dict[str, dict[str, str]]:
@@ -1131,9 +1176,16 @@ def catalogue_metrics(cat: dict[str, dict[str, str]]) -> list[dict]:
     return metrics
 
 
-def render(target_root: Path, catalogue: Path = CATALOGUE, published: Path | None = None) -> Path:
-    """Copy the committed bundle to target_root/sozialmonitor and fill in machine/catalogue parts."""
-    published = published or published_path()
+def render(target_root: Path, catalogue: Path = CATALOGUE, published: Path | None = None,
+           temp_dir: Path | None = None) -> Path:
+    """Copy the committed bundle to target_root/sozialmonitor and fill in machine/catalogue parts.
+
+    published: the file Superset connects to (default: the serving copy); temp_dir: DuckDB's
+    temp directory for Superset's connections (default: SUPERSET_HOME/duckdb_tmp, i.e. next to
+    SOZIALMONITOR_SUPERSET_HOME)."""
+    published = published or serving_path()
+    temp_dir = temp_dir or duckdb_temp_dir(Path(
+        os.environ.get("SOZIALMONITOR_SUPERSET_HOME") or REPO_ROOT / "var" / "superset").resolve())
     cat = read_catalogue(catalogue)
     target = target_root / BUNDLE_NAME
     if target.exists():
@@ -1143,6 +1195,9 @@ def render(target_root: Path, catalogue: Path = CATALOGUE, published: Path | Non
     db_file = next((target / "databases").glob("*.yaml"))
     db = yaml.safe_load(db_file.read_text(encoding="utf-8"))
     db["sqlalchemy_uri"] = f"duckdb:///{published}"
+    config = db["extra"]["engine_params"]["connect_args"]["config"]
+    if config.get("temp_directory") == PLACEHOLDER_TEMP:
+        config["temp_directory"] = str(temp_dir)
     _dump(db_file, db)
 
     cat_metrics = catalogue_metrics(cat)

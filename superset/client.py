@@ -1,7 +1,8 @@
 """A small HTTP client for the Superset REST API (used by the tests and the benchmark).
 
-Logs in with POST /api/v1/security/login (JWT), fetches a CSRF token for endpoints that need one,
-and runs the stored query context of every chart through POST /api/v1/chart/data.
+Logs in once with POST /api/v1/security/login (JWT; logins are rate-limited, so keep one client per
+user and reuse it), renews an expired access token with the refresh token, fetches a CSRF token for
+endpoints that need one, and runs the stored query context of every chart through POST /api/v1/chart/data.
 Runs in the pipeline venv (needs only `requests`).
 """
 
@@ -37,26 +38,55 @@ class SupersetClient:
         self.base = base_url.rstrip("/")
         self.s = requests.Session()
         self.timeout = timeout
+        self._refresh_token: str | None = None
         if username:
             self.login(username, password or "")
 
     # --- plumbing ---
     def login(self, username: str, password: str) -> None:
         r = self.s.post(f"{self.base}/api/v1/security/login", timeout=self.timeout,
-                        json={"username": username, "password": password, "provider": "db", "refresh": False})
+                        json={"username": username, "password": password, "provider": "db", "refresh": True})
         if r.status_code != 200:
             raise SupersetError(f"login {username}: {r.status_code} {r.text[:300]}")
+        self._refresh_token = r.json().get("refresh_token")
         self.s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        self._csrf()
+
+    def _csrf(self) -> None:
         c = self.s.get(f"{self.base}/api/v1/security/csrf_token/", timeout=self.timeout)
         if c.status_code == 200:
             self.s.headers["X-CSRFToken"] = c.json()["result"]
             self.s.headers["Referer"] = self.base
 
+    def _renew(self) -> bool:
+        """A new access token from the refresh token (not rate-limited like the login)."""
+        if not self._refresh_token:
+            return False
+        r = requests.post(f"{self.base}/api/v1/security/refresh", timeout=self.timeout,
+                          headers={"Authorization": f"Bearer {self._refresh_token}"})
+        if r.status_code != 200:
+            return False
+        self.s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        self._csrf()
+        return True
+
+    def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        r = self.s.request(method, f"{self.base}{path}", timeout=self.timeout, **kw)
+        if r.status_code == 401 and "expired" in r.text.lower() and self._renew():
+            for f in (kw.get("files") or {}).values():  # rewind uploads before sending them again
+                if isinstance(f, tuple) and hasattr(f[1], "seek"):
+                    f[1].seek(0)
+            r = self.s.request(method, f"{self.base}{path}", timeout=self.timeout, **kw)
+        return r
+
     def get(self, path: str, **kw: Any) -> requests.Response:
-        return self.s.get(f"{self.base}{path}", timeout=self.timeout, **kw)
+        return self.request("GET", path, **kw)
 
     def post(self, path: str, **kw: Any) -> requests.Response:
-        return self.s.post(f"{self.base}{path}", timeout=self.timeout, **kw)
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("PUT", path, **kw)
 
     def list_all(self, resource: str, columns: list[str]) -> list[dict]:
         q = "(columns:!(" + ",".join(columns) + "),page:0,page_size:1000)"

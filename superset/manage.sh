@@ -11,9 +11,16 @@
 #   bash superset/manage.sh status      is it running?
 #   bash superset/manage.sh lock        regenerate requirements.lock from requirements.txt
 #
-# Environment: SOZIALMONITOR_OUT (published file OUT/published/sozialmonitor.duckdb, default var/out),
+# Environment: SOZIALMONITOR_OUT (Superset serves OUT/serving/sozialmonitor.duckdb, default var/out),
 # SOZIALMONITOR_SUPERSET_HOME (metadata, logs, pid; default var/superset), SOZIALMONITOR_SECRETS
-# (default var/secrets), SUPERSET_PORT (8088), SUPERSET_ADMIN_PASSWORD, SOZIALMONITOR_DEMO_PASSWORD.
+# (default var/secrets), SUPERSET_PORT (8088), SUPERSET_ADMIN_PASSWORD, SOZIALMONITOR_DEMO_PASSWORD,
+# SOZIALMONITOR_LOGIN_RATE_LIMIT, SOZIALMONITOR_SESSION_COOKIE_SECURE, SOZIALMONITOR_PROXY_FIX
+# (see superset_config.py).
+#
+# Write protection of OUT: as root (where file modes do not bind) with `unshare`, gunicorn runs in
+# its own mount namespace in which OUT is bind-mounted read-only (files the publisher swaps in stay
+# visible: the bind mount is the same directory); otherwise the modes 0444/0555 of the serving copy
+# protect it, and `up` warns when neither holds. The mode is written to SUPERSET_HOME/serving-protection.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$HERE")"
@@ -29,6 +36,10 @@ HOME_DIR="$SOZIALMONITOR_SUPERSET_HOME"
 PIDFILE="$HOME_DIR/gunicorn.pid"
 LOG="$HOME_DIR/logs"
 MARKER="$HOME_DIR/.metadata-version"
+OUT_DIR="$(realpath -m "${SOZIALMONITOR_OUT:-$REPO/var/out}")"
+export SOZIALMONITOR_OUT="$OUT_DIR"
+SERVING="$OUT_DIR/serving/sozialmonitor.duckdb"
+PROTECTION_FILE="$HOME_DIR/serving-protection"
 
 find_uv() {
   for c in "${UV:-}" "$REPO/var/bootstrap/bin/uv" /tmp/uvboot/bin/uv "$(command -v uv || true)"; do
@@ -103,6 +114,46 @@ PYEOF
   echo "Superset antwortet nicht (siehe $LOG/gunicorn.log)"; exit 1
 }
 
+# readonly-mount | permissions | none: how the gunicorn started by `up` is kept from writing OUT
+protection_mode() {
+  if [ "$(id -u)" = 0 ]; then
+    if command -v unshare >/dev/null && command -v mount >/dev/null \
+       && unshare --mount --propagation private -- bash -c \
+            'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1"' probe "$OUT_DIR" 2>/dev/null; then
+      echo readonly-mount
+    else
+      echo none
+    fi
+  elif [ -e "$SERVING" ] && [ ! -w "$SERVING" ] && [ ! -w "$(dirname "$SERVING")" ]; then
+    echo permissions
+  else
+    echo none
+  fi
+}
+
+# run "$@" (gunicorn) with OUT read-only for it where possible; sets LAUNCH (the command prefix)
+prepare_launch() {
+  case "$(realpath -m "$HOME_DIR")/" in
+    "$OUT_DIR"/*) echo "SOZIALMONITOR_SUPERSET_HOME ($HOME_DIR) liegt in OUT ($OUT_DIR); Superset darf dort nichts schreiben" >&2
+                  exit 1 ;;
+  esac
+  mkdir -p "$OUT_DIR"
+  [ -e "$SERVING" ] || echo "WARNUNG: Serving-Kopie $SERVING fehlt noch (schreibt der Publisher: sozialmonitor build)" >&2
+  local mode; mode="$(protection_mode)"
+  echo "$mode" > "$PROTECTION_FILE"
+  LAUNCH=()
+  case "$mode" in
+    readonly-mount)
+      LAUNCH=(unshare --mount --propagation private -- bash -c
+              'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"' ro-out "$OUT_DIR")
+      echo "Schreibschutz: $OUT_DIR ist für Superset schreibgeschützt eingehängt (eigener Mount-Namespace)" ;;
+    permissions)
+      echo "Schreibschutz: Superset läuft als $(id -un); die Serving-Kopie (0444, Ordner 0555) ist für diesen Benutzer nicht schreibbar" ;;
+    *)
+      echo "WARNUNG: kein Schreibschutz für $OUT_DIR: Superset läuft als root ohne nutzbares unshare/mount oder die Serving-Kopie ist schreibbar; nur die SQL-Freigabeliste schützt die Dateien (siehe superset/README.md)" >&2 ;;
+  esac
+}
+
 cmd_up() {
   cmd_setup
   if running; then
@@ -114,12 +165,14 @@ cmd_up() {
   local args=(-w "${SUPERSET_WORKERS:-2}" -k gthread --threads "${SUPERSET_THREADS:-4}" --timeout 120
               -b "127.0.0.1:$SUPERSET_PORT" --limit-request-line 0 --limit-request-field_size 0
               --pid "$PIDFILE" --access-logfile "$LOG/access.log" --error-logfile "$LOG/gunicorn.log"
+              --capture-output
               "superset.app:create_app()")
+  prepare_launch
   if [ "${1:-}" = "--foreground" ]; then
     echo "Superset: http://localhost:$SUPERSET_PORT"
-    exec "$VENV/bin/gunicorn" "${args[@]}" --error-logfile -
+    exec ${LAUNCH[@]+"${LAUNCH[@]}"} "$VENV/bin/gunicorn" "${args[@]}" --error-logfile -
   fi
-  nohup "$VENV/bin/gunicorn" "${args[@]}" --daemon >/dev/null 2>&1
+  nohup ${LAUNCH[@]+"${LAUNCH[@]}"} "$VENV/bin/gunicorn" "${args[@]}" --daemon >/dev/null 2>&1
   for _ in $(seq 1 40); do [ -f "$PIDFILE" ] && break; sleep 0.25; done
   wait_healthy
   echo "Superset: http://localhost:$SUPERSET_PORT (pid $(cat "$PIDFILE"), Logs $LOG)"
@@ -137,7 +190,9 @@ cmd_down() {
 }
 
 cmd_status() {
-  if running; then echo "läuft (pid $(cat "$PIDFILE"), Port $SUPERSET_PORT)"; else echo "gestoppt"; return 3; fi
+  if running; then
+    echo "läuft (pid $(cat "$PIDFILE"), Port $SUPERSET_PORT, Schreibschutz: $(cat "$PROTECTION_FILE" 2>/dev/null || echo ?))"
+  else echo "gestoppt"; return 3; fi
 }
 
 case "${1:-}" in
@@ -147,5 +202,5 @@ case "${1:-}" in
   provision) cmd_setup; cmd_provision ;;
   status) cmd_status ;;
   lock) cmd_lock ;;
-  *) sed -n '2,18p' "$0"; exit 2 ;;
+  *) sed -n '2,24p' "$0"; exit 2 ;;
 esac

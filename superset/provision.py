@@ -5,7 +5,7 @@ Idempotent, in one process (a Superset app start costs seconds on this machine):
      and printed once),
   2. render the asset bundle (superset/bundle.py) and import it with overwrite (the same command
      as POST /api/v1/assets/import/),
-  3. roles Leitung (dashboards only), Analyse (dashboards + SQL Lab on the published mart) and one
+  3. roles Leitung (dashboards only), Analyse (dashboards + SQL Lab on the served mart) and one
      role per Gemeinde with a row-level-security filter (its AGS plus its Kreis rows),
   4. demo users for every role (passwords from SOZIALMONITOR_DEMO_PASSWORD, else generated once
      into SECRETS/superset_users.json, mode 0600; the path is printed).
@@ -117,9 +117,12 @@ def provision() -> dict:
             sm.reset_password(admin.id, pw)
         db.session.commit()
 
-        # 2 bundle
-        published = bundle.published_path()
-        rendered = bundle.render(SUPERSET_HOME / "bundle", published=published)
+        # 2 bundle: the database is the serving copy (OUT/serving/sozialmonitor.duckdb, written by the
+        # publisher), never OUT/published; DuckDB spills into Superset's home, not next to that file
+        published = bundle.serving_path()
+        temp_dir = bundle.duckdb_temp_dir(SUPERSET_HOME)
+        temp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        rendered = bundle.render(SUPERSET_HOME / "bundle", published=published, temp_dir=temp_dir)
         with override_user(admin):
             import_bundle(rendered)
         db.session.commit()
@@ -216,7 +219,9 @@ def provision() -> dict:
         report["roles"] = [LEITUNG, ANALYSE] + [f"Gemeinde {a}" for a, _, _ in gem]
         report["dashboards"] = len(list((rendered / "dashboards").glob("*.yaml")))
         report["charts"] = len(list((rendered / "charts").glob("*.yaml")))
-        report["database"] = f"duckdb:///{published}" + ("" if published.exists() else "  (FEHLT noch)")
+        report["database"] = f"duckdb:///{published}" + ("" if published.exists() else (
+            "  (FEHLT noch: die Serving-Kopie schreibt der Publisher bei jeder Veröffentlichung, "
+            "`sozialmonitor build`)"))
         return report
 
 

@@ -1,10 +1,12 @@
-"""Shared helpers of the Superset tests (server handle, hashes)."""
+"""Shared helpers of the Superset tests (server handle, hashes, the serving copy)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -32,15 +34,58 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def swap_in(src: Path, target: Path) -> None:
+    """Put a copy of src at target the way the publisher does: temporary file in the same folder,
+    mode 0444, os.replace, folder back to its mode (0555)."""
+    folder = target.parent
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    folder.chmod(mode | stat.S_IWUSR)
+    try:
+        tmp = folder / f".{target.name}.test-swap"
+        shutil.copyfile(src, tmp)
+        tmp.chmod(0o444)
+        os.replace(tmp, target)
+    finally:
+        folder.chmod(mode)
+
+
+def ensure_serving(paths) -> Path:
+    """The serving copy `Paths.serving` (docs/contracts.md "Serving copy for Superset"): the
+    publisher's file when the publisher writes one, else the same copy made here (same bytes as the
+    published file, 0444, folder 0555)."""
+    serving = paths.serving
+    if not serving.exists():
+        serving.parent.mkdir(parents=True, exist_ok=True)
+        swap_in(paths.published, serving)
+        serving.parent.chmod(0o555)
+    return serving
+
+
 @dataclass
 class SupersetServer:
     base: str
     env: dict
     admin_password: str
     demo_password: str
-    published: Path
+    out: Path
     home: Path
     timings: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)
+
+    @property
+    def published(self) -> Path:
+        return self.out / "published" / "sozialmonitor.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        """The file Superset connects to."""
+        return self.out / "serving" / "sozialmonitor.duckdb"
+
+    @property
+    def protected_files(self) -> list[Path]:
+        """Files no SQL through Superset may change: serving copy, published file, kept versions."""
+        versions = sorted(p for p in (self.out / "published" / "versions").glob("*") if p.is_file())
+        return [self.serving, self.published, *versions]
 
     def manage(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
         t0 = time.perf_counter()
@@ -53,11 +98,15 @@ class SupersetServer:
         return proc
 
     def client(self, username: str = "admin") -> SupersetClient:
-        pw = self.admin_password if username == "admin" else self.demo_password
-        return SupersetClient(self.base, username, pw)
+        """One logged-in client per user for the whole session: logins are rate-limited (as in
+        production), so the tests reuse sessions and tokens instead of logging in again."""
+        if username not in self.clients:
+            pw = self.admin_password if username == "admin" else self.demo_password
+            self.clients[username] = SupersetClient(self.base, username, pw)
+        return self.clients[username]
 
     def gemeinden(self) -> list[tuple[str, str, str]]:
-        con = duckdb.connect(str(self.published), read_only=True)
+        con = duckdb.connect(str(self.serving), read_only=True)
         try:
             return con.execute("select gebiet_id, gebiet_name, kreis_ags from mart.dim_gebiet "
                                "where gebiet_ebene = 'gemeinde' order by gebiet_id").fetchall()

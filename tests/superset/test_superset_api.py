@@ -1,20 +1,20 @@
 """Superset over HTTP: provisioning, every chart's data, idempotent import, roles and security.
 
 The server is real (gunicorn, fresh SQLite metadata in a temporary folder) and reads the demo
-build's published file; see conftest.py.
+build's serving copy; see conftest.py. The read-only hardening (SQL allowlist, write protection,
+login rate limit, Datenstand of a partial publication) is tested in test_superset_hardening.py.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from superset_support import REPO_ROOT, sha256
+from superset_support import REPO_ROOT
 
 pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]
 
@@ -53,17 +53,22 @@ def test_bundle_is_provisioned(admin):
         assert d["published"]
 
 
-def test_database_is_the_published_file_read_only(admin, superset_server):
+def test_database_is_the_serving_copy_read_only(admin, superset_server):
     dbs = admin.list_all("database", ["id", "database_name"])
-    assert len(dbs) == 1, "only the published file is connected"
+    assert len(dbs) == 1, "only the serving copy is connected"
     r = admin.get(f"/api/v1/database/{dbs[0]['id']}/connection")
     assert r.status_code == 200, r.text
     result = r.json()["result"]
-    assert str(superset_server.published) in result["sqlalchemy_uri"]
+    assert result["sqlalchemy_uri"] == f"duckdb:///{superset_server.serving}"
+    assert "/published/" not in result["sqlalchemy_uri"]
     extra = json.loads(result["extra"])
     connect_args = extra["engine_params"]["connect_args"]
     assert connect_args["read_only"] is True
-    assert connect_args["config"]["enable_external_access"] is False
+    config = connect_args["config"]
+    assert config["enable_external_access"] is False
+    assert config["lock_configuration"] is True
+    assert config["autoinstall_known_extensions"] is False and config["autoload_known_extensions"] is False
+    assert config["temp_directory"] == str(superset_server.home / "duckdb_tmp")
     assert result["allow_dml"] is False and result["allow_file_upload"] is False
 
 
@@ -95,7 +100,7 @@ def test_dataset_descriptions_come_from_the_catalogue(admin):
 def test_demodaten_and_datenstand_are_shown(admin, superset_server):
     import duckdb
 
-    con = duckdb.connect(str(superset_server.published), read_only=True)
+    con = duckdb.connect(str(superset_server.serving), read_only=True)
     try:
         demo = con.execute("select bool_or(ist_demodaten) from mart.sozialraum_indikatoren").fetchone()[0]
     finally:
@@ -108,6 +113,7 @@ def test_demodaten_and_datenstand_are_shown(admin, superset_server):
         assert row["veroeffentlicht_am"], "Datenstand from mart.publikation_status"
         assert row["quellen"]
         assert ("DEMODATEN" in row["hinweis"]) == bool(demo)
+        assert row["veraltete_quellen"] and row["abgelehnte_lieferungen"]  # '–'/'keine' without refusals
 
 
 def test_reimport_is_idempotent(admin, superset_server):
@@ -122,8 +128,8 @@ def test_reimport_is_idempotent(admin, superset_server):
     assert r.status_code == 200, r.text
     after = _counts(admin)
     assert after == before
-    # and the database is still read-only after the import
-    test_database_is_the_published_file_read_only(admin, superset_server)
+    # and the database is still the read-only serving copy after the import
+    test_database_is_the_serving_copy_read_only(admin, superset_server)
 
 
 def test_anonymous_requests_are_refused(superset_server):
@@ -191,7 +197,7 @@ AREA_DATASETS = ["indikatorwerte", "karte", "sozialindex", "sozialindex_karte", 
 def _published(superset_server, sql: str) -> list[tuple]:
     import duckdb
 
-    con = duckdb.connect(str(superset_server.published), read_only=True)
+    con = duckdb.connect(str(superset_server.serving), read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -314,38 +320,6 @@ def test_sql_lab_cannot_read_host_files(superset_server, admin):
         assert r.status_code != 200, r.text
         assert "root:" not in r.text
         assert "file system operations are disabled" in r.text or "Permission" in r.text
-
-
-def test_published_file_cannot_be_written(superset_server, admin):
-    published: Path = superset_server.published
-    before = (sha256(published), published.stat().st_mtime_ns)
-    db_id = admin.database_id()
-    marker = published.parent / "superset_write_probe.csv"
-    attempts = [
-        "create table mart.x as select 1 as a",
-        "insert into mart.indikatoren (indikator_id) values ('x')",
-        "update mart.sozialraum_indikatoren set wert = 0",
-        "delete from mart.sozialraum_indikatoren",
-        "drop table mart.indikatoren",
-        f"copy (select 1) to '{marker}'",
-        f"attach '{published}' as rw; create table rw.mart.x as select 1 as a",
-        f"attach '{published}' as rw2 (read_only false); create table rw2.mart.x as select 1 as a",
-        "set enable_external_access = true",
-        "select 1; delete from mart.sozialraum_indikatoren",
-        "install spatial",
-    ]
-    analyse = superset_server.client("analyse")
-    for user in (admin, analyse):
-        for sql in attempts:
-            r = user.sql(db_id, sql)
-            ok = r.status_code == 200 and r.json().get("status") == "success"
-            assert not ok, f"{sql!r} succeeded: {r.text[:300]}"
-    time.sleep(0.5)
-    assert (sha256(published), published.stat().st_mtime_ns) == before
-    assert not marker.exists()
-    # the data are intact
-    r = analyse.sql(db_id, "select count(*) as n from mart.sozialraum_indikatoren")
-    assert r.json()["data"][0]["n"] > 0
 
 
 def test_second_up_is_fast(superset_server):

@@ -58,11 +58,22 @@ def browser_page(superset_server):
         page = context.new_page()
         page_errors: list[str] = []
         page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-        page.goto(f"{superset_server.base}/login/")
-        page.fill("#username", "admin")
-        page.fill("#password", superset_server.admin_password)
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/superset/welcome/**", timeout=120_000)
+        # One form login (logins are rate-limited). Superset's login page sends its event log
+        # (POST /superset/log/) as a beacon when it unloads; on a loaded machine that anonymous request
+        # can answer after the login and overwrite the new session cookie. So wait until the page is
+        # idle before submitting, and try again (at most 3 logins) if the welcome page does not come.
+        for attempt in range(3):
+            page.goto(f"{superset_server.base}/login/")
+            page.wait_for_load_state("networkidle")
+            page.fill("#username", "admin")
+            page.fill("#password", superset_server.admin_password)
+            page.keyboard.press("Enter")
+            try:
+                page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+                break
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError
+                if attempt == 2:
+                    raise
         page.page_errors = page_errors  # type: ignore[attr-defined]
         yield page
         context.close()
