@@ -213,8 +213,14 @@ def _serving_is_current(paths: Paths) -> bool:
         return False
 
 
+def _published_is_sound(paths: Paths) -> bool:
+    """The published file has the bytes of the kept version it names (never copy a destroyed file)."""
+    current = current_version(paths)
+    return current is not None and current.path.exists() and filecmp.cmp(current.path, paths.published, shallow=False)
+
+
 def _ensure_serving_locked(paths: Paths) -> bool:
-    if not paths.published.exists() or _serving_is_current(paths):
+    if not paths.published.exists() or _serving_is_current(paths) or not _published_is_sound(paths):
         return False
     _prepare_folders(paths)
     tmp = _copy_to_temp(paths, paths.published, "serving")
@@ -227,7 +233,8 @@ def _ensure_serving_locked(paths: Paths) -> bool:
 
 def ensure_serving_copy(paths: Paths) -> bool:
     """Recreate the serving copy if it is missing or differs from the published file (a byte
-    comparison: cheap at the size of the mart). Returns whether it had to be written."""
+    comparison: cheap at the size of the mart), provided the published file is intact (equal to the
+    kept version it names). Returns whether it had to be written."""
     if not paths.published.exists() or _serving_is_current(paths):
         return False
     with file_lock(paths.publish_lock):
@@ -346,6 +353,16 @@ def _keep_current_version(paths: Paths) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _repair(paths: Paths) -> None:
+    """Start of every publish and rollback (under the publish lock): remove what a killed one left in
+    the temporary folder, keep the published file's version, restore a missing or changed serving copy
+    (so even a refused publish or rollback restores it)."""
+    _prepare_folders(paths)
+    _clean_stale_temp(paths)
+    _keep_current_version(paths)
+    _ensure_serving_locked(paths)
+
+
 def _put_in_place(paths: Paths, published_tmp: Path, version_path: Path | None) -> None:
     """The copies for `versions/` and `serving/` first, then the atomic replaces, the published file
     first: a kill before it leaves every served file as it was."""
@@ -381,9 +398,7 @@ def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = 
     safe_run = re.sub(r"[^A-Za-z0-9-]", "", run_id)[:36] or "manuell"
 
     with file_lock(paths.publish_lock):
-        _prepare_folders(paths)
-        _clean_stale_temp(paths)
-        _keep_current_version(paths)
+        _repair(paths)
         published_at = dt.datetime.now(dt.timezone.utc)
         stamp = published_at.strftime("%Y%m%dT%H%M%S%fZ")
         version_name = f"sozialmonitor_{stamp}_{safe_run}.duckdb"
@@ -449,9 +464,7 @@ def rollback(paths: Paths) -> Path:
     removes it.
     """
     with file_lock(paths.publish_lock):
-        _prepare_folders(paths)
-        _clean_stale_temp(paths)
-        _keep_current_version(paths)
+        _repair(paths)
         kept = list_versions(paths)
         current = current_version(paths)
         if current is None:

@@ -206,6 +206,8 @@ def test_destroyed_files_do_not_touch_each_other(paths):
     assert {v: sha(v) for v in versions} == versions  # every version intact
     assert population(paths.serving) == 4001  # and Superset's copy too
     assert current_version(paths) is None
+    assert ensure_serving_copy(paths) is False  # a destroyed published file is never copied
+    assert population(paths.serving) == 4001
     # rollback with a destroyed published file restores the newest kept version
     assert rollback(paths) == newest.path
     assert sha(paths.published) == versions[newest.path]
