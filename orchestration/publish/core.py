@@ -353,14 +353,16 @@ def _keep_current_version(paths: Paths) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _repair(paths: Paths) -> None:
+def _repair(paths: Paths, *, serving: bool) -> None:
     """Start of every publish and rollback (under the publish lock): remove what a killed one left in
-    the temporary folder, keep the published file's version, restore a missing or changed serving copy
-    (so even a refused publish or rollback restores it)."""
+    the temporary folder, keep the published file's version and, with `serving`, restore a missing or
+    changed serving copy (so that even a refused rollback restores it; `publish` writes a new one, and
+    its Dagster step checks the copy before the gate with `ensure_serving_copy`)."""
     _prepare_folders(paths)
     _clean_stale_temp(paths)
     _keep_current_version(paths)
-    _ensure_serving_locked(paths)
+    if serving:
+        _ensure_serving_locked(paths)
 
 
 def _put_in_place(paths: Paths, published_tmp: Path, version_path: Path | None) -> None:
@@ -398,7 +400,7 @@ def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = 
     safe_run = re.sub(r"[^A-Za-z0-9-]", "", run_id)[:36] or "manuell"
 
     with file_lock(paths.publish_lock):
-        _repair(paths)
+        _repair(paths, serving=False)
         published_at = dt.datetime.now(dt.timezone.utc)
         stamp = published_at.strftime("%Y%m%dT%H%M%S%fZ")
         version_name = f"sozialmonitor_{stamp}_{safe_run}.duckdb"
@@ -464,7 +466,7 @@ def rollback(paths: Paths) -> Path:
     removes it.
     """
     with file_lock(paths.publish_lock):
-        _repair(paths)
+        _repair(paths, serving=True)
         kept = list_versions(paths)
         current = current_version(paths)
         if current is None:
