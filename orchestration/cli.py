@@ -1,14 +1,20 @@
 """`sozialmonitor …`: runs the same Dagster job as the UI, headless, and a few operator commands.
 
-    sozialmonitor build [--region DIR] [--landing DIR] [--out DIR] [--demo]
+    sozialmonitor build [--region DIR] [--landing DIR] [--out DIR] [--demo] [--warten]
     sozialmonitor demo-data [--landing DIR] [--scale N] [--seed S]
-    sozialmonitor rollback [--out DIR]
-    sozialmonitor retract FILE|SHA256 [--grund TEXT] [--aufheben] [--ohne-build] [--region DIR] [--landing DIR] [--out DIR]
+    sozialmonitor rollback [--out DIR] [--warten]
+    sozialmonitor retract FILE|SHA256 [--grund TEXT] [--aufheben] [--ohne-build] [--warten] [--region DIR] [--landing DIR] [--out DIR]
     sozialmonitor profile [--sozialraum ID | --all] --out DIR [--published FILE]
     sozialmonitor export --out DIR [--published FILE]
 
 Without --landing, `build` uses the demo deliveries in var/landing (generated there when absent)
 together with the real GENESIS extracts, and a local demo pseudonymisation key.
+
+One `build` or `rollback` per output folder at a time (lock `OUT/build.lock`): another one on the same
+folder is refused with exit code 75, or waits with `--warten`.
+
+Exit codes: 0 success · 1 build failed / nothing published, rollback impossible · 2 usage error ·
+75 another build or rollback is running for this output folder · 130 interrupted (Strg+C).
 """
 
 from __future__ import annotations
@@ -22,6 +28,21 @@ from orchestration import settings
 from orchestration.settings import Paths, current_paths
 
 DEMO_KEY_FILE = settings.VAR_DIR / "secrets" / "pseudonym.key"
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BUILD_LAEUFT = 75  # EX_TEMPFAIL (sysexits.h): another build/rollback holds OUT/build.lock; try again later
+
+
+def _exclusive(paths: Paths, args: argparse.Namespace):
+    """The build lock of the output folder: refuse at once, or wait with --warten."""
+    from orchestration.process import build_lock
+
+    def waiting(pid: int | None) -> None:
+        print(f"Build läuft bereits (PID {pid if pid else 'unbekannt'}) für {paths.out} – warte (--warten) …",
+              file=sys.stderr, flush=True)
+
+    return build_lock(paths, wait=getattr(args, "warten", False), on_wait=waiting)
 
 
 def _paths_from_args(args: argparse.Namespace) -> Paths:
@@ -52,17 +73,18 @@ def prepare_demo(landing: Path) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     paths = _paths_from_args(args)
-    if args.demo or (not args.landing and not os.environ.get(settings.ENV_LANDING)):
-        prepare_demo(paths.landing)
     paths.out.mkdir(parents=True, exist_ok=True)
-    paths.export_env()
-    _use_repo_dagster_home()
+    with _exclusive(paths, args):
+        if args.demo or (not args.landing and not os.environ.get(settings.ENV_LANDING)):
+            prepare_demo(paths.landing)
+        paths.export_env()
+        _use_repo_dagster_home()
 
-    from orchestration.run import run_build
+        from orchestration.run import run_build
 
-    report = run_build()
-    print(report.summary())
-    return 0 if report.success else 1
+        report = run_build()
+        print(report.summary())
+        return EXIT_OK if report.success else EXIT_FAILED
 
 
 def cmd_retract(args: argparse.Namespace) -> int:
@@ -94,12 +116,21 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from orchestration.publish import rollback
+    from orchestration.publish import RollbackError, rollback
 
     paths = _paths_from_args(args)
-    restored = rollback(paths)
+    if not paths.out.is_dir():
+        print(f"Rollback nicht möglich: Ausgabeordner {paths.out} existiert nicht", file=sys.stderr)
+        return EXIT_FAILED
+    with _exclusive(paths, args):
+        try:
+            restored = rollback(paths)
+        except RollbackError as exc:
+            print(f"Rollback nicht möglich: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     print(f"Veröffentlichte Datei zurückgesetzt auf: {restored}")
-    return 0
+    print(f"Superset-Kopie: {paths.serving}")
+    return EXIT_OK
 
 
 def _published(args: argparse.Namespace) -> Path:
@@ -134,6 +165,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="Ausgabeordner (Standard: var/out)")
     b.add_argument("--demo", action="store_true",
                    help="Demo-Lieferungen in den Eingangsordner schreiben, falls er leer ist, und lokalen Demo-Schlüssel nutzen")
+    b.add_argument("--warten", action="store_true",
+                   help="läuft schon ein Build/Rollback für diesen Ausgabeordner, auf sein Ende warten "
+                        f"(ohne: sofort abbrechen, Exit-Code {EXIT_BUILD_LAEUFT})")
     b.set_defaults(func=cmd_build)
 
     rt = sub.add_parser("retract", help="eine Lieferung zurückziehen (bleibt in der Rohdaten-Historie) und neu bauen")
@@ -144,6 +178,9 @@ def parser() -> argparse.ArgumentParser:
                     help="Rücknahme aufheben: die Lieferung wird beim nächsten Build wieder geprüft und, wenn sie "
                          "besteht, verwendet")
     rt.add_argument("--ohne-build", action="store_true", help="nur vermerken, nicht neu bauen")
+    rt.add_argument("--warten", action="store_true",
+                    help="läuft schon ein Build für diesen Ausgabeordner, auf sein Ende warten (sonst Exit-Code "
+                         f"{EXIT_BUILD_LAEUFT})")
     rt.add_argument("--region", help="Regionsprofil-Ordner (wie bei build)")
     rt.add_argument("--landing", help="Eingangsordner (wie bei build)")
     rt.add_argument("--out", help="Ausgabeordner (Standard: var/out)")
@@ -158,6 +195,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rollback", help="die vorherige veröffentlichte Version wiederherstellen")
     r.add_argument("--out", help="Ausgabeordner (Standard: var/out)")
+    r.add_argument("--warten", action="store_true",
+                   help=f"auf einen laufenden Build/Rollback dieses Ausgabeordners warten (ohne: Exit-Code {EXIT_BUILD_LAEUFT})")
     r.set_defaults(func=cmd_rollback)
 
     pr = sub.add_parser("profile", help="druckbare Sozialraum-Profile (HTML) schreiben")
@@ -179,8 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "profile" and args.sozialraum:
         args.all = False
+    from orchestration.process import BuildLaeuftBereits
+
     try:
         return args.func(args)
+    except BuildLaeuftBereits as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BUILD_LAEUFT
     except KeyboardInterrupt:
         return 130
 

@@ -23,6 +23,9 @@ ENV_LANDING = "SOZIALMONITOR_LANDING"
 ENV_OUT = "SOZIALMONITOR_OUT"
 # dbt's profiles.yml reads the working database path from this variable.
 ENV_WAREHOUSE = "SOZIALMONITOR_WAREHOUSE"
+# The pid of the process that starts dbt; the wrapper `sozialmonitor-dbt` (orchestration/process.py)
+# checks that it is still its parent after arming the parent-death signal.
+ENV_DBT_PARENT_PID = "SOZIALMONITOR_DBT_PARENT_PID"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,23 @@ class Paths:
         return self.serving_dir / "sozialmonitor.duckdb"
 
     @property
+    def build_lock(self) -> Path:
+        """Held (`flock`) by the one `sozialmonitor build` or `rollback` working on this output folder;
+        holds its PID. The kernel releases it when the process dies, so a killed build never blocks."""
+        return self.out / "build.lock"
+
+    @property
+    def publish_lock(self) -> Path:
+        """Serialises every writer of `published/` and `serving/` (publish, rollback)."""
+        return self.out / "publish.lock"
+
+    @property
+    def publish_tmp(self) -> Path:
+        """Temporary files of publish and rollback: on the same file system as `published/` (so
+        `os.replace` is atomic) but outside it; emptied by the next publish or rollback."""
+        return self.out / ".tmp-publish"
+
+    @property
     def quarantine(self) -> Path:
         return self.landing / "_quarantine"
 
@@ -66,6 +86,22 @@ class Paths:
         os.environ[ENV_LANDING] = str(self.landing)
         os.environ[ENV_OUT] = str(self.out)
         os.environ[ENV_WAREHOUSE] = str(self.warehouse)
+
+
+def export_dbt_parent() -> None:
+    """Record this process as the parent of the dbt processes it is about to start."""
+    os.environ[ENV_DBT_PARENT_PID] = str(os.getpid())
+
+
+def dbt_parent_env() -> dict[str, str]:
+    """The environment entry that names this process as the parent of a dbt process it starts."""
+    return {ENV_DBT_PARENT_PID: str(os.getpid())}
+
+
+def dbt_parent_pid() -> int | None:
+    """In the dbt wrapper: the pid of the process that started it (None when started by hand)."""
+    value = os.environ.get(ENV_DBT_PARENT_PID, "")
+    return int(value) if value.isdigit() else None
 
 
 def current_paths() -> Paths:

@@ -36,16 +36,23 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 @contextlib.contextmanager
-def writer_lock(database: Path) -> Iterator[None]:
-    """Exclusive, cross-process lock for everything that writes `database`."""
-    database.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = database.with_name(database.name + ".lock")
+def file_lock(lock_path: Path) -> Iterator[None]:
+    """Exclusive, cross-process lock on `lock_path` (created if missing; released when the block ends
+    or the process dies)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def writer_lock(database: Path) -> Iterator[None]:
+    """Exclusive, cross-process lock for everything that writes `database` (`<database>.lock`)."""
+    with file_lock(database.with_name(database.name + ".lock")):
+        yield
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Write-audit-publish of the checked mart: serving file, atomic swap, retention, rollback.
+"""Write-audit-publish of the checked mart: published file, versions, serving copy for
+Superset, atomic swaps, retention, rollback.
 
 `publish(paths, run_id=..., checks=[...])`, `rollback(paths)`, `list_versions(paths)`; the Dagster asset
 `published/sozialmonitor` is built by `orchestration.publish.assets.build_publish_asset`.
@@ -11,6 +12,7 @@ from .core import (
     RollbackError,
     Version,
     current_version,
+    ensure_serving_copy,
     list_versions,
     publish,
     read_status,
@@ -20,5 +22,5 @@ from .core import (
 
 __all__ = [
     "KEEP_VERSIONS", "STATUS_TABLE", "PublishError", "RollbackError", "Version", "current_version",
-    "list_versions", "publish", "read_status", "rollback", "table_counts",
+    "ensure_serving_copy", "list_versions", "publish", "read_status", "rollback", "table_counts",
 ]

@@ -19,7 +19,7 @@ import dagster as dg
 
 from orchestration.settings import current_paths
 
-from .core import PublishError, checks_from_results, list_versions, publish, table_counts
+from .core import PublishError, checks_from_results, ensure_serving_copy, list_versions, publish, table_counts
 
 PUBLISHED_KEY = dg.AssetKey(["published", "sozialmonitor"])
 # The mart models of the contract (docs/contracts.md); the lead passes the real list from dbt.
@@ -112,13 +112,18 @@ def build_publish_asset(
         kinds={"duckdb"},
         description=(
             "Veröffentlichte Datei OUT/published/sozialmonitor.duckdb: nur das Schema `mart` des geprüften "
-            "Arbeitsstands, atomar ersetzt, mit Statustabelle mart.publikation_status (Datenstand). "
+            "Arbeitsstands, atomar ersetzt, mit Statustabelle mart.publikation_status (Datenstand), "
+            "dazu eine eigenständige Kopie in versions/ und die Superset-Kopie OUT/serving/sozialmonitor.duckdb. "
             "Läuft nur, wenn alle blockierenden Prüfungen des Laufs bestanden sind."
         ),
     )
     def sozialmonitor_published(context) -> dg.MaterializeResult:  # AssetExecutionContext
-        evaluations = gate(context, blocking)
         paths = current_paths()
+        # a serving copy destroyed or changed since the last publication is restored even if this run
+        # is refused below (a byte comparison; the publication itself writes a new one anyway)
+        if ensure_serving_copy(paths):
+            context.log.warning(f"Superset-Kopie {paths.serving} fehlte oder wich ab: aus {paths.published} neu geschrieben")
+        evaluations = gate(context, blocking)
         checks_passed = checks_from_results(evaluations)
         try:
             version = publish(paths, run_id=context.run.run_id, checks=checks_passed)
@@ -129,6 +134,7 @@ def build_publish_asset(
         context.log.info(f"published {paths.published} (version {version.name}, {len(counts)} tables)")
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(paths.published)),
+            "serving": dg.MetadataValue.path(str(paths.serving)),
             "version": dg.MetadataValue.path(str(version)),
             "versions_kept": len(list_versions(paths)),
             "row_counts": dg.MetadataValue.json(counts),

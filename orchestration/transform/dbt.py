@@ -17,16 +17,24 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.settings import DBT_PROJECT_DIR, current_paths
+from orchestration.process import die_with_run_worker
+from orchestration.settings import DBT_PROJECT_DIR, current_paths, dbt_parent_env, export_dbt_parent
 from orchestration.warehouse import writer_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+WRAPPER = "sozialmonitor-dbt"
+
+
 def dbt_executable() -> str:
-    """The dbt of this environment (dagster-dbt calls the executable; it must not depend on PATH)."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
+    """The dbt of this environment behind the wrapper `sozialmonitor-dbt` (orchestration/process.py):
+    dbt started through it is killed by the kernel when the process that started it dies, so a build
+    killed with `kill -9` leaves no dbt process writing the working database. Not from PATH."""
+    wrapper = Path(sys.executable).with_name(WRAPPER)
+    if not wrapper.exists():
+        raise RuntimeError(f"{wrapper} fehlt (Konsolenskript aus pyproject.toml): `make setup` ausführen")
+    return str(wrapper)
 
 
 def _newest_source_mtime() -> float:
@@ -39,7 +47,7 @@ def ensure_manifest() -> Path:
     """Parse the dbt project once (at setup, or again when a model/seed changed since the last parse)."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **dbt_parent_env()}
         env.setdefault("SOZIALMONITOR_WAREHOUSE", str(current_paths().warehouse))
         proc = subprocess.run(
             [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
@@ -77,6 +85,8 @@ def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     """`dbt build` of the selected models, seeds and tests against the working database of this run."""
     paths = current_paths()
     paths.export_env()
+    die_with_run_worker()  # multiprocess executor: this step worker ends with the run worker
+    export_dbt_parent()  # dbt (via sozialmonitor-dbt) ends with this process; see orchestration/process.py
     with writer_lock(paths.warehouse):
         yield from dbt.cli(["build"], context=context).stream()
 

@@ -1,18 +1,22 @@
 """Process-level tests of the quality gate and the publication with the real `sozialmonitor build`:
-concurrent readers during a rebuild, kill -9 at several points, a blocking expectation failing the run.
+concurrent readers during a rebuild and across publish swaps, kill -9 of the build process in every
+phase (its dbt child must die with it), one build per output folder, independent copies of the
+published file, a blocking expectation failing the run.
 
 Every build runs in its own process (as an operator or cron would start it); readers are separate
-processes that open the published file read-only, as Superset does.
+processes that open the published file (or Superset's serving copy) read-only, as Superset does.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -23,7 +27,8 @@ import duckdb
 import pytest
 
 from tests.conftest import SOZIALMONITOR, run_build
-from orchestration.publish import list_versions, read_status
+from orchestration import settings
+from orchestration.publish import list_versions, publish, read_status, rollback
 from orchestration.settings import Paths
 
 pytestmark = pytest.mark.slow
@@ -34,23 +39,50 @@ def sha(path: Path) -> str:
 
 
 def copy_build(demo: Paths, target: Path, *, warehouse: bool = True) -> Paths:
-    """An independent copy of the demo build (landing, published versions, optionally the working DB)."""
+    """An independent copy of the demo build (landing, published versions, serving copy, optionally
+    the working DB)."""
     paths = Paths(region=demo.region, landing=target / "landing", out=target / "out")
     shutil.copytree(demo.landing, paths.landing, ignore=shutil.ignore_patterns("_quarantine"))
     paths.out.mkdir(parents=True)
     shutil.copytree(demo.published_dir, paths.published_dir, copy_function=shutil.copy2,
                     ignore=shutil.ignore_patterns("*.lock", ".publish-*"))
+    if demo.serving_dir.exists():
+        shutil.copytree(demo.serving_dir, paths.serving_dir, copy_function=shutil.copy2)
     if warehouse:
         shutil.copy2(demo.warehouse, paths.warehouse)
     return paths
 
 
-def start_build(paths: Paths) -> subprocess.Popen:
+def remove_tree(folder: Path) -> None:
+    """rmtree that also removes the read-only serving folder."""
+    for d, _, _ in os.walk(folder):
+        os.chmod(d, 0o755)
+    shutil.rmtree(folder)
+
+
+def snapshot(paths: Paths) -> dict[str, str]:
+    """Checksums of the published file, the serving copy and every kept version."""
+    files = [paths.published, paths.serving, *(v.path for v in list_versions(paths))]
+    return {str(f.relative_to(paths.out)): sha(f) for f in files}
+
+
+def assert_clean_publication(paths: Paths) -> None:
+    """`published/` holds the published file and `versions/` only; versions, published file and serving
+    copy are files of their own, 0444, the serving copy (in a 0555 folder) has the published bytes."""
+    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "versions"]
+    files = [paths.published, paths.serving, *(v.path for v in list_versions(paths))]
+    assert all(f.stat().st_nlink == 1 for f in files), [(f.name, f.stat().st_nlink) for f in files]
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o444 for f in files}
+    assert stat.S_IMODE(paths.serving_dir.stat().st_mode) == 0o555
+    assert sha(paths.serving) == sha(paths.published)
+
+
+def start_build(paths: Paths, *extra: str) -> subprocess.Popen:
     """Start a build in its own session. Its output goes to a file: an unread pipe would fill up and
     stall the build (and its dbt child) on a write."""
     log = open(paths.out.parent / f"build-{time.time_ns()}.log", "w")
     proc = subprocess.Popen(
-        [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out)],
+        [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out), *extra],
         stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     proc.log_path = Path(log.name)
@@ -112,6 +144,61 @@ def descendants_cmdlines(pid: int) -> list[str]:
     return out
 
 
+def _alive(pid: int) -> bool:
+    """Is `pid` a process that has not exited (zombies waiting to be reaped count as ended)?"""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def processes_writing(paths: Paths) -> dict[int, str]:
+    """Live processes started with this output folder's working database in their environment (dbt and
+    anything else a build starts), pid → command line."""
+    needle = f"{settings.ENV_WAREHOUSE}={paths.warehouse}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0") and _alive(int(entry.name)):
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+    return found
+
+
+def survivors(pids: dict[int, str], paths: Paths | None = None, seconds: float = 10.0) -> dict[int, str]:
+    """Wait up to `seconds` for the processes `pids` (and, with `paths`, every process writing that
+    output folder) to end; return those still alive."""
+    deadline = time.time() + seconds
+    while True:
+        left = {pid: cmd for pid, cmd in pids.items() if _alive(pid)}
+        if paths is not None:
+            left.update(processes_writing(paths))
+        if not left or time.time() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def descendants_with_cmdlines(pid: int) -> dict[int, str]:
+    out = {}
+    for child in descendant_pids(pid):
+        try:
+            out[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+    return out
+
+
+def kill_all(pids) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def reader_script(published: Path, stop: Path, seconds: int) -> list[str]:
     code = textwrap.dedent(f"""
         import duckdb, json, time
@@ -168,14 +255,18 @@ def test_readers_never_fail_during_a_full_rebuild_and_publish(demo_build, tmp_pa
     assert before in result["versions"] and after in result["versions"], result
 
 
-def _kill_when(proc: subprocess.Popen, ready, timeout: float = 900) -> bool:
+def _kill_build_when(proc: subprocess.Popen, ready, timeout: float = 900) -> dict[int, str] | None:
+    """SIGKILL the build process only (not its children: the kernel must end those) as soon as
+    `ready()`; return the processes that were below it at that moment, None if the build ended first."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            return False
+            return None
         if ready():
-            kill_tree(proc)  # the build and its dbt child, as a crash/OOM kill would
-            return True
+            children = descendants_with_cmdlines(proc.pid)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)
+            return children
         time.sleep(0.005)
     kill_tree(proc)
     raise AssertionError("phase not reached:\n" + build_output(proc)[-3000:])
@@ -207,34 +298,55 @@ def free_pool_slots_of(run_id: str | None) -> None:
             os.environ["DAGSTER_HOME"] = old
 
 
+def _in_dbt(proc, paths) -> bool:
+    return any(" build" in c and "dbt" in c for c in descendants_cmdlines(proc.pid))
+
+
 PHASES = {
-    # during ingest: the working database is being (re)built and no dbt process exists yet
+    # during ingest: the working database is being built from scratch and no dbt process exists yet
     "ingest": lambda proc, paths: paths.warehouse.exists() and not any("dbt" in c for c in descendants_cmdlines(proc.pid)),
-    # during dbt: the dbt child process is running
-    "dbt": lambda proc, paths: any(" build" in c and "dbt" in c for c in descendants_cmdlines(proc.pid)),
-    # during publish: the temporary serving file is being written
-    "publish": lambda proc, paths: any(paths.published_dir.glob(".publish-*")),
+    # during dbt: the dbt child process (behind the wrapper sozialmonitor-dbt) is running
+    "dbt": _in_dbt,
+    # during the GX checks of the raw tables (their step has started)
+    "checks": lambda proc, paths: 'Started execution of step "gx_raw_checks"' in build_output(proc),
+    # during publish: the new version is being written into the temporary folder outside published/
+    "publish": lambda proc, paths: paths.publish_tmp.is_dir() and any(paths.publish_tmp.iterdir()),
 }
 
 
 @pytest.mark.parametrize("phase", list(PHASES))
-def test_kill_9_leaves_published_file_identical_and_next_run_completes(demo_build, tmp_path, phase):
-    paths = copy_build(demo_build, tmp_path, warehouse=False)
-    before = sha(paths.published)
+def test_kill_9_of_the_build_process_leaves_no_dbt_and_identical_publication(demo_build, tmp_path, phase):
+    """kill -9 of the build process alone (as the OOM killer would): no dbt process of it survives,
+    published file, serving copy and versions stay byte-identical, `published/` holds nothing else,
+    the build lock does not block, and the next build completes and publishes."""
+    work = tmp_path / "b"
+    fresh = phase == "ingest"  # ingest from scratch; the other phases start from the demo's working DB
+    paths = copy_build(demo_build, work, warehouse=not fresh)
+    before = snapshot(paths)
     versions_before = [v.path.name for v in list_versions(paths)]
     for attempt in range(3):
         proc = start_build(paths)
-        if _kill_when(proc, lambda: PHASES[phase](proc, paths)):
+        children = _kill_build_when(proc, lambda: PHASES[phase](proc, paths))
+        if children is not None:
             break
         # the build finished before the phase was seen: start from scratch again
         assert proc.returncode == 0, build_output(proc)[-4000:]
-        shutil.rmtree(tmp_path)
-        paths = copy_build(demo_build, tmp_path, warehouse=False)
+        remove_tree(work)
+        paths = copy_build(demo_build, work, warehouse=not fresh)
     else:
         pytest.fail(f"could not catch the build in phase {phase}")
     killed_run = run_id_of(proc)
-    assert sha(paths.published) == before
+    try:
+        if phase == "dbt":
+            assert any("dbt" in c and " build" in c for c in children.values()), children
+        left = survivors(children, paths)
+        assert not left, f"processes of the killed build still running: {left}"
+    finally:
+        kill_all(descendant_pids(proc.pid))
+        kill_all(processes_writing(paths))
+    assert snapshot(paths) == before
     assert [v.path.name for v in list_versions(paths)] == versions_before
+    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "versions"]
     con = duckdb.connect(str(paths.published), read_only=True)
     assert con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0] > 0
     con.close()
@@ -248,10 +360,212 @@ def test_kill_9_leaves_published_file_identical_and_next_run_completes(demo_buil
                 "slot of the Dagster concurrency pool 'warehouse'?") from exc
     finally:
         free_pool_slots_of(killed_run)
-    assert "Veröffentlicht" in proc.stdout
-    assert sha(paths.published) != before
+    assert "Veröffentlicht: " + str(paths.published) in proc.stdout
+    assert sha(paths.published) != before["published/sozialmonitor.duckdb"]
     assert len(list_versions(paths)) == len(versions_before) + 1
-    assert not list(paths.published_dir.glob(".publish-*"))
+    assert list(paths.publish_tmp.iterdir()) == []
+    assert_clean_publication(paths)
+
+
+def test_kill_9_of_a_multiprocess_run_worker_ends_its_step_worker_and_dbt(demo_build, tmp_path):
+    """Runs from the Dagster UI use the multiprocess executor: run worker → step worker (spawned) →
+    dbt. kill -9 of the run worker alone must end the step worker and dbt."""
+    paths = copy_build(demo_build, tmp_path / "b")
+    home = tmp_path / "dagster_home"  # an instance of its own: no pool slot of the repo's instance is touched
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(home), settings.ENV_REGION: str(paths.region),
+           settings.ENV_LANDING: str(paths.landing), settings.ENV_OUT: str(paths.out),
+           settings.ENV_WAREHOUSE: str(paths.warehouse)}
+    log = open(tmp_path / "run.log", "w")
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m", "orchestration.definitions",
+         "--select", 'key:"mart/sozialraum_indikatoren"'],
+        cwd=settings.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    log.close()
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and worker.poll() is None and not _in_dbt(worker, paths):
+            time.sleep(0.05)
+        assert _in_dbt(worker, paths), (tmp_path / "run.log").read_text()[-3000:]
+        children = descendants_with_cmdlines(worker.pid)
+        assert any("spawn_main" in c for c in children.values()), children  # the step worker
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=60)
+        left = survivors({pid: c for pid, c in children.items() if "spawn_main" in c or "dbt" in c}, paths)
+        assert not left, f"step worker or dbt still running after the run worker was killed: {left}"
+    finally:
+        kill_all(descendant_pids(worker.pid))
+        kill_all(processes_writing(paths))
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+def readers_script(files: list[Path], stop: Path, ready: Path, seconds: int, pause: float = 0.05) -> list[str]:
+    """A reader that opens each of `files` read-only in turn (a new connection per query, as Superset's
+    pool does) and checks it is one complete version; touches `ready` after its first round."""
+    code = textwrap.dedent(f"""
+        import duckdb, json, time
+        from pathlib import Path
+        files = [Path(f) for f in {[str(f) for f in files]!r}]
+        stop, ready = Path({str(stop)!r}), Path({str(ready)!r})
+        ok = 0; failures = []; versions = set()
+        deadline = time.time() + {seconds}
+        while time.time() < deadline and not stop.exists():
+            for f in files:
+                try:
+                    con = duckdb.connect(str(f), read_only=True)
+                    try:
+                        runs = con.execute("SELECT DISTINCT run_id FROM mart.publikation_status").fetchall()
+                        recorded = con.execute("SELECT zeilen FROM mart.publikation_status WHERE eintrag = 'tabelle' "
+                                               "AND datei = 'mart.sozialraum_indikatoren'").fetchone()[0]
+                        n = con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0]
+                    finally:
+                        con.close()
+                    assert len(runs) == 1 and n == recorded and n > 0, (runs, n, recorded)
+                    versions.add(runs[0][0])
+                    ok += 1
+                except Exception as exc:
+                    failures.append(f"{{f.parent.name}}: {{exc!r}}")
+            ready.touch()
+            time.sleep({pause})  # dashboard-like load; 20 busy loops would starve the publisher on a small machine
+        print(json.dumps({{"ok": ok, "failures": failures[:5], "failed": len(failures), "versions": sorted(versions)}}))
+    """)
+    return [sys.executable, "-c", code]
+
+
+READERS = 20
+
+
+def test_20_readers_never_fail_across_publish_and_rollback_swaps(demo_build, tmp_path):
+    """20 reader processes on the published file and the serving copy while both are swapped by three
+    publications and a rollback: not one failed query, and every reader sees the new versions."""
+    paths = copy_build(demo_build, tmp_path / "b")
+    if not paths.serving.exists():  # the demo build wrote it; make sure the copy has one
+        publish(paths, run_id="start", checks=[])
+    first = read_status(paths.published)[0]["run_id"]
+    stop = tmp_path / "stop"
+    readers = [subprocess.Popen(readers_script([paths.published, paths.serving], stop, tmp_path / f"ready-{i}", 600),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(READERS)]
+    published_runs = []
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline and not all((tmp_path / f"ready-{i}").exists() for i in range(READERS)):
+            assert all(r.poll() is None for r in readers), [r.communicate()[1][-2000:] for r in readers if r.poll() is not None]
+            time.sleep(0.1)
+        assert all((tmp_path / f"ready-{i}").exists() for i in range(READERS)), "readers did not start"
+        for i in range(3):
+            publish(paths, run_id=f"swap-{i}", checks=[])
+            published_runs.append(f"swap-{i}")
+            time.sleep(1.0)
+        rollback(paths)  # back to swap-1
+        time.sleep(1.0)
+    finally:
+        stop.touch()
+    results = []
+    for r in readers:
+        out, err = r.communicate(timeout=120)
+        assert r.returncode == 0, err[-2000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [res["failed"] for res in results] == [0] * READERS, [res for res in results if res["failed"]][:3]
+    seen = set().union(*(res["versions"] for res in results))
+    assert {first, *published_runs} <= seen, seen
+    assert all(len(res["versions"]) >= 2 for res in results), [res["versions"] for res in results]
+    assert read_status(paths.published)[0]["run_id"] == "swap-1"
+    assert_clean_publication(paths)
+
+
+def destroy(path: Path) -> None:
+    """Overwrite a file's bytes in place (the read-only mode does not stop its owner from doing it)."""
+    os.chmod(path, 0o644)
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.write(os.urandom(size))
+
+
+def test_published_file_versions_and_serving_copy_are_independent_copies(demo_build, tmp_path):
+    """The demo build's publication: no hard links, 0444, the serving copy equal in a 0555 folder.
+    Destroying the published file leaves every version and the serving copy intact; `rollback`
+    restores it and the serving copy."""
+    assert_clean_publication(demo_build)
+    other = copy_build(demo_build, tmp_path / "b", warehouse=False)
+    versions = {v.path.name: sha(v.path) for v in list_versions(other)}
+    serving = sha(other.serving)
+    destroy(other.published)
+    assert {v.path.name: sha(v.path) for v in list_versions(other)} == versions
+    assert sha(other.serving) == serving
+    proc = subprocess.run([SOZIALMONITOR, "rollback", "--out", str(other.out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    newest = list_versions(other)[-1]
+    assert sha(other.published) == versions[newest.path.name]
+    assert_clean_publication(other)
+    # a destroyed serving copy is rewritten by the next rollback (or publish), even by one that has
+    # nothing to roll back to (the only version is the published one now)
+    os.chmod(other.serving_dir, 0o755)
+    destroy(other.serving)
+    os.chmod(other.serving_dir, 0o555)
+    proc = subprocess.run([SOZIALMONITOR, "rollback", "--out", str(other.out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Rollback nicht möglich" in proc.stderr, proc.stdout + proc.stderr
+    assert_clean_publication(other)
+
+
+def lock_pid(paths: Paths) -> str:
+    try:
+        return paths.build_lock.read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def test_one_build_per_output_folder(demo_build, tmp_path):
+    """A second build (or rollback) on the same output folder is refused at once with its own exit
+    code while the first one runs; `--warten` waits and then completes; other output folders are not
+    blocked; nothing extra lands in `published/`."""
+    from orchestration.cli import EXIT_BUILD_LAEUFT
+
+    paths = copy_build(demo_build, tmp_path / "b")
+    other = copy_build(demo_build, tmp_path / "o", warehouse=False)
+    destroy(other.published)  # so that a rollback there has something to restore
+    first = start_build(paths)
+    waiting = None
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and first.poll() is None and lock_pid(paths) != str(first.pid):
+            time.sleep(0.05)
+        assert first.poll() is None, build_output(first)[-3000:]
+        message = f"Build läuft bereits (PID {first.pid}) für {paths.out}"
+
+        t0 = time.time()
+        second = run_build(paths.landing, paths.out, check=False, timeout=120)
+        assert second.returncode == EXIT_BUILD_LAEUFT, second.stdout + second.stderr
+        assert message in second.stderr, second.stderr
+        assert time.time() - t0 < 60
+        refused = subprocess.run([SOZIALMONITOR, "rollback", "--out", str(paths.out)], capture_output=True, text=True, timeout=120)
+        assert refused.returncode == EXIT_BUILD_LAEUFT and message in refused.stderr, refused.stderr
+        # another output folder: not blocked by this build
+        elsewhere = subprocess.run([SOZIALMONITOR, "rollback", "--out", str(other.out)], capture_output=True, text=True, timeout=120)
+        assert elsewhere.returncode == 0, elsewhere.stdout + elsewhere.stderr
+
+        waiting = start_build(paths, "--warten")
+        deadline = time.time() + 120
+        while time.time() < deadline and "warte (--warten)" not in build_output(waiting):
+            assert waiting.poll() is None, build_output(waiting)[-3000:]
+            time.sleep(0.1)
+        assert message in build_output(waiting)
+        first.wait(timeout=1500)
+        assert first.returncode == 0, build_output(first)[-4000:]
+        after_first = read_status(paths.published)[0]["run_id"]
+        waiting.wait(timeout=1500)
+        assert waiting.returncode == 0, build_output(waiting)[-4000:]
+    finally:
+        for proc in (first, waiting):
+            if proc is not None and proc.poll() is None:
+                kill_tree(proc)
+    assert read_status(paths.published)[0]["run_id"] != after_first  # the waiting build published after it
+    assert len(list_versions(paths)) == 3  # the demo's version + one per build
+    assert_clean_publication(paths)
+    assert list(paths.publish_tmp.iterdir()) == []
 
 
 def _edit_csv(path: Path, edit) -> list[str]:

@@ -1,11 +1,12 @@
 """Write-audit-publish on real DuckDB files: contents, status table, atomic swap, retention, rollback,
-serialised writers, kill -9 during a publish."""
+independent copies (versions, serving copy), serialised writers, kill -9 during a publish."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,7 @@ from orchestration.publish import (
     PublishError,
     RollbackError,
     current_version,
+    ensure_serving_copy,
     list_versions,
     publish,
     read_status,
@@ -63,10 +65,26 @@ def population(published: Path) -> float:
         con.close()
 
 
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def assert_independent_copies(p: Paths) -> None:
+    """Published file, serving copy and every version: files of their own (one link each), 0444;
+    the serving copy has the published file's bytes and sits in a 0555 folder."""
+    files = [p.published, p.serving, *(v.path for v in list_versions(p))]
+    assert all(f.stat().st_nlink == 1 for f in files), [(f, f.stat().st_nlink) for f in files]
+    assert len({f.stat().st_ino for f in files}) == len(files)
+    assert {f: mode(f) for f in files} == {f: 0o444 for f in files}
+    assert mode(p.serving_dir) == 0o555
+    assert sha(p.serving) == sha(p.published)
+
+
 def test_published_file_holds_only_the_mart(paths):
     version = publish(paths, run_id="run-1", checks=PASSED)
     assert paths.published.exists() and version.exists()
-    assert os.path.samefile(version, paths.published)
+    assert sha(version) == sha(paths.published)
+    assert_independent_copies(paths)
     con = duckdb.connect(str(paths.published), read_only=True)
     try:
         schemas = {r[0] for r in con.execute(
@@ -82,8 +100,9 @@ def test_published_file_holds_only_the_mart(paths):
     work = duckdb.connect(str(paths.warehouse), read_only=True)
     assert n == work.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0]
     work.close()
-    # no WAL, no temporary file left beside it
-    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "sozialmonitor.duckdb.lock", "versions"]
+    # no WAL, no lock, no temporary file beside it; temporary files live outside published/
+    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "versions"]
+    assert list(paths.publish_tmp.iterdir()) == []
 
 
 def test_status_table_names_deliveries_and_checks(paths):
@@ -154,7 +173,9 @@ def test_rollback_restores_previous_versions_atomically(paths):
     third = sha(paths.published)
     restored = rollback(paths)
     assert restored == v[1].path
-    assert os.path.samefile(paths.published, v[1].path)
+    assert sha(paths.published) == sha(v[1].path)
+    assert current_version(paths).path == v[1].path
+    assert_independent_copies(paths)
     assert population(paths.published) == 2001
     assert {r["run_id"] for r in read_status(paths.published)} == {"run-1"}
     assert sha(v[2].path) == third  # the rolled-back-from version is still kept, unchanged
@@ -168,6 +189,42 @@ def test_rollback_restores_previous_versions_atomically(paths):
     publish(paths, run_id="run-3", checks=PASSED)
     assert population(paths.published) == 3000
     assert rollback(paths) == v[2].path
+    assert_independent_copies(paths)
+
+
+def test_destroyed_files_do_not_touch_each_other(paths):
+    for i in range(2):
+        set_population(paths, 4000 + i)
+        publish(paths, run_id=f"run-{i}", checks=PASSED)
+    versions = {v.path: sha(v.path) for v in list_versions(paths)}
+    newest = list_versions(paths)[-1]
+    # destroy the published file in place (as `cp other published` or a disk error would)
+    os.chmod(paths.published, 0o644)
+    size = paths.published.stat().st_size
+    with open(paths.published, "r+b") as handle:
+        handle.write(os.urandom(size))
+    assert {v: sha(v) for v in versions} == versions  # every version intact
+    assert population(paths.serving) == 4001  # and Superset's copy too
+    assert current_version(paths) is None
+    assert ensure_serving_copy(paths) is False  # a destroyed published file is never copied
+    assert population(paths.serving) == 4001
+    # rollback with a destroyed published file restores the newest kept version
+    assert rollback(paths) == newest.path
+    assert sha(paths.published) == versions[newest.path]
+    assert_independent_copies(paths)
+    # a destroyed or deleted serving copy is restored by the next publish step
+    os.chmod(paths.serving_dir, 0o755)
+    paths.serving.unlink()
+    assert ensure_serving_copy(paths) is True
+    assert_independent_copies(paths)
+    os.chmod(paths.serving_dir, 0o755)
+    os.chmod(paths.serving, 0o644)
+    with open(paths.serving, "r+b") as handle:
+        handle.write(b"\0" * 4096)
+    os.chmod(paths.serving_dir, 0o555)
+    assert ensure_serving_copy(paths) is True
+    assert ensure_serving_copy(paths) is False
+    assert_independent_copies(paths)
 
 
 def test_rollback_without_versions_fails_cleanly(paths):
@@ -265,27 +322,29 @@ def test_readers_never_fail_while_versions_are_published(paths):
 def test_kill_9_during_publish_leaves_the_published_file_identical(paths, kill_after):
     _big_mart(paths, 1_500_000)
     publish(paths, run_id="before", checks=PASSED)
-    before = sha(paths.published)
-    versions_before = [v.path for v in list_versions(paths)]
+    before = {f: sha(f) for f in (paths.published, paths.serving)}
+    versions_before = {v.path: sha(v.path) for v in list_versions(paths)}
     proc = subprocess.Popen(_script(paths, """
         from orchestration.publish import publish
         publish(paths, run_id="killed", checks=[])
     """), stderr=subprocess.PIPE)
-    # wait until the new version is being written, then kill it hard
+    # wait until the new version is being written (outside published/), then kill it hard
     deadline = time.time() + 60
-    while time.time() < deadline and not list(paths.published_dir.glob(".publish-*")):
+    while time.time() < deadline and not any(paths.publish_tmp.iterdir()):
         time.sleep(0.005)
     time.sleep(kill_after)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     if proc.returncode == 0:  # pragma: no cover - the machine was faster than the kill
         pytest.skip("publish finished before it could be killed")
-    assert sha(paths.published) == before
-    assert [v.path for v in list_versions(paths)] == versions_before
+    assert {f: sha(f) for f in before} == before
+    assert {v.path: sha(v.path) for v in list_versions(paths)} == versions_before
+    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "versions"]
     con = duckdb.connect(str(paths.published), read_only=True)
     assert con.execute("SELECT DISTINCT run_id FROM mart.publikation_status").fetchall() == [("before",)]
     con.close()
     # the next publish cleans up and completes
     publish(paths, run_id="after", checks=PASSED)
-    assert not list(paths.published_dir.glob(".publish-*"))
+    assert sorted(p.name for p in paths.publish_tmp.iterdir()) == []
     assert {r["run_id"] for r in read_status(paths.published)} == {"after"}
+    assert_independent_copies(paths)
