@@ -307,8 +307,8 @@ PHASES = {
     "ingest": lambda proc, paths: paths.warehouse.exists() and not any("dbt" in c for c in descendants_cmdlines(proc.pid)),
     # during dbt: the dbt child process (behind the wrapper sozialmonitor-dbt) is running
     "dbt": _in_dbt,
-    # during the GX checks of the raw tables (their step has started)
-    "checks": lambda proc, paths: 'Started execution of step "gx_raw_checks"' in build_output(proc),
+    # during the GX checks of the mart (their step has started; the raw suites run inside the ingest steps)
+    "checks": lambda proc, paths: 'Started execution of step "gx_mart_checks"' in build_output(proc),
     # during publish: the new version is being written into the temporary folder outside published/
     "publish": lambda proc, paths: paths.publish_tmp.is_dir() and any(paths.publish_tmp.iterdir()),
 }
@@ -597,39 +597,69 @@ def _edit_csv(path: Path, edit) -> list[str]:
     return sorted(set(touched))
 
 
-def test_missing_gemeinde_fails_the_run_and_leaves_the_published_file_unchanged(demo_build, tmp_path):
+def test_missing_gemeinde_refuses_the_delivery_and_publishes_the_rest(demo_build, tmp_path):
+    """A Melderegister correction without one Gemeinde fails its family's audit (completeness): the
+    correction is refused and quarantined, the family stays at its last good state, the rest publishes."""
     paths = copy_build(demo_build, tmp_path)
-    before = sha(paths.published)
     newest = sorted((paths.landing / "melderegister").glob("*.csv"))[-1]
+    correction = newest.with_name(newest.stem + "_korrektur.csv")
+    shutil.copyfile(newest, correction)
     victim = "06432014"
-    removed = _edit_csv(newest, lambda row: None if row["ags"] == victim else row)
+    removed = _edit_csv(correction, lambda row: None if row["ags"] == victim else row)
     assert removed == [victim]
+    before = read_status(paths.published)[0]["run_id"]
+    einwohner = ("SELECT sum(zaehler) FROM mart.sozialraum_indikatoren WHERE indikator_id = 'bevoelkerung' "
+                 "AND gebiet_ebene = 'gemeinde'")
+    con = duckdb.connect(str(paths.published), read_only=True)
+    einwohner_vorher = con.execute(einwohner).fetchone()[0]
+    con.close()
 
     proc = run_build(paths.landing, paths.out, check=False)
     output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-4000:]
-    assert sha(paths.published) == before
-    assert "gx_melderegister__einwohner" in output or "melderegister" in output
-    assert "expect_column_values_to_be_between(zeilen)" in output, output[-4000:]
-    assert victim in output, output[-4000:]
+    assert proc.returncode == 0, output[-4000:]
+    assert correction.name in output
+    reason = next((paths.quarantine / "melderegister").glob(f"*_{correction.name}.reason.txt")).read_text("utf-8")
+    assert "expect_column_values_to_be_between(zeilen)" in reason and victim in reason, reason
+    status = read_status(paths.published)
+    assert status[0]["run_id"] != before
+    families = {r["familie"]: r["ergebnis"] for r in status if r["eintrag"] == "familie"}
+    assert families["melderegister"] == "veraltet" and families["genesis"] == "aktuell"
+    assert {r["datei"] for r in status if r["eintrag"] == "abgelehnt"} == {correction.name}
+    con = duckdb.connect(str(paths.published), read_only=True)
+    einwohner_nachher = con.execute(einwohner).fetchone()[0]
+    con.close()
+    assert einwohner_nachher == einwohner_vorher
 
 
-def test_share_over_100_fails_the_run_naming_the_rows(demo_build, tmp_path):
+def test_share_over_100_fails_the_whole_publication_naming_the_rows(demo_build, tmp_path):
+    """A plausible SGB II correction (fewer Leistungsberechtigte than residents) that still gives an
+    SGB-II-Quote above 100 % (more than the residents under 65) passes ingest and its family's audit but
+    fails the check of the mart as a whole: nothing is published."""
+    import openpyxl
+
     paths = copy_build(demo_build, tmp_path)
     before = sha(paths.published)
-    newest = sorted((paths.landing / "grundsicherung").glob("*.csv"))[-1]
-    victim = "06432019"
-
-    def more_than_residents(row):
-        if row["ags"] == victim:
-            row["empfaenger_65_plus"] = "250000"  # more recipients 65+ than the Gemeinde has residents
-        return row
-
-    assert _edit_csv(newest, more_than_residents) == [victim]
+    con = duckdb.connect(str(paths.published), read_only=True)
+    jahr, gesamt, unter_65 = con.execute("""
+        SELECT q.jahr, b.zaehler, q.nenner FROM mart.sozialraum_indikatoren q
+        JOIN mart.sozialraum_indikatoren b
+          ON b.gebiet_id = q.gebiet_id AND b.jahr = q.jahr AND b.gebiet_ebene = q.gebiet_ebene
+        WHERE q.indikator_id = 'sgb2_quote' AND b.indikator_id = 'bevoelkerung' AND q.gebiet_ebene = 'gemeinde'
+          AND q.gebiet_id = '06432001' ORDER BY q.jahr DESC LIMIT 1""").fetchone()
+    con.close()
+    lb = int((gesamt + unter_65) / 2)  # between the residents under 65 and all residents
+    assert unter_65 < lb < gesamt
+    source = paths.landing / "sgb2" / f"sgb2_gemeinden_{jahr}12.xlsx"
+    wb = openpyxl.load_workbook(source)
+    ws = wb["Gemeinden"]
+    assert str(ws["A10"].value) == "06432001"
+    slb, nef = int(ws["K10"].value), int(ws["I10"].value)
+    ws["E10"], ws["F10"], ws["G10"], ws["H10"] = lb, lb, lb - slb, lb - slb - nef  # Personen, LB, RLB, ELB
+    wb.save(source.with_name(f"sgb2_gemeinden_{jahr}12_korrektur.xlsx"))
 
     proc = run_build(paths.landing, paths.out, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output[-4000:]
     assert sha(paths.published) == before
     assert "expect_column_values_to_be_between(wert)" in output, output[-4000:]
-    assert f"gebiet_id={victim}" in output and "altersarmut" in output, output[-4000:]
+    assert "gebiet_id=06432001" in output and "sgb2_quote" in output, output[-4000:]

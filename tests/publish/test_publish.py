@@ -110,7 +110,11 @@ def test_status_table_names_deliveries_and_checks(paths):
     publish(paths, run_id="run-42", checks=PASSED)
     rows = read_status(paths.published)
     kinds = {r["eintrag"] for r in rows}
-    assert kinds == {"publikation", "lieferung", "pruefung", "tabelle"}
+    assert kinds == {"publikation", "lieferung", "familie", "pruefung", "tabelle"}
+    # one row per landing family; nothing was refused, so every family is current
+    families = {r["familie"]: r["ergebnis"] for r in rows if r["eintrag"] == "familie"}
+    assert {"genesis", "sgb2", "grundsicherung", "melderegister", "jugendhilfe"} <= set(families)
+    assert set(families.values()) == {"aktuell"}
     assert {r["run_id"] for r in rows} == {"run-42"}
     pub = [r for r in rows if r["eintrag"] == "publikation"][0]
     assert pub["veroeffentlicht_am"].timestamp() >= before - 1
