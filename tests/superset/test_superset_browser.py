@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -62,18 +63,28 @@ def browser_page(superset_server):
         # (POST /superset/log/) as a beacon when it unloads; on a loaded machine that anonymous request
         # can answer after the login and overwrite the new session cookie. So wait until the page is
         # idle before submitting, and try again (at most 3 logins) if the welcome page does not come.
+        # A refused login lands on /login/?next=…/superset/welcome/, so the path is checked, not the
+        # whole URL; a 429 (the API tests used up this minute's logins of 127.0.0.1) waits out the window.
+        def logged_in(url: str) -> bool:
+            return urlparse(url).path.startswith("/superset/welcome")
+
         for attempt in range(3):
             page.goto(f"{superset_server.base}/login/")
             page.wait_for_load_state("networkidle")
             page.fill("#username", "admin")
             page.fill("#password", superset_server.admin_password)
-            page.keyboard.press("Enter")
+            with page.expect_response(lambda r: r.request.method == "POST"
+                                      and urlparse(r.url).path.rstrip("/") == "/login") as answer:
+                page.keyboard.press("Enter")
+            status = answer.value.status
             try:
-                page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+                page.wait_for_url(logged_in, timeout=60_000)
                 break
             except Exception:  # noqa: BLE001 - playwright's TimeoutError
                 if attempt == 2:
-                    raise
+                    raise AssertionError(f"form login failed 3 times (last answer HTTP {status}, at {page.url})")
+                if status == 429:
+                    time.sleep(61)
         page.page_errors = page_errors  # type: ignore[attr-defined]
         yield page
         context.close()
