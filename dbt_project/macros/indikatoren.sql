@@ -50,3 +50,67 @@
     'GENESIS ' || {{ tabelle }} || ' (' || {{ zeit }} || ')'
         || case when {{ ist_demodaten }} then ', Demodaten' else '' end
 {%- endmacro %}
+
+
+{#- The GENESIS rows the indicator models compute on: the Gemeinden of the region (converted to the
+    target Gebietsstand: int_gebiet__gemeinden) and the delivered Land and Bund rows (ags = Land code / 'DG'), so that every indicator
+    formula is written once and gives the official comparison values as well. int_indikatoren__gemeinde
+    keeps the Gemeinden, int_indikatoren__vergleich the Land and Bund rows. -#}
+{% macro ist_indikator_gebiet(gebiet_ebene='gebiet_ebene', ags='ags') -%}
+    ({{ gebiet_ebene }} in ('land', 'bund')
+        or {{ gebiet_ebene }} = 'gemeinde' and {{ ags }} in (select ags from {{ ref('int_gebiet__gemeinden') }}))
+{%- endmacro %}
+
+{#- Land and Bund rows carry their code in `ags`: 'DG' or two digits. -#}
+{% macro ist_vergleichsgebiet(ags='ags') -%}
+    ({{ ags }} = 'DG' or length({{ ags }}) = 2)
+{%- endmacro %}
+
+
+{#-
+    indikatoren_vereinigt(bedingung): the union of the family models in the contract columns of
+    int_indikatoren__gemeinde, restricted to the rows satisfying `bedingung` (SQL on `ags`).
+
+    TO ADD A FAMILY (SGB II, Jugendhilfe, Grundsicherung, …): build an intermediate model that
+    returns exactly the columns below (use macro mit_bevoelkerungsnenner for population-based rates)
+    and append ONE line `ref('int_indikatoren__<family>'),` to the list `familien`. Its indicator
+    ids must be rows of seeds/catalogue/indikatoren.csv (tested by a relationships test).
+-#}
+{% macro indikatoren_vereinigt(bedingung) -%}
+{%- set familien = [
+    ref('int_indikatoren__bevoelkerung'),
+    ref('int_indikatoren__arbeitsmarkt'),
+    ref('int_indikatoren__wanderung'),
+    ref('int_indikatoren__sgb2'),
+    ref('int_indikatoren__grundsicherung'),
+    ref('int_indikatoren__jugendhilfe'),
+] -%}
+{%- set spalten = [
+    'ags', 'jahr', 'indikator_id', 'zaehler', 'nenner', 'zaehler_unterdrueckt',
+    'nenner_unterdrueckt', 'quelle', 'nenner_quelle', 'ist_demodaten',
+] -%}
+with vereinigt as (
+    {% for familie in familien %}
+    select {{ spalten | join(', ') }} from {{ familie }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        cast(ags as varchar) as ags,
+        cast(jahr as integer) as jahr,
+        cast(indikator_id as varchar) as indikator_id,
+        cast(zaehler as double) as zaehler,
+        cast(nenner as double) as nenner,
+        cast(zaehler_unterdrueckt as boolean) as zaehler_unterdrueckt,
+        cast(nenner_unterdrueckt as boolean) as nenner_unterdrueckt,
+        cast(quelle as varchar) as quelle,
+        cast(nenner_quelle as varchar) as nenner_quelle,
+        cast(ist_demodaten as boolean) as ist_demodaten
+    from vereinigt
+    where {{ bedingung }}
+)
+
+select * from final
+{%- endmacro %}

@@ -137,6 +137,7 @@ class ParsedFile:
     encoding: str
     ist_demodaten: bool
     zeilen: int
+    zeilen_region: int  # rows of the region itself (without Germany, Land and former Kreise)
     unterdrueckt: int
 
 
@@ -173,13 +174,14 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
     row of the region loads (its table and `Stand` are recorded) and is named in the summary.
     """
     prefix = region.ags_prefix
+    vorgaenger = former_kreise(con, prefix)
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: Lineage) -> ParsedFile:
         delivery = lineage.delivery
         geladen_am = lineage.geladen_am.replace(microsecond=0)
         # (no clean-up on failure: the runner rolls the file's transaction back, temp tables included)
         try:
-            parsed = parse_file(con, delivery.read_path, delivery.sha256, prefix, geladen_am)
+            parsed = parse_file(con, delivery.read_path, delivery.sha256, prefix, geladen_am, vorgaenger)
             inserted = con.execute(f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
                                    f"SELECT {', '.join(WERTE_COLUMNS)} FROM _genesis_neu").fetchone()[0]
         except (duckdb.InvalidInputException, duckdb.ConversionException) as error:
@@ -202,7 +204,7 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
         result.rows["raw.genesis__lieferungen"] = result.rows.get("raw.genesis__lieferungen", 0) + 1
         result.rows["raw.genesis__werte"] = result.rows.get("raw.genesis__werte", 0) + parsed.zeilen
         result.suppressed += parsed.unterdrueckt
-        if parsed.zeilen == 0:
+        if parsed.zeilen_region == 0:
             result.hints.append(
                 f"genesis/{result.loaded[-1].path.name}: Tabelle {parsed.tabelle} enthält keine Zeile der Region "
                 f"{prefix or 'Deutschland'} (geladen, trägt aber nichts bei)")
@@ -217,6 +219,24 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
     return result
 
 
+def former_kreise(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, ...]:
+    """Kreis keys (5 digits) of former Kreise with Gemeinden that belong to the region today, from the loaded
+    Gebietsstand keys (family `gebietsstand`, loaded before GENESIS): their rows are kept so that every year
+    can be converted to today's Gemeinden (e.g. Greifswald 13001 and Ostvorpommern 13059 for 13075)."""
+    if not prefix:
+        return ()
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+                         "AND table_name = 'gebietsstand__schluessel'").fetchone()[0]
+    if not exists:
+        return ()
+    rows = con.execute("""
+        SELECT DISTINCT left(ags_alt, 5) FROM raw.gebietsstand__schluessel
+        WHERE starts_with(ags_ziel, ?) AND NOT starts_with(ags_alt, ?)
+        ORDER BY 1
+    """, [prefix, prefix]).fetchall()
+    return tuple(r[0] for r in rows)
+
+
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP VIEW IF EXISTS _genesis_neu")
     for name in ("_genesis_lines", "_genesis_records", "_genesis_data", "_genesis_cells", "_genesis_columns",
@@ -225,7 +245,7 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: str,
-               geladen_am: dt.datetime) -> ParsedFile:
+               geladen_am: dt.datetime, vorgaenger: tuple[str, ...] = ()) -> ParsedFile:
     """Parse one GENESIS CSV into the temp view `_genesis_neu` (contract columns of raw.genesis__werte).
 
     Raises DeliveryError (file, line, column, expectation) for anything that is not a well-formed table.
@@ -506,6 +526,7 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
                                   f"or 7-12 digits", line=unknown[0], column=1 if layout == "A" else 2)
     # Region levels, normalised AGS, synthetic Gemeinde/Kreis rows, de-duplication, region filter.
     prefix_sql = _sql_str(prefix)
+    vorgaenger_sql = "[" + ", ".join(_sql_str(k) for k in vorgaenger) + "]::VARCHAR[]"
     # 1. one row per data line: code, name, level, AGS (classification works on ~15,000 lines, not cells)
     con.execute(f"""
         CREATE TEMP TABLE _genesis_gebiete AS
@@ -567,10 +588,16 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
                    n_unterdrueckt
             FROM rows WHERE code IN {STADTSTAATEN!r}
         )
-        SELECT zeile, zeit, regionalschluessel, gebiet_name, gebiet_ebene, ags, n_zellen, n_unterdrueckt
+        SELECT zeile, zeit, regionalschluessel, gebiet_name, gebiet_ebene, ags, n_zellen, n_unterdrueckt,
+               {prefix_sql} = '' OR starts_with(regionalschluessel, {prefix_sql})
+                   OR starts_with(coalesce(ags, ''), {prefix_sql}) AS in_region
         FROM kandidaten
         WHERE {prefix_sql} = '' OR starts_with(regionalschluessel, {prefix_sql})
            OR starts_with(coalesce(ags, ''), {prefix_sql})
+           -- comparison rows: Germany and the region's Land (official rows, not sums)
+           OR regionalschluessel = 'DG' OR regionalschluessel = left({prefix_sql}, 2)
+           -- former Kreise whose Gemeinden are (partly) in the region today (Gebietsstand conversion)
+           OR list_contains({vorgaenger_sql}, left(regionalschluessel, 5))
         QUALIFY row_number() OVER (
             PARTITION BY gebiet_ebene, coalesce(ags, regionalschluessel || '#' || zeile), zeit
             ORDER BY n_zahlen DESC, n_unterdrueckt DESC, abgeleitet, zeile DESC) = 1
@@ -592,7 +619,9 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
         FROM _genesis_data d JOIN _genesis_auswahl a USING (zeile, zeit) JOIN zeiten z USING (zeit)
              JOIN _genesis_columns c USING (feld)
     """)
-    zeilen, unterdrueckt = con.execute(
-        "SELECT coalesce(sum(n_zellen), 0), coalesce(sum(n_unterdrueckt), 0) FROM _genesis_auswahl").fetchone()
+    zeilen, zeilen_region, unterdrueckt = con.execute(
+        "SELECT coalesce(sum(n_zellen), 0), coalesce(sum(n_zellen) FILTER (WHERE in_region), 0), "
+        "coalesce(sum(n_unterdrueckt), 0) FROM _genesis_auswahl").fetchone()
     return ParsedFile(tabelle=tabelle, titel=titel or "", stand=stand, encoding=encoding,
-                      ist_demodaten=bool(ist_demo), zeilen=zeilen, unterdrueckt=unterdrueckt)
+                      ist_demodaten=bool(ist_demo), zeilen=zeilen, zeilen_region=zeilen_region,
+                      unterdrueckt=unterdrueckt)

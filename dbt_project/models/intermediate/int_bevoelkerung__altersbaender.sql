@@ -53,14 +53,14 @@ gesamt_genesis as (
         tabelle as quelle_tabelle,
         ist_demodaten,
         1 as prioritaet
-    from {{ ref('stg_genesis__bevoelkerung') }}
-    where gebiet_ebene = 'gemeinde' and geschlecht = 'insgesamt' and stichtag is not null
+    from {{ ref('int_genesis__bevoelkerung') }}
+    where {{ ist_indikator_gebiet() }} and geschlecht = 'insgesamt' and stichtag is not null
 ),
 
 gruppen as (
     select *
-    from {{ ref('stg_genesis__bevoelkerung_altersgruppen') }}
-    where gebiet_ebene = 'gemeinde' and geschlecht = 'insgesamt' and stichtag is not null
+    from {{ ref('int_genesis__bevoelkerung_altersgruppen') }}
+    where {{ ist_indikator_gebiet() }} and geschlecht = 'insgesamt' and stichtag is not null
 ),
 
 -- a band is derivable from the groups of one (ags, stichtag) when a group starts at its lower bound

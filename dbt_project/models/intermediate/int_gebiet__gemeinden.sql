@@ -1,5 +1,6 @@
--- Gemeinden of the region: every 8-digit Gemeinde that appears in a delivered GENESIS table, the
--- region profile or a Melderegister extract (restricted to the region's AGS prefix).
+-- Gemeinden of the region on the target Gebietsstand: every 8-digit Gemeinde of the region's AGS prefix
+-- that appears in a delivered GENESIS table (converted: int_genesis__*), the region profile or a
+-- Melderegister extract. Uninhabited gemeindefreie Gebiete (int_gebiet__unbewohnt) are not Gemeinden.
 -- Name: from the latest delivered table (latest stand, then latest year); the profile's name only
 -- when no table has the Gemeinde. Master data (area, centroid) from the region profile.
 -- Kreis = first 5 digits of the AGS.
@@ -8,10 +9,11 @@ with profil as (
 ),
 
 tabellen as (
-    {% for modell in ['stg_genesis__bevoelkerung', 'stg_genesis__bevoelkerung_altersgruppen',
-                      'stg_genesis__wanderungen', 'stg_genesis__beschaeftigte_wohnort',
-                      'stg_genesis__arbeitslose'] %}
-    select distinct ags, gebiet_name, stand, jahr from {{ ref(modell) }} where gebiet_ebene = 'gemeinde'
+    {% for modell in ['int_genesis__bevoelkerung', 'int_genesis__bevoelkerung_altersgruppen',
+                      'int_genesis__wanderungen', 'int_genesis__beschaeftigte_wohnort',
+                      'int_genesis__arbeitslose'] %}
+    select distinct ags, gebiet_name, stand, jahr from {{ ref(modell) }}
+    where gebiet_ebene = 'gemeinde' and starts_with(ags, (select region_ags from profil))
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -39,6 +41,8 @@ alle as (
     select ags from profil_gemeinden
     union
     select ags from melderegister
+    except
+    select ags from {{ ref('int_gebiet__unbewohnt') }}
 ),
 
 final as (

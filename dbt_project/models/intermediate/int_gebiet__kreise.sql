@@ -9,9 +9,9 @@ profil as (
 ),
 
 tabellen as (
-    {% for modell in ['stg_genesis__bevoelkerung', 'stg_genesis__bevoelkerung_altersgruppen',
-                      'stg_genesis__wanderungen', 'stg_genesis__beschaeftigte_wohnort',
-                      'stg_genesis__arbeitslose'] %}
+    {% for modell in ['int_genesis__bevoelkerung', 'int_genesis__bevoelkerung_altersgruppen',
+                      'int_genesis__wanderungen', 'int_genesis__beschaeftigte_wohnort',
+                      'int_genesis__arbeitslose'] %}
     select distinct ags, gebiet_name, stand, jahr from {{ ref(modell) }} where gebiet_ebene = 'kreis'
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

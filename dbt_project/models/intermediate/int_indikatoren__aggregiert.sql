@@ -1,4 +1,6 @@
--- Indicators at every area level (gemeinde, sozialraum, kreis) with their value.
+-- Indicators at every area level (gemeinde, sozialraum, kreis) with their value, and the region's Land
+-- and Germany (land, bund) as comparison rows computed from their own official rows
+-- (int_indikatoren__vergleich), not from sums of Gemeinden.
 --   Aggregates: Σ zaehler / Σ nenner × faktor over the Gemeinden of the area (never an average of
 --   rates). An aggregate with any suppressed component (zaehler or nenner of one Gemeinde) is NULL
 --   with ist_unterdrueckt. An aggregate is only built when every Gemeinde of the area that has any
@@ -15,9 +17,12 @@ with gemeinde as (
         zuordnung.sozialraum_id,
         zuordnung.sozialraum_name,
         zuordnung.kreis_ags,
-        zuordnung.kreis_name
+        zuordnung.kreis_name,
+        coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt
     from {{ ref('int_indikatoren__gemeinde') }} as indikatoren
     inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung on indikatoren.ags = zuordnung.ags
+    left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
+        on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
 ),
 
 -- Gemeinden expected in an area and year: those of the area with at least one indicator row in that
@@ -65,6 +70,7 @@ summiert as (
         string_agg(distinct quelle, '; ' order by quelle) as quelle,
         string_agg(distinct nenner_quelle, '; ' order by nenner_quelle) as nenner_quelle,
         bool_or(ist_demodaten) as ist_demodaten,
+        bool_or(ist_umgeschluesselt) as ist_umgeschluesselt,
         count(*) as anzahl_gemeinden
     from ebenen
     group by gebiet_ebene, gebiet_id, jahr, indikator_id
@@ -81,33 +87,61 @@ vollstaendig as (
         or summiert.anzahl_gemeinden = gebietsgroessen.gemeinden_im_gebiet
 ),
 
+vergleich as (
+    select
+        gebiete.gebiet_ebene,
+        gebiete.gebiet_id,
+        gebiete.gebiet_name,
+        cast(null as varchar) as kreis_ags,
+        cast(null as varchar) as sozialraum_id,
+        indikatoren.jahr,
+        indikatoren.indikator_id,
+        indikatoren.zaehler,
+        indikatoren.nenner,
+        indikatoren.zaehler_unterdrueckt or indikatoren.nenner_unterdrueckt as ist_unterdrueckt,
+        indikatoren.quelle,
+        indikatoren.nenner_quelle,
+        indikatoren.ist_demodaten,
+        false as ist_umgeschluesselt,
+        cast(null as bigint) as anzahl_gemeinden
+    from {{ ref('int_indikatoren__vergleich') }} as indikatoren
+    inner join {{ ref('int_gebiet__vergleich') }} as gebiete on indikatoren.ags = gebiete.gebiet_id
+),
+
+alle_ebenen as (
+    select * from vollstaendig
+    union all by name
+    select * from vergleich
+),
+
 final as (
     select
-        vollstaendig.gebiet_ebene,
-        vollstaendig.gebiet_id,
-        vollstaendig.gebiet_name,
-        vollstaendig.kreis_ags,
-        vollstaendig.sozialraum_id,
-        vollstaendig.jahr,
-        vollstaendig.indikator_id,
+        alle_ebenen.gebiet_ebene,
+        alle_ebenen.gebiet_id,
+        alle_ebenen.gebiet_name,
+        alle_ebenen.kreis_ags,
+        alle_ebenen.sozialraum_id,
+        alle_ebenen.jahr,
+        alle_ebenen.indikator_id,
         case
-            when vollstaendig.ist_unterdrueckt then null
-            when katalog.einheit = 'Anzahl' then vollstaendig.zaehler
-            else vollstaendig.zaehler / nullif(vollstaendig.nenner, 0) * katalog.faktor
+            when alle_ebenen.ist_unterdrueckt then null
+            when katalog.einheit = 'Anzahl' then alle_ebenen.zaehler
+            else alle_ebenen.zaehler / nullif(alle_ebenen.nenner, 0) * katalog.faktor
         end as wert,
-        vollstaendig.zaehler,
-        vollstaendig.nenner,
+        alle_ebenen.zaehler,
+        alle_ebenen.nenner,
         katalog.einheit,
-        vollstaendig.ist_unterdrueckt,
-        vollstaendig.quelle,
-        vollstaendig.nenner_quelle,
-        vollstaendig.ist_demodaten,
-        vollstaendig.anzahl_gemeinden
-    from vollstaendig
-    inner join {{ ref('indikatoren') }} as katalog on vollstaendig.indikator_id = katalog.indikator_id
+        alle_ebenen.ist_unterdrueckt,
+        alle_ebenen.quelle,
+        alle_ebenen.nenner_quelle,
+        alle_ebenen.ist_demodaten,
+        alle_ebenen.ist_umgeschluesselt,
+        alle_ebenen.anzahl_gemeinden
+    from alle_ebenen
+    inner join {{ ref('indikatoren') }} as katalog on alle_ebenen.indikator_id = katalog.indikator_id
     -- a rate over an empty denominator (e.g. the share of acute cases where no § 8a assessment took
     -- place) is undefined: no row, rather than a NULL that looks like a suppressed value
-    where katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0
+    where katalog.einheit = 'Anzahl' or alle_ebenen.nenner is distinct from 0
 )
 
 select * from final

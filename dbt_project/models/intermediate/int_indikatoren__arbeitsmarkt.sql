@@ -7,13 +7,13 @@
 -- Population denominators at the date the catalogue's stichtagsregel gives (31.12. of the previous
 -- year for annual averages and 30.06. stocks): arbeitslosenanteil 2016 divides by E at 31.12.2015.
 with arbeitslose as (
-    select * from {{ ref('stg_genesis__arbeitslose') }}
-    where gebiet_ebene = 'gemeinde'
+    select * from {{ ref('int_genesis__arbeitslose') }}
+    where {{ ist_indikator_gebiet() }}
 ),
 
 beschaeftigte as (
-    select * from {{ ref('stg_genesis__beschaeftigte_wohnort') }}
-    where gebiet_ebene = 'gemeinde' and nationalitaet = 'insgesamt' and geschlecht = 'insgesamt'
+    select * from {{ ref('int_genesis__beschaeftigte_wohnort') }}
+    where {{ ist_indikator_gebiet() }} and nationalitaet = 'insgesamt' and geschlecht = 'insgesamt'
 ),
 
 definitionen as (

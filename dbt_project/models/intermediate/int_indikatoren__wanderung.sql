@@ -3,8 +3,8 @@
 -- The denominator is the population at 31.12. of the previous year (catalogue stichtagsregel).
 -- A suppressed Zuzug or Fortzug value makes the balance suppressed (NULL + flag).
 with wanderungen as (
-    select * from {{ ref('stg_genesis__wanderungen') }}
-    where gebiet_ebene = 'gemeinde' and geschlecht = 'insgesamt' and altersgruppe = 'insgesamt'
+    select * from {{ ref('int_genesis__wanderungen') }}
+    where {{ ist_indikator_gebiet() }} and geschlecht = 'insgesamt' and altersgruppe = 'insgesamt'
 ),
 
 saldo as (

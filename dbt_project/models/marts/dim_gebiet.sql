@@ -1,4 +1,5 @@
--- mart.dim_gebiet: every area of the mart (gemeinde, sozialraum, kreis) with its GeoJSON polygons.
+-- mart.dim_gebiet: every area of the mart (gemeinde, sozialraum, kreis; land and bund as comparison
+-- areas; uninhabited gemeindefreie Gebiete as `gemeindefrei`) with its GeoJSON polygons.
 -- One row per area × polygon: MultiPolygons arrive split into single Polygons (raw `teil`);
 -- Sozialraum and Kreis rows carry the polygons of their Gemeinden (no geometric union needed by
 -- polygon maps: each part is coloured with the area's value). geojson NULL when the profile has no
@@ -25,6 +26,13 @@ gebiete as (
     union all
     select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags
     from zuordnung
+    union all  -- comparison areas: the region's Land and Germany (no polygons)
+    select gebiet_ebene, gebiet_id, gebiet_name, cast(null as varchar), cast(null as varchar),
+        cast(null as varchar), cast(null as varchar)
+    from {{ ref('int_gebiet__vergleich') }}
+    union all  -- uninhabited gemeindefreie Gebiete: listed with their type, never as a Gemeinde
+    select 'gemeindefrei', ags, gebiet_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags
+    from {{ ref('int_gebiet__unbewohnt') }}
 ),
 
 mit_polygonen as (

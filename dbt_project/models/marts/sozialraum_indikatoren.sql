@@ -20,5 +20,6 @@ select
     ist_unterdrueckt,
     quelle,
     nenner_quelle,
-    ist_demodaten
+    ist_demodaten,
+    ist_umgeschluesselt
 from indikatoren

@@ -1,4 +1,5 @@
--- The region of this run: AGS prefix and name (one row, latest load).
+-- The region of this run: AGS prefix, name and the requested target Gebietsstand (NULL: the newest
+-- key available) (one row, latest load).
 with source as (
     select * from {{ source('region', 'region__profil') }}
     qualify geladen_am = max(geladen_am) over ()
@@ -7,7 +8,8 @@ with source as (
 renamed as (
     select
         coalesce(case when region_ags = 'DG' then '' else region_ags end, '') as region_ags,
-        region_name
+        region_name,
+        gebietsstand
     from source
 )
 
