@@ -1,4 +1,8 @@
--- Every Gemeinde of the region × every delivered (current) table and time label: number of rows.
+-- Every Gemeinde of the region on the target Gebietsstand × every delivered (current) table and time
+-- label: number of delivered rows that make it up. A delivered Gemeinde counts for the target
+-- Gemeinden it has a share in (Gebietsstand key in use: the target year of region.yml, else the newest;
+-- key years next to the data year), so a merger or split is no gap, while a Gemeinde missing from a
+-- table still is.
 WITH aktuell AS (
     SELECT tabelle, zeit,
            arg_max(sha256, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256,
@@ -7,9 +11,25 @@ WITH aktuell AS (
     WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
     GROUP BY tabelle, zeit
 ),
+region AS (
+    SELECT CASE WHEN upper(coalesce(region_ags, '')) = 'DG' THEN '' ELSE coalesce(region_ags, '') END AS prefix,
+           gebietsstand
+    FROM raw.region__profil LIMIT 1
+),
+schluessel AS (
+    SELECT jahr, ags_alt, ags_ziel FROM raw.gebietsstand__schluessel
+    WHERE ebene = 'gemeinde'
+      AND sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
+      AND ziel_jahr = coalesce((SELECT gebietsstand FROM region),
+                               (SELECT max(ziel_jahr) FROM raw.gebietsstand__lieferungen WHERE ebene = 'gemeinde'))
+),
+jahre AS (SELECT min(jahr) AS erstes, max(jahr) AS letztes FROM schluessel),
 zeilen AS (
-    SELECT w.tabelle, w.zeit, w.ags, count(*) AS zeilen
+    SELECT w.tabelle, w.zeit, coalesce(s.ags_ziel, w.ags) AS ags, count(DISTINCT w.zeile) AS zeilen
     FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256)
+    CROSS JOIN jahre
+    LEFT JOIN schluessel s
+      ON s.ags_alt = w.ags AND abs(s.jahr - least(greatest(w.jahr, jahre.erstes), jahre.letztes)) <= 1
     WHERE w.gebiet_ebene = 'gemeinde'
     GROUP BY ALL
 ),
@@ -18,8 +38,7 @@ gemeinden AS (
         SELECT ags, gemeinde_name FROM raw.region__gemeinden
         UNION ALL
         SELECT DISTINCT ags, NULL FROM zeilen  -- Gemeinden known only from the tables (profile with region.yml only)
-        WHERE starts_with(ags, (SELECT CASE WHEN upper(coalesce(region_ags, '')) = 'DG' THEN '' ELSE coalesce(region_ags, '') END
-                                FROM raw.region__profil LIMIT 1))
+        WHERE starts_with(ags, (SELECT prefix FROM region))
     ) GROUP BY ags
 )
 SELECT a.tabelle, a.zeit, a.datei, g.ags, g.gemeinde_name, coalesce(z.zeilen, 0) AS zeilen

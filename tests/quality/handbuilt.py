@@ -44,8 +44,19 @@ def build(path: Path) -> Path:
 def _raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA raw")
     lieferstatus.ensure_table(con)  # the state log the ingest runner keeps (empty: every delivery valid)
-    con.execute("CREATE TABLE raw.region__profil (region_ags VARCHAR, region_name VARCHAR)")
-    con.execute("INSERT INTO raw.region__profil VALUES ('06432', 'Landkreis Darmstadt-Dieburg')")
+    con.execute("CREATE TABLE raw.region__profil (region_ags VARCHAR, region_name VARCHAR, gebietsstand INTEGER)")
+    con.execute("INSERT INTO raw.region__profil VALUES ('06432', 'Landkreis Darmstadt-Dieburg', NULL)")
+    # Gebietsstand key (target 2020): every Gemeinde stays itself in every year
+    con.execute("""CREATE TABLE raw.gebietsstand__lieferungen (sha256 VARCHAR, datei VARCHAR, ebene VARCHAR,
+        ziel_jahr INTEGER, jahr_von INTEGER, jahr_bis INTEGER, zeilen BIGINT, ist_mitgeliefert BOOLEAN,
+        geladen_am TIMESTAMP)""")
+    con.execute("INSERT INTO raw.gebietsstand__lieferungen VALUES ('gs', 'schluessel.csv', 'gemeinde', 2020, 2014, 2020, 21, true, now())")
+    con.execute("""CREATE TABLE raw.gebietsstand__schluessel (ebene VARCHAR, jahr INTEGER, ags_alt VARCHAR,
+        ags_ziel VARCHAR, ziel_jahr INTEGER, anteil_bevoelkerung DOUBLE, anteil_flaeche DOUBLE,
+        anteil_beschaeftigte DOUBLE, zeile INTEGER, sha256 VARCHAR, datei VARCHAR, geladen_am TIMESTAMP)""")
+    con.execute("""INSERT INTO raw.gebietsstand__schluessel
+        SELECT 'gemeinde', jahr, ags, ags, 2020, 1, 1, 1, 1, 'gs', 'schluessel.csv', now()
+        FROM (SELECT unnest(range(2014, 2021)) AS jahr), (SELECT unnest(?) AS ags)""", [list(GEMEINDEN)])
     con.execute("""CREATE TABLE raw.region__gemeinden (ags VARCHAR, gemeinde_name VARCHAR, datei VARCHAR,
                    sha256 VARCHAR, geladen_am TIMESTAMP)""")
     con.executemany("INSERT INTO raw.region__gemeinden VALUES (?, ?, 'region.yml', 'x', now())", list(GEMEINDEN.items()))

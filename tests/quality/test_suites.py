@@ -219,3 +219,26 @@ def test_rate_with_empty_denominator_may_be_absent(paths):
            "DELETE FROM mart.sozialraum_indikatoren WHERE gebiet_id = '06432003' AND indikator_id = 'anteil_65_plus' AND jahr = 2016",
            "UPDATE intermediate.int_indikatoren__gemeinde SET nenner = 0 WHERE ags = '06432003' AND indikator_id = 'anteil_65_plus' AND jahr = 2016")
     assert run_suites(paths, suites=["mart__vollstaendigkeit"], data_docs=False)[0].passed
+
+
+def test_a_merger_is_no_gap_but_a_missing_gemeinde_still_is(paths):
+    """2015: Bickenbach (06432003) did not exist yet; two old Gemeinden merged into it later deliver its
+    rows. The completeness gate counts them for today's Gemeinde (Gebietsstand key), so the reform is
+    no gap; a Gemeinde that is simply missing in a year still fails."""
+    mutate(paths,
+           "UPDATE raw.genesis__werte SET ags = '06432091', regionalschluessel = '06432091', wert = 3000 "
+           "WHERE ags = '06432003' AND jahr = 2015",
+           "INSERT INTO raw.genesis__werte SELECT * REPLACE ('06432092' AS ags, '06432092' AS regionalschluessel, "
+           "2500 AS wert, zeile + 10 AS zeile) FROM raw.genesis__werte WHERE ags = '06432091'",
+           "DELETE FROM raw.gebietsstand__schluessel WHERE ags_alt = '06432003' AND jahr < 2016",
+           "INSERT INTO raw.gebietsstand__schluessel SELECT 'gemeinde', jahr, alt, '06432003', 2020, 1, 1, 1, 1, 'gs', "
+           "'schluessel.csv', now() FROM (SELECT unnest(range(2014, 2016)) AS jahr), "
+           "(SELECT unnest(['06432091', '06432092']) AS alt)")
+    results = run_suites(paths, data_docs=False)
+    assert not [f for f in failures_of(results) if f.suite == "genesis__vollstaendigkeit"], summarize(results)
+
+    mutate(paths, "DELETE FROM raw.genesis__werte WHERE ags IN ('06432091', '06432092')")
+    results = run_suites(paths, data_docs=False)
+    failing = [f for f in failures_of(results) if f.suite == "genesis__vollstaendigkeit"]
+    assert failing and any(row.get("ags") == "06432003" and row.get("zeit") == "31.12.2015"
+                           for f in failing for row in f.examples), summarize(results)
