@@ -322,7 +322,7 @@ def _family_rows(con: duckdb.DuckDBPyConnection, deliveries: list[tuple]) -> lis
 def _write_status(con: duckdb.DuckDBPyConnection, *, published_at: dt.datetime, run_id: str, version_name: str,
                   checks: list[dict[str, Any]], mart_tables: dict[str, int]) -> None:
     con.execute(f"""CREATE TABLE mart.{STATUS_TABLE} (
-        eintrag VARCHAR NOT NULL,          -- publikation | lieferung | familie | abgelehnt | pruefung | tabelle
+        eintrag VARCHAR NOT NULL,          -- publikation | lieferung | familie | abgelehnt | gebietsstand | pruefung | tabelle
         veroeffentlicht_am TIMESTAMPTZ NOT NULL,
         run_id VARCHAR NOT NULL,
         version VARCHAR NOT NULL,
@@ -365,6 +365,16 @@ def _write_status(con: duckdb.DuckDBPyConnection, *, published_at: dt.datetime, 
             "geladen_am, ergebnis, details) VALUES ('abgelehnt', ?, ?, ?, ?, ?, ?, ?, 'abgelehnt', ?)",
             base + [familie, datei, sha, am, grund],
         )
+    if "gebietsstand" in mart_tables:  # the Gebietsstand every figure refers to (dbt model mart.gebietsstand)
+        for ebene, bezeichnung, datei, sha, umgeschluesselt in con.execute(
+                "SELECT ebene, bezeichnung, datei, sha256, gebiete_umgeschluesselt FROM mart.gebietsstand "
+                "ORDER BY ebene").fetchall():
+            con.execute(
+                f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, familie, datei, sha256, "
+                "berichtszeitraum, zeilen, ergebnis, details) VALUES ('gebietsstand', ?, ?, ?, 'gebietsstand', ?, ?, ?, ?, ?, ?)",
+                base + [datei, sha, bezeichnung, umgeschluesselt, ebene,
+                        f"{bezeichnung} (Ebene {ebene}): {umgeschluesselt} Gebiete der Region umgeschlüsselt"],
+            )
     for table, n in mart_tables.items():
         con.execute(
             f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, datei, zeilen) "
