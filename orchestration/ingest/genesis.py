@@ -619,6 +619,10 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
         FROM _genesis_data d JOIN _genesis_auswahl a USING (zeile, zeit) JOIN zeiten z USING (zeit)
              JOIN _genesis_columns c USING (feld)
     """)
+    if not con.execute("SELECT count(*) FILTER (WHERE in_region) FROM _genesis_auswahl").fetchone()[0]:
+        # a table without any row of the region keeps nothing: its Land/Bund rows alone would make it the
+        # current delivery of its periods and hide the region's rows of an earlier delivery
+        con.execute("DELETE FROM _genesis_auswahl")
     zeilen, zeilen_region, unterdrueckt = con.execute(
         "SELECT coalesce(sum(n_zellen), 0), coalesce(sum(n_zellen) FILTER (WHERE in_region), 0), "
         "coalesce(sum(n_unterdrueckt), 0) FROM _genesis_auswahl").fetchone()

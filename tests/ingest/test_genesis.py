@@ -113,12 +113,16 @@ def test_all_dadi_tables_load_with_lineage_and_known_values(tmp_path, con):
           AND zeit = '31.12.2015' AND merkmal = 'Insgesamt'""")
     assert row == (26907.0, None, 2015, dt.date(2015, 12, 31), "gemeinde", "Griesheim", "06432008",
                    line_of(read_text(dadi(POP)), "06432008;"), POP, dt.datetime(2017, 10, 10, 11, 1, 3))
-    # the Kreis row and 23 Gemeinden; nothing outside the region (no DG, Land, Regierungsbezirk)
+    # the Kreis row and 23 Gemeinden, and Germany and Hessen as comparison rows; nothing else outside
+    # the region (no Regierungsbezirk, no other Kreis)
     assert con.execute("""
-        SELECT gebiet_ebene, count(DISTINCT ags) FROM raw.genesis__werte WHERE tabelle = '12411-01-01-5'
-        GROUP BY ALL ORDER BY ALL""").fetchall() == [("gemeinde", 23), ("kreis", 1)]
-    outside = "SELECT count(*) FROM raw.genesis__werte WHERE NOT starts_with(regionalschluessel, '06432')"
+        SELECT gebiet_ebene, count(DISTINCT regionalschluessel) FROM raw.genesis__werte WHERE tabelle = '12411-01-01-5'
+        GROUP BY ALL ORDER BY ALL""").fetchall() == [("bund", 1), ("gemeinde", 23), ("kreis", 1), ("land", 1)]
+    outside = ("SELECT count(*) FROM raw.genesis__werte WHERE NOT starts_with(regionalschluessel, '06432') "
+               "AND regionalschluessel NOT IN ('DG', '06')")
     assert one(con, outside)[0] == 0
+    assert one(con, """SELECT wert FROM raw.genesis__werte WHERE tabelle = '12411-01-01-5' AND regionalschluessel = '06'
+                        AND zeit = '31.12.2015' AND merkmal = 'Insgesamt'""")[0] == 6176172  # Hessen, Destatis
 
     # header paths as in docs/contracts.md
     merkmale = {r[0] for r in con.execute("SELECT DISTINCT merkmal FROM raw.genesis__werte").fetchall()}
@@ -144,13 +148,14 @@ def test_all_dadi_tables_load_with_lineage_and_known_values(tmp_path, con):
     # Kreis rows of the commuter table are blocked (`x`)
     assert one(con, """SELECT wert, marker FROM raw.genesis__werte WHERE tabelle = '13111-08-02-5' AND ags = '06432'
                        AND merkmal = 'Pendlersaldo (über Gemeindegrenze)'""") == (None, "x")
-    assert result.suppressed == one(con, "SELECT count(*) FROM raw.genesis__werte WHERE wert IS NULL")[0] == 3
+    # ... with the blocked cells of the comparison rows (Land, Bund)
+    assert result.suppressed == one(con, "SELECT count(*) FROM raw.genesis__werte WHERE wert IS NULL")[0] == 6
 
     lieferung = one(con, """SELECT tabelle, titel, stand, encoding, ist_demodaten, zeilen FROM raw.genesis__lieferungen
                             WHERE datei = ?""", [ALO])
     assert lieferung[0] == "13211-01-03-5"
     assert lieferung[1].startswith("Arbeitslose nach ausgewählten Personengruppen - Jahresdurchschnitt -")
-    assert lieferung[2:] == (dt.datetime(2017, 10, 10, 14, 10, 42), "UTF-8", False, 24 * 7)
+    assert lieferung[2:] == (dt.datetime(2017, 10, 10, 14, 10, 42), "UTF-8", False, 26 * 7)  # + Land, Bund
 
 
 def test_sum_of_gemeinden_equals_kreis_row_in_dadi_tables(tmp_path, con):
@@ -383,7 +388,8 @@ def test_bad_files_are_quarantined_with_reason_and_the_rest_loads(tmp_path, con)
     # nothing of the bad files, the earlier load intact, the good file complete
     assert one(con, "SELECT count(*) FROM raw.genesis__lieferungen")[0] == 2
     assert one(con, """SELECT count(*), sum(wert) FROM raw.genesis__werte WHERE tabelle = '12411-02-03-5'""") == before
-    assert one(con, "SELECT count(*) FROM raw.genesis__werte WHERE tabelle = '13211-01-03-5'")[0] == 24 * 7
+    # 23 Gemeinden + Kreis + Hessen + Germany, 7 columns
+    assert one(con, "SELECT count(*) FROM raw.genesis__werte WHERE tabelle = '13211-01-03-5'")[0] == 26 * 7
     assert one(con, "SELECT count(DISTINCT datei) FROM raw.genesis__werte")[0] == 2
 
 
@@ -407,7 +413,7 @@ def test_footer_notes_with_quotes_and_semicolons_do_not_break_parsing(tmp_path, 
     deliver(paths, dadi(POP), "noisy.csv", text=noisy)
     result = load_genesis(con, paths, DADI_REGION)
     assert result.quarantined == []
-    assert one(con, "SELECT count(*) FROM raw.genesis__werte")[0] == 24 * 24
+    assert one(con, "SELECT count(*) FROM raw.genesis__werte")[0] == 26 * 24  # 23 Gemeinden, Kreis, Land, Bund
 
 
 # --- the full-Germany tables -------------------------------------------------------------------------------
@@ -574,12 +580,16 @@ def test_region_filter_keeps_only_the_prefix(tmp_path, con):
     codes = {r[0] for r in con.execute("SELECT DISTINCT regionalschluessel FROM raw.genesis__werte").fetchall()}
     with open(source, encoding="utf-8") as handle:
         expected = {line.split(";")[0] for line in handle if line.startswith("03151")}
-    assert codes == expected and len(codes) == 1 + 3 + 7 + 38 + 1  # Kreis, 3 + 7 Samtgemeinden, 38 members, Giebel
+    assert len(expected) == 1 + 3 + 7 + 38 + 1  # Kreis, 3 + 7 Samtgemeinden, 38 members, Giebel
+    # ... plus Germany and Niedersachsen as comparison rows, nothing else (no Gebietsstand key loaded here,
+    # so no former Kreise)
+    assert codes == expected | {"DG", "03"}
     con.execute("DELETE FROM raw.genesis__werte; DELETE FROM raw.genesis__lieferungen; "
                 "DELETE FROM raw.ingest__lieferstatus")
     load_genesis(con, paths, SimpleNamespace(ags_prefix="02", name="Hamburg"))
     levels = "SELECT DISTINCT gebiet_ebene, regionalschluessel, ags FROM raw.genesis__werte ORDER BY 1"
-    assert con.execute(levels).fetchall() == [("gemeinde", "02", "02000000"), ("kreis", "02", "02000"), ("land", "02", None)]
+    assert con.execute(levels).fetchall() == [("bund", "DG", None), ("gemeinde", "02", "02000000"),
+                                              ("kreis", "02", "02000"), ("land", "02", None)]
 
 
 def test_sum_of_gemeinden_vs_kreis_row_for_every_kreis(germany_db):
@@ -600,3 +610,37 @@ def test_sum_of_gemeinden_vs_kreis_row_for_every_kreis(germany_db):
               .format(*row))
     population_2015 = [r for r in rows if r[0] == "12411-01-01-5" and r[1] == "31.12.2015"]
     assert population_2015[0][2] >= 3 * 400 and population_2015[0][3] == 0  # 416 Kreise x 3 columns
+
+
+def test_a_table_of_another_kreis_keeps_nothing_not_even_its_land_and_bund_rows(tmp_path, con):
+    """Its Land/Bund rows alone would make it the current delivery of its periods and hide the region's
+    rows of the earlier delivery."""
+    paths = make_paths(tmp_path)
+    deliver(paths, dadi(POP))
+    load_genesis(con, paths, DADI_REGION)
+    before = one(con, "SELECT count(*) FROM raw.genesis__werte")[0]
+    other = read_text(dadi(POP)).replace("06432", "09999").replace("Stand: 10.10.2017", "Stand: 11.10.2017")
+    deliver(paths, dadi(POP), "anderer_kreis.csv", text=other)
+    result = load_genesis(con, paths, DADI_REGION)
+    assert [d.path.name for d in result.loaded] == ["anderer_kreis.csv"]
+    assert any("keine Zeile der Region" in h for h in result.hints)
+    assert one(con, "SELECT count(*) FROM raw.genesis__werte")[0] == before
+    assert one(con, "SELECT zeilen FROM raw.genesis__lieferungen WHERE datei = 'anderer_kreis.csv'")[0] == 0
+
+
+def test_rows_of_former_kreise_are_kept_for_the_gebietsstand_conversion(tmp_path, con):
+    """Göttingen (03159) was formed in 2016 from Kreis Göttingen (03152) and Osterode am Harz (03156):
+    with the Gebietsstand key loaded, the rows of both former Kreise are kept; other Kreise are not."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("""CREATE TABLE raw.gebietsstand__schluessel AS
+                   SELECT * FROM (VALUES ('gemeinde', 2008, '03152011', '03159015'),
+                                         ('gemeinde', 2008, '03156005', '03159002'),
+                                         ('gemeinde', 2008, '03151005', '03151005'))
+                   t(ebene, jahr, ags_alt, ags_ziel)""")
+    paths = make_paths(tmp_path)
+    deliver(paths, germany("12411-01-01-5_00.csv"))
+    load_genesis(con, paths, SimpleNamespace(ags_prefix="03159", name="Göttingen"))
+    kreise = {r[0] for r in con.execute("SELECT DISTINCT left(regionalschluessel, 5) FROM raw.genesis__werte "
+                                        "WHERE length(regionalschluessel) >= 5").fetchall()}
+    assert kreise == {"03152", "03156", "03159"}
+    assert one(con, "SELECT count(*) FROM raw.genesis__werte WHERE ags = '03152011' AND zeit = '31.12.2008'")[0] > 0
