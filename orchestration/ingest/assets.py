@@ -26,6 +26,7 @@ from orchestration.warehouse import write_connection
 # family -> description; each module orchestration.ingest.<family> has
 # load_<family>(con, paths, region, audit=None, run_id=None) -> IngestResult
 FAMILIES: dict[str, str] = {
+    "gebietsstand": "Gebietsstand-Umstiegsschlüssel (BBSR) für Gemeinden und Kreise: mitgeliefert und neuere Lieferungen",
     "genesis": "GENESIS/Regionalstatistik-Tabellen (Bevölkerung, Wanderungen, Beschäftigte, Arbeitslose)",
     "melderegister": "Einwohnermelderegister-Auszüge (Einzelaltersjahre je Gemeinde)",
     "sgb2": "SGB-II-Gemeindedaten (Statistik der BA / Jobcenter), monatlich",
@@ -138,6 +139,8 @@ def _region_asset(tables: list[str]) -> dg.AssetsDefinition:
 
 def _loader_deps(family: str, tables: dict[str, list[str]]) -> list[dg.AssetKey]:
     deps = _keys(tables["region"])
+    if family == "genesis":  # keeps the rows of former Kreise of the region, known from the keys
+        deps += _keys(tables["gebietsstand"])
     if family in CHECKED_AGAINST_POPULATION:
         for population in POPULATION_FAMILIES:
             deps += _keys(tables[population])

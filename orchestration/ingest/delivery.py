@@ -32,6 +32,7 @@ FAMILY_SUFFIXES: dict[str, tuple[str, ...]] = {
     "sgb2": (".xlsx",),
     "grundsicherung": (".csv",),
     "jugendhilfe": (".csv",),
+    "gebietsstand": (".csv", ".csv.gz"),
 }
 # Endings of files that an upload client is still writing: skipped, named in the summary, never moved.
 UPLOAD_SUFFIXES = (".part", ".filepart", ".partial", ".tmp", ".crdownload", ".download")

@@ -58,6 +58,10 @@ PERIODEN_SQL: dict[str, str] = {
         SELECT sha256, datei, satzart || ' ' || coalesce(berichtszeitraum,
                regexp_extract(datei, '(\\d{4})\\D*$', 1)) AS periode, NULL::TIMESTAMP AS stand
         FROM raw.jugendhilfe__lieferungen""",
+    # one key per level and target Gebietsstand (a replacement for the same target year is a correction)
+    "gebietsstand": """
+        SELECT sha256, datei, 'Schlüssel ' || ebene || ' → ' || ziel_jahr AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.gebietsstand__lieferungen""",
 }
 
 

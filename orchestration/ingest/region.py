@@ -2,7 +2,8 @@
 
 A profile folder holds
 - `region.yml` (required): `ags` = prefix of every AGS of the region (Kreis "06432", Land "06", or
-  "" / "DG" for all of Germany) and `name`;
+  "" / "DG" for all of Germany) and `name`; optional `gebietsstand: <year>`, the Gebietsstand (31.12. of
+  that year) every figure is converted to (default: the newest conversion key loaded);
 - `gemeinden_stammdaten.csv` (optional): master data per Gemeinde (`ags`, a name column, area, centroid);
 - `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name`, the Kreis' own grouping of Gemeinden;
 - `gemeinden.geojson` (optional): Gemeinde boundaries in WGS84 with the AGS in property `AGS`.
@@ -35,7 +36,8 @@ DDL = {
     "raw.region__profil": """
         CREATE TABLE IF NOT EXISTS raw.region__profil (
             region_ags VARCHAR NOT NULL, region_name VARCHAR NOT NULL,
-            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
+            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL,
+            gebietsstand INTEGER)""",
     "raw.region__gemeinden": """
         CREATE TABLE IF NOT EXISTS raw.region__gemeinden (
             ags VARCHAR NOT NULL, gemeinde_name VARCHAR, flaeche_km2 DOUBLE, laengengrad DOUBLE,
@@ -62,6 +64,7 @@ class Region:
     path: Path
     ags_prefix: str
     name: str
+    gebietsstand: int | None = None  # target Gebietsstand (31.12. of this year); None = newest key
 
     @classmethod
     def load(cls, path: Path | str) -> "Region":
@@ -94,7 +97,12 @@ class Region:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             raise RegionError(f"{file}: key 'name' is missing or empty (expected the region's name as text)")
-        return cls(path=folder, ags_prefix=ags, name=name.strip())
+        gebietsstand = data.get("gebietsstand")
+        if gebietsstand is not None and (isinstance(gebietsstand, bool) or not isinstance(gebietsstand, int)
+                                         or not 1990 <= gebietsstand <= 2100):
+            raise RegionError(f"{file}: 'gebietsstand' must be a year between 1990 and 2100 (the Gebietsstand "
+                              f"31.12. of that year, e.g. gebietsstand: 2020), got {gebietsstand!r}")
+        return cls(path=folder, ags_prefix=ags, name=name.strip(), gebietsstand=gebietsstand)
 
     @property
     def profile_file(self) -> Path:
@@ -105,6 +113,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for ddl in DDL.values():
         con.execute(ddl)
+    # warehouses built before the Gebietsstand setting existed
+    con.execute("ALTER TABLE raw.region__profil ADD COLUMN IF NOT EXISTS gebietsstand INTEGER")
 
 
 def _sql_str(value: str) -> str:
@@ -322,8 +332,10 @@ def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
     try:
         for table in DDL:
             con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO raw.region__profil VALUES ({_sql_str(region.ags_prefix)}, {_sql_str(region.name)}, "
-                    f"{_lineage(region.profile_file.name, profile.sha256, stamp)})")
+        gebietsstand = "NULL" if region.gebietsstand is None else str(int(region.gebietsstand))
+        con.execute(f"INSERT INTO raw.region__profil (region_ags, region_name, datei, sha256, geladen_am, gebietsstand) "
+                    f"VALUES ({_sql_str(region.ags_prefix)}, {_sql_str(region.name)}, "
+                    f"{_lineage(region.profile_file.name, profile.sha256, stamp)}, {gebietsstand})")
         rows = {
             "raw.region__profil": 1,
             "raw.region__gemeinden": _load_stammdaten(con, region, stamp),
