@@ -86,7 +86,8 @@ class Delivery:
 
 def korrektur_rang(datei: str) -> int:
     """0 for an ordinary delivery; n for a declared correction `…_korrektur[n].<ext>` (n defaults to 1)."""
-    match = _KORREKTUR.search(Path(datei).stem)
+    name = datei[:-3] if datei.lower().endswith(".gz") else datei  # x_korrektur.csv.gz
+    match = _KORREKTUR.search(Path(name).stem)
     if not match:
         return 0
     return int(match.group(1) or 1)

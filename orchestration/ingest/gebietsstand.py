@@ -24,6 +24,8 @@ a Gemeinde target inside the region that the region profile does not list.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +78,17 @@ def _region_gemeinden(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT ags FROM raw.region__gemeinden").fetchall()] if exists else []
 
 
+def _check_gzip(path: Path) -> None:
+    """A truncated or corrupt gzip stream is an error, not a shorter key (the CSV reader stops silently)."""
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as error:
+        raise DeliveryError(path, f"cannot be read as a Gebietsstand key: the gzip stream is truncated or corrupt "
+                                  f"({error}); expected a complete .csv.gz file") from error
+
+
 def parse_key(con: duckdb.DuckDBPyConnection, path: Path, prefix: str = "",
               gemeinden: list[str] | tuple[str, ...] = ()) -> ParsedKey:
     """Read and check one key file into the temp table `_gs_neu` (ebene, jahr, ags_alt, ags_ziel, anteile, zeile).
@@ -83,6 +96,8 @@ def parse_key(con: duckdb.DuckDBPyConnection, path: Path, prefix: str = "",
     `prefix` and `gemeinden`: when given, every Gemeinde target starting with `prefix` must be one of `gemeinden`.
     """
     compression = "gzip" if path.name.lower().endswith(".gz") else "none"
+    if compression == "gzip":
+        _check_gzip(path)
     # one VARCHAR per physical line (blank lines kept as NULL, so the row number is the line number)
     con.execute("DROP TABLE IF EXISTS _gs_neu")
     con.execute("""
@@ -177,7 +192,7 @@ def parse_key(con: duckdb.DuckDBPyConnection, path: Path, prefix: str = "",
             SELECT zeile, jahr, ags_alt, 3, b FROM bewertet WHERE abs(b - 1) > {TOLERANCE} AND NOT (b_eins AND fl_ok)
             UNION ALL
             SELECT zeile, jahr, ags_alt, 5, s FROM bewertet WHERE abs(s - 1) > {TOLERANCE} AND NOT (s_eins AND fl_ok)
-        ) ORDER BY zeile, spalte LIMIT 1
+        ) ORDER BY zeile, spalte <> 4, spalte LIMIT 1  -- the area shares first: they decide the convention
     """).fetchone()
     if summe:
         zeile, jahr, alt, spalte, wert = summe

@@ -186,15 +186,16 @@ def _reason(familie: str, periode: str, holder: str, datei: str) -> str:
 def _korrektur_name(datei: str) -> str:
     from pathlib import Path
 
-    p = Path(datei)
+    gz = ".gz" if datei.lower().endswith(".gz") else ""
+    p = Path(datei[:-3] if gz else datei)
     rank = korrektur_rang(datei)
     stem = p.stem
     if rank:
         import re
 
         stem = re.sub(r"[_-]korrektur\d*$", "", stem, flags=re.IGNORECASE)
-        return f"{stem}_korrektur{rank + 1}{p.suffix}"
-    return f"{stem}_korrektur{p.suffix}"
+        return f"{stem}_korrektur{rank + 1}{p.suffix}{gz}"
+    return f"{stem}_korrektur{p.suffix}{gz}"
 
 
 # ------------------------------------------------------------------------------------- family status
