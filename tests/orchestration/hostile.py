@@ -18,6 +18,7 @@ All cases go into ONE build (tests/orchestration/test_hostile_deliveries.py).
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
@@ -28,6 +29,7 @@ from pathlib import Path
 import openpyxl
 
 CANARY = "KANARIENVOGEL-7f3a"  # content of a file outside the landing folder that links point at
+KEY_HEADER = "jahr,ags_alt,anteil_bevoelkerung,anteil_flaeche,anteil_beschaeftigte,ags_2021\n"
 INJECTION = ("Robert'); DROP TABLE raw.jugendhilfe__hilfen; --", "<script>alert(1)</script>")
 
 
@@ -382,6 +384,23 @@ CASES: list[Case] = [
          ("keine reguläre Datei",)),
     Case("J09", "jugendhilfe", "GEFAEHRDUNGEN_8A_2018.CSV", "byte-gleiche Kopie in Großbuchstaben", "uebersprungen",
          _copy("jugendhilfe", "gefaehrdungen_8a_2018.csv")),
+    # Gebietsstand keys (the shipped BBSR keys are loaded already; these arrive in LANDING/gebietsstand/)
+    Case("B01", "gebietsstand", "umstieg_summe.csv", "Anteile einer alten Gemeinde ergeben 0,9", "quarantaene",
+         _write(KEY_HEADER + "2021,06432001,0.9,1,1,06432001\n"), ("umstieg_summe.csv, line 2, column 3", "add up to 0.9")),
+    Case("B02", "gebietsstand", "umstieg_fremd.csv", "Zielgemeinde, die die Region nicht kennt", "quarantaene",
+         _write(KEY_HEADER + "2021,06432001,1,1,1,06432099\n"),
+         ("line 2, column 6", "06432099 is not a Gemeinde of the region profile")),
+    Case("B03", "gebietsstand", "umstieg_doppelt.csv", "Schlüsselzeile doppelt", "quarantaene",
+         _write(KEY_HEADER + "2021,06432001,1,1,1,06432001\n2021,06432001,1,1,1,06432001\n"),
+         ("line 3, column 2", "appears twice")),
+    Case("B04", "gebietsstand", "umstieg_2021.csv.gz", "abgeschnittene gzip-Datei", "quarantaene",
+         _bytes(gzip.compress((KEY_HEADER + "2021,06432001,1,1,1,06432001\n" * 50).encode())[:40]),
+         ("gzip stream is truncated",)),
+    Case("B05", "gebietsstand", "umstieg_link.csv", "symbolische Verknüpfung nach außerhalb", "quarantaene",
+         _link(_outside), ("symbolische Verknüpfung",)),
+    Case("B06", "gebietsstand", "umstieg_2020.csv", "zweiter Schlüssel für den Gebietsstand 2020, keine Korrektur",
+         "abgelehnt", _write(KEY_HEADER.replace("ags_2021", "ags_2020") + "2019,06432001,1,1,1,06432001\n"),
+         ("Konflikt", "bbsr_umstieg_gemeinden_2000_2020.csv.gz")),
 ]
 
 
