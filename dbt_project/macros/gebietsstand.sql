@@ -8,9 +8,10 @@
         year nearest to the data year in which the area exists in the key (same year first, then the
         year before, then the year after; years outside the key are clamped to its first/last year).
         `anteil` names the share (bevoelkerung | beschaeftigte | flaeche) or is a SQL expression
-        returning that name per row. Output: `gruppen` (with `ags` the target key), `wert`, `marker`,
-        `ist_unterdrueckt`, `ist_umgeschluesselt`, `ist_ohne_schluessel`, and `lineage` columns
-        (first value per group).
+        returning that name per row. Output: `gruppen` (with `ags` the target key), `wert`, `marker`
+        (when the input has one: `marker` = its column, or none), `ist_unterdrueckt`,
+        `ist_umgeschluesselt`, `ist_ohne_schluessel`, and `lineage` columns (value of the first row
+        per group by `ordnung`).
         - a suppressed input (wert NULL) that contributes a share > 0 makes the target cell NULL with
           its marker and ist_unterdrueckt;
         - a '-' of an area that does not exist in the key near the data year is "not applicable"
@@ -19,7 +20,8 @@
           ist_ohne_schluessel (test `schluessel_vollstaendig` fails on it: blocking).
     Rates are never converted: convert numerators and denominators, then compute the rate.
 -#}
-{% macro auf_gebietsstand(quelle, ebene, ags, jahr, wert, gruppen, anteil='bevoelkerung', lineage=[]) -%}
+{% macro auf_gebietsstand(quelle, ebene, ags, jahr, wert, gruppen, anteil='bevoelkerung', lineage=[],
+                          marker='marker', ordnung='zeile') -%}
     {%- set anteil_sql = ("'" ~ anteil ~ "'") if anteil in ['bevoelkerung', 'beschaeftigte', 'flaeche'] else anteil -%}
     {%- set gruppen_ohne_ags = gruppen | reject('equalto', ags) | list -%}
     with gs_schluessel as (
@@ -35,7 +37,9 @@
     ),
 
     gs_zeilen as (
-        select *, {{ anteil_sql }} as gs_anteil_art from {{ quelle }}
+        select *, {{ anteil_sql }} as gs_anteil_art,
+            {{ marker if marker else 'cast(null as varchar)' }} as gs_marker
+        from {{ quelle }}
     ),
 
     -- per old area and data year: the nearest key year in which the area exists
@@ -69,7 +73,7 @@
         left join gs_schluessel as schluessel
             on schluessel.jahr = sj.schluessel_jahr and schluessel.ags_alt = zeilen.{{ ags }}
         -- '-' of an area that did not exist then: not applicable (no row), never a zero
-        where not (schluessel.ags_alt is null and zeilen.marker = '-')
+        where not (schluessel.ags_alt is null and coalesce(zeilen.gs_marker = '-', false))
     ),
 
     gs_umgeschluesselt as (
@@ -80,17 +84,19 @@
                 when bool_or({{ wert }} is null and coalesce(gs_anteil, 1) > 0) then null
                 else sum({{ wert }} * coalesce(gs_anteil, 1))
             end as {{ wert }},
+            {% if marker -%}
             case
                 when bool_or({{ wert }} is null and coalesce(gs_anteil, 1) > 0)
-                    then max(marker) filter (where {{ wert }} is null)
-                when bool_and(marker = '-') then '-'
-                when bool_or(marker = '()') then '()'
+                    then max(gs_marker) filter (where {{ wert }} is null)
+                when bool_and(gs_marker = '-') then '-'
+                when bool_or(gs_marker = '()') then '()'
             end as marker,
+            {%- endif %}
             bool_or({{ wert }} is null and coalesce(gs_anteil, 1) > 0) as ist_unterdrueckt,
             not (count(*) = 1 and bool_and({{ ags }} = gs_ags_ziel and coalesce(gs_anteil, 1) = 1))
                 as ist_umgeschluesselt,
             bool_or(gs_ohne_schluessel) as ist_ohne_schluessel
-            {% for spalte in lineage %}, arg_min({{ spalte }}, zeile) as {{ spalte }}{% endfor %}
+            {% for spalte in lineage %}, arg_min({{ spalte }}, {{ ordnung }}) as {{ spalte }}{% endfor %}
         from gs_anteile
         group by {% for spalte in gruppen_ohne_ags %}{{ spalte }}, {% endfor %}gs_ags_ziel
     )

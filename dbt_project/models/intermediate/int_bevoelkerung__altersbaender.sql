@@ -106,7 +106,7 @@ altersgruppen_genesis as (
 ),
 
 melderegister_einwohner as (
-    select * from {{ ref('stg_melderegister__einwohner') }}
+    select * from {{ ref('int_melderegister__einwohner') }}
 ),
 
 -- every band of every delivered (ags, stichtag): a band without residents is 0, not missing

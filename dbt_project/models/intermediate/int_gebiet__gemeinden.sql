@@ -30,7 +30,7 @@ profil_gemeinden as (
 
 melderegister as (
     select distinct einwohner.ags
-    from {{ ref('stg_melderegister__einwohner') }} as einwohner
+    from {{ ref('int_melderegister__einwohner') }} as einwohner
     cross join profil
     where starts_with(einwohner.ags, profil.region_ags)
 ),

@@ -2,7 +2,7 @@
 --   altersarmut  Empfänger Grundsicherung im Alter 65+ at 31.12. / E 65+ at the same 31.12.
 -- Values suppressed by the source (`.`) stay NULL with zaehler_unterdrueckt.
 with empfaenger as (
-    select * from {{ ref('stg_grundsicherung__empfaenger') }}
+    select * from {{ ref('int_grundsicherung__empfaenger') }}
     where length(ags) = 8
 ),
 

@@ -7,7 +7,7 @@
 -- Values suppressed by the source (`*`) stay NULL with zaehler_unterdrueckt / nenner_unterdrueckt;
 -- they are never recomputed from other columns of the table.
 with dezember as (
-    select * from {{ ref('stg_sgb2__gemeinde_monatswerte') }}
+    select * from {{ ref('int_sgb2__gemeinde_monatswerte') }}
     where gebiet_ebene = 'gemeinde' and month(berichtsmonat) = 12
 ),
 
