@@ -8,6 +8,8 @@ from orchestration.settings import current_paths
 
 PUBLISHED_KEY = dg.AssetKey(["published", "sozialmonitor"])
 PROFILE_KEY = dg.AssetKey(["sozialraum_profile"])
+# Above this many Sozialräume (a Land, all of Germany) the build does not print every profile.
+MAX_PROFILES_PER_BUILD = 500
 
 
 def profile_dir() -> Path:
@@ -29,8 +31,19 @@ def profile_dir() -> Path:
 def sozialraum_profile(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from orchestration.profiles import render_profiles
 
+    import duckdb
+
     paths = current_paths()
     ziel = profile_dir()
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        raeume = con.execute("SELECT count(DISTINCT gebiet_id) FROM mart.dim_gebiet "
+                             "WHERE gebiet_ebene = 'sozialraum'").fetchone()[0]
+    if raeume > MAX_PROFILES_PER_BUILD:
+        # a Land or all of Germany (10,796 Gemeinden = Sozialräume): printed on demand, not after every build
+        context.log.warning(f"{raeume} Sozialräume: mehr als {MAX_PROFILES_PER_BUILD}, Profile werden nicht bei jedem "
+                            f"Build erzeugt; auf Abruf: sozialmonitor profile --sozialraum ID oder --all")
+        return dg.MaterializeResult(metadata={"profile": 0, "sozialraeume": raeume,
+                                              "quelle": dg.MetadataValue.path(str(paths.published))})
     files = render_profiles(paths.published, ziel)
     context.log.info(f"{len(files)} Profile nach {ziel} geschrieben")
     return dg.MaterializeResult(
