@@ -24,13 +24,22 @@ schluessel AS (
                                (SELECT max(ziel_jahr) FROM raw.gebietsstand__lieferungen WHERE ebene = 'gemeinde'))
 ),
 jahre AS (SELECT min(jahr) AS erstes, max(jahr) AS letztes FROM schluessel),
-zeilen AS (
-    SELECT w.tabelle, w.zeit, coalesce(s.ags_ziel, w.ags) AS ags, count(DISTINCT w.zeile) AS zeilen
-    FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256)
-    CROSS JOIN jahre
-    LEFT JOIN schluessel s
-      ON s.ags_alt = w.ags AND abs(s.jahr - least(greatest(w.jahr, jahre.erstes), jahre.letztes)) <= 1
+-- old area -> target area for every data year next to a key year (equi-join, no range condition)
+naehe AS (
+    SELECT DISTINCT s.ags_alt, s.jahr + r.d AS daten_jahr, s.ags_ziel
+    FROM schluessel s, range(-1, 2) r(d)
+),
+gemeindezeilen AS (
+    SELECT w.tabelle, w.zeit, w.ags, w.zeile, w.marker, least(greatest(w.jahr, j.erstes), j.letztes) AS daten_jahr
+    FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256) CROSS JOIN jahre j
     WHERE w.gebiet_ebene = 'gemeinde'
+),
+zeilen AS (
+    SELECT g.tabelle, g.zeit, coalesce(n.ags_ziel, g.ags) AS ags, count(DISTINCT g.zeile) AS zeilen
+    FROM gemeindezeilen g
+    LEFT JOIN naehe n ON n.ags_alt = g.ags AND n.daten_jahr = g.daten_jahr
+    -- a '-' of an area that does not exist then (no key) is "not applicable": not a row of anything
+    WHERE NOT (n.ags_ziel IS NULL AND coalesce(g.marker = '-', false))
     GROUP BY ALL
 ),
 gemeinden AS (
