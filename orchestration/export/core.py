@@ -61,13 +61,19 @@ DL_DE_BY_2_0 = {
 DATENSAETZE: dict[str, tuple[str, str]] = {
     "sozialraum_indikatoren": (
         "Sozialraum-Indikatoren",
-        "Indikatoren je Gemeinde, Sozialraum und Kreis und Jahr mit Zähler, Nenner und Wert. Aggregate sind "
-        "Summe der Zähler durch Summe der Nenner. Kleine Fallzahlen der Jugendhilfe sind geheim gehalten "
-        "(Wert leer, ist_unterdrueckt = true).",
+        "Indikatoren je Gemeinde, Sozialraum und Kreis und Jahr mit Zähler, Nenner und Wert, dazu Land und Bund "
+        "als Vergleich (gebiet_ebene land/bund, aus deren amtlichen Zeilen). Aggregate sind Summe der Zähler "
+        "durch Summe der Nenner. Alle Jahre auf einem Gebietsstand (siehe gebietsstand; ist_umgeschluesselt). "
+        "Kleine Fallzahlen der Jugendhilfe sind geheim gehalten (Wert leer, ist_unterdrueckt = true).",
     ),
     "dim_gebiet": (
         "Gebiete",
         "Gemeinden, Sozialräume und Kreise mit Zuordnung und Gemeindegrenzen (GeoJSON, WGS84, generalisiert).",
+    ),
+    "gebietsstand": (
+        "Gebietsstand",
+        "Gebietsstand, auf den alle Jahre umgerechnet sind (BBSR-Umstiegsschlüssel; Stichtag, Schlüsseldatei, "
+        "Zahl der umgeschlüsselten Gebiete).",
     ),
     "indikatoren": (
         "Indikatorenkatalog",
@@ -159,6 +165,14 @@ def _publikationszeit(con: duckdb.DuckDBPyConnection, tabellen: dict, published_
                 return _json_wert(wert), f"mart.publikation_status.{bevorzugt[0]}"
     stempel = dt.datetime.fromtimestamp(published_db.stat().st_mtime, dt.timezone.utc)
     return stempel.isoformat(), "Änderungszeit der veröffentlichten Datei"
+
+
+def _gebietsstand(con: duckdb.DuckDBPyConnection, tabellen: dict) -> str | None:
+    """"Gebietsstand 31.12.2020" from mart.gebietsstand (the Gemeinde key), if the mart has it."""
+    if "gebietsstand" not in tabellen:
+        return None
+    row = con.execute(f"select bezeichnung from {SCHEMA}.gebietsstand order by ebene = 'gemeinde' desc limit 1").fetchone()
+    return row[0] if row else None
 
 
 def _region(con: duckdb.DuckDBPyConnection, tabellen: dict) -> str | None:
@@ -339,6 +353,7 @@ def export_open_data(published_db: Path, out_dir: Path) -> list[Path]:
         pruefe_spalten(tabellen)
         zeit, zeit_herkunft = _publikationszeit(con, tabellen, published_db)
         region = _region(con, tabellen)
+        gebietsstand = _gebietsstand(con, tabellen)
         uebersicht = []
         for tabelle, spalten_typen in tabellen.items():
             spalten = [s for s, _ in spalten_typen]
@@ -361,6 +376,8 @@ def export_open_data(published_db: Path, out_dir: Path) -> list[Path]:
             zeitlich, raeumlich = _abdeckung(con, tabelle, spalten)
             if region:
                 raeumlich["region"] = region
+            if gebietsstand:
+                raeumlich["gebietsstand"] = gebietsstand
             metadaten = {
                 "id": tabelle,
                 "titel": titel,

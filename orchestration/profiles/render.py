@@ -133,6 +133,10 @@ def _datenstand(con: duckdb.DuckDBPyConnection, bestand: Bestand) -> list[tuple[
         elif zeit:
             wert = con.execute(f'select max("{zeit[0]}") from mart.lieferungen').fetchone()[0]
             zeilen.append(("Stand der Lieferungen", datum(wert)))
+    if bestand.hat("gebietsstand"):  # the Gebietsstand every year refers to (dbt model mart.gebietsstand)
+        row = con.execute("select bezeichnung from mart.gebietsstand order by ebene = 'gemeinde' desc limit 1").fetchone()
+        if row:
+            zeilen.append(("Gebietsstand", row[0].removeprefix("Gebietsstand ")))
     letztes_jahr = con.execute("select max(jahr) from mart.sozialraum_indikatoren where wert is not null").fetchone()[0]
     if letztes_jahr is not None:
         zeilen.append(("Neuestes Datenjahr", str(letztes_jahr)))
@@ -222,12 +226,16 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     kreis = next((g for g in bestand.gebiete if g["gebiet_ebene"] == "kreis" and g["gebiet_id"] == kreis_ags), None)
     kreis_name = (kreis or {}).get("gebiet_name") or f"Kreis {kreis_ags}"
 
-    ids = [sr_id, *gemeinde_ids, kreis_ags or ""]
+    # comparison areas: the Land of the Kreis and Germany (official rows of the mart, where it has them)
+    land_id = (kreis_ags or "")[:2]
+    vergleich = {g["gebiet_ebene"]: g for g in bestand.gebiete
+                 if (g["gebiet_ebene"] == "land" and g["gebiet_id"] == land_id) or g["gebiet_ebene"] == "bund"}
+    ids = [sr_id, *gemeinde_ids, kreis_ags or "", *(g["gebiet_id"] for g in vergleich.values())]
     marker = ",".join("?" * len(ids))
     rows = _rows(
         con,
         f"select * from mart.sozialraum_indikatoren where gebiet_id in ({marker}) "
-        "and gebiet_ebene in ('sozialraum', 'gemeinde', 'kreis') order by indikator_id, jahr",
+        "and gebiet_ebene in ('sozialraum', 'gemeinde', 'kreis', 'land', 'bund') order by indikator_id, jahr",
         ids,
     )
     # Gemeinde rows only for this Sozialraum's Gemeinden, Kreis rows only for its Kreis.
@@ -236,6 +244,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
         if (r["gebiet_ebene"] == "sozialraum" and r["gebiet_id"] == sr_id)
         or (r["gebiet_ebene"] == "gemeinde" and r["gebiet_id"] in gemeinde_ids)
         or (r["gebiet_ebene"] == "kreis" and r["gebiet_id"] == kreis_ags)
+        or (r["gebiet_ebene"] in vergleich and r["gebiet_id"] == vergleich[r["gebiet_ebene"]]["gebiet_id"])
     ]
     reihen = _reihen_nach_indikator(rows)
     ist_demo = any(r.get("ist_demodaten") for r in rows)
@@ -265,6 +274,12 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
             "unterdrueckt": bool(sr_akt.get("ist_unterdrueckt")),
             "kreis_wert": (kr_akt or {}).get("wert"),
             "kreis_unterdrueckt": bool((kr_akt or {}).get("ist_unterdrueckt")),
+            # Land and Bund of the same year (official rows; rates only: a count is not comparable)
+            "vergleich": [
+                {"name": g["gebiet_name"], "wert": reihen.get((ind, ebene, g["gebiet_id"]), {}).get(letztes, {}).get("wert")}
+                for ebene, g in sorted(vergleich.items(), key=lambda e: e[0] != "land")
+                if letztes in reihen.get((ind, ebene, g["gebiet_id"]), {})
+            ] if einheit != "Anzahl" else [],
             "quelle": sr_akt.get("quelle"),
             "nenner_quelle": sr_akt.get("nenner_quelle"),
             "von": min(sr_reihe),

@@ -125,7 +125,14 @@ def test_metadata(export):
             assert meta["veroeffentlicht_am"] == export["status"].isoformat()
     si = json.loads((export["out"] / "sozialraum_indikatoren" / "metadata.json").read_text(encoding="utf-8"))
     assert si["zeitliche_abdeckung"]["von"] <= si["zeitliche_abdeckung"]["bis"]
-    assert set(si["raeumliche_abdeckung"]["ebenen"]) == {"gemeinde", "sozialraum", "kreis"}
+    # the region's areas and the comparison rows of its Land and Germany, all on one Gebietsstand
+    assert si["raeumliche_abdeckung"]["ebenen"] == {"gemeinde": 23, "sozialraum": 5, "kreis": 1, "land": 1, "bund": 1}
+    assert si["raeumliche_abdeckung"]["gebietsstand"] == "Gebietsstand 31.12.2020"
+    with open(export["out"] / "sozialraum_indikatoren" / "sozialraum_indikatoren.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    hessen = [r for r in rows if r["gebiet_ebene"] == "land" and r["indikator_id"] == "bevoelkerung" and r["jahr"] == "2015"]
+    assert [(r["gebiet_id"], r["gebiet_name"], float(r["zaehler"])) for r in hessen] == [("06", "Hessen", 6176172.0)]
+    assert {r["gebiet_id"] for r in rows if r["gebiet_ebene"] == "bund"} == {"DG"}
     definitionen = {d["indikator_id"]: d for d in si["indikatoren"]}
     assert {"arbeitslosenanteil", "bevoelkerung"} <= set(definitionen)
     assert all(d.get("definition") for d in definitionen.values())

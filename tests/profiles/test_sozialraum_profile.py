@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from orchestration.profiles import ProfilFehler, render_profiles
+from orchestration.profiles.format import zahl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "var" / "artifacts" / "profiles"
@@ -237,3 +238,24 @@ def test_dagster_asset_renders_from_the_published_file(demo_build, tmp_path, mon
     meta = result.asset_materializations_for_node("sozialraum_profile")[0].metadata
     files = sorted((out / "profile").glob("profil_*.html"))
     assert files and meta["profile"].value == len(files)
+
+
+def test_land_bund_and_gebietsstand_beside_the_kreis(rendered, published):
+    """Every rate that the official tables carry for Hessen and Germany shows their value of the same
+    year beside the Kreis; the Datenstand names the Gebietsstand all years refer to."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        hessen = con.execute("""select jahr, wert from mart.sozialraum_indikatoren where gebiet_ebene = 'land'
+                                and indikator_id = 'arbeitslosenanteil' order by jahr desc limit 1""").fetchone()
+        bund = con.execute("""select wert from mart.sozialraum_indikatoren where gebiet_ebene = 'bund'
+                              and indikator_id = 'arbeitslosenanteil' and jahr = ?""", [hessen[0]]).fetchone()
+    finally:
+        con.close()
+    for datei in rendered["files"]:
+        html = datei.read_text(encoding="utf-8")
+        karte = html[html.index('data-indikator="arbeitslosenanteil"'):][:4000]
+        assert f"Hessen: {zahl(hessen[1], '%')}" in karte and f"Deutschland: {zahl(bund[0], '%')}" in karte
+        assert "Gebietsstand: 31.12.2020" in html
+        # confidential families have no Land/Bund rows: nothing is invented for them
+        sgb2 = html[html.index('data-indikator="sgb2_quote"'):][:4000]
+        assert "Hessen:" not in sgb2.split("</div>")[0]
