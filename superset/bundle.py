@@ -147,7 +147,10 @@ select
     w.nenner_quelle,
     w.ist_demodaten,
     k.wert as kreis_wert,
-    w.wert - k.wert as abweichung_kreis
+    w.wert - k.wert as abweichung_kreis,
+    l.wert as land_wert,
+    b.wert as bund_wert,
+    w.ist_umgeschluesselt
 from mart.sozialraum_indikatoren as w
 left join (
     select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
@@ -159,6 +162,12 @@ left join mart.indikatoren as i
 left join mart.sozialraum_indikatoren as k
     on k.gebiet_ebene = 'kreis' and k.gebiet_id = w.kreis_ags
    and k.jahr = w.jahr and k.indikator_id = w.indikator_id
+-- comparison rows (official rows of the region's Land and of Germany, same indicator and year)
+left join mart.sozialraum_indikatoren as l
+    on l.gebiet_ebene = 'land' and l.gebiet_id = left(coalesce(w.kreis_ags, w.gebiet_id), 2)
+   and l.jahr = w.jahr and l.indikator_id = w.indikator_id
+left join mart.sozialraum_indikatoren as b
+    on b.gebiet_ebene = 'bund' and b.jahr = w.jahr and b.indikator_id = w.indikator_id
 """
 
 # One row per polygon of an area (WGS84 GeoJSON, single polygons) with the area's values.
@@ -185,6 +194,7 @@ select
     status.lieferungen,
     status.veraltete_quellen,
     status.abgelehnte_lieferungen,
+    status.gebietsstand,
     s.indikator_id,
     coalesce(i.quelle, s.indikator_id) as quelle,
     s.erstes_jahr,
@@ -218,15 +228,19 @@ cross join (
                                || coalesce(' – ' || nullif(details, ''), ''), '; ' order by familie, datei)
                from mart.publikation_status where eintrag = 'abgelehnt'),
             case when (select count(*) from mart.publikation_status where eintrag = 'familie') > 0
-                 then 'keine' else '–' end) as abgelehnte_lieferungen
+                 then 'keine' else '–' end) as abgelehnte_lieferungen,
+        coalesce((select max(berichtszeitraum) from mart.publikation_status
+                  where eintrag = 'gebietsstand' and ergebnis = 'gemeinde'), '–') as gebietsstand
 ) as status
 """.replace("{familie}", """case familie when 'genesis' then 'GENESIS' when 'melderegister' then 'Melderegister'
                                     when 'sgb2' then 'SGB II' when 'grundsicherung' then 'Grundsicherung'
-                                    when 'jugendhilfe' then 'Kinder- und Jugendhilfe' else familie end""")
+                                    when 'jugendhilfe' then 'Kinder- und Jugendhilfe'
+                                    when 'gebietsstand' then 'Gebietsstand-Schlüssel' else familie end""")
 
 COLUMNS_WERTE = [
     # name, type, is_dttm, verbose name, description
-    ("gebiet_ebene", "VARCHAR", False, "Gebietsebene", "gemeinde, sozialraum oder kreis"),
+    ("gebiet_ebene", "VARCHAR", False, "Gebietsebene",
+     "gemeinde, sozialraum, kreis; land und bund als Vergleich (amtliche Zeilen)"),
     ("gebiet_id", "VARCHAR", False, "Gebiets-ID",
      "AGS der Gemeinde (8-stellig), Sozialraum-ID oder AGS des Kreises (5-stellig)"),
     ("gebiet_name", "VARCHAR", False, "Gebiet", "Name der Gemeinde, des Sozialraums oder des Kreises"),
@@ -253,6 +267,11 @@ COLUMNS_WERTE = [
     ("ist_demodaten", "BOOLEAN", False, "Demodaten", "Zeile beruht auf synthetischen Demolieferungen"),
     ("kreis_wert", "DOUBLE", False, "Kreiswert", "Wert desselben Indikators im Kreis im selben Jahr"),
     ("abweichung_kreis", "DOUBLE", False, "Abweichung vom Kreis", "Wert minus Kreiswert (Prozentpunkte bzw. Einheiten)"),
+    ("land_wert", "DOUBLE", False, "Landeswert",
+     "Wert desselben Indikators im Bundesland im selben Jahr (amtliche Landeszeile, nicht Summe der Gemeinden)"),
+    ("bund_wert", "DOUBLE", False, "Bundeswert", "Wert desselben Indikators in Deutschland im selben Jahr (amtlich)"),
+    ("ist_umgeschluesselt", "BOOLEAN", False, "umgeschlüsselt",
+     "Wert auf den Gebietsstand der Veröffentlichung umgerechnet (Gebiet bestand damals nicht in heutiger Form)"),
 ]
 COLUMNS_KARTE = COLUMNS_WERTE + [
     ("geojson", "VARCHAR", False, "Geometrie",
@@ -283,6 +302,9 @@ COLUMNS_PUBLIKATION = [
     ("abgelehnte_lieferungen", "VARCHAR", "Abgelehnte Lieferungen",
      "Abgelehnte Lieferungen, die ihre Familie veralten lassen (mart.publikation_status, eintrag = 'abgelehnt'): "
      "Familie, Datei, Grund"),
+    ("gebietsstand", "VARCHAR", "Gebietsstand",
+     "Gebietsstand, auf den alle Jahre umgerechnet sind (mart.gebietsstand / publikation_status, z. B. "
+     "„Gebietsstand 31.12.2020“)"),
     ("indikator_id", "VARCHAR", "Indikator-ID", "Indikator im Mart"),
     ("quelle", "VARCHAR", "Quelle", "Quelle des Indikators laut Katalog"),
     ("erstes_jahr", "INTEGER", "erstes Jahr", "Erstes Berichtsjahr des Indikators im Mart"),
@@ -321,6 +343,8 @@ def datasets() -> dict[str, dict]:
          _metric("kreiswert", "MAX(kreis_wert)", "Kreiswert", "Wert des Kreises im selben Jahr", ",.1f"),
          _metric("abweichung_kreis", "MAX(abweichung_kreis)", "Abweichung vom Kreis",
                  "Wert minus Kreiswert", "+,.1f"),
+         _metric("landeswert", "MAX(land_wert)", "Land", "Wert des Bundeslandes im selben Jahr (amtlich)", ",.1f"),
+         _metric("bundeswert", "MAX(bund_wert)", "Bund", "Wert Deutschlands im selben Jahr (amtlich)", ",.1f"),
          _metric("zaehler", "SUM(zaehler)", "Σ Zähler", "Summe der Zähler", ",.0f"),
          _metric("nenner", "SUM(nenner)", "Σ Nenner", "Summe der Nenner", ",.0f"),
          _metric("count", "COUNT(*)", "Anzahl Zeilen", None, ",d"),
@@ -634,7 +658,8 @@ class Chart:
 
 def info_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
     # A plain table (no Handlebars: its template compiler needs 'unsafe-eval', which the CSP forbids).
-    groupby = ["hinweis", "veroeffentlicht_am", "lieferungen", "veraltete_quellen", "abgelehnte_lieferungen"]
+    groupby = ["hinweis", "veroeffentlicht_am", "gebietsstand", "lieferungen", "veraltete_quellen",
+               "abgelehnte_lieferungen"]
     metrics = ["berichtsjahre", "quellen"]
     adhoc = [simple_filter("indikator_id", "IN", ids)] if ids else []
     return Chart(key, f"Datenstand und Quellen – {thema}", "table", DS_PUBLIKATION, {
@@ -676,6 +701,10 @@ def headline_tile(ind: str) -> Chart:
         "Kreiswert im jüngsten Jahr und Veränderung gegenüber dem Vorjahr")
 
 
+ZEITREIHE_TEXT = ("Gewählter Indikator über die Jahre je Sozialraum und für den Kreis, mit Land und Bund als "
+                  "Referenzlinien (amtliche Zeilen; nur wo die Tabellen sie enthalten). Alle Jahre auf einem Gebietsstand.")
+
+
 def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], ebenen: list[str],
                description: str) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "IN", ebenen)]
@@ -714,7 +743,7 @@ def bar_gemeinden(key: str, name: str) -> Chart:
 
 
 def pivot_sozialraeume(key: str, name: str, metrics: list[str]) -> Chart:
-    adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "kreis"])]
+    adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "kreis", "land", "bund"])]
     return Chart(key, name, "pivot_table_v2", DS_WERTE, {
         "groupbyRows": ["gebiet_name"], "groupbyColumns": [], "metrics": metrics, "metricsLayout": "COLUMNS",
         "adhoc_filters": adhoc, "row_limit": 10000, "aggregateFunction": "Sum", "valueFormat": ",.1f",
@@ -722,12 +751,12 @@ def pivot_sozialraeume(key: str, name: str, metrics: list[str]) -> Chart:
         "transposePivot": False, "combineMetric": False, "time_grain_sqla": "P1Y", "time_range": "No filter",
         "conditional_formatting": [],
     }, {"columns": ["gebiet_name"], "metrics": metrics, "orderby": [[metrics[0], False]], "row_limit": 10000},
-        "Sozialräume und Kreis (Vergleichszeile) im gewählten Jahr")
+        "Sozialräume, Kreis, Land und Bund (Vergleichszeilen) im gewählten Jahr")
 
 
 def table_kreisvergleich(key: str, name: str) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "gemeinde"])]
-    metrics = ["wert", "kreiswert", "abweichung_kreis"]
+    metrics = ["wert", "kreiswert", "abweichung_kreis", "landeswert", "bundeswert"]
     groupby = ["gebiet_ebene", "gebiet_name"]  # one indicator: the Indikator filter is required
     return Chart(key, name, "table", DS_WERTE, {
         "query_mode": "aggregate", "groupby": groupby, "metrics": metrics,
@@ -736,9 +765,10 @@ def table_kreisvergleich(key: str, name: str) -> Chart:
         "table_timestamp_format": "smart_date", "allow_render_html": False, "time_range": "No filter",
         "conditional_formatting": [],
         "column_config": {"wert": {"d3NumberFormat": ",.1f"}, "kreiswert": {"d3NumberFormat": ",.1f"},
-                          "abweichung_kreis": {"d3NumberFormat": "+,.1f"}},
+                          "abweichung_kreis": {"d3NumberFormat": "+,.1f"}, "landeswert": {"d3NumberFormat": ",.1f"},
+                          "bundeswert": {"d3NumberFormat": ",.1f"}},
     }, {"columns": groupby, "metrics": metrics, "orderby": [["wert", False]],
-        "row_limit": 1000}, "Gewählter Indikator je Sozialraum und Gemeinde mit Kreiswert und Abweichung")
+        "row_limit": 1000}, "Gewählter Indikator je Sozialraum und Gemeinde mit Kreiswert, Abweichung, Land und Bund")
 
 
 def karte(key: str, name: str) -> Chart:
@@ -1000,8 +1030,8 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     info = info_chart("info:ueberblick", "Überblick", None)
     tiles = [headline_tile(i) for i in HEADLINE]
     k = karte("karte:ueberblick", "Karte: Gemeinden nach gewähltem Indikator")
-    ts = timeseries("zeitreihe:ueberblick", "Zeitreihe: Sozialräume und Kreis", ["wert"], ["gebiet_name"],
-                    ["sozialraum", "kreis"], "Gewählter Indikator über die Jahre je Sozialraum und für den Kreis")
+    ts = timeseries("zeitreihe:ueberblick", "Zeitreihe: Sozialräume und Kreis, Land und Bund", ["wert"], ["gebiet_name"],
+                    ["sozialraum", "kreis", "land", "bund"], ZEITREIHE_TEXT)
     pv = pivot_sozialraeume("sozialraeume:ueberblick", "Sozialräume: Schlüsselindikatoren mit Kreisvergleich",
                             KEY_INDICATORS)
     kv = table_kreisvergleich("kreisvergleich:ueberblick", "Sozialräume und Gemeinden: Abweichung vom Kreis")
@@ -1032,8 +1062,8 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
         d = Dashboard(key, title, "")
         d.indicator_ids = ids
         info = info_chart(f"info:{key}", title, ids)
-        ts = timeseries(f"zeitreihe:{key}", f"{title}: Zeitreihe Sozialräume und Kreis", ["wert"], ["gebiet_name"],
-                        ["sozialraum", "kreis"], "Gewählter Indikator über die Jahre je Sozialraum und für den Kreis")
+        ts = timeseries(f"zeitreihe:{key}", f"{title}: Zeitreihe Sozialräume und Kreis, Land und Bund", ["wert"],
+                        ["gebiet_name"], ["sozialraum", "kreis", "land", "bund"], ZEITREIHE_TEXT)
         bar = bar_gemeinden(f"gemeinden:{key}", f"{title}: Gemeinden im Vergleich")
         pv = pivot_sozialraeume(f"sozialraeume:{key}", f"{title}: Sozialräume und Kreis", ids)
         kv = table_kreisvergleich(f"kreisvergleich:{key}", f"{title}: Abweichung vom Kreis")

@@ -181,13 +181,15 @@ def provision() -> dict:
         for ags, name, kreis in gem:
             role_name = f"Gemeinde {ags}"  # by AGS only: names differ between sources
             set_role(role_name, base)
-            clause = f"gebiet_id = '{ags}' OR (gebiet_ebene = 'kreis' AND gebiet_id = '{kreis}')"
+            # own Gemeinde, its Kreis, and the comparison rows of Land and Bund (public official statistics)
+            clause = (f"gebiet_id = '{ags}' OR (gebiet_ebene = 'kreis' AND gebiet_id = '{kreis}') "
+                      f"OR gebiet_ebene IN ('land', 'bund')")
             rls_name = f"Gemeinde {ags}"
             rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
             if rls is None:
                 rls = RowLevelSecurityFilter(name=rls_name)
                 db.session.add(rls)
-            rls.description = f"{name}: nur die eigene Gemeinde und die Kreiszeilen"
+            rls.description = f"{name}: nur die eigene Gemeinde, die Kreiszeilen und Land/Bund als Vergleich"
             rls.filter_type = "Regular"
             rls.clause = clause
             rls.group_key = None

@@ -114,6 +114,25 @@ def test_demodaten_and_datenstand_are_shown(admin, superset_server):
         assert row["quellen"]
         assert ("DEMODATEN" in row["hinweis"]) == bool(demo)
         assert row["veraltete_quellen"] and row["abgelehnte_lieferungen"]  # '–'/'keine' without refusals
+        assert row["gebietsstand"] == "Gebietsstand 31.12.2020"  # mart.publikation_status (from mart.gebietsstand)
+
+
+def test_time_series_show_land_and_bund_as_reference_lines(admin, superset_server):
+    """Every time series of Sozialräume and Kreis carries the Land (Hessen) and Bund series from their
+    official rows; the comparison table has their values beside the Kreis value."""
+    charts = [c for c in admin.charts() if "Zeitreihe Sozialräume und Kreis, Land und Bund" in c["slice_name"]
+              or c["slice_name"] == "Zeitreihe: Sozialräume und Kreis, Land und Bund"]
+    assert len(charts) == len(DASHBOARD_TITLES)
+    for chart in charts:
+        res = admin.run_chart(chart, keep_data=True)
+        assert res.status == 200 and not res.error, res.error
+        series = {key for row in res.data for key in row}
+        assert any("Hessen" in k for k in series) and any("Deutschland" in k for k in series), series
+    table = next(c for c in admin.charts() if c["slice_name"] == "Sozialräume und Gemeinden: Abweichung vom Kreis")
+    res = admin.run_chart(table, keep_data=True)
+    assert res.status == 200 and res.data and {"landeswert", "bundeswert"} <= set(res.data[0])
+    hessen = _published(superset_server, "select max(wert) from mart.sozialraum_indikatoren where gebiet_ebene = 'land'")
+    assert hessen[0][0] is not None
 
 
 def test_reimport_is_idempotent(admin, superset_server):
@@ -160,7 +179,9 @@ def test_gemeinde_user_sees_only_its_gemeinde_and_kreis(superset_server, admin):
     rows = r.json()["result"][0]["data"]
     seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in rows}
     assert ("gemeinde", ags) in seen
-    assert seen <= {("gemeinde", ags), ("kreis", kreis)}, seen
+    # ... and the comparison rows of its Land and Germany (public official statistics)
+    assert seen <= {("gemeinde", ags), ("kreis", kreis), ("land", kreis[:2]), ("bund", "DG")}, seen
+    assert ("land", kreis[:2]) in seen and ("bund", "DG") in seen
     # the same query as admin sees every Gemeinde (the filter is the role's, not the chart's)
     r_admin, _ = admin.chart_data(qc)
     admin_ids = {row["gebiet_id"] for row in r_admin.json()["result"][0]["data"]}
@@ -208,7 +229,7 @@ def test_row_level_security_covers_every_area_dataset(superset_server, admin):
     """Every dataset with area rows (values, maps, Sozialindex, exclusions) is filtered for a Gemeinde role."""
     gemeinden = superset_server.gemeinden()
     ags, _, kreis = gemeinden[0]
-    allowed = {("gemeinde", ags), ("kreis", kreis)}
+    allowed = {("gemeinde", ags), ("kreis", kreis), ("land", kreis[:2]), ("bund", "DG")}
     # the RLS filter of the role names all area datasets
     ds_ids = {d["table_name"]: d["id"] for d in admin.list_all("dataset", ["id", "table_name"])}
     assert set(AREA_DATASETS) <= set(ds_ids), ds_ids
@@ -230,7 +251,9 @@ def test_row_level_security_covers_every_area_dataset(superset_server, admin):
         seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in r.json()["result"][0]["data"]}
         assert seen <= allowed, f"{name}: {seen}"
         in_file = {tuple(x) for x in _published(
-            superset_server, f"select distinct gebiet_ebene, gebiet_id from mart.{published_tables[name]}")}
+            superset_server, f"select distinct gebiet_ebene, gebiet_id from mart.{published_tables[name]}"
+            # the map has polygons only for the region's areas, none for Land and Bund
+            + (" where gebiet_ebene not in ('land', 'bund')" if name == "karte" else ""))}
         assert seen == in_file & allowed, f"{name}: user sees {seen}, file has {in_file & allowed}"
         r_admin, _ = admin.chart_data(qc)
         admin_seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in r_admin.json()["result"][0]["data"]}
