@@ -28,8 +28,10 @@ the build summary, and the mart in OUT/warehouse.duckdb (Gemeinden, years, indic
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -138,6 +140,93 @@ def baseline(landing: Path, database: Path) -> None:
     print(json.dumps({"rows": rows, "files": len(files)}))
 
 
+def plain_sql(manifest_file: Path, database: Path) -> None:
+    """(c) The project's compiled model SQL as one plain DuckDB script: every SQL model in dependency order
+    as CREATE OR REPLACE TABLE/VIEW on a copy of the build's warehouse (raw and seeds as the build left them).
+    Python models keep the table of the copy; dbt tests are not part of this side."""
+    import duckdb
+
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in seen or key not in models:
+            return
+        seen.add(key)
+        for dep in models[key]["depends_on"]["nodes"]:
+            visit(dep)
+        order.append(key)
+
+    for key in sorted(models):
+        visit(key)
+    con = duckdb.connect(str(database))
+    executed, python_models = 0, []
+    for key in order:
+        node = models[key]
+        kind = node["config"]["materialized"]
+        if node.get("language") == "python":
+            python_models.append(node["name"])
+            continue
+        if kind == "ephemeral":
+            continue
+        target = f'"{node["schema"]}"."{node.get("alias") or node["name"]}"'
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{node["schema"]}"')
+        existing = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? "
+                               "AND table_name = ?", [node["schema"], node.get("alias") or node["name"]]).fetchone()
+        if existing:
+            con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {target} CASCADE")
+        con.execute(f"CREATE {'VIEW' if kind == 'view' else 'TABLE'} {target} AS {node['compiled_code']}")
+        executed += 1
+    con.close()
+    print(json.dumps({"models": executed, "python_models_kept": python_models}))
+
+
+def compile_project(warehouse: Path, folder: Path) -> Path:
+    """`dbt compile` of the project against `warehouse`; returns the manifest (target path inside `folder`)."""
+    dbt_dir = REPO_ROOT / "dbt_project"
+    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    target = folder / "dbt_target"
+    subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "dbt"), "compile", "--quiet", "--profiles-dir", str(dbt_dir),
+                    "--project-dir", str(dbt_dir), "--target-path", str(target), "--log-path", str(folder / "dbt_logs")],
+                   cwd=dbt_dir, env=env, check=True)
+    return target / "manifest.json"
+
+
+_EVENT = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) [+-]\d{4} - dagster - \w+ - \S+ - \S+ - (?:\d+ - )?"
+                    r"(\S+) - (STEP_START|STEP_SUCCESS|STEP_FAILURE) - ")
+
+
+def phases(log_file: Path) -> dict[str, float]:
+    """Seconds per phase of a build from the step events of its log: ingest (raw_*), dbt, checks (gx_*),
+    publish (published/serving), profiles and other. Steps of one phase may run side by side: the phase
+    time is from its first start to its last end."""
+    spans: dict[str, list[dt.datetime]] = {}
+    for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _EVENT.match(line)
+        if match:
+            spans.setdefault(match.group(2), []).append(dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S"))
+
+    def phase(step: str) -> str:
+        if step.startswith("raw_"):
+            return "ingest"
+        if "dbt" in step:
+            return "dbt"
+        if step.startswith("gx_") or "check" in step:
+            return "checks"
+        if "publi" in step or "serving" in step:
+            return "publish"
+        return "profiles" if "profil" in step else "other"
+
+    bounds: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for step, times in spans.items():
+        name = phase(step)
+        lo, hi = bounds.get(name, (min(times), max(times)))
+        bounds[name] = (min(lo, min(times)), max(hi, max(times)))
+    return {name: (hi - lo).total_seconds() for name, (lo, hi) in sorted(bounds.items())}
+
+
 # ------------------------------------------------------------------------------- parent side
 
 def run_measured(name: str, command: list[str], work: Path) -> dict:
@@ -176,8 +265,8 @@ def check_build(run: dict, out: Path) -> dict:
 
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
-            # Gemeinden with residents in the latest population year (AGS of former Gemeinden stay in the
-            # mart with 0 residents, from the `-` of later years)
+            # Gemeinden (on the target Gebietsstand: every one has residents) and those with residents in the
+            # latest population year
             row = con.execute("""
                 WITH letztes AS (SELECT max(jahr) AS jahr FROM mart.sozialraum_indikatoren
                                  WHERE indikator_id = 'bevoelkerung')
@@ -230,15 +319,27 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path) -> di
     source, template, info = prepare(target, work, germany_data)
     landing, out = folder / "landing", folder / "out"
     command = [str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template]
-    runs: dict[str, list[dict]] = {"build": [], "baseline": []}
+    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": []}
     checks = []
     for number in range(repeat):
-        for side in ("baseline", "build"):  # alternate
+        for side in ("baseline", "build", "plain_sql"):  # alternate; (c) needs the build's warehouse
             fresh_copy(source, landing)
             if side == "build":
                 shutil.rmtree(out, ignore_errors=True)
                 run = run_measured(f"build_{number}", command, folder)
+                run["phases"] = phases(Path(run["log"]))
                 checks.append(check_build(run, out))
+            elif side == "plain_sql":
+                if not (out / "warehouse.duckdb").is_file():
+                    continue
+                copy = folder / "plain_sql.duckdb"
+                shutil.copyfile(out / "warehouse.duckdb", copy)
+                manifest = compile_project(copy, folder)
+                run = run_measured(f"plain_sql_{number}", [sys.executable, __file__, "--plain-sql", str(manifest),
+                                                           str(copy)], folder)
+                if run["returncode"] != 0:
+                    raise SystemExit(f"plain SQL run failed, see {run['log']}")
+                run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
             else:
                 database = folder / "baseline.duckdb"
                 database.unlink(missing_ok=True)
@@ -255,11 +356,15 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path) -> di
 def summarise(result: dict) -> dict:
     med = {}
     for side, runs in result["runs"].items():
+        if not runs:
+            continue
         med[side] = {"wall_s": statistics.median(r["wall_s"] for r in runs),
                      "cpu_s": statistics.median(r["cpu_s"] for r in runs),
                      "maxrss_mib": max(r["maxrss_mib"] for r in runs),
                      "tree_rss_mib": max(r["tree_rss_mib"] for r in runs)}
     med["ratio"] = {k: med["build"][k] / med["baseline"][k] for k in med["build"]}
+    if "plain_sql" in med:
+        med["ratio_plain_sql"] = {k: med["build"][k] / med["plain_sql"][k] for k in med["build"]}
     return med
 
 
@@ -301,6 +406,19 @@ def print_table(results: list[dict], repeat: int) -> None:
               f"{a['tree_rss_mib']:>14.0f}  {rows['files']} tables, {rows['rows']:,} rows (wide VARCHAR)")
         print(f"{'  ratio a / b':34}{r['wall_s']:>8.1f}x{r['cpu_s']:>8.1f}x{r['maxrss_mib']:>17.1f}x"
               f"{r['tree_rss_mib']:>13.1f}x")
+        if "plain_sql" in med:
+            c, rc = med["plain_sql"], med["ratio_plain_sql"]
+            last = result["runs"]["plain_sql"][-1]
+            print(f"{'  (c) compiled dbt SQL, plain DuckDB':34}{c['wall_s']:>9.1f}{c['cpu_s']:>9.1f}"
+                  f"{c['maxrss_mib']:>18.0f}{c['tree_rss_mib']:>14.0f}  {last['models']} models in dependency order"
+                  + (f" (Python model kept from the build: {', '.join(last['python_models_kept'])})"
+                     if last["python_models_kept"] else "") + "; no tests")
+            print(f"{'  ratio a / c':34}{rc['wall_s']:>8.1f}x{rc['cpu_s']:>8.1f}x{rc['maxrss_mib']:>17.1f}x"
+                  f"{rc['tree_rss_mib']:>13.1f}x")
+        split = result["runs"]["build"][-1].get("phases") or {}
+        if split:
+            print("      phases of the last build (s, first step start to last step end): "
+                  + ", ".join(f"{name} {sec:.0f}" for name, sec in split.items()))
     for result in results:
         for number, check in enumerate(result["checks"]):
             if not check["success"]:
@@ -320,12 +438,15 @@ def main() -> None:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--log", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", nargs=2, type=Path, metavar=("LANDING", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--plain-sql", nargs=2, type=Path, metavar=("MANIFEST", "DB"), help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.measure:
         command = rest[1:] if rest[:1] == ["--"] else rest
         return measure(args.measure, args.log, command)
     if args.baseline:
         return baseline(*args.baseline)
+    if args.plain_sql:
+        return plain_sql(*args.plain_sql)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if args.repeat < 1:
