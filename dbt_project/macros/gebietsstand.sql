@@ -14,8 +14,8 @@
         per group by `ordnung`).
         - a suppressed input (wert NULL) that contributes a share > 0 makes the target cell NULL with
           its marker and ist_unterdrueckt;
-        - a '-' of an area that does not exist in the key near the data year is "not applicable"
-          (the area did not exist on that date): dropped, never a zero;
+        - a '-' (or a marker without a number) of an area that does not exist in the key near the data
+          year is "not applicable" (the area did not exist on that date): dropped, never a zero;
         - a value of an area without key near the data year is kept unconverted with
           ist_ohne_schluessel (test `schluessel_vollstaendig` fails on it: blocking).
     Rates are never converted: convert numerators and denominators, then compute the rate.
@@ -72,8 +72,11 @@
             on sj.gs_ags = zeilen.{{ ags }} and sj.gs_jahr = zeilen.{{ jahr }}
         left join gs_schluessel as schluessel
             on schluessel.jahr = sj.schluessel_jahr and schluessel.ags_alt = zeilen.{{ ags }}
-        -- '-' of an area that did not exist then: not applicable (no row), never a zero
-        where not (schluessel.ags_alt is null and coalesce(zeilen.gs_marker = '-', false))
+        -- an area without key near the data year did not exist then: its '-' (or a marker without a number,
+        -- as the BA tables show it) is "not applicable" (no row), never a zero; only a number without key
+        -- is kept (flagged ist_ohne_schluessel)
+        where not (schluessel.ags_alt is null
+                   and (zeilen.{{ wert }} is null or coalesce(zeilen.gs_marker = '-', false)))
     ),
 
     gs_umgeschluesselt as (

@@ -30,7 +30,7 @@ naehe AS (
     FROM schluessel s, range(-1, 2) r(d)
 ),
 gemeindezeilen AS (
-    SELECT w.tabelle, w.zeit, w.ags, w.zeile, w.marker, least(greatest(w.jahr, j.erstes), j.letztes) AS daten_jahr
+    SELECT w.tabelle, w.zeit, w.ags, w.zeile, w.wert, w.marker, least(greatest(w.jahr, j.erstes), j.letztes) AS daten_jahr
     FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256) CROSS JOIN jahre j
     WHERE w.gebiet_ebene = 'gemeinde'
 ),
@@ -38,8 +38,9 @@ zeilen AS (
     SELECT g.tabelle, g.zeit, coalesce(n.ags_ziel, g.ags) AS ags, count(DISTINCT g.zeile) AS zeilen
     FROM gemeindezeilen g
     LEFT JOIN naehe n ON n.ags_alt = g.ags AND n.daten_jahr = g.daten_jahr
-    -- a '-' of an area that does not exist then (no key) is "not applicable": not a row of anything
-    WHERE NOT (n.ags_ziel IS NULL AND coalesce(g.marker = '-', false))
+    -- an area without key did not exist then: its '-' (or a marker without a number, as in the BA tables)
+    -- is "not applicable", not a row of anything
+    WHERE NOT (n.ags_ziel IS NULL AND (g.wert IS NULL OR coalesce(g.marker = '-', false)))
     GROUP BY ALL
 ),
 gemeinden AS (
