@@ -272,6 +272,8 @@ def _family_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             # GENESIS deliveries name their reference dates in the rows: table id and time labels.
             period = ("(SELECT l.tabelle || ': ' || string_agg(DISTINCT v.zeit, ', ' ORDER BY v.zeit) "
                       "FROM w.raw.genesis__werte v WHERE v.sha256 = l.sha256)")
+        elif {"jahr_von", "jahr_bis", "ziel_jahr"} <= cols:  # Gebietsstand keys: the years they convert
+            period = "(l.jahr_von || '–' || l.jahr_bis || ' → Gebietsstand 31.12.' || l.ziel_jahr)"
         else:
             period = "CAST(NULL AS VARCHAR)"
         # refused, quarantined and retracted deliveries are not part of what is published

@@ -22,7 +22,7 @@ POP = {  # Einwohner je Gemeinde und Jahr (31.12.)
 SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in (
     "12411-01-01-5_2015.csv", "12411-01-01-5_2016.csv", "sgb2_gemeinden_201612.xlsx",
     "grundsicherung_alter_2016.csv", "melderegister_20161231.csv", "hilfen_2016.csv",
-    "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv",
+    "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv", "schluessel.csv",
 )}
 
 
@@ -50,13 +50,14 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE raw.gebietsstand__lieferungen (sha256 VARCHAR, datei VARCHAR, ebene VARCHAR,
         ziel_jahr INTEGER, jahr_von INTEGER, jahr_bis INTEGER, zeilen BIGINT, ist_mitgeliefert BOOLEAN,
         geladen_am TIMESTAMP)""")
-    con.execute("INSERT INTO raw.gebietsstand__lieferungen VALUES ('gs', 'schluessel.csv', 'gemeinde', 2020, 2014, 2020, 21, true, now())")
+    con.execute("INSERT INTO raw.gebietsstand__lieferungen VALUES (?, 'schluessel.csv', 'gemeinde', 2020, 2014, 2020, 21, "
+                "true, now())", [SHA["schluessel.csv"]])
     con.execute("""CREATE TABLE raw.gebietsstand__schluessel (ebene VARCHAR, jahr INTEGER, ags_alt VARCHAR,
         ags_ziel VARCHAR, ziel_jahr INTEGER, anteil_bevoelkerung DOUBLE, anteil_flaeche DOUBLE,
         anteil_beschaeftigte DOUBLE, zeile INTEGER, sha256 VARCHAR, datei VARCHAR, geladen_am TIMESTAMP)""")
     con.execute("""INSERT INTO raw.gebietsstand__schluessel
-        SELECT 'gemeinde', jahr, ags, ags, 2020, 1, 1, 1, 1, 'gs', 'schluessel.csv', now()
-        FROM (SELECT unnest(range(2014, 2021)) AS jahr), (SELECT unnest(?) AS ags)""", [list(GEMEINDEN)])
+        SELECT 'gemeinde', jahr, ags, ags, 2020, 1, 1, 1, 1, ?, 'schluessel.csv', now()
+        FROM (SELECT unnest(range(2014, 2021)) AS jahr), (SELECT unnest(?) AS ags)""", [SHA["schluessel.csv"], list(GEMEINDEN)])
     con.execute("""CREATE TABLE raw.region__gemeinden (ags VARCHAR, gemeinde_name VARCHAR, datei VARCHAR,
                    sha256 VARCHAR, geladen_am TIMESTAMP)""")
     con.executemany("INSERT INTO raw.region__gemeinden VALUES (?, ?, 'region.yml', 'x', now())", list(GEMEINDEN.items()))

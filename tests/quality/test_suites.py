@@ -231,7 +231,7 @@ def test_a_merger_is_no_gap_but_a_missing_gemeinde_still_is(paths):
            "INSERT INTO raw.genesis__werte SELECT * REPLACE ('06432092' AS ags, '06432092' AS regionalschluessel, "
            "2500 AS wert, zeile + 10 AS zeile) FROM raw.genesis__werte WHERE ags = '06432091'",
            "DELETE FROM raw.gebietsstand__schluessel WHERE ags_alt = '06432003' AND jahr < 2016",
-           "INSERT INTO raw.gebietsstand__schluessel SELECT 'gemeinde', jahr, alt, '06432003', 2020, 1, 1, 1, 1, 'gs', "
+           "INSERT INTO raw.gebietsstand__schluessel SELECT 'gemeinde', jahr, alt, '06432003', 2020, 1, 1, 1, 1, 'x', "
            "'schluessel.csv', now() FROM (SELECT unnest(range(2014, 2016)) AS jahr), "
            "(SELECT unnest(['06432091', '06432092']) AS alt)",
            # 2016: the merged-away 06432091 is still listed with '-' (did not exist): not a Gemeinde to expect
