@@ -6,16 +6,18 @@
         holds an old key of level `ebene` ('gemeinde': 8-digit AGS, 'kreis': 5-digit key) to the areas
         of the target Gebietsstand: value_new = Σ value_old × share. The key year of an old area is the
         year nearest to the data year in which the area exists in the key (same year first, then the
-        year before, then the year after; years outside the key are clamped to its first/last year).
+        earlier one; years outside the key are clamped to its first/last year).
         `anteil` names the share (bevoelkerung | beschaeftigte | flaeche) or is a SQL expression
         returning that name per row. Output: `gruppen` (with `ags` the target key), `wert`, `marker`
         (when the input has one: `marker` = its column, or none), `ist_unterdrueckt`,
         `ist_umgeschluesselt`, `ist_ohne_schluessel`, and `lineage` columns (value of the first row
-        per group by `ordnung`).
+        per group by `ordnung`). A number is converted with the key year nearest to its data year in
+        which its area exists (some tables of a year still list the areas of an older Gebietsstand).
         - a suppressed input (wert NULL) that contributes a share > 0 makes the target cell NULL with
           its marker and ist_unterdrueckt;
-        - a '-' (or a marker without a number) of an area that does not exist in the key near the data
-          year is "not applicable" (the area did not exist on that date): dropped, never a zero;
+        - a '-' (or a marker without a number) of an area that does not exist in the key within one
+          year of the data year is "not applicable" (the area did not exist on that date): dropped,
+          never a zero;
         - a value of an area without key near the data year is kept unconverted with
           ist_ohne_schluessel (test `schluessel_vollstaendig` fails on it: blocking).
     Rates are never converted: convert numerators and denominators, then compute the rate.
@@ -42,14 +44,16 @@
         from {{ quelle }}
     ),
 
-    -- per old area and data year: the nearest key year in which the area exists
+    -- per old area and data year: the nearest key year in which the area exists, and how far it is
     gs_schluesseljahr as (
-        select daten.gs_ags, daten.gs_jahr, alte.jahr as schluessel_jahr
+        select
+            daten.gs_ags,
+            daten.gs_jahr,
+            alte.jahr as schluessel_jahr,
+            abs(alte.jahr - least(greatest(daten.gs_jahr, gs_jahre.erstes_jahr), gs_jahre.letztes_jahr)) as abstand
         from (select distinct {{ ags }} as gs_ags, {{ jahr }} as gs_jahr from gs_zeilen) as daten
         cross join gs_jahre
-        inner join gs_alte_gebiete as alte
-            on alte.ags_alt = daten.gs_ags
-            and abs(alte.jahr - least(greatest(daten.gs_jahr, gs_jahre.erstes_jahr), gs_jahre.letztes_jahr)) <= 1
+        inner join gs_alte_gebiete as alte on alte.ags_alt = daten.gs_ags
         qualify row_number() over (
             partition by daten.gs_ags, daten.gs_jahr
             order by abs(alte.jahr - least(greatest(daten.gs_jahr, gs_jahre.erstes_jahr), gs_jahre.letztes_jahr)),
@@ -72,10 +76,11 @@
             on sj.gs_ags = zeilen.{{ ags }} and sj.gs_jahr = zeilen.{{ jahr }}
         left join gs_schluessel as schluessel
             on schluessel.jahr = sj.schluessel_jahr and schluessel.ags_alt = zeilen.{{ ags }}
-        -- an area without key near the data year did not exist then: its '-' (or a marker without a number,
-        -- as the BA tables show it) is "not applicable" (no row), never a zero; only a number without key
-        -- is kept (flagged ist_ohne_schluessel)
-        where not (schluessel.ags_alt is null
+        -- an area without key in the years next to the data year did not exist then: its '-' (or a marker
+        -- without a number, as the BA tables show it) is "not applicable" (no row), never a zero. A number
+        -- is converted with the nearest key year of its area (tables on an older Gebietsstand); a number of
+        -- an area without any key is kept (flagged ist_ohne_schluessel)
+        where not (coalesce(sj.abstand > 1, true)
                    and (zeilen.{{ wert }} is null or coalesce(zeilen.gs_marker = '-', false)))
     ),
 

@@ -1,8 +1,8 @@
 -- Every Gemeinde of the region on the target Gebietsstand × every delivered (current) table and time
 -- label: number of delivered rows that make it up. A delivered Gemeinde counts for the target
 -- Gemeinden it has a share in (Gebietsstand key in use: the target year of region.yml, else the newest;
--- key years next to the data year), so a merger or split is no gap, while a Gemeinde missing from a
--- table still is.
+-- the key year nearest to the data year in which it exists), so a merger or split is no gap, while a
+-- Gemeinde missing from a table still is.
 WITH aktuell AS (
     SELECT tabelle, zeit,
            arg_max(sha256, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256,
@@ -24,23 +24,27 @@ schluessel AS (
                                (SELECT max(ziel_jahr) FROM raw.gebietsstand__lieferungen WHERE ebene = 'gemeinde'))
 ),
 jahre AS (SELECT min(jahr) AS erstes, max(jahr) AS letztes FROM schluessel),
--- old area -> target area for every data year next to a key year (equi-join, no range condition)
-naehe AS (
-    SELECT DISTINCT s.ags_alt, s.jahr + r.d AS daten_jahr, s.ags_ziel
-    FROM schluessel s, range(-1, 2) r(d)
-),
 gemeindezeilen AS (
-    SELECT w.tabelle, w.zeit, w.ags, w.zeile, w.wert, w.marker, least(greatest(w.jahr, j.erstes), j.letztes) AS daten_jahr
+    SELECT w.tabelle, w.zeit, w.ags, w.zeile, w.wert, w.marker,
+           least(greatest(w.jahr, j.erstes), j.letztes) AS daten_jahr
     FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256) CROSS JOIN jahre j
     WHERE w.gebiet_ebene = 'gemeinde'
 ),
+-- per old area and data year the nearest key year in which the area exists (as dbt converts)
+schluesseljahr AS (
+    SELECT d.ags, d.daten_jahr, k.jahr AS schluessel_jahr, abs(k.jahr - d.daten_jahr) AS abstand
+    FROM (SELECT DISTINCT ags, daten_jahr FROM gemeindezeilen) d
+    JOIN (SELECT DISTINCT jahr, ags_alt FROM schluessel) k ON k.ags_alt = d.ags
+    QUALIFY row_number() OVER (PARTITION BY d.ags, d.daten_jahr ORDER BY abs(k.jahr - d.daten_jahr), k.jahr) = 1
+),
 zeilen AS (
-    SELECT g.tabelle, g.zeit, coalesce(n.ags_ziel, g.ags) AS ags, count(DISTINCT g.zeile) AS zeilen
+    SELECT g.tabelle, g.zeit, coalesce(s.ags_ziel, g.ags) AS ags, count(DISTINCT g.zeile) AS zeilen
     FROM gemeindezeilen g
-    LEFT JOIN naehe n ON n.ags_alt = g.ags AND n.daten_jahr = g.daten_jahr
-    -- an area without key did not exist then: its '-' (or a marker without a number, as in the BA tables)
-    -- is "not applicable", not a row of anything
-    WHERE NOT (n.ags_ziel IS NULL AND (g.wert IS NULL OR coalesce(g.marker = '-', false)))
+    LEFT JOIN schluesseljahr sj ON sj.ags = g.ags AND sj.daten_jahr = g.daten_jahr
+    LEFT JOIN schluessel s ON s.ags_alt = g.ags AND s.jahr = sj.schluessel_jahr
+    -- an area without key in the years next to the data year did not exist then: its '-' (or a marker
+    -- without a number, as in the BA tables) is "not applicable", not a row of anything
+    WHERE NOT (coalesce(sj.abstand > 1, true) AND (g.wert IS NULL OR coalesce(g.marker = '-', false)))
     GROUP BY ALL
 ),
 gemeinden AS (
