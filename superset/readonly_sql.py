@@ -80,11 +80,23 @@ def _word(sql: str, pos: int) -> str:
     return sql[pos:end] if end > pos else sql[pos:pos + 1]
 
 
+def _tokens(sql: str) -> list[tuple[int, Any]]:
+    """duckdb.tokenize with character positions: the tokenizer counts bytes of the UTF-8 text, so
+    every non-ASCII character before a token (ü, –, €) would shift it."""
+    char_at: dict[int, int] = {}
+    offset = 0
+    for index, char in enumerate(sql):
+        char_at[offset] = index
+        offset += len(char.encode("utf-8"))
+    char_at[offset] = len(sql)
+    return [(char_at[pos], kind) for pos, kind in duckdb.tokenize(sql)]
+
+
 def _segments(sql: str) -> list[list[tuple[int, Any]]]:
     """Tokens of sql split at ';' (DuckDB's tokenizer: ';' inside strings, comments or dollar
     quotes is no separator); empty segments (a trailing ';') are dropped."""
     segments: list[list[tuple[int, Any]]] = [[]]
-    for pos, kind in duckdb.tokenize(sql):
+    for pos, kind in _tokens(sql):
         if kind == duckdb.token_type.operator and sql[pos] == ";":
             segments.append([])
         elif kind != duckdb.token_type.comment:
