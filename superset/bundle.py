@@ -254,7 +254,7 @@ COLUMNS_WERTE = [
     ("indikator_id", "VARCHAR", False, "Indikator-ID", CATALOGUE_METRICS_MARK),
     ("indikator", "VARCHAR", False, "Indikator", CATALOGUE_METRICS_MARK),
     ("thema", "VARCHAR", False, "Thema", "Thema des Indikators laut Katalog"),
-    ("einheit", "VARCHAR", False, "Einheit", "% | je 1.000 | Anzahl"),
+    ("einheit", "VARCHAR", False, "Einheit", "% | je 100 | je 1.000 | Anzahl"),
     ("wert", "DOUBLE", False, "Wert",
      "Indikatorwert = Zähler / Nenner × Faktor; Aggregate: Σ Zähler / Σ Nenner × Faktor; "
      "leer, wenn geheimhaltungsbedingt unterdrückt"),
@@ -283,7 +283,7 @@ COLUMNS_KATALOG = [
     ("definition", "VARCHAR", "Definition", "Fachliche Definition"),
     ("zaehler", "VARCHAR", "Zähler", "Zählergröße"),
     ("nenner", "VARCHAR", "Nenner", "Nennergröße (Bezugsbevölkerung)"),
-    ("einheit", "VARCHAR", "Einheit", "% | je 1.000 | Anzahl"),
+    ("einheit", "VARCHAR", "Einheit", "% | je 100 | je 1.000 | Anzahl"),
     ("faktor", "INTEGER", "Faktor", "100 | 1000 | 1"),
     ("stichtagsregel", "VARCHAR", "Stichtagsregel", "Welcher Stichtag des Nenners zum Zähler gehört"),
     ("polaritaet", "INTEGER", "Polarität", "+1 mehr ist besser, -1 mehr ist schlechter, 0 neutral"),

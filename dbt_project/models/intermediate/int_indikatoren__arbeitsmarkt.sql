@@ -62,9 +62,12 @@ langzeit as (
         lza.ags,
         lza.jahr,
         'langzeitarbeitslosenanteil' as indikator_id,
-        lza.arbeitslose as zaehler,
+        -- more Langzeitarbeitslose than Arbeitslose (annual averages of small numbers, e.g. 01061053 in 2016:
+        -- 26 vs 0) is no share: withheld like a suppressed value (NULL, flagged), never silently dropped,
+        -- so that no sum over the Gemeinden counts it
+        case when lza.arbeitslose > alo.arbeitslose then null else lza.arbeitslose end as zaehler,
         alo.arbeitslose as nenner,
-        lza.ist_unterdrueckt as zaehler_unterdrueckt,
+        lza.ist_unterdrueckt or coalesce(lza.arbeitslose > alo.arbeitslose, false) as zaehler_unterdrueckt,
         alo.ist_unterdrueckt as nenner_unterdrueckt,
         {{ genesis_quelle('lza.tabelle', 'lza.zeit', 'lza.ist_demodaten') }} as quelle,
         {{ genesis_quelle('alo.tabelle', 'alo.zeit', 'alo.ist_demodaten') }} as nenner_quelle,
