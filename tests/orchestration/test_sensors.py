@@ -83,3 +83,12 @@ def test_monthly_schedule_targets_the_sgb2_job():
     assert sgb2_monthly_schedule.cron_schedule == "0 6 10 * *"
     assert {s.name for s in defs.schedules} == {"sgb2_monatlich"}
     assert {s.name for s in defs.sensors} == {"lieferungen_sensor"}
+
+
+def test_a_new_gebietsstand_key_rebuilds_everything_it_converts():
+    """A key file dropped into LANDING/gebietsstand/ starts its own job: the key, the GENESIS ingest (which
+    keeps the former Kreise the key names), the conversion in dbt and the publication."""
+    job = defs.resolve_job_def("lieferung_gebietsstand")
+    keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert {"raw/gebietsstand__schluessel", "raw/genesis__werte", "intermediate/int_genesis__bevoelkerung",
+            "mart/gebietsstand", "mart/sozialraum_indikatoren", "published/sozialmonitor"} <= keys
