@@ -144,12 +144,16 @@ def region_prefix(con: duckdb.DuckDBPyConnection, paths: Paths) -> str:
 
 
 def expectation_parameters(con: duckdb.DuckDBPyConnection, paths: Paths) -> dict[str, Any]:
+    from orchestration.ingest.genesis import former_kreise
+
     prefix = region_prefix(con, paths)
+    # the region's areas and those of its former Kreise (delivered on an older Gebietsstand, converted by dbt)
+    region_regex = "^(" + "|".join([prefix, *former_kreise(con, prefix)]) + ")" if prefix else "^"
     minimum = disclosure_min_cell()
     pp = float(os.environ.get(ENV_MAX_SPRUNG_PP) or DEFAULT_MAX_SPRUNG_PP)
     rel = float(os.environ.get(ENV_MAX_SPRUNG_REL) or DEFAULT_MAX_SPRUNG_REL)
     return {
-        "region_regex": "^" + prefix,
+        "region_regex": region_regex,
         "jahr_max": dt.date.today().year + 1,
         "kleine_werte": list(range(1, minimum)),
         "max_sprung_pp": pp,

@@ -42,19 +42,31 @@ with baender as (
     ) as b (altersband, alter_von, alter_bis)
 ),
 
+-- A '-' (0) as the population of a Gemeinde that has residents at a later date is a gap of the delivery,
+-- not a zero (e.g. Hannover 03241001 and Saarbrücken 10041100 at 31.12.2008 in 12411-01-01-5, while their
+-- Kreis rows count them): NULL with ist_unterdrueckt, so no rate divides by it and no sum counts it as 0.
+-- A population that fell to 0 and stays there is a zero (Gutsbezirk Münsingen 08415971 from 2011).
 gesamt_genesis as (
     select
         ags,
         stichtag,
         'insgesamt' as altersband,
-        einwohner,
-        ist_unterdrueckt,
+        case when ist_luecke then null else einwohner end as einwohner,
+        ist_unterdrueckt or ist_luecke as ist_unterdrueckt,
         {{ genesis_quelle('tabelle', 'zeit', 'ist_demodaten') }} as nenner_quelle,
         tabelle as quelle_tabelle,
         ist_demodaten,
         1 as prioritaet
-    from {{ ref('int_genesis__bevoelkerung') }}
-    where {{ ist_indikator_gebiet() }} and geschlecht = 'insgesamt' and stichtag is not null
+    from (
+        select
+            *,
+            coalesce(marker = '-' and einwohner = 0, false)
+                and coalesce(max(einwohner) over (
+                    partition by gebiet_ebene, ags order by stichtag
+                    rows between 1 following and unbounded following) > 0, false) as ist_luecke
+        from {{ ref('int_genesis__bevoelkerung') }}
+        where {{ ist_indikator_gebiet() }} and geschlecht = 'insgesamt' and stichtag is not null
+    ) as bevoelkerung
 ),
 
 gruppen as (
