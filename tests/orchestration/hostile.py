@@ -408,5 +408,6 @@ def make_all(landing: Path) -> list[Case]:
     """Write every case into `landing` (a copy of the demo landing folder, already loaded once)."""
     for case in CASES:
         target = landing / case.family / case.name
+        target.parent.mkdir(exist_ok=True)  # LANDING/gebietsstand/ is not part of the demo deliveries
         case.make(target, landing)
     return CASES
