@@ -16,7 +16,7 @@ BACKBONE_INDICATORS = {
     "arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose", "langzeitarbeitslosenanteil",
     "beschaeftigtenquote", "wanderungssaldo_je_1000",
 }
-FAKTOR = {"%": "100", "je 1.000": "1000", "Anzahl": "1"}
+FAKTOR = {"%": "100", "je 100": "100", "je 1.000": "1000", "Anzahl": "1"}
 
 
 def _catalogue() -> tuple[list[str], list[dict[str, str]]]:
