@@ -20,6 +20,14 @@ _EXTENSIONS = {
 }
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.name` exists in the database of `con` (e.g. a family's raw table before its first load)."""
+    schema, name = table.split(".")
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchone()[0])
+
+
 def extension_path(name: str) -> Path:
     """Path of a DuckDB extension binary shipped as a PyPI package (no download at run time)."""
     import importlib

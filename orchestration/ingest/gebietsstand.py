@@ -36,6 +36,7 @@ from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
 from orchestration.ingest.region import Region, RegionError
 from orchestration.ingest.runner import Audit, Lineage, run_family
 from orchestration.settings import REPO_ROOT, Paths
+from orchestration.warehouse import table_exists
 
 FAMILY = "gebietsstand"
 SHIPPED = REPO_ROOT / "data" / "reference" / "gebietsstand"
@@ -73,9 +74,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _region_gemeinden(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The Gemeinden the region profile lists (empty: the profile lists none, the tables define them)."""
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                         "AND table_name = 'region__gemeinden'").fetchone()[0]
-    return [r[0] for r in con.execute("SELECT ags FROM raw.region__gemeinden").fetchall()] if exists else []
+    if not table_exists(con, "raw.region__gemeinden"):
+        return []
+    return [r[0] for r in con.execute("SELECT ags FROM raw.region__gemeinden").fetchall()]
 
 
 def _check_gzip(path: Path) -> None:

@@ -52,6 +52,7 @@ from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.ingest.runner import Audit, Lineage, run_family
 from orchestration.ingest.region import Region
 from orchestration.settings import Paths
+from orchestration.warehouse import table_exists
 
 FAMILY = "genesis"
 
@@ -225,9 +226,7 @@ def former_kreise(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, ...
     can be converted to today's Gemeinden (e.g. Greifswald 13001 and Ostvorpommern 13059 for 13075)."""
     if not prefix:
         return ()
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                         "AND table_name = 'gebietsstand__schluessel'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "raw.gebietsstand__schluessel"):
         return ()
     rows = con.execute("""
         SELECT DISTINCT left(ags_alt, 5) FROM raw.gebietsstand__schluessel

@@ -15,19 +15,14 @@ from __future__ import annotations
 
 import duckdb
 
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchone()[0])
+from orchestration.warehouse import table_exists
 
 
 def create_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table `_einwohner_referenz` (empty when no population is loaded yet)."""
     invalid = "(SELECT sha256 FROM raw.ingest__ausgeschlossen)"
     parts = []
-    if _exists(con, "raw.genesis__werte"):
+    if table_exists(con, "raw.genesis__werte"):
         u15 = ("'Insgesamt | unter 3 Jahre', 'Insgesamt | 3 bis unter 6 Jahre', 'Insgesamt | 6 bis unter 10 Jahre', "
                "'Insgesamt | 10 bis unter 15 Jahre'")
         ab65 = "'Insgesamt | 65 bis unter 75 Jahre', 'Insgesamt | 75 Jahre und mehr'"
@@ -40,7 +35,7 @@ def create_reference(con: duckdb.DuckDBPyConnection) -> None:
             WHERE tabelle IN ('12411-01-01-5', '12411-02-03-5') AND ags IS NOT NULL
               AND gebiet_ebene IN ('gemeinde', 'kreis') AND sha256 NOT IN {invalid}
             GROUP BY ags, jahr, tabelle""")
-    if _exists(con, "raw.melderegister__einwohner"):
+    if table_exists(con, "raw.melderegister__einwohner"):
         for key in ("ags", "left(ags, 5)"):
             parts.append(f"""
                 SELECT {key} AS ags, year(stichtag) AS jahr, sum(anzahl) AS einwohner,
