@@ -9,13 +9,8 @@ with profil as (
 ),
 
 tabellen as (
-    {% for modell in ['int_genesis__bevoelkerung', 'int_genesis__bevoelkerung_altersgruppen',
-                      'int_genesis__wanderungen', 'int_genesis__beschaeftigte_wohnort',
-                      'int_genesis__arbeitslose'] %}
-    select distinct ags, gebiet_name, stand, jahr from {{ ref(modell) }}
+    select distinct ags, gebiet_name, stand, jahr from {{ ref('int_genesis__werte') }}
     where gebiet_ebene = 'gemeinde' and starts_with(ags, (select region_ags from profil))
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
 ),
 
 namen_aus_tabellen as (

@@ -9,12 +9,7 @@ profil as (
 ),
 
 tabellen as (
-    {% for modell in ['int_genesis__bevoelkerung', 'int_genesis__bevoelkerung_altersgruppen',
-                      'int_genesis__wanderungen', 'int_genesis__beschaeftigte_wohnort',
-                      'int_genesis__arbeitslose'] %}
-    select distinct ags, gebiet_name, stand, jahr from {{ ref(modell) }} where gebiet_ebene = 'kreis'
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select distinct ags, gebiet_name, stand, jahr from {{ ref('int_genesis__werte') }} where gebiet_ebene = 'kreis'
 ),
 
 namen as (

@@ -1,5 +1,6 @@
--- The current values of all GENESIS tables used by the mart, in one relation (gebiet, merkmal,
--- wert, suppression flag, lineage). Basis of the Kreis reconciliation (mart.kreis_abgleich).
+-- The current values of all GENESIS tables used by the mart on the target Gebietsstand, in one relation
+-- (gebiet, merkmal, wert, suppression and conversion flags, lineage). The one list of the GENESIS value
+-- models: the area models (int_gebiet__*) and the Kreis reconciliation (mart.kreis_abgleich) read it.
 with vereinigt as (
     {% for modell, wert in [('int_genesis__bevoelkerung', 'einwohner'),
                             ('int_genesis__bevoelkerung_altersgruppen', 'einwohner'),
@@ -8,7 +9,8 @@ with vereinigt as (
                             ('int_genesis__arbeitslose', 'arbeitslose')] %}
     select
         tabelle, zeit, jahr, stichtag, regionalschluessel, ags, gebiet_ebene, gebiet_name, merkmal,
-        cast({{ wert }} as double) as wert, marker, ist_unterdrueckt, sha256, datei, stand, ist_demodaten
+        cast({{ wert }} as double) as wert, marker, ist_unterdrueckt, ist_umgeschluesselt, sha256, datei, stand,
+        ist_demodaten
     from {{ ref(modell) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
