@@ -1085,8 +1085,9 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
         if key == "demografie":
             bev = timeseries("bevoelkerung:demografie", "Bevölkerung je Sozialraum", ["bevoelkerung"],
                              ["gebiet_name"], ["sozialraum"], "Einwohner am 31.12. je Sozialraum")
-            alt = timeseries("alter:demografie", "Unter 18-Jährige und 65-Jährige und Ältere (Kreis)",
-                             ["anteil_unter_18", "anteil_65_plus"], [], ["kreis"], "Anteile im Kreis")
+            alt = timeseries("alter:demografie", "Unter 18-Jährige und 65-Jährige und Ältere: Kreis, Land und Bund",
+                             ["anteil_unter_18", "anteil_65_plus"], ["gebiet_name"], ["kreis", "land", "bund"],
+                             "Anteile im Kreis, mit Land und Bund als Referenzlinien (amtliche Zeilen)")
             extra = [bev, alt]
             d.row((bev, 6, 60), (alt, 6, 60))
         d.row((pv, 7, 70), (kv, 5, 70))

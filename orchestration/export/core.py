@@ -68,7 +68,8 @@ DATENSAETZE: dict[str, tuple[str, str]] = {
     ),
     "dim_gebiet": (
         "Gebiete",
-        "Gemeinden, Sozialräume und Kreise mit Zuordnung und Gemeindegrenzen (GeoJSON, WGS84, generalisiert).",
+        "Gemeinden, Sozialräume und Kreise mit Zuordnung und Gemeindegrenzen (GeoJSON, WGS84, generalisiert); "
+        "dazu Land und Bund als Vergleichsgebiete (ohne Grenzen) und gemeindefreie Gebiete (unbewohnt, ohne Indikatoren).",
     ),
     "gebietsstand": (
         "Gebietsstand",
@@ -296,12 +297,21 @@ def _abdeckung(con: duckdb.DuckDBPyConnection, tabelle: str, spalten: list[str])
     return zeitlich, raeumlich
 
 
-def _liesmich(datensaetze: list[dict], zeit: str) -> str:
+def _liesmich(datensaetze: list[dict], zeit: str, gebietsstand: str | None) -> str:
     zeilen = [
         "# Offene Daten des Sozialraum-Monitors",
         "",
         f"Veröffentlicht: {zeit}. Je Datensatz ein Ordner mit CSV, Parquet und `metadata.json`.",
         "",
+    ]
+    if gebietsstand:
+        zeilen += [
+            f"Alle Jahre beziehen sich auf den {gebietsstand}: Werte früherer Gebietsstände sind auf die "
+            "heutigen Gemeinden und Kreise umgerechnet (`ist_umgeschluesselt = true`). Land (`gebiet_ebene = "
+            "land`) und Bund (`bund`) sind die amtlichen Vergleichszeilen der Statistik, keine Summen der Gemeinden.",
+            "",
+        ]
+    zeilen += [
         "## CSV-Format",
         "- Trennzeichen: Semikolon `;`",
         "- Zeichenkodierung: UTF-8 (ohne BOM)",
@@ -404,7 +414,7 @@ def export_open_data(published_db: Path, out_dir: Path) -> list[Path]:
                 json.dumps(metadaten, ensure_ascii=False, indent=2, default=_json_wert) + "\n", encoding="utf-8"
             )
             uebersicht.append({"id": tabelle, "titel": titel, "zeilen": zeilen})
-        (tmp / "LIESMICH.md").write_text(_liesmich(uebersicht, zeit), encoding="utf-8")
+        (tmp / "LIESMICH.md").write_text(_liesmich(uebersicht, zeit, gebietsstand), encoding="utf-8")
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -98,7 +98,7 @@ def _zeitspalten(spalten: list[tuple[str, str]]) -> list[str]:
 
 def _datenstand(con: duckdb.DuckDBPyConnection, bestand: Bestand) -> list[tuple[str, str]]:
     """(label, value) lines: the publication status table when the file has one (publication time,
-    version, deliveries per family), else the deliveries table's dates."""
+    version, deliveries per family), else the deliveries table's dates; then the Gebietsstand (label "")."""
     zeilen: list[tuple[str, str]] = []
     if bestand.hat("publikation_status"):
         spalten = bestand.tabellen["publikation_status"]
@@ -135,8 +135,8 @@ def _datenstand(con: duckdb.DuckDBPyConnection, bestand: Bestand) -> list[tuple[
             zeilen.append(("Stand der Lieferungen", datum(wert)))
     if bestand.hat("gebietsstand"):  # the Gebietsstand every year refers to (dbt model mart.gebietsstand)
         row = con.execute("select bezeichnung from mart.gebietsstand order by ebene = 'gemeinde' desc limit 1").fetchone()
-        if row:
-            zeilen.append(("Gebietsstand", row[0].removeprefix("Gebietsstand ")))
+        if row:  # shown as is ("Gebietsstand 31.12.2020"), without a label
+            zeilen.append(("", row[0]))
     letztes_jahr = con.execute("select max(jahr) from mart.sozialraum_indikatoren where wert is not null").fetchone()[0]
     if letztes_jahr is not None:
         zeilen.append(("Neuestes Datenjahr", str(letztes_jahr)))

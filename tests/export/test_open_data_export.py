@@ -133,6 +133,12 @@ def test_metadata(export):
     hessen = [r for r in rows if r["gebiet_ebene"] == "land" and r["indikator_id"] == "bevoelkerung" and r["jahr"] == "2015"]
     assert [(r["gebiet_id"], r["gebiet_name"], float(r["zaehler"])) for r in hessen] == [("06", "Hessen", 6176172.0)]
     assert {r["gebiet_id"] for r in rows if r["gebiet_ebene"] == "bund"} == {"DG"}
+    # comparison rows only for the indicators of the official tables, never for the confidential families
+    vergleich = {r["indikator_id"] for r in rows if r["gebiet_ebene"] in ("land", "bund")}
+    assert "arbeitslosenanteil" in vergleich
+    assert not vergleich & {"sgb2_quote", "kinderarmut", "altersarmut", "hze_eckwert"}, vergleich
+    # the readme names the Gebietsstand too
+    assert "Gebietsstand 31.12.2020" in (export["out"] / "LIESMICH.md").read_text(encoding="utf-8")
     definitionen = {d["indikator_id"]: d for d in si["indikatoren"]}
     assert {"arbeitslosenanteil", "bevoelkerung"} <= set(definitionen)
     assert all(d.get("definition") for d in definitionen.values())

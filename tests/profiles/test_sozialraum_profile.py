@@ -249,13 +249,16 @@ def test_land_bund_and_gebietsstand_beside_the_kreis(rendered, published):
                                 and indikator_id = 'arbeitslosenanteil' order by jahr desc limit 1""").fetchone()
         bund = con.execute("""select wert from mart.sozialraum_indikatoren where gebiet_ebene = 'bund'
                               and indikator_id = 'arbeitslosenanteil' and jahr = ?""", [hessen[0]]).fetchone()
+        gebietsstand = con.execute("select bezeichnung from mart.gebietsstand where ebene = 'gemeinde'").fetchone()[0]
     finally:
         con.close()
     for datei in rendered["files"]:
         html = datei.read_text(encoding="utf-8")
         karte = html[html.index('data-indikator="arbeitslosenanteil"'):][:4000]
         assert f"Hessen: {zahl(hessen[1], '%')}" in karte and f"Deutschland: {zahl(bund[0], '%')}" in karte
-        assert "Gebietsstand: 31.12.2020" in html
+        # the line from mart.gebietsstand, as is, in the Datenstand of the footer
+        assert gebietsstand == "Gebietsstand 31.12.2020"
+        assert gebietsstand in html[html.index("<footer>"):]
         # confidential families have no Land/Bund rows: nothing is invented for them
         sgb2 = html[html.index('data-indikator="sgb2_quote"'):][:4000]
         assert "Hessen:" not in sgb2.split("</div>")[0]

@@ -7,6 +7,7 @@ login rate limit, Datenstand of a partial publication) is tested in test_superse
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -133,6 +134,23 @@ def test_time_series_show_land_and_bund_as_reference_lines(admin, superset_serve
     assert res.status == 200 and res.data and {"landeswert", "bundeswert"} <= set(res.data[0])
     hessen = _published(superset_server, "select max(wert) from mart.sozialraum_indikatoren where gebiet_ebene = 'land'")
     assert hessen[0][0] is not None
+    # the age shares of the Demografie dashboard: Kreis, Land and Bund for both indicators, values as in the mart
+    alter = next(c for c in admin.charts() if c["slice_name"].startswith("Unter 18-Jährige und 65-Jährige"))
+    res = admin.run_chart(alter, keep_data=True)
+    assert res.status == 200 and not res.error, res.error
+    kreis_name = _published(superset_server, "select any_value(gebiet_name) from mart.dim_gebiet where gebiet_ebene = 'kreis'")[0][0]
+    series = {key for row in res.data for key in row if key != "zeitpunkt"}
+    for metric in ("anteil_unter_18", "anteil_65_plus"):
+        for gebiet in (kreis_name, "Hessen", "Deutschland"):
+            assert any(metric in k and gebiet in k for k in series), (metric, gebiet, series)
+    assert len(series) == 6, series  # no Sozialraum or Gemeinde line
+    jahr, land_wert, bund_wert = _published(superset_server, """
+        select l.jahr, l.wert, b.wert from mart.sozialraum_indikatoren l join mart.sozialraum_indikatoren b
+          on b.gebiet_ebene = 'bund' and b.jahr = l.jahr and b.indikator_id = l.indikator_id
+        where l.gebiet_ebene = 'land' and l.indikator_id = 'anteil_65_plus' order by l.jahr desc limit 1""")[0]
+    row = next(r for r in res.data if dt.datetime.fromtimestamp(r["zeitpunkt"] / 1000, dt.timezone.utc).year == jahr)
+    key = {g: next(k for k in series if "anteil_65_plus" in k and g in k) for g in ("Hessen", "Deutschland")}
+    assert row[key["Hessen"]] == pytest.approx(land_wert) and row[key["Deutschland"]] == pytest.approx(bund_wert)
 
 
 def test_reimport_is_idempotent(admin, superset_server):
