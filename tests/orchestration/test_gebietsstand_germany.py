@@ -108,20 +108,22 @@ def _region(tmp_path: Path, ags: str, name: str) -> Path:
     return folder
 
 
+def _build(tmp: Path, shared_data: Path, ags: str, name: str):
+    """`sozialmonitor build` of the region `ags` from the five tables; (process, published file opened read-only)."""
+    proc = run_build(_landing(tmp, shared_data), tmp / "out", "--region", str(_region(tmp, ags, name)))
+    return proc, duckdb.connect(str(tmp / "out" / "published" / "sozialmonitor.duckdb"), read_only=True)
+
+
 @pytest.fixture(scope="module")
 def germany(tmp_path_factory, shared_data):
-    tmp = tmp_path_factory.mktemp("germany")
-    proc = run_build(_landing(tmp, shared_data), tmp / "out", "--region", str(_region(tmp, "", "Deutschland")))
-    con = duckdb.connect(str(tmp / "out" / "published" / "sozialmonitor.duckdb"), read_only=True)
+    proc, con = _build(tmp_path_factory.mktemp("germany"), shared_data, "", "Deutschland")
     yield proc, con
     con.close()
 
 
 @pytest.fixture(scope="module")
 def goettingen(tmp_path_factory, shared_data):
-    tmp = tmp_path_factory.mktemp("goettingen")
-    proc = run_build(_landing(tmp, shared_data), tmp / "out", "--region", str(_region(tmp, "03159", "Göttingen")))
-    con = duckdb.connect(str(tmp / "out" / "published" / "sozialmonitor.duckdb"), read_only=True)
+    proc, con = _build(tmp_path_factory.mktemp("goettingen"), shared_data, "03159", "Göttingen")
     yield proc, con
     con.close()
 
