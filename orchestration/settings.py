@@ -1,7 +1,9 @@
-"""Paths and settings of one pipeline run, read from the environment.
+"""Settings of one pipeline run: the Dagster resource `Settings`, the only reader of the environment.
 
-The CLI (`sozialmonitor build --region --landing --out`) and the Dagster UI both go through these
-environment variables, so a run started from either place sees the same folders.
+Every asset, check and sensor receives `Settings` (resource key `settings`). Its defaults come from
+`SOZIALMONITOR_*` environment variables (as `dg.EnvVar`, resolved when a run starts) or the bundled
+defaults; the CLI (`sozialmonitor build --region --landing --out`) passes its values as run config, and
+the Dagster UI launchpad can set them per run (`resources: settings: config: …`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+from pydantic import Field
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 VAR_DIR = REPO_ROOT / "var"
@@ -17,6 +22,8 @@ DEFAULT_LANDING = VAR_DIR / "landing"
 DEFAULT_OUT = VAR_DIR / "out"
 SHIPPED_DATA = REPO_ROOT / "data"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DEMO_KEY_FILE = VAR_DIR / "secrets" / "pseudonym.key"
 
 ENV_REGION = "SOZIALMONITOR_REGION"
 ENV_LANDING = "SOZIALMONITOR_LANDING"
@@ -111,3 +118,77 @@ def current_paths() -> Paths:
         landing=Path(os.environ.get(ENV_LANDING) or DEFAULT_LANDING).resolve(),
         out=Path(os.environ.get(ENV_OUT) or DEFAULT_OUT).resolve(),
     )
+
+
+# ------------------------------------------------------------------------------------ the resource
+
+# field -> environment variable of its default (values from the environment stay EnvVar, so a secret is
+# never shown in the UI and a changed variable takes effect with the next run)
+ENV_DEFAULTS = {
+    "region": ENV_REGION,
+    "landing": ENV_LANDING,
+    "out": ENV_OUT,
+    "max_reject_share": "SOZIALMONITOR_MAX_REJECT_SHARE",
+    "disclosure_min_cell": "SOZIALMONITOR_DISCLOSURE_MIN_CELL",
+    "max_sprung_pp": "SOZIALMONITOR_MAX_SPRUNG_PP",
+    "max_sprung_rel": "SOZIALMONITOR_MAX_SPRUNG_REL",
+    "expectations": "SOZIALMONITOR_EXPECTATIONS",
+    "gx_docs": "SOZIALMONITOR_GX_DOCS",
+    "gx_home": "SOZIALMONITOR_GX_HOME",
+    "pseudonym_key": "SOZIALMONITOR_PSEUDONYM_KEY",
+    "pseudonym_key_file": "SOZIALMONITOR_PSEUDONYM_KEY_FILE",
+}
+
+
+class Settings(dg.ConfigurableResource):
+    """Region, folders, thresholds and the pseudonymisation key source of one run."""
+
+    region: str = Field(default=str(DEFAULT_REGION), description="Ordner des Regionsprofils (region.yml, Gemeinden, Sozialräume)")
+    landing: str = Field(default=str(DEFAULT_LANDING), description="Eingangsordner der Lieferungen (je Quelle ein Unterordner)")
+    out: str = Field(default=str(DEFAULT_OUT), description="Ausgabeordner: Arbeitsdatenbank, veröffentlichte Datei, Profile, Protokolle")
+    demo: bool = Field(default=False, description="Demo-Lauf: ohne konfigurierten Schlüssel gilt der lokale Demo-Schlüssel")
+    max_reject_share: float = Field(default=0.01, ge=0, le=1,
+                                    description="Höchster Anteil abgelehnter Zeilen einer Datei, bevor sie in Quarantäne geht")
+    disclosure_min_cell: int | None = Field(default=None, ge=1,
+                                            description="Kleinste veröffentlichte Fallzahl (leer: dbt-Variable disclosure_min_cell)")
+    max_sprung_pp: float = Field(default=10.0, gt=0, description="Plausibilität: größter Sprung eines Anteils zum Vorjahr (Prozentpunkte)")
+    max_sprung_rel: float = Field(default=0.5, gt=0, description="Plausibilität: größter relativer Sprung einer Quote/Zahl zum Vorjahr")
+    expectations: str = Field(default=str(EXPECTATIONS_DIR), description="Ordner der GX-Suiten")
+    gx_docs: str = Field(default=str(VAR_DIR / "gx_docs"), description="Ordner der GX Data Docs ('off': keine)")
+    gx_home: str = Field(default=str(VAR_DIR / "gx"), description="Ordner des GX-Projekts (Ergebnisablage)")
+    pseudonym_key: str | None = Field(default=None, description="Schlüssel der Pseudonymisierung (geheim, nur aus der Umgebung)")
+    pseudonym_key_file: str | None = Field(default=None, description="Datei mit dem Schlüssel der Pseudonymisierung")
+
+    @classmethod
+    def from_env(cls, **values) -> "Settings":
+        """Defaults from the environment (as EnvVar where a variable is set), overridden by `values`."""
+        env: dict = {}
+        for field, var in ENV_DEFAULTS.items():
+            raw = os.environ.get(var, "").strip()
+            if not raw:
+                continue
+            kind = cls.model_fields[field].annotation
+            if kind in (str, str | None):
+                env[field] = dg.EnvVar(var)  # resolved when the run starts; secrets stay hidden in the UI
+            else:  # a number: parsed here, with the variable named when it is not one
+                try:
+                    env[field] = int(raw) if kind in (int, int | None) else float(raw.replace(",", "."))
+                except ValueError:
+                    raise ValueError(f"${var}={raw!r}: expected a number") from None
+        return cls(**{**env, **values})
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(region=Path(self.region).resolve(), landing=Path(self.landing).resolve(), out=Path(self.out).resolve())
+
+    @property
+    def gx_docs_dir(self) -> Path | None:
+        return None if self.gx_docs.strip().lower() in ("off", "0", "false", "no") else Path(self.gx_docs).resolve()
+
+    @property
+    def gx_home_dir(self) -> Path:
+        return Path(self.gx_home).resolve()
+
+    @property
+    def expectations_dir(self) -> Path:
+        return Path(self.expectations).resolve()
