@@ -7,6 +7,7 @@ from orchestration.profiles.assets import profile_assets
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality import build_asset_checks
 from orchestration.sensors import family_jobs, lieferungen_sensor, sgb2_monthly_schedule
+from orchestration.settings import Settings
 from orchestration.transform.dbt import dbt_resource, sozialmonitor_dbt_assets
 
 BUILD_JOB_NAME = "sozialmonitor_build"
@@ -33,5 +34,5 @@ defs = dg.Definitions(
     jobs=[build_job, *family_jobs.values()],
     sensors=[lieferungen_sensor],
     schedules=[sgb2_monthly_schedule],
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), "settings": Settings.from_env()},
 )

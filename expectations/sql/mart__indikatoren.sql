@@ -1,8 +1,8 @@
--- Published indicator rows with their catalogue entry. `{{geheimhaltung}}` is the catalogue's
--- disclosure flag (column `geheimhaltung`), filled in by the runner.
+-- Published indicator rows with their catalogue entry (seeds/catalogue/indikatoren.csv, schema mart);
+-- `geheimhaltung` is the catalogue's disclosure flag (the youth-welfare indicators), its only source.
 SELECT s.gebiet_ebene, s.gebiet_id, s.gebiet_name, s.jahr, s.indikator_id, s.einheit, s.wert, s.zaehler, s.nenner,
        s.ist_unterdrueckt, s.quelle, i.faktor,
-       coalesce({{geheimhaltung}}, false) AS geheimhaltung,
+       coalesce(i.geheimhaltung, false) AS geheimhaltung,
        CASE WHEN s.wert IS NOT NULL AND s.zaehler IS NOT NULL AND s.nenner > 0 AND i.faktor IS NOT NULL
                  AND s.einheit <> 'Anzahl'
             THEN abs(s.wert - s.zaehler / s.nenner * i.faktor) END AS wert_abweichung

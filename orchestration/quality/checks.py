@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.settings import current_paths
+from orchestration.settings import Settings
 
 from .suites import ERROR, WARN, SuiteDef, load_suites
 
@@ -83,9 +84,7 @@ def failures_markdown(failures) -> str:
 
 def check_results(results, specs: Iterable[dg.AssetCheckSpec], targets: dict[str, dg.AssetKey]) -> Iterator[dg.AssetCheckResult]:
     """Turn suite results into one AssetCheckResult per spec (error or warning level of an asset)."""
-    from .runner import gx_docs_dir
-
-    docs_index = gx_docs_dir() / "index.html"
+    docs_index = next((r.data_docs for r in results if r.data_docs is not None), None)  # written by this run
     for spec in specs:
         severity = WARN if spec.name.endswith("_hinweise") else ERROR
         mine = [r for r in results if targets.get(r.suite) == spec.asset_key]
@@ -101,7 +100,7 @@ def check_results(results, specs: Iterable[dg.AssetCheckSpec], targets: dict[str
             metadata["fehler"] = "\n".join(f.describe(max_examples=2) for f in failures[:10])
             metadata["failures"] = dg.MetadataValue.md(failures_markdown(failures))
             metadata["failures_json"] = dg.MetadataValue.json([f.as_dict() for f in failures])
-        if docs_index.exists():
+        if docs_index is not None and docs_index.exists():
             metadata["gx_data_docs"] = dg.MetadataValue.path(str(docs_index))
         yield dg.AssetCheckResult(
             asset_key=spec.asset_key,
@@ -122,13 +121,13 @@ def _multi_check(layer: str, suites: list[SuiteDef], targets: dict[str, dg.Asset
         can_subset=True,
         description=f"Great-Expectations-Suites der Schicht `{layer}` (expectations/*.json).",
     )
-    def _check(context):  # AssetCheckExecutionContext (no annotation: dagster cannot resolve string annotations)
+    def _check(context, settings: Settings):  # context: AssetCheckExecutionContext (not annotated, see top)
         from .runner import run_suites
 
         selected = [s for s in specs if s.key in context.selected_asset_check_keys]
         keys = {s.asset_key for s in selected}
         names = [s.name for s in suites if targets[s.name] in keys]
-        results = run_suites(current_paths(), suites=names)
+        results = run_suites(settings, suites=names)
         for result in results:
             context.log.info(
                 f"{result.suite}: {result.rows} rows, {result.evaluated} expectations, "
@@ -141,18 +140,21 @@ def _multi_check(layer: str, suites: list[SuiteDef], targets: dict[str, dg.Asset
     return _check
 
 
-def build_asset_checks(asset_keys: Iterable[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
+def build_asset_checks(asset_keys: Iterable[dg.AssetKey] | None = None,
+                       directory: Path | None = None) -> list[dg.AssetChecksDefinition]:
     """Dagster asset checks for the GX suites of every layer but `raw`, one multi-check per layer.
 
     The `raw` suites are the audit of each landing family and run inside its ingest step
     (`family_checks`), where a failure refuses the new deliveries instead of stopping everything.
     `asset_keys`: the asset keys present in the Definitions (a Definitions object must not contain
     checks on unknown assets); suites whose asset is absent are left out. Default: keep all.
+    `directory`: the suite folder (default: `Settings.from_env().expectations` of this process). The checks
+    take the resource `settings` (`Settings`): thresholds, folders and the working database of the run.
     """
     known = {tuple(k.path) for k in asset_keys} if asset_keys is not None else None
     by_layer: dict[str, list[SuiteDef]] = defaultdict(list)
     targets: dict[str, dg.AssetKey] = {}
-    for suite in load_suites():
+    for suite in load_suites(directory):
         if suite.guards[0] == "raw":
             continue
         target = resolve_target(suite.guards, known)
@@ -193,7 +195,7 @@ class FamilyChecks:
                 )
 
 
-def family_checks(family: str, table_keys: Iterable[dg.AssetKey]) -> FamilyChecks:
+def family_checks(family: str, table_keys: Iterable[dg.AssetKey], directory: Path | None = None) -> FamilyChecks:
     """The raw-layer suites guarding `family`'s tables, as check specs of its ingest multi-asset.
 
     `gx_<table>` (ERROR, blocking) judges the family's data as accepted after the audit: it fails only
@@ -203,7 +205,7 @@ def family_checks(family: str, table_keys: Iterable[dg.AssetKey]) -> FamilyCheck
     """
     table_keys = list(table_keys)
     known = {tuple(k.path) for k in table_keys}
-    suites = [s for s in load_suites() if s.guards[0] == "raw" and s.guards[-1].split("__", 1)[0] == family]
+    suites = [s for s in load_suites(directory) if s.guards[0] == "raw" and s.guards[-1].split("__", 1)[0] == family]
     targets = {}
     for suite in suites:
         target = resolve_target(suite.guards, known)

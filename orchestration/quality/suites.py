@@ -15,16 +15,11 @@ This module only reads files; it does not import GX (slow), so Dagster definitio
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT
-
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-# Another suite folder (e.g. a region's own, stricter suites) can replace the bundled one.
-ENV_EXPECTATIONS = "SOZIALMONITOR_EXPECTATIONS"
+from orchestration.settings import Settings
 
 ERROR = "error"
 WARN = "warn"
@@ -69,10 +64,26 @@ def _all_suites(directory: str) -> tuple[SuiteDef, ...]:
     return tuple(_load(p) for p in sorted(Path(directory).glob("*.json")))
 
 
+def resolved(settings: Settings | None = None) -> Settings:
+    """`settings` with every value resolved (default: `Settings.from_env()`): outside a Dagster run, values
+    taken from the environment are still `EnvVar`s until the resource is initialised."""
+    settings = settings if settings is not None else Settings.from_env()
+    try:
+        settings.paths, settings.gx_docs_dir, settings.gx_home_dir, settings.expectations_dir  # noqa: B018
+        return settings  # (these raise while an EnvVar is unresolved)
+    except RuntimeError:
+        return settings.process_config_and_initialize()
+
+
+def default_directory() -> Path:
+    """The suite folder of this process's settings (`Settings.expectations`: the bundled `expectations/`
+    unless another folder, e.g. a region's own stricter suites, replaces it)."""
+    return resolved().expectations_dir
+
+
 def load_suites(directory: Path | None = None) -> list[SuiteDef]:
-    """Every suite in `expectations/`, sorted by name."""
-    default = os.environ.get(ENV_EXPECTATIONS) or EXPECTATIONS_DIR
-    return list(_all_suites(str(Path(directory or default).resolve())))
+    """Every suite of `directory` (default: `default_directory()`), sorted by name."""
+    return list(_all_suites(str(Path(directory or default_directory()).resolve())))
 
 
 def suites_guarding(guards: tuple[str, ...] | list[str] | str, directory: Path | None = None) -> list[SuiteDef]:
