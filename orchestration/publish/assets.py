@@ -32,21 +32,14 @@ DEFAULT_MART_KEYS = (
 
 
 def _run_check_evaluations(context: dg.AssetExecutionContext) -> list:
-    records = context.instance.get_records_for_run(
-        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
-    ).records
-    latest = {}
-    for record in records:
-        ev = record.event_log_entry.dagster_event.event_specific_data
-        latest[(ev.asset_key, ev.check_name)] = ev  # a retried step may evaluate twice: keep the last
-    return list(latest.values())
-
-
-def _materialized_in_run(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
-    records = context.instance.get_records_for_run(
-        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
-    ).records
-    return {r.event_log_entry.dagster_event.asset_key for r in records}
+    """The check evaluations of this run, from Dagster's asset-check records (latest execution per check
+    of the job; a retried step may evaluate a check twice: the last one counts), in execution order."""
+    check_keys = list(context.job_def.asset_layer.asset_graph.asset_check_keys)
+    latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
+    done = ("SUCCEEDED", "FAILED")  # AssetCheckExecutionRecordStatus other than PLANNED
+    mine = sorted((r for r in latest.values() if r.run_id == context.run.run_id and r.status.value in done),
+                  key=lambda r: r.id)
+    return [r.evaluation for r in mine]
 
 
 def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetCheckKey]) -> list:
@@ -56,24 +49,22 @@ def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetChec
     for ev in evaluations:
         if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
             problems.append(f"{ev.asset_key.to_user_string()}: check {ev.check_name} failed")
-    evaluated = {(ev.asset_key, ev.check_name): ev for ev in evaluations}
-    materialized = _materialized_in_run(context)
+    evaluated = {(ev.asset_key, ev.check_name) for ev in evaluations}
+    materializations = context.instance.get_latest_materialization_events(list({k.asset_key for k in blocking_keys}))
     unchecked_older = []
     for key in blocking_keys:
-        if key.asset_key in materialized:
+        mat = materializations.get(key.asset_key)
+        if mat is not None and mat.run_id == context.run.run_id:  # materialised in this run
             if (key.asset_key, key.name) not in evaluated:
                 problems.append(f"{key.asset_key.to_user_string()} was materialised in this run but check {key.name} did not run")
-        else:
+        elif mat is not None:  # never materialised: nothing of it can be in the mart
             unchecked_older.append(key)
     if unchecked_older:
         latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(unchecked_older)
         for key in unchecked_older:
-            mat = context.instance.get_latest_materialization_event(key.asset_key)
-            if mat is None:
-                continue  # never materialised: nothing of it can be in the mart
             record = latest.get(key)
-            status = getattr(getattr(record, "status", None), "value", None)
-            if record is None or status != "SUCCEEDED" or record.create_timestamp < mat.timestamp:
+            status = record.status.value if record is not None else None
+            if record is None or status != "SUCCEEDED" or record.create_timestamp < materializations[key.asset_key].timestamp:
                 problems.append(
                     f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
                     f"(last check: {status or 'never'})"

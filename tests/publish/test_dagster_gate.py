@@ -13,7 +13,7 @@ from orchestration.publish import read_status
 from orchestration.publish.assets import PUBLISHED_KEY, build_publish_asset
 from orchestration.quality import build_asset_checks
 from orchestration.quality.checks import family_checks
-from orchestration.settings import REPO_ROOT, Paths
+from orchestration.settings import REPO_ROOT, Paths, Settings
 from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
 
 RAW = dg.AssetKey(["raw", "genesis__werte"])
@@ -31,7 +31,16 @@ def paths(tmp_path, monkeypatch) -> Paths:
     return p
 
 
-def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] | None = None):
+def settings_of(p: Paths) -> Settings:
+    return Settings(region=str(p.region), landing=str(p.landing), out=str(p.out), gx_docs="off")
+
+
+def materialize(p: Paths, assets, **kwargs):
+    """`dg.materialize` with the run's `settings` resource (thresholds, folders) as the Definitions give it."""
+    return dg.materialize(assets, resources={"settings": settings_of(p)}, raise_on_error=False, **kwargs)
+
+
+def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] | None = None, extra_checks=()):
     """Stand-ins for the ingest and dbt assets that change the working database as a real run would."""
 
     def run(statements):
@@ -51,7 +60,7 @@ def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] 
 
         run(raw_sql)
         yield dg.MaterializeResult(asset_key=RAW)
-        yield from family.results(run_suites(p, suites=family.suite_names), refused=[])
+        yield from family.results(run_suites(settings_of(p), suites=family.suite_names), refused=[])
 
     @dg.asset(key=MART, deps=[RAW])
     def mart():
@@ -59,7 +68,7 @@ def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] 
 
     checks = build_asset_checks(asset_keys=[RAW, MART])
     publish_asset = build_publish_asset(mart_asset_keys=[MART], checks=[*checks, raw_genesis])
-    return [raw_genesis, mart, *checks, publish_asset]
+    return [raw_genesis, mart, *checks, *extra_checks, publish_asset]
 
 
 def sha(path) -> str:
@@ -106,7 +115,7 @@ def test_checks_attach_to_family_keys_when_raw_assets_are_keyed_per_family():
 
 def test_clean_run_publishes_with_the_checks_in_the_status_table(paths):
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(definitions(paths), instance=instance, raise_on_error=False)
+    result = materialize(paths, definitions(paths), instance=instance)
     assert result.success
     assert PUBLISHED_KEY in materialized(result)
     rows = read_status(paths.published)
@@ -129,11 +138,11 @@ def test_clean_run_publishes_with_the_checks_in_the_status_table(paths):
 ])
 def test_failed_blocking_check_stops_publication(paths, layer, statements, check, expected):
     instance = dg.DagsterInstance.ephemeral()
-    assert dg.materialize(definitions(paths), instance=instance, raise_on_error=False).success
+    assert materialize(paths, definitions(paths), instance=instance).success
     before = sha(paths.published)
 
     kwargs = {"raw_sql": statements} if layer == "raw" else {"mart_sql": statements}
-    result = dg.materialize(definitions(paths, **kwargs), instance=instance, raise_on_error=False)
+    result = materialize(paths, definitions(paths, **kwargs), instance=instance)
     assert not result.success
     assert PUBLISHED_KEY not in materialized(result)
     if layer == "raw":
@@ -150,7 +159,7 @@ def test_failed_blocking_check_stops_publication(paths, layer, statements, check
     assert "failures" in ev.metadata and "failures_json" in ev.metadata
 
     # Publishing alone afterwards is refused too: the latest check of the data failed.
-    again = dg.materialize(definitions(paths), instance=instance, selection=[PUBLISHED_KEY], raise_on_error=False)
+    again = materialize(paths, definitions(paths), instance=instance, selection=[PUBLISHED_KEY])
     assert not again.success
     failure = [e for e in again.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE][0]
     assert "Publication refused" in str(failure.event_specific_data.user_failure_data.description)
@@ -159,9 +168,9 @@ def test_failed_blocking_check_stops_publication(paths, layer, statements, check
 
 def test_warnings_do_not_block(paths):
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(definitions(paths, mart_sql=[
+    result = materialize(paths, definitions(paths, mart_sql=[
         "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 3, wert = zaehler * 3 / nenner * 1000 "
-        "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016"]), instance=instance, raise_on_error=False)
+        "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016"]), instance=instance)
     assert result.success
     ev = evaluations(result)["gx_sozialraum_indikatoren_hinweise"]
     assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
@@ -185,10 +194,11 @@ def test_blocking_holds_with_the_multiprocess_executor(paths, tmp_path):
         sys.path.insert(0, {str(tests_dir)!r})
         import dagster as dg
         from orchestration.settings import current_paths
-        from publish.test_dagster_gate import definitions
+        from publish.test_dagster_gate import definitions, settings_of
         raw_sql = ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"]
         defs = dg.Definitions(assets=definitions(current_paths(), raw_sql=raw_sql),
-                              jobs=[dg.define_asset_job("gate", selection=dg.AssetSelection.all())])
+                              jobs=[dg.define_asset_job("gate", selection=dg.AssetSelection.all())],
+                              resources={{"settings": settings_of(current_paths())}})
     """))
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -203,3 +213,59 @@ def test_blocking_holds_with_the_multiprocess_executor(paths, tmp_path):
     assert "gx_genesis__werte" in log
     assert 'Dependencies for step published__sozialmonitor' in log, log[-3000:]
     assert not paths.published.exists()
+
+
+def refusal(result) -> str:
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    return " ".join(str(f.event_specific_data.user_failure_data.description) for f in failures
+                    if f.event_specific_data.user_failure_data)
+
+
+def test_the_step_gate_refuses_a_failed_error_check_of_the_run_that_dagster_does_not_block(paths):
+    """A non-blocking check failing with ERROR severity does not stop Dagster; the gate finds it in the run's
+    asset-check records and refuses the publication."""
+
+    @dg.asset_check(asset=MART, name="handgeprueft", blocking=False)
+    def handgeprueft():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, description="von Hand verworfen")
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize(paths, definitions(paths, extra_checks=[handgeprueft]), instance=instance)
+    assert not result.success
+    assert PUBLISHED_KEY not in materialized(result)
+    assert not paths.published.exists()
+    assert "Publication refused: mart/sozialraum_indikatoren: check handgeprueft failed" in refusal(result)
+
+
+def test_the_step_gate_refuses_data_materialised_in_the_run_without_its_blocking_check(paths):
+    """The mart is rebuilt in this run but its blocking GX check is left out of the run's selection: Dagster
+    has nothing to block on, the gate (latest materialisation of this run, no check record of it) refuses."""
+    instance = dg.DagsterInstance.ephemeral()
+    assert materialize(paths, definitions(paths), instance=instance).success
+    before = sha(paths.published)
+    selection = dg.AssetSelection.assets(MART, PUBLISHED_KEY).without_checks()
+    result = materialize(paths, definitions(paths), instance=instance, selection=selection)
+    assert MART in materialized(result) and PUBLISHED_KEY not in materialized(result)
+    assert ("mart/sozialraum_indikatoren was materialised in this run but check gx_sozialraum_indikatoren "
+            "did not run") in refusal(result)
+    assert sha(paths.published) == before
+
+
+def test_checks_read_thresholds_and_folders_from_the_settings_resource(paths, monkeypatch, tmp_path):
+    """The mart checks take `Settings` as resource: its bound (not the environment) decides, and its Data
+    Docs folder receives the docs."""
+    statements = ["UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.3, wert = zaehler * 1.3 "
+                  "WHERE indikator_id = 'bevoelkerung' AND jahr = 2016"]
+    monkeypatch.setenv("SOZIALMONITOR_MAX_SPRUNG_REL", "0.01")  # ignored: the resource decides
+    assets = definitions(paths, mart_sql=statements)
+    result = materialize(paths, assets, instance=dg.DagsterInstance.ephemeral())
+    assert evaluations(result)["gx_sozialraum_indikatoren_hinweise"].passed
+
+    strict = Settings(region=str(paths.region), landing=str(paths.landing), out=str(paths.out), max_sprung_rel=0.2,
+                      gx_docs=str(tmp_path / "docs"), gx_home=str(tmp_path / "gx"))
+    result = dg.materialize(assets, resources={"settings": strict}, instance=dg.DagsterInstance.ephemeral(),
+                            raise_on_error=False)
+    ev = evaluations(result)["gx_sozialraum_indikatoren_hinweise"]
+    assert not ev.passed and "veraenderung_rel" in ev.metadata["fehler"].value
+    assert (tmp_path / "docs" / "index.html").exists()
+    assert ev.metadata["gx_data_docs"].value == str(tmp_path / "docs" / "index.html")

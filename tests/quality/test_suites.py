@@ -7,21 +7,32 @@ import json
 
 import duckdb
 import pytest
+import yaml
 
-from orchestration.quality.runner import run_suites, summarize
+from orchestration.quality.runner import disclosure_min_cell, run_suites, summarize
 from orchestration.quality.suites import ERROR, WARN, load_suites
-from orchestration.settings import REPO_ROOT, Paths
+from orchestration.settings import REPO_ROOT, Paths, Settings
 
 from . import handbuilt
 
+MIN_CELL_DBT = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]["disclosure_min_cell"]
+
 
 @pytest.fixture
-def paths(tmp_path, monkeypatch) -> Paths:
-    monkeypatch.setenv("SOZIALMONITOR_GX_HOME", str(tmp_path / "gx"))
-    monkeypatch.setenv("SOZIALMONITOR_GX_DOCS", str(tmp_path / "gx_docs"))
+def paths(tmp_path) -> Paths:
     p = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=tmp_path / "landing", out=tmp_path / "out")
     handbuilt.build(p.warehouse)
     return p
+
+
+def settings_for(p: Paths, tmp_path, **values) -> Settings:
+    return Settings(region=str(p.region), landing=str(p.landing), out=str(p.out), gx_home=str(tmp_path / "gx"),
+                    gx_docs=str(tmp_path / "gx_docs"), **values)
+
+
+@pytest.fixture
+def settings(paths, tmp_path) -> Settings:
+    return settings_for(paths, tmp_path)
 
 
 def mutate(p: Paths, *statements: str) -> None:
@@ -48,14 +59,14 @@ def test_every_suite_file_is_valid_and_guards_a_contract_asset():
         assert all(e["severity"] in ("critical", "warning") for e in s.document["expectations"])
 
 
-def test_consistent_tables_pass_every_suite_and_data_docs_are_written(paths, tmp_path):
-    results = run_suites(paths, data_docs=True)
+def test_consistent_tables_pass_every_suite_and_data_docs_are_written(paths, settings, tmp_path):
+    results = run_suites(settings, data_docs=True)
     assert {r.suite for r in results} == {s.name for s in load_suites()}
     assert not failures_of(results), summarize(results)
     assert not failures_of(results, WARN), summarize(results, WARN)
     assert all(r.evaluated > 0 for r in results)
     index = tmp_path / "gx_docs" / "index.html"
-    assert index.exists()
+    assert index.exists() and all(r.data_docs == index for r in results)
     assert "genesis__vollstaendigkeit" in index.read_text(encoding="utf-8")
 
 
@@ -125,9 +136,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("statements, suite, expectation, column, offending", CASES)
-def test_broken_table_fails_naming_expectation_and_rows(paths, statements, suite, expectation, column, offending):
+def test_broken_table_fails_naming_expectation_and_rows(paths, settings, statements, suite, expectation, column, offending):
     mutate(paths, *statements)
-    results = run_suites(paths, data_docs=False)
+    results = run_suites(settings, data_docs=False)
     failures = failures_of(results)
     matching = [f for f in failures if f.suite == suite and f.expectation == expectation and f.column == column]
     assert matching, f"expected {suite}: {expectation}({column}) to fail; got:\n{summarize(results)}"
@@ -142,12 +153,12 @@ def test_broken_table_fails_naming_expectation_and_rows(paths, statements, suite
     assert sum(1 for r in results if not r.passed) <= 3, summarize(results)
 
 
-def test_year_over_year_jump_is_a_warning_not_an_error(paths):
+def test_year_over_year_jump_is_a_warning_not_an_error(paths, settings):
     # share 65+ from 20 % to 36 % in 2016, consistently on every level
     mutate(paths,
            "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.8, wert = zaehler * 1.8 / nenner * 100 "
            "WHERE indikator_id = 'anteil_65_plus' AND jahr = 2016")
-    results = run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False)
+    results = run_suites(settings, guards=["mart/sozialraum_indikatoren"], data_docs=False)
     assert not failures_of(results), summarize(results)
     warnings = failures_of(results, WARN)
     assert [w.column for w in warnings] == ["veraenderung_pp"]
@@ -155,73 +166,157 @@ def test_year_over_year_jump_is_a_warning_not_an_error(paths):
                for row in warnings[0].examples), warnings[0].examples
 
 
-def test_small_numbers_are_not_judged_for_jumps(paths):
+def test_small_numbers_are_not_judged_for_jumps(paths, settings):
     # HzE per Gemeinde: 10 -> 30 cases is a +200 % jump, but on numbers this small it is noise, not a signal
     mutate(paths,
            "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 3, wert = zaehler * 3 / nenner * 1000 "
            "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016 AND gebiet_ebene = 'gemeinde'")
-    assert not failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
+    assert not failures_of(run_suites(settings, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
 
 
-def test_bound_of_the_jump_warning_is_configurable(paths, monkeypatch):
+def test_bound_of_the_jump_warning_comes_from_the_settings_not_the_environment(paths, settings, tmp_path, monkeypatch):
     mutate(paths,
            "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.3, wert = zaehler * 1.3 "
-           "WHERE indikator_id = 'bevoelkerung' AND jahr = 2016")
-    assert not failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
-    monkeypatch.setenv("SOZIALMONITOR_MAX_SPRUNG_REL", "0.2")
-    warnings = failures_of(run_suites(paths, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
+           "WHERE indikator_id = 'bevoelkerung' AND jahr = 2016",
+           "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.1, wert = zaehler * 1.1 / nenner * 100 "
+           "WHERE indikator_id = 'anteil_65_plus' AND jahr = 2016")  # 20 % -> 22 %
+    monkeypatch.setenv("SOZIALMONITOR_MAX_SPRUNG_REL", "0.2")  # read by Settings.from_env only, never by the runner
+    assert not failures_of(run_suites(settings, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
+    strict = settings_for(paths, tmp_path, max_sprung_rel=0.2)
+    warnings = failures_of(run_suites(strict, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
     assert [w.column for w in warnings] == ["veraenderung_rel"]
+    assert warnings[0].kwargs["max_value"] == 0.2  # the GX expectation parameter as evaluated
+    share = settings_for(paths, tmp_path, max_sprung_pp=0.5)  # shares: percentage points
+    assert [w.column for w in failures_of(run_suites(share, guards=["mart/sozialraum_indikatoren"], data_docs=False), WARN)
+            ] == ["veraenderung_pp"]
 
 
-def test_disclosure_minimum_follows_the_configured_value(paths, monkeypatch):
-    # 10 cases per Gemeinde are fine with the default minimum 3, not with a minimum of 11
-    assert run_suites(paths, suites=["mart__indikatoren"], data_docs=False)[0].passed
-    monkeypatch.setenv("SOZIALMONITOR_DISCLOSURE_MIN_CELL", "11")
-    result = run_suites(paths, suites=["mart__indikatoren"], data_docs=False)[0]
+def test_disclosure_minimum_follows_the_settings_else_the_dbt_variable(paths, settings, tmp_path, monkeypatch):
+    # 10 cases per Gemeinde are fine with the dbt default minimum 3, not with a minimum of 11
+    monkeypatch.setenv("SOZIALMONITOR_DISCLOSURE_MIN_CELL", "11")  # not read by the runner
+    assert settings.disclosure_min_cell is None
+    assert disclosure_min_cell(settings) == MIN_CELL_DBT
+    assert run_suites(settings, suites=["mart__indikatoren"], data_docs=False)[0].passed
+    result = run_suites(settings_for(paths, tmp_path, disclosure_min_cell=11), suites=["mart__indikatoren"], data_docs=False)[0]
     assert [f.column for f in result.failed(ERROR)] == ["zaehler"]
 
 
-def test_only_the_current_delivery_of_a_period_is_checked(paths):
+def test_a_bare_paths_argument_takes_the_other_values_from_the_environment(paths, monkeypatch):
+    """Callers that still pass `Paths` (the ingest audit) get `Settings.from_env()` for the rest."""
+    monkeypatch.setenv("SOZIALMONITOR_GX_DOCS", "off")
+    monkeypatch.setenv("SOZIALMONITOR_DISCLOSURE_MIN_CELL", "11")
+    result = run_suites(paths, suites=["mart__indikatoren"])[0]
+    assert [f.column for f in result.failed(ERROR)] == ["zaehler"]
+    assert result.data_docs is None
+
+
+def test_confidential_indicators_come_from_the_catalogue_flag_only(paths, settings):
+    """The disclosure minimum applies to the indicators the catalogue (mart.indikatoren, seeds/catalogue)
+    flags `geheimhaltung`, whatever their name; a catalogue without the flag is an error, not a fallback."""
+    small = ("UPDATE mart.sozialraum_indikatoren SET zaehler = 2 "
+             "WHERE indikator_id = '{0}' AND gebiet_id = '06432002' AND jahr = 2016")
+    mutate(paths, small.format("hze_eckwert"), "UPDATE mart.indikatoren SET geheimhaltung = false WHERE indikator_id = 'hze_eckwert'")
+    assert not [f for f in failures_of(run_suites(settings, suites=["mart__indikatoren"], data_docs=False))
+                if f.column == "zaehler"]
+    mutate(paths, small.format("bevoelkerung"), "UPDATE mart.sozialraum_indikatoren SET wert = 2 WHERE indikator_id = "
+           "'bevoelkerung' AND gebiet_id = '06432002' AND jahr = 2016",
+           "UPDATE mart.indikatoren SET geheimhaltung = true WHERE indikator_id = 'bevoelkerung'")
+    failures = failures_of(run_suites(settings, suites=["mart__indikatoren"], data_docs=False))
+    assert {(row["indikator_id"], row["gebiet_id"]) for f in failures if f.column == "zaehler" for row in f.examples} == {
+        ("bevoelkerung", "06432002")}, [f.describe() for f in failures]
+
+    mutate(paths, "ALTER TABLE mart.indikatoren DROP COLUMN geheimhaltung")
+    result = run_suites(settings, suites=["mart__indikatoren"], data_docs=False)[0]
+    assert not result.passed and result.failures[0].expectation == "dataset_readable"
+    assert "geheimhaltung" in result.failures[0].exception
+
+
+def test_no_indicator_list_and_no_environment_in_the_quality_code():
+    """The catalogue is the only list of indicators; `Settings` is the only reader of the environment."""
+    catalogue = (REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ids = {line.split(",", 1)[0] for line in catalogue if line}
+    for source in (REPO_ROOT / "orchestration" / "quality").glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        assert not [i for i in ids if f'"{i}"' in text or f"'{i}'" in text], source.name
+        assert "os.environ" not in text and "getenv" not in text, source.name
+        assert len(text.splitlines()) <= 500, source.name
+    for sql in (REPO_ROOT / "expectations" / "sql").glob("*.sql"):
+        assert "{{" not in sql.read_text(encoding="utf-8"), f"{sql.name}: no own templating, GX parameters only"
+
+
+def test_results_are_gx_result_objects_of_stored_checkpoints(paths, settings, tmp_path):
+    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+    import great_expectations as gx
+
+    mutate(paths, "UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' "
+                  "AND gebiet_id = '06432001' AND jahr = 2016")
+    for docs in (False, True):
+        result = run_suites(settings, suites=["mart__indikatoren"], data_docs=docs)[0]
+        assert isinstance(result.validation, ExpectationSuiteValidationResult)
+        assert result.evaluated == len(result.validation.results) > 0
+        failure = next(f for f in result.failures if f.column == "wert")
+        assert isinstance(failure.result, ExpectationValidationResult) and not failure.result.success
+        assert failure.unexpected_count == failure.result.result["unexpected_count"] == 1
+    context = gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx"))
+    checkpoint = context.checkpoints.get("mart__indikatoren")
+    assert [v.suite.name for v in checkpoint.validation_definitions] == ["mart__indikatoren"]
+    assert result.data_docs == tmp_path / "gx_docs" / "index.html"
+
+
+def test_data_docs_keep_a_bounded_history(paths, settings, tmp_path, monkeypatch):
+    from orchestration.quality import runner
+
+    monkeypatch.setattr(runner, "VALIDATION_RESULTS_KEPT", 2)
+    for _ in range(3):
+        run_suites(settings, suites=["mart__abgleich"])
+    stored = list((tmp_path / "gx" / "gx" / "uncommitted" / "validations" / "mart__abgleich").rglob("*.json"))
+    pages = list((tmp_path / "gx_docs" / "validations" / "mart__abgleich").rglob("*.html"))
+    assert len(stored) == 2 and len(pages) == 2
+    index = (tmp_path / "gx_docs" / "index.html").read_text(encoding="utf-8")
+    assert all(p.relative_to(tmp_path / "gx_docs").as_posix() in index for p in pages)
+
+
+def test_only_the_current_delivery_of_a_period_is_checked(paths, settings):
     """An older GENESIS file for 31.12.2016 lacks a Gemeinde; a newer, complete one replaced it."""
     mutate(paths,
            "INSERT INTO raw.genesis__werte SELECT tabelle, zeit, jahr, stichtag, regionalschluessel, ags, gebiet_ebene, "
            "gebiet_name, merkmal, wert, marker, zeile, 'alt', 'alt.csv', TIMESTAMP '2020-01-01', geladen_am "
            "FROM raw.genesis__werte WHERE jahr = 2016 AND ags <> '06432003'")
-    results = run_suites(paths, guards=["raw/genesis__werte"], data_docs=False)
+    results = run_suites(settings, guards=["raw/genesis__werte"], data_docs=False)
     assert not failures_of(results), summarize(results)
     # ... and when the incomplete file is the newer one, the gap is found
     mutate(paths, "UPDATE raw.genesis__werte SET stand = TIMESTAMP '2030-01-01' WHERE sha256 = 'alt'")
-    results = run_suites(paths, guards=["raw/genesis__werte"], data_docs=False)
+    results = run_suites(settings, guards=["raw/genesis__werte"], data_docs=False)
     assert any(f.suite == "genesis__vollstaendigkeit" and f.examples[0]["ags"] == "06432003" for f in failures_of(results))
 
 
-def test_missing_table_is_a_failure_not_a_pass(paths):
+def test_missing_table_is_a_failure_not_a_pass(paths, settings):
     mutate(paths, "DROP TABLE mart.dim_gebiet")
-    result = run_suites(paths, suites=["mart__vollstaendigkeit"], data_docs=False)[0]
+    result = run_suites(settings, suites=["mart__vollstaendigkeit"], data_docs=False)[0]
     assert not result.passed
     assert "dim_gebiet" in (result.failures[0].exception or "")
 
 
-def test_negative_balances_are_allowed_negative_counts_are_not(paths):
+def test_negative_balances_are_allowed_negative_counts_are_not(paths, settings):
     mutate(paths,
            "INSERT INTO raw.genesis__werte SELECT '13111-08-02-5', zeit, jahr, stichtag, regionalschluessel, ags, gebiet_ebene, "
            "gebiet_name, 'Pendlersaldo (über Gemeindegrenze)', -900, NULL, zeile, 'pendler', 'pendler.csv', stand, geladen_am "
            "FROM raw.genesis__werte WHERE jahr = 2016")
-    assert not failures_of(run_suites(paths, suites=["genesis__werte"], data_docs=False))
+    assert not failures_of(run_suites(settings, suites=["genesis__werte"], data_docs=False))
     mutate(paths, "UPDATE raw.genesis__werte SET wert = -5 WHERE ags = '06432002' AND jahr = 2015")
-    failures = failures_of(run_suites(paths, suites=["genesis__werte"], data_docs=False))
+    failures = failures_of(run_suites(settings, suites=["genesis__werte"], data_docs=False))
     assert [(f.column, f.examples[0]["ags"], f.examples[0]["wert"]) for f in failures] == [("wert", "06432002", -5.0)]
 
 
-def test_rate_with_empty_denominator_may_be_absent(paths):
+def test_rate_with_empty_denominator_may_be_absent(paths, settings):
     """No § 8a assessment in a Gemeinde: the share is undefined and has no row (not a completeness gap)."""
     mutate(paths,
            "DELETE FROM mart.sozialraum_indikatoren WHERE gebiet_id = '06432003' AND indikator_id = 'anteil_65_plus' AND jahr = 2016",
            "UPDATE intermediate.int_indikatoren__gemeinde SET nenner = 0 WHERE ags = '06432003' AND indikator_id = 'anteil_65_plus' AND jahr = 2016")
-    assert run_suites(paths, suites=["mart__vollstaendigkeit"], data_docs=False)[0].passed
+    assert run_suites(settings, suites=["mart__vollstaendigkeit"], data_docs=False)[0].passed
 
 
-def test_a_merger_is_no_gap_but_a_missing_gemeinde_still_is(paths):
+def test_a_merger_is_no_gap_but_a_missing_gemeinde_still_is(paths, settings):
     """2015: Bickenbach (06432003) did not exist yet; two old Gemeinden merged into it later deliver its
     rows. The completeness gate counts them for today's Gemeinde (Gebietsstand key), so the reform is
     no gap; a Gemeinde that is simply missing in a year still fails."""
@@ -240,11 +335,11 @@ def test_a_merger_is_no_gap_but_a_missing_gemeinde_still_is(paths):
            # ... and 06432092 with '.' (the BA tables mark areas that did not exist so): not applicable either
            "INSERT INTO raw.genesis__werte SELECT * REPLACE ('06432092' AS ags, '06432092' AS regionalschluessel, "
            "NULL AS wert, '.' AS marker, zeile + 21 AS zeile) FROM raw.genesis__werte WHERE ags = '06432001' AND jahr = 2016")
-    results = run_suites(paths, data_docs=False)
+    results = run_suites(settings, data_docs=False)
     assert not [f for f in failures_of(results) if f.suite == "genesis__vollstaendigkeit"], summarize(results)
 
     mutate(paths, "DELETE FROM raw.genesis__werte WHERE ags IN ('06432091', '06432092')")
-    results = run_suites(paths, data_docs=False)
+    results = run_suites(settings, data_docs=False)
     failing = [f for f in failures_of(results) if f.suite == "genesis__vollstaendigkeit"]
     assert failing and any(row.get("ags") == "06432003" and row.get("zeit") == "31.12.2015"
                            for f in failing for row in f.examples), summarize(results)
