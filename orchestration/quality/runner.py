@@ -110,6 +110,8 @@ def _context(data_docs: Path | None, home: Path):
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             })
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    if context.config.analytics_enabled is not False:  # no network here; never phone home (GX's own switch,
+        context.enable_analytics(False)  # saved in the file project, so it is written once)
     return context
 
 

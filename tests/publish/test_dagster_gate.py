@@ -103,6 +103,13 @@ def test_checks_are_blocking_on_errors_and_not_on_warnings():
     assert {RAW, MART, dg.AssetKey(["raw", "sgb2__gemeinde_monat"]), dg.AssetKey(["raw", "jugendhilfe__hilfen"])} <= deps
 
 
+def test_the_definitions_give_the_checks_their_settings_resource():
+    from orchestration.definitions import defs, quality_checks
+
+    assert isinstance(defs.resources["settings"], Settings)
+    assert all("settings" in c.required_resource_keys for c in quality_checks)
+
+
 def test_checks_attach_to_family_keys_when_raw_assets_are_keyed_per_family():
     checks = family_checks("jugendhilfe", [dg.AssetKey(["raw", "jugendhilfe"])])
     specs = {s.key.to_user_string(): s for s in checks.specs}
