@@ -28,6 +28,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration import privacy
+
 SCHEMA = "mart"
 CSV_FORMAT = {
     "trennzeichen": ";",
@@ -41,15 +43,6 @@ CSV_FORMAT = {
     "datum": "ISO 8601 (JJJJ-MM-TT, Zeitstempel JJJJ-MM-TT HH:MM:SS[+HH])",
 }
 
-# Column names that must never appear in an export: case ids and pseudonyms, personal names,
-# addresses, birth dates, contact data (the raw youth-welfare export has such fields).
-VERBOTENE_SPALTEN = re.compile(
-    r"^(fall_.*|.*_fall_id|fallnummer|aktenzeichen|.*pseudonym.*|case_id|person_id|"
-    r"vorname|nachname|familienname|geburtsname|name_(kind|person|mutter|vater|eltern)|"
-    r"strasse|straße|hausnummer|adresse|anschrift|wohnadresse|plz_wohnort|"
-    r"geburtsdatum|geburtstag|telefon|email|e_mail)$",
-    re.IGNORECASE,
-)
 
 DL_DE_BY_2_0 = {
     "lizenz": "Datenlizenz Deutschland – Namensnennung – Version 2.0",
@@ -148,8 +141,8 @@ def _tabellen(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]
 
 
 def pruefe_spalten(tabellen: dict[str, list[tuple[str, str]]]) -> None:
-    """Refuse any case-level or personal column (see VERBOTENE_SPALTEN)."""
-    treffer = [f"{t}.{s}" for t, spalten in tabellen.items() for s, _ in spalten if VERBOTENE_SPALTEN.match(s)]
+    """Refuse any case-level or personal column (the privacy contract, orchestration/privacy.py)."""
+    treffer = [f"{t}.{s}" for t, spalten in tabellen.items() for s in privacy.forbidden(s for s, _ in spalten)]
     if treffer:
         raise ExportFehler("refusing to export case-level or personal columns: " + ", ".join(sorted(treffer)))
 

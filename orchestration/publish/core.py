@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration import privacy
 from orchestration.settings import Paths
 from orchestration.warehouse import file_lock, writer_lock
 
@@ -44,8 +45,6 @@ KEEP_VERSIONS = 5
 STATUS_TABLE = "publikation_status"
 STATE_TABLE = "raw.ingest__lieferstatus"  # the delivery state log of the ingest runner
 VERSION_PATTERN = re.compile(r"^sozialmonitor_(\d{8}T\d{6}\d{6}Z)_([A-Za-z0-9-]+)\.duckdb$")
-# Columns that identify persons or cases: never in the published file.
-FORBIDDEN_COLUMNS = {"fall_id", "fall_pseudonym", "nachname", "vorname", "strasse", "hausnummer", "geburtsdatum"}
 FILE_MODE = 0o444  # published file, versions and serving copy
 SERVING_DIR_MODE = 0o555  # the serving folder; writable only during a swap
 _TMP_PREFIX = ".publish-"  # temporary files of earlier releases, inside published/ (removed on sight)
@@ -480,11 +479,10 @@ def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = 
                         raise PublishError(f"the working database {paths.warehouse} has no mart tables")
                     if STATUS_TABLE in tables:
                         tables.remove(STATUS_TABLE)
-                    bad = con.execute(
-                        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = 'w' "
-                        "AND table_schema = 'mart' AND lower(column_name) IN (SELECT unnest(?))",
-                        [sorted(FORBIDDEN_COLUMNS)],
-                    ).fetchall()
+                    columns = con.execute(
+                        "SELECT table_name || '.' || column_name FROM information_schema.columns "
+                        "WHERE table_catalog = 'w' AND table_schema = 'mart' ORDER BY ALL").fetchall()
+                    bad = [c for (c,) in columns if privacy.match(c.split(".", 1)[1])]
                     if bad:
                         raise PublishError(f"mart contains case-level columns, refusing to publish: {bad}")
                     con.execute("CREATE SCHEMA mart")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from orchestration.settings import current_paths
+from orchestration.settings import Settings
 
 from .suites import ERROR, WARN, SuiteDef, load_suites
 
@@ -122,13 +122,13 @@ def _multi_check(layer: str, suites: list[SuiteDef], targets: dict[str, dg.Asset
         can_subset=True,
         description=f"Great-Expectations-Suites der Schicht `{layer}` (expectations/*.json).",
     )
-    def _check(context):  # AssetCheckExecutionContext (no annotation: dagster cannot resolve string annotations)
+    def _check(context, settings: Settings):  # AssetCheckExecutionContext (no annotation: dagster cannot resolve string annotations)
         from .runner import run_suites
 
         selected = [s for s in specs if s.key in context.selected_asset_check_keys]
         keys = {s.asset_key for s in selected}
         names = [s.name for s in suites if targets[s.name] in keys]
-        results = run_suites(current_paths(), suites=names)
+        results = run_suites(settings.paths, suites=names)
         for result in results:
             context.log.info(
                 f"{result.suite}: {result.rows} rows, {result.evaluated} expectations, "

@@ -13,7 +13,7 @@ from orchestration.publish import read_status
 from orchestration.publish.assets import PUBLISHED_KEY, build_publish_asset
 from orchestration.quality import build_asset_checks
 from orchestration.quality.checks import family_checks
-from orchestration.settings import REPO_ROOT, Paths
+from orchestration.settings import REPO_ROOT, Paths, Settings
 from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
 
 RAW = dg.AssetKey(["raw", "genesis__werte"])
@@ -62,6 +62,11 @@ def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] 
     return [raw_genesis, mart, *checks, publish_asset]
 
 
+def resources(p: Paths) -> dict:
+    """The Settings resource of these runs (the folders of `p`, no Data Docs)."""
+    return {"settings": Settings(region=str(p.region), landing=str(p.landing), out=str(p.out), gx_docs="off")}
+
+
 def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -106,7 +111,7 @@ def test_checks_attach_to_family_keys_when_raw_assets_are_keyed_per_family():
 
 def test_clean_run_publishes_with_the_checks_in_the_status_table(paths):
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(definitions(paths), instance=instance, raise_on_error=False)
+    result = dg.materialize(definitions(paths), instance=instance, resources=resources(paths), raise_on_error=False)
     assert result.success
     assert PUBLISHED_KEY in materialized(result)
     rows = read_status(paths.published)
@@ -129,11 +134,11 @@ def test_clean_run_publishes_with_the_checks_in_the_status_table(paths):
 ])
 def test_failed_blocking_check_stops_publication(paths, layer, statements, check, expected):
     instance = dg.DagsterInstance.ephemeral()
-    assert dg.materialize(definitions(paths), instance=instance, raise_on_error=False).success
+    assert dg.materialize(definitions(paths), instance=instance, resources=resources(paths), raise_on_error=False).success
     before = sha(paths.published)
 
     kwargs = {"raw_sql": statements} if layer == "raw" else {"mart_sql": statements}
-    result = dg.materialize(definitions(paths, **kwargs), instance=instance, raise_on_error=False)
+    result = dg.materialize(definitions(paths, **kwargs), instance=instance, resources=resources(paths), raise_on_error=False)
     assert not result.success
     assert PUBLISHED_KEY not in materialized(result)
     if layer == "raw":
@@ -150,7 +155,7 @@ def test_failed_blocking_check_stops_publication(paths, layer, statements, check
     assert "failures" in ev.metadata and "failures_json" in ev.metadata
 
     # Publishing alone afterwards is refused too: the latest check of the data failed.
-    again = dg.materialize(definitions(paths), instance=instance, selection=[PUBLISHED_KEY], raise_on_error=False)
+    again = dg.materialize(definitions(paths), instance=instance, resources=resources(paths), selection=[PUBLISHED_KEY], raise_on_error=False)
     assert not again.success
     failure = [e for e in again.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE][0]
     assert "Publication refused" in str(failure.event_specific_data.user_failure_data.description)
@@ -161,7 +166,7 @@ def test_warnings_do_not_block(paths):
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(definitions(paths, mart_sql=[
         "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 3, wert = zaehler * 3 / nenner * 1000 "
-        "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016"]), instance=instance, raise_on_error=False)
+        "WHERE indikator_id = 'hze_eckwert' AND jahr = 2016"]), instance=instance, resources=resources(paths), raise_on_error=False)
     assert result.success
     ev = evaluations(result)["gx_sozialraum_indikatoren_hinweise"]
     assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
@@ -185,9 +190,10 @@ def test_blocking_holds_with_the_multiprocess_executor(paths, tmp_path):
         sys.path.insert(0, {str(tests_dir)!r})
         import dagster as dg
         from orchestration.settings import current_paths
-        from publish.test_dagster_gate import definitions
+        from publish.test_dagster_gate import definitions, resources
         raw_sql = ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"]
-        defs = dg.Definitions(assets=definitions(current_paths(), raw_sql=raw_sql),
+        paths = current_paths()
+        defs = dg.Definitions(assets=definitions(paths, raw_sql=raw_sql), resources=resources(paths),
                               jobs=[dg.define_asset_job("gate", selection=dg.AssetSelection.all())])
     """))
     home = tmp_path / "dagster_home"
