@@ -2,7 +2,8 @@
 
 One list, the seed `seeds/catalogue/personenbezogene_spalten.csv` (pattern over the whole lower-case column
 name, kind `kennung` or `person`), used by
-* ingest: a column of kind `person` (name, address, birth date, contact) is never loaded;
+* ingest: a column of kind `person` (name, address, contact) is never loaded; a `kennung` (case id, pseudonym,
+  birth date) may stay in the raw schema;
 * publish and the open-data export: no column matching any pattern leaves the working database;
 * dbt: the test `assert_keine_personenbezogenen_spalten` fails when a model in `mart` has such a column.
 """
@@ -45,7 +46,7 @@ def match(column: str) -> Pattern | None:
 
 
 def is_personal(column: str) -> bool:
-    """A name, address, birth date or contact column: never loaded."""
+    """A name, address or contact column: never loaded."""
     found = match(column)
     return found is not None and found.art == "person"
 

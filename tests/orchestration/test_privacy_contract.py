@@ -33,7 +33,9 @@ def test_every_pattern_is_covered_and_allowed_names_pass():
     assert privacy.forbidden(IDENTIFYING) == IDENTIFYING
     assert privacy.forbidden(ALLOWED) == []
     assert privacy.forbidden(["Vorname", " TELEFON "]) == ["Vorname", " TELEFON "]  # case and blanks do not help
-    assert privacy.is_personal("vorname") and not privacy.is_personal("fall_pseudonym")  # a pseudonym may be loaded
+    assert privacy.is_personal("vorname") and privacy.is_personal("telefon")
+    # a pseudonym and the birth date (age at the begin of a Hilfe) may be loaded, never published
+    assert not privacy.is_personal("fall_pseudonym") and not privacy.is_personal("geburtsdatum")
 
 
 @pytest.fixture
