@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bundle_datasets import (DS_AUSSCHLUESSE, DS_KARTE, DS_KATALOG, DS_PUBLIKATION, DS_SOZIALINDEX,
-                             DS_SOZIALINDEX_KARTE, DS_WERTE, DYNAMIK_KLASSEN, STATUS_KLASSEN, sozialindex_config, uid)
+                             DS_SOZIALINDEX_KARTE, DS_WERTE, STATUS_KLASSEN, sozialindex_config, uid)
 
 # --------------------------------------------------------------------------------------------
 # Indicator groups of the dashboards
