@@ -1,7 +1,7 @@
 """Open-data export of the published (disclosure-controlled) mart.
 
 `export_open_data(published_db, out_dir)` writes, for every table of the `mart` schema of the
-published file, a folder `<dataset>/` with
+published file (except the report tables `rpt_*` of the dashboards and profiles), a folder `<dataset>/` with
 - `<dataset>.csv`: separator `;`, UTF-8 (no BOM), header row, decimal point `.` (no thousands
   separator), empty field = no value (NULL; suppressed values carry `ist_unterdrueckt = true`),
   booleans `true`/`false`, dates ISO 8601, text quoted with `"` when needed;
@@ -31,6 +31,7 @@ import duckdb
 from orchestration import privacy
 
 SCHEMA = "mart"
+BERICHTSTABELLEN = "rpt_"  # report tables of the dashboards and profiles: not exported
 CSV_FORMAT = {
     "trennzeichen": ";",
     "zeichenkodierung": "UTF-8 (ohne BOM)",
@@ -354,6 +355,9 @@ def export_open_data(published_db: Path, out_dir: Path) -> list[Path]:
         if not tabellen:
             raise ExportFehler(f"{published_db} has no tables in schema {SCHEMA}")
         pruefe_spalten(tabellen)
+        # the report tables (dbt models rpt_*) shape the mart for Superset and the profiles; the
+        # open data are the mart tables themselves
+        tabellen = {t: s for t, s in tabellen.items() if not t.startswith(BERICHTSTABELLEN)}
         zeit, zeit_herkunft = _publikationszeit(con, tabellen, published_db)
         region = _region(con, tabellen)
         gebietsstand = _gebietsstand(con, tabellen)
