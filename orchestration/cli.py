@@ -25,9 +25,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.settings import Paths, current_paths
-
-DEMO_KEY_FILE = settings.VAR_DIR / "secrets" / "pseudonym.key"
+from orchestration.settings import Paths, Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -45,13 +43,18 @@ def _exclusive(paths: Paths, args: argparse.Namespace):
     return build_lock(paths, wait=getattr(args, "warten", False), on_wait=waiting)
 
 
+def _settings_from_args(args: argparse.Namespace) -> Settings:
+    """The Settings resource of the code location with the folders given on the command line; demo mode
+    with --demo or when the deliveries come from the default landing folder (var/landing)."""
+    given = {name: str(Path(getattr(args, name)).resolve()) for name in ("region", "landing", "out")
+             if getattr(args, name, None)}
+    resolved = Settings.from_env(resolve=True, **given)
+    demo = bool(getattr(args, "demo", False)) or resolved.paths.landing == settings.DEFAULT_LANDING.resolve()
+    return Settings.from_env(resolve=True, **given, demo=demo)
+
+
 def _paths_from_args(args: argparse.Namespace) -> Paths:
-    base = current_paths()
-    return Paths(
-        region=Path(args.region).resolve() if getattr(args, "region", None) else base.region,
-        landing=Path(args.landing).resolve() if getattr(args, "landing", None) else base.landing,
-        out=Path(args.out).resolve() if getattr(args, "out", None) else base.out,
-    )
+    return _settings_from_args(args).paths
 
 
 def _use_repo_dagster_home() -> None:
@@ -61,28 +64,24 @@ def _use_repo_dagster_home() -> None:
 
 
 def prepare_demo(landing: Path) -> None:
-    """Demo mode: synthetic deliveries (generated once) and a local pseudonymisation key."""
+    """Demo mode: synthetic deliveries (generated once); the ingest falls back to the local demo key."""
     from orchestration.demo import ensure_demo_deliveries
-    from orchestration.ingest.pseudonym import ensure_demo_key
 
     ensure_demo_deliveries(landing)
-    if not (os.environ.get("SOZIALMONITOR_PSEUDONYM_KEY") or os.environ.get("SOZIALMONITOR_PSEUDONYM_KEY_FILE")):
-        ensure_demo_key(DEMO_KEY_FILE)
-        os.environ["SOZIALMONITOR_PSEUDONYM_KEY_FILE"] = str(DEMO_KEY_FILE)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    paths = _paths_from_args(args)
+    run_settings = _settings_from_args(args)
+    paths = run_settings.paths
     paths.out.mkdir(parents=True, exist_ok=True)
     with _exclusive(paths, args):
-        if args.demo or (not args.landing and not os.environ.get(settings.ENV_LANDING)):
+        if run_settings.demo:
             prepare_demo(paths.landing)
-        paths.export_env()
         _use_repo_dagster_home()
 
         from orchestration.run import run_build
 
-        report = run_build()
+        report = run_build(run_settings)
         print(report.summary())
         return EXIT_OK if report.success else EXIT_FAILED
 
@@ -134,7 +133,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _published(args: argparse.Namespace) -> Path:
-    return Path(args.published).resolve() if args.published else current_paths().published
+    return Path(args.published).resolve() if args.published else Settings.from_env(resolve=True).paths.published
 
 
 def cmd_profile(args: argparse.Namespace) -> int:

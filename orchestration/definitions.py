@@ -6,8 +6,9 @@ from orchestration.ingest.assets import ingest_assets
 from orchestration.profiles.assets import profile_assets
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality import build_asset_checks
-from orchestration.sensors import family_jobs, lieferungen_sensor, sgb2_monthly_schedule
+from orchestration.progress import LOGGERS
 from orchestration.settings import Settings
+from orchestration.sensors import family_jobs, lieferungen_sensor, sgb2_monthly_schedule
 from orchestration.transform.dbt import dbt_resource, sozialmonitor_dbt_assets
 
 BUILD_JOB_NAME = "sozialmonitor_build"
@@ -34,5 +35,7 @@ defs = dg.Definitions(
     jobs=[build_job, *family_jobs.values()],
     sensors=[lieferungen_sensor],
     schedules=[sgb2_monthly_schedule],
+    # settings: defaults from the environment; per run from the CLI's run config or the UI launchpad
     resources={"dbt": dbt_resource(), "settings": Settings.from_env()},
+    loggers=LOGGERS,
 )

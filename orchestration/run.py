@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+
+from orchestration.progress import headless_run_config, log_file
+from orchestration.settings import Settings
 
 PUBLISHED_KEY = dg.AssetKey(["published", "sozialmonitor"])
 
@@ -116,11 +120,10 @@ def _process_alive(pid: int) -> bool:
 
 
 def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark headless runs whose process died (e.g. kill -9) as failed and free their pool slots.
+    """Mark headless runs whose process died (e.g. kill -9) as failed (and free any concurrency slot).
 
-    A killed process cannot release its slot in the `warehouse` concurrency pool (limit 1); without
-    this every later build would wait for it forever. Runs launched from the UI are covered by
-    Dagster's run monitoring (dagster.yaml).
+    A killed process cannot end its run; without this it would show as running forever. Its file
+    locks died with it. Runs launched from the UI are covered by Dagster's run monitoring (dagster.yaml).
     """
     released = []
     runs = instance.get_runs(dg.RunsFilter(
@@ -136,16 +139,23 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def run_build() -> BuildReport:
-    """Execute the build job in this process against the repo's Dagster instance (visible in the UI)."""
+def run_build(settings: Settings) -> BuildReport:
+    """Execute the build job in this process against the repo's Dagster instance (visible in the UI), with
+    `settings`' region, folders and demo mode as the run config of the `settings` resource."""
     from orchestration.definitions import BUILD_JOB_NAME, defs
 
     job = defs.resolve_job_def(BUILD_JOB_NAME)
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"Abgebrochener Lauf {run_id} freigegeben (Prozess nicht mehr vorhanden).")
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
-        )
+        log = log_file(settings.paths.out)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        print(f"Build {settings.paths.out} – {len(job.nodes)} Schritte; vollständiges Protokoll: {log}", flush=True)
+        # what dagster-dbt re-prints of dbt's output goes to the log file, not the console
+        with open(log, "a", encoding="utf-8") as raw, contextlib.redirect_stdout(raw):
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False,
+                run_config={**settings.run_config(), **headless_run_config(len(job.nodes), log)},
+                tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+            )
         return report_from_events(result.all_events, result.success)

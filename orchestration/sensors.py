@@ -14,7 +14,7 @@ import dagster as dg
 from orchestration.ingest.assets import FAMILIES, ingest_assets
 from orchestration.ingest.delivery import scan_landing as landing_entries
 from orchestration.ingest.delivery import sha256_of
-from orchestration.settings import current_paths
+from orchestration.settings import Settings
 
 def family_job(family: str):
     return dg.define_asset_job(
@@ -27,7 +27,7 @@ def family_job(family: str):
 family_jobs = {family: family_job(family) for family in FAMILIES}
 
 
-def scan_landing(cursor: dict) -> tuple:
+def scan_landing(landing, cursor: dict) -> tuple:
     """Files that are new or changed since `cursor` ({path: [mtime_ns, size, sha256]}).
 
     Returns ([(family, file name, sha256)], new cursor). The listing is the ingest's own
@@ -35,7 +35,6 @@ def scan_landing(cursor: dict) -> tuple:
     a run (digest `abgelehnt`), so that the run quarantines it and names it. The checksum is computed
     only for files whose modification time or size changed.
     """
-    landing = current_paths().landing
     changed: list[tuple[str, str, str]] = []
     new_cursor: dict[str, list] = {}
     for family in FAMILIES:
@@ -72,9 +71,9 @@ def scan_landing(cursor: dict) -> tuple:
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Beobachtet den Eingangsordner: neue oder geänderte Lieferung → Lauf für diese Quelle.",
 )
-def lieferungen_sensor(context: dg.SensorEvaluationContext):
+def lieferungen_sensor(context: dg.SensorEvaluationContext, settings: Settings):
     cursor = json.loads(context.cursor) if context.cursor else {}
-    changed, new_cursor = scan_landing(cursor)
+    changed, new_cursor = scan_landing(settings.paths.landing, cursor)
     families = sorted({family for family, _, _ in changed})
     for family in families:
         files = [(name, digest) for f, name, digest in changed if f == family]

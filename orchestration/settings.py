@@ -95,8 +95,11 @@ class Paths:
         os.environ[ENV_WAREHOUSE] = str(self.warehouse)
 
 
-def export_dbt_parent() -> None:
-    """Record this process as the parent of the dbt processes it is about to start."""
+def export_dbt_env(paths: Paths) -> None:
+    """Hand the run's working database and this process (as dbt's parent) to the dbt processes this
+    process starts: dagster-dbt passes its environment on, and dbt reads profiles with `env_var()`
+    (a dbt `--vars` value would change dbt's parse hash and cost a full re-parse every run)."""
+    os.environ[ENV_WAREHOUSE] = str(paths.warehouse)
     os.environ[ENV_DBT_PARENT_PID] = str(os.getpid())
 
 
@@ -160,8 +163,9 @@ class Settings(dg.ConfigurableResource):
     pseudonym_key_file: str | None = Field(default=None, description="Datei mit dem Schlüssel der Pseudonymisierung")
 
     @classmethod
-    def from_env(cls, **values) -> "Settings":
-        """Defaults from the environment (as EnvVar where a variable is set), overridden by `values`."""
+    def from_env(cls, *, resolve: bool = False, **values) -> "Settings":
+        """Defaults from the environment, overridden by `values`. Text values stay `dg.EnvVar` (resolved by
+        Dagster when a run starts, secrets hidden in the UI) unless `resolve` (a command outside a run)."""
         env: dict = {}
         for field, var in ENV_DEFAULTS.items():
             raw = os.environ.get(var, "").strip()
@@ -169,13 +173,20 @@ class Settings(dg.ConfigurableResource):
                 continue
             kind = cls.model_fields[field].annotation
             if kind in (str, str | None):
-                env[field] = dg.EnvVar(var)  # resolved when the run starts; secrets stay hidden in the UI
+                env[field] = raw if resolve else dg.EnvVar(var)  # resolved when the run starts; secrets stay hidden in the UI
             else:  # a number: parsed here, with the variable named when it is not one
                 try:
                     env[field] = int(raw) if kind in (int, int | None) else float(raw.replace(",", "."))
                 except ValueError:
                     raise ValueError(f"${var}={raw!r}: expected a number") from None
         return cls(**{**env, **values})
+
+    def run_config(self) -> dict:
+        """Run config that makes a run use this object's region, folders and demo mode (the other fields,
+        secrets among them, stay those of the code location's resource)."""
+        return {"resources": {"settings": {"config": {
+            "region": str(self.paths.region), "landing": str(self.paths.landing), "out": str(self.paths.out),
+            "demo": self.demo}}}}
 
     @property
     def paths(self) -> Paths:

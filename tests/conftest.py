@@ -31,7 +31,8 @@ def demo_build(tmp_path_factory) -> Paths:
     """A completed build of the bundled region with the demo deliveries, in a temporary folder."""
     base = tmp_path_factory.mktemp("demo_build")
     paths = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=base / "landing", out=base / "out")
-    run_build(paths.landing, paths.out, "--demo")
+    proc = run_build(paths.landing, paths.out, "--demo")
+    (base / "build.stdout").write_text(proc.stdout, encoding="utf-8")  # what the user saw (tests/orchestration)
     assert paths.published.exists(), "the demo build did not publish"
     return paths
 

@@ -1,7 +1,7 @@
 """Open-data export of the published (disclosure-controlled) mart.
 
 `export_open_data(published_db, out_dir)` writes, for every table of the `mart` schema of the
-published file, a folder `<dataset>/` with
+published file (except the report tables `rpt_*` of the dashboards and profiles), a folder `<dataset>/` with
 - `<dataset>.csv`: separator `;`, UTF-8 (no BOM), header row, decimal point `.` (no thousands
   separator), empty field = no value (NULL; suppressed values carry `ist_unterdrueckt = true`),
   booleans `true`/`false`, dates ISO 8601, text quoted with `"` when needed;
@@ -28,7 +28,10 @@ from typing import Any
 
 import duckdb
 
+from orchestration import privacy
+
 SCHEMA = "mart"
+BERICHTSTABELLEN = "rpt_"  # report tables of the dashboards and profiles: not exported
 CSV_FORMAT = {
     "trennzeichen": ";",
     "zeichenkodierung": "UTF-8 (ohne BOM)",
@@ -41,15 +44,6 @@ CSV_FORMAT = {
     "datum": "ISO 8601 (JJJJ-MM-TT, Zeitstempel JJJJ-MM-TT HH:MM:SS[+HH])",
 }
 
-# Column names that must never appear in an export: case ids and pseudonyms, personal names,
-# addresses, birth dates, contact data (the raw youth-welfare export has such fields).
-VERBOTENE_SPALTEN = re.compile(
-    r"^(fall_.*|.*_fall_id|fallnummer|aktenzeichen|.*pseudonym.*|case_id|person_id|"
-    r"vorname|nachname|familienname|geburtsname|name_(kind|person|mutter|vater|eltern)|"
-    r"strasse|straße|hausnummer|adresse|anschrift|wohnadresse|plz_wohnort|"
-    r"geburtsdatum|geburtstag|telefon|email|e_mail)$",
-    re.IGNORECASE,
-)
 
 DL_DE_BY_2_0 = {
     "lizenz": "Datenlizenz Deutschland – Namensnennung – Version 2.0",
@@ -148,8 +142,8 @@ def _tabellen(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]
 
 
 def pruefe_spalten(tabellen: dict[str, list[tuple[str, str]]]) -> None:
-    """Refuse any case-level or personal column (see VERBOTENE_SPALTEN)."""
-    treffer = [f"{t}.{s}" for t, spalten in tabellen.items() for s, _ in spalten if VERBOTENE_SPALTEN.match(s)]
+    """Refuse any case-level or personal column (the privacy contract, orchestration/privacy.py)."""
+    treffer = [f"{t}.{s}" for t, spalten in tabellen.items() for s in privacy.forbidden(s for s, _ in spalten)]
     if treffer:
         raise ExportFehler("refusing to export case-level or personal columns: " + ", ".join(sorted(treffer)))
 
@@ -361,6 +355,9 @@ def export_open_data(published_db: Path, out_dir: Path) -> list[Path]:
         if not tabellen:
             raise ExportFehler(f"{published_db} has no tables in schema {SCHEMA}")
         pruefe_spalten(tabellen)
+        # the report tables (dbt models rpt_*) shape the mart for Superset and the profiles; the
+        # open data are the mart tables themselves
+        tabellen = {t: s for t, s in tabellen.items() if not t.startswith(BERICHTSTABELLEN)}
         zeit, zeit_herkunft = _publikationszeit(con, tabellen, published_db)
         region = _region(con, tabellen)
         gebietsstand = _gebietsstand(con, tabellen)

@@ -19,7 +19,7 @@ from orchestration.ingest import lieferstatus
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.region import Region, load_region
 from orchestration.quality.checks import FamilyChecks, family_checks
-from orchestration.settings import current_paths
+from orchestration.settings import Settings
 from orchestration.transform.dbt import ensure_manifest
 from orchestration.warehouse import write_connection
 
@@ -75,12 +75,12 @@ def _family_asset(family: str, description: str, tables: list[str], deps: list[d
     specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{description} (raw.{table})", deps=deps)
              for table in tables]
 
-    @dg.multi_asset(name=f"raw_{family}", specs=specs, check_specs=checks.specs, pool="warehouse",
+    @dg.multi_asset(name=f"raw_{family}", specs=specs, check_specs=checks.specs,
                     description=description)
-    def _asset(context: dg.AssetExecutionContext):
+    def _asset(context: dg.AssetExecutionContext, settings: Settings):
         from orchestration.quality.runner import ERROR, run_suites
 
-        paths = current_paths()
+        paths = settings.paths
         region = Region.load(paths.region)
         loader = getattr(importlib.import_module(f"orchestration.ingest.{family}"), f"load_{family}")
         audited: dict[str, list] = {}
@@ -121,9 +121,9 @@ def _region_asset(tables: list[str]) -> dg.AssetsDefinition:
              for table in tables]
     description = "Regionsprofil: Gemeinden-Stammdaten, Sozialraum-Zuordnung, Gemeindegrenzen"
 
-    @dg.multi_asset(name="raw_region", specs=specs, pool="warehouse", description=description)
-    def _asset(context: dg.AssetExecutionContext):
-        paths = current_paths()
+    @dg.multi_asset(name="raw_region", specs=specs, description=description)
+    def _asset(context: dg.AssetExecutionContext, settings: Settings):
+        paths = settings.paths
         with write_connection(paths.warehouse) as con:
             lieferstatus.ensure_table(con)
             result = load_region(con, Region.load(paths.region))

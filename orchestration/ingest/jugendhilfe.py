@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import privacy
 from orchestration.ingest import _confidential as c
 from orchestration.ingest.runner import Audit
 from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
@@ -33,7 +34,6 @@ from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
 from orchestration.settings import Paths
 
 FAMILY = "jugendhilfe"
-NAME_COLUMNS = ("nachname", "vorname", "strasse", "hausnummer", "plz", "ort")
 HILFEARTEN = ("27_2", "28", "29", "30", "31", "32", "33", "34", "35", "35a", "41")
 ERGEBNISSE = ("akut", "latent", "hilfebedarf", "keine")
 PARAGRAPHEN = ("42", "42a")
@@ -244,7 +244,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         rt = record_type(tf)
-        positions = c.header_positions(tf, rt.columns, NAME_COLUMNS)
+        positions = c.header_positions(tf, rt.columns, [n for n in tf.header if privacy.is_personal(n)])
         year = c.year_in_name(path)
         stichtag = dt.date(year, 12, 31) if year else dt.date.today()
         key = state["key"]

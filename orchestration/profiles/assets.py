@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.settings import current_paths
+from orchestration.settings import Settings
 
 PUBLISHED_KEY = dg.AssetKey(["published", "sozialmonitor"])
 PROFILE_KEY = dg.AssetKey(["sozialraum_profile"])
@@ -12,9 +12,9 @@ PROFILE_KEY = dg.AssetKey(["sozialraum_profile"])
 MAX_PROFILES_PER_BUILD = 500
 
 
-def profile_dir() -> Path:
+def profile_dir(out: Path) -> Path:
     """OUT/profile/: one HTML file per Sozialraum."""
-    return current_paths().out / "profile"
+    return out / "profile"
 
 
 @dg.asset(
@@ -28,13 +28,13 @@ def profile_dir() -> Path:
         "Sozialindex mit Treibern, Jugendhilfe nach Geheimhaltung, Definitionen, Quellen und Datenstand."
     ),
 )
-def sozialraum_profile(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def sozialraum_profile(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     from orchestration.profiles import render_profiles
 
     import duckdb
 
-    paths = current_paths()
-    ziel = profile_dir()
+    paths = settings.paths
+    ziel = profile_dir(paths.out)
     with duckdb.connect(str(paths.published), read_only=True) as con:
         raeume = con.execute("SELECT count(DISTINCT gebiet_id) FROM mart.dim_gebiet "
                              "WHERE gebiet_ebene = 'sozialraum'").fetchone()[0]

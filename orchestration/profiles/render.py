@@ -82,7 +82,7 @@ def _bestand(con: duckdb.DuckDBPyConnection) -> Bestand:
         "where table_schema = 'mart' order by table_name, ordinal_position"
     ).fetchall():
         tabellen[name].append((spalte, typ))
-    for pflicht in ("sozialraum_indikatoren", "dim_gebiet", "indikatoren"):
+    for pflicht in ("sozialraum_indikatoren", "rpt_indikatorwerte", "dim_gebiet", "indikatoren"):
         if pflicht not in tabellen:
             raise ProfilFehler(f"the published file has no table mart.{pflicht}")
     gebiete = _rows(con, "select * from mart.dim_gebiet")
@@ -232,9 +232,11 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
                  if (g["gebiet_ebene"] == "land" and g["gebiet_id"] == land_id) or g["gebiet_ebene"] == "bund"}
     ids = [sr_id, *gemeinde_ids, kreis_ags or "", *(g["gebiet_id"] for g in vergleich.values())]
     marker = ",".join("?" * len(ids))
+    # the report table of the values (dbt model rpt_indikatorwerte): each row carries the Kreis value
+    # of the same indicator and year and the deviation from it (computed in dbt, as on the dashboards)
     rows = _rows(
         con,
-        f"select * from mart.sozialraum_indikatoren where gebiet_id in ({marker}) "
+        f"select * from mart.rpt_indikatorwerte where gebiet_id in ({marker}) "
         "and gebiet_ebene in ('sozialraum', 'gemeinde', 'kreis', 'land', 'bund') order by indikator_id, jahr",
         ids,
     )
@@ -272,7 +274,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
             "jahr": letztes,
             "wert": sr_akt["wert"],
             "unterdrueckt": bool(sr_akt.get("ist_unterdrueckt")),
-            "kreis_wert": (kr_akt or {}).get("wert"),
+            "kreis_wert": sr_akt["kreis_wert"],
             "kreis_unterdrueckt": bool((kr_akt or {}).get("ist_unterdrueckt")),
             # Land and Bund of the same year (official rows; rates only: a count is not comparable)
             "vergleich": [
@@ -300,11 +302,8 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
             ]
             jugendhilfe.append(eintrag)
         else:
-            eintrag["differenz"] = (
-                eintrag["wert"] - eintrag["kreis_wert"]
-                if eintrag["wert"] is not None and eintrag["kreis_wert"] is not None and einheit != "Anzahl"
-                else None
-            )
+            # a count is not comparable with the Kreis total: no deviation for Anzahl indicators
+            eintrag["differenz"] = sr_akt["abweichung_kreis"] if einheit != "Anzahl" else None
             eintrag["schluessel"] = ind in SCHLUESSELINDIKATOREN
             eintrag["chart"] = Markup(
                 (svg.trend if eintrag["schluessel"] else svg.sparkline)(

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
-from orchestration.settings import current_paths
+from orchestration.settings import Settings
 
 from .core import PublishError, checks_from_results, ensure_serving_copy, list_versions, publish, table_counts
 
@@ -108,8 +108,8 @@ def build_publish_asset(
             "Läuft nur, wenn alle blockierenden Prüfungen des Laufs bestanden sind."
         ),
     )
-    def sozialmonitor_published(context) -> dg.MaterializeResult:  # AssetExecutionContext
-        paths = current_paths()
+    def sozialmonitor_published(context, settings: Settings) -> dg.MaterializeResult:  # AssetExecutionContext
+        paths = settings.paths
         # a serving copy destroyed or changed since the last publication is restored even if this run
         # is refused below (a byte comparison; the publication itself writes a new one anyway)
         if ensure_serving_copy(paths):

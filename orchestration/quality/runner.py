@@ -209,7 +209,7 @@ def run_suites(
     """
     if isinstance(settings, Paths):
         p = settings
-        settings = Settings.from_env(region=str(p.region), landing=str(p.landing), out=str(p.out))
+        settings = Settings.from_env(resolve=True, region=str(p.region), landing=str(p.landing), out=str(p.out))
     settings = resolved(settings)
     selected = _select(settings, suites, guards)
     if not selected:

@@ -65,9 +65,10 @@ def _all_suites(directory: str) -> tuple[SuiteDef, ...]:
 
 
 def resolved(settings: Settings | None = None) -> Settings:
-    """`settings` with every value resolved (default: `Settings.from_env()`): outside a Dagster run, values
-    taken from the environment are still `EnvVar`s until the resource is initialised."""
-    settings = settings if settings is not None else Settings.from_env()
+    """`settings` with every value resolved (default: `Settings.from_env(resolve=True)`). A `Settings` built
+    outside a Dagster run keeps environment values as `EnvVar`s until the resource is initialised."""
+    if settings is None:
+        return Settings.from_env(resolve=True)
     try:
         settings.paths, settings.gx_docs_dir, settings.gx_home_dir, settings.expectations_dir  # noqa: B018
         return settings  # (these raise while an EnvVar is unresolved)

@@ -18,7 +18,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.process import die_with_run_worker
-from orchestration.settings import DBT_PROJECT_DIR, current_paths, dbt_parent_env, export_dbt_parent
+from orchestration.settings import DBT_PROJECT_DIR, Settings, dbt_parent_env, export_dbt_env
 from orchestration.warehouse import writer_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -48,7 +48,6 @@ def ensure_manifest() -> Path:
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **dbt_parent_env()}
-        env.setdefault("SOZIALMONITOR_WAREHOUSE", str(current_paths().warehouse))
         proc = subprocess.run(
             [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
             cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
@@ -79,14 +78,14 @@ translator = SozialmonitorTranslator(settings=DagsterDbtTranslatorSettings(enabl
     manifest=ensure_manifest(),
     project=dbt_project,
     dagster_dbt_translator=translator,
-    pool="warehouse",
 )
-def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
     """`dbt build` of the selected models, seeds and tests against the working database of this run."""
-    paths = current_paths()
-    paths.export_env()
+    paths = settings.paths
     die_with_run_worker()  # multiprocess executor: this step worker ends with the run worker
-    export_dbt_parent()  # dbt (via sozialmonitor-dbt) ends with this process; see orchestration/process.py
+    # dagster-dbt hands this process's environment to dbt: the working database (profiles.yml) and this
+    # process as dbt's parent (dbt via sozialmonitor-dbt ends with it; see orchestration/process.py)
+    export_dbt_env(paths)
     with writer_lock(paths.warehouse):
         yield from dbt.cli(["build"], context=context).stream()
 

@@ -227,13 +227,14 @@ def test_dagster_asset_renders_from_the_published_file(demo_build, tmp_path, mon
     import dagster as dg
 
     from orchestration.profiles.assets import PUBLISHED_KEY, sozialraum_profile
+    from orchestration.settings import Settings
 
     assert PUBLISHED_KEY in {dep.asset_key for dep in sozialraum_profile.specs_by_key[sozialraum_profile.key].deps}
     out = tmp_path / "out"
     (out / "published").mkdir(parents=True)
     shutil.copy(demo_build.published, out / "published" / "sozialmonitor.duckdb")
-    monkeypatch.setenv("SOZIALMONITOR_OUT", str(out))
-    result = dg.materialize([sozialraum_profile], selection=[sozialraum_profile])
+    result = dg.materialize([sozialraum_profile], selection=[sozialraum_profile],
+                            resources={"settings": Settings(out=str(out))})
     assert result.success
     meta = result.asset_materializations_for_node("sozialraum_profile")[0].metadata
     files = sorted((out / "profile").glob("profil_*.html"))

@@ -87,7 +87,7 @@ def test_dataset_descriptions_come_from_the_catalogue(admin):
 
     with (REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv").open(encoding="utf-8") as fh:
         catalogue = {r["indikator_id"]: r for r in csv.DictReader(fh)}
-    ds = next(d for d in admin.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "indikatorwerte")
+    ds = next(d for d in admin.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "rpt_indikatorwerte")
     detail = admin.get(f"/api/v1/dataset/{ds['id']}").json()["result"]
     metrics = {m["metric_name"]: m for m in detail["metrics"]}
     for ind, row in catalogue.items():
@@ -187,7 +187,7 @@ def test_gemeinde_user_sees_only_its_gemeinde_and_kreis(superset_server, admin):
     ags, name, kreis = gemeinden[0]
     other = {g[0] for g in gemeinden[1:]}
     user = superset_server.client(f"gemeinde_{ags}")
-    ds = next(d for d in user.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "indikatorwerte")
+    ds = next(d for d in user.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "rpt_indikatorwerte")
     qc = {"datasource": {"id": ds["id"], "type": "table"}, "force": True, "result_format": "json",
           "result_type": "full",
           "queries": [{"columns": ["gebiet_ebene", "gebiet_id", "gebiet_name"], "metrics": ["count"],
@@ -230,7 +230,8 @@ def user_db_id(admin) -> int:
     return admin.database_id()
 
 
-AREA_DATASETS = ["indikatorwerte", "karte", "sozialindex", "sozialindex_karte", "sozialindex_ausschluesse"]
+AREA_DATASETS = ["rpt_indikatorwerte", "rpt_karte", "rpt_sozialindex", "rpt_sozialindex_karte",
+                 "rpt_sozialindex_ausschluesse"]
 
 
 def _published(superset_server, sql: str) -> list[tuple]:
@@ -256,9 +257,9 @@ def test_row_level_security_covers_every_area_dataset(superset_server, admin):
     assert {t["id"] for t in detail["tables"]} == {ds_ids[n] for n in AREA_DATASETS}
     # and the data requests show it: the Gemeinde user sees only its rows, admin sees the others
     user = superset_server.client(f"gemeinde_{ags}")
-    published_tables = {"indikatorwerte": "sozialraum_indikatoren", "karte": "sozialraum_indikatoren",
-                        "sozialindex": "sozialindex", "sozialindex_karte": "sozialindex",
-                        "sozialindex_ausschluesse": "sozialindex_ausschluesse"}
+    published_tables = {"rpt_indikatorwerte": "sozialraum_indikatoren", "rpt_karte": "sozialraum_indikatoren",
+                        "rpt_sozialindex": "sozialindex", "rpt_sozialindex_karte": "sozialindex",
+                        "rpt_sozialindex_ausschluesse": "sozialindex_ausschluesse"}
     for name in AREA_DATASETS:
         qc = {"datasource": {"id": ds_ids[name], "type": "table"}, "force": True, "result_format": "json",
               "result_type": "full",
@@ -271,7 +272,7 @@ def test_row_level_security_covers_every_area_dataset(superset_server, admin):
         in_file = {tuple(x) for x in _published(
             superset_server, f"select distinct gebiet_ebene, gebiet_id from mart.{published_tables[name]}"
             # the map has polygons only for the region's areas, none for Land and Bund
-            + (" where gebiet_ebene not in ('land', 'bund')" if name == "karte" else ""))}
+            + (" where gebiet_ebene not in ('land', 'bund')" if name == "rpt_karte" else ""))}
         assert seen == in_file & allowed, f"{name}: user sees {seen}, file has {in_file & allowed}"
         r_admin, _ = admin.chart_data(qc)
         admin_seen = {(row["gebiet_ebene"], row["gebiet_id"]) for row in r_admin.json()["result"][0]["data"]}

@@ -1,0 +1,63 @@
+-- One row per area and year of mart.sozialindex with Sozialraum and matrix labels, plus one empty row
+-- per year and cell of the 4 × 3 status × dynamics matrix (gebiet_id null: all 12 cells always shown,
+-- counted as 0). The z columns (z_status_<indikator>, z_dynamik_<indikator>) follow the seed
+-- sozialindex_indikatoren; the contract in rpt_sozialindex.yml lists them.
+with juengstes as (
+    select max(jahr) as juengstes_jahr from {{ ref('sozialindex') }}
+),
+
+sozialraeume as (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+),
+
+gebiete as (
+    select
+        s.gebiet_ebene,
+        s.gebiet_id,
+        s.gebiet_name,
+        s.sozialraum_id,
+        coalesce(g.sozialraum_name, case when s.gebiet_ebene = 'sozialraum' then s.gebiet_name end)
+            as sozialraum_name,
+        case when s.gebiet_ebene = 'gemeinde' then s.gebiet_name end as gemeinde,
+        s.kreis_ags,
+        s.jahr,
+        s.jahr = j.juengstes_jahr as ist_juengstes_jahr,
+        s.einwohner,
+        s.statussumme,
+        s.statusindex,
+        s.statusklasse,
+        s.statusklasse_nr,
+        s.statusklasse_nr || ' ' || s.statusklasse as status,
+        s.dynamik_jahre,
+        s.dynamiksumme,
+        s.dynamikindex,
+        s.dynamikklasse,
+        s.dynamikklasse_nr,
+        coalesce(s.dynamikklasse_nr || ' ' || s.dynamikklasse, 'ohne Dynamik') as dynamik,
+        s.gruppe,
+        s.gruppe_bezeichnung,
+        s.ist_demodaten,
+        columns('^z_(status|dynamik)_')
+    from {{ ref('sozialindex') }} as s
+    cross join juengstes as j
+    left join sozialraeume as g
+        on g.gebiet_ebene = s.gebiet_ebene and g.gebiet_id = s.gebiet_id
+),
+
+-- empty cells of the status × dynamics matrix (no area)
+zellen as (
+    select
+        k.jahr,
+        k.jahr = j.juengstes_jahr as ist_juengstes_jahr,
+        st.status,
+        dy.dynamik
+    from (select distinct jahr from {{ ref('sozialindex') }}) as k
+    cross join juengstes as j
+    cross join (values ('1 hoch'), ('2 mittel'), ('3 niedrig'), ('4 sehr niedrig')) as st(status)
+    cross join (values ('1 positiv'), ('2 stabil'), ('3 negativ')) as dy(dynamik)
+)
+
+select * from gebiete
+union all by name
+select * from zellen

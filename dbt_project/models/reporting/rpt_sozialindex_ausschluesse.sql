@@ -1,0 +1,32 @@
+-- Areas without a (complete) Sozialindex with the reason in words (indicator names from the catalogue).
+select
+    a.gebiet_ebene,
+    a.gebiet_id,
+    a.gebiet_name,
+    a.sozialraum_id,
+    coalesce(g.sozialraum_name, case when a.gebiet_ebene = 'sozialraum' then a.gebiet_name end)
+        as sozialraum_name,
+    case when a.gebiet_ebene = 'gemeinde' then a.gebiet_name end as gemeinde,
+    a.kreis_ags,
+    a.jahr,
+    a.jahr = j.juengstes_jahr as ist_juengstes_jahr,
+    a.einwohner,
+    a.bereich,
+    case a.bereich
+        when 'status_und_dynamik' then 'kein Sozialindex'
+        when 'nur_dynamik' then 'ohne Dynamikindex'
+        else a.bereich end as ausschluss,
+    a.indikator_id,
+    coalesce(i.name, a.indikator_id) as indikator,
+    case when a.indikator_id is null then a.grund
+         else replace(a.grund, 'Indikator ' || a.indikator_id, 'Indikator „' || coalesce(i.name, a.indikator_id) || '“')
+    end as grund
+from {{ ref('sozialindex_ausschluesse') }} as a
+cross join (select max(jahr) as juengstes_jahr from {{ ref('sozialindex') }}) as j
+left join (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+) as g
+    on g.gebiet_ebene = a.gebiet_ebene and g.gebiet_id = a.gebiet_id
+left join {{ ref('indikatoren') }} as i
+    on i.indikator_id = a.indikator_id

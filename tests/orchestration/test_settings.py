@@ -1,0 +1,110 @@
+"""Settings as one Dagster resource: environment defaults, per-run config (as the UI launchpad sets it),
+the only reader of the environment, and writers serialised per working database, not per machine."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pydantic
+import pytest
+import yaml
+
+from orchestration.definitions import BUILD_JOB_NAME, defs
+from orchestration.settings import ENV_DEFAULTS, REPO_ROOT, Settings
+from orchestration.warehouse import writer_lock
+
+REGION_STEP = [dg.AssetKey(["raw", t]) for t in ("ingest__lieferstatus", "region__gemeinden", "region__geometrien",
+                                                  "region__profil", "region__sozialraeume")]
+
+
+def test_environment_defaults(monkeypatch, tmp_path):
+    for var in ENV_DEFAULTS.values():
+        monkeypatch.delenv(var, raising=False)
+    assert Settings.from_env().out == str(REPO_ROOT / "var" / "out")
+    monkeypatch.setenv("SOZIALMONITOR_OUT", str(tmp_path))
+    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0,05")
+    monkeypatch.setenv("SOZIALMONITOR_PSEUDONYM_KEY", "geheim" * 8)
+    settings = Settings.from_env()
+    # text values stay EnvVar (resolved when a run starts; the UI shows the variable, not the secret)
+    assert isinstance(settings.out, dg.EnvVar) and isinstance(settings.pseudonym_key, dg.EnvVar)
+    assert settings.max_reject_share == 0.05
+    assert Settings.from_env(resolve=True).paths.out == tmp_path.resolve()
+    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "viel")
+    with pytest.raises(ValueError, match=r"\$SOZIALMONITOR_MAX_REJECT_SHARE='viel': expected a number"):
+        Settings.from_env()
+    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "2")
+    with pytest.raises(pydantic.ValidationError, match="max_reject_share"):
+        Settings.from_env()
+
+
+def test_only_the_settings_module_reads_the_environment():
+    """No other module of the pipeline names a SOZIALMONITOR_ variable or reads os.environ/os.getenv
+    (passing the whole environment on to a child process is not reading a setting)."""
+    offenders = []
+    for path in sorted((REPO_ROOT / "orchestration").rglob("*.py")):
+        if path.name == "settings.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            if "SOZIALMONITOR_" in line or re.search(r"os\.getenv|os\.environ(\.get|\[)", line):
+                offenders.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_a_run_takes_its_folders_from_run_config(tmp_path):
+    """What the UI launchpad does: the settings of one run given as run config, no environment."""
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    run_config = Settings(out=str(tmp_path / "out"), landing=str(tmp_path / "landing")).run_config()
+    result = job.execute_in_process(run_config=run_config, asset_selection=REGION_STEP,
+                                    instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT region_ags FROM raw.region__profil").fetchone()[0] == "06432"
+
+
+def _instance_like_the_repos(tmp_path: Path) -> dg.DagsterInstance:
+    """A persistent instance with the repo's dagster.yaml (pools and all), its storage under tmp_path."""
+    config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
+    config["storage"] = {"sqlite": {"base_dir": str(tmp_path / "storage")}}
+    for key in ("local_artifact_storage", "compute_logs"):
+        config[key]["config"]["base_dir"] = str(tmp_path / key)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def test_runs_on_different_working_databases_do_not_wait_for_each_other(tmp_path):
+    """Run A waits for the writer lock of its database (held here); run B on another output folder, on
+    the same instance, completes meanwhile. With an instance-wide pool B would queue behind A."""
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    instance = _instance_like_the_repos(tmp_path)
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    results: dict[str, bool] = {}
+
+    def run(name: str, out: Path) -> None:
+        result = job.execute_in_process(run_config=Settings(out=str(out)).run_config(),
+                                        asset_selection=REGION_STEP, instance=instance, raise_on_error=False)
+        results[name] = result.success
+
+    try:
+        with writer_lock(out_a / "warehouse.duckdb"):
+            a = threading.Thread(target=run, args=("a", out_a), daemon=True)
+            a.start()
+            a.join(timeout=5)
+            assert a.is_alive(), "run A should wait for the writer lock of its database"
+            b = threading.Thread(target=run, args=("b", out_b), daemon=True)
+            b.start()
+            b.join(timeout=180)
+            assert not b.is_alive(), "run B (another working database) waited for run A"
+            assert results["b"] and a.is_alive()
+        a.join(timeout=180)
+        assert results.get("a") is True
+    finally:
+        instance.dispose()
+        shutil.rmtree(tmp_path / "storage", ignore_errors=True)
