@@ -48,8 +48,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.delivery import DeliveryError, IngestResult
-from orchestration.ingest.runner import Audit, Lineage, run_family
+from orchestration.ingest.delivery import DeliveryError, IngestResult, detect_encoding
+from orchestration.ingest.runner import Audit, Lineage, Options, run_family
 from orchestration.ingest.region import Region
 from orchestration.settings import Paths
 from orchestration.warehouse import table_exists
@@ -149,24 +149,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(WERTE_DDL)
 
 
-def detect_encoding(path: Path) -> str:
-    """`UTF-8` if the bytes are valid UTF-8, else `ISO-8859-1` (the live service's default); DeliveryError
-    naming line and column for control bytes or bytes that are neither (binary data, UTF-16, Windows-1252)."""
-    from orchestration.ingest._confidential import check_encoding
-
-    return "UTF-8" if check_encoding(path) == "utf-8" else "ISO-8859-1"
-
-
-def _duckdb_encoding(encoding: str) -> str:
-    return "utf-8" if encoding == "UTF-8" else "latin-1"
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+# detect_encoding's names -> the names recorded in raw.genesis__lieferungen.encoding (the live service's)
+ENCODING_NAMES = {"utf-8": "UTF-8", "latin-1": "ISO-8859-1"}
 
 
 def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, audit: Audit | None = None,
-                 run_id: str | None = None) -> IngestResult:
+                 run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load every new GENESIS CSV of `LANDING/genesis/` into raw.genesis__lieferungen / raw.genesis__werte.
 
     The runner (orchestration/ingest/runner.py) does the rest: files already loaded (same SHA-256) are
@@ -182,9 +170,13 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
         geladen_am = lineage.geladen_am.replace(microsecond=0)
         # (no clean-up on failure: the runner rolls the file's transaction back, temp tables included)
         try:
-            parsed = parse_file(con, delivery.read_path, delivery.sha256, prefix, geladen_am, vorgaenger)
-            inserted = con.execute(f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
-                                   f"SELECT {', '.join(WERTE_COLUMNS)} FROM _genesis_neu").fetchone()[0]
+            parsed = parse_file(con, delivery.read_path, prefix, vorgaenger)
+            inserted = con.execute(
+                f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
+                f"SELECT {', '.join(WERTE_COLUMNS)} FROM (SELECT *, $tabelle AS tabelle, $sha256 AS sha256, "
+                f"$datei AS datei, $stand AS stand, $geladen_am AS geladen_am FROM _genesis_neu)",
+                {"tabelle": parsed.tabelle, "sha256": delivery.sha256, "datei": delivery.read_path.name,
+                 "stand": parsed.stand, "geladen_am": geladen_am}).fetchone()[0]
         except (duckdb.InvalidInputException, duckdb.ConversionException) as error:
             # the CSV reader itself failed on the content: a bad delivery, not a crash
             first = str(error).splitlines()[0][:200]
@@ -243,24 +235,24 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: str,
-               geladen_am: dt.datetime, vorgaenger: tuple[str, ...] = ()) -> ParsedFile:
-    """Parse one GENESIS CSV into the temp view `_genesis_neu` (contract columns of raw.genesis__werte).
+def parse_file(con: duckdb.DuckDBPyConnection, path: Path, prefix: str, vorgaenger: tuple[str, ...] = ()) -> ParsedFile:
+    """Parse one GENESIS CSV into the temp view `_genesis_neu` (the columns of raw.genesis__werte that vary
+    per row; the loader adds table, lineage and `Stand`).
 
     Raises DeliveryError (file, line, column, expectation) for anything that is not a well-formed table.
     """
     _drop_temp(con)
-    encoding = detect_encoding(path)
-    enc = _duckdb_encoding(encoding)
-    file_sql = _sql_str(str(path))
+    enc = detect_encoding(path)
+    encoding = ENCODING_NAMES[enc]
+    file = {"file": str(path)}
 
     # Pass 1: physical lines (blank lines kept as NULL, so rowid + 1 is the line number).
     con.execute(f"""
         CREATE TEMP TABLE _genesis_lines AS
-        SELECT line FROM read_csv({file_sql}, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='',
+        SELECT line FROM read_csv($file, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='',
                                   header=false, auto_detect=false, encoding='{enc}', parallel=false,
                                   max_line_size=10000000)
-    """)
+    """, file)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _genesis_lines AS
         WITH t AS (SELECT rowid - min(rowid) OVER () AS k, line FROM _genesis_lines)  -- rowids start high
@@ -363,10 +355,10 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
     columns_sql = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     con.execute(f"""
         CREATE TEMP TABLE _genesis_records AS
-        SELECT * FROM read_csv({file_sql}, columns={columns_sql}, delim=';', quote='"', escape='"',
+        SELECT * FROM read_csv($file, columns={columns_sql}, delim=';', quote='"', escape='"',
                                header=false, auto_detect=false, null_padding=true, ignore_errors=true,
                                parallel=false, encoding='{enc}', max_line_size=10000000)
-    """)
+    """, file)
     # The CSV reader skips empty lines; above the footer (no quoted line breaks) record k is the k-th
     # non-empty line.
     con.execute(f"""
@@ -452,12 +444,14 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
         raise DeliveryError(path, "two value columns have the same header path: expected distinct column headers",
                             line=first_header, column=doppelt)
 
+    zeit_params: dict[str, str] = {}
     if layout == "B":
         zeit_sql = "trim(r.c001)"
     elif zeitzeilen == 1:
         zeit_sql = "col.zeit"
     elif titel_zeit is not None:
-        zeit_sql = _sql_str(re.search(r"\d{2}\.\d{2}\.\d{4}|\d{4}", titel_zeit).group(0))
+        zeit_sql = "$titel_zeit"
+        zeit_params["titel_zeit"] = re.search(r"\d{2}\.\d{2}\.\d{4}|\d{4}", titel_zeit).group(0)
     else:
         raise DeliveryError(path, "no time dimension found: expected a title line with a date or year "
                                   "('31.12.2015', 'Jahr: 2016', '2015'), a header row of dates/years, or dates "
@@ -497,7 +491,7 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
                END AS wert,
                CAST(right(zeit, 4) AS INTEGER) AS jahr
         FROM typed
-    """)
+    """, zeit_params or None)
     bad = con.execute("""
         SELECT zeile, feld, zelle, merkmal FROM _genesis_data JOIN _genesis_columns USING (feld)
         WHERE wert IS NULL AND (marker IS NULL OR marker NOT IN ('.', '...', '/', 'x'))
@@ -524,8 +518,6 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
         raise DeliveryError(path, f"region code {unknown[1]!r} has an unexpected length: expected DG or 2, 3, 5 "
                                   f"or 7-12 digits", line=unknown[0], column=1 if layout == "A" else 2)
     # Region levels, normalised AGS, synthetic Gemeinde/Kreis rows, de-duplication, region filter.
-    prefix_sql = _sql_str(prefix)
-    vorgaenger_sql = "[" + ", ".join(_sql_str(k) for k in vorgaenger) + "]::VARCHAR[]"
     # 1. one row per data line: code, name, level, AGS (classification works on ~15,000 lines, not cells)
     con.execute(f"""
         CREATE TEMP TABLE _genesis_gebiete AS
@@ -588,20 +580,20 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
             FROM rows WHERE code IN {STADTSTAATEN!r}
         )
         SELECT zeile, zeit, regionalschluessel, gebiet_name, gebiet_ebene, ags, n_zellen, n_unterdrueckt,
-               {prefix_sql} = '' OR starts_with(regionalschluessel, {prefix_sql})
-                   OR starts_with(coalesce(ags, ''), {prefix_sql}) AS in_region
+               $prefix = '' OR starts_with(regionalschluessel, $prefix)
+                   OR starts_with(coalesce(ags, ''), $prefix) AS in_region
         FROM kandidaten
-        WHERE {prefix_sql} = '' OR starts_with(regionalschluessel, {prefix_sql})
-           OR starts_with(coalesce(ags, ''), {prefix_sql})
+        WHERE $prefix = '' OR starts_with(regionalschluessel, $prefix)
+           OR starts_with(coalesce(ags, ''), $prefix)
            -- comparison rows: Germany and the region's Land (official rows, not sums)
-           OR regionalschluessel = 'DG' OR regionalschluessel = left({prefix_sql}, 2)
+           OR regionalschluessel = 'DG' OR regionalschluessel = left($prefix, 2)
            -- former Kreise whose Gemeinden are (partly) in the region today (Gebietsstand conversion)
-           OR list_contains({vorgaenger_sql}, left(regionalschluessel, 5))
+           OR list_contains($vorgaenger::VARCHAR[], left(regionalschluessel, 5))
         QUALIFY row_number() OVER (
             PARTITION BY gebiet_ebene, coalesce(ags, regionalschluessel || '#' || zeile), zeit
             ORDER BY n_zahlen DESC, n_unterdrueckt DESC, abgeleitet, zeile DESC) = 1
-    """)
-    # 4. the cells of the chosen rows, in contract shape (a view: evaluated once, by the INSERT)
+    """, {"prefix": prefix, "vorgaenger": list(vorgaenger)})
+    # 4. the cells of the chosen rows (a view: evaluated once, by the INSERT, which adds the constants)
     con.execute(f"""
         CREATE TEMP VIEW _genesis_neu AS
         WITH zeiten AS (
@@ -610,11 +602,8 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, sha256: str, prefix: 
                         THEN strptime(zeit, '%d.%m.%Y')::DATE ELSE {stichtag_jahr_sql} END AS stichtag
             FROM (SELECT DISTINCT zeit, jahr FROM _genesis_data)
         )
-        SELECT {_sql_str(tabelle)} AS tabelle, d.zeit, d.jahr, z.stichtag, a.regionalschluessel, a.ags,
-               a.gebiet_ebene, a.gebiet_name, c.merkmal, d.wert, d.marker, d.zeile,
-               {_sql_str(sha256)} AS sha256, {_sql_str(path.name)} AS datei,
-               {_sql_str(stand.isoformat(sep=' '))}::TIMESTAMP AS stand,
-               {_sql_str(geladen_am.isoformat(sep=' '))}::TIMESTAMP AS geladen_am
+        SELECT d.zeit, d.jahr, z.stichtag, a.regionalschluessel, a.ags, a.gebiet_ebene, a.gebiet_name, c.merkmal,
+               d.wert, d.marker, d.zeile
         FROM _genesis_data d JOIN _genesis_auswahl a USING (zeile, zeit) JOIN zeiten z USING (zeit)
              JOIN _genesis_columns c USING (feld)
     """)

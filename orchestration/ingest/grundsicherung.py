@@ -16,7 +16,7 @@ import duckdb
 from orchestration.ingest import _confidential as c
 from orchestration.ingest import plausibilitaet
 from orchestration.ingest.delivery import DeliveryError
-from orchestration.ingest.runner import Audit
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import IngestResult
 from orchestration.settings import Paths
 
@@ -60,8 +60,9 @@ def _check_population(con: duckdb.DuckDBPyConnection, path, position: int) -> No
 
 
 def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-                        run_id: str | None = None) -> IngestResult:
+                        run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new Grundsicherung deliveries into raw.grundsicherung__empfaenger."""
+    options = options or Options()
     prefix = c.region_prefix(region)
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
@@ -100,7 +101,7 @@ def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: ob
         try:
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _gs_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_gs_stage"))
+            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_gs_stage"), options.max_reject_share)
             _check_population(con, path, pos["empfaenger_65_plus"])
             con.execute(
                 f"""INSERT INTO raw.{FAMILY}__empfaenger

@@ -18,7 +18,7 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
-from orchestration.ingest.runner import Audit
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.grundsicherung import STICHTAG_SQL
 from orchestration.settings import Paths
@@ -46,8 +46,9 @@ def _date_in_name(name: str) -> dt.date | None:
 
 
 def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-                       run_id: str | None = None) -> IngestResult:
+                       run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new Melderegister extracts into raw.melderegister__einwohner."""
+    options = options or Options()
     prefix = c.region_prefix(region)
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
@@ -97,7 +98,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         try:
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _mr_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_mr_stage"))
+            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_mr_stage"), options.max_reject_share)
             con.execute(
                 f"""INSERT INTO raw.{FAMILY}__einwohner
                 SELECT stichtag, ags, ortsteil, geschlecht, alter, anzahl, zeile, $datei, $sha256, $geladen_am, $demo

@@ -1,4 +1,5 @@
-"""The one loop every landing family runs (GENESIS, Melderegister, SGB II, Grundsicherung, Jugendhilfe).
+"""The one loop every delivery family runs (orchestration/ingest/families.py: Gebietsstand, GENESIS,
+Melderegister, SGB II, Grundsicherung, Jugendhilfe).
 
 1. List `LANDING/<family>/` without opening anything (delivery.scan_landing): symbolic links, special
    files and wrong endings are quarantined right away, hidden files and uploads in progress are named.
@@ -15,6 +16,13 @@
    of the family is refused, so the family stays at its last good state. Otherwise they are accepted.
 
 A refused delivery never stops the run: the other files and families load and publish.
+
+The same per-file step (`load_one`: one transaction for the file's rows and its deliveries row) loads the
+files the project ships itself (`run_shipped`, the BBSR Gebietsstand keys: no landing, no quarantine, an
+error is the project's); `transaction` is the all-or-nothing block the region profile uses as well.
+
+What a run decides comes in as `Options` (from the Settings resource): the maximum reject share and the
+source of the pseudonymisation key. Nothing here reads the environment.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ import datetime as dt
 import errno
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +48,27 @@ from orchestration.ingest.delivery import (
     scan_landing,
     snapshot,
 )
+from orchestration.ingest.families import SOURCES
+from orchestration.ingest.pseudonym import KeySource
 from orchestration.settings import Paths
 
 # audit(con) -> the problems found (empty: the family's data with the new deliveries are fine)
 Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
+# the setting behind Options.max_reject_share, named in the refusal of a file with too many rejects
+ENV_MAX_REJECT_SHARE = "SOZIALMONITOR_MAX_REJECT_SHARE"
+DEFAULT_MAX_REJECT_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the run decides for every family (from the Settings resource, see ingest/assets.py)."""
+
+    max_reject_share: float = DEFAULT_MAX_REJECT_SHARE  # a file with a larger share of rejected rows is refused
+    key: KeySource = KeySource()  # the pseudonymisation key (Jugendhilfe)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_reject_share <= 1:
+            raise ValueError(f"max_reject_share={self.max_reject_share!r}: expected a number between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,48 @@ def refuse(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, path: Path
     result.quarantined.append((path or paths.landing / family / datei, reason))
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: commit when the block ends, roll back (and re-raise) on any exception."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def load_one(con: duckdb.DuckDBPyConnection, lineage: Lineage,
+             load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
+             record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+             state: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> object:
+    """One file in one transaction: its raw rows, its deliveries row and (`state`) its delivery state."""
+    with transaction(con):
+        loaded = load_file(con, lineage)
+        record_delivery(con, lineage, loaded)
+        if state is not None:
+            state(con)
+    return loaded
+
+
+def run_shipped(con: duckdb.DuckDBPyConnection, family: str, folder: Path,
+                load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
+                record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+                known: Callable[[str], bool]) -> list[object]:
+    """Load the files the project ships for `family` (its patterns, in `folder`), each once (`known`
+    checksum: skipped), each in one transaction. They are the project's own files: an error is raised,
+    nothing is quarantined, no delivery state is written. Returns what `load_file` returned per file."""
+    suffixes = tuple(s.lower() for s in SOURCES[family].patterns)
+    loaded = []
+    for path in sorted(p for p in folder.iterdir() if p.name.lower().endswith(suffixes)):
+        delivery = Delivery.of(path)
+        if known(delivery.sha256):
+            continue
+        loaded.append(load_one(con, Lineage(delivery, dt.datetime.now()), load_file, record_delivery))
+    return loaded
+
+
 def run_family(
     con: duckdb.DuckDBPyConnection,
     paths: Paths,
@@ -92,7 +160,7 @@ def run_family(
     lieferstatus.ensure_table(con)
     create_tables(con)
     result = IngestResult(family=family, rows={}, loaded=[], skipped=[], quarantined=[])
-    scan = scan_landing(paths.landing, family)
+    scan = scan_landing(paths.landing, family, SOURCES[family].patterns)
     result.hints += scan.hints
     for entry in scan.refused:
         refuse(con, paths, family, entry.path, "", entry.path.name, entry.problem, lieferstatus.QUARANTAENE, run_id,
@@ -135,28 +203,20 @@ def run_family(
             before_loading(new)
         for delivery in new:
             lineage = Lineage(delivery, dt.datetime.now())
-            con.begin()
             try:
-                loaded = load_file(con, lineage)
-                record_delivery(con, lineage, loaded)
-                lieferstatus.record(con, family, delivery.sha256, delivery.path.name, lieferstatus.NEU, run_id=run_id)
-                con.commit()
+                loaded = load_one(con, lineage, load_file, record_delivery, lambda con, d=delivery: lieferstatus.record(
+                    con, family, d.sha256, d.path.name, lieferstatus.NEU, run_id=run_id))
             except DeliveryError as error:
-                con.rollback()
                 refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
                        lieferstatus.QUARANTAENE, run_id, result)
                 continue
             except duckdb.Error as error:
-                con.rollback()
                 if read_error is None:
                     raise
                 reason = str(read_error(delivery.read_path, error))
                 refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
                        lieferstatus.QUARANTAENE, run_id, result)
                 continue
-            except BaseException:
-                con.rollback()
-                raise
             result.loaded.append(delivery)
             count(result, loaded)
     finally:

@@ -21,7 +21,7 @@ import duckdb
 
 from orchestration.ingest import _confidential as c
 from orchestration.ingest import plausibilitaet
-from orchestration.ingest.runner import Audit
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.settings import Paths
 from orchestration.warehouse import load_extension
@@ -180,8 +180,9 @@ def _layout(path, grid: list[list[str]]) -> tuple[dt.date, int, int, int, dict[s
 
 
 def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-              run_id: str | None = None) -> IngestResult:
+              run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new SGB II Gemeinde tables into raw.sgb2__gemeinde_monat."""
+    options = options or Options()
     prefix = c.region_prefix(region)
     load_extension(con, "excel")
 
@@ -246,7 +247,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             )
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _sgb2_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_sgb2_stage"))
+            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_sgb2_stage"), options.max_reject_share)
             _check_population(con, path, monat, mapping)
             demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
             unpivot = " UNION ALL ".join(
