@@ -17,7 +17,6 @@ reaches a quarantine reason, a log or an exception.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

@@ -16,7 +16,7 @@ from orchestration.ingest import lieferstatus
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.families import DELIVERIES, REGION, SOURCES, STATE_TABLES, Family
 from orchestration.ingest.pseudonym import KeySource
-from orchestration.ingest.region import Region, load_region
+from orchestration.ingest.region import Region
 from orchestration.ingest.runner import Options
 from orchestration.quality.checks import FamilyChecks, family_checks
 from orchestration.settings import DEMO_KEY_FILE, Settings
@@ -124,7 +124,7 @@ def _region_asset() -> dg.AssetsDefinition:
         paths = settings.paths
         with write_connection(paths.warehouse) as con:
             lieferstatus.ensure_table(con)
-            result = load_region(con, Region.load(paths.region))
+            result = REGION.load(con, Region.load(paths.region))
         metadata = result_metadata(result)
         for table in tables:
             yield dg.MaterializeResult(

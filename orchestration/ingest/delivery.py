@@ -26,7 +26,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.ingest.families import FAMILY_SUFFIXES  # noqa: F401 (the landing families, re-exported)
+from orchestration.ingest.families import FAMILY_SUFFIXES  # the landing families (also read by publish, retract)
 
 # Endings of files that an upload client is still writing: skipped, named in the summary, never moved.
 UPLOAD_SUFFIXES = (".part", ".filepart", ".partial", ".tmp", ".crdownload", ".download")

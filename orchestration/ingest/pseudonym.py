@@ -1,9 +1,8 @@
 """Pseudonymisation of case identifiers (HMAC-SHA-256) and the key that drives it.
 
 `fall_id` values of the youth-welfare exports become `fall_pseudonym` = HMAC-SHA-256(key, fall_id) as
-lower-case hex. The key comes in as a `KeySource` (from the Settings resource: `pseudonym_key`, by default
-the environment variable `SOZIALMONITOR_PSEUDONYM_KEY`, or the file `pseudonym_key_file`, by default named
-by `SOZIALMONITOR_PSEUDONYM_KEY_FILE`). A build with real (non-demo) deliveries and no key refuses to run;
+lower-case hex. The key comes in as a `KeySource` (from the Settings resource: the key `pseudonym_key` or
+the file `pseudonym_key_file`, each by default from its environment variable). A build with real (non-demo) deliveries and no key refuses to run;
 a demo run with demo deliveries falls back to a random key in `var/secrets/pseudonym.key`
 (`ensure_demo_key`).
 
@@ -22,11 +21,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.settings import DEMO_KEY_FILE
+from orchestration.settings import DEMO_KEY_FILE, ENV_DEFAULTS
 
 # the settings' environment variables, named in messages (the Settings resource reads them)
-ENV_KEY = "SOZIALMONITOR_PSEUDONYM_KEY"
-ENV_KEY_FILE = "SOZIALMONITOR_PSEUDONYM_KEY_FILE"
+ENV_KEY = ENV_DEFAULTS["pseudonym_key"]
+ENV_KEY_FILE = ENV_DEFAULTS["pseudonym_key_file"]
 MIN_KEY_BYTES = 16
 _BLOCK = 64  # SHA-256 block size in bytes
 

@@ -50,12 +50,12 @@ from orchestration.ingest.delivery import (
 )
 from orchestration.ingest.families import SOURCES
 from orchestration.ingest.pseudonym import KeySource
-from orchestration.settings import Paths
+from orchestration.settings import ENV_DEFAULTS, Paths
 
 # audit(con) -> the problems found (empty: the family's data with the new deliveries are fine)
 Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
 # the setting behind Options.max_reject_share, named in the refusal of a file with too many rejects
-ENV_MAX_REJECT_SHARE = "SOZIALMONITOR_MAX_REJECT_SHARE"
+ENV_MAX_REJECT_SHARE = ENV_DEFAULTS["max_reject_share"]
 DEFAULT_MAX_REJECT_SHARE = 0.01
 
 

@@ -53,3 +53,15 @@ def test_assets_come_from_the_declarations():
     sgb2 = by_name["raw_sgb2"]
     deps = {"/".join(d.path) for k in sgb2.keys for d in sgb2.asset_deps[k]}
     assert "raw/genesis__werte" in deps and "raw/melderegister__einwohner" in deps and "raw/region__profil" in deps
+
+
+def test_the_settings_become_the_ingest_options(tmp_path):
+    from orchestration.ingest.assets import options
+    from orchestration.settings import DEMO_KEY_FILE, Settings
+
+    demo = options(Settings(demo=True, max_reject_share=0.2))
+    assert demo.max_reject_share == 0.2
+    assert (demo.key.secret, demo.key.file, demo.key.demo_file) == (None, None, DEMO_KEY_FILE)
+    real = options(Settings(pseudonym_key_file=str(tmp_path / "k.key"), pseudonym_key="x" * 20))
+    assert real.max_reject_share == 0.01
+    assert (real.key.secret, real.key.file, real.key.demo_file) == ("x" * 20, str(tmp_path / "k.key"), None)
