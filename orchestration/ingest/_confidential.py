@@ -1,8 +1,6 @@
-"""Shared machinery of the confidential families (sgb2, grundsicherung, melderegister, jugendhilfe).
-
-One delivery file = one transaction: its raw rows, its reject rows and its row in
-`raw.<family>__lieferungen` are committed together or not at all. A file already listed in the
-deliveries table (same SHA-256) is skipped; a bad file is rolled back and moved to quarantine.
+"""Text helpers of the record families (sgb2, grundsicherung, melderegister, jugendhilfe): their row checks
+and rejects are the runner's (runner.run_confidential: one transaction per file for its raw rows, its reject
+rows and its row in `raw.<family>__lieferungen`; a bad file is rolled back and moved to quarantine).
 
 Text files are checked before DuckDB reads them: encoding (delivery.detect_encoding: UTF-8, or ISO-8859-1
 when the bytes are not UTF-8 but plausible Latin-1 text), control bytes, empty file, preamble lines (the demo marker) and the
@@ -19,18 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult, detect_encoding
-from orchestration.ingest.runner import ENV_MAX_REJECT_SHARE, Audit, Lineage, run_family
-from orchestration.settings import Paths
+from orchestration.ingest.delivery import DeliveryError, detect_encoding
 
 DEMO_MARKER = "DEMODATEN"
-
-LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
 
 _HEAD_BYTES = 16 << 10
 
@@ -160,120 +154,10 @@ def year_in_name(path: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-# ------------------------------------------------------------------------------------- per-file loop
-
-
-@dataclass
-class FileLoad:
-    """What a family's `load_file` wrote for one delivery."""
-
-    rows: dict[str, int]  # raw table -> rows inserted
-    records: int  # records read (loaded + rejected)
-    rejected: int = 0
-    suppressed: int = 0
-    berichtszeitraum: str | None = None
-    ist_demodaten: bool = False
-    extra: dict[str, object] = field(default_factory=dict)  # further columns of the deliveries table
-
-
-def check_reject_share(path: Path, records: int, rejected: int, first_reasons: Sequence[str], limit: float) -> None:
-    """DeliveryError when the file's reject share is above `limit` (the run's maximum reject share)."""
-    if records == 0 or rejected == 0:
-        return
-    share = rejected / records
-    if share > limit:
-        examples = "; ".join(first_reasons[:3])
-        raise DeliveryError(
-            path,
-            f"{rejected} of {records} records rejected ({share:.1%}), more than the allowed "
-            f"{limit:.1%} (${ENV_MAX_REJECT_SHARE}); first reasons: {examples}",
-        )
-
-
-def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
-                  lieferungen_extra: str = "") -> None:
-    """Create the family's raw tables (typed, also when nothing was delivered)."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for name, columns in tables.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{family}__{name} ({columns}, {LINEAGE_DDL})")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS raw.{family}__rejects (datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
-        "zeile BIGINT, grund VARCHAR NOT NULL, datensatz JSON, geladen_am TIMESTAMP NOT NULL, "
-        "ist_demodaten BOOLEAN NOT NULL)"
-    )
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS raw.{family}__lieferungen (sha256 VARCHAR PRIMARY KEY, datei VARCHAR NOT NULL, "
-        f"berichtszeitraum VARCHAR, ist_demodaten BOOLEAN NOT NULL, zeilen BIGINT NOT NULL, "
-        f"abgelehnt BIGINT NOT NULL, geladen_am TIMESTAMP NOT NULL{lieferungen_extra})"
-    )
-
-
-def run_confidential(
-    con: duckdb.DuckDBPyConnection,
-    paths: Paths,
-    family: str,
-    tables: dict[str, str],
-    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
-    lieferungen_extra: str = "",
-    before_loading: Callable[[list[Delivery]], None] | None = None,
-    audit: Audit | None = None,
-    run_id: str | None = None,
-) -> IngestResult:
-    """The runner (orchestration/ingest/runner.py) with this family's raw tables, deliveries row and
-    DuckDB CSV error messages."""
-    extra_cols = [col.strip().split()[0] for col in lieferungen_extra.split(",") if col.strip()]
-    rows = {f"raw.{family}__{t}": 0 for t in [*tables, "rejects"]}
-
-    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, loaded: FileLoad) -> None:
-        names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am", *extra_cols]
-        values = [lineage.delivery.sha256, lineage.delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
-                  sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
-                  *[loaded.extra.get(col) for col in extra_cols]]
-        con.execute(
-            f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            values,
-        )
-
-    def count(result: IngestResult, loaded: FileLoad) -> None:
-        for table, n in loaded.rows.items():
-            result.rows[f"raw.{family}__{table}"] = result.rows.get(f"raw.{family}__{table}", 0) + n
-        result.rows[f"raw.{family}__rejects"] = result.rows.get(f"raw.{family}__rejects", 0) + loaded.rejected
-        result.rejected += loaded.rejected
-        result.suppressed += loaded.suppressed
-
-    result = run_family(
-        con, paths, family,
-        create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
-        load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
-        before_loading=before_loading, audit=audit, run_id=run_id,
-    )
-    result.rows = {**rows, **result.rows}
-    return result
-
-
 def reasons_sql(checks: Sequence[tuple[str, str]]) -> str:
     """`list` of the reasons whose condition holds: [(condition_sql, reason_sql_expr), …]."""
     items = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in checks)
     return f"list_filter([{items}], x -> x IS NOT NULL)"
-
-
-def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, record_sql: str, lineage: Lineage,
-                  demo: bool) -> tuple[int, list[str]]:
-    """Insert the staged rows with reasons into raw.<family>__rejects; returns (count, first reasons)."""
-    con.execute(
-        f"INSERT INTO raw.{family}__rejects SELECT $datei, $sha256, zeile, array_to_string(gruende, '; '), "
-        f"to_json({record_sql}), $geladen_am, $demo FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile",
-        {**lineage.params, "demo": demo},
-    )
-    n, = con.execute(f"SELECT count(*) FROM {stage} WHERE len(gruende) > 0").fetchone()
-    return n, first_reasons(con, stage)
-
-
-def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
-    rows = con.execute(
-        f"SELECT zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile LIMIT {limit}"
-    ).fetchall()
-    return [f"line {z}: {g}" for z, g in rows]
 
 
 AGS_NORMALISED = (

@@ -29,6 +29,7 @@ import duckdb
 
 from orchestration import privacy
 from orchestration.ingest import _confidential as c
+from orchestration.ingest import runner
 from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
 from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
@@ -252,7 +253,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         # Refuse before anything is loaded when a real delivery meets a build without a key.
         state["key"] = require_key(options.key, demo=all(_head_is_demo(d.read_path) for d in new))
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         rt = record_type(tf)
@@ -269,7 +270,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         try:
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _jh_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_jh_stage"), options.max_reject_share)
+            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_jh_stage"), options.max_reject_share)
             _, _, out = _typed_and_checks(rt)
             con.execute(
                 f"INSERT INTO raw.{FAMILY}__{rt.name} SELECT {', '.join(out)}, {_LINEAGE_SELECT} "
@@ -280,10 +281,10 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
                 ["'fall_pseudonym': fall_pseudonym"]
                 + [f"'{col}': t_{col}" for col in rt.columns if col != "fall_id"]
             ) + "}"
-            c.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
+            runner.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
         finally:
             con.execute("DROP TABLE IF EXISTS _jh_stage")
-        return c.FileLoad(
+        return runner.FileLoad(
             rows={rt.name: records - rejected},
             records=records,
             rejected=rejected,
@@ -292,7 +293,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
             extra={"satzart": rt.name, "schluessel_id": key.key_id},
         )
 
-    return c.run_confidential(
+    return runner.run_confidential(
         con, paths, FAMILY, TABLES, load_file,
         lieferungen_extra=", satzart VARCHAR, schluessel_id VARCHAR",
         before_loading=before_loading, audit=audit, run_id=run_id,

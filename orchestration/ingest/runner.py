@@ -33,12 +33,13 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest import lieferstatus
+from orchestration.ingest._confidential import csv_error
 from orchestration.ingest.delivery import (
     SYMLINK_REASON,
     Delivery,
@@ -56,6 +57,7 @@ from orchestration.settings import ENV_DEFAULTS, Paths
 Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
 # the setting behind Options.max_reject_share, named in the refusal of a file with too many rejects
 ENV_MAX_REJECT_SHARE = ENV_DEFAULTS["max_reject_share"]
+LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
 DEFAULT_MAX_REJECT_SHARE = 0.01
 
 
@@ -256,3 +258,114 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Au
         return
     for state in pending.values():
         lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
+
+
+# ------------------------------------------------------- record families: row checks, rejects, deliveries row
+
+
+@dataclass
+class FileLoad:
+    """What a family's `load_file` wrote for one delivery."""
+
+    rows: dict[str, int]  # raw table -> rows inserted
+    records: int  # records read (loaded + rejected)
+    rejected: int = 0
+    suppressed: int = 0
+    berichtszeitraum: str | None = None
+    ist_demodaten: bool = False
+    extra: dict[str, object] = field(default_factory=dict)  # further columns of the deliveries table
+
+
+def check_reject_share(path: Path, records: int, rejected: int, first_reasons: Sequence[str], limit: float) -> None:
+    """DeliveryError when the file's reject share is above `limit` (the run's maximum reject share)."""
+    if records == 0 or rejected == 0:
+        return
+    share = rejected / records
+    if share > limit:
+        examples = "; ".join(first_reasons[:3])
+        raise DeliveryError(
+            path,
+            f"{rejected} of {records} records rejected ({share:.1%}), more than the allowed "
+            f"{limit:.1%} (${ENV_MAX_REJECT_SHARE}); first reasons: {examples}",
+        )
+
+
+def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
+                  lieferungen_extra: str = "") -> None:
+    """Create the family's raw tables (typed, also when nothing was delivered)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for name, columns in tables.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{family}__{name} ({columns}, {LINEAGE_DDL})")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{family}__rejects (datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
+        "zeile BIGINT, grund VARCHAR NOT NULL, datensatz JSON, geladen_am TIMESTAMP NOT NULL, "
+        "ist_demodaten BOOLEAN NOT NULL)"
+    )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{family}__lieferungen (sha256 VARCHAR PRIMARY KEY, datei VARCHAR NOT NULL, "
+        f"berichtszeitraum VARCHAR, ist_demodaten BOOLEAN NOT NULL, zeilen BIGINT NOT NULL, "
+        f"abgelehnt BIGINT NOT NULL, geladen_am TIMESTAMP NOT NULL{lieferungen_extra})"
+    )
+
+
+def run_confidential(
+    con: duckdb.DuckDBPyConnection,
+    paths: Paths,
+    family: str,
+    tables: dict[str, str],
+    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
+    lieferungen_extra: str = "",
+    before_loading: Callable[[list[Delivery]], None] | None = None,
+    audit: Audit | None = None,
+    run_id: str | None = None,
+) -> IngestResult:
+    """`run_family` for a family of record deliveries (Melderegister, SGB II, Grundsicherung, Jugendhilfe):
+    its typed raw `tables`, `raw.<family>__rejects` (rows that fail a row check, see `write_rejects` and
+    `check_reject_share`), the standard deliveries row, and DuckDB CSV error messages."""
+    extra_cols = [col.strip().split()[0] for col in lieferungen_extra.split(",") if col.strip()]
+    rows = {f"raw.{family}__{t}": 0 for t in [*tables, "rejects"]}
+
+    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, loaded: FileLoad) -> None:
+        names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am", *extra_cols]
+        values = [lineage.delivery.sha256, lineage.delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
+                  sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
+                  *[loaded.extra.get(col) for col in extra_cols]]
+        con.execute(
+            f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            values,
+        )
+
+    def count(result: IngestResult, loaded: FileLoad) -> None:
+        for table, n in loaded.rows.items():
+            result.rows[f"raw.{family}__{table}"] = result.rows.get(f"raw.{family}__{table}", 0) + n
+        result.rows[f"raw.{family}__rejects"] = result.rows.get(f"raw.{family}__rejects", 0) + loaded.rejected
+        result.rejected += loaded.rejected
+        result.suppressed += loaded.suppressed
+
+    result = run_family(
+        con, paths, family,
+        create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
+        load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
+        before_loading=before_loading, audit=audit, run_id=run_id,
+    )
+    result.rows = {**rows, **result.rows}
+    return result
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, record_sql: str, lineage: Lineage,
+                  demo: bool) -> tuple[int, list[str]]:
+    """Insert the staged rows with reasons into raw.<family>__rejects; returns (count, first reasons)."""
+    con.execute(
+        f"INSERT INTO raw.{family}__rejects SELECT $datei, $sha256, zeile, array_to_string(gruende, '; '), "
+        f"to_json({record_sql}), $geladen_am, $demo FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile",
+        {**lineage.params, "demo": demo},
+    )
+    n, = con.execute(f"SELECT count(*) FROM {stage} WHERE len(gruende) > 0").fetchone()
+    return n, first_reasons(con, stage)
+
+
+def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
+    rows = con.execute(
+        f"SELECT zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile LIMIT {limit}"
+    ).fetchall()
+    return [f"line {z}: {g}" for z, g in rows]
