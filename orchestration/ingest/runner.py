@@ -17,6 +17,10 @@ Melderegister, SGB II, Grundsicherung, Jugendhilfe).
 
 A refused delivery never stops the run: the other files and families load and publish.
 
+The record families (Melderegister, SGB II, Grundsicherung, Jugendhilfe) run it through `run_confidential`:
+rows that fail a row check go with their reasons to `raw.<family>__rejects` (`write_rejects`), and a file
+whose share of rejected rows exceeds `Options.max_reject_share` is refused as a whole (`check_reject_share`).
+
 The same per-file step (`load_one`: one transaction for the file's rows and its deliveries row) loads the
 files the project ships itself (`run_shipped`, the BBSR Gebietsstand keys: no landing, no quarantine, an
 error is the project's); `transaction` is the all-or-nothing block the region profile uses as well.
