@@ -1,11 +1,9 @@
-"""Shared machinery of the confidential families (sgb2, grundsicherung, melderegister, jugendhilfe).
+"""Text helpers of the record families (sgb2, grundsicherung, melderegister, jugendhilfe): their row checks
+and rejects are the runner's (runner.run_confidential: one transaction per file for its raw rows, its reject
+rows and its row in `raw.<family>__lieferungen`; a bad file is rolled back and moved to quarantine).
 
-One delivery file = one transaction: its raw rows, its reject rows and its row in
-`raw.<family>__lieferungen` are committed together or not at all. A file already listed in the
-deliveries table (same SHA-256) is skipped; a bad file is rolled back and moved to quarantine.
-
-Text files are checked before DuckDB reads them: encoding (UTF-8, or ISO-8859-1 when the bytes are not
-UTF-8 but plausible Latin-1 text), control bytes, empty file, preamble lines (the demo marker) and the
+Text files are checked before DuckDB reads them: encoding (delivery.detect_encoding: UTF-8, or ISO-8859-1
+when the bytes are not UTF-8 but plausible Latin-1 text), control bytes, empty file, preamble lines (the demo marker) and the
 header line. DuckDB then reads the records with a fixed dialect (`;`, `"` quoting, all VARCHAR, generic
 column names `c0, c1, …`), and the loaders select only the columns they know: columns they never select
 (names, addresses, anything unknown) are parsed but never stored.
@@ -17,47 +15,20 @@ reaches a quarantine reason, a log or an exception.
 
 from __future__ import annotations
 
-import codecs
-import datetime as dt
-import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
-from orchestration.ingest.runner import Audit, Lineage, run_family
-from orchestration.settings import Paths
+from orchestration.ingest.delivery import DeliveryError, detect_encoding
 
-ENV_MAX_REJECT_SHARE = "SOZIALMONITOR_MAX_REJECT_SHARE"
-DEFAULT_MAX_REJECT_SHARE = 0.01
 DEMO_MARKER = "DEMODATEN"
 
-LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
-
-_CHUNK = 8 << 20
 _HEAD_BYTES = 16 << 10
-# Bytes that never occur in a text delivery: C0 controls except TAB/LF/CR, DEL, and (for Latin-1) the
-# C1 range 0x80-0x9F, which in practice means Windows-1252 or binary data.
-_C0 = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
-_C1 = bytes(range(0x80, 0xA0))
-_KEEP_UTF8 = bytes(b for b in range(256) if b not in _C0)
-_KEEP_LATIN1 = bytes(b for b in range(256) if b not in _C0 + _C1)
 
-
-def max_reject_share() -> float:
-    raw = os.environ.get(ENV_MAX_REJECT_SHARE)
-    if raw is None or raw.strip() == "":
-        return DEFAULT_MAX_REJECT_SHARE
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise ValueError(f"${ENV_MAX_REJECT_SHARE}={raw!r}: expected a number between 0 and 1") from None
-    if not 0 <= value <= 1:
-        raise ValueError(f"${ENV_MAX_REJECT_SHARE}={raw!r}: expected a number between 0 and 1")
-    return value
+check_encoding = detect_encoding  # (the name benchmarks/jugendhilfe_scale.py imports)
 
 
 def region_prefix(region: object) -> str:
@@ -84,72 +55,6 @@ class TextFile:
         return self.header_line
 
 
-def _locate(path: Path, offset: int) -> tuple[int, int]:
-    """1-based line and column (in bytes) of a byte offset."""
-    line, col_start, pos = 1, 0, 0
-    with open(path, "rb") as handle:
-        while pos < offset:
-            chunk = handle.read(min(_CHUNK, offset - pos))
-            if not chunk:
-                break
-            n = chunk.count(b"\n")
-            if n:
-                line += n
-                col_start = pos + chunk.rfind(b"\n") + 1
-            pos += len(chunk)
-    return line, offset - col_start + 1
-
-
-def check_encoding(path: Path) -> str:
-    """'utf-8' or 'latin-1'; DeliveryError (with line/column) for bytes that are neither."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    bad_c0: int | None = None
-    bad_latin1: int | None = None
-    pos = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            if bad_c0 is None and chunk.translate(None, _KEEP_UTF8):
-                bad_c0 = pos + min(chunk.find(bytes([b])) for b in set(chunk.translate(None, _KEEP_UTF8)))
-            if bad_latin1 is None and chunk.translate(None, _KEEP_LATIN1):
-                bad_latin1 = pos + min(chunk.find(bytes([b])) for b in set(chunk.translate(None, _KEEP_LATIN1)))
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            pos += len(chunk)
-            if bad_c0 is not None:
-                break
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-    if bad_c0 is not None:
-        raise _undecodable(path, bad_c0, "(a control character: binary file or UTF-16?)")
-    if utf8:
-        return "utf-8"
-    if bad_latin1 is not None:
-        raise _undecodable(path, bad_latin1, ": the file is neither valid UTF-8 nor ISO-8859-1 (Windows-1252?)")
-    return "latin-1"
-
-
-def _undecodable(path: Path, offset: int, explanation: str) -> DeliveryError:
-    """The error for the undecodable byte at `offset`, naming its line and column."""
-    line, col = _locate(path, offset)
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        byte = handle.read(1)[0]
-    sep = "" if explanation.startswith(":") else " "
-    return DeliveryError(
-        path,
-        f"undecodable byte 0x{byte:02X}{sep}{explanation}; expected text in UTF-8 or ISO-8859-1",
-        line=line,
-        column=col,
-    )
-
-
 def inspect_text_file(path: Path, is_header: Callable[[list[str]], bool] | None = None) -> TextFile:
     """Encoding, preamble (demo marker) and header line of a `;`-separated delivery.
 
@@ -160,7 +65,7 @@ def inspect_text_file(path: Path, is_header: Callable[[list[str]], bool] | None 
     """
     if path.stat().st_size == 0:
         raise DeliveryError(path, "empty file: expected a header line and records")
-    encoding = check_encoding(path)
+    encoding = detect_encoding(path)
     pyenc = "utf-8-sig" if encoding == "utf-8" else "latin-1"
     with open(path, "rb") as handle:  # the marker as a preamble line or in a column of the first records
         demo = DEMO_MARKER.encode("ascii") in handle.read(_HEAD_BYTES)
@@ -249,125 +154,10 @@ def year_in_name(path: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-# ------------------------------------------------------------------------------------- per-file loop
-
-
-@dataclass
-class FileLoad:
-    """What a family's `load_file` wrote for one delivery."""
-
-    rows: dict[str, int]  # raw table -> rows inserted
-    records: int  # records read (loaded + rejected)
-    rejected: int = 0
-    suppressed: int = 0
-    berichtszeitraum: str | None = None
-    ist_demodaten: bool = False
-    extra: dict[str, object] = field(default_factory=dict)  # further columns of the deliveries table
-
-
-def check_reject_share(path: Path, records: int, rejected: int, first_reasons: Sequence[str] = ()) -> None:
-    """DeliveryError when the file's reject share is above the configured maximum."""
-    if records == 0 or rejected == 0:
-        return
-    limit = max_reject_share()
-    share = rejected / records
-    if share > limit:
-        examples = "; ".join(first_reasons[:3])
-        raise DeliveryError(
-            path,
-            f"{rejected} of {records} records rejected ({share:.1%}), more than the allowed "
-            f"{limit:.1%} (${ENV_MAX_REJECT_SHARE}); first reasons: {examples}",
-        )
-
-
-def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
-                  lieferungen_extra: str = "") -> None:
-    """Create the family's raw tables (typed, also when nothing was delivered)."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for name, columns in tables.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{family}__{name} ({columns}, {LINEAGE_DDL})")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS raw.{family}__rejects (datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
-        "zeile BIGINT, grund VARCHAR NOT NULL, datensatz JSON, geladen_am TIMESTAMP NOT NULL, "
-        "ist_demodaten BOOLEAN NOT NULL)"
-    )
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS raw.{family}__lieferungen (sha256 VARCHAR PRIMARY KEY, datei VARCHAR NOT NULL, "
-        f"berichtszeitraum VARCHAR, ist_demodaten BOOLEAN NOT NULL, zeilen BIGINT NOT NULL, "
-        f"abgelehnt BIGINT NOT NULL, geladen_am TIMESTAMP NOT NULL{lieferungen_extra})"
-    )
-
-
-def run_confidential(
-    con: duckdb.DuckDBPyConnection,
-    paths: Paths,
-    family: str,
-    tables: dict[str, str],
-    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
-    lieferungen_extra: str = "",
-    before_loading: Callable[[list[Delivery]], None] | None = None,
-    audit: Audit | None = None,
-    run_id: str | None = None,
-) -> IngestResult:
-    """The runner (orchestration/ingest/runner.py) with this family's raw tables, deliveries row and
-    DuckDB CSV error messages."""
-    extra_cols = [col.strip().split()[0] for col in lieferungen_extra.split(",") if col.strip()]
-    rows = {f"raw.{family}__{t}": 0 for t in [*tables, "rejects"]}
-
-    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, loaded: FileLoad) -> None:
-        names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am", *extra_cols]
-        values = [lineage.delivery.sha256, lineage.delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
-                  sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
-                  *[loaded.extra.get(col) for col in extra_cols]]
-        con.execute(
-            f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            values,
-        )
-
-    def count(result: IngestResult, loaded: FileLoad) -> None:
-        for table, n in loaded.rows.items():
-            result.rows[f"raw.{family}__{table}"] = result.rows.get(f"raw.{family}__{table}", 0) + n
-        result.rows[f"raw.{family}__rejects"] = result.rows.get(f"raw.{family}__rejects", 0) + loaded.rejected
-        result.rejected += loaded.rejected
-        result.suppressed += loaded.suppressed
-
-    result = run_family(
-        con, paths, family,
-        create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
-        load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
-        before_loading=before_loading, audit=audit, run_id=run_id,
-    )
-    result.rows = {**rows, **result.rows}
-    return result
-
-
 def reasons_sql(checks: Sequence[tuple[str, str]]) -> str:
     """`list` of the reasons whose condition holds: [(condition_sql, reason_sql_expr), …]."""
     items = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in checks)
     return f"list_filter([{items}], x -> x IS NOT NULL)"
-
-
-def sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, record_sql: str, lineage: Lineage,
-                  demo: bool) -> tuple[int, list[str]]:
-    """Insert the staged rows with reasons into raw.<family>__rejects; returns (count, first reasons)."""
-    con.execute(
-        f"INSERT INTO raw.{family}__rejects SELECT $datei, $sha256, zeile, array_to_string(gruende, '; '), "
-        f"to_json({record_sql}), $geladen_am, $demo FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile",
-        {**lineage.params, "demo": demo},
-    )
-    n, = con.execute(f"SELECT count(*) FROM {stage} WHERE len(gruende) > 0").fetchone()
-    return n, first_reasons(con, stage)
-
-
-def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
-    rows = con.execute(
-        f"SELECT zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile LIMIT {limit}"
-    ).fetchall()
-    return [f"line {z}: {g}" for z, g in rows]
 
 
 AGS_NORMALISED = (

@@ -1,5 +1,6 @@
 """Dagster assets of the ingest layer: one multi-asset per source family, one key per raw table
-(`raw/<family>__<table>`, the same keys the dbt sources map to).
+(`raw/<family>__<table>`, the same keys the dbt sources map to), all from the declarations in
+orchestration/ingest/families.py (tests/ingest/test_families.py checks them against the dbt sources).
 
 Each family asset loads its new deliveries under the warehouse writer lock (orchestration/ingest/runner.py),
 audits them with the family's GX suites inside the same step and connection, and accepts or refuses
@@ -9,33 +10,30 @@ family stays at its last good state, every other family loads and the mart is pu
 data that were accepted earlier fail their checks (blocking `gx_<table>`), or on an error of the system.
 """
 
-import importlib
-import json
-from collections import defaultdict
-
 import dagster as dg
 
 from orchestration.ingest import lieferstatus
 from orchestration.ingest.delivery import IngestResult
-from orchestration.ingest.region import Region, load_region
+from orchestration.ingest.families import DELIVERIES, REGION, SOURCES, STATE_TABLES, Family
+from orchestration.ingest.pseudonym import KeySource
+from orchestration.ingest.region import Region
+from orchestration.ingest.runner import Options
 from orchestration.quality.checks import FamilyChecks, family_checks
-from orchestration.settings import Settings
-from orchestration.transform.dbt import ensure_manifest
+from orchestration.settings import DEMO_KEY_FILE, Settings
 from orchestration.warehouse import write_connection
 
-# family -> description; each module orchestration.ingest.<family> has
-# load_<family>(con, paths, region, audit=None, run_id=None) -> IngestResult
-FAMILIES: dict[str, str] = {
-    "gebietsstand": "Gebietsstand-Umstiegsschlüssel (BBSR) für Gemeinden und Kreise: mitgeliefert und neuere Lieferungen",
-    "genesis": "GENESIS/Regionalstatistik-Tabellen (Bevölkerung, Wanderungen, Beschäftigte, Arbeitslose)",
-    "melderegister": "Einwohnermelderegister-Auszüge (Einzelaltersjahre je Gemeinde)",
-    "sgb2": "SGB-II-Gemeindedaten (Statistik der BA / Jobcenter), monatlich",
-    "grundsicherung": "Grundsicherung im Alter (SGB XII Kap. 4) je Gemeinde, jährlich (Sozialamt)",
-    "jugendhilfe": "Fallexporte des Jugendamts (Hilfen, § 8a, § 42/42a), pseudonymisiert",
-}
-# Families whose counts are checked against the population: they load after the population families.
-POPULATION_FAMILIES = ("genesis", "melderegister")
-CHECKED_AGAINST_POPULATION = ("sgb2", "grundsicherung")
+# delivery family -> description (the sensor starts one job per family)
+FAMILIES: dict[str, str] = {family.name: family.description for family in DELIVERIES}
+
+
+def options(settings: Settings) -> Options:
+    """The run's ingest options: maximum reject share and the pseudonymisation key source (the key, else
+    the key file; in a demo run, demo deliveries fall back to the local demo key file)."""
+    return Options(
+        max_reject_share=settings.max_reject_share,
+        key=KeySource(secret=settings.pseudonym_key or None, file=settings.pseudonym_key_file or None,
+                      demo_file=DEMO_KEY_FILE if settings.demo else None),
+    )
 
 
 def result_metadata(result: IngestResult) -> dict[str, dg.MetadataValue]:
@@ -56,23 +54,21 @@ def result_metadata(result: IngestResult) -> dict[str, dg.MetadataValue]:
     }
 
 
-def _raw_tables_by_family() -> dict[str, list[str]]:
-    """The raw tables each family hands to dbt (the dbt sources), e.g. genesis -> [genesis__werte, …]."""
-    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
-    tables: dict[str, list[str]] = defaultdict(list)
-    for source in manifest["sources"].values():
-        tables[source["name"].split("__", 1)[0]].append(source["name"])
-    return {family: sorted(names) for family, names in tables.items()}
-
-
 def _keys(tables: list[str]) -> list[dg.AssetKey]:
     return [dg.AssetKey(["raw", table]) for table in tables]
 
 
-def _family_asset(family: str, description: str, tables: list[str], deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    """One multi-asset per landing family: load, audit, accept or refuse; all of its raw tables in one go."""
+def _deps(declared: Family) -> list[dg.AssetKey]:
+    """The raw tables of the sources `declared` loads after."""
+    return [key for name in declared.after for key in _keys(SOURCES[name].tables)]
+
+
+def _family_asset(declared: Family) -> dg.AssetsDefinition:
+    """One multi-asset per delivery family: load, audit, accept or refuse; all of its raw tables in one go."""
+    family, description, tables = declared.name, declared.description, list(declared.tables)
     checks: FamilyChecks = family_checks(family, _keys(tables))
-    specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{description} (raw.{table})", deps=deps)
+    specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{description} (raw.{table})",
+                          deps=_deps(declared))
              for table in tables]
 
     @dg.multi_asset(name=f"raw_{family}", specs=specs, check_specs=checks.specs,
@@ -82,7 +78,7 @@ def _family_asset(family: str, description: str, tables: list[str], deps: list[d
 
         paths = settings.paths
         region = Region.load(paths.region)
-        loader = getattr(importlib.import_module(f"orchestration.ingest.{family}"), f"load_{family}")
+        loader = declared.load
         audited: dict[str, list] = {}
 
         def audit(con) -> list[str]:
@@ -91,7 +87,8 @@ def _family_asset(family: str, description: str, tables: list[str], deps: list[d
             return [f.describe(max_examples=2) for r in results for f in r.failed(ERROR)]
 
         with write_connection(paths.warehouse) as con:
-            result = loader(con, paths, region, audit=audit if checks.suites else None, run_id=context.run.run_id)
+            result = loader(con, paths, region, audit=audit if checks.suites else None, run_id=context.run.run_id,
+                            options=options(settings))
             suite_results = audited.get("results")
             if suite_results is None or any(not r.passed for r in suite_results):
                 # no new delivery was audited, or the audit refused them: judge the data as accepted now
@@ -112,21 +109,22 @@ def _family_asset(family: str, description: str, tables: list[str], deps: list[d
     return _asset
 
 
-def _region_asset(tables: list[str]) -> dg.AssetsDefinition:
+def _region_asset() -> dg.AssetsDefinition:
     """The region profile (configuration, replaced completely) and the delivery state log every family writes."""
+    tables = [*REGION.tables, *STATE_TABLES]
     specs = [dg.AssetSpec(["raw", table], group_name="ingest",
                           description=("Zustand jeder Lieferung (neu, angenommen, abgelehnt, Quarantäne, "
                                        "zurückgezogen), von allen Quellen geschrieben"
-                                       if table == "ingest__lieferstatus" else f"Regionsprofil (raw.{table})"))
+                                       if table in STATE_TABLES else f"Regionsprofil (raw.{table})"))
              for table in tables]
-    description = "Regionsprofil: Gemeinden-Stammdaten, Sozialraum-Zuordnung, Gemeindegrenzen"
+    description = REGION.description
 
     @dg.multi_asset(name="raw_region", specs=specs, description=description)
     def _asset(context: dg.AssetExecutionContext, settings: Settings):
         paths = settings.paths
         with write_connection(paths.warehouse) as con:
             lieferstatus.ensure_table(con)
-            result = load_region(con, Region.load(paths.region))
+            result = REGION.load(con, Region.load(paths.region))
         metadata = result_metadata(result)
         for table in tables:
             yield dg.MaterializeResult(
@@ -137,17 +135,4 @@ def _region_asset(tables: list[str]) -> dg.AssetsDefinition:
     return _asset
 
 
-def _loader_deps(family: str, tables: dict[str, list[str]]) -> list[dg.AssetKey]:
-    deps = _keys(tables["region"])
-    if family == "genesis":  # keeps the rows of former Kreise of the region, known from the keys
-        deps += _keys(tables["gebietsstand"])
-    if family in CHECKED_AGAINST_POPULATION:
-        for population in POPULATION_FAMILIES:
-            deps += _keys(tables[population])
-    return deps
-
-
-_TABLES = _raw_tables_by_family()
-ingest_assets = [_region_asset(_TABLES["region"] + _TABLES["ingest"])]
-ingest_assets += [_family_asset(f, d, _TABLES[f], _loader_deps(f, _TABLES)) for f, d in FAMILIES.items()]
-
+ingest_assets = [_region_asset(), *(_family_asset(family) for family in DELIVERIES)]

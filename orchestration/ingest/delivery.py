@@ -16,6 +16,7 @@ nothing in it is trusted:
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import os
@@ -25,15 +26,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The file endings of each landing family (compared case-insensitively).
-FAMILY_SUFFIXES: dict[str, tuple[str, ...]] = {
-    "genesis": (".csv",),
-    "melderegister": (".csv",),
-    "sgb2": (".xlsx",),
-    "grundsicherung": (".csv",),
-    "jugendhilfe": (".csv",),
-    "gebietsstand": (".csv", ".csv.gz"),
-}
+from orchestration.ingest.families import FAMILY_SUFFIXES  # the landing families (also read by publish, retract)
+
 # Endings of files that an upload client is still writing: skipped, named in the summary, never moved.
 UPLOAD_SUFFIXES = (".part", ".filepart", ".partial", ".tmp", ".crdownload", ".download")
 SYMLINK_REASON = "symbolische Verknüpfung: wird nicht geöffnet (Lieferungen müssen echte Dateien im Eingangsordner sein)"
@@ -126,6 +120,85 @@ def _hash_fd(fd: int, copy_to: int | None = None) -> str:
             while view:
                 view = view[os.write(copy_to, view):]
     return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- encoding
+
+_SCAN_CHUNK = 8 << 20
+# Bytes that never occur in a text delivery: C0 controls except TAB/LF/CR, DEL, and (for Latin-1) the
+# C1 range 0x80-0x9F, which in practice means Windows-1252 or binary data.
+_C0 = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
+_C1 = bytes(range(0x80, 0xA0))
+_KEEP_UTF8 = bytes(b for b in range(256) if b not in _C0)
+_KEEP_LATIN1 = bytes(b for b in range(256) if b not in _C0 + _C1)
+
+
+def _locate(path: Path, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of a byte offset."""
+    line, col_start, pos = 1, 0, 0
+    with open(path, "rb") as handle:
+        while pos < offset:
+            chunk = handle.read(min(_SCAN_CHUNK, offset - pos))
+            if not chunk:
+                break
+            n = chunk.count(b"\n")
+            if n:
+                line += n
+                col_start = pos + chunk.rfind(b"\n") + 1
+            pos += len(chunk)
+    return line, offset - col_start + 1
+
+
+def detect_encoding(path: Path) -> str:
+    """The one encoding detector of the ingest: 'utf-8' if the bytes are valid UTF-8, else 'latin-1'
+    (ISO-8859-1, DuckDB's names); DeliveryError naming line and column for control bytes or bytes that are
+    neither (binary data, UTF-16, Windows-1252)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    bad_c0: int | None = None
+    bad_latin1: int | None = None
+    pos = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_SCAN_CHUNK):
+            if bad_c0 is None and chunk.translate(None, _KEEP_UTF8):
+                bad_c0 = pos + min(chunk.find(bytes([b])) for b in set(chunk.translate(None, _KEEP_UTF8)))
+            if bad_latin1 is None and chunk.translate(None, _KEEP_LATIN1):
+                bad_latin1 = pos + min(chunk.find(bytes([b])) for b in set(chunk.translate(None, _KEEP_LATIN1)))
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            pos += len(chunk)
+            if bad_c0 is not None:
+                break
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if bad_c0 is not None:
+        raise _undecodable(path, bad_c0, "(a control character: binary file or UTF-16?)")
+    if utf8:
+        return "utf-8"
+    if bad_latin1 is not None:
+        raise _undecodable(path, bad_latin1, ": the file is neither valid UTF-8 nor ISO-8859-1 (Windows-1252?)")
+    return "latin-1"
+
+
+def _undecodable(path: Path, offset: int, explanation: str) -> DeliveryError:
+    """The error for the undecodable byte at `offset`, naming its line and column."""
+    line, col = _locate(path, offset)
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)[0]
+    sep = "" if explanation.startswith(":") else " "
+    return DeliveryError(
+        path,
+        f"undecodable byte 0x{byte:02X}{sep}{explanation}; expected text in UTF-8 or ISO-8859-1",
+        line=line,
+        column=col,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- listing

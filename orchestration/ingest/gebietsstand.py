@@ -32,9 +32,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest import lieferstatus
-from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
+from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.ingest.region import Region, RegionError
-from orchestration.ingest.runner import Audit, Lineage, run_family
+from orchestration.ingest.runner import Audit, Lineage, Options, run_family, run_shipped
 from orchestration.settings import REPO_ROOT, Paths
 from orchestration.warehouse import table_exists
 
@@ -232,23 +232,18 @@ def _insert(con: duckdb.DuckDBPyConnection, parsed: ParsedKey, sha256: str, date
 def load_shipped(con: duckdb.DuckDBPyConnection, folder: Path = SHIPPED) -> int:
     """Load the keys shipped with the project (once per warehouse, by checksum). Returns the rows loaded."""
     ensure_tables(con)
-    rows = 0
-    for path in sorted(p for p in folder.iterdir() if p.name.lower().endswith((".csv", ".csv.gz"))):
-        delivery = Delivery.of(path)
-        known = con.execute("SELECT count(*) FROM raw.gebietsstand__lieferungen WHERE sha256 = ?",
-                            [delivery.sha256]).fetchone()[0]
-        if known:
-            continue
-        con.begin()
-        try:
-            parsed = parse_key(con, path)
-            _insert(con, parsed, delivery.sha256, path.name, dt.datetime.now().replace(microsecond=0), True)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-        rows += parsed.zeilen
-    return rows
+
+    def known(sha256: str) -> bool:
+        return con.execute("SELECT count(*) FROM raw.gebietsstand__lieferungen WHERE sha256 = ?",
+                           [sha256]).fetchone()[0] > 0
+
+    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, parsed: ParsedKey) -> None:
+        _insert(con, parsed, lineage.delivery.sha256, lineage.delivery.path.name,
+                lineage.geladen_am.replace(microsecond=0), True)
+
+    loaded = run_shipped(con, FAMILY, folder, lambda con, lineage: parse_key(con, lineage.delivery.read_path),
+                         record_delivery, known)
+    return sum(parsed.zeilen for parsed in loaded)
 
 
 def check_target_year(con: duckdb.DuckDBPyConnection, region: Region) -> None:
@@ -266,7 +261,7 @@ def check_target_year(con: duckdb.DuckDBPyConnection, region: Region) -> None:
 
 
 def load_gebietsstand(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, audit: Audit | None = None,
-                      run_id: str | None = None) -> IngestResult:
+                      run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load the shipped keys (once), then every new key file of `LANDING/gebietsstand/` through the runner."""
     shipped = load_shipped(con)
     gemeinden = _region_gemeinden(con)

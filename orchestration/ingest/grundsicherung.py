@@ -16,7 +16,8 @@ import duckdb
 from orchestration.ingest import _confidential as c
 from orchestration.ingest import plausibilitaet
 from orchestration.ingest.delivery import DeliveryError
-from orchestration.ingest.runner import Audit
+from orchestration.ingest import runner
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import IngestResult
 from orchestration.settings import Paths
 
@@ -60,11 +61,12 @@ def _check_population(con: duckdb.DuckDBPyConnection, path, position: int) -> No
 
 
 def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-                        run_id: str | None = None) -> IngestResult:
+                        run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new Grundsicherung deliveries into raw.grundsicherung__empfaenger."""
+    options = options or Options()
     prefix = c.region_prefix(region)
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, REQUIRED, OPTIONAL)
@@ -100,7 +102,7 @@ def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: ob
         try:
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _gs_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_gs_stage"))
+            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_gs_stage"), options.max_reject_share)
             _check_population(con, path, pos["empfaenger_65_plus"])
             con.execute(
                 f"""INSERT INTO raw.{FAMILY}__empfaenger
@@ -110,7 +112,7 @@ def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: ob
                 FROM _gs_stage WHERE len(gruende) = 0 ORDER BY zeile""",
                 {**lineage.params, "demo": tf.ist_demodaten},
             )
-            c.write_rejects(con, FAMILY, "_gs_stage",
+            runner.write_rejects(con, FAMILY, "_gs_stage",
                             "{'stichtag': t_stichtag, 'ags': ags, 'gemeinde': gemeinde_name, 'empfaenger_65_plus': v}",
                             lineage, tf.ist_demodaten)
             suppressed, years = con.execute(
@@ -118,9 +120,9 @@ def load_grundsicherung(con: duckdb.DuckDBPyConnection, paths: Paths, region: ob
                 "year(stichtag)::VARCHAR) FROM _gs_stage WHERE len(gruende) = 0").fetchone()
         finally:
             con.execute("DROP TABLE IF EXISTS _gs_stage")
-        return c.FileLoad(rows={"empfaenger": records - rejected}, records=records, rejected=rejected,
+        return runner.FileLoad(rows={"empfaenger": records - rejected}, records=records, rejected=rejected,
                           suppressed=suppressed, berichtszeitraum=years or (str(c.year_in_name(path) or "") or None),
                           ist_demodaten=tf.ist_demodaten)
 
-    return c.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
+    return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
                               before_loading=lambda new: plausibilitaet.create_reference(con))

@@ -15,7 +15,8 @@ name-free fields): missing fall_id, unknown Hilfeart / ergebnis / paragraph, inv
 `beginn`, dates after the export's reference date (31.12. of the year in the file name), birth date after
 the begin of the Hilfe or in the future, invalid sex / age / j-n-u flags, `wohnort_ags` not an 8-digit AGS
 or outside the region, the same fall_id twice with different content (all its rows) or as an identical copy
-(the later copies). A file whose reject share exceeds `SOZIALMONITOR_MAX_REJECT_SHARE` is quarantined.
+(the later copies). A file whose reject share exceeds the run's maximum (`Options.max_reject_share`, setting
+`max_reject_share`) is quarantined.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import duckdb
 
 from orchestration import privacy
 from orchestration.ingest import _confidential as c
-from orchestration.ingest.runner import Audit
+from orchestration.ingest import runner
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
 from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
 from orchestration.settings import Paths
@@ -38,6 +40,10 @@ HILFEARTEN = ("27_2", "28", "29", "30", "31", "32", "33", "34", "35", "35a", "41
 ERGEBNISSE = ("akut", "latent", "hilfebedarf", "keine")
 PARAGRAPHEN = ("42", "42a")
 GESCHLECHT = ("m", "w", "d")
+JNU = ("j", "n", "u")
+# the allowed codes, bound as list parameters `$codes_<name>` of the stage query
+CODES = {"hilfearten": HILFEARTEN, "ergebnisse": ERGEBNISSE, "paragraphen": PARAGRAPHEN, "geschlecht": GESCHLECHT,
+         "jnu": JNU}
 MAX_ALTER = 17  # § 8a and § 42 concern children and juveniles (under 18)
 
 _LINEAGE_SELECT = "$datei, $sha256, $geladen_am, $demo"
@@ -95,9 +101,15 @@ def record_type(tf: c.TextFile) -> RecordType:
     return matches[0]
 
 
-def _not_in(column: str, values: tuple[str, ...]) -> str:
-    """Condition: the (lower-cased) text column is empty or not one of the allowed codes."""
-    return f"NOT (coalesce({column}, '') IN ({', '.join(c.sql_str(v) for v in values)}))"
+def _not_in(column: str, codes: str) -> str:
+    """Condition: the (lower-cased) text column is empty or not one of the allowed `CODES[codes]`."""
+    assert codes in CODES
+    return f"NOT list_contains($codes_{codes}, coalesce({column}, ''))"
+
+
+def _code_params(sql: str) -> dict[str, list[str]]:
+    """The code lists the statement `sql` refers to."""
+    return {f"codes_{name}": list(values) for name, values in CODES.items() if f"$codes_{name}" in sql}
 
 
 def _month(expr: str) -> str:
@@ -122,7 +134,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
     ]
     common = [
         ("fall_pseudonym IS NULL", "'fall_id fehlt'"),
-        (_not_in('t_geschlecht', GESCHLECHT), "'geschlecht: erwartet m, w oder d'"),
+        (_not_in('t_geschlecht', 'geschlecht'), "'geschlecht: erwartet m, w oder d'"),
         *ags_checks,
     ]
     if rt.name == "hilfen":
@@ -133,7 +145,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             f"THEN make_date({_int('t_geburtsjahr')}, {_int('t_geburtsmonat')}, 1) END AS geburtsdatum",
         ]
         checks = common + [
-            (_not_in('t_hilfeart', HILFEARTEN),
+            (_not_in('t_hilfeart', 'hilfearten'),
              f"'hilfeart: unbekannter Code (erwartet {', '.join(HILFEARTEN)})'"),
             ("beginn IS NULL", "'beginn: erwartet Monat YYYY-MM'"),
             ("t_ende IS NOT NULL AND ende IS NULL", "'ende: erwartet Monat YYYY-MM oder leer'"),
@@ -143,9 +155,9 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             ("geburtsdatum IS NULL", "'geburtsmonat/geburtsjahr: erwartet Monat 1-12 und vierstelliges Jahr'"),
             ("geburtsdatum > $stichtag", "'Geburtsdatum in der Zukunft (nach dem Stichtag des Exports)'"),
             ("geburtsdatum <= $stichtag AND geburtsdatum > beginn", "'Geburtsdatum nach beginn der Hilfe'"),
-            (_not_in('t_alleinerziehend', ('j', 'n', 'u')),
+            (_not_in('t_alleinerziehend', 'jnu'),
              "'alleinerziehend: erwartet j, n oder u'"),
-            (_not_in('t_transferleistung', ('j', 'n', 'u')),
+            (_not_in('t_transferleistung', 'jnu'),
              "'transferleistung: erwartet j, n oder u'"),
         ]
         out = ["fall_pseudonym", "t_hilfeart", "beginn", "ende", "geburtsdatum", "t_geschlecht", "t_wohnort_ags",
@@ -156,7 +168,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             ("datum IS NULL", "'datum: erwartet Datum YYYY-MM-DD'"),
             ("datum > $stichtag", "'datum nach dem Stichtag des Exports'"),
             (f"alter_ IS NULL OR alter_ > {MAX_ALTER}", f"'alter: erwartet ganze Zahl 0-{MAX_ALTER}'"),
-            (_not_in('t_ergebnis', ERGEBNISSE),
+            (_not_in('t_ergebnis', 'ergebnisse'),
              f"'ergebnis: erwartet {', '.join(ERGEBNISSE)}'"),
         ]
         out = ["fall_pseudonym", "datum", "alter_", "t_geschlecht", "t_wohnort_ags", "t_ergebnis", "zeile"]
@@ -168,7 +180,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             "CASE t_unbegleitet WHEN 'j' THEN true WHEN 'n' THEN false END AS unbegleitet",
         ]
         checks = common + [
-            (_not_in('t_paragraph', PARAGRAPHEN), "'paragraph: erwartet 42 oder 42a'"),
+            (_not_in('t_paragraph', 'paragraphen'), "'paragraph: erwartet 42 oder 42a'"),
             ("beginn IS NULL", "'beginn: erwartet Datum YYYY-MM-DD'"),
             ("t_ende IS NOT NULL AND ende IS NULL", "'ende: erwartet Datum YYYY-MM-DD oder leer'"),
             ("ende < beginn", "'ende vor beginn'"),
@@ -231,16 +243,17 @@ def _head_is_demo(path: Path) -> bool:
 
 
 def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-                     run_id: str | None = None) -> IngestResult:
+                     run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new Jugendamt exports into raw.jugendhilfe__* (pseudonymised, names dropped)."""
+    options = options or Options()
     prefix = c.region_prefix(region)
     state: dict[str, PseudonymKey] = {}
 
     def before_loading(new: list[Delivery]) -> None:
         # Refuse before anything is loaded when a real delivery meets a build without a key.
-        state["key"] = require_key(demo=all(_head_is_demo(d.read_path) for d in new))
+        state["key"] = require_key(options.key, demo=all(_head_is_demo(d.read_path) for d in new))
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         rt = record_type(tf)
@@ -248,15 +261,16 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         year = c.year_in_name(path)
         stichtag = dt.date(year, 12, 31) if year else dt.date.today()
         key = state["key"]
+        stage = _stage_sql(rt, tf, positions)
         try:
-            con.execute(_stage_sql(rt, tf, positions),
-                        {"path": str(path), "prefix": prefix, "stichtag": stichtag, **key.sql_params()})
+            con.execute(stage, {"path": str(path), "prefix": prefix, "stichtag": stichtag, **_code_params(stage),
+                                **key.sql_params()})
         except duckdb.Error as error:
             raise c.csv_error(path, error) from None
         try:
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _jh_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_jh_stage"))
+            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_jh_stage"), options.max_reject_share)
             _, _, out = _typed_and_checks(rt)
             con.execute(
                 f"INSERT INTO raw.{FAMILY}__{rt.name} SELECT {', '.join(out)}, {_LINEAGE_SELECT} "
@@ -267,10 +281,10 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
                 ["'fall_pseudonym': fall_pseudonym"]
                 + [f"'{col}': t_{col}" for col in rt.columns if col != "fall_id"]
             ) + "}"
-            c.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
+            runner.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
         finally:
             con.execute("DROP TABLE IF EXISTS _jh_stage")
-        return c.FileLoad(
+        return runner.FileLoad(
             rows={rt.name: records - rejected},
             records=records,
             rejected=rejected,
@@ -279,7 +293,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
             extra={"satzart": rt.name, "schluessel_id": key.key_id},
         )
 
-    return c.run_confidential(
+    return runner.run_confidential(
         con, paths, FAMILY, TABLES, load_file,
         lieferungen_extra=", satzart VARCHAR, schluessel_id VARCHAR",
         before_loading=before_loading, audit=audit, run_id=run_id,

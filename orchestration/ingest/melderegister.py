@@ -18,7 +18,8 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
-from orchestration.ingest.runner import Audit
+from orchestration.ingest import runner
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.grundsicherung import STICHTAG_SQL
 from orchestration.settings import Paths
@@ -46,11 +47,12 @@ def _date_in_name(name: str) -> dt.date | None:
 
 
 def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-                       run_id: str | None = None) -> IngestResult:
+                       run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new Melderegister extracts into raw.melderegister__einwohner."""
+    options = options or Options()
     prefix = c.region_prefix(region)
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, REQUIRED)
@@ -97,14 +99,14 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         try:
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _mr_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_mr_stage"))
+            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_mr_stage"), options.max_reject_share)
             con.execute(
                 f"""INSERT INTO raw.{FAMILY}__einwohner
                 SELECT stichtag, ags, ortsteil, geschlecht, alter, anzahl, zeile, $datei, $sha256, $geladen_am, $demo
                 FROM _mr_stage WHERE len(gruende) = 0 ORDER BY zeile""",
                 {**lineage.params, "demo": tf.ist_demodaten},
             )
-            c.write_rejects(con, FAMILY, "_mr_stage",
+            runner.write_rejects(con, FAMILY, "_mr_stage",
                             "{'stichtag': t_stichtag, 'ags': ags, 'ortsteil': ortsteil, 'geschlecht': geschlecht, "
                             "'alter': t_alter, 'anzahl': t_anzahl}", lineage, tf.ist_demodaten)
             stichtage, = con.execute(
@@ -112,8 +114,8 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                 "WHERE len(gruende) = 0").fetchone()
         finally:
             con.execute("DROP TABLE IF EXISTS _mr_stage")
-        return c.FileLoad(rows={"einwohner": records - rejected}, records=records, rejected=rejected,
+        return runner.FileLoad(rows={"einwohner": records - rejected}, records=records, rejected=rejected,
                           berichtszeitraum=stichtage or (name_date.isoformat() if name_date else None),
                           ist_demodaten=tf.ist_demodaten)
 
-    return c.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id)
+    return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id)

@@ -1,9 +1,10 @@
 """Pseudonymisation of case identifiers (HMAC-SHA-256) and the key that drives it.
 
 `fall_id` values of the youth-welfare exports become `fall_pseudonym` = HMAC-SHA-256(key, fall_id) as
-lower-case hex. The key comes from the environment variable `SOZIALMONITOR_PSEUDONYM_KEY`, or from the
-file named by `SOZIALMONITOR_PSEUDONYM_KEY_FILE`. A build with real (non-demo) deliveries and no key
-refuses to run; the demo setup writes a random key to `var/secrets/pseudonym.key` (`ensure_demo_key`).
+lower-case hex. The key comes in as a `KeySource` (from the Settings resource: the key `pseudonym_key` or
+the file `pseudonym_key_file`, each by default from its environment variable). A build with real (non-demo) deliveries and no key refuses to run;
+a demo run with demo deliveries falls back to a random key in `var/secrets/pseudonym.key`
+(`ensure_demo_key`).
 
 The HMAC is computed inside DuckDB (no Python loop over the rows): DuckDB has no `hmac()` builtin, but
 HMAC(K, m) = SHA256((K' xor opad) || SHA256((K' xor ipad) || m)) needs only `sha256()` over BLOBs, which
@@ -20,11 +21,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.settings import VAR_DIR
+from orchestration.settings import DEMO_KEY_FILE, ENV_DEFAULTS
 
-ENV_KEY = "SOZIALMONITOR_PSEUDONYM_KEY"
-ENV_KEY_FILE = "SOZIALMONITOR_PSEUDONYM_KEY_FILE"
-DEMO_KEY_PATH = VAR_DIR / "secrets" / "pseudonym.key"
+# the settings' environment variables, named in messages (the Settings resource reads them)
+ENV_KEY = ENV_DEFAULTS["pseudonym_key"]
+ENV_KEY_FILE = ENV_DEFAULTS["pseudonym_key_file"]
 MIN_KEY_BYTES = 16
 _BLOCK = 64  # SHA-256 block size in bytes
 
@@ -86,40 +87,53 @@ def _checked(secret: bytes, source: str) -> PseudonymKey:
     return PseudonymKey(secret=secret, source=source)
 
 
-def load_key() -> PseudonymKey | None:
-    """The configured key (env variable first, then the key file), or None when none is configured."""
-    value = os.environ.get(ENV_KEY)
-    if value:
-        return _checked(value.encode("utf-8"), f"${ENV_KEY}")
-    file_name = os.environ.get(ENV_KEY_FILE)
-    if file_name:
-        path = Path(file_name)
-        if not path.is_file():
-            raise PseudonymKeyError(f"${ENV_KEY_FILE} names {path}, which does not exist or is not a file")
-        return _checked(path.read_bytes(), str(path))
-    return None
+@dataclass(frozen=True, repr=False)
+class KeySource:
+    """Where this run's key comes from: the key itself, else a key file; `demo_file` is the key file that
+    demo deliveries fall back to when neither is given (None: no fallback, e.g. outside a demo run)."""
+
+    secret: str | None = None
+    file: Path | str | None = None
+    demo_file: Path | None = DEMO_KEY_FILE
+
+    def __repr__(self) -> str:
+        return f"KeySource(secret={'***' if self.secret else None}, file={self.file!r}, demo_file={self.demo_file!r})"
+
+    __str__ = __repr__
+
+    def load(self) -> PseudonymKey | None:
+        """The configured key (the key first, then the key file), or None when none is configured."""
+        if self.secret:
+            return _checked(self.secret.encode("utf-8"), f"${ENV_KEY}")
+        if self.file:
+            path = Path(self.file)
+            if not path.is_file():
+                raise PseudonymKeyError(f"${ENV_KEY_FILE} names {path}, which does not exist or is not a file")
+            return _checked(path.read_bytes(), str(path))
+        return None
 
 
-def require_key(demo: bool) -> PseudonymKey:
+def require_key(source: KeySource, demo: bool) -> PseudonymKey:
     """The key for this build.
 
-    Without a configured key a non-demo build refuses (`PseudonymKeyError`); a demo build falls back to
-    the demo key file `var/secrets/pseudonym.key` (created by `ensure_demo_key` if absent).
+    Without a configured key a build refuses (`PseudonymKeyError`) unless the deliveries are demo data
+    (`demo`) and `source` names a demo key file: then that file's key is used (created by
+    `ensure_demo_key` if absent).
     """
-    key = load_key()
+    key = source.load()
     if key is not None:
         return key
-    if not demo:
+    if not demo or source.demo_file is None:
         raise PseudonymKeyError(
             "no pseudonymisation key configured: real youth-welfare deliveries are only loaded with a key. "
             f"Set ${ENV_KEY} or ${ENV_KEY_FILE} (a file with at least {MIN_KEY_BYTES} random bytes, "
             "readable only by the pipeline user). The build refuses to run without it."
         )
-    path = ensure_demo_key(DEMO_KEY_PATH)
+    path = ensure_demo_key(source.demo_file)
     return _checked(path.read_bytes(), str(path))
 
 
-def ensure_demo_key(path: Path | str = DEMO_KEY_PATH) -> Path:
+def ensure_demo_key(path: Path | str = DEMO_KEY_FILE) -> Path:
     """Create the demo key file with a random key (mode 0600) unless it exists; returns its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

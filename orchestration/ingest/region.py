@@ -9,7 +9,9 @@ A profile folder holds
 - `gemeinden.geojson` (optional): Gemeinde boundaries in WGS84 with the AGS in property `AGS`.
 
 `load_region` writes raw.region__profil, raw.region__gemeinden, raw.region__sozialraeume and
-raw.region__geometrien. They are configuration, not deliveries: every load replaces them completely.
+raw.region__geometrien. They are configuration, not deliveries (families.REGION, kind `konfiguration`): every
+load replaces them completely, in one transaction (runner.transaction), and a bad profile file stops the run
+instead of being quarantined.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
+from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult, detect_encoding
+from orchestration.ingest.runner import transaction
 
 FAMILY = "region"
 PROFILE_FILE = "region.yml"
@@ -117,38 +120,25 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE raw.region__profil ADD COLUMN IF NOT EXISTS gebietsstand INTEGER")
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _lineage(datei: str, sha256: str, stamp: dt.datetime) -> str:
-    """datei, sha256, geladen_am as SQL literals (no bound parameters: binding would import pandas)."""
-    return f"{_sql_str(datei)}, {_sql_str(sha256)}, TIMESTAMP {_sql_str(stamp.isoformat(sep=' '))}"
-
-
-def _encoding(path: Path) -> str:
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8"
+def _lineage(path: Path, stamp: dt.datetime) -> dict[str, object]:
+    """The lineage parameters `$datei, $sha256, $geladen_am` of a profile file."""
+    return {"datei": path.name, "sha256": Delivery.of(path).sha256, "geladen_am": stamp}
 
 
 def _read_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
     """Read a small profile CSV (header, all VARCHAR) into temp `table` with its physical line number `zeile`."""
-    enc = _encoding(path)
-    file_sql = _sql_str(str(path))
+    enc = detect_encoding(path)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT * FROM read_csv({file_sql}, header=true, all_varchar=true, auto_detect=true, encoding='{enc}',
+        SELECT * FROM read_csv($file, header=true, all_varchar=true, auto_detect=true, encoding='{enc}',
                                parallel=false)
-    """)
+    """, {"file": str(path)})
     # empty lines are skipped by the reader: map record k to the k-th non-empty line after the header
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _region_lines AS
-        SELECT line FROM read_csv({file_sql}, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='',
+        SELECT line FROM read_csv($file, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='',
                                   header=false, auto_detect=false, encoding='{enc}', parallel=false)
-    """)
+    """, {"file": str(path)})
     # (rowids of a table created inside a transaction do not start at 0)
     con.execute("CREATE OR REPLACE TEMP TABLE _region_lines AS "
                 "SELECT (rowid - min(rowid) OVER () + 1)::INTEGER AS zeile, line FROM _region_lines")
@@ -176,9 +166,9 @@ def _check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: s
                                   f"leading zero)", line=bad[0], column="ags")
     if prefix:
         bad = con.execute(f"""
-            SELECT zeile, ags FROM {table} WHERE NOT starts_with(trim(ags), {_sql_str(prefix)})
+            SELECT zeile, ags FROM {table} WHERE NOT starts_with(trim(ags), $prefix)
             ORDER BY zeile LIMIT 1
-        """).fetchone()
+        """, {"prefix": prefix}).fetchone()
         if bad:
             raise DeliveryError(path, f"AGS {bad[1]!r} is outside the region (expected a code starting with "
                                       f"{prefix!r})", line=bad[0], column="ags")
@@ -228,11 +218,10 @@ def _load_stammdaten(con, region: Region, stamp: dt.datetime) -> int:
         f"TRY_CAST(replace(trim(\"{column}\"), ',', '.') AS DOUBLE)" if column else "NULL::DOUBLE"
         for column in numeric.values())
     name_sql = f'nullif(trim("{name_col}"), \'\')' if name_col else "NULL"
-    sha = Delivery.of(path).sha256
     con.execute(f"""
         INSERT INTO raw.region__gemeinden
-        SELECT trim(ags), {name_sql}, {select}, {_lineage(path.name, sha, stamp)} FROM _region_stamm ORDER BY zeile
-    """)
+        SELECT trim(ags), {name_sql}, {select}, $datei, $sha256, $geladen_am FROM _region_stamm ORDER BY zeile
+    """, _lineage(path, stamp))
     con.execute("DROP TABLE _region_stamm")
     return con.execute("SELECT count(*) FROM raw.region__gemeinden").fetchone()[0]
 
@@ -260,12 +249,11 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
     if bad:
         raise DeliveryError(path, f"Sozialraum {bad[1]!r} has different names in different lines: expected one "
                                   f"name per sozialraum_id", line=bad[0], column="sozialraum_name")
-    sha = Delivery.of(path).sha256
-    con.execute(f"""
+    con.execute("""
         INSERT INTO raw.region__sozialraeume
-        SELECT trim(ags), trim(sozialraum_id), trim(sozialraum_name), {_lineage(path.name, sha, stamp)}
+        SELECT trim(ags), trim(sozialraum_id), trim(sozialraum_name), $datei, $sha256, $geladen_am
         FROM _region_sr ORDER BY zeile
-    """)
+    """, _lineage(path, stamp))
     con.execute("DROP TABLE _region_sr")
     return con.execute("SELECT count(*) FROM raw.region__sozialraeume").fetchone()[0]
 
@@ -278,10 +266,7 @@ def _load_geometrien(con, region: Region, stamp: dt.datetime) -> int:
 
     load_extension(con, "spatial")
     try:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _region_geo AS
-            SELECT * FROM ST_Read({_sql_str(str(path))})
-        """)
+        con.execute("CREATE OR REPLACE TEMP TABLE _region_geo AS SELECT * FROM ST_Read($file)", {"file": str(path)})
     except duckdb.Error as error:
         raise DeliveryError(path, f"not a readable GeoJSON FeatureCollection ({error})") from error
     con.execute("CREATE OR REPLACE TEMP TABLE _region_geo AS "
@@ -293,7 +278,7 @@ def _load_geometrien(con, region: Region, stamp: dt.datetime) -> int:
                 'FROM _region_geo')
     for check, problem in (
         ("ags IS NULL OR NOT regexp_full_match(trim(ags), '[0-9]{8}')", "property AGS is not an 8-digit AGS"),
-        (f"NOT starts_with(trim(ags), {_sql_str(region.ags_prefix)})",
+        ("NOT starts_with(trim(ags), $prefix)",
          f"AGS is outside the region (expected a code starting with {region.ags_prefix!r})"),
         ("geom IS NULL OR ST_GeometryType(geom)::VARCHAR NOT IN ('POLYGON', 'MULTIPOLYGON')",
          "geometry is not a Polygon or MultiPolygon"),
@@ -303,19 +288,18 @@ def _load_geometrien(con, region: Region, stamp: dt.datetime) -> int:
     ):
         bad = con.execute(f"""
             SELECT feature, ags FROM (SELECT *, {check} AS bad FROM _region_geo) WHERE bad ORDER BY feature LIMIT 1
-        """).fetchone()
+        """, {"prefix": region.ags_prefix} if "$prefix" in check else None).fetchone()
         if bad:
             raise DeliveryError(path, f"feature {bad[0]} (AGS {bad[1]!r}): {problem}")
-    sha = Delivery.of(path).sha256
     # deck.gl polygons draw only the first polygon of a geometry: one row per polygon, numbered `teil`.
-    con.execute(f"""
+    con.execute("""
         INSERT INTO raw.region__geometrien
         SELECT trim(ags), row_number() OVER (PARTITION BY ags ORDER BY part_path)::INTEGER AS teil,
-               ST_AsGeoJSON(part_geom), {_lineage(path.name, sha, stamp)}
+               ST_AsGeoJSON(part_geom), $datei, $sha256, $geladen_am
         FROM (SELECT feature, ags, unnest(ST_Dump(geom), recursive := true) FROM _region_geo)
              t(feature, ags, part_geom, part_path)
         ORDER BY feature, teil
-    """)
+    """, _lineage(path, stamp))
     con.execute("DROP TABLE _region_geo")
     return con.execute("SELECT count(*) FROM raw.region__geometrien").fetchone()[0]
 
@@ -328,24 +312,19 @@ def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
     ensure_tables(con)
     stamp = dt.datetime.now().replace(microsecond=0)
     profile = Delivery.of(region.profile_file)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in DDL:
             con.execute(f"DELETE FROM {table}")
-        gebietsstand = "NULL" if region.gebietsstand is None else str(int(region.gebietsstand))
-        con.execute(f"INSERT INTO raw.region__profil (region_ags, region_name, datei, sha256, geladen_am, gebietsstand) "
-                    f"VALUES ({_sql_str(region.ags_prefix)}, {_sql_str(region.name)}, "
-                    f"{_lineage(region.profile_file.name, profile.sha256, stamp)}, {gebietsstand})")
+        con.execute("INSERT INTO raw.region__profil (region_ags, region_name, datei, sha256, geladen_am, gebietsstand) "
+                    "VALUES ($ags, $name, $datei, $sha256, $geladen_am, $gebietsstand::INTEGER)",
+                    {"ags": region.ags_prefix, "name": region.name, **_lineage(region.profile_file, stamp),
+                     "gebietsstand": region.gebietsstand})
         rows = {
             "raw.region__profil": 1,
             "raw.region__gemeinden": _load_stammdaten(con, region, stamp),
             "raw.region__sozialraeume": _load_sozialraeume(con, region, stamp),
             "raw.region__geometrien": _load_geometrien(con, region, stamp),
         }
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     loaded = [profile] + [Delivery.of(region.path / f) for f in (STAMMDATEN_FILE, SOZIALRAEUME_FILE, GEOJSON_FILE)
                           if (region.path / f).is_file()]
     return IngestResult(family=FAMILY, rows=rows, loaded=loaded, skipped=[], quarantined=[])

@@ -1,4 +1,5 @@
-"""The one loop every landing family runs (GENESIS, Melderegister, SGB II, Grundsicherung, Jugendhilfe).
+"""The one loop every delivery family runs (orchestration/ingest/families.py: Gebietsstand, GENESIS,
+Melderegister, SGB II, Grundsicherung, Jugendhilfe).
 
 1. List `LANDING/<family>/` without opening anything (delivery.scan_landing): symbolic links, special
    files and wrong endings are quarantined right away, hidden files and uploads in progress are named.
@@ -15,6 +16,17 @@
    of the family is refused, so the family stays at its last good state. Otherwise they are accepted.
 
 A refused delivery never stops the run: the other files and families load and publish.
+
+The record families (Melderegister, SGB II, Grundsicherung, Jugendhilfe) run it through `run_confidential`:
+rows that fail a row check go with their reasons to `raw.<family>__rejects` (`write_rejects`), and a file
+whose share of rejected rows exceeds `Options.max_reject_share` is refused as a whole (`check_reject_share`).
+
+The same per-file step (`load_one`: one transaction for the file's rows and its deliveries row) loads the
+files the project ships itself (`run_shipped`, the BBSR Gebietsstand keys: no landing, no quarantine, an
+error is the project's); `transaction` is the all-or-nothing block the region profile uses as well.
+
+What a run decides comes in as `Options` (from the Settings resource): the maximum reject share and the
+source of the pseudonymisation key. Nothing here reads the environment.
 """
 
 from __future__ import annotations
@@ -23,13 +35,15 @@ import datetime as dt
 import errno
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest import lieferstatus
+from orchestration.ingest._confidential import csv_error
 from orchestration.ingest.delivery import (
     SYMLINK_REASON,
     Delivery,
@@ -39,10 +53,28 @@ from orchestration.ingest.delivery import (
     scan_landing,
     snapshot,
 )
-from orchestration.settings import Paths
+from orchestration.ingest.families import SOURCES
+from orchestration.ingest.pseudonym import KeySource
+from orchestration.settings import ENV_DEFAULTS, Paths
 
 # audit(con) -> the problems found (empty: the family's data with the new deliveries are fine)
 Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
+# the setting behind Options.max_reject_share, named in the refusal of a file with too many rejects
+ENV_MAX_REJECT_SHARE = ENV_DEFAULTS["max_reject_share"]
+LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
+DEFAULT_MAX_REJECT_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the run decides for every family (from the Settings resource, see ingest/assets.py)."""
+
+    max_reject_share: float = DEFAULT_MAX_REJECT_SHARE  # a file with a larger share of rejected rows is refused
+    key: KeySource = KeySource()  # the pseudonymisation key (Jugendhilfe)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_reject_share <= 1:
+            raise ValueError(f"max_reject_share={self.max_reject_share!r}: expected a number between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,48 @@ def refuse(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, path: Path
     result.quarantined.append((path or paths.landing / family / datei, reason))
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: commit when the block ends, roll back (and re-raise) on any exception."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def load_one(con: duckdb.DuckDBPyConnection, lineage: Lineage,
+             load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
+             record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+             state: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> object:
+    """One file in one transaction: its raw rows, its deliveries row and (`state`) its delivery state."""
+    with transaction(con):
+        loaded = load_file(con, lineage)
+        record_delivery(con, lineage, loaded)
+        if state is not None:
+            state(con)
+    return loaded
+
+
+def run_shipped(con: duckdb.DuckDBPyConnection, family: str, folder: Path,
+                load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
+                record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+                known: Callable[[str], bool]) -> list[object]:
+    """Load the files the project ships for `family` (its patterns, in `folder`), each once (`known`
+    checksum: skipped), each in one transaction. They are the project's own files: an error is raised,
+    nothing is quarantined, no delivery state is written. Returns what `load_file` returned per file."""
+    suffixes = tuple(s.lower() for s in SOURCES[family].patterns)
+    loaded = []
+    for path in sorted(p for p in folder.iterdir() if p.name.lower().endswith(suffixes)):
+        delivery = Delivery.of(path)
+        if known(delivery.sha256):
+            continue
+        loaded.append(load_one(con, Lineage(delivery, dt.datetime.now()), load_file, record_delivery))
+    return loaded
+
+
 def run_family(
     con: duckdb.DuckDBPyConnection,
     paths: Paths,
@@ -92,7 +166,7 @@ def run_family(
     lieferstatus.ensure_table(con)
     create_tables(con)
     result = IngestResult(family=family, rows={}, loaded=[], skipped=[], quarantined=[])
-    scan = scan_landing(paths.landing, family)
+    scan = scan_landing(paths.landing, family, SOURCES[family].patterns)
     result.hints += scan.hints
     for entry in scan.refused:
         refuse(con, paths, family, entry.path, "", entry.path.name, entry.problem, lieferstatus.QUARANTAENE, run_id,
@@ -135,28 +209,20 @@ def run_family(
             before_loading(new)
         for delivery in new:
             lineage = Lineage(delivery, dt.datetime.now())
-            con.begin()
             try:
-                loaded = load_file(con, lineage)
-                record_delivery(con, lineage, loaded)
-                lieferstatus.record(con, family, delivery.sha256, delivery.path.name, lieferstatus.NEU, run_id=run_id)
-                con.commit()
+                loaded = load_one(con, lineage, load_file, record_delivery, lambda con, d=delivery: lieferstatus.record(
+                    con, family, d.sha256, d.path.name, lieferstatus.NEU, run_id=run_id))
             except DeliveryError as error:
-                con.rollback()
                 refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
                        lieferstatus.QUARANTAENE, run_id, result)
                 continue
             except duckdb.Error as error:
-                con.rollback()
                 if read_error is None:
                     raise
                 reason = str(read_error(delivery.read_path, error))
                 refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
                        lieferstatus.QUARANTAENE, run_id, result)
                 continue
-            except BaseException:
-                con.rollback()
-                raise
             result.loaded.append(delivery)
             count(result, loaded)
     finally:
@@ -196,3 +262,114 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Au
         return
     for state in pending.values():
         lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
+
+
+# ------------------------------------------------------- record families: row checks, rejects, deliveries row
+
+
+@dataclass
+class FileLoad:
+    """What a family's `load_file` wrote for one delivery."""
+
+    rows: dict[str, int]  # raw table -> rows inserted
+    records: int  # records read (loaded + rejected)
+    rejected: int = 0
+    suppressed: int = 0
+    berichtszeitraum: str | None = None
+    ist_demodaten: bool = False
+    extra: dict[str, object] = field(default_factory=dict)  # further columns of the deliveries table
+
+
+def check_reject_share(path: Path, records: int, rejected: int, first_reasons: Sequence[str], limit: float) -> None:
+    """DeliveryError when the file's reject share is above `limit` (the run's maximum reject share)."""
+    if records == 0 or rejected == 0:
+        return
+    share = rejected / records
+    if share > limit:
+        examples = "; ".join(first_reasons[:3])
+        raise DeliveryError(
+            path,
+            f"{rejected} of {records} records rejected ({share:.1%}), more than the allowed "
+            f"{limit:.1%} (${ENV_MAX_REJECT_SHARE}); first reasons: {examples}",
+        )
+
+
+def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
+                  lieferungen_extra: str = "") -> None:
+    """Create the family's raw tables (typed, also when nothing was delivered)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for name, columns in tables.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{family}__{name} ({columns}, {LINEAGE_DDL})")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{family}__rejects (datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
+        "zeile BIGINT, grund VARCHAR NOT NULL, datensatz JSON, geladen_am TIMESTAMP NOT NULL, "
+        "ist_demodaten BOOLEAN NOT NULL)"
+    )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{family}__lieferungen (sha256 VARCHAR PRIMARY KEY, datei VARCHAR NOT NULL, "
+        f"berichtszeitraum VARCHAR, ist_demodaten BOOLEAN NOT NULL, zeilen BIGINT NOT NULL, "
+        f"abgelehnt BIGINT NOT NULL, geladen_am TIMESTAMP NOT NULL{lieferungen_extra})"
+    )
+
+
+def run_confidential(
+    con: duckdb.DuckDBPyConnection,
+    paths: Paths,
+    family: str,
+    tables: dict[str, str],
+    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
+    lieferungen_extra: str = "",
+    before_loading: Callable[[list[Delivery]], None] | None = None,
+    audit: Audit | None = None,
+    run_id: str | None = None,
+) -> IngestResult:
+    """`run_family` for a family of record deliveries (Melderegister, SGB II, Grundsicherung, Jugendhilfe):
+    its typed raw `tables`, `raw.<family>__rejects` (rows that fail a row check, see `write_rejects` and
+    `check_reject_share`), the standard deliveries row, and DuckDB CSV error messages."""
+    extra_cols = [col.strip().split()[0] for col in lieferungen_extra.split(",") if col.strip()]
+    rows = {f"raw.{family}__{t}": 0 for t in [*tables, "rejects"]}
+
+    def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, loaded: FileLoad) -> None:
+        names = ["sha256", "datei", "berichtszeitraum", "ist_demodaten", "zeilen", "abgelehnt", "geladen_am", *extra_cols]
+        values = [lineage.delivery.sha256, lineage.delivery.path.name, loaded.berichtszeitraum, loaded.ist_demodaten,
+                  sum(loaded.rows.values()), loaded.rejected, lineage.geladen_am,
+                  *[loaded.extra.get(col) for col in extra_cols]]
+        con.execute(
+            f"INSERT INTO raw.{family}__lieferungen ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            values,
+        )
+
+    def count(result: IngestResult, loaded: FileLoad) -> None:
+        for table, n in loaded.rows.items():
+            result.rows[f"raw.{family}__{table}"] = result.rows.get(f"raw.{family}__{table}", 0) + n
+        result.rows[f"raw.{family}__rejects"] = result.rows.get(f"raw.{family}__rejects", 0) + loaded.rejected
+        result.rejected += loaded.rejected
+        result.suppressed += loaded.suppressed
+
+    result = run_family(
+        con, paths, family,
+        create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
+        load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
+        before_loading=before_loading, audit=audit, run_id=run_id,
+    )
+    result.rows = {**rows, **result.rows}
+    return result
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, record_sql: str, lineage: Lineage,
+                  demo: bool) -> tuple[int, list[str]]:
+    """Insert the staged rows with reasons into raw.<family>__rejects; returns (count, first reasons)."""
+    con.execute(
+        f"INSERT INTO raw.{family}__rejects SELECT $datei, $sha256, zeile, array_to_string(gruende, '; '), "
+        f"to_json({record_sql}), $geladen_am, $demo FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile",
+        {**lineage.params, "demo": demo},
+    )
+    n, = con.execute(f"SELECT count(*) FROM {stage} WHERE len(gruende) > 0").fetchone()
+    return n, first_reasons(con, stage)
+
+
+def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
+    rows = con.execute(
+        f"SELECT zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile LIMIT {limit}"
+    ).fetchall()
+    return [f"line {z}: {g}" for z, g in rows]

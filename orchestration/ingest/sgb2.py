@@ -21,7 +21,8 @@ import duckdb
 
 from orchestration.ingest import _confidential as c
 from orchestration.ingest import plausibilitaet
-from orchestration.ingest.runner import Audit
+from orchestration.ingest import runner
+from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.settings import Paths
 from orchestration.warehouse import load_extension
@@ -180,12 +181,13 @@ def _layout(path, grid: list[list[str]]) -> tuple[dt.date, int, int, int, dict[s
 
 
 def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
-              run_id: str | None = None) -> IngestResult:
+              run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new SGB II Gemeinde tables into raw.sgb2__gemeinde_monat."""
+    options = options or Options()
     prefix = c.region_prefix(region)
     load_extension(con, "excel")
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: c.Lineage) -> c.FileLoad:
+    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
         rng = _sheet_range(path)
         try:
@@ -246,7 +248,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             )
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _sgb2_stage").fetchone()
-            c.check_reject_share(path, records, rejected, c.first_reasons(con, "_sgb2_stage"))
+            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_sgb2_stage"), options.max_reject_share)
             _check_population(con, path, monat, mapping)
             demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
             unpivot = " UNION ALL ".join(
@@ -264,14 +266,14 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 {"monat": monat, "demo": demo, **lineage.params},
             )
             record = "{'ags': a, 'gemeinde_name': gemeinde_name, " + ", ".join(f"'{m}': v_{m}" for m in MERKMALE) + "}"
-            c.write_rejects(con, FAMILY, "_sgb2_stage", record, lineage, demo)
+            runner.write_rejects(con, FAMILY, "_sgb2_stage", record, lineage, demo)
             suppressed, = con.execute(
                 f"SELECT count(*) FROM raw.{FAMILY}__gemeinde_monat WHERE sha256 = ? AND marker = '*'",
                 [lineage.delivery.sha256]).fetchone()
         finally:
             con.execute("DROP TABLE IF EXISTS _sgb2_grid")
             con.execute("DROP TABLE IF EXISTS _sgb2_stage")
-        return c.FileLoad(
+        return runner.FileLoad(
             rows={"gemeinde_monat": (records - rejected) * len(MERKMALE)},
             records=records,
             rejected=rejected,
@@ -280,7 +282,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             ist_demodaten=demo,
         )
 
-    return c.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
+    return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
                               before_loading=lambda new: plausibilitaet.create_reference(con))
 
 

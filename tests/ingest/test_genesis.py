@@ -398,7 +398,7 @@ def test_parse_error_names_file_line_column(tmp_path, con):
     path = tmp_path / "x.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DeliveryError) as error:
-        parse_file(con, path, "0" * 64, "06432", dt.datetime(2026, 1, 1))
+        parse_file(con, path, "06432")
     assert error.value.file == path and error.value.line == line_of(text, "06432004;") and error.value.column == 6
     assert str(error.value).startswith("x.csv, line ")
 

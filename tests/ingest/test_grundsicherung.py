@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from orchestration.ingest.runner import Options
 from orchestration.ingest.grundsicherung import load_grundsicherung
 from orchestration.settings import Paths
 
@@ -81,7 +82,7 @@ def test_wrong_field_count_names_the_line(paths, con, write):
     assert "Babenhausen" not in reason  # the record's content is not repeated
 
 
-def test_row_rejects_below_and_above_threshold(paths, con, monkeypatch, write):
+def test_row_rejects_below_and_above_threshold(paths, con, write):
     bad = ["31.13.2016;06432005;Eppertshausen;3", "31.12.2016;06411000;Darmstadt;4", "31.12.2016;06432006;Fischbachtal;x",
            "31.12.2016;06432001;Alsbach-Hähnlein;53"]
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD, *bad])
@@ -89,9 +90,8 @@ def test_row_rejects_below_and_above_threshold(paths, con, monkeypatch, write):
     assert result.failed and "5 of 8 records rejected" in result.quarantined[0][1]
     assert con.execute("SELECT count(*) FROM raw.grundsicherung__rejects").fetchone() == (0,)
 
-    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.7")
     write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD, *bad])
-    result = load_grundsicherung(con, paths, REGION)
+    result = load_grundsicherung(con, paths, REGION, options=Options(max_reject_share=0.7))
     assert not result.failed and result.rejected == 5  # both rows of the conflicting AGS 06432001
     grund = dict(con.execute("SELECT zeile, grund FROM raw.grundsicherung__rejects").fetchall())
     assert grund[6] == "stichtag: erwartet Datum TT.MM.JJJJ"
@@ -110,8 +110,6 @@ def test_same_file_twice_changes_nothing(paths, con, write):
     assert con.execute("SELECT count(*) FROM raw.grundsicherung__empfaenger").fetchone() == (4,)
 
 
-def test_invalid_reject_share_setting_is_a_clear_error(paths, con, monkeypatch, write):
-    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "viel")
-    write(folder(paths) / "grundsicherung_alter_2016.csv", [HEADER, *GOOD, "31.12.2016;x;y;1"])
-    with pytest.raises(ValueError, match="SOZIALMONITOR_MAX_REJECT_SHARE"):
-        load_grundsicherung(con, paths, REGION)
+def test_invalid_reject_share_is_a_clear_error():
+    with pytest.raises(ValueError, match="max_reject_share=1.5: expected a number between 0 and 1"):
+        Options(max_reject_share=1.5)

@@ -16,6 +16,7 @@ import pytest
 
 from orchestration.ingest import pseudonym as ps
 from orchestration.ingest.jugendhilfe import load_jugendhilfe
+from orchestration.ingest.runner import Options
 from orchestration.settings import Paths
 
 REGION = SimpleNamespace(ags_prefix="06432")
@@ -65,11 +66,14 @@ def iob_rows(n: int = 120, year: int = 2016) -> list[str]:
             f"{12 + i % 6};{'mw'[i % 2]};0643202{i % 3};{person(2000 + i, False)}" for i in range(n)]
 
 
-@pytest.fixture(autouse=True)
-def key_env(monkeypatch, tmp_path):
-    monkeypatch.setenv(ps.ENV_KEY, KEY.decode())
-    monkeypatch.delenv(ps.ENV_KEY_FILE, raising=False)
-    monkeypatch.setattr(ps, "DEMO_KEY_PATH", tmp_path / "var" / "secrets" / "pseudonym.key")
+@pytest.fixture
+def demo_key_file(tmp_path) -> Path:
+    return tmp_path / "var" / "secrets" / "pseudonym.key"
+
+
+def options(demo_key_file: Path | None = None, secret: str | None = KEY.decode(), max_reject_share: float = 0.01):
+    """The run's options: this module's key (or none), the demo key file (or no demo fallback)."""
+    return Options(max_reject_share=max_reject_share, key=ps.KeySource(secret=secret, demo_file=demo_key_file))
 
 
 def jh(paths: Paths) -> Path:
@@ -110,7 +114,7 @@ def test_three_record_types_recognised_by_header_pseudonymised_and_names_dropped
     write(jh(paths) / "export_a_2016.csv", [DEMO, HILFEN_HEADER, *hilfen_rows()])
     write(jh(paths) / "export_b_2016.csv", [GEF_HEADER, *gef_rows()], encoding="latin-1")
     write(jh(paths) / "export_c_2016.csv", [IOB_HEADER, *iob_rows()])
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options())
     assert not result.failed, result.quarantined
     assert result.rejected == 0
     assert result.rows == {"raw.jugendhilfe__hilfen": 200, "raw.jugendhilfe__gefaehrdungen": 150,
@@ -133,8 +137,7 @@ def test_three_record_types_recognised_by_header_pseudonymised_and_names_dropped
     assert_no_personal_data(con, all_ids)
 
 
-def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, monkeypatch, write):
-    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.2")
+def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, write):
     good = hilfen_rows(200)
     p = person(7)
     bad = [
@@ -152,7 +155,7 @@ def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, monkeypatch, w
         good[9],                                                         # identical repetition
     ]
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *good, *bad])
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options(max_reject_share=0.2))
     assert not result.failed, result.quarantined
     assert result.rejected == 13  # 12 bad lines + the original line of the conflicting fall_id
     rejects = con.execute("SELECT zeile, grund, json_extract_string(datensatz, '$.fall_pseudonym'), datensatz "
@@ -179,8 +182,7 @@ def test_row_checks_reasons_and_pseudonymised_rejects(paths, con, monkeypatch, w
     assert_no_personal_data(con, ids)
 
 
-def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, monkeypatch, write):
-    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.1")
+def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, write):
     p = person(3, False)
     gef = gef_rows(100) + [f"06432-G9-1;2016-02-30;5;m;06432001;akut;{p}", f"06432-G9-2;2017-01-05;5;m;06432001;akut;{p}",
                            f"06432-G9-3;2016-01-05;18;m;06432001;akut;{p}", f"06432-G9-4;2016-01-05;5;m;06432001;naja;{p}"]
@@ -189,7 +191,7 @@ def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, monkeypatch, write):
                            f"06432-I9-3;42;2016-03-05;;x;vielleicht;5;m;06432001;{p}"]
     write(jh(paths) / "gefaehrdungen_8a_2016.csv", [GEF_HEADER, *gef])
     write(jh(paths) / "inobhutnahmen_42_2016.csv", [IOB_HEADER, *iob])
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options(max_reject_share=0.1))
     assert not result.failed, result.quarantined
     grund = [g for g, in con.execute("SELECT grund FROM raw.jugendhilfe__rejects ORDER BY datei, zeile").fetchall()]
     assert grund == ["datum: erwartet Datum YYYY-MM-DD", "datum nach dem Stichtag des Exports",
@@ -202,7 +204,7 @@ def test_reject_share_over_limit_fails_whole_file_others_load(paths, con, write)
     rows[:2] = [r.replace(";27_2;", ";99;").replace(";28;", ";99;") for r in rows[:2]]  # 2 % > 1 %
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *rows])
     write(jh(paths) / "gefaehrdungen_8a_2016.csv", [GEF_HEADER, *gef_rows()])
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options())
     (path, reason), = result.quarantined
     assert path.name == "hilfen_2016.csv" and "2 of 100 records rejected" in reason
     assert "line 2: hilfeart" in reason
@@ -223,7 +225,7 @@ def test_file_level_errors_are_quarantined_without_personal_data(paths, con, wri
     rows = hilfen_rows(5)
     rows[3] = rows[3] + ";Zusatz mit Zqxnachname999"
     write(folder / "hilfen_2011.csv", [HILFEN_HEADER, *rows])                                # field count
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options())
     reasons = {p.name: r for p, r in result.quarantined}
     assert "missing required column(s) beginn" in reasons["hilfen_2014.csv"]
     assert reasons["hilfen_2015.csv"].startswith("hilfen_2015.csv, line 4, column ")
@@ -240,11 +242,11 @@ def test_file_level_errors_are_quarantined_without_personal_data(paths, con, wri
 
 def test_same_export_skipped_newer_export_kept_as_history(paths, con, write):
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *hilfen_rows(50)])
-    load_jugendhilfe(con, paths, REGION)
-    again = load_jugendhilfe(con, paths, REGION)
+    load_jugendhilfe(con, paths, REGION, options=options())
+    again = load_jugendhilfe(con, paths, REGION, options=options())
     assert len(again.skipped) == 1 and not again.loaded
     write(jh(paths) / "hilfen_2016_v2.csv", [HILFEN_HEADER, *hilfen_rows(60)])
-    load_jugendhilfe(con, paths, REGION)
+    load_jugendhilfe(con, paths, REGION, options=options())
     assert con.execute("SELECT count(*), count(DISTINCT sha256) FROM raw.jugendhilfe__hilfen").fetchone() == (110, 2)
     same = con.execute("SELECT count(DISTINCT fall_pseudonym) FROM raw.jugendhilfe__hilfen").fetchone()
     assert same == (60,)  # the same fall_id gets the same pseudonym in both exports
@@ -252,27 +254,32 @@ def test_same_export_skipped_newer_export_kept_as_history(paths, con, write):
                        "FROM raw.jugendhilfe__lieferungen").fetchone() == (["2016"], ["hilfen"])
 
 
-def test_real_export_without_key_refuses_before_loading(paths, con, monkeypatch, write):
-    monkeypatch.delenv(ps.ENV_KEY)
+def test_real_export_without_key_refuses_before_loading(paths, con, write, demo_key_file):
     write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *hilfen_rows(20)])
     with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
-        load_jugendhilfe(con, paths, REGION)
+        load_jugendhilfe(con, paths, REGION, options=options(demo_key_file, secret=None))
     assert con.execute("SELECT count(*) FROM raw.jugendhilfe__hilfen").fetchone() == (0,)
     assert (jh(paths) / "hilfen_2016.csv").exists()  # not quarantined: the build is at fault, not the file
 
 
-def test_demo_export_without_key_uses_demo_key_file(paths, con, monkeypatch, write):
-    monkeypatch.delenv(ps.ENV_KEY)
+def test_demo_export_without_key_uses_demo_key_file(paths, con, write, demo_key_file):
     write(jh(paths) / "hilfen_2016.csv", [DEMO, HILFEN_HEADER, *hilfen_rows(20)])
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options(demo_key_file, secret=None))
     assert not result.failed
-    demo_key = ps.DEMO_KEY_PATH.read_bytes().strip()
+    demo_key = demo_key_file.read_bytes().strip()
     first = con.execute("SELECT fall_pseudonym FROM raw.jugendhilfe__hilfen ORDER BY zeile LIMIT 1").fetchone()[0]
     assert first == ref("06432-H0000000", demo_key) != ref("06432-H0000000", KEY)
 
 
+def test_demo_export_outside_a_demo_run_needs_a_key(paths, con, write):
+    write(jh(paths) / "hilfen_2016.csv", [DEMO, HILFEN_HEADER, *hilfen_rows(20)])
+    with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
+        load_jugendhilfe(con, paths, REGION, options=options(None, secret=None))
+    assert con.execute("SELECT count(*) FROM raw.jugendhilfe__hilfen").fetchone() == (0,)
+
+
 def test_tables_exist_without_deliveries(paths, con):
-    result = load_jugendhilfe(con, paths, REGION)
+    result = load_jugendhilfe(con, paths, REGION, options=options())
     assert not result.loaded
     types = dict(con.execute("SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() "
                              "WHERE schema_name = 'raw'").fetchall())
@@ -301,16 +308,11 @@ def demo_landing(tmp_path_factory):
     summary = generate_demo_deliveries(paths.landing, progress=False)
     # the inputs as delivered, kept aside for the privacy scan (quarantine would move bad files)
     inputs = sorted(str(p) for p in (paths.landing / "jugendhilfe").glob("*.csv"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv(ps.ENV_KEY, KEY.decode())
     paths.out.mkdir(parents=True)
     con = duckdb.connect(str(paths.warehouse))
-    try:
-        region = Region.load(DEFAULT_REGION)  # the bundled region profile (ags prefix 06432)
-        results = {f.__name__: f(con, paths, region) for f in
-                   (load_sgb2, load_grundsicherung, load_melderegister, load_jugendhilfe)}
-    finally:
-        mp.undo()
+    region = Region.load(DEFAULT_REGION)  # the bundled region profile (ags prefix 06432)
+    results = {f.__name__: f(con, paths, region, options=options()) for f in
+               (load_sgb2, load_grundsicherung, load_melderegister, load_jugendhilfe)}
     yield SimpleNamespace(paths=paths, con=con, results=results, summary=summary, inputs=inputs)
     con.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from orchestration.ingest.runner import Options
 from orchestration.ingest.melderegister import load_melderegister
 
 REGION = SimpleNamespace(ags_prefix="06432")
@@ -36,8 +37,7 @@ def test_loads_typed_rows(paths, con, write):
         ("2016-12-31", False)]
 
 
-def test_row_checks(paths, con, monkeypatch, write):
-    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.05")
+def test_row_checks(paths, con, write):
     bad = [
         "31.12.2016;06432003;;x;5;1",          # sex
         "31.12.2016;06432003;;m;101;1",        # age
@@ -50,7 +50,7 @@ def test_row_checks(paths, con, monkeypatch, write):
         "31.12.2016;06432002;;w;5;" + str((5 * 7 + 1) % 40 + 1),  # identical repetition
     ]
     write(paths.landing / "melderegister" / "melderegister_20161231.csv", [HEADER, *good_lines(), *bad])
-    result = load_melderegister(con, paths, REGION)
+    result = load_melderegister(con, paths, REGION, options=Options(max_reject_share=0.05))
     assert not result.failed, result.quarantined
     assert result.rejected == 10  # 9 bad rows + the good row that conflicts
     reasons = [r for r, in con.execute("SELECT grund FROM raw.melderegister__rejects ORDER BY zeile").fetchall()]

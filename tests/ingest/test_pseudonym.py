@@ -14,11 +14,9 @@ from orchestration.ingest import pseudonym as ps
 IDS = ["06432-H0000001", "06432-H0000002", "  06432-H0000003 ", "Fall/ß-ä€-你好", "x" * 300, "1"]
 
 
-@pytest.fixture(autouse=True)
-def no_key_env(monkeypatch, tmp_path):
-    monkeypatch.delenv(ps.ENV_KEY, raising=False)
-    monkeypatch.delenv(ps.ENV_KEY_FILE, raising=False)
-    monkeypatch.setattr(ps, "DEMO_KEY_PATH", tmp_path / "var" / "secrets" / "pseudonym.key")
+@pytest.fixture
+def demo_file(tmp_path):
+    return tmp_path / "var" / "secrets" / "pseudonym.key"
 
 
 def sql_pseudonyms(key: ps.PseudonymKey, ids: list[str]) -> list[str]:
@@ -45,39 +43,38 @@ def test_same_key_same_pseudonym_other_key_other_pseudonym():
     assert "first-key" not in repr(a) and "first-key" not in str(a)
 
 
-def test_key_from_env_and_from_file(monkeypatch, tmp_path):
-    monkeypatch.setenv(ps.ENV_KEY, "env-key-0123456789abcdef")
-    assert ps.require_key(demo=False).secret == b"env-key-0123456789abcdef"
-    monkeypatch.delenv(ps.ENV_KEY)
+def test_key_from_setting_and_from_file(tmp_path, demo_file):
+    key = ps.require_key(ps.KeySource(secret="env-key-0123456789abcdef", demo_file=demo_file), demo=False)
+    assert key.secret == b"env-key-0123456789abcdef" and key.source == "$SOZIALMONITOR_PSEUDONYM_KEY"
     f = tmp_path / "k.key"
     f.write_text("file-key-0123456789abcdef\n")
-    monkeypatch.setenv(ps.ENV_KEY_FILE, str(f))
-    key = ps.require_key(demo=False)
+    key = ps.require_key(ps.KeySource(file=str(f), demo_file=demo_file), demo=True)
     assert key.secret == b"file-key-0123456789abcdef" and key.source == str(f)
+    assert not demo_file.exists()
+    assert "env-key" not in repr(ps.KeySource(secret="env-key-0123456789abcdef"))
 
 
-def test_missing_key_refuses_non_demo_build():
+def test_missing_key_refuses_non_demo_build(demo_file):
     with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured.*SOZIALMONITOR_PSEUDONYM_KEY"):
-        ps.require_key(demo=False)
-    assert not ps.DEMO_KEY_PATH.exists()
+        ps.require_key(ps.KeySource(demo_file=demo_file), demo=False)
+    with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
+        ps.require_key(ps.KeySource(demo_file=None), demo=True)  # demo data, but no demo fallback in this run
+    assert not demo_file.exists()
 
 
-def test_bad_key_settings_are_clear_errors(monkeypatch, tmp_path):
-    monkeypatch.setenv(ps.ENV_KEY_FILE, str(tmp_path / "nope.key"))
-    with pytest.raises(ps.PseudonymKeyError, match="does not exist"):
-        ps.require_key(demo=True)
-    monkeypatch.delenv(ps.ENV_KEY_FILE)
-    monkeypatch.setenv(ps.ENV_KEY, "short")
+def test_bad_key_settings_are_clear_errors(tmp_path, demo_file):
+    with pytest.raises(ps.PseudonymKeyError, match="SOZIALMONITOR_PSEUDONYM_KEY_FILE names .* does not exist"):
+        ps.require_key(ps.KeySource(file=tmp_path / "nope.key", demo_file=demo_file), demo=True)
     with pytest.raises(ps.PseudonymKeyError, match="too short"):
-        ps.require_key(demo=False)
+        ps.require_key(ps.KeySource(secret="short", demo_file=demo_file), demo=False)
 
 
-def test_demo_build_creates_and_reuses_the_demo_key():
-    key = ps.require_key(demo=True)
-    path = ps.DEMO_KEY_PATH
+def test_demo_build_creates_and_reuses_the_demo_key(demo_file):
+    key = ps.require_key(ps.KeySource(demo_file=demo_file), demo=True)
+    path = demo_file
     assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(path.read_text().strip()) == 64
-    assert ps.require_key(demo=True).secret == key.secret  # not overwritten
+    assert ps.require_key(ps.KeySource(demo_file=demo_file), demo=True).secret == key.secret  # not overwritten
 
 
 def test_ensure_demo_key_tightens_mode_and_keeps_content(tmp_path):

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 
+from orchestration.ingest.runner import Options
 from orchestration.ingest.sgb2 import MERKMALE, classify, load_sgb2
 
 REGION = SimpleNamespace(ags_prefix="06432", name="Landkreis Darmstadt-Dieburg")
@@ -165,7 +166,7 @@ def test_month_in_title_must_match_file_name(paths, con):
     assert result.failed and "does not match the file name" in result.quarantined[0][1]
 
 
-def test_bad_rows_rejected_or_file_fails_over_threshold(paths, con, monkeypatch):
+def test_bad_rows_rejected_or_file_fails_over_threshold(paths, con):
     rows = ROWS + [("06411000", "Darmstadt", 1, 1, 1, 1, 1, 1, 1, 1, 1),
                    ("06432004", "Dieburg", "viele", 1, 1, 1, 1, 1, 1, 1, 1)]
     write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx", rows=rows)
@@ -173,9 +174,8 @@ def test_bad_rows_rejected_or_file_fails_over_threshold(paths, con, monkeypatch)
     assert result.failed and "2 of 6 records rejected" in result.quarantined[0][1]
     assert con.execute("SELECT count(*) FROM raw.sgb2__rejects").fetchone() == (0,)
 
-    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.5")
     write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx", rows=rows)
-    result = load_sgb2(con, paths, REGION)
+    result = load_sgb2(con, paths, REGION, options=Options(max_reject_share=0.5))
     assert not result.failed and result.rejected == 2
     rejects = dict(con.execute("SELECT json_extract_string(datensatz, '$.ags'), grund FROM raw.sgb2__rejects").fetchall())
     assert rejects["06411000"] == "AGS außerhalb der Region"
