@@ -16,7 +16,7 @@ tabellen as (
 namen_aus_tabellen as (
     select ags, gebiet_name
     from tabellen
-    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name) = 1
+    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name ASC) = 1
 ),
 
 profil_gemeinden as (

@@ -97,7 +97,9 @@ final as (
         end as status,
         status.status_grund,
         status.status_am
-    from (select * from genesis union all select * from andere) as alle
+    from (select * from genesis
+    union all
+    select * from andere) as alle
     left join status on alle.familie = status.familie and alle.sha256 = status.sha256
 )
 

@@ -33,6 +33,8 @@ gebiete as (
     group by gebiet_id, jahr
 ),
 
+
+
 {#- Wide z-value columns, one per index indicator of the seed (a placeholder row per configured
     indicator keeps the columns even when no area is valid). -#}
 pivot_quelle as (
