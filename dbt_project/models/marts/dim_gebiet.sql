@@ -20,7 +20,7 @@ gebiete as (
     select distinct 'gemeinde' as gebiet_ebene, ags as gebiet_id, gemeinde_name as gebiet_name, kreis_ags,
         sozialraum_id, sozialraum_name, ags
     from zuordnung
-    union all  -- later branches are positional: a column may appear twice (noqa: AL08)
+    union all  -- later branches are positional: a column may appear twice (hence noqa AL08 below)
     select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name, ags  -- noqa: AL08
     from zuordnung
     union all
