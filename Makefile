@@ -1,6 +1,6 @@
 # Sozialraum-Monitor — the two commands a newcomer needs:
 #   make up     set everything up, build the demo warehouse, serve Dagster UI (:3000) and Superset (:8088)
-#   make test   run every test
+#   make test   run the linters (make lint) and every test
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -10,7 +10,7 @@ UV := $(BOOT)/bin/uv
 export DAGSTER_HOME := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: up test setup build docs dagster superset-setup browser clean
+.PHONY: up test lint setup build docs dagster superset-setup browser clean
 
 up: setup superset-setup build docs
 	@bash superset/manage.sh up
@@ -18,8 +18,13 @@ up: setup superset-setup build docs
 	@trap 'bash superset/manage.sh down' EXIT INT TERM; \
 	  $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-test: setup superset-setup browser
+test: lint superset-setup browser
 	$(VENV)/bin/pytest
+
+# ruff (config: pyproject.toml) and sqlfluff (config: dbt_project/.sqlfluff); both must report nothing
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
 
 setup: $(VENV)/.synced
 

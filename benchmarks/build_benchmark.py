@@ -280,7 +280,7 @@ def check_build(run: dict, out: Path) -> dict:
                 FROM mart.sozialraum_indikatoren
             """).fetchone()
             check["mart"] = dict(zip(("gemeinden", "gemeinden_mit_einwohnern", "bevoelkerung_jahr", "kreise",
-                                      "jahr_min", "jahr_max", "indikatoren", "zeilen"), row))
+                                      "jahr_min", "jahr_max", "indikatoren", "zeilen"), row, strict=True))
         except duckdb.Error as error:  # the mart was not built
             check["mart"] = f"not built: {str(error).splitlines()[0]}"
         finally:

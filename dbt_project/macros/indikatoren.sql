@@ -45,7 +45,8 @@
         and baender.stichtag = {{ nenner_stichtag('katalog.stichtagsregel', 'zaehler_zeilen.jahr', 'zaehler_zeilen.stichtag') }}
 {%- endmacro %}
 
-{#- Source label of a GENESIS value: "GENESIS 12411-02-03-5 (31.12.2015)", ", Demodaten" appended for synthetic files. -#}
+{#- Source label of a GENESIS value: "GENESIS 12411-02-03-5 (31.12.2015)", ", Demodaten" appended for
+    synthetic files. -#}
 {% macro genesis_quelle(tabelle, zeit, ist_demodaten) -%}
     'GENESIS ' || {{ tabelle }} || ' (' || {{ zeit }} || ')'
         || case when {{ ist_demodaten }} then ', Demodaten' else '' end

@@ -275,7 +275,7 @@ def test_kreis_abgleich_reports_the_difference(mart):
 
 def test_lieferungen_name_the_delivered_files(mart):
     rows = mart.execute("select tabelle, zeit, datei, sha256, ist_demodaten, ist_aktuell from mart.lieferungen").fetchall()
-    for tabelle, zeit, datei, sha256, demo, aktuell in rows:
+    for tabelle, _zeit, datei, sha256, demo, aktuell in rows:
         assert sha256 == hashlib.sha256((DADI / datei).read_bytes()).hexdigest()
         assert datei.startswith(tabelle) and demo is False and aktuell is True
     zeiten = sorted(z for t, z, *_ in rows if t == "12411-01-01-5")

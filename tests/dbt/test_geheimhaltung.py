@@ -71,7 +71,6 @@ def attack(published: pd.DataFrame, confidential: set[str]) -> dict[tuple, str]:
     # 1. rate × nenner, and the § 8a share whose nenner is a count
     for r in rows:
         cell = (r["jahr"], r["gebiet_ebene"], r["gebiet_id"], r["indikator_id"])
-        faktor = FAKTOR.get(r["einheit"], 1.0)
         if cell in hidden and pd.notna(r["wert"]) and pd.notna(r["nenner"]):
             recovered[cell] = "wert × nenner"
         if r["indikator_id"] in NENNER_INDIKATOR:
@@ -102,7 +101,7 @@ def attack(published: pd.DataFrame, confidential: set[str]) -> dict[tuple, str]:
     unknowns = sorted(c for c in hidden if c not in recovered)
     index = {c: i for i, c in enumerate(unknowns)}
     matrix = []
-    for kind, total, comps in equations:
+    for _kind, total, comps in equations:
         members = [(total, 1.0)] + [(c, -1.0) for c in comps]
         if not any(c in index for c, _ in members):
             continue
@@ -225,7 +224,7 @@ def to_published(decided: pd.DataFrame) -> pd.DataFrame:
 
 def state(published: pd.DataFrame, ind: str) -> dict[str, bool]:
     rows = published[published["indikator_id"] == ind]
-    return dict(zip(rows["gebiet_id"], rows["ist_unterdrueckt"]))
+    return dict(zip(rows["gebiet_id"], rows["ist_unterdrueckt"], strict=True))
 
 
 def assert_safe(published: pd.DataFrame) -> None:
@@ -267,7 +266,7 @@ def test_attacker_uses_linear_combinations_beyond_single_differences():
     }
     table = publish(counts)
     cells = {("g01", "hze_eckwert"), ("g02", "hze_eckwert"), ("g01", "hze_ambulant_eckwert")}
-    table["zaehler_unterdrueckt"] = [(g, i) in cells for g, i in zip(table["gebiet_id"], table["indikator_id"])]
+    table["zaehler_unterdrueckt"] = [(g, i) in cells for g, i in zip(table["gebiet_id"], table["indikator_id"], strict=True)]
     table["nenner_unterdrueckt"] = False
     leaks = attack(to_published(table), set(counts))
     # g01 ambulant is alone in SR1/ambulant → recovered; then g01 total via breakdown; then g02 via SR1

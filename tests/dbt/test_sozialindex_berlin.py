@@ -42,7 +42,7 @@ def berlin(tmp_path_factory) -> dict:
     try:
         cur = con.execute("select * from validierung.sozialindex_berlin_mss2021 order by plr_id")
         names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     finally:
         con.close()
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))

@@ -5,14 +5,13 @@ published tables (standardisation, classes, nothing dropped silently)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
-from collections import defaultdict
-from pathlib import Path
-
-import os
 import subprocess
 import sys
+from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -36,7 +35,7 @@ def run_dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.Comple
 def _rows(con, sql: str, params=None) -> list[dict]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +100,7 @@ def test_z_values_are_population_sd_z_scores_of_the_published_values(mart):
     for (jahr, ind), rows in gruppen.items():
         xs = [werte[(z["gebiet_id"], jahr, ind)] for z in rows]
         mu, sd = statistics.fmean(xs), statistics.pstdev(xs)
-        for z, x in zip(rows, xs):
+        for z, x in zip(rows, xs, strict=True):
             erwartet = 0.0 if sd == 0 else -konfig[ind] * (x - mu) / sd
             assert z["z_status"] == pytest.approx(erwartet, abs=1e-8), (jahr, ind, z["gebiet_id"])
             geprueft += 1

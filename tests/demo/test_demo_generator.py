@@ -51,7 +51,7 @@ def read_delivery(path: Path) -> tuple[str, list[str], list[list[str]]]:
 
 def records(path: Path) -> list[dict[str, str]]:
     _, header, rows = read_delivery(path)
-    return [dict(zip(header, r)) for r in rows]
+    return [dict(zip(header, r, strict=False)) for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_genesis_demo_tables_have_the_real_layout(landing):
         strip = [line.rstrip(";") for line in demo.head[2:]]
         real_strip = [line.rstrip(";") for line in real.head[1:]]
         assert len(strip) == len(real_strip), path.name
-        for mine, theirs in zip(strip, real_strip):
+        for mine, theirs in zip(strip, real_strip, strict=True):
             if multi_year and theirs.startswith(";;"):
                 continue  # time and sex rows: 3 columns per year, checked below
             assert re.sub(r"\d{4}", "YYYY", mine) == re.sub(r"\d{4}", "YYYY", theirs), path.name
@@ -224,7 +224,7 @@ def test_genesis_demo_tables_have_the_real_layout(landing):
         assert re.fullmatch(r"Stand: \d{2}\.\d{2}\.20\d{2} / \d{2}:\d{2}:\d{2}", demo.footer[-1])
         # values: whole numbers; Kreis row = Σ Gemeinden
         kreis = demo.numbers("06432")
-        sums = [sum(col) for col in zip(*(demo.numbers(a) for a in region))]
+        sums = [sum(col) for col in zip(*(demo.numbers(a) for a in region), strict=False)]
         assert kreis == sums, path.name
     assert seen == 1 + 10 + 9 + 9 + 9
 
@@ -240,7 +240,7 @@ def test_genesis_demo_tables_are_internally_consistent(landing):
                     assert v[k] == v[k + 1] + v[k + 2]
             elif table == "12411-02-03-5":
                 assert v[17] == sum(v[:17]) and v[35] == sum(v[18:35]) and v[53] == sum(v[36:53])
-                assert v[:17] == [a + b for a, b in zip(v[18:35], v[36:53])]
+                assert v[:17] == [a + b for a, b in zip(v[18:35], v[36:53], strict=True)]
             elif table == "13211-01-03-5":
                 assert all(part <= v[0] for part in v[1:]) and v[3] <= v[4]
             elif table == "13111-02-02-5":
@@ -248,7 +248,7 @@ def test_genesis_demo_tables_are_internally_consistent(landing):
             elif table == "12711-01-03-5":
                 for block in range(0, 42, 21):
                     ins, m, w = v[block:block + 7], v[block + 7:block + 14], v[block + 14:block + 21]
-                    assert ins == [a + b for a, b in zip(m, w)]
+                    assert ins == [a + b for a, b in zip(m, w, strict=True)]
                     assert m[6] == sum(m[:6]) and w[6] == sum(w[:6])
 
 
@@ -275,10 +275,11 @@ def test_genesis_demo_tables_hold_their_own_periods(landing, tmp_path):
     real extracts' periods, and each (table, period) comes from one file only; real + demo together
     cover 2015–2024 for every table."""
     duckdb = pytest.importorskip("duckdb")
+    import shutil
+
     from orchestration.ingest.genesis import load_genesis
     from orchestration.ingest.region import Region
     from orchestration.settings import Paths
-    import shutil
 
     copy = tmp_path / "landing"
     shutil.copytree(landing / "genesis", copy / "genesis")  # the ingest may move files (quarantine)
@@ -582,7 +583,7 @@ def test_scale_mode_multiplies_records_and_writes_a_region(landing, tmp_path):
     # the bundled region's records are the same as in the plain demo
     plain = (tmp_path / "base" / "jugendhilfe" / "hilfen_2020.csv").read_text(encoding="utf-8").splitlines()
     mixed = (scaled / "jugendhilfe" / "hilfen_2020.csv").read_text(encoding="utf-8").splitlines()
-    assert [l for l in mixed if l.startswith("06432-")] == [l for l in plain if l.startswith("06432-")]
+    assert [z for z in mixed if z.startswith("06432-")] == [z for z in plain if z.startswith("06432-")]
     # region profile covering every Gemeinde of the deliveries
     region = Path(summary["region"])
     assert 'ags: ""' in (region / "region.yml").read_text(encoding="utf-8")
@@ -602,11 +603,12 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     """The ingest of every family loads the demo files with zero rejects and flags them as demo data."""
     duckdb = pytest.importorskip("duckdb")
     ingest = pytest.importorskip("orchestration.ingest.jugendhilfe")
+    import shutil
+    import time
+
     from orchestration.ingest import genesis, grundsicherung, melderegister, sgb2
     from orchestration.ingest.region import Region
     from orchestration.settings import Paths
-    import shutil
-    import time
 
     # the real extracts and one demo file per GENESIS table, two dates of the other families (fast)
     subset = tmp_path / "landing"

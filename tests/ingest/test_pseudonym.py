@@ -38,7 +38,7 @@ def test_same_key_same_pseudonym_other_key_other_pseudonym():
     a = ps.PseudonymKey(b"first-key-0123456789", "a")
     b = ps.PseudonymKey(b"other-key-0123456789", "b")
     assert sql_pseudonyms(a, IDS) == sql_pseudonyms(a, IDS)
-    assert all(x != y for x, y in zip(sql_pseudonyms(a, IDS), sql_pseudonyms(b, IDS)))
+    assert all(x != y for x, y in zip(sql_pseudonyms(a, IDS), sql_pseudonyms(b, IDS), strict=True))
     assert a.key_id != b.key_id
     assert "first-key" not in repr(a) and "first-key" not in str(a)
 

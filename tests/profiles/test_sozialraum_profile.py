@@ -6,10 +6,10 @@ var/artifacts/profiles/."""
 from __future__ import annotations
 
 import hashlib
-from html import escape
 import re
 import shutil
 import subprocess
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -91,7 +91,7 @@ def test_one_profile_per_sozialraum(rendered):
 
 
 def test_profile_content(rendered):
-    for sr, datei in zip(rendered["raeume"], rendered["files"]):
+    for sr, datei in zip(rendered["raeume"], rendered["files"], strict=False):
         html = datei.read_text(encoding="utf-8")
         assert '<html lang="de">' in html
         assert "size: A4" in html

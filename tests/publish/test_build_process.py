@@ -9,7 +9,6 @@ processes that open the published file (or Superset's serving copy) read-only, a
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -26,10 +25,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import SOZIALMONITOR, run_build
 from orchestration import settings
 from orchestration.publish import list_versions, publish, read_status, rollback
 from orchestration.settings import Paths
+from tests.conftest import SOZIALMONITOR, run_build
 
 pytestmark = pytest.mark.slow
 
@@ -324,9 +323,9 @@ def test_kill_9_of_the_build_process_leaves_no_dbt_and_identical_publication(dem
     paths = copy_build(demo_build, work, warehouse=not fresh)
     before = snapshot(paths)
     versions_before = [v.path.name for v in list_versions(paths)]
-    for attempt in range(3):
+    for _attempt in range(3):
         proc = start_build(paths)
-        children = _kill_build_when(proc, lambda: PHASES[phase](proc, paths))
+        children = _kill_build_when(proc, lambda proc=proc, paths=paths: PHASES[phase](proc, paths))
         if children is not None:
             break
         # the build finished before the phase was seen: start from scratch again
@@ -587,7 +586,7 @@ def _edit_csv(path: Path, edit) -> list[str]:
         if len(cells) != len(header):
             out.append(line)
             continue
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=True))
         new = edit(dict(row))
         if new != row:
             touched.append(row["ags"])

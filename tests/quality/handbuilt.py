@@ -163,7 +163,7 @@ def _mart(con: duckdb.DuckDBPyConnection) -> None:
             ]
     # Sozialraum and Kreis rows: sums of their Gemeinden.
     agg: dict[tuple, list[float]] = {}
-    for ebene, gid, _n, kreis, sr, year, ind, _w, z, n, einheit in rows:
+    for _ebene, _gid, _n, kreis, sr, year, ind, _w, z, n, einheit in rows:
         for key in (("sozialraum", sr, f"Sozialraum {sr}", kreis, sr), ("kreis", kreis, "Darmstadt-Dieburg", kreis, None)):
             acc = agg.setdefault(key + (year, ind, einheit), [0.0, 0.0 if n is not None else None])
             acc[0] += z

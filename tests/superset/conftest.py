@@ -10,7 +10,6 @@ import secrets
 import subprocess
 
 import pytest
-
 from superset_support import MANAGE, SupersetServer, _free_port, ensure_serving
 
 

@@ -12,7 +12,6 @@ import os
 
 import duckdb
 import pytest
-
 from superset_support import REPO_ROOT
 
 spec = importlib.util.spec_from_file_location("readonly_sql", REPO_ROOT / "superset" / "readonly_sql.py")

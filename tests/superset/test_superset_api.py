@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
 from superset_support import REPO_ROOT
 
 pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]
@@ -148,7 +147,7 @@ def test_time_series_show_land_and_bund_as_reference_lines(admin, superset_serve
         select l.jahr, l.wert, b.wert from mart.sozialraum_indikatoren l join mart.sozialraum_indikatoren b
           on b.gebiet_ebene = 'bund' and b.jahr = l.jahr and b.indikator_id = l.indikator_id
         where l.gebiet_ebene = 'land' and l.indikator_id = 'anteil_65_plus' order by l.jahr desc limit 1""")[0]
-    row = next(r for r in res.data if dt.datetime.fromtimestamp(r["zeitpunkt"] / 1000, dt.timezone.utc).year == jahr)
+    row = next(r for r in res.data if dt.datetime.fromtimestamp(r["zeitpunkt"] / 1000, dt.UTC).year == jahr)
     key = {g: next(k for k in series if "anteil_65_plus" in k and g in k) for g in ("Hessen", "Deutschland")}
     assert row[key["Hessen"]] == pytest.approx(land_wert) and row[key["Deutschland"]] == pytest.approx(bund_wert)
 

@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-
 from superset_support import ARTIFACTS, REPO_ROOT
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -80,9 +79,10 @@ def browser_page(superset_server):
             try:
                 page.wait_for_url(logged_in, timeout=60_000)
                 break
-            except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            except Exception as err:  # noqa: BLE001 - playwright's TimeoutError
                 if attempt == 2:
-                    raise AssertionError(f"form login failed 3 times (last answer HTTP {status}, at {page.url})")
+                    raise AssertionError(
+                        f"form login failed 3 times (last answer HTTP {status}, at {page.url})") from err
                 if status == 429:
                     time.sleep(61)
         page.page_errors = page_errors  # type: ignore[attr-defined]

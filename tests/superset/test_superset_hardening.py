@@ -17,7 +17,6 @@ import duckdb
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
-
 from superset_support import REPO_ROOT, sha256, swap_in
 
 pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]

@@ -84,7 +84,9 @@ altersgruppen_genesis as (
         baender.altersband,
         case when bool_or(gruppen.ist_unterdrueckt) then null else sum(gruppen.einwohner) end as einwohner,
         bool_or(gruppen.ist_unterdrueckt) as ist_unterdrueckt,
-        {{ genesis_quelle('any_value(gruppen.tabelle)', 'any_value(gruppen.zeit)', 'bool_or(gruppen.ist_demodaten)') }} as nenner_quelle,
+        {{ genesis_quelle(
+            'any_value(gruppen.tabelle)', 'any_value(gruppen.zeit)', 'bool_or(gruppen.ist_demodaten)'
+        ) }} as nenner_quelle,
         any_value(gruppen.tabelle) as quelle_tabelle,
         bool_or(gruppen.ist_demodaten) as ist_demodaten,
         2 as prioritaet

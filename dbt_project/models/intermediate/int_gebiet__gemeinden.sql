@@ -10,13 +10,13 @@ with profil as (
 
 tabellen as (
     select distinct ags, gebiet_name, stand, jahr from {{ ref('int_genesis__werte') }}
-    where gebiet_ebene = 'gemeinde' and starts_with(ags, (select region_ags from profil))
+    where gebiet_ebene = 'gemeinde' and starts_with(ags, (select profil.region_ags from profil))
 ),
 
 namen_aus_tabellen as (
     select ags, gebiet_name
     from tabellen
-    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name) = 1
+    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name asc) = 1
 ),
 
 profil_gemeinden as (

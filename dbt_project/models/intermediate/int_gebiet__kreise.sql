@@ -15,7 +15,7 @@ tabellen as (
 namen as (
     select ags as kreis_ags, gebiet_name
     from tabellen
-    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name) = 1
+    qualify row_number() over (partition by ags order by stand desc, jahr desc, gebiet_name asc) = 1
 ),
 
 final as (

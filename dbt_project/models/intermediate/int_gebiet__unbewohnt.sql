@@ -6,7 +6,7 @@ with bevoelkerung as (
     select ags, gebiet_name, jahr, einwohner
     from {{ ref('int_genesis__bevoelkerung') }}
     where gebiet_ebene = 'gemeinde' and geschlecht = 'insgesamt'
-        and starts_with(ags, (select region_ags from {{ ref('stg_region__profil') }}))
+        and starts_with(ags, (select profil.region_ags from {{ ref('stg_region__profil') }} as profil))
 ),
 
 final as (

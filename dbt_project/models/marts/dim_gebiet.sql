@@ -20,18 +20,18 @@ gebiete as (
     select distinct 'gemeinde' as gebiet_ebene, ags as gebiet_id, gemeinde_name as gebiet_name, kreis_ags,
         sozialraum_id, sozialraum_name, ags
     from zuordnung
-    union all
-    select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name, ags
+    union all  -- later branches are positional: a column may appear twice (hence noqa AL08 below)
+    select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name, ags  -- noqa: AL08
     from zuordnung
     union all
-    select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags
+    select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags  -- noqa: AL08
     from zuordnung
     union all  -- comparison areas: the region's Land and Germany (no polygons)
     select gebiet_ebene, gebiet_id, gebiet_name, cast(null as varchar), cast(null as varchar),
         cast(null as varchar), cast(null as varchar)
     from {{ ref('int_gebiet__vergleich') }}
     union all  -- uninhabited gemeindefreie Gebiete: listed with their type, never as a Gemeinde
-    select 'gemeindefrei', ags, gebiet_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags
+    select 'gemeindefrei', ags, gebiet_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags  -- noqa: AL08
     from {{ ref('int_gebiet__unbewohnt') }}
 ),
 

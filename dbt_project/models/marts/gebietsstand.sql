@@ -16,9 +16,9 @@ umgeschluesselt as (
         case when length(ags) = 8 then 'gemeinde' else 'kreis' end as ebene,
         count(distinct ags) filter (where ist_umgeschluesselt) as gebiete_umgeschluesselt
     from {{ ref('int_gebiet__umgeschluesselt') }}
-    where ags in (select ags from {{ ref('int_gebiet__gemeinden') }})
-        or ags in (select kreis_ags from {{ ref('int_gebiet__kreise') }})
-    group by 1
+    where ags in (select gemeinden.ags from {{ ref('int_gebiet__gemeinden') }} as gemeinden)
+        or ags in (select kreise.kreis_ags from {{ ref('int_gebiet__kreise') }} as kreise)
+    group by ebene
 ),
 
 final as (

@@ -49,7 +49,9 @@ verwendet as (
 ),
 
 andere_lieferungen as (
-    select 'sgb2' as familie, 'sgb2__gemeinde_monat' as tabelle, sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    select
+        'sgb2' as familie, 'sgb2__gemeinde_monat' as tabelle, sha256, datei, berichtszeitraum, ist_demodaten,
+        geladen_am
     from {{ source('sgb2', 'sgb2__lieferungen') }}
     union all
     select 'grundsicherung', 'grundsicherung__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
@@ -81,7 +83,7 @@ andere as (
         cast(null as timestamp) as stand,
         geladen_am,
         coalesce(ist_demodaten, false) as ist_demodaten,
-        sha256 in (select sha256 from verwendet) as ist_aktuell
+        sha256 in (select verwendet.sha256 from verwendet) as ist_aktuell
     from andere_perioden
 ),
 
@@ -97,7 +99,11 @@ final as (
         end as status,
         status.status_grund,
         status.status_am
-    from (select * from genesis union all select * from andere) as alle
+    from (
+        select * from genesis
+        union all
+        select * from andere
+    ) as alle
     left join status on alle.familie = status.familie and alle.sha256 = status.sha256
 )
 

@@ -18,7 +18,8 @@ gemeinde_jahr as (
         make_date(year(berichtsmonat), 12, 31) as stichtag,
         {% for merkmal in ['lb_insgesamt', 'nef_unter_15', 'bg_insgesamt', 'bg_alleinerziehende'] %}
         max(wert) filter (where merkmal = '{{ merkmal }}') as {{ merkmal }},
-        coalesce(bool_or(ist_unterdrueckt) filter (where merkmal = '{{ merkmal }}'), false) as {{ merkmal }}_unterdrueckt,
+        coalesce(bool_or(ist_unterdrueckt) filter (where merkmal = '{{ merkmal }}'), false)
+            as {{ merkmal }}_unterdrueckt,
         {% endfor %}
         'SGB-II-Gemeindedaten (Statistik der BA / Jobcenter), Dezember ' || year(berichtsmonat)
             || case when bool_or(ist_demodaten) then ', Demodaten' else '' end as quelle,

@@ -33,7 +33,7 @@ gebiete as (
     group by gebiet_id, jahr
 ),
 
-{#- Wide z-value columns, one per index indicator of the seed (a placeholder row per configured
+{# Wide z-value columns, one per index indicator of the seed (a placeholder row per configured
     indicator keeps the columns even when no area is valid). -#}
 pivot_quelle as (
     select gebiet_id, jahr, indikator_id, z_status, z_dynamik from zwerte
@@ -72,8 +72,9 @@ select
     i.gruppe_nr,
     i.gruppe_bezeichnung,
     g.ist_demodaten,
-    zs.* exclude (gebiet_id, jahr),
-    zd.* exclude (gebiet_id, jahr)
+    -- EXCLUDE lists column names, not references (sqlfluff reads them as unqualified references)
+    zs.* exclude (gebiet_id, jahr),  -- noqa: RF02
+    zd.* exclude (gebiet_id, jahr)  -- noqa: RF02
 from index_werte as i
 inner join gebiete as g on g.gebiet_id = i.gebiet_id and g.jahr = i.jahr
 inner join z_status_breit as zs on zs.gebiet_id = i.gebiet_id and zs.jahr = i.jahr

@@ -39,7 +39,8 @@ gruende as (
         gebiet_ebene, gebiet_id, gebiet_name, sozialraum_id, kreis_ags, jahr, einwohner,
         'nur_dynamik',
         indikator_id,
-        'Dynamik: Indikator ' || indikator_id || ' ' || vorperiode_mangel || ' im Vergleichsjahr ' || (jahr - {{ jahre }})
+        'Dynamik: Indikator ' || indikator_id || ' ' || vorperiode_mangel
+            || ' im Vergleichsjahr ' || (jahr - {{ jahre }})
     from eingaben
     where status_gueltig and not dynamik_gueltig and vorperiode_mangel is not null
 )

@@ -20,7 +20,8 @@ typed as (
             when {{ genesis_hat_teil('merkmal', 'schwerbehindert[^|]*') }} then 'schwerbehinderte'
             when {{ genesis_hat_teil('merkmal', 'langzeitarbeitslos[^|]*') }} then 'langzeitarbeitslose'
             when altersgruppe <> 'insgesamt'
-                then 'alter_' || {{ genesis_alter_von('altersgruppe') }} || '_bis_unter_' || {{ genesis_alter_bis('altersgruppe') }}
+                then 'alter_' || {{ genesis_alter_von('altersgruppe') }}
+                    || '_bis_unter_' || {{ genesis_alter_bis('altersgruppe') }}
             when {{ genesis_hat_teil('merkmal', '(Arbeitslose )?[Ii]nsgesamt') }}
                 or not {{ genesis_hat_teil('merkmal', 'und zwar') }} then 'insgesamt'
         end as personengruppe,

@@ -27,7 +27,9 @@ renamed as (
         lieferungen.stand,
         lieferungen.geladen_am,
         lieferungen.ist_gueltig
-        and {{ ist_aktuelle_lieferung('source.tabelle, source.zeit, lieferungen.ist_gueltig', lieferung='lieferungen', nach_stand=true) }}
+        and {{ ist_aktuelle_lieferung(
+            'source.tabelle, source.zeit, lieferungen.ist_gueltig', lieferung='lieferungen', nach_stand=true
+        ) }}
             as ist_aktuell
     from source
     inner join lieferungen on source.sha256 = lieferungen.sha256

@@ -13,7 +13,7 @@ renamed as (
     select
         fall_pseudonym,
         cast(datum as date)                               as datum,
-        cast("alter" as integer)                          as alter_jahre,
+        cast(alter as integer)                            as alter_jahre,
         geschlecht,
         trim(wohnort_ags)                                 as wohnort_ags,
         lower(trim(ergebnis))                             as ergebnis,

@@ -17,7 +17,7 @@ renamed as (
         cast(ende as date)                                as ende,
         anlass,
         cast(unbegleitet as boolean)                      as ist_unbegleitet,
-        cast("alter" as integer)                          as alter_jahre,
+        cast(alter as integer)                            as alter_jahre,
         geschlecht,
         trim(wohnort_ags)                                 as wohnort_ags,
         exportjahr,

@@ -28,7 +28,7 @@ select
     b.statusindex - p.statusindex as statusindex_abweichung_roh,
     b.statusklasse,
     p.statusklasse as statusklasse_publiziert,
-    b.statusklasse is not distinct from p.statusklasse as statusklasse_gleich,
+    (b.statusklasse is not distinct from p.statusklasse) as statusklasse_gleich,
     b.dynamiksumme,
     b.dynamikindex,
     p.dynamikindex as dynamikindex_publiziert,
@@ -36,7 +36,7 @@ select
     b.dynamikindex - p.dynamikindex as dynamikindex_abweichung_roh,
     b.dynamikklasse,
     p.dynamikklasse as dynamikklasse_publiziert,
-    b.dynamikklasse is not distinct from p.dynamikklasse as dynamikklasse_gleich,
+    (b.dynamikklasse is not distinct from p.dynamikklasse) as dynamikklasse_gleich,
     b.gruppe
 from {{ ref('sozialindex_berlin_mss2021_publiziert') }} as p
 left join berechnet as b on b.gebiet_id = p.plr_id
