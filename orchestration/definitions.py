@@ -4,11 +4,11 @@ import dagster as dg
 
 from orchestration.ingest.assets import ingest_assets
 from orchestration.profiles.assets import profile_assets
+from orchestration.progress import LOGGERS
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality import build_asset_checks
-from orchestration.progress import LOGGERS
-from orchestration.settings import Settings
 from orchestration.sensors import family_jobs, lieferungen_sensor, sgb2_monthly_schedule
+from orchestration.settings import Settings
 from orchestration.transform.dbt import dbt_resource, sozialmonitor_dbt_assets
 
 BUILD_JOB_NAME = "sozialmonitor_build"

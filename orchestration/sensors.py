@@ -16,6 +16,7 @@ from orchestration.ingest.delivery import scan_landing as landing_entries
 from orchestration.ingest.delivery import sha256_of
 from orchestration.settings import Settings
 
+
 def family_job(family: str):
     return dg.define_asset_job(
         name=f"lieferung_{family}",

@@ -163,7 +163,7 @@ class Settings(dg.ConfigurableResource):
     pseudonym_key_file: str | None = Field(default=None, description="Datei mit dem Schlüssel der Pseudonymisierung")
 
     @classmethod
-    def from_env(cls, *, resolve: bool = False, **values) -> "Settings":
+    def from_env(cls, *, resolve: bool = False, **values) -> Settings:
         """Defaults from the environment, overridden by `values`. Text values stay `dg.EnvVar` (resolved by
         Dagster when a run starts, secrets hidden in the UI) unless `resolve` (a command outside a run)."""
         env: dict = {}

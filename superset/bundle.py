@@ -43,8 +43,20 @@ if str(HERE) not in sys.path:  # the parts below live beside this file (also whe
 from bundle_charts import ALL_INDICATORS, Chart  # noqa: E402,F401
 from bundle_dashboards import Dashboard, build, dashboard_export  # noqa: E402,F401
 from bundle_datasets import (  # noqa: E402,F401
-    AREA_DATASETS, CATALOGUE, CATALOGUE_METRICS_MARK, DATABASE, DB_UUID, PLACEHOLDER_TEMP, REPO_ROOT, SQL_PUBLIKATION,
-    catalogue_metrics, datasets, read_catalogue, sozialindex_config, uid)
+    AREA_DATASETS,
+    CATALOGUE,
+    CATALOGUE_METRICS_MARK,
+    DATABASE,
+    DB_UUID,
+    PLACEHOLDER_TEMP,
+    REPO_ROOT,
+    SQL_PUBLIKATION,
+    catalogue_metrics,
+    datasets,
+    read_catalogue,
+    sozialindex_config,
+    uid,
+)
 
 ASSETS = HERE / "assets"
 BUNDLE_NAME = "sozialmonitor"

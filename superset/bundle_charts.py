@@ -7,8 +7,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bundle_datasets import (DS_AUSSCHLUESSE, DS_KARTE, DS_KATALOG, DS_PUBLIKATION, DS_SOZIALINDEX,
-                             DS_SOZIALINDEX_KARTE, DS_WERTE, STATUS_KLASSEN, sozialindex_config, uid)
+from bundle_datasets import (
+    DS_AUSSCHLUESSE,
+    DS_KARTE,
+    DS_KATALOG,
+    DS_PUBLIKATION,
+    DS_SOZIALINDEX,
+    DS_SOZIALINDEX_KARTE,
+    DS_WERTE,
+    STATUS_KLASSEN,
+    sozialindex_config,
+    uid,
+)
 
 # --------------------------------------------------------------------------------------------
 # Indicator groups of the dashboards
@@ -52,7 +62,7 @@ def x_axis(col: str = "zeitpunkt") -> dict:
 class Chart:
     """One chart: its params (form data) and a matching query context."""
 
-    registry: list["Chart"] = []
+    registry: list[Chart] = []
 
     def __init__(self, key: str, name: str, viz: str, dataset: str, params: dict, query: dict,
                  description: str | None = None):
@@ -255,7 +265,7 @@ def sozialindex_karte(key: str, name: str) -> Chart:
     }, {"columns": ["geojson", "gebiet_name", "jahr", "statusklasse", "dynamikklasse", "gruppe_bezeichnung"],
         "metrics": ["statusindex"], "orderby": [["statusindex", False]], "row_limit": 10000},
         "Gebiete im jüngsten Jahr des Sozialindex, eingefärbt nach Statusklasse (Legende: Statusindex-Bereiche "
-        "der Klassen): " + ", ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN))
+        "der Klassen): " + ", ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN, strict=False))
         + ". Grundkarte OpenStreetMap, offline nicht verfügbar.")
 
 
@@ -314,7 +324,7 @@ def sozialindex_methode() -> str:
     num = lambda x: f"{x:.1f}".replace(".", ",").replace("-", "−")  # noqa: E731
     ebene = {"gemeinde": "Gemeinden", "sozialraum": "Sozialräume"}.get(cfg["ebene"], cfg["ebene"])
     inds = ", ".join(name for _, name in cfg["indikatoren"])
-    key = " · ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN))
+    key = " · ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN, strict=False))
     return f"""\
 ### Sozialindex – Methode
 

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from bundle_charts import (DEFAULT_INDICATOR, HEADLINE, KEY_INDICATORS, THEMES, ZEITREIHE_TEXT, Chart,
-                           bar_gemeinden, definitions_chart, headline_tile, info_chart, karte, pivot_sozialraeume,
-                           simple_filter, sozialindex_ausschluesse, sozialindex_karte, sozialindex_matrix,
-                           sozialindex_methode, sozialindex_tabelle, table_kreisvergleich, timeseries)
+from bundle_charts import (
+    DEFAULT_INDICATOR,
+    HEADLINE,
+    KEY_INDICATORS,
+    THEMES,
+    ZEITREIHE_TEXT,
+    Chart,
+    bar_gemeinden,
+    definitions_chart,
+    headline_tile,
+    info_chart,
+    karte,
+    pivot_sozialraeume,
+    simple_filter,
+    sozialindex_ausschluesse,
+    sozialindex_karte,
+    sozialindex_matrix,
+    sozialindex_methode,
+    sozialindex_tabelle,
+    table_kreisvergleich,
+    timeseries,
+)
 from bundle_datasets import DS_WERTE, uid
 
 
@@ -133,7 +151,7 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     si_a = sozialindex_ausschluesse("sozialindex_ausschluesse:ueberblick", "Sozialindex: ausgeschlossene Gebiete")
     si = [si_k, si_m, si_t, si_a]
     d.row((info, 12, 26))
-    d.row(*[(t, w, 38) for t, w in zip(tiles, [3, 3, 2, 2, 2])])
+    d.row(*[(t, w, 38) for t, w in zip(tiles, [3, 3, 2, 2, 2], strict=False)])
     d.row((k, 7, 90), (ts, 5, 90))
     d.row((pv, 7, 70), (kv, 5, 70))
     d.row((si_k, 6, 90), (sozialindex_methode(), 6, 90))

@@ -99,7 +99,8 @@ def provision() -> dict:
 
     app = create_app()
     with app.app_context():
-        from superset import db, security_manager as sm
+        from superset import db
+        from superset import security_manager as sm
         from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
         from superset.models.core import Database
         from superset.utils.core import override_user

@@ -17,8 +17,16 @@ from orchestration.demo import genesis_demo
 from orchestration.demo import jugendhilfe as jh
 from orchestration.demo.genesis_io import DEMO_MARKER, read_genesis
 from orchestration.demo.model import (
-    POP_YEARS, Kreis, clone_kreis, divers_counts, load_region, month_index, simulate_grundsicherung,
-    simulate_population, simulate_sgb2, suppress_sgb2,
+    POP_YEARS,
+    Kreis,
+    clone_kreis,
+    divers_counts,
+    load_region,
+    month_index,
+    simulate_grundsicherung,
+    simulate_population,
+    simulate_sgb2,
+    suppress_sgb2,
 )
 from orchestration.demo.sgb2_xlsx import Block, write_sgb2_xlsx
 
@@ -92,7 +100,7 @@ def _write_melderegister(kreis: Kreis, pop: np.ndarray, divers: np.ndarray, hand
             np.concatenate([age, da])[order].astype(str).tolist(),
             np.concatenate([anz, d[dg, da]])[order].astype(str).tolist(),
         ]
-        handle.write("\n".join(map(";".join, zip(*cols))) + "\n")
+        handle.write("\n".join(map(";".join, zip(*cols, strict=False))) + "\n")
         written += len(g_all)
     return written
 

@@ -152,7 +152,7 @@ class _Names:
 def _write(handle: TextIO, columns: list[list[str]]) -> int:
     if not columns or not columns[0]:
         return 0
-    handle.write("\n".join(map(";".join, zip(*columns))))
+    handle.write("\n".join(map(";".join, zip(*columns, strict=False))))
     handle.write("\n")
     return len(columns[0])
 

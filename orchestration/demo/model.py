@@ -149,7 +149,7 @@ def _set_social(kreis: Kreis) -> None:
     shares = np.array([g.sgb2_2016 / g.totals[:, 2].sum() for g in kreis.gemeinden])
     pops = np.array([g.totals[:, 2].sum() for g in kreis.gemeinden], dtype=float)
     mean = (shares * pops).sum() / pops.sum()
-    for g, s in zip(kreis.gemeinden, shares):
+    for g, s in zip(kreis.gemeinden, shares, strict=False):
         g.social = float((s / mean) ** 0.8)
 
 

@@ -78,7 +78,7 @@ def write_sgb2_xlsx(path: Path, year: int, month: int, blocks: list[Block], quel
     for block in blocks:
         for i, ags in enumerate(block.ags):
             cells = [ags, block.names[i]]
-            for v, mk in zip(block.values[i].tolist(), block.markers[i].tolist()):
+            for v, mk in zip(block.values[i].tolist(), block.markers[i].tolist(), strict=False):
                 cells.append(mk if mk else int(v))
             ws.append(cells)
             n += 1

@@ -158,7 +158,7 @@ def _publikationszeit(con: duckdb.DuckDBPyConnection, tabellen: dict, published_
             wert = con.execute(f"select max({_q(bevorzugt[0])}) from {SCHEMA}.publikation_status").fetchone()[0]
             if wert is not None:
                 return _json_wert(wert), f"mart.publikation_status.{bevorzugt[0]}"
-    stempel = dt.datetime.fromtimestamp(published_db.stat().st_mtime, dt.timezone.utc)
+    stempel = dt.datetime.fromtimestamp(published_db.stat().st_mtime, dt.UTC)
     return stempel.isoformat(), "Änderungszeit der veröffentlichten Datei"
 
 
@@ -267,7 +267,7 @@ def _definitionen(con: duckdb.DuckDBPyConnection, tabelle: str, spalten: list[st
     else:
         return []
     cur = con.execute(f"select * from {SCHEMA}.indikatoren{filt} order by indikator_id")
-    return [{k: _json_wert(v) for k, v in zip(kat_spalten, row)} for row in cur.fetchall()]
+    return [{k: _json_wert(v) for k, v in zip(kat_spalten, row, strict=False)} for row in cur.fetchall()]
 
 
 def _abdeckung(con: duckdb.DuckDBPyConnection, tabelle: str, spalten: list[str]) -> tuple[dict, dict]:

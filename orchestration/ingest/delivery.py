@@ -66,7 +66,7 @@ class Delivery:
     source: Path | None = None
 
     @classmethod
-    def of(cls, path: Path) -> "Delivery":
+    def of(cls, path: Path) -> Delivery:
         return cls(path=path, sha256=sha256_of(path), source=path)
 
     @property

@@ -14,11 +14,9 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.ingest import _confidential as c
-from orchestration.ingest import plausibilitaet
-from orchestration.ingest.delivery import DeliveryError
-from orchestration.ingest import runner
+from orchestration.ingest import plausibilitaet, runner
+from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.ingest.runner import Audit, Options
-from orchestration.ingest.delivery import IngestResult
 from orchestration.settings import Paths
 
 FAMILY = "grundsicherung"

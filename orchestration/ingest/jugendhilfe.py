@@ -30,9 +30,9 @@ import duckdb
 from orchestration import privacy
 from orchestration.ingest import _confidential as c
 from orchestration.ingest import runner
-from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
 from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
+from orchestration.ingest.runner import Audit, Options
 from orchestration.settings import Paths
 
 FAMILY = "jugendhilfe"

@@ -160,7 +160,7 @@ def conflicts(con: duckdb.DuckDBPyConnection, familie: str) -> list[Conflict]:
         by_rank: dict[object, list] = defaultdict(list)
         for m in left:
             by_rank[m[2]].append(m)
-        for rank, tied in by_rank.items():
+        for tied in by_rank.values():
             if len(tied) > 1:
                 for sha, datei, _ in tied:
                     others = ", ".join(sorted(d for s, d, _ in tied if s != sha))

@@ -19,9 +19,9 @@ import duckdb
 
 from orchestration.ingest import _confidential as c
 from orchestration.ingest import runner
-from orchestration.ingest.runner import Audit, Options
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.grundsicherung import STICHTAG_SQL
+from orchestration.ingest.runner import Audit, Options
 from orchestration.settings import Paths
 
 FAMILY = "melderegister"

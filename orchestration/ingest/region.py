@@ -70,7 +70,7 @@ class Region:
     gebietsstand: int | None = None  # target Gebietsstand (31.12. of this year); None = newest key
 
     @classmethod
-    def load(cls, path: Path | str) -> "Region":
+    def load(cls, path: Path | str) -> Region:
         """Read `region.yml` from a profile folder (or the file itself)."""
         path = Path(path)
         file = path / PROFILE_FILE if path.is_dir() else path

@@ -20,10 +20,9 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
-from orchestration.ingest import plausibilitaet
-from orchestration.ingest import runner
-from orchestration.ingest.runner import Audit, Options
+from orchestration.ingest import plausibilitaet, runner
 from orchestration.ingest.delivery import DeliveryError, IngestResult
+from orchestration.ingest.runner import Audit, Options
 from orchestration.settings import Paths
 from orchestration.warehouse import load_extension
 

@@ -29,9 +29,9 @@ def profile_dir(out: Path) -> Path:
     ),
 )
 def sozialraum_profile(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
-    from orchestration.profiles import render_profiles
-
     import duckdb
+
+    from orchestration.profiles import render_profiles
 
     paths = settings.paths
     ziel = profile_dir(paths.out)

@@ -55,7 +55,7 @@ def ist_jugendhilfe(indikator_id: str, meta: dict[str, Any]) -> bool:
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 
 def _dateiname(sozialraum_id: str) -> str:

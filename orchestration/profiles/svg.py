@@ -118,7 +118,7 @@ def trend(
     for label, klasse, reihe in reihen:
         segment: list[str] = []
         segmente: list[list[str]] = []
-        for jahr, wert in zip(jahre, reihe):
+        for jahr, wert in zip(jahre, reihe, strict=False):
             if wert is None:
                 if segment:
                     segmente.append(segment)
@@ -196,7 +196,7 @@ def sparkline(
     ]
     for label, klasse, reihe in reihen:
         segmente: list[list[str]] = [[]]
-        for jahr, wert in zip(jahre, reihe):
+        for jahr, wert in zip(jahre, reihe, strict=False):
             if wert is None:
                 segmente.append([])
             else:

@@ -64,7 +64,7 @@ class Version:
 
     @property
     def published_at(self) -> dt.datetime:
-        return dt.datetime.strptime(self.stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.strptime(self.stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.UTC)
 
 
 def versions_dir(paths: Paths) -> Path:
@@ -304,7 +304,7 @@ def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = 
 
     with file_lock(paths.publish_lock):
         _repair(paths, serving=False)
-        published_at = dt.datetime.now(dt.timezone.utc)
+        published_at = dt.datetime.now(dt.UTC)
         stamp = published_at.strftime("%Y%m%dT%H%M%S%fZ")
         version_name = f"sozialmonitor_{stamp}_{safe_run}.duckdb"
         tmp = _temp_path(paths, "published")
@@ -397,7 +397,7 @@ def read_status(published: Path) -> list[dict[str, Any]]:
     try:
         cur = con.execute(f"SELECT * FROM mart.{STATUS_TABLE} ORDER BY eintrag, familie, datei, pruefung")
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
     finally:
         con.close()
 

@@ -32,7 +32,7 @@ def _family_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             [table],
         ).fetchall()}
 
-        def col(name: str, cast: str = "VARCHAR") -> str:
+        def col(name: str, cast: str = "VARCHAR", cols: set = cols) -> str:
             return f"CAST(l.{_q(name)} AS {cast})" if name in cols else f"CAST(NULL AS {cast})"
 
         if "berichtszeitraum" in cols:

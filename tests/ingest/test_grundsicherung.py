@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from orchestration.ingest.runner import Options
 from orchestration.ingest.grundsicherung import load_grundsicherung
+from orchestration.ingest.runner import Options
 from orchestration.settings import Paths
 
 REGION = SimpleNamespace(ags_prefix="06432")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from orchestration.ingest.runner import Options
 from orchestration.ingest.melderegister import load_melderegister
+from orchestration.ingest.runner import Options
 
 REGION = SimpleNamespace(ags_prefix="06432")
 HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl"

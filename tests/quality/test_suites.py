@@ -245,8 +245,8 @@ def test_no_indicator_list_and_no_environment_in_the_quality_code():
 
 
 def test_results_are_gx_result_objects_of_stored_checkpoints(paths, settings, tmp_path):
-    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
     import great_expectations as gx
+    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
     mutate(paths, "UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' "
                   "AND gebiet_id = '06432001' AND jahr = 2016")

@@ -2,6 +2,11 @@
 -- comparison values of its Kreis, Land and Bund (Superset dataset rpt_indikatorwerte; profiles).
 -- dim_gebiet may hold several polygons per area (exploded MultiPolygons): the sub-select keeps one
 -- row per area, so no value is counted twice.
+with gebiete as (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+)
+
 select
     w.gebiet_ebene,
     w.gebiet_id,
@@ -30,10 +35,7 @@ select
     b.wert as bund_wert,
     w.ist_umgeschluesselt
 from {{ ref('sozialraum_indikatoren') }} as w
-left join (
-    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
-    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
-) as g
+left join gebiete as g
     on g.gebiet_ebene = w.gebiet_ebene and g.gebiet_id = w.gebiet_id
 left join {{ ref('indikatoren') }} as i
     on i.indikator_id = w.indikator_id

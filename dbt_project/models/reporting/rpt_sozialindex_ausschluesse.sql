@@ -1,4 +1,13 @@
 -- Areas without a (complete) Sozialindex with the reason in words (indicator names from the catalogue).
+with gebiete as (
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+),
+
+juengstes as (
+    select max(jahr) as juengstes_jahr from {{ ref('sozialindex') }}
+)
+
 select
     a.gebiet_ebene,
     a.gebiet_id,
@@ -22,11 +31,8 @@ select
          else replace(a.grund, 'Indikator ' || a.indikator_id, 'Indikator „' || coalesce(i.name, a.indikator_id) || '“')
     end as grund
 from {{ ref('sozialindex_ausschluesse') }} as a
-cross join (select max(jahr) as juengstes_jahr from {{ ref('sozialindex') }}) as j
-left join (
-    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
-    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
-) as g
+cross join juengstes as j
+left join gebiete as g
     on g.gebiet_ebene = a.gebiet_ebene and g.gebiet_id = a.gebiet_id
 left join {{ ref('indikatoren') }} as i
     on i.indikator_id = a.indikator_id
