@@ -3,19 +3,12 @@
 -- dim_gebiet may hold several polygons per area (exploded MultiPolygons): the sub-select keeps one
 -- row per area, so no value is counted twice.
 with gebiete as (
-    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
-    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+    {{ sozialraum_namen() }}
 )
 
 select
-    w.gebiet_ebene,
-    w.gebiet_id,
-    w.gebiet_name,
+    {{ gebiet_spalten('w') }},
     w.kreis_ags,
-    w.sozialraum_id,
-    coalesce(g.sozialraum_name, case when w.gebiet_ebene = 'sozialraum' then w.gebiet_name end)
-        as sozialraum_name,
-    case when w.gebiet_ebene = 'gemeinde' then w.gebiet_name end as gemeinde,
     w.jahr,
     make_date(w.jahr, 12, 31) as zeitpunkt,
     w.indikator_id,

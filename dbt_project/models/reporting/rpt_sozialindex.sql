@@ -7,19 +7,12 @@ with juengstes as (
 ),
 
 sozialraeume as (
-    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
-    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+    {{ sozialraum_namen() }}
 ),
 
 gebiete as (
     select
-        s.gebiet_ebene,
-        s.gebiet_id,
-        s.gebiet_name,
-        s.sozialraum_id,
-        coalesce(g.sozialraum_name, case when s.gebiet_ebene = 'sozialraum' then s.gebiet_name end)
-            as sozialraum_name,
-        case when s.gebiet_ebene = 'gemeinde' then s.gebiet_name end as gemeinde,
+        {{ gebiet_spalten('s') }},
         s.kreis_ags,
         s.jahr,
         s.jahr = j.juengstes_jahr as ist_juengstes_jahr,

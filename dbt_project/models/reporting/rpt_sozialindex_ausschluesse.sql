@@ -1,7 +1,6 @@
 -- Areas without a (complete) Sozialindex with the reason in words (indicator names from the catalogue).
 with gebiete as (
-    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
-    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+    {{ sozialraum_namen() }}
 ),
 
 juengstes as (
@@ -9,13 +8,7 @@ juengstes as (
 )
 
 select
-    a.gebiet_ebene,
-    a.gebiet_id,
-    a.gebiet_name,
-    a.sozialraum_id,
-    coalesce(g.sozialraum_name, case when a.gebiet_ebene = 'sozialraum' then a.gebiet_name end)
-        as sozialraum_name,
-    case when a.gebiet_ebene = 'gemeinde' then a.gebiet_name end as gemeinde,
+    {{ gebiet_spalten('a') }},
     a.kreis_ags,
     a.jahr,
     a.jahr = j.juengstes_jahr as ist_juengstes_jahr,

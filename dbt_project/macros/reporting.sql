@@ -1,0 +1,20 @@
+{#- Report tables (models/reporting): the area columns every rpt_* table starts with. `a` is the alias of
+    the area rows, `g` that of `sozialraum_namen()`. A Sozialraum's own name is its Sozialraum name; the
+    Gemeinde column is filled on Gemeinde rows only (the dashboards' filter). Column order in the table
+    follows the model's YAML (enforced contract). -#}
+{% macro gebiet_spalten(a, g='g') -%}
+    {{ a }}.gebiet_ebene,
+    {{ a }}.gebiet_id,
+    {{ a }}.gebiet_name,
+    {{ a }}.sozialraum_id,
+    coalesce({{ g }}.sozialraum_name, case when {{ a }}.gebiet_ebene = 'sozialraum' then {{ a }}.gebiet_name end)
+        as sozialraum_name,
+    case when {{ a }}.gebiet_ebene = 'gemeinde' then {{ a }}.gebiet_name end as gemeinde
+{%- endmacro %}
+
+{#- One row per area with the name of its Sozialraum: dim_gebiet may hold several polygons per area
+    (exploded MultiPolygons), so a join to it directly would count values twice. -#}
+{% macro sozialraum_namen() -%}
+    select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
+    from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
+{%- endmacro %}
