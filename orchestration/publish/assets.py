@@ -31,15 +31,31 @@ DEFAULT_MART_KEYS = (
 )
 
 
+HISTORY = 100  # check executions looked through when another run has checked the same asset since
+
+
 def _run_check_evaluations(context: dg.AssetExecutionContext) -> list:
-    """The check evaluations of this run, from Dagster's asset-check records (latest execution per check
-    of the job; a retried step may evaluate a check twice: the last one counts), in execution order."""
-    check_keys = list(context.job_def.asset_layer.asset_graph.asset_check_keys)
-    latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
-    done = ("SUCCEEDED", "FAILED")  # AssetCheckExecutionRecordStatus other than PLANNED
-    mine = sorted((r for r in latest.values() if r.run_id == context.run.run_id and r.status.value in done),
-                  key=lambda r: r.id)
-    return [r.evaluation for r in mine]
+    """The check evaluations of this run, from Dagster's asset-check records: per check selected in the run
+    its latest execution, or (when another run sharing the instance, e.g. of another working database, has
+    run the check since) its latest execution in this run. A retried step's last evaluation counts."""
+    run_id = context.run.run_id
+    selection = context.run.asset_check_selection
+    keys = list(selection if selection is not None else context.job_def.asset_layer.asset_graph.asset_check_keys)
+    storage = context.instance.event_log_storage
+    mine = []
+    for key, record in storage.get_latest_asset_check_execution_by_key(keys).items():
+        if record.run_id != run_id:
+            record = next((r for r in storage.get_asset_check_execution_history(key, limit=HISTORY) if r.run_id == run_id), None)
+        if record is not None and record.status.value in ("SUCCEEDED", "FAILED"):  # not PLANNED
+            mine.append(record)
+    return [r.evaluation for r in sorted(mine, key=lambda r: r.id)]
+
+
+def _materialized_in_run(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
+    ).records
+    return {r.event_log_entry.dagster_event.asset_key for r in records}
 
 
 def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetCheckKey]) -> list:
@@ -50,21 +66,24 @@ def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetChec
         if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
             problems.append(f"{ev.asset_key.to_user_string()}: check {ev.check_name} failed")
     evaluated = {(ev.asset_key, ev.check_name) for ev in evaluations}
-    materializations = context.instance.get_latest_materialization_events(list({k.asset_key for k in blocking_keys}))
+    materialized = _materialized_in_run(context)
     unchecked_older = []
     for key in blocking_keys:
-        mat = materializations.get(key.asset_key)
-        if mat is not None and mat.run_id == context.run.run_id:  # materialised in this run
+        if key.asset_key in materialized:
             if (key.asset_key, key.name) not in evaluated:
                 problems.append(f"{key.asset_key.to_user_string()} was materialised in this run but check {key.name} did not run")
-        elif mat is not None:  # never materialised: nothing of it can be in the mart
+        else:
             unchecked_older.append(key)
     if unchecked_older:
         latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(unchecked_older)
+        materializations = context.instance.get_latest_materialization_events([k.asset_key for k in unchecked_older])
         for key in unchecked_older:
+            mat = materializations.get(key.asset_key)
+            if mat is None:
+                continue  # never materialised: nothing of it can be in the mart
             record = latest.get(key)
             status = record.status.value if record is not None else None
-            if record is None or status != "SUCCEEDED" or record.create_timestamp < materializations[key.asset_key].timestamp:
+            if record is None or status != "SUCCEEDED" or record.create_timestamp < mat.timestamp:
                 problems.append(
                     f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
                     f"(last check: {status or 'never'})"
