@@ -101,8 +101,9 @@ def log_file(out: Path) -> Path:
 
 
 def headless_run_config(total_steps: int, log_path: Path) -> dict:
-    """Loggers of a headless build: console only for errors, progress lines, everything into `log_path`."""
+    """Loggers of a headless build: progress lines and errors (first line; the summary has the rest) on the
+    console, everything into `log_path`."""
     return {"loggers": {
-        "console": {"config": {"log_level": "ERROR"}},
+        "console": {"config": {"log_level": "CRITICAL"}},  # errors: a line here and the summary
         LOGGER_KEY: {"config": {"aktiv": True, "schritte": total_steps, "datei": str(log_path)}},
     }}

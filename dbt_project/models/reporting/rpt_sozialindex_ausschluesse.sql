@@ -3,8 +3,12 @@ with gebiete as (
     {{ sozialraum_namen() }}
 ),
 
+-- the latest Sozialindex year; a region without any index (e.g. official tables only) has exclusions only
 juengstes as (
-    select max(jahr) as juengstes_jahr from {{ ref('sozialindex') }}
+    select coalesce(
+        (select max(jahr) from {{ ref('sozialindex') }}),
+        (select max(jahr) from {{ ref('sozialindex_ausschluesse') }})
+    ) as juengstes_jahr
 )
 
 select
