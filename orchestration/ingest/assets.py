@@ -28,11 +28,13 @@ FAMILIES: dict[str, str] = {family.name: family.description for family in DELIVE
 
 def options(settings: Settings) -> Options:
     """The run's ingest options: maximum reject share and the pseudonymisation key source (the key, else
-    the key file; in a demo run, demo deliveries fall back to the local demo key file)."""
+    the key file). Without either, deliveries that are all demo data (DEMODATEN marker) fall back to the
+    local demo key file, in any run, as before the Settings resource: a build of demo deliveries without
+    --demo (e.g. on a copied demo landing folder) still loads, and real deliveries still need a key."""
     return Options(
         max_reject_share=settings.max_reject_share,
         key=KeySource(secret=settings.pseudonym_key or None, file=settings.pseudonym_key_file or None,
-                      demo_file=DEMO_KEY_FILE if settings.demo else None),
+                      demo_file=DEMO_KEY_FILE),
     )
 
 

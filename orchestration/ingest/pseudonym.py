@@ -3,7 +3,7 @@
 `fall_id` values of the youth-welfare exports become `fall_pseudonym` = HMAC-SHA-256(key, fall_id) as
 lower-case hex. The key comes in as a `KeySource` (from the Settings resource: the key `pseudonym_key` or
 the file `pseudonym_key_file`, each by default from its environment variable). A build with real (non-demo) deliveries and no key refuses to run;
-a demo run with demo deliveries falls back to a random key in `var/secrets/pseudonym.key`
+demo deliveries (all marked DEMODATEN) fall back to a random key in `var/secrets/pseudonym.key`
 (`ensure_demo_key`).
 
 The HMAC is computed inside DuckDB (no Python loop over the rows): DuckDB has no `hmac()` builtin, but
@@ -90,7 +90,7 @@ def _checked(secret: bytes, source: str) -> PseudonymKey:
 @dataclass(frozen=True, repr=False)
 class KeySource:
     """Where this run's key comes from: the key itself, else a key file; `demo_file` is the key file that
-    demo deliveries fall back to when neither is given (None: no fallback, e.g. outside a demo run)."""
+    demo deliveries fall back to when neither is given (None: no fallback)."""
 
     secret: str | None = None
     file: Path | str | None = None
