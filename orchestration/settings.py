@@ -87,13 +87,6 @@ class Paths:
     def quarantine(self) -> Path:
         return self.landing / "_quarantine"
 
-    def export_env(self) -> None:
-        """Make these paths the ones every component (Dagster, dbt) of this process uses."""
-        os.environ[ENV_REGION] = str(self.region)
-        os.environ[ENV_LANDING] = str(self.landing)
-        os.environ[ENV_OUT] = str(self.out)
-        os.environ[ENV_WAREHOUSE] = str(self.warehouse)
-
 
 def export_dbt_env(paths: Paths) -> None:
     """Hand the run's working database and this process (as dbt's parent) to the dbt processes this
@@ -113,14 +106,6 @@ def dbt_parent_pid() -> int | None:
     value = os.environ.get(ENV_DBT_PARENT_PID, "")
     return int(value) if value.isdigit() else None
 
-
-def current_paths() -> Paths:
-    """The paths of the current process (environment, falling back to the bundled defaults)."""
-    return Paths(
-        region=Path(os.environ.get(ENV_REGION) or DEFAULT_REGION).resolve(),
-        landing=Path(os.environ.get(ENV_LANDING) or DEFAULT_LANDING).resolve(),
-        out=Path(os.environ.get(ENV_OUT) or DEFAULT_OUT).resolve(),
-    )
 
 
 # ------------------------------------------------------------------------------------ the resource

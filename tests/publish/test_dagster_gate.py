@@ -23,9 +23,10 @@ MART = dg.AssetKey(["mart", "sozialraum_indikatoren"])
 @pytest.fixture
 def paths(tmp_path, monkeypatch) -> Paths:
     p = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=tmp_path / "landing", out=tmp_path / "out")
-    p.export_env()
-    for name in ("SOZIALMONITOR_REGION", "SOZIALMONITOR_LANDING", "SOZIALMONITOR_OUT", "SOZIALMONITOR_WAREHOUSE"):
-        monkeypatch.setenv(name, __import__("os").environ[name])
+    # the environment the multiprocess test's subprocess reads its settings from
+    for name, value in (("SOZIALMONITOR_REGION", p.region), ("SOZIALMONITOR_LANDING", p.landing),
+                        ("SOZIALMONITOR_OUT", p.out), ("SOZIALMONITOR_WAREHOUSE", p.warehouse)):
+        monkeypatch.setenv(name, str(value))
     monkeypatch.setenv("SOZIALMONITOR_GX_DOCS", "off")
     handbuilt.build(p.warehouse)
     return p
@@ -200,12 +201,13 @@ def test_blocking_holds_with_the_multiprocess_executor(paths, tmp_path):
         import sys
         sys.path.insert(0, {str(tests_dir)!r})
         import dagster as dg
-        from orchestration.settings import current_paths
+        from orchestration.settings import Settings
         from publish.test_dagster_gate import definitions, settings_of
         raw_sql = ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"]
-        defs = dg.Definitions(assets=definitions(current_paths(), raw_sql=raw_sql),
+        paths = Settings.from_env(resolve=True).paths
+        defs = dg.Definitions(assets=definitions(paths, raw_sql=raw_sql),
                               jobs=[dg.define_asset_job("gate", selection=dg.AssetSelection.all())],
-                              resources={{"settings": settings_of(current_paths())}})
+                              resources={{"settings": settings_of(paths)}})
     """))
     home = tmp_path / "dagster_home"
     home.mkdir()
