@@ -119,12 +119,18 @@
     seed gebietsstand_umschluesselung); Land and Bund rows are passed on unchanged with `ags` = their
     code ('06', 'DG') as comparison rows. Other levels (Regierungsbezirk, Gemeindeverband, Berlin's
     Bezirke) are not used by the mart and are left out. `merkmale`: the model's own dimension columns.
+    `anteil`: SQL expression naming the share per row (bevoelkerung | beschaeftigte | flaeche) instead
+    of the table's share from the seed, for a table whose columns count different things (columns of
+    `staging`; the seed's share is `umschluesselung.anteil`).
 -#}
-{% macro genesis_auf_gebietsstand(modell, wert, merkmale=[]) -%}
+{% macro genesis_auf_gebietsstand(modell, wert, merkmale=[], anteil=none) -%}
 {%- set gruppen = ['tabelle', 'zeit', 'jahr', 'stichtag', 'gebiet_ebene', 'ags', 'merkmal'] + merkmale -%}
 {%- set lineage = ['gebiet_name', 'zeile', 'sha256', 'datei', 'stand', 'geladen_am', 'ist_demodaten'] -%}
 with quelle as (
-    select staging.*, coalesce(umschluesselung.anteil, 'bevoelkerung') as anteil_art
+    select
+        staging.*,
+        {% if anteil %}{{ anteil }}{% else %}coalesce(umschluesselung.anteil, 'bevoelkerung'){% endif %}
+            as anteil_art
     from {{ ref(modell) }} as staging
     left join {{ ref('gebietsstand_umschluesselung') }} as umschluesselung
         on staging.tabelle = umschluesselung.tabelle

@@ -62,3 +62,27 @@
         else cast(regexp_extract({{ altersgruppe }}, 'unter ([0-9]+)', 1) as integer)
     end
 {%- endmacro %}
+
+{#- The body of a staging model of a GENESIS table of employees subject to social insurance (SvB) by
+    sex and nationality at 30.06.: 13111-02-02-5 (place of residence) and 13111-01-03-5 (place of
+    work) have the same column layout. -#}
+{% macro genesis_beschaeftigte(tabelle) -%}
+with source as (
+    {{ genesis_aktuelle_werte(tabelle) }}
+),
+
+renamed as (
+    select
+        {{ genesis_periode_gebiet() }},
+        case
+            when {{ genesis_hat_teil('merkmal', 'Ausländer[^|]*') }} then 'auslaender'
+            else 'insgesamt'
+        end as nationalitaet,
+        {{ genesis_geschlecht('merkmal') }} as geschlecht,
+        {{ genesis_wert('beschaeftigte') }},
+        {{ genesis_herkunft() }}
+    from source
+)
+
+select * from renamed
+{%- endmacro %}
