@@ -8,9 +8,12 @@
 --      (e.g. unter 18 = 0–3 … 15–18); it cannot give unter_21 or 18_bis_unter_21
 --   3. Melderegister single-year ages (all bands): for bands GENESIS cannot give and for dates
 --      GENESIS lacks
+-- A band of one sex (e.g. frauen_15_bis_unter_65) is taken from that sex's columns of 12411-02-03-5 (else
+-- from the Melderegister's residents of that sex); the total of 12411-01-01-5 is only the band insgesamt.
 -- A band built from a suppressed GENESIS cell is NULL with ist_unterdrueckt (never 0).
-{#- Bands: [name, alter_von (incl.), alter_bis (excl., none = open)]. Overridable with the var
-    `altersbaender` (used by the unit test); other families may need more bands: add them here. -#}
+{#- Bands: [name, alter_von (incl.), alter_bis (excl., none = open), optional sex 'm' | 'w' (default:
+    both sexes, 'insgesamt')]. Overridable with the var `altersbaender` (used by the unit test); other
+    families may need more bands: add them here. -#}
 {% set baender = var('altersbaender', [
     ['insgesamt', 0, none],
     ['unter_3', 0, 3],
@@ -29,17 +32,21 @@
     ['18_bis_unter_25', 18, 25],
     ['20_bis_unter_65', 20, 65],
     ['25_bis_unter_55', 25, 55],
+    ['30_bis_unter_50', 30, 50],
+    ['50_bis_unter_65', 50, 65],
     ['55_bis_unter_65', 55, 65],
     ['65_plus', 65, none],
     ['75_plus', 75, none],
+    ['frauen_15_bis_unter_65', 15, 65, 'w'],
 ]) %}
 
 with baender as (
     select * from (values
-        {% for name, von, bis in baender -%}
-        ('{{ name }}', {{ von }}, {{ 'cast(null as integer)' if bis is none else bis }}){{ ',' if not loop.last }}
+        {% for band in baender -%}
+        ('{{ band[0] }}', {{ band[1] }}, {{ 'cast(null as integer)' if band[2] is none else band[2] }},
+            '{{ band[3] if band | length > 3 else 'insgesamt' }}'){{ ',' if not loop.last }}
         {% endfor %}
-    ) as b (altersband, alter_von, alter_bis)
+    ) as b (altersband, alter_von, alter_bis, geschlecht)
 ),
 
 -- A '-' (0) as the population of a Gemeinde that has residents at a later date is a gap of the delivery,
@@ -72,11 +79,11 @@ gesamt_genesis as (
 gruppen as (
     select *
     from {{ ref('int_genesis__bevoelkerung_altersgruppen') }}
-    where {{ ist_indikator_gebiet() }} and geschlecht = 'insgesamt' and stichtag is not null
+    where {{ ist_indikator_gebiet() }} and stichtag is not null
 ),
 
--- a band is derivable from the groups of one (ags, stichtag) when a group starts at its lower bound
--- and a group ends at its upper bound (open band: an open group exists)
+-- a band is derivable from the groups of one (ags, stichtag) and of the band's sex when a group starts at
+-- its lower bound and a group ends at its upper bound (open band: an open group exists)
 altersgruppen_genesis as (
     select
         gruppen.ags,
@@ -93,6 +100,7 @@ altersgruppen_genesis as (
     from baender
     inner join gruppen
         on gruppen.altersgruppe <> 'insgesamt'
+        and gruppen.geschlecht = baender.geschlecht
         and gruppen.alter_von >= baender.alter_von
         and (baender.alter_bis is null or (gruppen.alter_bis is not null and gruppen.alter_bis <= baender.alter_bis))
     where baender.altersband <> 'insgesamt'
@@ -116,7 +124,7 @@ altersgruppen_genesis as (
         ist_demodaten,
         2 as prioritaet
     from gruppen
-    where altersgruppe = 'insgesamt'
+    where altersgruppe = 'insgesamt' and geschlecht = 'insgesamt'
 ),
 
 melderegister_einwohner as (
@@ -145,6 +153,7 @@ melderegister as (
     left join melderegister_einwohner as einwohner
         on einwohner.ags = stichtage.ags
         and einwohner.stichtag = stichtage.stichtag
+        and (baender.geschlecht = 'insgesamt' or einwohner.geschlecht = baender.geschlecht)
         and einwohner.alter >= baender.alter_von
         and (baender.alter_bis is null or einwohner.alter < baender.alter_bis)
     group by stichtage.ags, stichtage.stichtag, stichtage.ist_demodaten, baender.altersband
