@@ -7,7 +7,9 @@
       stichtag_gleich  -> the numerator's own stichtag (stock at 31.12. / population at the same 31.12.)
       vorjahr_31_12    -> 31.12. of the year before the numerator's year (annual average, annual sum,
                           30.06. stock)
-      anything else    -> NULL (no population denominator: `keine`, `gleiche_tabelle`)
+      jahresende_gleich -> 31.12. of the numerator's own year (a 30.06. stock divided by the population
+                          at the end of the same year)
+      anything else    -> NULL (no population denominator: `keine`, `gleiche_tabelle`, `gleicher_stichtag`)
 
     mit_bevoelkerungsnenner(zaehler): turns a relation/CTE of numerators into the contract columns of
     int_indikatoren__gemeinde by joining the population band named in `nenner_band` at the date the
@@ -21,6 +23,7 @@
     case {{ regel }}
         when 'stichtag_gleich' then cast({{ stichtag }} as date)
         when 'vorjahr_31_12' then make_date(cast({{ jahr }} as integer) - 1, 12, 31)
+        when 'jahresende_gleich' then make_date(cast({{ jahr }} as integer), 12, 31)
     end
 {%- endmacro %}
 
@@ -80,7 +83,9 @@
 {% macro indikatoren_vereinigt(bedingung) -%}
 {%- set familien = [
     ref('int_indikatoren__bevoelkerung'),
+    ref('int_indikatoren__durchschnittsalter'),
     ref('int_indikatoren__arbeitsmarkt'),
+    ref('int_indikatoren__pendler'),
     ref('int_indikatoren__wanderung'),
     ref('int_indikatoren__sgb2'),
     ref('int_indikatoren__grundsicherung'),
