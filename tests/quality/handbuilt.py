@@ -20,7 +20,8 @@ POP = {  # Einwohner je Gemeinde und Jahr (31.12.)
     2016: {"06432001": 9100, "06432002": 16100, "06432003": 5600},
 }
 SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in (
-    "12411-01-01-5_2015.csv", "12411-01-01-5_2016.csv", "sgb2_gemeinden_201612.xlsx",
+    "12411-01-01-5_2015.csv", "12411-01-01-5_2016.csv", "13111-02-02-5_2016.csv", "12411-07-01-5_2016.csv",
+    "sgb2_gemeinden_201612.xlsx",
     "grundsicherung_alter_2016.csv", "melderegister_20161231.csv", "hilfen_2016.csv",
     "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv", "schluessel.csv",
 )}
@@ -84,6 +85,26 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
             )
         con.execute("INSERT INTO raw.genesis__lieferungen VALUES (?, ?, '12411-01-01-5', 'Bevölkerung', TIMESTAMP '2024-05-01 10:00:00', 'utf-8', ?, 4, now())",
                     [SHA[datei], datei, year == 2016])
+
+    # GENESIS 13111-02-02-5 (SvB am Wohnort 30.06.2016: women and foreigners are parts of the totals, men +
+    # women = total) and 12411-07-01-5 (Durchschnittsalter 31.12.2016 between that of men and women), Gemeinden
+    svb = {"Insgesamt | Insgesamt": 0.40, "Insgesamt | männlich": 0.21, "Insgesamt | weiblich": 0.19,
+           "Ausländer(innen) | Insgesamt": 0.05, "Ausländer(innen) | männlich": 0.03, "Ausländer(innen) | weiblich": 0.02}
+    alter = {"Durchschnittsalter der Bevölkerung": 44.0, "Durchschnittsalter der Bevölkerung | männlich": 42.5,
+             "Durchschnittsalter der Bevölkerung | weiblich": 45.5}
+    for tabelle, datei, zeit, stichtag, werte in (
+            ("13111-02-02-5", "13111-02-02-5_2016.csv", "30.06.2016", "2016-06-30",
+             {ags: {m: float(round(POP[2016][ags] * q)) for m, q in svb.items()} for ags in GEMEINDEN}),
+            ("12411-07-01-5", "12411-07-01-5_2016.csv", "31.12.2016", "2016-12-31",
+             {ags: dict(alter) for ags in GEMEINDEN})):
+        for zeile, (ags, spalten) in enumerate(werte.items(), start=10):
+            for merkmal, wert in spalten.items():
+                con.execute(
+                    "INSERT INTO raw.genesis__werte VALUES (?, ?, 2016, ?, ?, ?, 'gemeinde', ?, ?, ?, NULL, ?, ?, ?, TIMESTAMP '2024-05-01 10:00:00', now())",
+                    [tabelle, zeit, stichtag, ags, ags, GEMEINDEN[ags], merkmal, wert, zeile, SHA[datei], datei],
+                )
+        con.execute("INSERT INTO raw.genesis__lieferungen VALUES (?, ?, ?, 'Test', TIMESTAMP '2024-05-01 10:00:00', 'utf-8', false, ?, now())",
+                    [SHA[datei], datei, tabelle, sum(len(v) for v in werte.values())])
 
     lineage = "zeile INTEGER, datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN"
     for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe"):

@@ -88,6 +88,24 @@ CASES = [
         "genesis__werte", "expect_column_values_to_be_null", "wert",
         {"ags": "06432002", "datei": "12411-01-01-5_2016.csv"}, id="genesis-marker-with-value"),
     pytest.param(
+        ["UPDATE raw.genesis__werte SET wert = 7000 WHERE tabelle = '13111-02-02-5' AND ags = '06432002' "
+         "AND merkmal = 'Insgesamt | weiblich'"],
+        "genesis__teilmengen", "expect_column_values_to_be_between", "abweichung",
+        {"ags": "06432002", "regel": "teil_beschaeftigte", "merkmal": "Insgesamt | weiblich", "wert": 7000.0,
+         "vergleichswert": 6440.0}, id="genesis-frauen-ueber-insgesamt"),
+    pytest.param(
+        ["UPDATE raw.genesis__werte SET wert = wert + 5 WHERE tabelle = '13111-02-02-5' AND ags = '06432003' "
+         "AND merkmal = 'Ausländer(innen) | männlich'"],
+        "genesis__teilmengen", "expect_column_values_to_be_between", "ueber_toleranz",
+        {"ags": "06432003", "regel": "summe_geschlecht", "vergleichsmerkmal": "Ausländer(innen) | Insgesamt",
+         "abweichung": 5.0}, id="genesis-maenner-und-frauen-nicht-insgesamt"),
+    pytest.param(
+        ["UPDATE raw.genesis__werte SET wert = 144 WHERE tabelle = '12411-07-01-5' AND ags = '06432001' "
+         "AND merkmal = 'Durchschnittsalter der Bevölkerung'"],
+        "genesis__teilmengen", "expect_column_values_to_be_between", "wert",
+        {"ags": "06432001", "regel": "alter", "wert": 144.0, "datei": "12411-07-01-5_2016.csv"},
+        id="genesis-durchschnittsalter-kein-alter"),
+    pytest.param(
         ["UPDATE raw.sgb2__gemeinde_monat SET marker = '#' WHERE ags = '06432001' AND merkmal = 'elb'"],
         "sgb2__gemeinde_monat", "expect_column_values_to_be_in_set", "marker",
         {"ags": "06432001", "merkmal": "elb"}, id="sgb2-unknown-marker"),
@@ -151,6 +169,21 @@ def test_broken_table_fails_naming_expectation_and_rows(paths, settings, stateme
     # only the broken suite(s) fail: the rest of the gate stays green
     assert suite in {r.suite for r in results if not r.passed}
     assert sum(1 for r in results if not r.passed) <= 3, summarize(results)
+
+
+def test_only_a_balance_may_have_a_negative_numerator(paths, settings):
+    """The catalogue decides: a numerator defined as a difference ("A minus B": Wanderungs-, Pendlersaldo) may be
+    negative, every other numerator is a count."""
+    def negative_numerators():
+        results = run_suites(settings, suites=["mart__indikatoren"], data_docs=False)
+        return [f for f in failures_of(results)
+                if f.column == "zaehler" and f.expectation == "expect_column_values_to_be_between"]
+
+    mutate(paths, "UPDATE mart.sozialraum_indikatoren SET zaehler = -zaehler, wert = -wert WHERE indikator_id = 'hze_eckwert'")
+    failed = negative_numerators()
+    assert failed and {row["indikator_id"] for row in failed[0].examples} == {"hze_eckwert"}
+    mutate(paths, "UPDATE mart.indikatoren SET zaehler = 'Zugänge minus Abgänge' WHERE indikator_id = 'hze_eckwert'")
+    assert negative_numerators() == []
 
 
 def test_year_over_year_jump_is_a_warning_not_an_error(paths, settings):
