@@ -16,7 +16,14 @@ BACKBONE_INDICATORS = {
     "arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose", "langzeitarbeitslosenanteil",
     "beschaeftigtenquote", "wanderungssaldo_je_1000",
 }
-FAKTOR = {"%": "100", "je 100": "100", "je 1.000": "1000", "Anzahl": "1"}
+# indicators from the delivered GENESIS tables (issue 12, part 3) and their reference-date rules
+GENESIS_INDICATORS = {
+    "auslaendische_arbeitslose": "gleiche_tabelle", "beschaeftigungsquote_frauen": "vorjahr_31_12",
+    "beschaeftigtenquote_jahresende": "jahresende_gleich", "pendlersaldo_je_100": "gleicher_stichtag",
+    "durchschnittsalter": "stichtag_gleich", "familienwanderung": "vorjahr_31_12",
+    "bildungswanderung": "vorjahr_31_12", "ruhestandswanderung": "vorjahr_31_12",
+}
+FAKTOR = {"%": "100", "je 100": "100", "je 1.000": "1000", "Jahre": "1", "Anzahl": "1"}
 
 
 def _catalogue() -> tuple[list[str], list[dict[str, str]]]:
@@ -48,6 +55,27 @@ def test_catalogue_has_every_backbone_indicator_once_with_consistent_unit():
     assert by_id["beschaeftigtenquote"]["stichtagsregel"] == "vorjahr_31_12"
     assert by_id["wanderungssaldo_je_1000"]["stichtagsregel"] == "vorjahr_31_12"
     assert by_id["anteil_unter_18"]["stichtagsregel"] == "stichtag_gleich"
+
+
+def test_genesis_indicators_are_public_with_their_rules_and_definitions():
+    _, rows = _catalogue()
+    by_id = {row["indikator_id"]: row for row in rows}
+    assert set(GENESIS_INDICATORS) <= set(by_id)
+    for indikator, regel in GENESIS_INDICATORS.items():
+        row = by_id[indikator]
+        assert row["stichtagsregel"] == regel, indikator
+        assert row["geheimhaltung"] == "false", indikator
+        assert row["quelle"].startswith("GENESIS "), indikator
+        assert row["definition"] and row["zaehler"] and row["nenner"], indikator
+    # balances are numerators defined as a difference (the GX suite mart__indikatoren lets them be negative)
+    for indikator in ("pendlersaldo_je_100", "familienwanderung", "bildungswanderung", "ruhestandswanderung",
+                      "wanderungssaldo_je_1000"):
+        assert " minus " in by_id[indikator]["zaehler"], indikator
+    # the age groups of the migration indicators are stated in the definition
+    assert "unter 18" in by_id["familienwanderung"]["definition"] and "30 bis unter 50" in by_id["familienwanderung"]["definition"]
+    assert "18 bis unter 25" in by_id["bildungswanderung"]["definition"]
+    assert "50 bis unter 65" in by_id["ruhestandswanderung"]["definition"]
+    assert by_id["durchschnittsalter"]["einheit"] == "Jahre"
 
 
 def test_no_indicator_factor_hard_coded_in_backbone_sql():

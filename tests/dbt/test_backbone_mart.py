@@ -8,27 +8,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections import defaultdict
-from pathlib import Path
-from types import SimpleNamespace
 
 import duckdb
 import pytest
 
-from orchestration.ingest.region import Region, load_region
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
+from orchestration.settings import REPO_ROOT
 
 DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 GRIESHEIM = "06432008"
-# every source family (orchestration/ingest/<family>.py with load_<family>(con, paths, region))
-FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "jugendhilfe")
 
 pytestmark = pytest.mark.slow
 
@@ -114,51 +104,8 @@ def sozialraeume() -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------------------------------
-# the build under test
+# the build under test: fixture `backbone` (tests/dbt/conftest.py, shared with test_genesis_indikatoren.py)
 # --------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def backbone(tmp_path_factory) -> SimpleNamespace:
-    """Ingest of the real extracts + `dbt build` in a temporary warehouse; yields the read-only
-    connection and the result of the backbone's dbt unit tests."""
-    base = tmp_path_factory.mktemp("backbone")
-    paths = Paths(region=REGION, landing=base / "landing", out=base / "out")
-    (paths.landing / "genesis").mkdir(parents=True)
-    paths.out.mkdir(parents=True)
-    for file in DADI.glob("*.csv"):
-        shutil.copy(file, paths.landing / "genesis" / file.name)
-
-    region = Region.load(REGION)
-    con = duckdb.connect(str(paths.warehouse))
-    try:
-        load_region(con, region)
-        # every family's ingest creates its raw tables even without deliveries (only GENESIS delivered here)
-        for family in FAMILIES:
-            loader = getattr(importlib.import_module(f"orchestration.ingest.{family}"), f"load_{family}")
-            result = loader(con, paths, region)
-            assert not result.quarantined, result.failure_message()
-    finally:
-        con.close()
-
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(paths.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = [str(Path(sys.executable).with_name("dbt"))]
-    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-              "--target-path", str(base / "dbt_target"), "--log-path", str(base / "dbt_logs")]
-    # models, seeds and data tests of the marts and everything upstream; the unit tests of this backbone
-    # run separately below (tag backbone), so another family's unit test cannot hide these results; the
-    # report models (models/reporting) are not built here, so their tests (relationships to the selected
-    # catalogue seed) are left out too
-    build = dbt + ["build", *common, "--select", "+sozialraum_indikatoren", "+dim_gebiet", "+kreis_abgleich",
-                   "+lieferungen", "--exclude", "test_type:unit", "path:models/reporting"]
-    proc = subprocess.run(build, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}"
-    unit = dbt + ["test", *common, "--select", "tag:backbone,test_type:unit"]
-    unit_proc = subprocess.run(unit, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
-
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
-    yield SimpleNamespace(con=con, unit_tests=unit_proc)
-    con.close()
-
-
 @pytest.fixture(scope="module")
 def mart(backbone) -> duckdb.DuckDBPyConnection:
     return backbone.con
