@@ -31,13 +31,16 @@ KEY_INDICATORS = ["bevoelkerung", "anteil_unter_18", "anteil_65_plus", "sgb2_quo
 THEMES = {
     "armut": ("Armut & SGB II", ["sgb2_quote", "kinderarmut", "alleinerziehende_bg_anteil", "altersarmut"]),
     "arbeitsmarkt": ("Arbeitsmarkt", ["arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose",
-                                      "langzeitarbeitslosenanteil", "beschaeftigtenquote"]),
+                                      "langzeitarbeitslosenanteil", "auslaendische_arbeitslose",
+                                      "beschaeftigtenquote", "beschaeftigungsquote_frauen",
+                                      "beschaeftigtenquote_jahresende", "pendlersaldo_je_100"]),
     "jugend": ("Kinder, Jugend & Familie", [
         "hze_eckwert", "hze_ambulant_eckwert", "hze_stationaer_eckwert", "erziehungsberatung_eckwert",
         "eingliederungshilfe_35a_eckwert", "junge_volljaehrige_eckwert", "inobhutnahmen_je_1000_u18",
         "gefaehrdungseinschaetzungen_je_1000_u18", "anteil_akute_latente_gefaehrdung"]),
     "demografie": ("Demografie", ["bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient",
-                                  "altenquotient", "wanderungssaldo_je_1000"]),
+                                  "altenquotient", "durchschnittsalter", "wanderungssaldo_je_1000",
+                                  "familienwanderung", "bildungswanderung", "ruhestandswanderung"]),
 }
 ALL_INDICATORS = list(dict.fromkeys(HEADLINE + [i for _, ids in THEMES.values() for i in ids]))
 DEFAULT_INDICATOR = {"ueberblick": "sgb2_quote", "armut": "sgb2_quote", "arbeitsmarkt": "arbeitslosenanteil",

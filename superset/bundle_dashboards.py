@@ -189,19 +189,45 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
                              ["kreis"], "Eckwerte je 1.000 unter 21-Jährige im Kreis")
             extra = [ks, hze]
             d.row((ks, 6, 60), (hze, 6, 60))
+        if key == "arbeitsmarkt":
+            frauen = timeseries("frauen:arbeitsmarkt", "Beschäftigung insgesamt und der Frauen: Kreis, Land und Bund",
+                                ["beschaeftigtenquote", "beschaeftigungsquote_frauen"], ["gebiet_name"],
+                                ["kreis", "land", "bund"],
+                                "SV-Beschäftigte am Wohnort je 100 Einwohner bzw. Frauen von 15 bis unter 65 Jahren "
+                                "(Bevölkerung am 31.12. des Vorjahres) im Kreis, mit Land und Bund (amtliche Zeilen)")
+            arbeitslose = timeseries("arbeitslose:arbeitsmarkt",
+                                     "Ausländische und langzeitarbeitslose Arbeitslose: Kreis, Land und Bund",
+                                     ["auslaendische_arbeitslose", "langzeitarbeitslosenanteil"], ["gebiet_name"],
+                                     ["kreis", "land", "bund"],
+                                     "Anteile an den Arbeitslosen insgesamt (Jahresdurchschnitte derselben Tabelle) im "
+                                     "Kreis, mit Land und Bund als Referenzlinien (amtliche Zeilen)")
+            extra = [frauen, arbeitslose]
+            d.row((frauen, 6, 60), (arbeitslose, 6, 60))
         if key == "demografie":
             bev = timeseries("bevoelkerung:demografie", "Bevölkerung je Sozialraum", ["bevoelkerung"],
                              ["gebiet_name"], ["sozialraum"], "Einwohner am 31.12. je Sozialraum")
             alt = timeseries("alter:demografie", "Unter 18-Jährige und 65-Jährige und Ältere: Kreis, Land und Bund",
                              ["anteil_unter_18", "anteil_65_plus"], ["gebiet_name"], ["kreis", "land", "bund"],
                              "Anteile im Kreis, mit Land und Bund als Referenzlinien (amtliche Zeilen)")
-            extra = [bev, alt]
+            wand = timeseries("wanderung:demografie", "Wanderung nach Lebensphasen: Sozialräume und Kreis",
+                              ["familienwanderung", "bildungswanderung", "ruhestandswanderung"], ["gebiet_name"],
+                              ["sozialraum", "kreis"],
+                              "Wanderungssaldo je 1.000 Einwohner der Altersgruppen (INKAR-Abgrenzung): Familien "
+                              "(unter 18 und 30 bis unter 50), Bildung (18 bis unter 25), Ruhestand (50 bis unter 65)")
+            dalter = timeseries("durchschnittsalter:demografie", "Durchschnittsalter: Sozialräume, Kreis, Land und Bund",
+                                ["durchschnittsalter"], ["gebiet_name"], ["sozialraum", "kreis", "land", "bund"],
+                                "Durchschnittsalter am 31.12. in Jahren; Sozialräume und Kreis: mit den Einwohnern "
+                                "gewichtetes Mittel der Gemeinden, Land und Bund: amtliche Werte")
+            extra = [bev, alt, wand, dalter]
             d.row((bev, 6, 60), (alt, 6, 60))
+            d.row((wand, 7, 60), (dalter, 5, 60))
         d.row((pv, 7, 70), (kv, 5, 70))
         d.row((defs, 12, 55))
         d.exclude("jahr", info, ts, *extra, defs)
         d.exclude("indikator", info, pv, *extra, defs)
-        d.exclude("gebiet", info, defs, *[e for e in extra if e.key != "bevoelkerung:demografie"])
+        # the Sozialraum/Gemeinde filter applies where areas are shown (not to Kreis, Land and Bund lines alone)
+        d.exclude("gebiet", info, defs, *[e for e in extra if e.key not in (
+            "bevoelkerung:demografie", "wanderung:demografie", "durchschnittsalter:demografie")])
         charts += [info, ts, bar, *extra, pv, kv, defs]
         dashboards.append(d)
     return charts, dashboards
