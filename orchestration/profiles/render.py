@@ -286,6 +286,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
             "nenner_quelle": sr_akt.get("nenner_quelle"),
             "von": min(sr_reihe),
             "demo_jahre": _spannen(sorted(j for j, r in sr_reihe.items() if r.get("ist_demodaten"))),
+            "thema": meta.get("thema") or "Weitere",
             "meta": meta,
         }
         if ist_jugendhilfe(ind, meta):
@@ -342,12 +343,19 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
         ],
         "karte": karte,
         "kennzahlen": [k for k in kennzahlen if k["schluessel"]],
-        "weitere": [k for k in kennzahlen if not k["schluessel"]],
+        "weitere": _nach_thema([k for k in kennzahlen if not k["schluessel"]]),
         "jugendhilfe": jugendhilfe,
         "sozialindex": _sozialindex(con, bestand, sr_id, gemeinde_ids),
         "ist_demo": ist_demo,
         "definitionen": [k for k in kennzahlen + jugendhilfe],
     }
+
+
+def _nach_thema(eintraege: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The further indicators grouped by the catalogue's `thema` (Bevölkerung, Arbeitsmarkt, Wanderung, …):
+    the themes in order of their first indicator, within a theme the order given (catalogue order)."""
+    themen = list(dict.fromkeys(e["thema"] for e in eintraege))
+    return sorted(eintraege, key=lambda e: themen.index(e["thema"]))
 
 
 def _spannen(jahre: list[int]) -> str:

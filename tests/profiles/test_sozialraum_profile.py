@@ -263,3 +263,41 @@ def test_land_bund_and_gebietsstand_beside_the_kreis(rendered, published):
         # confidential families have no Land/Bund rows: nothing is invented for them
         sgb2 = html[html.index('data-indikator="sgb2_quote"'):][:4000]
         assert "Hessen:" not in sgb2.split("</div>")[0]
+
+
+GENESIS_INDIKATOREN = ("auslaendische_arbeitslose", "beschaeftigungsquote_frauen", "beschaeftigtenquote_jahresende",
+                       "pendlersaldo_je_100", "durchschnittsalter", "familienwanderung", "bildungswanderung",
+                       "ruhestandswanderung")
+
+
+def test_genesis_indicators_under_their_theme_with_land_and_bund(rendered, published):
+    """The indicators from the delivered GENESIS tables (issue 12) are in every profile, under the theme of
+    the catalogue, with the Sozialraum's latest published value and Hessen and Germany of the same year."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        thema = dict(con.execute("select indikator_id, thema from mart.indikatoren").fetchall())
+        einheit = dict(con.execute("select indikator_id, einheit from mart.indikatoren").fetchall())
+        werte = {(g, i): (j, w) for g, i, j, w in con.execute(
+            """select gebiet_id, indikator_id, jahr, wert from mart.sozialraum_indikatoren
+               where gebiet_ebene in ('sozialraum', 'land', 'bund') and indikator_id in ?
+               qualify jahr = max(jahr) over (partition by gebiet_id, indikator_id)""",
+            [list(GENESIS_INDIKATOREN)]).fetchall()}
+        vergleich = {(e, i, j): w for e, i, j, w in con.execute(
+            "select gebiet_ebene, indikator_id, jahr, wert from mart.sozialraum_indikatoren "
+            "where gebiet_ebene in ('land', 'bund') and indikator_id in ?", [list(GENESIS_INDIKATOREN)]).fetchall()}
+    finally:
+        con.close()
+    for sr, datei in zip(rendered["raeume"], rendered["files"], strict=False):
+        html = datei.read_text(encoding="utf-8")
+        weitere = html[html.index("Weitere Indikatoren"):]
+        weitere = weitere[:weitere.index("</table>")]
+        for ind in GENESIS_INDIKATOREN:
+            jahr, wert = werte[(sr, ind)]
+            zeile_start = weitere.index(f'<tr data-indikator="{ind}"')
+            zeile = weitere[zeile_start:weitere.index("</tr>", zeile_start)]
+            # the nearest theme heading above the row is the catalogue's theme
+            ueberschriften = re.findall(r'<tr class="thema"><th colspan="7">([^<]+)</th></tr>', weitere[:zeile_start])
+            assert ueberschriften and ueberschriften[-1] == escape(thema[ind]), (sr, ind)
+            assert f"<td>{jahr}</td>" in zeile and escape(zahl(wert, einheit[ind])) in zeile, (sr, ind)
+            assert f"Hessen {escape(zahl(vergleich[('land', ind, jahr)], einheit[ind]))}" in zeile, (sr, ind)
+            assert f"Deutschland {escape(zahl(vergleich[('bund', ind, jahr)], einheit[ind]))}" in zeile, (sr, ind)
