@@ -4,31 +4,21 @@
 -- and work in the Gemeinde count on both sides). Arbeitsort from 13111-01-03-5, else from the Arbeitsort
 -- column of 13111-08-02-5; Wohnort from 13111-02-02-5, else from the Wohnort column of 13111-08-02-5 (same
 -- Stichtag). No row without both sides; a suppressed side makes the balance suppressed (NULL + flag).
-with arbeitsort as (
+with
+{% for seite in ['arbeitsort', 'wohnort'] %}
+{{ seite }} as (
     select * from (
         select ags, jahr, stichtag, beschaeftigte, ist_unterdrueckt, tabelle, zeit, ist_demodaten, 1 as prioritaet
-        from {{ ref('int_genesis__beschaeftigte_arbeitsort') }}
+        from {{ ref('int_genesis__beschaeftigte_' ~ seite) }}
         where {{ ist_indikator_gebiet() }} and nationalitaet = 'insgesamt' and geschlecht = 'insgesamt'
         union all
         select ags, jahr, stichtag, anzahl, ist_unterdrueckt, tabelle, zeit, ist_demodaten, 2 as prioritaet
         from {{ ref('int_genesis__pendler') }}
-        where {{ ist_indikator_gebiet() }} and groesse = 'beschaeftigte_arbeitsort'
+        where {{ ist_indikator_gebiet() }} and groesse = 'beschaeftigte_{{ seite }}'
     ) as quellen
     qualify row_number() over (partition by ags, stichtag order by prioritaet) = 1
 ),
-
-wohnort as (
-    select * from (
-        select ags, jahr, stichtag, beschaeftigte, ist_unterdrueckt, tabelle, zeit, ist_demodaten, 1 as prioritaet
-        from {{ ref('int_genesis__beschaeftigte_wohnort') }}
-        where {{ ist_indikator_gebiet() }} and nationalitaet = 'insgesamt' and geschlecht = 'insgesamt'
-        union all
-        select ags, jahr, stichtag, anzahl, ist_unterdrueckt, tabelle, zeit, ist_demodaten, 2 as prioritaet
-        from {{ ref('int_genesis__pendler') }}
-        where {{ ist_indikator_gebiet() }} and groesse = 'beschaeftigte_wohnort'
-    ) as quellen
-    qualify row_number() over (partition by ags, stichtag order by prioritaet) = 1
-),
+{% endfor %}
 
 final as (
     select

@@ -11,21 +11,19 @@ with durchschnitt as (
     select * from {{ ref('stg_genesis__durchschnittsalter') }}
 ),
 
+-- the population by priority: 12411-01-01-5, else the total column of 12411-02-03-5
 bevoelkerung as (
+    {%- for modell, bedingung in [('stg_genesis__bevoelkerung', 'true'),
+                                  ('stg_genesis__bevoelkerung_altersgruppen', "altersgruppe = 'insgesamt'")] %}
+    {% if not loop.first %}union all{% endif %}
     select
         gebiet_ebene, regionalschluessel, ags, stichtag, geschlecht, einwohner, marker, ist_unterdrueckt,
         {{ genesis_quelle('tabelle', 'zeit', 'ist_demodaten') }} as einwohner_quelle,
         ist_demodaten,
-        1 as prioritaet
-    from {{ ref('stg_genesis__bevoelkerung') }}
-    union all
-    select
-        gebiet_ebene, regionalschluessel, ags, stichtag, geschlecht, einwohner, marker, ist_unterdrueckt,
-        {{ genesis_quelle('tabelle', 'zeit', 'ist_demodaten') }} as einwohner_quelle,
-        ist_demodaten,
-        2 as prioritaet
-    from {{ ref('stg_genesis__bevoelkerung_altersgruppen') }}
-    where altersgruppe = 'insgesamt'
+        {{ loop.index }} as prioritaet
+    from {{ ref(modell) }}
+    where {{ bedingung }}
+    {%- endfor %}
 ),
 
 gewichtet as (
