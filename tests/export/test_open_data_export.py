@@ -153,6 +153,12 @@ def test_metadata(export):
     assert amtlich, si["quellen"]
     assert all("Datenlizenz Deutschland – Namensnennung – Version 2.0" in q["namensnennung"] for q in amtlich)
     assert any("Statistische Ämter des Bundes und der Länder" in q["namensnennung"] for q in amtlich)
+    # every SGB II month: one source, whatever the month its rows name
+    monate = json.loads((export["out"] / "sgb2_monatswerte" / "metadata.json").read_text(encoding="utf-8"))
+    assert monate["titel"] == "SGB II je Monat"
+    texte = [q for g in monate["quellen"] for q in g.get("quellen", [])]
+    assert texte.count("SGB-II-Gemeindedaten (Statistik der BA / Jobcenter)") == 1, texte
+    assert not [t for t in texte if "SGB-II" in t and t != "SGB-II-Gemeindedaten (Statistik der BA / Jobcenter)"], texte
 
 
 def test_no_raw_or_case_level_field(export):
