@@ -9,6 +9,7 @@
 --   Disclosure control: the SGB II indicators are public (catalogue geheimhaltung = false). Should the
 --   catalogue mark one confidential, its Gemeinde and Sozialraum cells are suppressed here (fail closed:
 --   the secondary suppression of the annual mart does not run per month); Kreis totals stay published.
+--   Levels: no row below the indicator's catalogue `niedrigste_ebene` (as the annual mart).
 --   Denominator: population at the 31.12. before the month (int_sgb2__monatsindikatoren); so December
 --   equals the annual value (dbt test assert_sgb2_monatswerte_dezember_gleich_jahreswert).
 with zuordnung as (
@@ -143,7 +144,9 @@ beurteilt as (
             as ist_geheim
     from vollstaendig
     inner join {{ ref('indikatoren') }} as katalog on vollstaendig.indikator_id = katalog.indikator_id
-    where katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0
+    where
+        (katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0)
+        and {{ ebene_rang('vollstaendig.gebiet_ebene') }} >= {{ ebene_rang('katalog.niedrigste_ebene') }}
 ),
 
 final as (
