@@ -37,7 +37,7 @@ class Dashboard:
         self.scope_excluded: dict[str, list[Chart]] = {"jahr": [], "indikator": [], "gebiet": []}
         self.indicator_ids: list[str] | None = None
         self.dataset = DS_WERTE  # the dataset the native filters take their values from
-        self.jahr_mehrfach = False  # Jahr filter: several years at once (Monatsmonitor)
+        self.jahr_mehrfach = False  # Jahr filter: any number of years, empty = all (Monatsmonitor)
 
     def row(self, *items: tuple[Chart | str, int, int]) -> None:
         self.rows.append(list(items))
@@ -100,13 +100,14 @@ def dashboard_export(d: Dashboard, chart_ids: dict[str, int]) -> dict:
 
     pre = [simple_filter("indikator_id", "IN", d.indicator_ids)] if d.indicator_ids else None
     not_null = {c: [dict(simple_filter(c, "IS NOT NULL", None))] for c in ("sozialraum_name", "gemeinde")}
-    jahr_text = ("Berichtsjahr(e) der Monate (Standard: jüngstes Jahr des gewählten Indikators; weitere Jahre "
-                 "zuschaltbar)" if d.jahr_mehrfach else "Berichtsjahr (Standard: jüngstes Jahr des gewählten Indikators)")
+    jahr_text = ("Berichtsjahr(e) der Monate (leer: alle Monate)" if d.jahr_mehrfach
+                 else "Berichtsjahr (Standard: jüngstes Jahr des gewählten Indikators)")
     filters = [
         # Jahr depends on Indikator: its default is the latest year the selected indicator has data for
+        # (on the Monatsmonitor: no default, every month, any number of years)
         _native_filter(f"NATIVE_FILTER-{d.key}-jahr", "Jahr", "jahr", ids("jahr"), multi=d.jahr_mehrfach,
-                       required=True, first=True, ascending=False, parents=[f"NATIVE_FILTER-{d.key}-indikator"],
-                       description=jahr_text, dataset=d.dataset),
+                       required=not d.jahr_mehrfach, first=not d.jahr_mehrfach, ascending=False,
+                       parents=[f"NATIVE_FILTER-{d.key}-indikator"], description=jahr_text, dataset=d.dataset),
         _native_filter(f"NATIVE_FILTER-{d.key}-sozialraum", "Sozialraum", "sozialraum_name", ids("gebiet"),
                        multi=True, required=False, first=False, ascending=True,
                        description="Sozialräume (Gemeinden und Sozialraumwerte)", prefilter=not_null["sozialraum_name"],

@@ -3,7 +3,7 @@ dbt model dbt_project/models/reporting/rpt_monatswerte.sql, from mart.sgb2_monat
 
 Layout only, like bundle_charts.py / bundle_dashboards.py: the dataset's columns and metrics come from the
 dbt YAML. The native filters are those of the other dashboards (Jahr, Sozialraum, Gemeinde, Indikator), taken
-from rpt_monatswerte; Jahr may hold several years (default: the latest year of the selected indicator).
+from rpt_monatswerte; Jahr may hold several years and is empty by default (every month).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ Dezember, den die Jahreswerte der anderen Dashboards führen.
 - Sozialräume und Kreis: Σ Zähler / Σ Nenner der Gemeinden; ist ein Gemeindewert in der Quelle gesperrt (`*`),
   bleibt der Wert des Gebiets im Monat leer (nie 0).
 
-Filter **Jahr**: ein oder mehrere Jahre (Standard: das jüngste). Alle Monate auf einem Gebietsstand.
+Filter **Jahr**: ein oder mehrere Jahre (leer: alle Monate). Alle Monate auf einem Gebietsstand.
 """
 
 
@@ -58,7 +58,7 @@ def zeitreihe(key: str, name: str, metrics: list[str], ebenen: list[str], descri
 
 
 def monatstabelle(key: str, name: str) -> Chart:
-    """Values per month and area with Kreis value and the same month a year earlier, newest month first."""
+    """Values per month and area with Kreis value and the same month a year earlier, highest value first."""
     groupby = ["monat", "gebiet_ebene", "gebiet_name"]
     metrics = ["wert", "kreiswert", "abweichung_kreis", "vorjahresmonat", "veraenderung_vorjahresmonat"]
     adhoc = [simple_filter("gebiet_ebene", "IN", ["kreis", "sozialraum", "gemeinde"])]
@@ -72,10 +72,9 @@ def monatstabelle(key: str, name: str) -> Chart:
                           "abweichung_kreis": {"d3NumberFormat": "+,.1f"},
                           "vorjahresmonat": {"d3NumberFormat": ",.1f"},
                           "veraenderung_vorjahresmonat": {"d3NumberFormat": "+,.1f"}},
-    }, {"columns": groupby, "metrics": metrics,
-        "orderby": [["monat", False], ["gebiet_ebene", True], ["gebiet_name", True]], "row_limit": 5000},
+    }, {"columns": groupby, "metrics": metrics, "orderby": [["wert", False]], "row_limit": 5000},
         "Gewählter Indikator je Monat und Gebiet mit Kreiswert, Abweichung vom Kreis, Wert im Vorjahresmonat und "
-        "Veränderung (Prozentpunkte); jüngster Monat zuerst")
+        "Veränderung (Prozentpunkte); höchste Werte zuerst, jede Spalte sortierbar, Suche nach Gebiet")
 
 
 def monatsmonitor() -> tuple[list[Chart], Dashboard]:

@@ -345,14 +345,15 @@ def test_monatsmonitor_shows_every_month_with_the_filters_of_the_other_dashboard
     """The Monatsmonitor: its time series hold every published month of SGB-II-Quote and Kinderarmut with the
     values of mart.sgb2_monatswerte (December = the annual value of mart.sozialraum_indikatoren), every one of
     its charts returns data, and its native filters (Jahr, Sozialraum, Gemeinde, Indikator) take their values
-    from the monthly dataset, Jahr with several years allowed."""
+    from the monthly dataset, Jahr with several years allowed and empty by default."""
     dash = next(d for d in admin.list_all("dashboard", ["id", "dashboard_title"]) if d["dashboard_title"] == "Monatsmonitor")
     ds_id = next(d["id"] for d in admin.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "rpt_monatswerte")
     meta = json.loads(admin.get(f"/api/v1/dashboard/{dash['id']}").json()["result"]["json_metadata"])
     filters = {f["name"]: f for f in meta["native_filter_configuration"]}
     assert set(filters) == FILTER_NAMES
     assert all(f["targets"][0]["datasetId"] == ds_id for f in filters.values()), [f["targets"] for f in filters.values()]
-    assert filters["Jahr"]["controlValues"]["multiSelect"] is True
+    assert filters["Jahr"]["controlValues"]["multiSelect"] is True  # several years; empty: every month
+    assert filters["Jahr"]["controlValues"]["enableEmptyFilter"] is False
     layout = yaml.safe_load((ASSETS / "dashboards" / "monatsmonitor.yaml").read_text(encoding="utf-8"))
     uuids = {v["meta"]["uuid"] for v in layout["position"].values() if isinstance(v, dict) and v.get("type") == "CHART"}
     charts = [c for c in admin.charts() if c["uuid"] in uuids]
