@@ -25,7 +25,11 @@ gemeinde as (
         zuordnung.kreis_ags,
         zuordnung.kreis_name
     from {{ ref('int_sgb2__monatsindikatoren') }} as monatswerte
-    inner join zuordnung on monatswerte.ags = zuordnung.ags
+    -- the Sozialraum cut valid in the month's year (as the annual aggregation)
+    inner join zuordnung
+        on
+            monatswerte.ags = zuordnung.ags
+            and monatswerte.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
 ),
 
 monate as (
@@ -39,34 +43,46 @@ jahresgemeinden as (
 erwartet as (
     select distinct
         ags,
+        jahr,
         monat
     from gemeinde
     union
     select
         jahresgemeinden.ags,
+        monate.jahr,
         monate.monat
     from jahresgemeinden
     inner join monate on jahresgemeinden.jahr = monate.jahr
 ),
 
+erwartet_im_gebiet as (
+    select
+        erwartet.monat,
+        zuordnung.sozialraum_id,
+        zuordnung.kreis_ags
+    from erwartet
+    inner join zuordnung
+        on
+            erwartet.ags = zuordnung.ags
+            and erwartet.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+),
+
 gebietsgroessen as (
     select
         'sozialraum' as gebiet_ebene,
-        zuordnung.sozialraum_id as gebiet_id,
-        erwartet.monat,
+        sozialraum_id as gebiet_id,
+        monat,
         count(*) as gemeinden_im_gebiet
-    from erwartet
-    inner join zuordnung on erwartet.ags = zuordnung.ags
-    group by zuordnung.sozialraum_id, erwartet.monat
+    from erwartet_im_gebiet
+    group by sozialraum_id, monat
     union all
     select
         'kreis' as gebiet_ebene,
-        zuordnung.kreis_ags as gebiet_id,
-        erwartet.monat,
+        kreis_ags as gebiet_id,
+        monat,
         count(*) as gemeinden_im_gebiet
-    from erwartet
-    inner join zuordnung on erwartet.ags = zuordnung.ags
-    group by zuordnung.kreis_ags, erwartet.monat
+    from erwartet_im_gebiet
+    group by kreis_ags, monat
 ),
 
 ebenen as (
