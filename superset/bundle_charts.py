@@ -44,7 +44,7 @@ THEMES = {
 }
 ALL_INDICATORS = list(dict.fromkeys(HEADLINE + [i for _, ids in THEMES.values() for i in ids]))
 DEFAULT_INDICATOR = {"ueberblick": "sgb2_quote", "armut": "sgb2_quote", "arbeitsmarkt": "arbeitslosenanteil",
-                     "jugend": "hze_eckwert", "demografie": "anteil_65_plus"}
+                     "jugend": "hze_eckwert", "demografie": "anteil_65_plus", "monatsmonitor": "sgb2_quote"}
 
 
 def simple_filter(col: str, op: str, val: Any) -> dict:

@@ -36,6 +36,8 @@ class Dashboard:
         self.rows: list[list[tuple[Chart | str, int, int]]] = []  # (chart or markdown, width, height)
         self.scope_excluded: dict[str, list[Chart]] = {"jahr": [], "indikator": [], "gebiet": []}
         self.indicator_ids: list[str] | None = None
+        self.dataset = DS_WERTE  # the dataset the native filters take their values from
+        self.jahr_mehrfach = False  # Jahr filter: any number of years, empty = all (Monatsmonitor)
 
     def row(self, *items: tuple[Chart | str, int, int]) -> None:
         self.rows.append(list(items))
@@ -49,14 +51,14 @@ class Dashboard:
 
 def _native_filter(fid: str, name: str, column: str, excluded: list[int], *, multi: bool, required: bool,
                    first: bool, ascending: bool, description: str, prefilter: list[dict] | None = None,
-                   default: list | None = None, parents: list[str] | None = None) -> dict:
+                   default: list | None = None, parents: list[str] | None = None, dataset: str = DS_WERTE) -> dict:
     mask: dict[str, Any] = {"extraFormData": {}, "filterState": {}, "ownState": {}}
     if default:
         mask = {"extraFormData": {"filters": [{"col": column, "op": "IN", "val": default}]},
                 "filterState": {"value": default, "label": ", ".join(map(str, default))}, "ownState": {}}
     f = {
         "id": fid, "name": name, "filterType": "filter_select", "type": "NATIVE_FILTER",
-        "targets": [{"datasetUuid": DS_WERTE, "column": {"name": column}}],
+        "targets": [{"datasetUuid": dataset, "column": {"name": column}}],
         "controlValues": {"enableEmptyFilter": required, "defaultToFirstItem": first, "multiSelect": multi,
                           "searchAllOptions": False, "inverseSelection": False, "sortAscending": ascending},
         "defaultDataMask": mask, "cascadeParentIds": parents or [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
@@ -98,21 +100,25 @@ def dashboard_export(d: Dashboard, chart_ids: dict[str, int]) -> dict:
 
     pre = [simple_filter("indikator_id", "IN", d.indicator_ids)] if d.indicator_ids else None
     not_null = {c: [dict(simple_filter(c, "IS NOT NULL", None))] for c in ("sozialraum_name", "gemeinde")}
+    jahr_text = ("Berichtsjahr(e) der Monate (leer: alle Monate)" if d.jahr_mehrfach
+                 else "Berichtsjahr (Standard: jüngstes Jahr des gewählten Indikators)")
     filters = [
         # Jahr depends on Indikator: its default is the latest year the selected indicator has data for
-        _native_filter(f"NATIVE_FILTER-{d.key}-jahr", "Jahr", "jahr", ids("jahr"), multi=False, required=True,
-                       first=True, ascending=False, parents=[f"NATIVE_FILTER-{d.key}-indikator"],
-                       description="Berichtsjahr (Standard: jüngstes Jahr des gewählten Indikators)"),
+        # (on the Monatsmonitor: no default, every month, any number of years)
+        _native_filter(f"NATIVE_FILTER-{d.key}-jahr", "Jahr", "jahr", ids("jahr"), multi=d.jahr_mehrfach,
+                       required=not d.jahr_mehrfach, first=not d.jahr_mehrfach, ascending=False,
+                       parents=[f"NATIVE_FILTER-{d.key}-indikator"], description=jahr_text, dataset=d.dataset),
         _native_filter(f"NATIVE_FILTER-{d.key}-sozialraum", "Sozialraum", "sozialraum_name", ids("gebiet"),
                        multi=True, required=False, first=False, ascending=True,
-                       description="Sozialräume (Gemeinden und Sozialraumwerte)", prefilter=not_null["sozialraum_name"]),
+                       description="Sozialräume (Gemeinden und Sozialraumwerte)", prefilter=not_null["sozialraum_name"],
+                       dataset=d.dataset),
         _native_filter(f"NATIVE_FILTER-{d.key}-gemeinde", "Gemeinde", "gemeinde", ids("gebiet"), multi=True,
                        required=False, first=False, ascending=True, description="Gemeinden",
-                       prefilter=not_null["gemeinde"]),
+                       prefilter=not_null["gemeinde"], dataset=d.dataset),
         _native_filter(f"NATIVE_FILTER-{d.key}-indikator", "Indikator", "indikator", ids("indikator"),
                        multi=False, required=True, first=False, ascending=True,
                        description="Indikator für Karte, Zeitreihe und Gemeindevergleich", prefilter=pre,
-                       default=[f"__INDICATOR_NAME__:{DEFAULT_INDICATOR[d.key]}"]),
+                       default=[f"__INDICATOR_NAME__:{DEFAULT_INDICATOR[d.key]}"], dataset=d.dataset),
     ]
     return {
         "certification_details": None, "certified_by": None, "css": "", "dashboard_title": d.title,
@@ -230,5 +236,12 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
             "bevoelkerung:demografie", "wanderung:demografie", "durchschnittsalter:demografie")])
         charts += [info, ts, bar, *extra, pv, kv, defs]
         dashboards.append(d)
+
+    # 6 Monatsmonitor (every SGB II month; superset/bundle_monatsmonitor.py)
+    from bundle_monatsmonitor import monatsmonitor
+
+    monat_charts, monat_dashboard = monatsmonitor()
+    charts += monat_charts
+    dashboards.append(monat_dashboard)
     return charts, dashboards
 

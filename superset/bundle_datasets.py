@@ -44,6 +44,7 @@ DS_KARTE = uid("dataset:karte")
 DS_SOZIALINDEX = uid("dataset:sozialindex")
 DS_SOZIALINDEX_KARTE = uid("dataset:sozialindex_karte")
 DS_AUSSCHLUESSE = uid("dataset:sozialindex_ausschluesse")
+DS_MONAT = uid("dataset:monatswerte")
 # dbt model (table in schema mart) -> dataset UUID (fixed: every import overwrites the same dataset)
 DATASET_MODELS = {
     "rpt_indikatorwerte": DS_WERTE,
@@ -53,10 +54,11 @@ DATASET_MODELS = {
     "rpt_sozialindex": DS_SOZIALINDEX,
     "rpt_sozialindex_karte": DS_SOZIALINDEX_KARTE,
     "rpt_sozialindex_ausschluesse": DS_AUSSCHLUESSE,
+    "rpt_monatswerte": DS_MONAT,
 }
 # Datasets with one row per area (gebiet_ebene, gebiet_id): the row-level security of the Gemeinde
 # roles (superset/provision.py) covers every one of them.
-AREA_DATASETS = [DS_WERTE, DS_KARTE, DS_SOZIALINDEX, DS_SOZIALINDEX_KARTE, DS_AUSSCHLUESSE]
+AREA_DATASETS = [DS_WERTE, DS_KARTE, DS_SOZIALINDEX, DS_SOZIALINDEX_KARTE, DS_AUSSCHLUESSE, DS_MONAT]
 
 DATABASE = {
     "database_name": "Sozialraum-Monitor (veröffentlicht)",

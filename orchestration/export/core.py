@@ -78,6 +78,13 @@ DATENSAETZE: dict[str, tuple[str, str]] = {
         "Abgleich Gemeindesummen mit Kreiswerten",
         "Summe der Gemeinden gegen die amtliche Kreiszeile je Tabelle und Jahr, mit Differenz.",
     ),
+    "sgb2_monatswerte": (
+        "SGB II je Monat",
+        "SGB-II-Quote und Kinderarmut je Gemeinde, Sozialraum und Kreis und Berichtsmonat mit Zähler, Nenner und "
+        "Wert: jeder gelieferte Monat (sozialraum_indikatoren führt den Dezember). Nenner ist die Bevölkerung am "
+        "31.12. des Vorjahres, im Dezember die am selben 31.12. (wie im Jahreswert; Spalte nenner_stichtag). "
+        "In der Quelle gesperrte Werte sind leer (ist_unterdrueckt = true).",
+    ),
     "sozialindex": (
         "Sozialindex (Status und Dynamik)",
         "Sozialindex je Gebiet und Jahr nach der Methode des Berliner Monitorings Soziale Stadtentwicklung: "
@@ -106,9 +113,10 @@ DATENSAETZE: dict[str, tuple[str, str]] = {
 
 
 # Reference dates inside source texts ("GENESIS 12411-01-01-5 (31.12.2016), Demodaten",
-# "SGB-II-Gemeindedaten, Dezember 2016"): folded so that a source is listed once.
+# "SGB-II-Gemeindedaten, Dezember 2016", "…, März 2016"): folded so that a source is listed once.
+_MONATE = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 _STICHTAG = re.compile(
-    r"\s*\((\d{1,2}\.\d{1,2}\.)?(19|20)\d{2}\)|,?\s*(Dezember\s+)?(?<![\d-])(19|20)\d{2}(?![\d-])|,\s*Demodaten"
+    rf"\s*\((\d{{1,2}}\.\d{{1,2}}\.)?(19|20)\d{{2}}\)|,?\s*(({_MONATE})\s+)?(?<![\d-])(19|20)\d{{2}}(?![\d-])|,\s*Demodaten"
 )
 
 

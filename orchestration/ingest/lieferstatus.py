@@ -21,7 +21,8 @@ Jugendhilfe Satzart × Exportjahr, GENESIS Tabelle × Zeit) cannot both be valid
 correction that ranks higher: a newer `Stand` for GENESIS tables, the file-name suffix `_korrektur`
 (`_korrektur2`, … for further corrections) for the other families. A new delivery that does not rank
 above every valid delivery of one of its periods is refused, and so are new deliveries that tie with
-each other.
+each other. Where a family records the cell that carries the period (SGB II: the `Berichtsmonat:` line,
+`ORTE_SQL`), the reason starts with `<file>, line <n>, column <c>:` like a DeliveryError.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ PERIODEN_SQL: dict[str, str] = {
     "gebietsstand": """
         SELECT sha256, datei, 'Schlüssel ' || ebene || ' → ' || ziel_jahr AS periode, NULL::TIMESTAMP AS stand
         FROM raw.gebietsstand__lieferungen""",
+}
+
+# Per family (optional): (sha256, line, column) of the cell in the file that names its period.
+ORTE_SQL: dict[str, str] = {
+    "sgb2": "SELECT sha256, berichtsmonat_zeile, berichtsmonat_spalte FROM raw.sgb2__lieferungen",
 }
 
 
@@ -144,6 +150,7 @@ def conflicts(con: duckdb.DuckDBPyConnection, familie: str) -> list[Conflict]:
             continue
         rank = stand if familie == "genesis" else korrektur_rang(datei)
         periods[periode].append((sha, datei, rank))
+    orte = _orte(con, familie)
     refused: dict[str, Conflict] = {}
     for periode, members in sorted(periods.items()):
         if len({m[0] for m in members}) < 2:
@@ -155,7 +162,8 @@ def conflicts(con: duckdb.DuckDBPyConnection, familie: str) -> list[Conflict]:
             holder = max(old, key=lambda m: m[2])
             for sha, datei, rank in fresh:
                 if rank <= old_top and sha not in refused:
-                    refused[sha] = Conflict(sha, datei, _reason(familie, periode, holder[1], datei))
+                    refused[sha] = Conflict(sha, datei, _ort(datei, orte.get(sha))
+                                            + _reason(familie, periode, holder[1], datei, orte.get(holder[0])))
         left = [m for m in fresh if m[0] not in refused]
         by_rank: dict[object, list] = defaultdict(list)
         for m in left:
@@ -164,22 +172,37 @@ def conflicts(con: duckdb.DuckDBPyConnection, familie: str) -> list[Conflict]:
             if len(tied) > 1:
                 for sha, datei, _ in tied:
                     others = ", ".join(sorted(d for s, d, _ in tied if s != sha))
-                    refused[sha] = Conflict(sha, datei, f"Konflikt: {datei} und {others} liefern beide "
+                    refused[sha] = Conflict(sha, datei, _ort(datei, orte.get(sha))
+                                            + f"Konflikt: {datei} und {others} liefern beide "
                                                         f"{_periode_text(familie, periode)}; keine ist als "
                                                         f"Korrektur gekennzeichnet: beide abgelehnt")
     return sorted(refused.values(), key=lambda c: c.datei)
+
+
+def _orte(con: duckdb.DuckDBPyConnection, familie: str) -> dict[str, tuple[int, str]]:
+    """sha256 -> (line, column) of the cell naming the period, for families that record it."""
+    if familie not in ORTE_SQL:
+        return {}
+    rows = con.execute(ORTE_SQL[familie]).fetchall()
+    return {sha: (zeile, spalte) for sha, zeile, spalte in rows if zeile is not None}
+
+
+def _ort(datei: str, ort: tuple[int, str] | None) -> str:
+    """`<file>, line <n>, column <c>: ` (as a DeliveryError names a place), or '' when unknown."""
+    return f"{datei}, line {ort[0]}, column {ort[1]}: " if ort else ""
 
 
 def _periode_text(familie: str, periode: str) -> str:
     return f"den Zeitraum {periode}" if familie != "genesis" else f"Tabelle/Zeit {periode}"
 
 
-def _reason(familie: str, periode: str, holder: str, datei: str) -> str:
+def _reason(familie: str, periode: str, holder: str, datei: str, holder_ort: tuple[int, str] | None = None) -> str:
     if familie == "genesis":
         how = "eine Lieferung mit neuerem 'Stand:' ersetzt sie"
     else:
         how = f"eine Korrektur heißt z. B. {_korrektur_name(holder)}"
-    return (f"Konflikt: für {_periode_text(familie, periode)} gilt bereits {holder}; {datei} ist nicht als "
+    where = f" (dort line {holder_ort[0]}, column {holder_ort[1]})" if holder_ort else ""
+    return (f"Konflikt: für {_periode_text(familie, periode)} gilt bereits {holder}{where}; {datei} ist nicht als "
             f"Korrektur gekennzeichnet ({how}; oder erst `sozialmonitor retract {holder}`)")
 
 

@@ -9,7 +9,13 @@ parse. Output: `raw.sgb2__gemeinde_monat`, long format, one row per Gemeinde × 
 `*` → wert NULL + marker `*` (suppressed), `-` → wert 0 + marker `-`.
 
 Row checks (→ `raw.sgb2__rejects`): AGS not 8 digits (Gemeinde) or 5 digits (Kreis), AGS outside the
-region, a value that is not a whole non-negative number, `*` or `-`, the same AGS twice.
+region, a value that is not a whole non-negative number, `*` or `-`.
+
+A month delivered twice is refused with file, line and column: the same AGS twice in one table (that
+Gemeinde's month would be delivered twice: the file is quarantined, however small the share of rows), or
+a title block naming two different Berichtsmonate. The cell of the Berichtsmonat is kept in
+`raw.sgb2__lieferungen` (`berichtsmonat_zeile`, `berichtsmonat_spalte`), so that a second delivery of the
+same month (lieferstatus.conflicts) names it too.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ TABLES = {
     "gemeinde_monat": "berichtsmonat DATE NOT NULL, ags VARCHAR NOT NULL, gemeinde_name VARCHAR, "
     "merkmal VARCHAR NOT NULL, wert BIGINT, marker VARCHAR, zeile INTEGER NOT NULL"
 }
+# where the Berichtsmonat stands in the file (line, column letter): named when another delivery has the same month
+LIEFERUNGEN_EXTRA = ", berichtsmonat_zeile INTEGER, berichtsmonat_spalte VARCHAR"
 MONATE = {"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
           "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12}
 _MAX_ROWS = 20000
@@ -82,25 +90,43 @@ def _is_number_row(cells: list[str]) -> bool:
     return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
-def _berichtsmonat(path, title_rows: list[list[str]]) -> dt.date:
+def _monat_of(value: str) -> dt.date | None:
+    value = value.strip().lower()
+    m = re.fullmatch(r"([a-zäöü]+)\s+(\d{4})", value)
+    if m and m.group(1) in MONATE:
+        return dt.date(int(m.group(2)), MONATE[m.group(1)], 1)
+    m = re.fullmatch(r"(\d{1,2})[./](\d{4})", value) or None
+    if m and 1 <= int(m.group(1)) <= 12:
+        return dt.date(int(m.group(2)), int(m.group(1)), 1)
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    return None
+
+
+def _berichtsmonat(path, title_rows: list[list[str]]) -> tuple[dt.date, int, str]:
+    """(Berichtsmonat, line, column letter) of the `Berichtsmonat:` line of the title block. A file holds one
+    month: a second `Berichtsmonat:` line naming another month is refused."""
+    found: tuple[dt.date, int, str] | None = None
     for index, row in enumerate(title_rows, start=1):
         text = " ".join(v for v in row if v)
         match = re.search(r"berichtsmonat\s*:?\s*(.+)", text, re.IGNORECASE)
         if not match:
             continue
-        value = match.group(1).strip().lower()
-        m = re.fullmatch(r"([a-zäöü]+)\s+(\d{4})", value)
-        if m and m.group(1) in MONATE:
-            return dt.date(int(m.group(2)), MONATE[m.group(1)], 1)
-        m = re.fullmatch(r"(\d{1,2})[./](\d{4})", value) or None
-        if m and 1 <= int(m.group(1)) <= 12:
-            return dt.date(int(m.group(2)), int(m.group(1)), 1)
-        m = re.fullmatch(r"(\d{4})-(\d{2})", value)
-        if m and 1 <= int(m.group(2)) <= 12:
-            return dt.date(int(m.group(1)), int(m.group(2)), 1)
-        raise DeliveryError(path, f"Berichtsmonat '{match.group(1).strip()}' not understood; expected e.g. "
-                                  "'Berichtsmonat: Dezember 2016'", line=index, column="A")
-    raise DeliveryError(path, "no 'Berichtsmonat: <Monat> <Jahr>' line in the title block above the header")
+        col = next((i for i, v in enumerate(row) if re.search("berichtsmonat", v, re.IGNORECASE)), 0)
+        monat = _monat_of(match.group(1))
+        if monat is None:
+            raise DeliveryError(path, f"Berichtsmonat '{match.group(1).strip()}' not understood; expected e.g. "
+                                      "'Berichtsmonat: Dezember 2016'", line=index, column=_col_letter(col))
+        if found is None:
+            found = (monat, index, _col_letter(col))
+        elif monat != found[0]:
+            raise DeliveryError(path, f"a second Berichtsmonat {monat:%m/%Y} in the title block (line {found[1]} "
+                                      f"names {found[0]:%m/%Y}): a file holds exactly one month", line=index,
+                                column=_col_letter(col))
+    if found is None:
+        raise DeliveryError(path, "no 'Berichtsmonat: <Monat> <Jahr>' line in the title block above the header")
+    return found
 
 
 def _col_letter(index: int) -> str:
@@ -112,8 +138,9 @@ def _col_letter(index: int) -> str:
     return letters
 
 
-def _layout(path, grid: list[list[str]]) -> tuple[dt.date, int, int, int, dict[str, int], int]:
-    """(berichtsmonat, ags column, name column, first data row index, merkmal → column, header row index)."""
+def _layout(path, grid: list[list[str]]) -> tuple[tuple[dt.date, int, str], int, int, int, dict[str, int], int]:
+    """((berichtsmonat, its line, its column), ags column, name column, first data row index, merkmal → column,
+    header row index)."""
     header_row = ags_col = None
     for r, row in enumerate(grid):
         for col, value in enumerate(row):
@@ -210,7 +237,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 raise DeliveryError(path, f"sheet '{SHEET}' is empty")
             grid = [[_cell(v) for v in row[1:]] for row in
                     con.execute("SELECT * FROM _sgb2_grid WHERE zeile <= ? ORDER BY zeile", [last]).fetchall()]
-            monat, ags_col, name_col, first, mapping, header_row = _layout(path, grid)
+            (monat, monat_zeile, monat_spalte), ags_col, name_col, first, mapping, header_row = _layout(path, grid)
             match = re.search(r"(\d{4})(\d{2})", path.stem)
             if match and (int(match.group(1)), int(match.group(2))) != (monat.year, monat.month):
                 raise DeliveryError(path, f"Berichtsmonat {monat:%m/%Y} in the title block does not match the "
@@ -230,7 +257,6 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                  "'AGS: erwartet 8-stelligen Gemeinde- oder 5-stelligen Kreisschlüssel'"),
                 ("(regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')) AND "
                  "NOT (starts_with(a, $prefix) OR starts_with($prefix, a))", "'AGS außerhalb der Region'"),
-                ("count(*) OVER (PARTITION BY a) > 1", "'AGS mehrfach in der Tabelle'"),
             ] + [
                 (f"NOT (v_{m} IN ('*', '-') OR regexp_full_match(coalesce(v_{m}, ''), '[0-9]+(\\.0)?') OR "
                  f"regexp_full_match(coalesce(v_{m}, ''), '[0-9]{{1,3}}(\\.[0-9]{{3}})+'))",
@@ -245,6 +271,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                     FROM _sgb2_grid WHERE zeile BETWEEN $first AND $last)""",
                 {"first": first + 1, "last": end, "prefix": prefix},
             )
+            _check_month_once(con, path, monat, _col_letter(ags_col))
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _sgb2_stage").fetchone()
             runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_sgb2_stage"), options.max_reject_share)
@@ -279,10 +306,33 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             suppressed=suppressed,
             berichtszeitraum=f"{monat:%Y-%m}",
             ist_demodaten=demo,
+            extra={"berichtsmonat_zeile": monat_zeile, "berichtsmonat_spalte": monat_spalte},
         )
 
-    return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, audit=audit, run_id=run_id,
-                              before_loading=lambda new: plausibilitaet.create_reference(con))
+    # a working database from before these columns existed gets them (empty for its earlier deliveries)
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for column in LIEFERUNGEN_EXTRA.strip(", ").split(", "):
+        con.execute(f"ALTER TABLE IF EXISTS raw.{FAMILY}__lieferungen ADD COLUMN IF NOT EXISTS {column}")
+    return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, lieferungen_extra=LIEFERUNGEN_EXTRA,
+                                   audit=audit, run_id=run_id,
+                                   before_loading=lambda new: plausibilitaet.create_reference(con))
+
+
+def _check_month_once(con: duckdb.DuckDBPyConnection, path, monat: dt.date, ags_column: str) -> None:
+    """The same AGS twice in the table delivers that area's month twice: DeliveryError naming the second
+    line and the AGS column (and the first line), whatever the share of rows — never a silent choice."""
+    row = con.execute("""
+        SELECT a, zeile, first_value(zeile) OVER (PARTITION BY a ORDER BY zeile) AS erste
+        FROM _sgb2_stage
+        WHERE regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')
+        QUALIFY row_number() OVER (PARTITION BY a ORDER BY zeile) = 2
+        ORDER BY zeile LIMIT 1""").fetchone()
+    if row:
+        ags, zeile, erste = row
+        raise DeliveryError(
+            path, f"AGS {ags} steht zweimal in der Tabelle (Zeilen {erste} und {zeile}): der Berichtsmonat "
+                  f"{monat:%m/%Y} wäre für dieses Gebiet doppelt geliefert; erwartet genau eine Zeile je Gebiet und "
+                  f"Monat", line=zeile, column=ags_column)
 
 
 _NUMBER = ("CASE WHEN v IN ('*', '-') THEN NULL WHEN regexp_full_match(v, '[0-9]+(\\.0)?') "

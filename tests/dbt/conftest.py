@@ -53,9 +53,10 @@ def backbone(tmp_path_factory) -> SimpleNamespace:
     # models, seeds and data tests of the marts and everything upstream; the unit tests of this backbone
     # run separately below (tag backbone), so another family's unit test cannot hide these results; the
     # report models (models/reporting) are not built here, so their tests (relationships to the selected
-    # catalogue seed) are left out too
+    # catalogue seed) are left out too; the monthly SGB II mart is built (empty without SGB II deliveries),
+    # since its tests also read the annual mart (December = annual value)
     build = dbt + ["build", *common, "--select", "+sozialraum_indikatoren", "+dim_gebiet", "+kreis_abgleich",
-                   "+lieferungen", "--exclude", "test_type:unit", "path:models/reporting"]
+                   "+lieferungen", "+sgb2_monatswerte", "--exclude", "test_type:unit", "path:models/reporting"]
     proc = subprocess.run(build, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}"
     unit = dbt + ["test", *common, "--select", "tag:backbone,test_type:unit"]

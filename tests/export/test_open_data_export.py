@@ -153,6 +153,12 @@ def test_metadata(export):
     assert amtlich, si["quellen"]
     assert all("Datenlizenz Deutschland – Namensnennung – Version 2.0" in q["namensnennung"] for q in amtlich)
     assert any("Statistische Ämter des Bundes und der Länder" in q["namensnennung"] for q in amtlich)
+    # every SGB II month: one source, whatever the month its rows name
+    monate = json.loads((export["out"] / "sgb2_monatswerte" / "metadata.json").read_text(encoding="utf-8"))
+    assert monate["titel"] == "SGB II je Monat"
+    texte = [q for g in monate["quellen"] for q in g.get("quellen", [])]
+    sgb2 = [t for t in texte if t.startswith("SGB-II-Gemeindedaten")]  # the rows' sources (the catalogue's apart)
+    assert sgb2 == ["SGB-II-Gemeindedaten (Statistik der BA / Jobcenter)"], texte
 
 
 def test_no_raw_or_case_level_field(export):

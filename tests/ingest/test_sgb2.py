@@ -221,3 +221,102 @@ def test_not_a_workbook_and_empty_file_are_quarantined(paths, con):
     assert set(reasons) == {"sgb2_gemeinden_201601.xlsx", "sgb2_gemeinden_201602.xlsx"}
     assert all("not a readable .xlsx workbook" in r for r in reasons.values())
     assert [d.path.name for d in result.loaded] == ["sgb2_gemeinden_201612.xlsx"]
+
+
+# ------------------------------------------------------------------ a month delivered twice (issue 12)
+
+
+def _line_of(path: Path, text: str, start: int = 1) -> int:
+    """1-based sheet row of the first cell in column A from row `start` on that starts with `text`."""
+    ws = openpyxl.load_workbook(path)["Gemeinden"]
+    return next(r for r in range(start, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith(text))
+
+
+def test_same_gemeinde_twice_in_one_file_is_refused_with_line_and_column(paths, con):
+    """One table with a Gemeinde's row twice delivers that Gemeinde's month twice: the file is quarantined
+    naming the second line and the AGS column, even when the share of rows would be within the reject limit."""
+    twice = ROWS + [("06432002", "Babenhausen", 481, 1, 1001, 1011, 991, 701, 290, 260, 20)]
+    f = write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx", rows=twice)
+    first = _line_of(f, "06432002")
+    second = _line_of(f, "06432002", start=first + 1)
+    result = load_sgb2(con, paths, REGION, options=Options(max_reject_share=0.5))
+    assert [p.name for p, _ in result.quarantined] == ["sgb2_gemeinden_201612.xlsx"]
+    reason = result.quarantined[0][1]
+    assert reason.startswith(f"sgb2_gemeinden_201612.xlsx, line {second}, column A: "), reason
+    assert "06432002" in reason and f"Zeilen {first} und {second}" in reason and "12/2016" in reason
+    assert con.execute("SELECT count(*) FROM raw.sgb2__gemeinde_monat").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM raw.sgb2__rejects").fetchone() == (0,)
+    assert not (paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx").exists()
+
+
+def test_two_berichtsmonate_in_one_file_are_refused(paths, con):
+    f = write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx")
+    wb = openpyxl.load_workbook(f)
+    ws = wb["Gemeinden"]
+    ws.insert_rows(3)
+    ws.cell(3, 1, "Berichtsmonat: November 2016")
+    wb.save(f)
+    result = load_sgb2(con, paths, REGION)
+    reason = result.quarantined[0][1]
+    assert reason.startswith("sgb2_gemeinden_201612.xlsx, line 3, column A: "), reason
+    assert "second Berichtsmonat 11/2016" in reason and "line 2 names 12/2016" in reason
+    # the same month named twice is no conflict
+    f = write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx")
+    wb = openpyxl.load_workbook(f)
+    wb["Gemeinden"].insert_rows(3)
+    wb["Gemeinden"].cell(3, 1, "Berichtsmonat: 12/2016")
+    wb.save(f)
+    assert not load_sgb2(con, paths, REGION).failed
+
+
+def _states(con) -> dict[str, tuple[str, str]]:
+    return {d: (s, g) for d, s, g in con.execute(
+        "SELECT datei, status, grund FROM raw.ingest__lieferstatus QUALIFY row_number() OVER "
+        "(PARTITION BY sha256 ORDER BY nr DESC) = 1").fetchall()}
+
+
+def test_second_delivery_of_a_month_is_refused_naming_file_line_and_column(paths, con):
+    """Two deliveries with the same Gemeinde × month: the later one is refused (quarantined, its rows stay
+    in raw as history) with the cell of its Berichtsmonat and the delivery that holds the month; the
+    month's data stay those of the first delivery."""
+    folder = paths.landing / "sgb2"
+    first = write_sgb2(folder / "sgb2_gemeinden_201612.xlsx")
+    load_sgb2(con, paths, REGION)
+    line = _line_of(first, "Berichtsmonat")
+    changed = [("06432001", "Alsbach-Hähnlein", 211, 40, 421, 431, 416, 301, 115, 100, 15), *ROWS[1:]]
+    write_sgb2(folder / "sgb2_gemeinden_201612_nachlieferung.xlsx", rows=changed, extra_title_rows=1)
+    result = load_sgb2(con, paths, REGION)
+    assert [p.name for p, _ in result.quarantined] == ["sgb2_gemeinden_201612_nachlieferung.xlsx"]
+    state, reason = _states(con)["sgb2_gemeinden_201612_nachlieferung.xlsx"]
+    assert state == "abgelehnt"
+    assert reason.startswith(f"sgb2_gemeinden_201612_nachlieferung.xlsx, line {line + 1}, column A: Konflikt"), reason
+    assert f"sgb2_gemeinden_201612.xlsx (dort line {line}, column A)" in reason and "_korrektur" in reason
+    assert _states(con)["sgb2_gemeinden_201612.xlsx"][0] == "angenommen"
+    assert (paths.landing / "_quarantine" / "sgb2").is_dir()
+    assert not (folder / "sgb2_gemeinden_201612_nachlieferung.xlsx").exists() and first.exists()
+
+    # two new deliveries of another month in one run: both refused, each named with its own cell
+    write_sgb2(folder / "sgb2_gemeinden_201701.xlsx", month="Januar 2017")
+    write_sgb2(folder / "sgb2_gemeinden_201701_b.xlsx", month="Januar 2017", extra_title_rows=2)
+    result = load_sgb2(con, paths, REGION)
+    reasons = dict((p.name, r) for p, r in result.quarantined)
+    assert set(reasons) == {"sgb2_gemeinden_201701.xlsx", "sgb2_gemeinden_201701_b.xlsx"}
+    assert reasons["sgb2_gemeinden_201701.xlsx"].startswith(f"sgb2_gemeinden_201701.xlsx, line {line}, column A: ")
+    assert reasons["sgb2_gemeinden_201701_b.xlsx"].startswith(f"sgb2_gemeinden_201701_b.xlsx, line {line + 2}, column A: ")
+    assert all("liefern beide den Zeitraum 2017-01" in r for r in reasons.values())
+
+
+def test_deliveries_table_of_an_older_warehouse_gets_the_cell_columns(paths, con):
+    """A working database whose raw.sgb2__lieferungen predates the Berichtsmonat cell columns still loads;
+    its earlier deliveries keep NULL there (and a conflict with one of them names no cell of it)."""
+    from orchestration.ingest.runner import create_tables
+    from orchestration.ingest.sgb2 import TABLES
+
+    create_tables(con, "sgb2", TABLES)
+    con.execute("INSERT INTO raw.sgb2__lieferungen VALUES ('alt', 'sgb2_gemeinden_201611.xlsx', '2016-11', true, 0, 0, now())")
+    write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx")
+    result = load_sgb2(con, paths, REGION)
+    assert not result.failed, result.quarantined
+    rows = con.execute("SELECT datei, berichtsmonat_zeile, berichtsmonat_spalte FROM raw.sgb2__lieferungen "
+                       "ORDER BY datei").fetchall()
+    assert rows == [("sgb2_gemeinden_201611.xlsx", None, None), ("sgb2_gemeinden_201612.xlsx", 2, "A")]

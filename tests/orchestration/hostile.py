@@ -147,6 +147,22 @@ def _plus_one(row: int) -> Callable[[openpyxl.Workbook], None]:
     return edit
 
 
+def _copy_row(source: int, target: int) -> Callable[[openpyxl.Workbook], None]:
+    """Row `target` becomes a copy of row `source` (the same Gemeinde twice in one table)."""
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Gemeinden"]
+        for col in range(1, ws.max_column + 1):
+            ws.cell(target, col).value = ws.cell(source, col).value
+    return edit
+
+
+def _both(*edits: Callable[[openpyxl.Workbook], None]) -> Callable[[openpyxl.Workbook], None]:
+    def edit(wb: openpyxl.Workbook) -> None:
+        for e in edits:
+            e(wb)
+    return edit
+
+
 def _rename_sheet(wb: openpyxl.Workbook) -> None:
     wb["Gemeinden"].title = "Tabelle1"
 
@@ -292,7 +308,8 @@ CASES: list[Case] = [
          ("records rejected", "AGS außerhalb der Region")),
     Case("S10", "sgb2", "sgb2_gemeinden_202312_zweite.xlsx", "zweite Lieferung für Dezember 2023, nicht als Korrektur "
          "gekennzeichnet", "abgelehnt", _xlsx("sgb2_gemeinden_202312.xlsx", _plus_one(11)),
-         ("Konflikt", "sgb2_gemeinden_202312.xlsx", "_korrektur")),
+         ("sgb2_gemeinden_202312_zweite.xlsx, line 2, column A: Konflikt", "sgb2_gemeinden_202312.xlsx (dort line 2, "
+          "column A)", "_korrektur")),
     Case("S11", "sgb2", "sgb2_gemeinden_202312_KORREKTUR.XLSX", "Korrektur Dezember 2023 (Großbuchstaben, ELB +1)",
          "angenommen", _xlsx("sgb2_gemeinden_202312.xlsx", _plus_one(10))),
     Case("S12", "sgb2", "sgb2_gemeinden_202410.xls", "falsche Endung .xls", "quarantaene",
@@ -303,6 +320,20 @@ CASES: list[Case] = [
          _xlsx("sgb2_gemeinden_202412.xlsx", _empty_sheet), ("is empty",)),
     Case("S15", "sgb2", "sgb2_gemeinden_202501.xlsx.part", "Übertragung läuft noch", "hinweis",
          _copy("sgb2", "sgb2_gemeinden_202412.xlsx"), ("Übertragung läuft",)),
+    Case("S16", "sgb2", "sgb2_gemeinden_202410_doppelt.xlsx", "dieselbe Gemeinde zweimal in einer Tabelle (Monat doppelt)",
+         "quarantaene", _xlsx("sgb2_gemeinden_202410.xlsx", _copy_row(10, 11)),
+         ("sgb2_gemeinden_202410_doppelt.xlsx, line 11, column A", "AGS 06432001 steht zweimal", "Zeilen 10 und 11")),
+    Case("S17", "sgb2", "sgb2_gemeinden_202411_zwei_monate.xlsx", "zwei verschiedene Berichtsmonate im Titelblock",
+         "quarantaene", _xlsx("sgb2_gemeinden_202411.xlsx", _set({"A3": "Berichtsmonat: Dezember 2024"})),
+         ("line 3, column A", "a second Berichtsmonat 12/2024", "line 2 names 11/2024")),
+    Case("S18", "sgb2", "sgb2_gemeinden_202502.xlsx", "neuer Monat Februar 2025, zweimal geliefert (mit S19)", "abgelehnt",
+         _xlsx("sgb2_gemeinden_202412.xlsx", _set({"A2": "Berichtsmonat: Februar 2025"})),
+         ("sgb2_gemeinden_202502.xlsx, line 2, column A: Konflikt", "liefern beide den Zeitraum 2025-02",
+          "sgb2_gemeinden_202502_b.xlsx")),
+    Case("S19", "sgb2", "sgb2_gemeinden_202502_b.xlsx", "dieselben Gemeinden und derselbe Monat in einer zweiten Datei",
+         "abgelehnt", _xlsx("sgb2_gemeinden_202412.xlsx", _both(_set({"A2": "Berichtsmonat: Februar 2025"}), _plus_one(10))),
+         ("sgb2_gemeinden_202502_b.xlsx, line 2, column A: Konflikt", "liefern beide den Zeitraum 2025-02",
+          "beide abgelehnt")),
     # Grundsicherung (from grundsicherung_alter_2016.csv)
     Case("R01", "grundsicherung", "grundsicherung_alter_2031.csv", "Stichtag in der Zukunft (31.12.2031)", "abgelehnt",
          _from("grundsicherung", GS, lambda t: t.replace("31.12.2016", "31.12.2031")),

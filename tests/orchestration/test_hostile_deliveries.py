@@ -9,6 +9,7 @@ declared corrections are used; and `sozialmonitor retract` takes a delivery back
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -42,6 +43,17 @@ def indicator_rows(published: Path, indicators: tuple[str, ...]) -> dict[tuple, 
         rows = con.execute(
             "SELECT indikator_id, gebiet_ebene, gebiet_id, jahr, zaehler, nenner, wert, ist_unterdrueckt "
             "FROM mart.sozialraum_indikatoren WHERE indikator_id IN (SELECT unnest(?))", [list(indicators)]).fetchall()
+    finally:
+        con.close()
+    return {r[:4]: r[4:] for r in rows}
+
+
+def monthly_rows(published: Path) -> dict[tuple, tuple]:
+    """mart.sgb2_monatswerte by (indikator_id, gebiet_ebene, gebiet_id, monat)."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute("SELECT indikator_id, gebiet_ebene, gebiet_id, monat, zaehler, nenner, wert, ist_unterdrueckt "
+                           "FROM mart.sgb2_monatswerte").fetchall()
     finally:
         con.close()
     return {r[:4]: r[4:] for r in rows}
@@ -83,11 +95,13 @@ def hostile(demo_build, tmp_path_factory):
     watched = ("altersarmut", "sgb2_quote", "kinderarmut", "hze_eckwert", "inobhutnahmen_je_1000_u18", "bevoelkerung",
                "arbeitslosenanteil")
     before = indicator_rows(paths.published, watched)
+    months_before = monthly_rows(paths.published)
     versions_before = {v.path.name: v.path.read_bytes() for v in list_versions(paths)}
     make_all(paths.landing)
     proc = run_build(paths.landing, paths.out, "--demo", check=False, timeout=1500)
     return {"paths": paths, "proc": proc, "before": before, "after": indicator_rows(paths.published, watched),
-            "versions_before": versions_before}
+            "versions_before": versions_before, "months_before": months_before,
+            "months_after": monthly_rows(paths.published)}
 
 
 def test_there_are_at_least_fifty_cases_across_all_families():
@@ -175,6 +189,25 @@ def test_refused_families_stay_at_their_last_good_state_and_corrections_are_used
                        ("sgb2_quote", "kreis", "06432", 2023)}
     key = ("sgb2_quote", "gemeinde", "06432001", 2023)
     assert after[key][0] == before[key][0] + 1
+
+
+
+def test_a_month_delivered_twice_loses_nothing_published(hostile):
+    """The monthly mart after the hostile build: every month published before is still there with the same
+    values — the month delivered twice in one file (S16), the file with two months (S17), the second delivery
+    of December 2023 (S10) and the two deliveries of February 2025 (S18, S19) changed nothing and added no
+    month; only the declared correction of December 2023 (S11, +1 in 06432001) changed its month."""
+    before, after = hostile["months_before"], hostile["months_after"]
+    assert before and {k[3] for k in before} == {k[3] for k in after}, "months added or lost"
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    december = dt.date(2023, 12, 1)
+    assert changed == {("sgb2_quote", "gemeinde", "06432001", december),
+                       ("sgb2_quote", "sozialraum", SOZIALRAUM_06432001, december),
+                       ("sgb2_quote", "kreis", "06432", december)}, changed
+    key = ("sgb2_quote", "gemeinde", "06432001", december)
+    assert after[key][0] == before[key][0] + 1
+    # December of the monthly mart is the annual value, also after the correction
+    assert after[key][2] == hostile["after"][("sgb2_quote", "gemeinde", "06432001", 2023)][2]
 
 
 def test_docs_list_every_case_with_its_outcome():

@@ -214,3 +214,43 @@ def _mart(con: duckdb.DuckDBPyConnection) -> None:
         SELECT gebiet_id AS ags, jahr, indikator_id, zaehler, nenner, false AS zaehler_unterdrueckt,
                false AS nenner_unterdrueckt, quelle, nenner_quelle, ist_demodaten
         FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'gemeinde'""")
+
+
+def add_sgb2_monatswerte(path: Path) -> Path:
+    """The monthly SGB II mart (mart.sgb2_monatswerte, November and December 2016, sgb2_quote) and the annual
+    sgb2_quote 2016 it must agree with in December; consistent with the raw SGB II rows above (LB 430 in
+    December). Denominators: E unter 65 = 80 % of the population, at 31.12.2015 for November and at
+    31.12.2016 for December. Kept apart from build(): the publication tests expect its table set."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("INSERT INTO mart.indikatoren VALUES ('sgb2_quote', 'SGB-II-Quote', 'LB / E<65', 'LB', 'E<65', '%', 100, "
+                    "'stichtag_gleich', -1, 'Jobcenter', 'SGB II', false)")
+        con.execute("""CREATE TABLE mart.sgb2_monatswerte (gebiet_ebene VARCHAR, gebiet_id VARCHAR, gebiet_name VARCHAR,
+            kreis_ags VARCHAR, sozialraum_id VARCHAR, monat DATE, jahr INTEGER, monat_nr INTEGER, indikator_id VARCHAR,
+            wert DOUBLE, zaehler DOUBLE, nenner DOUBLE, einheit VARCHAR, ist_unterdrueckt BOOLEAN, nenner_stichtag DATE,
+            quelle VARCHAR, nenner_quelle VARCHAR, ist_demodaten BOOLEAN, ist_umgeschluesselt BOOLEAN)""")
+        con.execute("""CREATE TABLE intermediate.int_sgb2__monatsindikatoren (ags VARCHAR, jahr INTEGER, monat DATE,
+            indikator_id VARCHAR, zaehler DOUBLE, nenner DOUBLE, zaehler_unterdrueckt BOOLEAN, nenner_unterdrueckt BOOLEAN)""")
+        lb = {11: 420, 12: 430}
+        for monat_nr, zaehler in lb.items():
+            jahr_nenner = 2016 if monat_nr == 12 else 2015
+            rows = [("gemeinde", ags, GEMEINDEN[ags], SOZIALRAUM[ags], float(zaehler), float(round(POP[jahr_nenner][ags] * 0.8)))
+                    for ags in GEMEINDEN]
+            for sr in sorted(set(SOZIALRAUM.values())):
+                parts = [r for r in rows[:3] if r[3] == sr]
+                rows.append(("sozialraum", sr, f"Sozialraum {sr}", sr, sum(r[4] for r in parts), sum(r[5] for r in parts)))
+            rows.append(("kreis", "06432", "Darmstadt-Dieburg", None, sum(r[4] for r in rows[:3]), sum(r[5] for r in rows[:3])))
+            for ebene, gid, name, sr, z, n in rows:
+                values = [ebene, gid, name, "06432", sr, f"2016-{monat_nr:02d}-01", 2016, monat_nr, "sgb2_quote",
+                          z / n * 100, z, n, "%", False, f"{jahr_nenner}-12-31", "Test", "Test", True, False]
+                con.execute("INSERT INTO mart.sgb2_monatswerte VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            values)
+                if ebene == "gemeinde":
+                    con.execute("INSERT INTO intermediate.int_sgb2__monatsindikatoren VALUES (?, 2016, ?, 'sgb2_quote', ?, ?, "
+                                "false, false)", [gid, f"2016-{monat_nr:02d}-01", z, n])
+                if monat_nr == 12:  # the annual value: the December report
+                    con.execute("INSERT INTO mart.sozialraum_indikatoren VALUES (?, ?, ?, '06432', ?, 2016, 'sgb2_quote', "
+                                "?, ?, ?, '%', false, 'Test', NULL, true)", [ebene, gid, name, sr, z / n * 100, z, n])
+    finally:
+        con.close()
+    return path

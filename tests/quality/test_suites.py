@@ -22,6 +22,7 @@ MIN_CELL_DBT = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").re
 def paths(tmp_path) -> Paths:
     p = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=tmp_path / "landing", out=tmp_path / "out")
     handbuilt.build(p.warehouse)
+    handbuilt.add_sgb2_monatswerte(p.warehouse)
     return p
 
 
@@ -150,6 +151,29 @@ CASES = [
         ["DELETE FROM mart.sozialraum_indikatoren WHERE gebiet_id = '06432001' AND indikator_id = 'anteil_65_plus' AND jahr = 2015"],
         "mart__vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
         {"ags": "06432001", "indikator_id": "anteil_65_plus", "jahr": 2015}, id="mart-gemeinde-missing"),
+    # the monthly SGB II mart (handbuilt.add_sgb2_monatswerte)
+    pytest.param(
+        ["UPDATE mart.sgb2_monatswerte SET zaehler = zaehler + 1, wert = (zaehler + 1) / nenner * 100 "
+         "WHERE gebiet_id = '06432001' AND monat_nr = 12"],
+        "mart__sgb2_monatswerte", "expect_column_values_to_be_in_set", "gleich_jahreswert",
+        {"gebiet_id": "06432001", "indikator_id": "sgb2_quote"}, id="monat-dezember-ungleich-jahreswert"),
+    pytest.param(
+        ["UPDATE mart.sgb2_monatswerte SET nenner_stichtag = '2016-12-31' WHERE gebiet_id = '06432002' AND monat_nr = 11"],
+        "mart__sgb2_monatswerte", "expect_column_values_to_be_in_set", "nenner_stichtag_passt",
+        {"gebiet_id": "06432002", "indikator_id": "sgb2_quote"}, id="monat-nenner-stichtag"),
+    pytest.param(
+        ["UPDATE mart.sgb2_monatswerte SET wert = 130 WHERE gebiet_id = '06432003' AND monat_nr = 11"],
+        "mart__sgb2_monatswerte", "expect_column_values_to_be_between", "wert",
+        {"gebiet_id": "06432003", "wert": 130.0}, id="monat-anteil-ueber-100"),
+    pytest.param(
+        ["UPDATE mart.sgb2_monatswerte SET zaehler = zaehler + 100, wert = (zaehler + 100) / nenner * 100 "
+         "WHERE gebiet_ebene = 'kreis' AND monat_nr = 11"],
+        "mart__sgb2_monatsabgleich", "expect_column_values_to_be_between", "differenz_zaehler",
+        {"kreis_ags": "06432", "indikator_id": "sgb2_quote"}, id="monat-kreis-vs-gemeinden"),
+    pytest.param(
+        ["DELETE FROM mart.sgb2_monatswerte WHERE gebiet_id = '06432003' AND monat_nr = 11"],
+        "mart__sgb2_monatsvollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
+        {"ags": "06432003", "indikator_id": "sgb2_quote"}, id="monat-gemeinde-fehlt"),
 ]
 
 

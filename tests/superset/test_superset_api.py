@@ -19,9 +19,10 @@ from superset_support import REPO_ROOT
 pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]
 
 ASSETS = REPO_ROOT / "superset" / "assets"
-DASHBOARD_TITLES = {
+YEARLY_TITLES = {
     "Sozialraum-Monitor – Überblick", "Armut & SGB II", "Arbeitsmarkt", "Kinder, Jugend & Familie", "Demografie",
 }
+DASHBOARD_TITLES = YEARLY_TITLES | {"Monatsmonitor"}
 FILTER_NAMES = {"Jahr", "Sozialraum", "Gemeinde", "Indikator"}
 
 
@@ -122,7 +123,7 @@ def test_time_series_show_land_and_bund_as_reference_lines(admin, superset_serve
     official rows; the comparison table has their values beside the Kreis value."""
     charts = [c for c in admin.charts() if "Zeitreihe Sozialräume und Kreis, Land und Bund" in c["slice_name"]
               or c["slice_name"] == "Zeitreihe: Sozialräume und Kreis, Land und Bund"]
-    assert len(charts) == len(DASHBOARD_TITLES)
+    assert len(charts) == len(YEARLY_TITLES)  # the Monatsmonitor has no Land or Bund (SGB II tables have none)
     for chart in charts:
         res = admin.run_chart(chart, keep_data=True)
         assert res.status == 200 and not res.error, res.error
@@ -230,7 +231,7 @@ def user_db_id(admin) -> int:
 
 
 AREA_DATASETS = ["rpt_indikatorwerte", "rpt_karte", "rpt_sozialindex", "rpt_sozialindex_karte",
-                 "rpt_sozialindex_ausschluesse"]
+                 "rpt_sozialindex_ausschluesse", "rpt_monatswerte"]
 
 
 def _published(superset_server, sql: str) -> list[tuple]:
@@ -258,7 +259,8 @@ def test_row_level_security_covers_every_area_dataset(superset_server, admin):
     user = superset_server.client(f"gemeinde_{ags}")
     published_tables = {"rpt_indikatorwerte": "sozialraum_indikatoren", "rpt_karte": "sozialraum_indikatoren",
                         "rpt_sozialindex": "sozialindex", "rpt_sozialindex_karte": "sozialindex",
-                        "rpt_sozialindex_ausschluesse": "sozialindex_ausschluesse"}
+                        "rpt_sozialindex_ausschluesse": "sozialindex_ausschluesse",
+                        "rpt_monatswerte": "sgb2_monatswerte"}
     for name in AREA_DATASETS:
         qc = {"datasource": {"id": ds_ids[name], "type": "table"}, "force": True, "result_format": "json",
               "result_type": "full",
@@ -337,6 +339,48 @@ def test_sozialindex_charts_match_the_published_tables(superset_server, admin):
     years = [row["jahr"] for row in res.data]
     assert years == sorted(years, reverse=True)
     assert all(row["gruende"] for row in res.data)
+
+
+def test_monatsmonitor_shows_every_month_with_the_filters_of_the_other_dashboards(superset_server, admin):
+    """The Monatsmonitor: its time series hold every published month of SGB-II-Quote and Kinderarmut with the
+    values of mart.sgb2_monatswerte (December = the annual value of mart.sozialraum_indikatoren), every one of
+    its charts returns data, and its native filters (Jahr, Sozialraum, Gemeinde, Indikator) take their values
+    from the monthly dataset, Jahr with several years allowed and empty by default."""
+    dash = next(d for d in admin.list_all("dashboard", ["id", "dashboard_title"]) if d["dashboard_title"] == "Monatsmonitor")
+    ds_id = next(d["id"] for d in admin.list_all("dataset", ["id", "table_name"]) if d["table_name"] == "rpt_monatswerte")
+    meta = json.loads(admin.get(f"/api/v1/dashboard/{dash['id']}").json()["result"]["json_metadata"])
+    filters = {f["name"]: f for f in meta["native_filter_configuration"]}
+    assert set(filters) == FILTER_NAMES
+    assert all(f["targets"][0]["datasetId"] == ds_id for f in filters.values()), [f["targets"] for f in filters.values()]
+    assert filters["Jahr"]["controlValues"]["multiSelect"] is True  # several years; empty: every month
+    assert filters["Jahr"]["controlValues"]["enableEmptyFilter"] is False
+    layout = yaml.safe_load((ASSETS / "dashboards" / "monatsmonitor.yaml").read_text(encoding="utf-8"))
+    uuids = {v["meta"]["uuid"] for v in layout["position"].values() if isinstance(v, dict) and v.get("type") == "CHART"}
+    charts = [c for c in admin.charts() if c["uuid"] in uuids]
+    assert len(charts) == len(uuids) >= 5
+    for chart in charts:
+        res = admin.run_chart(chart)
+        assert res.status == 200 and not res.error and res.rows > 0, f"{res.name}: {res.status} {res.error} {res.rows}"
+    kreis = _published(superset_server, "select any_value(gebiet_name) from mart.sgb2_monatswerte where gebiet_ebene = 'kreis'")[0][0]
+    by_name = {c["slice_name"]: c for c in admin.charts()}
+    for indikator, title in (("sgb2_quote", "SGB-II-Quote je Monat: Sozialräume und Kreis"),
+                             ("kinderarmut", "Kinderarmut je Monat: Sozialräume und Kreis")):
+        res = admin.run_chart(by_name[title], keep_data=True)
+        assert res.status == 200 and not res.error, res.error
+        key = next(k for k in res.data[0] if k == kreis or k.endswith(f", {kreis}"))
+        shown = {dt.datetime.fromtimestamp(r["monat"] / 1000, dt.UTC).date(): r[key] for r in res.data}
+        published = dict(_published(superset_server, f"""
+            select monat, wert from mart.sgb2_monatswerte where gebiet_ebene = 'kreis' and indikator_id = '{indikator}'"""))
+        months = _published(superset_server, "select count(distinct monat) from mart.sgb2_monatswerte")[0][0]
+        assert len(shown) == months > 12, (indikator, len(shown), months)
+        assert set(published) <= set(shown)
+        for monat, wert in published.items():
+            assert shown[monat] == (pytest.approx(wert) if wert is not None else None), (indikator, monat)
+        # December is the annual value
+        annual = dict(_published(superset_server, f"""
+            select jahr, wert from mart.sozialraum_indikatoren where gebiet_ebene = 'kreis' and indikator_id = '{indikator}'"""))
+        decembers = {m.year: v for m, v in shown.items() if m.month == 12 and v is not None}
+        assert decembers and all(v == pytest.approx(annual[y]) for y, v in decembers.items())
 
 
 def test_roles_leitung_and_analyse(superset_server, admin):

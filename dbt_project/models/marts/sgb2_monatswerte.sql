@@ -1,0 +1,196 @@
+-- mart.sgb2_monatswerte: SGB-II-Quote and Kinderarmut per area (Gemeinde, Sozialraum, Kreis) × Berichtsmonat
+-- (published), next to the annual mart.sozialraum_indikatoren, which keeps the December report.
+-- The rules of the annual aggregation (int_indikatoren__aggregiert), applied per month:
+--   Aggregates: Σ zaehler / Σ nenner × faktor over the Gemeinden of the area (never an average of rates).
+--   An aggregate with any suppressed component is NULL with ist_unterdrueckt. An aggregate is only built when
+--   every Gemeinde expected in the area has a row for this indicator and month; expected are the Gemeinden
+--   with any indicator row of the year (int_indikatoren__gemeinde, the annual rule) or with a monthly row in
+--   that month. A rate over a zero denominator has no row.
+--   Disclosure control: the SGB II indicators are public (catalogue geheimhaltung = false). Should the
+--   catalogue mark one confidential, its Gemeinde and Sozialraum cells are suppressed here (fail closed:
+--   the secondary suppression of the annual mart does not run per month); Kreis totals stay published.
+--   Levels: no row below the indicator's catalogue `niedrigste_ebene` (as the annual mart).
+--   Denominator: population at the 31.12. before the month (int_sgb2__monatsindikatoren); so December
+--   equals the annual value (dbt test assert_sgb2_monatswerte_dezember_gleich_jahreswert).
+with zuordnung as (
+    select * from {{ ref('int_gebiet__zuordnung') }}
+),
+
+gemeinde as (
+    select
+        monatswerte.*,
+        zuordnung.gemeinde_name,
+        zuordnung.sozialraum_id,
+        zuordnung.sozialraum_name,
+        zuordnung.kreis_ags,
+        zuordnung.kreis_name
+    from {{ ref('int_sgb2__monatsindikatoren') }} as monatswerte
+    -- the Sozialraum cut valid in the month's year (as the annual aggregation)
+    inner join zuordnung
+        on
+            monatswerte.ags = zuordnung.ags
+            and monatswerte.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+),
+
+monate as (
+    select distinct jahr, monat from gemeinde
+),
+
+jahresgemeinden as (
+    select distinct ags, jahr from {{ ref('int_indikatoren__gemeinde') }}
+),
+
+erwartet as (
+    select distinct
+        ags,
+        jahr,
+        monat
+    from gemeinde
+    union
+    select
+        jahresgemeinden.ags,
+        monate.jahr,
+        monate.monat
+    from jahresgemeinden
+    inner join monate on jahresgemeinden.jahr = monate.jahr
+),
+
+erwartet_im_gebiet as (
+    select
+        erwartet.monat,
+        zuordnung.sozialraum_id,
+        zuordnung.kreis_ags
+    from erwartet
+    inner join zuordnung
+        on
+            erwartet.ags = zuordnung.ags
+            and erwartet.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+),
+
+gebietsgroessen as (
+    select
+        'sozialraum' as gebiet_ebene,
+        sozialraum_id as gebiet_id,
+        monat,
+        count(*) as gemeinden_im_gebiet
+    from erwartet_im_gebiet
+    group by sozialraum_id, monat
+    union all
+    select
+        'kreis' as gebiet_ebene,
+        kreis_ags as gebiet_id,
+        monat,
+        count(*) as gemeinden_im_gebiet
+    from erwartet_im_gebiet
+    group by kreis_ags, monat
+),
+
+ebenen as (
+    select
+        'gemeinde' as gebiet_ebene,
+        ags as gebiet_id,
+        gemeinde_name as gebiet_name,
+        kreis_ags,
+        sozialraum_id,
+        * exclude (kreis_ags, sozialraum_id)
+    from gemeinde
+    union all
+    select
+        'sozialraum' as gebiet_ebene,
+        sozialraum_id as gebiet_id,
+        sozialraum_name as gebiet_name,
+        kreis_ags,
+        sozialraum_id,
+        * exclude (kreis_ags, sozialraum_id)
+    from gemeinde
+    union all
+    select
+        'kreis' as gebiet_ebene,
+        kreis_ags as gebiet_id,
+        kreis_name as gebiet_name,
+        kreis_ags,
+        cast(null as varchar) as sozialraum_id,
+        * exclude (kreis_ags, sozialraum_id)
+    from gemeinde
+),
+
+summiert as (
+    select
+        gebiet_ebene,
+        gebiet_id,
+        monat,
+        indikator_id,
+        any_value(gebiet_name) as gebiet_name,
+        min(kreis_ags) as kreis_ags,
+        any_value(sozialraum_id) as sozialraum_id,
+        any_value(jahr) as jahr,
+        case when bool_or(zaehler_unterdrueckt) then null else sum(zaehler) end as zaehler,
+        case when bool_or(nenner_unterdrueckt) then null else sum(nenner) end as nenner,
+        bool_or(zaehler_unterdrueckt or nenner_unterdrueckt) as ist_unterdrueckt,
+        max(nenner_stichtag) as nenner_stichtag,
+        string_agg(distinct quelle, '; ' order by quelle) as quelle,
+        string_agg(distinct nenner_quelle, '; ' order by nenner_quelle) as nenner_quelle,
+        bool_or(ist_demodaten) as ist_demodaten,
+        bool_or(ist_umgeschluesselt) as ist_umgeschluesselt,
+        count(*) as anzahl_gemeinden
+    from ebenen
+    group by gebiet_ebene, gebiet_id, monat, indikator_id
+),
+
+vollstaendig as (
+    select summiert.*
+    from summiert
+    left join gebietsgroessen
+        on
+            summiert.gebiet_ebene = gebietsgroessen.gebiet_ebene
+            and summiert.gebiet_id = gebietsgroessen.gebiet_id
+            and summiert.monat = gebietsgroessen.monat
+    where
+        summiert.gebiet_ebene = 'gemeinde'
+        or summiert.anzahl_gemeinden = gebietsgroessen.gemeinden_im_gebiet
+),
+
+beurteilt as (
+    select
+        vollstaendig.*,
+        katalog.einheit,
+        katalog.faktor,
+        vollstaendig.ist_unterdrueckt
+        or (coalesce(katalog.geheimhaltung, false) and vollstaendig.gebiet_ebene in ('gemeinde', 'sozialraum'))
+            as ist_geheim
+    from vollstaendig
+    inner join {{ ref('indikatoren') }} as katalog on vollstaendig.indikator_id = katalog.indikator_id
+    where
+        (katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0)
+        and {{ ebene_rang('vollstaendig.gebiet_ebene') }} >= {{ ebene_rang('katalog.niedrigste_ebene') }}
+),
+
+final as (
+    select
+        gebiet_ebene,
+        gebiet_id,
+        gebiet_name,
+        kreis_ags,
+        sozialraum_id,
+        monat,
+        jahr,
+        cast(month(monat) as integer) as monat_nr,
+        indikator_id,
+        case
+            when ist_geheim then null
+            when einheit = 'Anzahl' then zaehler
+            else zaehler / nullif(nenner, 0) * faktor
+        end as wert,
+        case when ist_geheim then null else zaehler end as zaehler,
+        nenner,
+        einheit,
+        ist_geheim as ist_unterdrueckt,
+        nenner_stichtag,
+        quelle,
+        nenner_quelle,
+        ist_demodaten,
+        ist_umgeschluesselt
+    from beurteilt
+)
+
+select * from final
