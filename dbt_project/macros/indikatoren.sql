@@ -115,3 +115,16 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+{#- Rank of an area level from small to large, for the catalogue's `niedrigste_ebene` (an indicator is
+    published at its lowest allowed level and above; Land and Bund are comparison rows above every
+    level of the region). -#}
+{% macro ebene_rang(ebene) -%}
+    case {{ ebene }}
+        when 'ortsteil' then 1
+        when 'gemeinde' then 2
+        when 'sozialraum' then 3
+        when 'kreis' then 4
+        else 5
+    end
+{%- endmacro %}

@@ -85,6 +85,18 @@ def _upper_scaled(template: GenesisTable, gemeinde_rows: list[int], kreis_row: i
     return out
 
 
+def _write_year(t: GenesisTable, table: str, kreis: Kreis, folder: Path, year: int, values: dict[int, list[int]],
+                g_rows: list[int], k_row: int, factor, retime: tuple[str, str]) -> Path:
+    """One demo file of `table` for `year`: the Gemeinde rows in `values`, the Kreis row as their sum, the
+    rows above the Kreis (Land, Bund) scaled from the template by `factor(code)`; the template's time label
+    `retime[0]` becomes `retime[1]`."""
+    values[k_row] = list(np.sum([values[r] for r in g_rows], axis=0))
+    rows = _rows_with(t, values, _upper_scaled(t, g_rows, k_row, factor))
+    path = folder / f"{table}_{kreis.code}_demo_{year}.csv"
+    path.write_bytes(render_demo(t, retime_head(t.head, *retime), rows, stand(year)))
+    return path
+
+
 def write_population_tables(kreis: Kreis, pop: np.ndarray, genesis_dir: Path, folder: Path, years: list[int]) -> list[Path]:
     written: list[Path] = []
     # 12411-01-01-5: one file with every missing year, newest first
@@ -121,12 +133,8 @@ def write_population_tables(kreis: Kreis, pop: np.ndarray, genesis_dir: Path, fo
             m, w = groups[gi, 0], groups[gi, 1]
             ins = m + w
             values[row] = [*ins, ins.sum(), *m, m.sum(), *w, w.sum()]
-        values[k_row] = list(np.sum([values[r] for r in g_rows], axis=0))
-        upper = _upper_scaled(t, g_rows, k_row, lambda code, y=y: _upper(code, 2015, y))
-        rows = _rows_with(t, values, upper)
-        path = folder / f"12411-02-03-5_{kreis.code}_demo_{y}.csv"
-        path.write_bytes(render_demo(t, retime_head(t.head, "31.12.2015", f"31.12.{y}"), rows, stand(y)))
-        written.append(path)
+        written.append(_write_year(t, "12411-02-03-5", kreis, folder, y, values, g_rows, k_row,
+                                   lambda code, y=y: _upper(code, 2015, y), ("31.12.2015", f"31.12.{y}")))
     return written
 
 
@@ -135,80 +143,63 @@ def _sex_totals(single: np.ndarray) -> list[int]:
     return [m + w, m, w]
 
 
-def write_unemployed(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int) -> list[Path]:
-    t = read_genesis(genesis_dir / "13211-01-03-5_06432_extract.csv")
+def _write_scaled(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int, table: str,
+                  trend: dict[int, float], walk_from: int, drift: float, retime, gemeinde_values) -> list[Path]:
+    """Demo years of a BA/Wanderung table: each Gemeinde row of the real template scaled by the year's
+    Kreis trend × a random walk of the Gemeinde (`gemeinde_values(r, template numbers, factor, year)`),
+    one file per year (`retime(year)`: the template's time label and the year's)."""
+    t = read_genesis(genesis_dir / f"{table}_06432_extract.csv")
     g_rows, k_row = _kreis_rows(t, kreis)
-    demo_years = [y for y in years if y not in REAL_YEARS["13211-01-03-5"] and y in ALO_TREND]
-    r = rng(seed, kreis.index, "genesis", extra=13211)
-    walk = _walk(r, len(g_rows), demo_years, 2016, 0.05)
+    demo_years = [y for y in years if y not in REAL_YEARS[table] and y in trend]
+    r = rng(seed, kreis.index, "genesis", extra=int(table[:5]))
+    walk = _walk(r, len(g_rows), demo_years, walk_from, drift)
     written = []
     for y in demo_years:
-        values = {}
-        for gi, row in enumerate(g_rows):
-            base = np.array(t.numbers(t.rows[row][0]), dtype=float)
-            f = ALO_TREND[y] * walk[y][gi]
-            insg = int(round(base[0] * f))
-            parts = [int(min(insg, round(b * f * r.uniform(0.9, 1.1)))) for b in base[1:]]
-            # 15–<20 ≤ 15–<25
-            parts[2] = min(parts[2], parts[3])
-            values[row] = [insg, *parts]
-        values[k_row] = list(np.sum([values[r_] for r_ in g_rows], axis=0))
-        upper = _upper_scaled(t, g_rows, k_row, lambda code, y=y: ALO_TREND[y])
-        rows = _rows_with(t, values, upper)
-        path = folder / f"13211-01-03-5_{kreis.code}_demo_{y}.csv"
-        path.write_bytes(render_demo(t, retime_head(t.head, "2016", str(y)), rows, stand(y)))
-        written.append(path)
+        values = {row: gemeinde_values(r, t.numbers(t.rows[row][0]), trend[y] * walk[y][gi], y)
+                  for gi, row in enumerate(g_rows)}
+        written.append(_write_year(t, table, kreis, folder, y, values, g_rows, k_row,
+                                   lambda code, y=y: trend[y], retime(y)))
     return written
+
+
+def _unemployed(r: np.random.Generator, numbers: list, f: float, year: int) -> list[int]:
+    base = np.array(numbers, dtype=float)
+    insg = int(round(base[0] * f))
+    parts = [int(min(insg, round(b * f * r.uniform(0.9, 1.1)))) for b in base[1:]]
+    # 15–<20 ≤ 15–<25
+    parts[2] = min(parts[2], parts[3])
+    return [insg, *parts]
+
+
+def _employees(r: np.random.Generator, b: list, f: float, year: int) -> list[int]:
+    # b: I, m, w, Ausl I, Ausl m, Ausl w
+    fa = f * (1 + 0.05 * (year - 2015))  # foreign employees grow faster
+    m, w = round(b[1] * f * r.uniform(0.99, 1.01)), round(b[2] * f * r.uniform(0.99, 1.01))
+    am, aw = min(m, round(b[4] * fa * r.uniform(0.97, 1.03))), min(w, round(b[5] * fa * r.uniform(0.97, 1.03)))
+    return [m + w, m, w, am + aw, am, aw]
+
+
+def _moves(r: np.random.Generator, numbers: list, f: float, year: int) -> list[int]:
+    b = np.array(numbers, dtype=float).reshape(2, 3, 7)  # zu/fort, I/m/w, 6 groups + I
+    out = np.zeros((2, 3, 7), dtype=np.int64)
+    for d in range(2):
+        for s in (1, 2):
+            out[d, s, :6] = np.round(b[d, s, :6] * (f * r.uniform(0.92, 1.08, 6)))
+            out[d, s, 6] = out[d, s, :6].sum()
+        out[d, 0] = out[d, 1] + out[d, 2]
+    return out.reshape(-1).tolist()
+
+
+def write_unemployed(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int) -> list[Path]:
+    return _write_scaled(kreis, genesis_dir, folder, years, seed, "13211-01-03-5", ALO_TREND, 2016, 0.05,
+                         lambda y: ("2016", str(y)), _unemployed)
 
 
 def write_employees(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int) -> list[Path]:
-    t = read_genesis(genesis_dir / "13111-02-02-5_06432_extract.csv")
-    g_rows, k_row = _kreis_rows(t, kreis)
-    demo_years = [y for y in years if y not in REAL_YEARS["13111-02-02-5"]]
-    r = rng(seed, kreis.index, "genesis", extra=13111)
-    walk = _walk(r, len(g_rows), demo_years, 2015, 0.012)
-    written = []
-    for y in demo_years:
-        values = {}
-        for gi, row in enumerate(g_rows):
-            b = t.numbers(t.rows[row][0])  # I, m, w, Ausl I, Ausl m, Ausl w
-            f = SVB_TREND[y] * walk[y][gi]
-            fa = f * (1 + 0.05 * (y - 2015))  # foreign employees grow faster
-            m, w = round(b[1] * f * r.uniform(0.99, 1.01)), round(b[2] * f * r.uniform(0.99, 1.01))
-            am, aw = min(m, round(b[4] * fa * r.uniform(0.97, 1.03))), min(w, round(b[5] * fa * r.uniform(0.97, 1.03)))
-            values[row] = [m + w, m, w, am + aw, am, aw]
-        values[k_row] = list(np.sum([values[r_] for r_ in g_rows], axis=0))
-        upper = _upper_scaled(t, g_rows, k_row, lambda code, y=y: SVB_TREND[y])
-        rows = _rows_with(t, values, upper)
-        path = folder / f"13111-02-02-5_{kreis.code}_demo_{y}.csv"
-        path.write_bytes(render_demo(t, retime_head(t.head, "30.06.2015", f"30.06.{y}"), rows, stand(y)))
-        written.append(path)
-    return written
+    return _write_scaled(kreis, genesis_dir, folder, years, seed, "13111-02-02-5", SVB_TREND, 2015, 0.012,
+                         lambda y: ("30.06.2015", f"30.06.{y}"), _employees)
 
 
 def write_moves(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int) -> list[Path]:
-    t = read_genesis(genesis_dir / "12711-01-03-5_06432_extract.csv")
-    g_rows, k_row = _kreis_rows(t, kreis)
-    demo_years = [y for y in years if y not in REAL_YEARS["12711-01-03-5"] and y in MOVES_TREND]
-    r = rng(seed, kreis.index, "genesis", extra=12711)
-    walk = _walk(r, len(g_rows), demo_years, 2015, 0.04)
-    written = []
-    for y in demo_years:
-        values = {}
-        for gi, row in enumerate(g_rows):
-            b = np.array(t.numbers(t.rows[row][0]), dtype=float).reshape(2, 3, 7)  # zu/fort, I/m/w, 6 groups + I
-            out = np.zeros((2, 3, 7), dtype=np.int64)
-            for d in range(2):
-                for s in (1, 2):
-                    f = MOVES_TREND[y] * walk[y][gi] * r.uniform(0.92, 1.08, 6)
-                    out[d, s, :6] = np.round(b[d, s, :6] * f)
-                    out[d, s, 6] = out[d, s, :6].sum()
-                out[d, 0] = out[d, 1] + out[d, 2]
-            values[row] = out.reshape(-1).tolist()
-        values[k_row] = list(np.sum([values[r_] for r_ in g_rows], axis=0))
-        upper = _upper_scaled(t, g_rows, k_row, lambda code, y=y: MOVES_TREND[y])
-        rows = _rows_with(t, values, upper)
-        path = folder / f"12711-01-03-5_{kreis.code}_demo_{y}.csv"
-        path.write_bytes(render_demo(t, retime_head(t.head, "2015", str(y)), rows, stand(y)))
-        written.append(path)
-    return written
+    return _write_scaled(kreis, genesis_dir, folder, years, seed, "12711-01-03-5", MOVES_TREND, 2015, 0.04,
+                         lambda y: ("2015", str(y)), _moves)

@@ -149,6 +149,21 @@ class _Names:
         return cols
 
 
+def _draw_cases(r: np.random.Generator, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson case counts per Gemeinde × age with means `lam` → one entry per case: (Gemeinde index, age)."""
+    counts = r.poisson(lam)
+    g_idx, age = np.nonzero(counts)
+    reps = counts[g_idx, age]
+    return np.repeat(g_idx, reps), np.repeat(age, reps)
+
+
+def _day_in_year(r: np.random.Generator, year: int, n: int) -> np.ndarray:
+    """`n` days drawn uniformly from the calendar year."""
+    start = np.datetime64(f"{year}-01-01")
+    days = (np.datetime64(f"{year + 1}-01-01") - start).astype(int)
+    return start + r.integers(0, days, n)
+
+
 def _write(handle: TextIO, columns: list[list[str]]) -> int:
     if not columns or not columns[0]:
         return 0
@@ -171,10 +186,7 @@ def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], han
             if h.code == "28" and year == 2020:
                 trend *= 0.85
             lam = _pop_year(pop, year)[:, :21] * rate[None, :] * (social[:, None] ** h.social) * trend
-            counts = r.poisson(lam)
-            g_idx, age = np.nonzero(counts)
-            reps = counts[g_idx, age]
-            g_idx, age = np.repeat(g_idx, reps), np.repeat(age, reps)
+            g_idx, age = _draw_cases(r, lam)
             n = len(g_idx)
             parts["h"].append(np.full(n, hi))
             parts["g"].append(g_idx)
@@ -239,22 +251,22 @@ def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], han
     return written
 
 
+def _case_streams(seed: int, kreis: Kreis, export: str, names_extra: int) -> tuple[np.random.Generator, _Names, np.ndarray]:
+    """The random streams of one case export (cases; the Demodaten names of its persons) and the social
+    weight of each Gemeinde."""
+    return (rng(seed, kreis.index, export), _Names(rng(seed, kreis.index, "names", extra=names_extra), kreis),
+            np.array([g.social for g in kreis.gemeinden]))
+
+
 def write_gefaehrdungen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO]) -> int:
-    r = rng(seed, kreis.index, "gefaehrdungen")
-    names = _Names(rng(seed, kreis.index, "names", extra=2), kreis)
-    social = np.array([g.social for g in kreis.gemeinden])
+    r, names, social = _case_streams(seed, kreis, "gefaehrdungen", 2)
     w = _age_weights(0, 4, 17, 18)
     written = 0
     for year in years:
         lam = _pop_year(pop, year)[:, :18] * (RATE_8A[year] / 1000) * w[None, :] * (social[:, None] ** 0.8)
-        counts = r.poisson(lam)
-        g_idx, age = np.nonzero(counts)
-        reps = counts[g_idx, age]
-        g_idx, age = np.repeat(g_idx, reps), np.repeat(age, reps)
+        g_idx, age = _draw_cases(r, lam)
         n = len(g_idx)
-        start = np.datetime64(f"{year}-01-01")
-        days = (np.datetime64(f"{year + 1}-01-01") - start).astype(int)
-        datum = start + r.integers(0, days, n)
+        datum = _day_in_year(r, year, n)
         order = np.lexsort((g_idx, datum))
         g_idx, age, datum = g_idx[order], age[order], datum[order]
         male = r.random(n) < 0.51
@@ -268,9 +280,7 @@ def write_gefaehrdungen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[in
 
 
 def write_inobhutnahmen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO]) -> int:
-    r = rng(seed, kreis.index, "inobhutnahmen")
-    names = _Names(rng(seed, kreis.index, "names", extra=3), kreis)
-    social = np.array([g.social for g in kreis.gemeinden])
+    r, names, social = _case_streams(seed, kreis, "inobhutnahmen", 3)
     w42 = _age_weights(0, 15, 17, 18)
     w42a = np.zeros(18)
     w42a[12:18] = (0.03, 0.05, 0.12, 0.22, 0.30, 0.28)
@@ -283,18 +293,13 @@ def write_inobhutnahmen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[in
         lam42a = base * (RATE_42A.get(year, 0.3) / 1000) * w42a[None, :]
         rows = []
         for para, lam in (("42", lam42), ("42a", lam42a)):
-            counts = r.poisson(lam)
-            g_idx, age = np.nonzero(counts)
-            reps = counts[g_idx, age]
-            rows.append((para, np.repeat(g_idx, reps), np.repeat(age, reps)))
+            rows.append((para, *_draw_cases(r, lam)))
         para = np.concatenate([np.full(len(g), p) for p, g, _ in rows])
         g_idx = np.concatenate([g for _, g, _ in rows])
         age = np.concatenate([a for _, _, a in rows])
         n = len(g_idx)
         is42a = para == "42a"
-        start = np.datetime64(f"{year}-01-01")
-        days = (np.datetime64(f"{year + 1}-01-01") - start).astype(int)
-        beginn = start + r.integers(0, days, n)
+        beginn = _day_in_year(r, year, n)
         dauer = np.where(is42a, r.integers(3, 40, n), np.maximum(0, np.round(r.lognormal(np.log(18), 1.0, n))))
         ende = beginn + dauer.astype(int)
         running = ende > np.datetime64(f"{year}-12-31")

@@ -5,22 +5,5 @@ Superset, atomic swaps, retention, rollback.
 `published/sozialmonitor` is built by `orchestration.publish.assets.build_publish_asset`.
 """
 
-from .core import (
-    KEEP_VERSIONS,
-    STATUS_TABLE,
-    PublishError,
-    RollbackError,
-    Version,
-    current_version,
-    ensure_serving_copy,
-    list_versions,
-    publish,
-    read_status,
-    rollback,
-    table_counts,
-)
-
-__all__ = [
-    "KEEP_VERSIONS", "STATUS_TABLE", "PublishError", "RollbackError", "Version", "current_version",
-    "ensure_serving_copy", "list_versions", "publish", "read_status", "rollback", "table_counts",
-]
+from .core import *  # noqa: F403  (the package API is core.__all__)
+from .core import __all__  # noqa: F401

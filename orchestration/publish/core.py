@@ -41,6 +41,12 @@ from orchestration.publish.status import STATUS_TABLE, _q, _write_status
 from orchestration.settings import Paths
 from orchestration.warehouse import file_lock, writer_lock
 
+# the package API (re-exported by orchestration/publish/__init__.py)
+__all__ = [
+    "KEEP_VERSIONS", "STATUS_TABLE", "PublishError", "RollbackError", "Version", "current_version",
+    "ensure_serving_copy", "list_versions", "publish", "read_status", "rollback", "table_counts",
+]
+
 KEEP_VERSIONS = 5
 VERSION_PATTERN = re.compile(r"^sozialmonitor_(\d{8}T\d{6}\d{6}Z)_([A-Za-z0-9-]+)\.duckdb$")
 FILE_MODE = 0o444  # published file, versions and serving copy

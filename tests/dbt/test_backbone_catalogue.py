@@ -8,9 +8,9 @@ import re
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 CATALOGUE = REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv"
-# docs/contracts.md, plus the appendable extra column `geheimhaltung`
+# docs/contracts.md, plus the appendable extra columns `geheimhaltung`, `niedrigste_ebene`
 CONTRACT_COLUMNS = ["indikator_id", "name", "definition", "zaehler", "nenner", "einheit", "faktor",
-                    "stichtagsregel", "polaritaet", "quelle", "thema", "geheimhaltung"]
+                    "stichtagsregel", "polaritaet", "quelle", "thema", "geheimhaltung", "niedrigste_ebene"]
 BACKBONE_INDICATORS = {
     "bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient", "altenquotient",
     "arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose", "langzeitarbeitslosenanteil",

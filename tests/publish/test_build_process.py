@@ -203,29 +203,34 @@ def kill_all(pids) -> None:
             pass
 
 
-def reader_script(published: Path, stop: Path, seconds: int) -> list[str]:
+def readers_script(files: list[Path], stop: Path, ready: Path, seconds: int, pause: float = 0.05) -> list[str]:
+    """A reader that opens each of `files` read-only in turn (a new connection per query, as Superset's
+    pool does) and checks it is one complete version; touches `ready` after its first round."""
     code = textwrap.dedent(f"""
         import duckdb, json, time
         from pathlib import Path
-        published, stop = Path({str(published)!r}), Path({str(stop)!r})
+        files = [Path(f) for f in {[str(f) for f in files]!r}]
+        stop, ready = Path({str(stop)!r}), Path({str(ready)!r})
         ok = 0; failures = []; versions = set()
         deadline = time.time() + {seconds}
         while time.time() < deadline and not stop.exists():
-            try:
-                con = duckdb.connect(str(published), read_only=True)
+            for f in files:
                 try:
-                    runs = con.execute("SELECT DISTINCT run_id FROM mart.publikation_status").fetchall()
-                    recorded = con.execute("SELECT zeilen FROM mart.publikation_status WHERE eintrag = 'tabelle' "
-                                           "AND datei = 'mart.sozialraum_indikatoren'").fetchone()[0]
-                    n = con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0]
-                finally:
-                    con.close()
-                # a complete version: one publication, and its table has the rows its status table recorded
-                assert len(runs) == 1 and n == recorded and n > 0, (runs, n, recorded)
-                versions.add(runs[0][0])
-                ok += 1
-            except Exception as exc:
-                failures.append(repr(exc))
+                    con = duckdb.connect(str(f), read_only=True)
+                    try:
+                        runs = con.execute("SELECT DISTINCT run_id FROM mart.publikation_status").fetchall()
+                        recorded = con.execute("SELECT zeilen FROM mart.publikation_status WHERE eintrag = 'tabelle' "
+                                               "AND datei = 'mart.sozialraum_indikatoren'").fetchone()[0]
+                        n = con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0]
+                    finally:
+                        con.close()
+                    assert len(runs) == 1 and n == recorded and n > 0, (runs, n, recorded)
+                    versions.add(runs[0][0])
+                    ok += 1
+                except Exception as exc:
+                    failures.append(f"{{f.parent.name}}: {{exc!r}}")
+            ready.touch()
+            time.sleep({pause})  # dashboard-like load; 20 busy loops would starve the publisher on a small machine
         print(json.dumps({{"ok": ok, "failures": failures[:5], "failed": len(failures), "versions": sorted(versions)}}))
     """)
     return [sys.executable, "-c", code]
@@ -237,7 +242,7 @@ def test_readers_never_fail_during_a_full_rebuild_and_publish(demo_build, tmp_pa
     paths = copy_build(demo_build, tmp_path, warehouse=False)  # full rebuild: new working database
     before = read_status(paths.published)[0]["run_id"]
     stop = tmp_path / "stop"
-    reader = subprocess.Popen(reader_script(paths.published, stop, 1500), stdout=subprocess.PIPE,
+    reader = subprocess.Popen(readers_script([paths.published], stop, tmp_path / "ready", 1500, pause=0), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         build = start_build(paths)
@@ -274,7 +279,6 @@ def _kill_build_when(proc: subprocess.Popen, ready, timeout: float = 900) -> dic
         time.sleep(0.005)
     kill_tree(proc)
     raise AssertionError("phase not reached:\n" + build_output(proc)[-3000:])
-
 
 
 def _in_dbt(proc, paths) -> bool:
@@ -375,39 +379,6 @@ def test_kill_9_of_a_multiprocess_run_worker_ends_its_step_worker_and_dbt(demo_b
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-
-
-def readers_script(files: list[Path], stop: Path, ready: Path, seconds: int, pause: float = 0.05) -> list[str]:
-    """A reader that opens each of `files` read-only in turn (a new connection per query, as Superset's
-    pool does) and checks it is one complete version; touches `ready` after its first round."""
-    code = textwrap.dedent(f"""
-        import duckdb, json, time
-        from pathlib import Path
-        files = [Path(f) for f in {[str(f) for f in files]!r}]
-        stop, ready = Path({str(stop)!r}), Path({str(ready)!r})
-        ok = 0; failures = []; versions = set()
-        deadline = time.time() + {seconds}
-        while time.time() < deadline and not stop.exists():
-            for f in files:
-                try:
-                    con = duckdb.connect(str(f), read_only=True)
-                    try:
-                        runs = con.execute("SELECT DISTINCT run_id FROM mart.publikation_status").fetchall()
-                        recorded = con.execute("SELECT zeilen FROM mart.publikation_status WHERE eintrag = 'tabelle' "
-                                               "AND datei = 'mart.sozialraum_indikatoren'").fetchone()[0]
-                        n = con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0]
-                    finally:
-                        con.close()
-                    assert len(runs) == 1 and n == recorded and n > 0, (runs, n, recorded)
-                    versions.add(runs[0][0])
-                    ok += 1
-                except Exception as exc:
-                    failures.append(f"{{f.parent.name}}: {{exc!r}}")
-            ready.touch()
-            time.sleep({pause})  # dashboard-like load; 20 busy loops would starve the publisher on a small machine
-        print(json.dumps({{"ok": ok, "failures": failures[:5], "failed": len(failures), "versions": sorted(versions)}}))
-    """)
-    return [sys.executable, "-c", code]
 
 
 READERS = 20

@@ -1,25 +1,32 @@
 -- mart.sozialraum_indikatoren: one row per area × year × indicator (published).
--- Deliberately a plain select from ONE upstream model: a disclosure-control model can be placed in
--- between by changing the single ref() below (e.g. to int_indikatoren__geheimgehalten), nothing else.
+-- A plain select from ONE upstream model (a disclosure-control model can be placed in between by
+-- changing that ref()), limited to the levels the catalogue allows: no row below the indicator's
+-- `niedrigste_ebene`.
 with indikatoren as (
     select * from {{ ref('int_geheimhaltung__indikatoren') }}
+),
+
+katalog as (
+    select indikator_id, niedrigste_ebene from {{ ref('indikatoren') }}
 )
 
 select
-    gebiet_ebene,
-    gebiet_id,
-    gebiet_name,
-    kreis_ags,
-    sozialraum_id,
-    jahr,
-    indikator_id,
-    wert,
-    zaehler,
-    nenner,
-    einheit,
-    ist_unterdrueckt,
-    quelle,
-    nenner_quelle,
-    ist_demodaten,
-    ist_umgeschluesselt
-from indikatoren
+    i.gebiet_ebene,
+    i.gebiet_id,
+    i.gebiet_name,
+    i.kreis_ags,
+    i.sozialraum_id,
+    i.jahr,
+    i.indikator_id,
+    i.wert,
+    i.zaehler,
+    i.nenner,
+    i.einheit,
+    i.ist_unterdrueckt,
+    i.quelle,
+    i.nenner_quelle,
+    i.ist_demodaten,
+    i.ist_umgeschluesselt
+from indikatoren as i
+inner join katalog as k on i.indikator_id = k.indikator_id
+where {{ ebene_rang("i.gebiet_ebene") }} >= {{ ebene_rang("k.niedrigste_ebene") }}
