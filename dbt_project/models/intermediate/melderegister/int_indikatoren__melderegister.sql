@@ -25,9 +25,9 @@ staatsangehoerigkeit as (
         stichtag,
         coalesce(sum(einwohner) filter (where staatsangehoerigkeit not in ('000', '999')), 0) as auslaendisch,
         coalesce(sum(einwohner) filter (where staatsangehoerigkeit <> '999'), 0) as mit_angabe,
-        coalesce(sum(einwohner) filter (where "alter" < 18 and staatsangehoerigkeit not in ('000', '999')), 0)
+        coalesce(sum(einwohner) filter (where alter < 18 and staatsangehoerigkeit not in ('000', '999')), 0)
             as auslaendisch_unter_18,
-        coalesce(sum(einwohner) filter (where "alter" < 18 and staatsangehoerigkeit <> '999'), 0)
+        coalesce(sum(einwohner) filter (where alter < 18 and staatsangehoerigkeit <> '999'), 0)
             as mit_angabe_unter_18,
         bool_or(coalesce(ist_demodaten, false)) as ist_demodaten
     from einwohner

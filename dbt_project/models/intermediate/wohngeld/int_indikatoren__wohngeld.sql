@@ -40,7 +40,8 @@ final as (
     cross join katalog
     inner join haushalte
         on wohngeld.ags = haushalte.ags
-        and haushalte.stichtag = {{ nenner_stichtag('katalog.stichtagsregel', 'year(wohngeld.stichtag)', 'wohngeld.stichtag') }}
+        and haushalte.stichtag
+        = {{ nenner_stichtag('katalog.stichtagsregel', 'year(wohngeld.stichtag)', 'wohngeld.stichtag') }}
 )
 
 select * from final

@@ -5,8 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('grundsicherung', 'grundsicherung__leistungen') }}
-    where sha256 in (select sha256 from {{ ref('stg_grundsicherung__empfaenger') }})
+    select leistungen.* from {{ source('grundsicherung', 'grundsicherung__leistungen') }} as leistungen
+    where leistungen.sha256 in (select empfaenger.sha256 from {{ ref('stg_grundsicherung__empfaenger') }} as empfaenger)
 
 ),
 
