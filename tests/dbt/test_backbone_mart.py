@@ -28,7 +28,7 @@ DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 GRIESHEIM = "06432008"
 # every source family (orchestration/ingest/<family>.py with load_<family>(con, paths, region))
-FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "jugendhilfe")
+FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe")
 
 pytestmark = pytest.mark.slow
 
