@@ -5,7 +5,9 @@ A profile folder holds
   "" / "DG" for all of Germany) and `name`; optional `gebietsstand: <year>`, the Gebietsstand (31.12. of
   that year) every figure is converted to (default: the newest conversion key loaded);
 - `gemeinden_stammdaten.csv` (optional): master data per Gemeinde (`ags`, a name column, area, centroid);
-- `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name`, the Kreis' own grouping of Gemeinden;
+- `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name[,gueltig_ab,gueltig_bis]`, the Kreis' own
+  grouping of Gemeinden; with the two optional year columns (inclusive, empty = open) a re-cut keeps the
+  earlier years on the earlier cut: a Gemeinde may then appear once per period, periods must not overlap;
 - `gemeinden.geojson` (optional): Gemeinde boundaries in WGS84 with the AGS in property `AGS`.
 
 `load_region` writes raw.region__profil, raw.region__gemeinden, raw.region__sozialraeume and
@@ -32,6 +34,7 @@ PROFILE_FILE = "region.yml"
 STAMMDATEN_FILE = "gemeinden_stammdaten.csv"
 SOZIALRAEUME_FILE = "sozialraeume.csv"
 GEOJSON_FILE = "gemeinden.geojson"
+PERIOD_COLUMNS = ("gueltig_ab", "gueltig_bis")  # optional in sozialraeume.csv
 
 _AGS_PREFIX = re.compile(r"^([0-9]{2}|[0-9]{3}|[0-9]{5})$")
 
@@ -48,7 +51,8 @@ DDL = {
     "raw.region__sozialraeume": """
         CREATE TABLE IF NOT EXISTS raw.region__sozialraeume (
             ags VARCHAR NOT NULL, sozialraum_id VARCHAR NOT NULL, sozialraum_name VARCHAR,
-            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
+            datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL,
+            gueltig_ab INTEGER, gueltig_bis INTEGER)""",
     "raw.region__geometrien": """
         CREATE TABLE IF NOT EXISTS raw.region__geometrien (
             ags VARCHAR NOT NULL, teil INTEGER NOT NULL, geojson VARCHAR NOT NULL,
@@ -118,6 +122,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     # warehouses built before the Gebietsstand setting existed
     con.execute("ALTER TABLE raw.region__profil ADD COLUMN IF NOT EXISTS gebietsstand INTEGER")
+    # ... and before Sozialraum periods existed
+    for column in PERIOD_COLUMNS:
+        con.execute(f"ALTER TABLE raw.region__sozialraeume ADD COLUMN IF NOT EXISTS {column} INTEGER")
 
 
 def _lineage(path: Path, stamp: dt.datetime) -> dict[str, object]:
@@ -154,8 +161,8 @@ def _read_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> l
     return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall() if row[0] not in ("zeile", "k")]
 
 
-def _check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: str) -> None:
-    """Every `ags` is 8 digits, inside the region and appears once."""
+def _check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: str, once: bool = True) -> None:
+    """Every `ags` is 8 digits, inside the region and (if `once`) appears once."""
     bad = con.execute(f"""
         SELECT zeile, ags FROM {table}
         WHERE ags IS NULL OR NOT regexp_full_match(trim(ags), '[0-9]{{8}}')
@@ -172,6 +179,8 @@ def _check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: s
         if bad:
             raise DeliveryError(path, f"AGS {bad[1]!r} is outside the region (expected a code starting with "
                                       f"{prefix!r})", line=bad[0], column="ags")
+    if not once:
+        return
     dup = con.execute(f"""
         SELECT zeile, ags, first_zeile FROM (
             SELECT zeile, ags, min(zeile) OVER (PARTITION BY trim(ags)) AS first_zeile FROM {table})
@@ -226,15 +235,53 @@ def _load_stammdaten(con, region: Region, stamp: dt.datetime) -> int:
     return con.execute("SELECT count(*) FROM raw.region__gemeinden").fetchone()[0]
 
 
+def _check_periods(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """gueltig_ab/gueltig_bis are empty or a year, ab ≤ bis, and the periods of one Gemeinde do not overlap."""
+    for column in PERIOD_COLUMNS:
+        bad = con.execute(f"""
+            SELECT zeile, {column} FROM _region_sr
+            WHERE nullif(trim({column}), '') IS NOT NULL AND NOT regexp_full_match(trim({column}), '(19|20)[0-9]{{2}}')
+            ORDER BY zeile LIMIT 1""").fetchone()
+        if bad:
+            raise DeliveryError(path, f"{column} {bad[1]!r} is not a year: expected a year such as 2019, or nothing "
+                                      f"for an open period", line=bad[0], column=column)
+    bad = con.execute("""
+        SELECT zeile, gueltig_ab, gueltig_bis FROM _region_sr
+        WHERE nullif(trim(gueltig_bis), '')::INTEGER < nullif(trim(gueltig_ab), '')::INTEGER
+        ORDER BY zeile LIMIT 1""").fetchone()
+    if bad:
+        raise DeliveryError(path, f"gueltig_bis {bad[2]} is before gueltig_ab {bad[1]}: expected gueltig_ab ≤ "
+                                  f"gueltig_bis", line=bad[0], column="gueltig_bis")
+    bad = con.execute("""
+        WITH p AS (
+            SELECT zeile, trim(ags) AS ags,
+                   coalesce(nullif(trim(gueltig_ab), '')::INTEGER, 0) AS ab,
+                   coalesce(nullif(trim(gueltig_bis), '')::INTEGER, 9999) AS bis
+            FROM _region_sr)
+        SELECT b.zeile, b.ags, a.zeile FROM p a JOIN p b ON a.ags = b.ags AND a.zeile < b.zeile
+        WHERE a.ab <= b.bis AND b.ab <= a.bis ORDER BY b.zeile LIMIT 1""").fetchone()
+    if bad:
+        raise DeliveryError(path, f"Gemeinde {bad[1]} has overlapping periods (line {bad[2]} and this line): "
+                                  f"expected at most one Sozialraum per Gemeinde and year", line=bad[0],
+                            column="gueltig_ab")
+
+
 def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
     path = region.path / SOZIALRAEUME_FILE
     if not path.is_file():
         return 0
     columns = _read_csv_lines(con, path, "_region_sr")
     expected = ["ags", "sozialraum_id", "sozialraum_name"]
-    if columns != expected:
-        raise DeliveryError(path, f"expected the header {','.join(expected)}, found {','.join(columns)}", line=1)
-    _check_ags(con, path, "_region_sr", region.ags_prefix)
+    if columns not in (expected, expected + list(PERIOD_COLUMNS)):
+        raise DeliveryError(path, f"expected the header {','.join(expected)} (optionally followed by "
+                                  f"{','.join(PERIOD_COLUMNS)}), found {','.join(columns)}", line=1)
+    periods = columns != expected
+    _check_ags(con, path, "_region_sr", region.ags_prefix, once=not periods)
+    if periods:
+        _check_periods(con, path)
+    else:
+        con.execute("ALTER TABLE _region_sr ADD COLUMN gueltig_ab VARCHAR")
+        con.execute("ALTER TABLE _region_sr ADD COLUMN gueltig_bis VARCHAR")
     bad = con.execute("""
         SELECT zeile FROM _region_sr WHERE trim(coalesce(sozialraum_id, '')) = '' ORDER BY zeile LIMIT 1
     """).fetchone()
@@ -251,7 +298,8 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
                                   f"name per sozialraum_id", line=bad[0], column="sozialraum_name")
     con.execute("""
         INSERT INTO raw.region__sozialraeume
-        SELECT trim(ags), trim(sozialraum_id), trim(sozialraum_name), $datei, $sha256, $geladen_am
+        SELECT trim(ags), trim(sozialraum_id), trim(sozialraum_name), $datei, $sha256, $geladen_am,
+               nullif(trim(gueltig_ab), '')::INTEGER, nullif(trim(gueltig_bis), '')::INTEGER
         FROM _region_sr ORDER BY zeile
     """, _lineage(path, stamp))
     con.execute("DROP TABLE _region_sr")

@@ -16,6 +16,7 @@ from orchestration.ingest.region import Region, RegionError, load_region
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 DEUTSCHLAND = REPO_ROOT / "benchmarks" / "regions" / "deutschland"
+PERIODEN = "ags,sozialraum_id,sozialraum_name,gueltig_ab,gueltig_bis\n"
 
 
 @pytest.fixture
@@ -121,6 +122,12 @@ def test_multipolygons_are_exploded_into_numbered_parts(tmp_path, con):
      "appears twice (first in line 2)"),
     ("ags,sozialraum_id,sozialraum_name\n06432001,SR1,Nord\n\n06411000,SR2,Darmstadt\n", 4, "outside the region"),
     ("ags,sozialraum_id,sozialraum_name\n06432001,,Nord\n", 2, "sozialraum_id is empty"),
+    # periods of a re-cut
+    (f"{PERIODEN}06432001,SR1,Nord,,2018\n06432001,SR2,Süd,2018,\n", 3, "overlapping periods (line 2 and this line)"),
+    (f"{PERIODEN}06432001,SR1,Nord,2015,\n06432001,SR2,Süd,,\n", 3, "overlapping periods"),
+    (f"{PERIODEN}06432001,SR1,Nord,,18\n", 2, "gueltig_bis '18' is not a year"),
+    (f"{PERIODEN}06432001,SR1,Nord,2019,2017\n", 2, "gueltig_bis 2017 is before gueltig_ab 2019"),
+    ("ags,sozialraum_id,sozialraum_name,gueltig_ab\n06432001,SR1,Nord,2019\n", 1, "optionally followed by gueltig_ab,gueltig_bis"),
 ])
 def test_bad_sozialraeume_name_file_and_line(tmp_path, con, text, line, expected):
     folder = profile(tmp_path, sozialraeume_dot_csv=text)
@@ -128,6 +135,25 @@ def test_bad_sozialraeume_name_file_and_line(tmp_path, con, text, line, expected
         load_region(con, Region.load(folder))
     assert error.value.file.name == "sozialraeume.csv" and error.value.line == line
     assert expected in str(error.value) and str(error.value).startswith(f"sozialraeume.csv, line {line}")
+
+
+def test_sozialraeume_with_periods_load_once_per_period(tmp_path, con):
+    """A re-cut: one Gemeinde moves from SR1 to SR2 in 2019, another joins SR1 in 2017; open ends are NULL."""
+    folder = profile(tmp_path, sozialraeume_dot_csv=(
+        f"{PERIODEN}06432001,SR1,Nord,,2018\n06432001,SR2,Süd,2019,\n06432002,SR1,Nord,2017,\n"))
+    load_region(con, Region.load(folder))
+    assert con.execute("SELECT ags, sozialraum_id, gueltig_ab, gueltig_bis FROM raw.region__sozialraeume "
+                       "ORDER BY ags, gueltig_ab NULLS FIRST").fetchall() == [
+        ("06432001", "SR1", None, 2018), ("06432001", "SR2", 2019, None), ("06432002", "SR1", 2017, None)]
+
+
+def test_a_working_database_from_before_periods_gets_the_columns(tmp_path, con):
+    con.execute("CREATE SCHEMA raw")
+    con.execute("""CREATE TABLE raw.region__sozialraeume (ags VARCHAR NOT NULL, sozialraum_id VARCHAR NOT NULL,
+        sozialraum_name VARCHAR, datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""")
+    load_region(con, Region.load(BUNDLED))
+    assert con.execute("SELECT count(*), count(gueltig_ab), count(gueltig_bis) FROM raw.region__sozialraeume"
+                       ).fetchone() == (23, 0, 0)
 
 
 def test_geometry_must_be_wgs84_and_inside_the_region(tmp_path, con):

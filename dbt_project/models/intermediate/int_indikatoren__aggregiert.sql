@@ -20,7 +20,10 @@ with gemeinde as (
         zuordnung.kreis_name,
         coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt
     from {{ ref('int_indikatoren__gemeinde') }} as indikatoren
-    inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung on indikatoren.ags = zuordnung.ags
+    -- the Sozialraum cut valid in the indicator's year (a re-cut keeps earlier years on the earlier cut)
+    inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung
+        on indikatoren.ags = zuordnung.ags
+        and indikatoren.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
     left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
         on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
 ),

@@ -4,8 +4,16 @@
 -- Sozialraum and Kreis rows carry the polygons of their Gemeinden (no geometric union needed by
 -- polygon maps: each part is coloured with the area's value). geojson NULL when the profile has no
 -- boundaries for the area.
-with zuordnung as (
+with zuordnung as (  -- the current cut
     select * from {{ ref('int_gebiet__zuordnung') }}
+    where ist_aktuell
+),
+
+-- every Sozialraum that ever existed (a re-cut keeps earlier years on the earlier cut), with the
+-- Gemeinden of its last period
+sozialraeume as (
+    select * from {{ ref('int_gebiet__zuordnung') }}
+    qualify coalesce(gueltig_bis, 9999) = max(coalesce(gueltig_bis, 9999)) over (partition by sozialraum_id)
 ),
 
 geometrien as (
@@ -22,7 +30,7 @@ gebiete as (
     from zuordnung
     union all  -- later branches are positional: a column may appear twice (hence noqa AL08 below)
     select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name, ags  -- noqa: AL08
-    from zuordnung
+    from sozialraeume
     union all
     select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags  -- noqa: AL08
     from zuordnung

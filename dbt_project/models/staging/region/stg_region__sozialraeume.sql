@@ -1,4 +1,5 @@
--- Mapping Gemeinde → Sozialraum as edited by the planners (sozialraeume.csv, latest load).
+-- Mapping Gemeinde → Sozialraum as edited by the planners (sozialraeume.csv, latest load), with the years
+-- each row is valid in (gueltig_ab/gueltig_bis inclusive; NULL = open).
 with source as (
     select * from {{ source('region', 'region__sozialraeume') }}
     qualify geladen_am = max(geladen_am) over ()
@@ -9,6 +10,8 @@ renamed as (
         cast(ags as varchar) as ags,
         trim(sozialraum_id) as sozialraum_id,
         trim(sozialraum_name) as sozialraum_name,
+        gueltig_ab,
+        gueltig_bis,
         datei,
         sha256,
         geladen_am
