@@ -31,7 +31,9 @@ ones of these Kreise) and names "Demogemeinde <Kreis>-NN". A scale run also writ
 bundled region (the Melderegister extracts give every Kreis its population). Volume: ≈ 71,000
 youth-welfare records per Kreis and 10 years. Benchmark scale `--scale 100`: 7.1 million youth-welfare
 records, 5.1 million Melderegister rows, 0.98 GB on disk, ≈ 1.5–2 min on 2 shared cores, peak RSS
-≈ 0.25 GB (memory does not grow with N apart from the small SGB II blocks). `--scale 400` (about
+≈ 0.25 GB (memory does not grow with N apart from the small SGB II blocks) — measured before the nationality
+rows and the household files were added: they bring the Melderegister to ≈ 9.8 million rows (≈ 97,000 per
+Kreis, of which ≈ 1,300 household rows) and the Sozialamt, AsylbLG and Wohngeld files add 230 rows each. `--scale 400` (about
 every Kreis of Germany) gives ≈ 28 million.
 """
 
