@@ -128,3 +128,20 @@ def test_missing_count_column_names_the_expected_header(paths, con, write):
           ["stichtag;ags;gemeinde;empfaenger", "31.12.2016;06432001;Alsbach-Hähnlein;3"])
     (_, reason), = load_asylblg(con, paths, REGION).quarantined
     assert "line 1: missing required column(s) regelleistungen" in reason
+
+
+def test_columns_the_layout_does_not_know_never_reach_a_table(paths, con, write):
+    """A Wohngeld export with the applicants' names and addresses: only stichtag, AGS, Gemeinde and the count
+    are stored (privacy contract: names are never read into raw, rejects or reasons)."""
+    write(paths.landing / "wohngeld" / "wohngeld_2016.csv", [
+        "stichtag;ags;gemeinde;wohngeldhaushalte;nachname;strasse",
+        "31.12.2016;06432001;Alsbach-Hähnlein;61;Mustermann;Hauptstraße 1",
+        "31.12.2016;06432002;Babenhausen;x;Musterfrau;Bahnhofstraße 2"])
+    result = load_wohngeld(con, paths, REGION, options=Options(max_reject_share=0.5))
+    assert not result.failed and result.rejected == 1
+    for table in ("wohngeld__haushalte", "wohngeld__rejects", "wohngeld__lieferungen"):
+        columns = [c for c, in con.execute(f"SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' "
+                                           f"AND table_name = '{table}'").fetchall()]
+        assert columns and not {"nachname", "strasse"} & set(columns), table
+        text = str(con.execute(f"SELECT * FROM raw.{table}").fetchall())
+        assert "Muster" not in text and "straße" not in text, table
