@@ -205,5 +205,6 @@ def loader(layout: Layout) -> Callable[..., IngestResult]:
              run_id: str | None = None, options: Options | None = None) -> IngestResult:
         return load_jahreszahlen(con, paths, region, layout, audit=audit, run_id=run_id, options=options)
 
+    load.__name__ = load.__qualname__ = f"load_{layout.family}"
     load.__doc__ = f"Load new {layout.family} deliveries into raw.{layout.family}__{layout.tabelle}."
     return load
