@@ -29,7 +29,8 @@ HEADLINE_TITLES = {"bevoelkerung": "Bevölkerung", "sgb2_quote": "SGB-II-Quote",
 KEY_INDICATORS = ["bevoelkerung", "anteil_unter_18", "anteil_65_plus", "sgb2_quote", "kinderarmut",
                   "arbeitslosenanteil", "hze_eckwert"]
 THEMES = {
-    "armut": ("Armut & SGB II", ["sgb2_quote", "kinderarmut", "alleinerziehende_bg_anteil", "altersarmut"]),
+    "armut": ("Armut & SGB II", ["sgb2_quote", "kinderarmut", "alleinerziehende_bg_anteil", "altersarmut",
+                                 "mindestsicherungsquote", "wohngeld_je_1000_haushalte"]),
     "arbeitsmarkt": ("Arbeitsmarkt", ["arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose",
                                       "langzeitarbeitslosenanteil", "auslaendische_arbeitslose",
                                       "beschaeftigtenquote", "beschaeftigungsquote_frauen",
@@ -37,10 +38,12 @@ THEMES = {
     "jugend": ("Kinder, Jugend & Familie", [
         "hze_eckwert", "hze_ambulant_eckwert", "hze_stationaer_eckwert", "erziehungsberatung_eckwert",
         "eingliederungshilfe_35a_eckwert", "junge_volljaehrige_eckwert", "inobhutnahmen_je_1000_u18",
-        "gefaehrdungseinschaetzungen_je_1000_u18", "anteil_akute_latente_gefaehrdung"]),
+        "gefaehrdungseinschaetzungen_je_1000_u18", "anteil_akute_latente_gefaehrdung",
+        "hze_anteil_transferleistung", "hze_anteil_alleinerziehend", "alleinerziehende_haushalte_anteil"]),
     "demografie": ("Demografie", ["bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient",
                                   "altenquotient", "durchschnittsalter", "wanderungssaldo_je_1000",
-                                  "familienwanderung", "bildungswanderung", "ruhestandswanderung"]),
+                                  "familienwanderung", "bildungswanderung", "ruhestandswanderung",
+                                  "auslaenderanteil", "anteil_minderjaehrige_auslaendisch"]),
 }
 ALL_INDICATORS = list(dict.fromkeys(HEADLINE + [i for _, ids in THEMES.values() for i in ids]))
 DEFAULT_INDICATOR = {"ueberblick": "sgb2_quote", "armut": "sgb2_quote", "arbeitsmarkt": "arbeitslosenanteil",

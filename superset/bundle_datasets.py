@@ -94,6 +94,7 @@ DATABASE = {
 
 _FAMILIE = """case familie when 'genesis' then 'GENESIS' when 'melderegister' then 'Melderegister'
                                     when 'sgb2' then 'SGB II' when 'grundsicherung' then 'Grundsicherung'
+                                    when 'asylblg' then 'AsylbLG' when 'wohngeld' then 'Wohngeld'
                                     when 'jugendhilfe' then 'Kinder- und Jugendhilfe'
                                     when 'gebietsstand' then 'Gebietsstand-Schlüssel' else familie end"""
 

@@ -90,6 +90,9 @@
     ref('int_indikatoren__sgb2'),
     ref('int_indikatoren__grundsicherung'),
     ref('int_indikatoren__jugendhilfe'),
+    ref('int_indikatoren__melderegister'),
+    ref('int_indikatoren__wohngeld'),
+    ref('int_indikatoren__mindestsicherung'),
 ] -%}
 {%- set spalten = [
     'ags', 'jahr', 'indikator_id', 'zaehler', 'nenner', 'zaehler_unterdrueckt',

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from orchestration import settings
 from orchestration.demo import genesis_demo
 from orchestration.demo import jugendhilfe as jh
+from orchestration.demo import sozialdaten as sd
 from orchestration.demo.genesis_io import DEMO_MARKER, read_genesis
 from orchestration.demo.model import (
     POP_YEARS,
@@ -30,7 +31,7 @@ from orchestration.demo.model import (
 )
 from orchestration.demo.sgb2_xlsx import Block, write_sgb2_xlsx
 
-FAMILIES = ("genesis", "sgb2", "grundsicherung", "melderegister", "jugendhilfe")
+FAMILIES = ("genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld", "melderegister", "jugendhilfe")
 CSV_PREAMBLE = f"# {DEMO_MARKER} (Sozialraum-Monitor-Demogenerator)\n"
 IN_PROGRESS = ".demodaten_in_arbeit"
 GERMANY_TABLE = settings.REPO_ROOT.parent / "shared" / "data" / "genesis" / "germany" / "12411-01-01-5_00.csv"
@@ -38,8 +39,9 @@ SYNTHETIC_LAND = "99"  # no real Land has this code
 CALIBRATED_YEARS = range(2015, 2025)
 SGB2_QUELLE = "Statistik der Bundesagentur für Arbeit / Kreisagentur für Beschäftigung {kreis}"
 
-MELDEREGISTER_HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl"
-GRUNDSICHERUNG_HEADER = "stichtag;ags;gemeinde;empfaenger_65_plus"
+# the nationality is the last column, so the first six keep the layout of extracts without it
+MELDEREGISTER_HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl;" + sd.HEADER_ZUSATZ
+GRUNDSICHERUNG_HEADER = "stichtag;ags;gemeinde;empfaenger_65_plus;" + ";".join(sd.GRUNDSICHERUNG_ZUSATZ)
 
 
 def scale_kreis_codes(n: int, exclude: str, germany_table: Path | None = GERMANY_TABLE) -> list[tuple[str, str]]:
@@ -75,7 +77,10 @@ def _open(path: Path, header: str, stack: ExitStack) -> TextIO:
     return handle
 
 
-def _write_melderegister(kreis: Kreis, pop: np.ndarray, divers: np.ndarray, handles: dict[int, TextIO]) -> int:
+def _write_melderegister(kreis: Kreis, pop: np.ndarray, divers: np.ndarray, foreign: np.ndarray, codes: np.ndarray,
+                         handles: dict[int, TextIO]) -> int:
+    """Every Gemeinde × m/w × age: the German residents (`000`, zeros included), then the foreign ones of
+    the cell (one row, one nationality, only where there are any); the `d` rows (German) after them."""
     n_g = len(kreis.gemeinden)
     ages = np.arange(pop.shape[2])
     ags = np.array([g.ags for g in kreis.gemeinden])
@@ -83,33 +88,70 @@ def _write_melderegister(kreis: Kreis, pop: np.ndarray, divers: np.ndarray, hand
     for year, handle in handles.items():
         yi = POP_YEARS.index(year)
         counts = pop[:, :, :, yi] - divers[:, :, :, yi]  # (g, sex, age)
+        fremd = foreign[:, :, :, yi].reshape(-1)
+        code = sd.nationality_code(codes[:, :, :, yi].reshape(-1))
         d = divers[:, :, :, yi].sum(axis=1)  # (g, age)
+        cell = np.arange(n_g * 2 * len(ages))
         g_idx = np.repeat(np.arange(n_g), 2 * len(ages))
         sex = np.tile(np.repeat(np.array(["m", "w"]), len(ages)), n_g)
         age = np.tile(np.tile(ages, 2), n_g)
-        anz = counts.reshape(-1)
+        anz = counts.reshape(-1) - fremd
+        fc = np.nonzero(fremd)[0]
         dg, da = np.nonzero(d)
-        # d rows follow the m/w rows of their Gemeinde
-        order = np.argsort(np.concatenate([g_idx * 3, dg * 3 + 2]), kind="stable")
-        g_all = np.concatenate([g_idx, dg])[order]
+        # per Gemeinde: the m/w cells (German row, then the foreign row of the cell), then the d rows
+        key = np.concatenate([g_idx * 3 * len(cell) + 2 * cell, g_idx[fc] * 3 * len(cell) + 2 * fc + 1,
+                              dg * 3 * len(cell) + 2 * len(cell) + da])
+        order = np.argsort(key, kind="stable")
+        g_all = np.concatenate([g_idx, g_idx[fc], dg])[order]
         cols = [
             [f"31.12.{year}"] * len(g_all),
             ags[g_all].tolist(),
             [""] * len(g_all),
-            np.concatenate([sex, np.full(len(dg), "d")])[order].tolist(),
-            np.concatenate([age, da])[order].astype(str).tolist(),
-            np.concatenate([anz, d[dg, da]])[order].astype(str).tolist(),
+            np.concatenate([sex, sex[fc], np.full(len(dg), "d")])[order].tolist(),
+            np.concatenate([age, age[fc], da])[order].astype(str).tolist(),
+            np.concatenate([anz, fremd[fc], d[dg, da]])[order].astype(str).tolist(),
+            np.concatenate([np.full(len(cell), "000"), code[fc], np.full(len(dg), "000")])[order].tolist(),
         ]
         handle.write("\n".join(map(";".join, zip(*cols, strict=False))) + "\n")
         written += len(g_all)
     return written
 
 
-def _write_grundsicherung(kreis: Kreis, values: np.ndarray, mask: np.ndarray, years: list[int],
+def _write_haushalte(kreis: Kreis, households: np.ndarray, handles: dict[int, TextIO]) -> int:
+    types = list(sd.HAUSHALTSTYPEN_2011)
+    written = 0
+    for year, handle in handles.items():
+        yi = POP_YEARS.index(year)
+        lines = [f"31.12.{year};{g.ags};;{t};{households[gi, ti, yi]}"
+                 for gi, g in enumerate(kreis.gemeinden) for ti, t in enumerate(types)]
+        handle.write("\n".join(lines) + "\n")
+        written += len(lines)
+    return written
+
+
+def _cell(value: int, suppressed: bool) -> str:
+    return "." if suppressed else str(value)
+
+
+def _write_counts(kreis: Kreis, values: np.ndarray, years: list[int], handles: dict[int, TextIO]) -> int:
+    """One count per Gemeinde and year (Wohngeld, AsylbLG); 1 and 2 withheld (`.`)."""
+    written = 0
+    hidden = sd.withheld(values)
+    for k, year in enumerate(years):
+        lines = [f"31.12.{year};{g.ags};{g.name};{_cell(values[gi, k], hidden[gi, k])}"
+                 for gi, g in enumerate(kreis.gemeinden)]
+        handles[year].write("\n".join(lines) + "\n")
+        written += len(lines)
+    return written
+
+
+def _write_grundsicherung(kreis: Kreis, values: np.ndarray, mask: np.ndarray, further: np.ndarray, years: list[int],
                           handles: dict[int, TextIO]) -> int:
     written = 0
+    hidden = sd.withheld(further)
     for k, year in enumerate(years):
-        lines = [f"31.12.{year};{g.ags};{g.name};{'.' if mask[gi, k] else values[gi, k]}"
+        lines = [f"31.12.{year};{g.ags};{g.name};{'.' if mask[gi, k] else values[gi, k]};"
+                 + ";".join(_cell(further[gi, j, k], hidden[gi, j, k]) for j in range(further.shape[1]))
                  for gi, g in enumerate(kreis.gemeinden)]
         handles[year].write("\n".join(lines) + "\n")
         written += len(lines)
@@ -188,30 +230,45 @@ def generate_demo_deliveries(
     sgb2_months = [(y, m) for y in years for m in (range(1, 13) if scale == 1 else (6, 12))]
     files = {f: 0 for f in FAMILIES}
     records = {f: 0 for f in FAMILIES}
-    records.update({"jugendhilfe_hilfen": 0, "jugendhilfe_gefaehrdungen_8a": 0, "jugendhilfe_inobhutnahmen_42": 0})
+    records.update({"jugendhilfe_hilfen": 0, "jugendhilfe_gefaehrdungen_8a": 0, "jugendhilfe_inobhutnahmen_42": 0,
+                    "melderegister_einwohner": 0, "melderegister_haushalte": 0})
     sgb2_blocks: dict[tuple[int, int], list[Block]] = {ym: [] for ym in sgb2_months}
     base_pop = None
 
     with ExitStack() as stack:
         mel = {y: _open(landing / "melderegister" / f"melderegister_{y}1231.csv", MELDEREGISTER_HEADER, stack)
                for y in pop_years}
+        hh = {y: _open(landing / "melderegister" / f"melderegister_haushalte_{y}1231.csv", sd.HAUSHALTE_HEADER, stack)
+              for y in pop_years}
         gs = {y: _open(landing / "grundsicherung" / f"grundsicherung_alter_{y}.csv", GRUNDSICHERUNG_HEADER, stack)
               for y in years}
+        wg = {y: _open(landing / "wohngeld" / f"wohngeld_{y}.csv", sd.WOHNGELD_HEADER, stack) for y in years}
+        ab = {y: _open(landing / "asylblg" / f"asylblg_{y}.csv", sd.ASYLBLG_HEADER, stack) for y in years}
         jf = landing / "jugendhilfe"
         hilfen = {y: _open(jf / f"hilfen_{y}.csv", jh.HILFEN_HEADER, stack) for y in years}
         gef = {y: _open(jf / f"gefaehrdungen_8a_{y}.csv", jh.GEFAEHRDUNGEN_HEADER, stack) for y in years}
         iob = {y: _open(jf / f"inobhutnahmen_42_{y}.csv", jh.INOBHUTNAHMEN_HEADER, stack) for y in years}
-        files["melderegister"] += len(mel)
+        files["melderegister"] += len(mel) + len(hh)
         files["grundsicherung"] += len(gs)
+        files["wohngeld"] += len(wg)
+        files["asylblg"] += len(ab)
         files["jugendhilfe"] += 3 * len(years)
         bar = stack.enter_context(tqdm(total=len(kreise), desc="Demodaten", unit="Kreis", disable=not progress))
         for kreis in kreise:
             pop = simulate_population(kreis, seed)
             if kreis.index == 0:
                 base_pop = pop
-            records["melderegister"] += _write_melderegister(kreis, pop, divers_counts(kreis, pop, seed), mel)
+            divers = divers_counts(kreis, pop, seed)
+            base_ags = [g.ags for g in base.gemeinden]  # a scale clone's Gemeinde i is a copy of the region's i
+            foreign, codes = sd.simulate_nationality(kreis, base_ags, pop - divers, seed)
+            records["melderegister_einwohner"] += _write_melderegister(kreis, pop, divers, foreign, codes, mel)
+            households = sd.simulate_households(kreis, pop, seed)
+            records["melderegister_haushalte"] += _write_haushalte(kreis, households, hh)
             values, mask = simulate_grundsicherung(kreis, pop, seed, years)
-            records["grundsicherung"] += _write_grundsicherung(kreis, values, mask, years, gs)
+            further = sd.simulate_sozialhilfe(kreis, pop, values, seed, years)
+            records["grundsicherung"] += _write_grundsicherung(kreis, values, mask, further, years, gs)
+            records["wohngeld"] += _write_counts(kreis, sd.simulate_wohngeld(kreis, households, seed, years), years, wg)
+            records["asylblg"] += _write_counts(kreis, sd.simulate_asylblg(kreis, base_ags, pop, seed, years), years, ab)
             sgb2 = simulate_sgb2(kreis, pop, seed, last_year=max(years))
             for ym in sgb2_months:
                 block = sgb2[:, month_index(*ym)]
@@ -229,6 +286,7 @@ def generate_demo_deliveries(
                             + records["jugendhilfe_inobhutnahmen_42"])
     records["jugendhilfe"] = (records["jugendhilfe_hilfen"] + records["jugendhilfe_gefaehrdungen_8a"]
                               + records["jugendhilfe_inobhutnahmen_42"])
+    records["melderegister"] = records["melderegister_einwohner"] + records["melderegister_haushalte"]
 
     quelle = SGB2_QUELLE.format(kreis=base.short_name if scale == 1 else "(Demo-Skalierung)")
     for (y, m), blocks in tqdm(sgb2_blocks.items(), desc="SGB II xlsx", unit="Datei", disable=not progress):

@@ -69,10 +69,11 @@ DELIVERIES: tuple[Family, ...] = (
     ),
     Family(
         name="melderegister",
-        description="Einwohnermelderegister-Auszüge (Einzelaltersjahre je Gemeinde)",
+        description="Einwohnermelderegister-Auszüge (Einzelaltersjahre und Staatsangehörigkeit je Gemeinde; Haushalte "
+                    "nach Haushaltstyp)",
         kind=LIEFERUNG,
         patterns=(".csv",),
-        tables=("melderegister__einwohner", "melderegister__lieferungen"),
+        tables=("melderegister__einwohner", "melderegister__haushalte", "melderegister__lieferungen"),
         loader="orchestration.ingest.melderegister:load_melderegister",
         after=("region",),
         rejects=True,
@@ -89,11 +90,33 @@ DELIVERIES: tuple[Family, ...] = (
     ),
     Family(
         name="grundsicherung",
-        description="Grundsicherung im Alter (SGB XII Kap. 4) je Gemeinde, jährlich (Sozialamt)",
+        description="Grundsicherung im Alter und bei Erwerbsminderung (SGB XII Kap. 4) und Hilfe zum Lebensunterhalt "
+                    "(SGB XII Kap. 3) je Gemeinde, jährlich (Sozialamt)",
         kind=LIEFERUNG,
         patterns=(".csv",),
-        tables=("grundsicherung__empfaenger", "grundsicherung__lieferungen"),
+        tables=("grundsicherung__empfaenger", "grundsicherung__leistungen", "grundsicherung__lieferungen"),
         loader="orchestration.ingest.grundsicherung:load_grundsicherung",
+        after=("region", "genesis", "melderegister"),  # counts checked against the population
+        rejects=True,
+    ),
+    Family(
+        name="asylblg",
+        description="Empfänger von Regelleistungen nach dem Asylbewerberleistungsgesetz je Gemeinde, jährlich "
+                    "(Fachbereich Zuwanderung und Flüchtlinge)",
+        kind=LIEFERUNG,
+        patterns=(".csv",),
+        tables=("asylblg__empfaenger", "asylblg__lieferungen"),
+        loader="orchestration.ingest.asylblg:load_asylblg",
+        after=("region", "genesis", "melderegister"),  # counts checked against the population
+        rejects=True,
+    ),
+    Family(
+        name="wohngeld",
+        description="Wohngeldhaushalte (reine Wohngeldhaushalte) je Gemeinde, jährlich (Wohngeldstelle)",
+        kind=LIEFERUNG,
+        patterns=(".csv",),
+        tables=("wohngeld__haushalte", "wohngeld__lieferungen"),
+        loader="orchestration.ingest.wohngeld:load_wohngeld",
         after=("region", "genesis", "melderegister"),  # counts checked against the population
         rejects=True,
     ),

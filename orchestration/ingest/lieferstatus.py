@@ -16,9 +16,9 @@ models (macro `lieferung_gueltig`), the GX suites and the publisher read this ta
 from it.
 
 Conflicts: two deliveries of one family for the same period (the period key is the one staging
-partitions by: SGB II Berichtsmonat, Grundsicherung Stichtag, Melderegister Stichtag × AGS,
-Jugendhilfe Satzart × Exportjahr, GENESIS Tabelle × Zeit) cannot both be valid unless one is a declared
-correction that ranks higher: a newer `Stand` for GENESIS tables, the file-name suffix `_korrektur`
+partitions by: SGB II Berichtsmonat, Grundsicherung, Wohngeld and AsylbLG Stichtag, Melderegister Satzart
+(Einwohner, Haushalte) × Stichtag × AGS, Jugendhilfe Satzart × Exportjahr, GENESIS Tabelle × Zeit) cannot
+both be valid unless one is a declared correction that ranks higher: a newer `Stand` for GENESIS tables, the file-name suffix `_korrektur`
 (`_korrektur2`, … for further corrections) for the other families. A new delivery that does not rank
 above every valid delivery of one of its periods is refused, and so are new deliveries that tie with
 each other. Where a family records the cell that carries the period (SGB II: the `Berichtsmonat:` line,
@@ -54,7 +54,17 @@ PERIODEN_SQL: dict[str, str] = {
     "melderegister": """
         SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') || ' ' || w.ags AS periode,
                NULL::TIMESTAMP AS stand
-        FROM raw.melderegister__einwohner w""",
+        FROM raw.melderegister__einwohner w
+        UNION ALL
+        SELECT DISTINCT w.sha256, w.datei, 'Haushalte ' || strftime(w.stichtag, '%d.%m.%Y') || ' ' || w.ags,
+               NULL::TIMESTAMP
+        FROM raw.melderegister__haushalte w""",
+    "asylblg": """
+        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.asylblg__empfaenger w""",
+    "wohngeld": """
+        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.wohngeld__haushalte w""",
     "jugendhilfe": """
         SELECT sha256, datei, satzart || ' ' || coalesce(berichtszeitraum,
                regexp_extract(datei, '(\\d{4})\\D*$', 1)) AS periode, NULL::TIMESTAMP AS stand

@@ -30,6 +30,7 @@ SCHLUESSELINDIKATOREN = (
     "sgb2_quote",
     "kinderarmut",
     "altersarmut",
+    "mindestsicherungsquote",
     "anteil_unter_18",
     "anteil_65_plus",
     "beschaeftigtenquote",

@@ -35,9 +35,11 @@ MODEL_FILE = ROOT / "dbt_project" / "models" / "intermediate" / "geheimhaltung" 
 MODEL_YML = MODEL_FILE.with_suffix(".yml")
 MIN_CELL = int(yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]["disclosure_min_cell"])
 
-# What the attacker knows from the catalogue definitions (public): the breakdown and the § 8a share.
+# What the attacker knows from the catalogue definitions (public): the breakdown and the shares whose nenner is
+# another published count (§ 8a share; the HzE shares with transfer income / single parents, nenner = HzE count).
 AUFTEILUNGEN = {"hze_eckwert": ["hze_ambulant_eckwert", "hze_stationaer_eckwert"]}
-NENNER_INDIKATOR = {"anteil_akute_latente_gefaehrdung": "gefaehrdungseinschaetzungen_je_1000_u18"}
+NENNER_INDIKATOR = {"anteil_akute_latente_gefaehrdung": "gefaehrdungseinschaetzungen_je_1000_u18",
+                    "hze_anteil_transferleistung": "hze_eckwert", "hze_anteil_alleinerziehend": "hze_eckwert"}
 FAKTOR = {"%": 100.0, "je 1.000": 1000.0, "Anzahl": 1.0}
 
 
@@ -325,6 +327,27 @@ def test_share_is_suppressed_with_its_suppressed_nenner():
     assert_safe(published)
 
 
+def test_hze_shares_are_suppressed_with_the_hze_count_and_protect_their_own_small_counts():
+    """The shares of HzE cases with transfer income / single parents divide by the HzE count (a published
+    count itself): a suppressed HzE count takes both shares with it (zaehler, nenner, wert), and a small
+    share count is suppressed and protected against Kreis − Σ Gemeinden like any other count."""
+    counts = {
+        "hze_eckwert": flat({"g02": 2}, default=12),
+        "hze_ambulant_eckwert": flat({"g02": 1}, default=8),
+        "hze_stationaer_eckwert": flat({"g02": 1}, default=4),
+        "hze_anteil_transferleistung": flat({"g02": 1, "g06": 2}, default=5),
+        "hze_anteil_alleinerziehend": flat({"g02": 2}, default=6),
+    }
+    published = publish(counts)
+    for ind in ("hze_anteil_transferleistung", "hze_anteil_alleinerziehend"):
+        row = published[(published["gebiet_id"] == "g02") & (published["indikator_id"] == ind)].iloc[0]
+        assert row["ist_unterdrueckt"] and pd.isna(row["zaehler"]) and pd.isna(row["nenner"]) and pd.isna(row["wert"])
+    g06 = published[(published["gebiet_id"] == "g06") & (published["indikator_id"] == "hze_anteil_transferleistung")].iloc[0]
+    assert g06["ist_unterdrueckt"] and pd.isna(g06["zaehler"]) and g06["nenner"] == 12  # the HzE count stays public
+    assert sum(state(published, "hze_anteil_transferleistung").values()) >= 3  # g02, g06 and a complementary cell
+    assert_safe(published)
+
+
 def test_gemeinde_that_is_its_own_sozialraum():
     sozialraeume = {"SR1": ["g01", "g02", "g03"], "g04": ["g04"], "SR3": ["g05", "g06"]}
     counts = {"junge_volljaehrige_eckwert": {"g01": 8, "g02": 9, "g03": 7, "g04": 1, "g05": 5, "g06": 6}}
@@ -426,7 +449,8 @@ def published_file(demo_build):
 @pytest.mark.slow
 def test_published_file_cannot_be_attacked(published_file):
     table, confidential = published_file
-    assert {"hze_eckwert", "inobhutnahmen_je_1000_u18", "anteil_akute_latente_gefaehrdung"} <= confidential
+    assert {"hze_eckwert", "inobhutnahmen_je_1000_u18", "anteil_akute_latente_gefaehrdung",
+            "hze_anteil_transferleistung", "hze_anteil_alleinerziehend"} <= confidential
     rows = table[table["indikator_id"].isin(confidential)]
     assert len(rows) > 0, "no youth-welfare rows published"
     assert rows["ist_unterdrueckt"].any(), "nothing suppressed: the attack would prove nothing"

@@ -26,8 +26,11 @@ AGE_BOUNDS = [0, 3, 6, 10, 15, 18, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 75, 1
 
 # Header lines exactly as docs/deliveries.md documents them
 HEADERS = {
-    "melderegister": "stichtag;ags;ortsteil;geschlecht;alter;anzahl",
-    "grundsicherung": "stichtag;ags;gemeinde;empfaenger_65_plus",
+    "melderegister": "stichtag;ags;ortsteil;geschlecht;alter;anzahl;staatsangehoerigkeit",
+    "melderegister_haushalte": "stichtag;ags;ortsteil;haushaltstyp;anzahl",
+    "grundsicherung": "stichtag;ags;gemeinde;empfaenger_65_plus;empfaenger_erwerbsminderung;hlu_ausserhalb_einrichtungen",
+    "wohngeld": "stichtag;ags;gemeinde;wohngeldhaushalte",
+    "asylblg": "stichtag;ags;gemeinde;regelleistungen",
     "hilfen": "fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;alleinerziehend;"
               "transferleistung;beendigungsgrund;nachname;vorname;strasse;hausnummer;plz;ort",
     "gefaehrdungen_8a": "fall_id;datum;alter;geschlecht;wohnort_ags;ergebnis;nachname;vorname;strasse;plz;ort",
@@ -67,7 +70,7 @@ def melderegister(landing) -> dict[int, dict[tuple[str, str, int], int]]:
     out: dict[int, dict[tuple[str, str, int], int]] = {}
     for year in range(2014, 2025):
         data = {}
-        for r in records(landing / "melderegister" / f"melderegister_{year}1231.csv"):
+        for r in records(landing / "melderegister" / f"melderegister_{year}1231.csv"):  # summed over nationalities
             key = (r["ags"], r["geschlecht"], int(r["alter"]))
             data[key] = data.get(key, 0) + int(r["anzahl"])
         out[year] = data
@@ -86,8 +89,11 @@ def test_every_family_and_year_is_written(landing):
         [f"sgb2_gemeinden_{y}{m:02d}.xlsx" for y in YEARS for m in range(1, 13)]
     assert sorted(p.name for p in (landing / "grundsicherung").iterdir()) == \
         [f"grundsicherung_alter_{y}.csv" for y in YEARS]
-    assert sorted(p.name for p in (landing / "melderegister").iterdir()) == \
+    assert sorted(p.name for p in (landing / "melderegister").iterdir()) == sorted(
         [f"melderegister_{y}1231.csv" for y in range(2014, 2025)]
+        + [f"melderegister_haushalte_{y}1231.csv" for y in range(2014, 2025)])
+    assert sorted(p.name for p in (landing / "wohngeld").iterdir()) == [f"wohngeld_{y}.csv" for y in YEARS]
+    assert sorted(p.name for p in (landing / "asylblg").iterdir()) == [f"asylblg_{y}.csv" for y in YEARS]
     assert sorted(p.name for p in (landing / "jugendhilfe").iterdir()) == sorted(
         f"{kind}_{y}.csv" for y in YEARS for kind in ("hilfen", "gefaehrdungen_8a", "inobhutnahmen_42"))
     genesis = {p.name for p in (landing / "genesis").iterdir()}
@@ -128,8 +134,11 @@ def test_every_demo_file_is_labelled(landing):
 
 
 def test_csv_headers_are_the_documented_ones(landing):
-    for family, folder, pattern in (("melderegister", "melderegister", "*.csv"),
+    for family, folder, pattern in (("melderegister", "melderegister", "melderegister_????????.csv"),
+                                    ("melderegister_haushalte", "melderegister", "melderegister_haushalte_*.csv"),
                                     ("grundsicherung", "grundsicherung", "*.csv"),
+                                    ("wohngeld", "wohngeld", "*.csv"),
+                                    ("asylblg", "asylblg", "*.csv"),
                                     ("hilfen", "jugendhilfe", "hilfen_*.csv"),
                                     ("gefaehrdungen_8a", "jugendhilfe", "gefaehrdungen_8a_*.csv"),
                                     ("inobhutnahmen_42", "jugendhilfe", "inobhutnahmen_42_*.csv")):
@@ -578,8 +587,13 @@ def test_scale_mode_multiplies_records_and_writes_a_region(landing, tmp_path):
     assert summary["kreise"] == 3 and summary["gemeinden"] == 69
     ratio = summary["datensaetze"]["jugendhilfe"] / base["datensaetze"]["jugendhilfe"]
     assert 2.4 < ratio < 3.6
-    # every Gemeinde × sex m/w × age 0…100 at 31.12. of 2018–2020, plus the few `d` rows
-    assert 3 * 23 * 2 * 101 * 3 <= summary["datensaetze"]["melderegister"] < 3 * 23 * 2 * 101 * 3 * 1.01
+    # every Gemeinde × sex m/w × age 0…100 at 31.12. of 2018–2020 (German residents, zeros included), the rows of
+    # the cells' foreign residents (at most one per cell) and the few `d` rows; five household types each
+    rows = summary["datensaetze"]
+    assert 3 * 23 * 2 * 101 * 3 <= rows["melderegister_einwohner"] < 3 * 23 * 2 * 101 * 3 * 2.01
+    assert rows["melderegister_haushalte"] == 3 * 23 * 5 * 3
+    assert rows["melderegister"] == rows["melderegister_einwohner"] + rows["melderegister_haushalte"]
+    assert rows["wohngeld"] == rows["asylblg"] == rows["grundsicherung"] == 3 * 23 * 2
     # the bundled region's records are the same as in the plain demo
     plain = (tmp_path / "base" / "jugendhilfe" / "hilfen_2020.csv").read_text(encoding="utf-8").splitlines()
     mixed = (scaled / "jugendhilfe" / "hilfen_2020.csv").read_text(encoding="utf-8").splitlines()
@@ -606,7 +620,7 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     import shutil
     import time
 
-    from orchestration.ingest import genesis, grundsicherung, melderegister, sgb2
+    from orchestration.ingest import asylblg, genesis, grundsicherung, melderegister, sgb2, wohngeld
     from orchestration.ingest.region import Region
     from orchestration.settings import Paths
 
@@ -616,26 +630,26 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     for path in (landing / "genesis").iterdir():
         if "_demo_" not in path.name or re.search(r"_demo_(2016-2024|2024)\.csv$", path.name):
             shutil.copy(path, subset / "genesis" / path.name)
-    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe"):
+    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe", "wohngeld", "asylblg"):
         (subset / family).mkdir()
         for path in (landing / family).iterdir():
             if re.search(r"_(2016|2024)(12|1231)?\.(csv|xlsx)$", path.name) or path.name.endswith("201606.xlsx"):
                 shutil.copy(path, subset / family / path.name)
-    assert len(list(subset.rglob("*.*"))) == 9 + 5 + 3 + 2 + 2 + 6
+    assert len(list(subset.rglob("*.*"))) == 9 + 5 + 3 + 2 + (2 + 2) + 6 + 2 + 2
     monkeypatch.setenv("SOZIALMONITOR_PSEUDONYM_KEY", "demo-test-key-0123456789abcdef0123456789")
     paths = Paths(region=settings.DEFAULT_REGION, landing=subset, out=tmp_path / "out")
     region = Region.load(settings.DEFAULT_REGION)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     loaders = (genesis.load_genesis, sgb2.load_sgb2, grundsicherung.load_grundsicherung,
-               melderegister.load_melderegister, ingest.load_jugendhilfe)
+               melderegister.load_melderegister, ingest.load_jugendhilfe, wohngeld.load_wohngeld, asylblg.load_asylblg)
     for load in loaders:
         started = time.perf_counter()
         result = load(con, paths, region)
         print(load.__module__, round(time.perf_counter() - started, 1), "s")
         assert not result.quarantined, result.quarantined
         assert result.rejected == 0, load.__name__
-    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe"):
+    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe", "wohngeld", "asylblg"):
         assert con.execute(f"SELECT bool_and(ist_demodaten), count(*) FROM raw.{family}__lieferungen").fetchone()[0]
     genesis_files = con.execute("SELECT datei, ist_demodaten FROM raw.genesis__lieferungen").fetchall()
     assert len(genesis_files) == len(list((subset / "genesis").glob("*.csv")))

@@ -297,10 +297,12 @@ def test_tables_exist_without_deliveries(paths, con):
 def demo_landing(tmp_path_factory):
     """A full generated demo landing folder (all families, 2015–2024) loaded by the four loaders."""
     from orchestration.demo import generate_demo_deliveries
+    from orchestration.ingest.asylblg import load_asylblg
     from orchestration.ingest.grundsicherung import load_grundsicherung
     from orchestration.ingest.melderegister import load_melderegister
     from orchestration.ingest.region import Region
     from orchestration.ingest.sgb2 import load_sgb2
+    from orchestration.ingest.wohngeld import load_wohngeld
     from orchestration.settings import DEFAULT_REGION
 
     base = tmp_path_factory.mktemp("demo_landing")
@@ -312,7 +314,7 @@ def demo_landing(tmp_path_factory):
     con = duckdb.connect(str(paths.warehouse))
     region = Region.load(DEFAULT_REGION)  # the bundled region profile (ags prefix 06432)
     results = {f.__name__: f(con, paths, region, options=options()) for f in
-               (load_sgb2, load_grundsicherung, load_melderegister, load_jugendhilfe)}
+               (load_sgb2, load_grundsicherung, load_melderegister, load_jugendhilfe, load_asylblg, load_wohngeld)}
     yield SimpleNamespace(paths=paths, con=con, results=results, summary=summary, inputs=inputs)
     con.close()
 
@@ -328,12 +330,17 @@ def test_demo_landing_loads_with_zero_rejects(demo_landing):
     assert jh_rows["raw.jugendhilfe__hilfen"] == records["jugendhilfe_hilfen"]
     assert jh_rows["raw.jugendhilfe__gefaehrdungen"] == records["jugendhilfe_gefaehrdungen_8a"]
     assert jh_rows["raw.jugendhilfe__inobhutnahmen"] == records["jugendhilfe_inobhutnahmen_42"]
-    assert results["load_melderegister"].rows["raw.melderegister__einwohner"] == records["melderegister"]
+    assert results["load_melderegister"].rows["raw.melderegister__einwohner"] == records["melderegister_einwohner"]
+    assert results["load_melderegister"].rows["raw.melderegister__haushalte"] == records["melderegister_haushalte"]
     assert results["load_grundsicherung"].rows["raw.grundsicherung__empfaenger"] == records["grundsicherung"]
+    assert results["load_grundsicherung"].rows["raw.grundsicherung__leistungen"] == 2 * records["grundsicherung"]
+    assert results["load_asylblg"].rows["raw.asylblg__empfaenger"] == records["asylblg"]
+    assert results["load_wohngeld"].rows["raw.wohngeld__haushalte"] == records["wohngeld"]
     assert results["load_sgb2"].rows["raw.sgb2__gemeinde_monat"] == 9 * (records["sgb2"] + summary["dateien"]["sgb2"])
     con = demo_landing.con
     for table in ("jugendhilfe__hilfen", "jugendhilfe__lieferungen", "sgb2__gemeinde_monat", "melderegister__einwohner",
-                  "grundsicherung__empfaenger"):
+                  "melderegister__haushalte", "grundsicherung__empfaenger", "grundsicherung__leistungen",
+                  "asylblg__empfaenger", "wohngeld__haushalte"):
         assert con.execute(f"SELECT bool_and(ist_demodaten) FROM raw.{table}").fetchone() == (True,), table
 
 

@@ -1,4 +1,4 @@
-"""60 malformed or hostile deliveries across all five families in ONE real `sozialmonitor build` on a copy of
+"""Malformed and hostile deliveries across all families in ONE real `sozialmonitor build` on a copy of
 the demo build (cases: tests/orchestration/hostile.py, listed in docs/deliveries.md).
 
 What must hold: every case gets its outcome with a reason naming file, line and column where there is one;
@@ -24,7 +24,7 @@ from tests.conftest import SOZIALMONITOR, run_build
 from tests.orchestration.hostile import CANARY, CASES, INJECTION, make_all
 
 pytestmark = pytest.mark.timeout(1800)
-FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "jugendhilfe")
+FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe")
 SOZIALRAUM_06432001 = "SR2"  # seeds/regions/darmstadt-dieburg/sozialraeume.csv
 
 
@@ -116,7 +116,7 @@ def test_the_build_publishes_the_rest(hostile):
     assert proc.returncode == 0, out[-5000:] + proc.stderr[-3000:]
     assert "Build erfolgreich" in out and f"Veröffentlicht: {paths.published}" in out
     assert re.search(r"Abgelehnt und in Quarantäne \(\d\d Datei\(en\)\); auf dem letzten geprüften Stand: "
-                     r"gebietsstand, genesis, grundsicherung, jugendhilfe, melderegister, sgb2", out), out[-5000:]
+                     r"asylblg, gebietsstand, genesis, grundsicherung, jugendhilfe, melderegister, sgb2, wohngeld", out), out[-5000:]
     # every earlier version is still there, byte for byte
     for name, data in hostile["versions_before"].items():
         assert (paths.published_dir / "versions" / name).read_bytes() == data

@@ -23,7 +23,8 @@ SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in (
     "12411-01-01-5_2015.csv", "12411-01-01-5_2016.csv", "13111-02-02-5_2016.csv", "12411-07-01-5_2016.csv",
     "sgb2_gemeinden_201612.xlsx",
     "grundsicherung_alter_2016.csv", "melderegister_20161231.csv", "hilfen_2016.csv",
-    "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv", "schluessel.csv",
+    "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv", "schluessel.csv", "melderegister_haushalte_20161231.csv",
+    "wohngeld_2016.csv", "asylblg_2016.csv",
 )}
 
 
@@ -107,7 +108,7 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
                     [SHA[datei], datei, tabelle, sum(len(v) for v in werte.values())])
 
     lineage = "zeile INTEGER, datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN"
-    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe"):
+    for family in ("sgb2", "grundsicherung", "melderegister", "jugendhilfe", "wohngeld", "asylblg"):
         con.execute(f"""CREATE TABLE raw.{family}__lieferungen (sha256 VARCHAR, datei VARCHAR, berichtszeitraum VARCHAR,
             ist_demodaten BOOLEAN, zeilen INTEGER, abgelehnt INTEGER, geladen_am TIMESTAMP)""")
         con.execute(f"CREATE TABLE raw.{family}__rejects (datei VARCHAR, sha256 VARCHAR, zeile INTEGER, grund VARCHAR, datensatz VARCHAR)")
@@ -129,16 +130,41 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO raw.grundsicherung__empfaenger VALUES ('2016-12-31', ?, ?, NULL, 2, ?, ?, now(), true)",
                     [ags, 30 + i, datei, SHA[datei]])
     con.execute("INSERT INTO raw.grundsicherung__lieferungen VALUES (?, ?, '2016', true, 3, 0, now())", [SHA[datei], datei])
+    # the further columns of the same Sozialamt file (Erwerbsminderung, HLU)
+    con.execute(f"""CREATE TABLE raw.grundsicherung__leistungen (stichtag DATE, ags VARCHAR, gemeinde_name VARCHAR,
+        merkmal VARCHAR, anzahl BIGINT, marker VARCHAR, {lineage})""")
+    for i, ags in enumerate(GEMEINDEN):
+        for merkmal, n in (("empfaenger_erwerbsminderung", 28 + i), ("hlu_ausserhalb_einrichtungen", 9 + i)):
+            con.execute("INSERT INTO raw.grundsicherung__leistungen VALUES ('2016-12-31', ?, ?, ?, ?, NULL, 2, ?, ?, now(), true)",
+                        [ags, GEMEINDEN[ags], merkmal, n, datei, SHA[datei]])
+    for family, table, base in (("wohngeld", "haushalte", 60), ("asylblg", "empfaenger", 40)):
+        datei = f"{family}_2016.csv"
+        con.execute(f"""CREATE TABLE raw.{family}__{table} (stichtag DATE, ags VARCHAR, gemeinde_name VARCHAR, anzahl BIGINT,
+            marker VARCHAR, {lineage})""")
+        for i, ags in enumerate(GEMEINDEN):
+            con.execute(f"INSERT INTO raw.{family}__{table} VALUES ('2016-12-31', ?, ?, ?, NULL, 2, ?, ?, now(), true)",
+                        [ags, GEMEINDEN[ags], base + i, datei, SHA[datei]])
+        con.execute(f"INSERT INTO raw.{family}__lieferungen VALUES (?, ?, '2016', true, 3, 0, now())", [SHA[datei], datei])
 
     con.execute(f"""CREATE TABLE raw.melderegister__einwohner (stichtag DATE, ags VARCHAR, ortsteil VARCHAR, geschlecht VARCHAR,
-        "alter" INTEGER, anzahl BIGINT, {lineage})""")
+        "alter" INTEGER, anzahl BIGINT, staatsangehoerigkeit VARCHAR, {lineage})""")
     datei = "melderegister_20161231.csv"
     for ags in GEMEINDEN:
         for g in ("m", "w"):
             for a in (0, 17, 45, 100):
-                con.execute("INSERT INTO raw.melderegister__einwohner VALUES ('2016-12-31', ?, NULL, ?, ?, 10, 2, ?, ?, now(), true)",
-                            [ags, g, a, datei, SHA[datei]])
-    con.execute("INSERT INTO raw.melderegister__lieferungen VALUES (?, ?, '2016-12-31', true, 24, 0, now())", [SHA[datei], datei])
+                for code, n in (("000", 10), ("163", 2)):
+                    con.execute("INSERT INTO raw.melderegister__einwohner VALUES ('2016-12-31', ?, NULL, ?, ?, ?, ?, 2, ?, ?, "
+                                "now(), true)", [ags, g, a, n, code, datei, SHA[datei]])
+    con.execute("INSERT INTO raw.melderegister__lieferungen VALUES (?, ?, '2016-12-31', true, 48, 0, now())", [SHA[datei], datei])
+    datei = "melderegister_haushalte_20161231.csv"
+    con.execute(f"""CREATE TABLE raw.melderegister__haushalte (stichtag DATE, ags VARCHAR, ortsteil VARCHAR,
+        haushaltstyp VARCHAR, anzahl BIGINT, {lineage})""")
+    for ags in GEMEINDEN:
+        for typ, n in (("einpersonen", 40), ("paar_ohne_kinder", 38), ("paar_mit_kindern", 36), ("alleinerziehende", 10),
+                       ("sonstige", 3)):
+            con.execute("INSERT INTO raw.melderegister__haushalte VALUES ('2016-12-31', ?, NULL, ?, ?, 2, ?, ?, now(), true)",
+                        [ags, typ, n, datei, SHA[datei]])
+    con.execute("INSERT INTO raw.melderegister__lieferungen VALUES (?, ?, '2016-12-31', true, 15, 0, now())", [SHA[datei], datei])
 
     con.execute(f"""CREATE TABLE raw.jugendhilfe__hilfen (fall_pseudonym VARCHAR, hilfeart VARCHAR, beginn DATE, ende DATE,
         geburtsdatum DATE, geschlecht VARCHAR, wohnort_ags VARCHAR, alleinerziehend VARCHAR, transferleistung VARCHAR,

@@ -41,6 +41,12 @@ verwendet as (
     union
     select distinct sha256 from {{ ref('stg_melderegister__einwohner') }}
     union
+    select distinct sha256 from {{ ref('stg_melderegister__haushalte') }}
+    union
+    select distinct sha256 from {{ ref('stg_asylblg__empfaenger') }}
+    union
+    select distinct sha256 from {{ ref('stg_wohngeld__haushalte') }}
+    union
     select distinct sha256 from {{ ref('stg_jugendhilfe__hilfen') }}
     union
     select distinct sha256 from {{ ref('stg_jugendhilfe__gefaehrdungen') }}
@@ -57,8 +63,15 @@ andere_lieferungen as (
     select 'grundsicherung', 'grundsicherung__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
     from {{ source('grundsicherung', 'grundsicherung__lieferungen') }}
     union all
-    select 'melderegister', 'melderegister__einwohner', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    select 'melderegister', 'melderegister__' || coalesce(satzart, 'einwohner'), sha256, datei, berichtszeitraum,
+           ist_demodaten, geladen_am
     from {{ source('melderegister', 'melderegister__lieferungen') }}
+    union all
+    select 'asylblg', 'asylblg__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    from {{ source('asylblg', 'asylblg__lieferungen') }}
+    union all
+    select 'wohngeld', 'wohngeld__haushalte', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    from {{ source('wohngeld', 'wohngeld__lieferungen') }}
     union all
     select 'jugendhilfe', 'jugendhilfe__' || coalesce(satzart, 'export'), sha256, datei, berichtszeitraum,
            ist_demodaten, geladen_am

@@ -14,6 +14,10 @@
 --   § 8a: assessments dated in the year → gefaehrdungseinschaetzungen_je_1000_u18; those with result
 --     akut or latent → gefaehrdungen_akut_latent (numerator of anteil_akute_latente_gefaehrdung).
 --   § 42: Inobhutnahmen begun in the year, § 42a (vorläufige Inobhutnahme) excluded.
+--   Of the hze_eckwert cases (§§ 27 Abs. 2, 29–35, counted as above, flags of the newest record):
+--     hze_mit_transferleistung = transferleistung 'j' (the family lives wholly or partly on transfer
+--     payments), hze_alleinerziehend = alleinerziehend 'j' ('u' unbekannt counts in neither; the
+--     numerators of hze_anteil_transferleistung and hze_anteil_alleinerziehend).
 -- Every Gemeinde of the region gets a row for every year of a delivered export (count 0 when no case).
 with gemeinden as (
     select ags from {{ ref('int_gebiet__gemeinden') }}
@@ -49,6 +53,8 @@ kennzahlen as (
     select distinct 'hilfen' as satzart, kennzahl from hilfearten
     union all
     select * from (values
+        ('hilfen', 'hze_mit_transferleistung'),
+        ('hilfen', 'hze_alleinerziehend'),
         ('gefaehrdungen', 'gefaehrdungseinschaetzungen_je_1000_u18'),
         ('gefaehrdungen', 'gefaehrdungen_akut_latent'),
         ('inobhutnahmen', 'inobhutnahmen_je_1000_u18')
@@ -74,7 +80,9 @@ hilfen_im_jahr as (
         hilfen_neueste.wohnort_ags as ags,
         exporte.jahr,
         hilfearten.kennzahl,
-        hilfen_neueste.fall_pseudonym
+        hilfen_neueste.fall_pseudonym,
+        hilfen_neueste.transferleistung,
+        hilfen_neueste.alleinerziehend
     from hilfen_neueste
     inner join exporte
         on exporte.satzart = 'hilfen'
@@ -82,6 +90,16 @@ hilfen_im_jahr as (
         and hilfen_neueste.beginn <= make_date(exporte.jahr, 12, 31)
         and (hilfen_neueste.ende is null or hilfen_neueste.ende >= make_date(exporte.jahr, 1, 1))
     inner join hilfearten on hilfen_neueste.hilfeart = hilfearten.hilfeart
+),
+
+hze_merkmale as (
+    select ags, jahr, 'hze_mit_transferleistung' as kennzahl, fall_pseudonym
+    from hilfen_im_jahr
+    where kennzahl = 'hze_eckwert' and transferleistung = 'j'
+    union all
+    select ags, jahr, 'hze_alleinerziehend', fall_pseudonym
+    from hilfen_im_jahr
+    where kennzahl = 'hze_eckwert' and alleinerziehend = 'j'
 ),
 
 gefaehrdungen_neueste as (
@@ -112,7 +130,9 @@ inobhutnahmen_im_jahr as (
 ),
 
 faelle as (
-    select * from hilfen_im_jahr
+    select ags, jahr, kennzahl, fall_pseudonym from hilfen_im_jahr
+    union all
+    select * from hze_merkmale
     union all
     select * from gefaehrdungen_im_jahr
     union all

@@ -1,0 +1,81 @@
+-- Indicators of the Melderegister beyond the population bands, per Gemeinde and year (contract columns of
+-- int_indikatoren__gemeinde). Numerator and denominator come from the same extract of the same 31.12.
+-- (catalogue stichtagsregel `gleiche_tabelle`):
+--   auslaenderanteil                    residents with a foreign nationality / residents, × 100
+--   anteil_minderjaehrige_auslaendisch  the same for residents under 18
+--   alleinerziehende_haushalte_anteil   single-parent households / households with children
+--                                       (paar_mit_kindern + alleinerziehende), × 100
+-- Nationality (Destatis code): 000 = deutsch (also Germans with a further nationality); every other code is
+-- foreign, staatenlos (997) and ungeklärt (998) included, as in the official Ausländer figures; 999 (ohne
+-- Angabe) counts in neither numerator nor denominator. Only extracts that carry the nationality in every
+-- row of a Gemeinde and Stichtag yield the nationality indicators.
+with einwohner as (
+    select * from {{ ref('int_melderegister__einwohner') }}
+    where month(stichtag) = 12 and day(stichtag) = 31
+),
+
+haushalte as (
+    select * from {{ ref('int_melderegister__haushalte') }}
+    where month(stichtag) = 12 and day(stichtag) = 31
+),
+
+staatsangehoerigkeit as (
+    select
+        ags,
+        stichtag,
+        coalesce(sum(einwohner) filter (where staatsangehoerigkeit not in ('000', '999')), 0) as auslaendisch,
+        coalesce(sum(einwohner) filter (where staatsangehoerigkeit <> '999'), 0) as mit_angabe,
+        coalesce(sum(einwohner) filter (where alter < 18 and staatsangehoerigkeit not in ('000', '999')), 0)
+            as auslaendisch_unter_18,
+        coalesce(sum(einwohner) filter (where alter < 18 and staatsangehoerigkeit <> '999'), 0)
+            as mit_angabe_unter_18,
+        bool_or(coalesce(ist_demodaten, false)) as ist_demodaten
+    from einwohner
+    group by ags, stichtag
+    having bool_and(staatsangehoerigkeit is not null)
+),
+
+haushaltstypen as (
+    select
+        ags,
+        stichtag,
+        coalesce(sum(haushalte) filter (where haushaltstyp = 'alleinerziehende'), 0) as alleinerziehende,
+        coalesce(sum(haushalte) filter (where haushaltstyp in ('alleinerziehende', 'paar_mit_kindern')), 0)
+            as mit_kindern,
+        bool_or(coalesce(ist_demodaten, false)) as ist_demodaten
+    from haushalte
+    group by ags, stichtag
+),
+
+werte as (
+    select ags, stichtag, 'auslaenderanteil' as indikator_id, auslaendisch as zaehler, mit_angabe as nenner,
+        'Melderegister (' as quelle_art, ist_demodaten
+    from staatsangehoerigkeit
+    union all
+    select ags, stichtag, 'anteil_minderjaehrige_auslaendisch', auslaendisch_unter_18, mit_angabe_unter_18,
+        'Melderegister (', ist_demodaten
+    from staatsangehoerigkeit
+    union all
+    select ags, stichtag, 'alleinerziehende_haushalte_anteil', alleinerziehende, mit_kindern,
+        'Melderegister, Haushalte (', ist_demodaten
+    from haushaltstypen
+),
+
+final as (
+    select
+        ags,
+        cast(year(stichtag) as integer) as jahr,
+        indikator_id,
+        cast(zaehler as double) as zaehler,
+        cast(nenner as double) as nenner,
+        false as zaehler_unterdrueckt,
+        false as nenner_unterdrueckt,
+        quelle_art || strftime(stichtag, '%d.%m.%Y') || ')'
+            || case when ist_demodaten then ', Demodaten' else '' end as quelle,
+        quelle_art || strftime(stichtag, '%d.%m.%Y') || ')'
+            || case when ist_demodaten then ', Demodaten' else '' end as nenner_quelle,
+        ist_demodaten
+    from werte
+)
+
+select * from final

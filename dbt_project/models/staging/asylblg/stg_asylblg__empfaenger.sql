@@ -1,0 +1,26 @@
+-- Recipients of Regelleistungen nach dem AsylbLG per Gemeinde and stichtag,
+-- current delivery per stichtag (a later file for the same date replaces the earlier one).
+with
+
+source as (
+
+    {{ aktuelle_lieferung(source('asylblg', 'asylblg__empfaenger'), 'stichtag') }}
+
+),
+
+renamed as (
+
+    select
+        cast(stichtag as date)                                      as stichtag,
+        trim(ags)                                                   as ags,
+        -- '.' (or any other marker) = suppressed by the source: NULL + flag; '-' = zero
+        {{ marker_wert('anzahl') }}                                 as regelleistungen,
+        coalesce(marker is not null and marker <> '-', false)       as ist_unterdrueckt,
+        marker,
+        {{ lieferung_herkunft() }}
+
+    from source
+
+)
+
+select * from renamed
