@@ -102,3 +102,33 @@
     {{ genesis_alter_von(altersgruppe) }} as alter_von,
         {{ genesis_alter_bis(altersgruppe) }} as alter_bis
 {%- endmacro %}
+
+
+{#- Staging of an annual count per Gemeinde and stichtag (Sozialamt, AsylbLG, Wohngeldstelle): the current
+    delivery per stichtag, the count named `als`; '.' (or any other marker) = suppressed by the source
+    (NULL + flag), '-' = zero. -#}
+{% macro jahreszahl_staging(quelle, tabelle, als) -%}
+with
+
+source as (
+
+    {{ aktuelle_lieferung(source(quelle, tabelle), 'stichtag') }}
+
+),
+
+renamed as (
+
+    select
+        cast(stichtag as date)                                      as stichtag,
+        trim(ags)                                                   as ags,
+        {{ marker_wert('anzahl') }}                                 as {{ als }},
+        coalesce(marker is not null and marker <> '-', false)       as ist_unterdrueckt,
+        marker,
+        {{ lieferung_herkunft() }}
+
+    from source
+
+)
+
+select * from renamed
+{%- endmacro %}
