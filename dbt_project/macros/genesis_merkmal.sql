@@ -24,6 +24,31 @@
     qualify {{ ist_aktuelle_lieferung('werte.tabelle, werte.zeit', lieferung='lieferungen', nach_stand=true) }}
 {%- endmacro %}
 
+{#- Staging of a GENESIS table by sex (12411-01-01-5, -07-01-5) and optionally age group (12411-02-03-5):
+    the current values of `tabelle`, the value named `wert`; with age groups also their bounds. -#}
+{% macro genesis_nach_geschlecht(tabelle, wert, altersgruppen=false) -%}
+with source as (
+    {{ genesis_aktuelle_werte(tabelle) }}
+),
+
+renamed as (
+    select
+        {{ genesis_periode_gebiet() }},
+        {{ genesis_geschlecht('merkmal') }} as geschlecht,
+        {%- if altersgruppen %}
+        {{ genesis_altersgruppe('merkmal') }} as altersgruppe,
+        {%- endif %}
+        {{ genesis_wert(wert) }},
+        {{ genesis_herkunft() }}
+    from source
+)
+
+select
+    *{% if altersgruppen %},
+    {{ genesis_altersgrenzen('altersgruppe') }}{% endif %}
+from renamed
+{%- endmacro %}
+
 {#- true when one part of the merkmal path equals `teil` exactly (RE2, parts separated by ' | ') -#}
 {% macro genesis_hat_teil(merkmal, teil_regex) -%}
     regexp_matches({{ merkmal }}, '(^| \| )({{ teil_regex }})( \||$)')

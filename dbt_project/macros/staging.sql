@@ -23,6 +23,9 @@
       marker_wert(wert): '-' (nothing there) is the number 0, any other marker keeps the value (NULL).
       lieferung_herkunft(): the lineage columns of the SGB II, Grundsicherung and Jugendhilfe records.
 
+    Region profile (configuration, not deliveries): aktuelles_profil(tabelle) the latest load of a
+    profile table (a source CTE body), profil_herkunft() its lineage columns.
+
     GENESIS column groups shared by the stg_genesis__* value models, in contract order.
 -#}
 
@@ -69,6 +72,18 @@
 
 {% macro marker_wert(wert, marker='marker') -%}
     case when {{ marker }} = '-' then coalesce({{ wert }}, 0) else {{ wert }} end
+{%- endmacro %}
+
+
+{#- The rows of one region-profile table from the latest load of the profile (a source CTE body): the
+    profile is configuration, replaced completely on every run. -#}
+{% macro aktuelles_profil(tabelle) -%}
+    select * from {{ source('region', tabelle) }} qualify geladen_am = max(geladen_am) over ()
+{%- endmacro %}
+
+{#- File, checksum and load time of a region-profile row. -#}
+{% macro profil_herkunft() -%}
+    datei, sha256, geladen_am
 {%- endmacro %}
 
 

@@ -1,17 +1,9 @@
 -- Σ Gemeinde values vs. the official Kreis row of the same table, time and column (current deliveries,
 -- only where no value of the group is hidden by a marker).
-WITH aktuell AS (
-    SELECT tabelle, zeit,
-           arg_max(sha256, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256
-    FROM raw.genesis__werte
-    WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
-    GROUP BY tabelle, zeit
-),
-w AS (SELECT w.* FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256)),
-gemeinden AS (
+WITH gemeinden AS (
     SELECT tabelle, zeit, merkmal, left(ags, 5) AS kreis_ags, sum(wert) AS summe_gemeinden,
            count(*) FILTER (WHERE wert IS NULL) AS verdeckt
-    FROM w
+    FROM aktuell.genesis__werte
     WHERE gebiet_ebene = 'gemeinde'
       -- only additive values: averages, rates and shares do not sum up to the Kreis value
       AND NOT regexp_matches(lower(merkmal), 'durchschnitt|quote|anteil|je 1|prozent|%')
@@ -19,6 +11,6 @@ gemeinden AS (
 )
 SELECT k.datei, k.zeile, k.tabelle, k.zeit, k.merkmal, k.ags AS kreis_ags, k.wert AS kreis_wert,
        g.summe_gemeinden, g.summe_gemeinden - k.wert AS differenz
-FROM w k JOIN gemeinden g ON g.tabelle = k.tabelle AND g.zeit = k.zeit AND g.merkmal = k.merkmal AND g.kreis_ags = k.ags
+FROM aktuell.genesis__werte k JOIN gemeinden g ON g.tabelle = k.tabelle AND g.zeit = k.zeit AND g.merkmal = k.merkmal AND g.kreis_ags = k.ags
 WHERE k.gebiet_ebene = 'kreis' AND k.wert IS NOT NULL AND g.verdeckt = 0
 ORDER BY k.tabelle, k.zeit, k.merkmal

@@ -10,17 +10,10 @@
 --   alter_*   Durchschnittsalter (12411-07-01-5): `wert` is the average in years; alter_geschlecht: the
 --             average of both sexes lies between those of men and women (abweichung = distance outside)
 -- Only rows where both values are numbers (a hidden value is judged by genesis__werte).
-WITH aktuell AS (
-    SELECT tabelle, zeit,
-           arg_max(sha256, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256
-    FROM raw.genesis__werte
-    WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
-    GROUP BY tabelle, zeit
-),
-w AS (
+WITH w AS (
     SELECT w.tabelle, w.zeit, w.regionalschluessel, w.ags, w.gebiet_ebene, w.gebiet_name, w.merkmal, w.wert,
            w.zeile, w.datei
-    FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256)
+    FROM aktuell.genesis__werte w
     WHERE w.tabelle IN ('13111-01-03-5', '13111-02-02-5', '13111-08-02-5', '13211-01-03-5', '12711-01-03-5',
                         '12411-07-01-5')
       AND w.wert IS NOT NULL

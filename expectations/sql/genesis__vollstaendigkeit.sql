@@ -3,14 +3,7 @@
 -- Gemeinden it has a share in (Gebietsstand key in use: the target year of region.yml, else the newest;
 -- the key year nearest to the data year in which it exists), so a merger or split is no gap, while a
 -- Gemeinde missing from a table still is.
-WITH aktuell AS (
-    SELECT tabelle, zeit,
-           arg_max(sha256, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256,
-           arg_max(datei, coalesce(strftime(stand, '%Y-%m-%dT%H:%M:%S'), '') || '|' || strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS datei
-    FROM raw.genesis__werte
-    WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
-    GROUP BY tabelle, zeit
-),
+WITH aktuell AS (SELECT tabelle, zeit, min(datei) AS datei FROM aktuell.genesis__werte GROUP BY ALL),
 region AS (
     SELECT CASE WHEN upper(coalesce(region_ags, '')) = 'DG' THEN '' ELSE coalesce(region_ags, '') END AS prefix,
            gebietsstand
@@ -27,7 +20,7 @@ jahre AS (SELECT min(jahr) AS erstes, max(jahr) AS letztes FROM schluessel),
 gemeindezeilen AS (
     SELECT w.tabelle, w.zeit, w.ags, w.zeile, w.wert, w.marker,
            least(greatest(w.jahr, j.erstes), j.letztes) AS daten_jahr
-    FROM raw.genesis__werte w JOIN aktuell a USING (tabelle, zeit, sha256) CROSS JOIN jahre j
+    FROM aktuell.genesis__werte w CROSS JOIN jahre j
     WHERE w.gebiet_ebene = 'gemeinde'
 ),
 -- per old area and data year the nearest key year in which the area exists (as dbt converts)

@@ -1,14 +1,6 @@
-WITH aktuell AS (
-    SELECT stichtag, arg_max(sha256, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256,
-           arg_max(datei, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS datei
-    FROM raw.grundsicherung__empfaenger WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen) GROUP BY stichtag
-),
-zeilen AS (
-    SELECT w.stichtag, w.ags, count(*) AS zeilen
-    FROM raw.grundsicherung__empfaenger w JOIN aktuell a USING (stichtag, sha256)
-    GROUP BY ALL
-)
-SELECT a.stichtag, a.datei, g.ags, g.gemeinde_name, coalesce(z.zeilen, 0) AS zeilen
-FROM aktuell a CROSS JOIN raw.region__gemeinden g
-LEFT JOIN zeilen z ON z.stichtag = a.stichtag AND z.ags = g.ags
-ORDER BY a.stichtag, g.ags
+-- Every Gemeinde of the region in every stichtag of the current deliveries (view aktuell.grundsicherung__empfaenger): rows delivered.
+SELECT a.stichtag, a.datei, g.ags, g.gemeinde_name, count(w.ags) AS zeilen
+FROM (SELECT stichtag, string_agg(DISTINCT datei, ', ' ORDER BY datei) AS datei FROM aktuell.grundsicherung__empfaenger GROUP BY ALL) a
+CROSS JOIN raw.region__gemeinden g
+LEFT JOIN aktuell.grundsicherung__empfaenger w ON w.stichtag = a.stichtag AND w.ags = g.ags
+GROUP BY ALL ORDER BY a.stichtag, g.ags

@@ -1,10 +1,6 @@
 -- Current SGB II rows (per Berichtsmonat the newest delivery), one row per area × month × Merkmal,
 -- with the other Merkmale of the same area and month beside it for the consistency expectations.
-WITH aktuell AS (
-    SELECT berichtsmonat, arg_max(sha256, strftime(geladen_am, '%Y-%m-%dT%H:%M:%S.%f') || '|' || datei) AS sha256
-    FROM raw.sgb2__gemeinde_monat WHERE sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen) GROUP BY berichtsmonat
-),
-w AS (SELECT w.* FROM raw.sgb2__gemeinde_monat w JOIN aktuell a USING (berichtsmonat, sha256)),
+WITH w AS (SELECT * FROM aktuell.sgb2__gemeinde_monat),
 breit AS (
     SELECT berichtsmonat, ags,
            max(wert) FILTER (WHERE merkmal = 'bg_insgesamt') AS bg_insgesamt,

@@ -75,6 +75,26 @@ PERIODEN_SQL: dict[str, str] = {
         FROM raw.gebietsstand__lieferungen""",
 }
 
+# Per raw table: the period its rows are current for, as dbt staging partitions them (macros
+# `aktuelle_lieferung`, `jugendhilfe_aktueller_export`): `(partition, join)`. `create_current_views`
+# turns each into the view `aktuell.<table>`, the rows the GX suites check.
+_EXPORTJAHR = ("coalesce(try_cast(left(CAST(l.berichtszeitraum AS VARCHAR), 4) AS INTEGER), "
+               "try_cast(regexp_extract(w.datei, '(\\d{4})\\D*$', 1) AS INTEGER))")
+_JUGENDHILFE = (_EXPORTJAHR, "LEFT JOIN raw.jugendhilfe__lieferungen l ON l.sha256 = w.sha256")
+AKTUELL: dict[str, tuple[str, str]] = {
+    "genesis__werte": ("w.tabelle, w.zeit", ""),
+    "sgb2__gemeinde_monat": ("w.berichtsmonat", ""),
+    "grundsicherung__empfaenger": ("w.stichtag", ""),
+    "grundsicherung__leistungen": ("w.stichtag", ""),
+    "asylblg__empfaenger": ("w.stichtag", ""),
+    "wohngeld__haushalte": ("w.stichtag", ""),
+    "melderegister__einwohner": ("w.stichtag, w.ags", ""),
+    "melderegister__haushalte": ("w.stichtag, w.ags", ""),
+    "jugendhilfe__hilfen": _JUGENDHILFE,
+    "jugendhilfe__gefaehrdungen": _JUGENDHILFE,
+    "jugendhilfe__inobhutnahmen": _JUGENDHILFE,
+}
+
 # Per family (optional): (sha256, line, column) of the cell in the file that names its period.
 ORTE_SQL: dict[str, str] = {
     "sgb2": "SELECT sha256, berichtsmonat_zeile, berichtsmonat_spalte FROM raw.sgb2__lieferungen",
@@ -103,6 +123,24 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
         SELECT familie, sha256, datei, status FROM {TABLE} WHERE sha256 <> ''
         QUALIFY row_number() OVER (PARTITION BY familie, sha256 ORDER BY nr DESC) = 1
             AND status IN ('{ABGELEHNT}', '{QUARANTAENE}', '{ZURUECKGEZOGEN}')""")
+
+
+def create_current_views(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+    """The view `aktuell.<table>` for each of `tables` listed in `AKTUELL`: the rows of the current delivery
+    of each period among those not refused or retracted (`neu` ones included: they are what an audit
+    judges). Current is the newest `Stand` (GENESIS), then the newest load, then the larger sha256 —
+    the order of dbt's macro `ist_aktuelle_lieferung`. A replaced delivery stays in raw as history."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS aktuell")
+    for table in tables:
+        if table not in AKTUELL:
+            continue
+        partition, join = AKTUELL[table]
+        stand = "w.stand DESC, " if table == "genesis__werte" else ""
+        con.execute(f"""
+            CREATE OR REPLACE VIEW aktuell.{table} AS
+            SELECT w.* FROM raw.{table} w {join}
+            WHERE w.sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
+            QUALIFY dense_rank() OVER (PARTITION BY {partition} ORDER BY {stand}w.geladen_am DESC, w.sha256 DESC) = 1""")
 
 
 def record(con: duckdb.DuckDBPyConnection, familie: str, sha256: str, datei: str, status: str,

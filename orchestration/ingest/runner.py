@@ -165,6 +165,7 @@ def run_family(
     run_id = run_id or str(uuid.uuid4())
     lieferstatus.ensure_table(con)
     create_tables(con)
+    lieferstatus.create_current_views(con, SOURCES[family].tables)
     result = IngestResult(family=family, rows={}, loaded=[], skipped=[], quarantined=[])
     scan = scan_landing(paths.landing, family, SOURCES[family].patterns)
     result.hints += scan.hints

@@ -36,7 +36,10 @@ def build(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        _raw(con)
+        with con.cursor() as tx:  # one transaction: now() is one load time per delivery, as in the ingest
+            tx.execute("BEGIN")
+            _raw(tx)
+            tx.execute("COMMIT")
         _mart(con)
     finally:
         con.close()
@@ -182,6 +185,7 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
                 [pseudonym(11), SHA["inobhutnahmen_42_2016.csv"]])
     for datei in ("hilfen_2016.csv", "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv"):
         con.execute("INSERT INTO raw.jugendhilfe__lieferungen VALUES (?, ?, '2016', true, 4, 0, now())", [SHA[datei], datei])
+    lieferstatus.create_current_views(con, lieferstatus.AKTUELL)  # as the ingest runner does
 
 
 def _mart(con: duckdb.DuckDBPyConnection) -> None:

@@ -384,6 +384,26 @@ def test_only_the_current_delivery_of_a_period_is_checked(paths, settings):
     assert any(f.suite == "genesis__vollstaendigkeit" and f.examples[0]["ags"] == "06432003" for f in failures_of(results))
 
 
+def test_a_correction_for_one_gemeinde_replaces_only_that_gemeinde(paths, settings):
+    """The checks see the rows staging sees (views `aktuell.*`, orchestration/ingest/lieferstatus.py): the
+    Melderegister is current per Stichtag and Gemeinde, so a later correction file for one Gemeinde
+    replaces that Gemeinde only and the others stay complete."""
+    mutate(paths,
+           "INSERT INTO raw.melderegister__einwohner SELECT * REPLACE ('korr' AS sha256, "
+           "'melderegister_2016_korrektur.csv' AS datei, anzahl + 1 AS anzahl, geladen_am + INTERVAL 1 DAY AS geladen_am) "
+           "FROM raw.melderegister__einwohner WHERE ags = '06432001'")
+    results = run_suites(settings, guards=["raw/melderegister__einwohner"], data_docs=False)
+    assert not failures_of(results), summarize(results)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        checked = dict(con.execute("SELECT ags, string_agg(DISTINCT datei, ', ') FROM aktuell.melderegister__einwohner "
+                                   "GROUP BY ags").fetchall())
+    finally:
+        con.close()
+    assert checked["06432001"] == "melderegister_2016_korrektur.csv"
+    assert "korrektur" not in checked["06432002"] and "korrektur" not in checked["06432003"]
+
+
 def test_missing_table_is_a_failure_not_a_pass(paths, settings):
     mutate(paths, "DROP TABLE mart.dim_gebiet")
     result = run_suites(settings, suites=["mart__vollstaendigkeit"], data_docs=False)[0]

@@ -1,7 +1,6 @@
 -- Gemeinden of the region profile with master data (latest load of the profile).
 with source as (
-    select * from {{ source('region', 'region__gemeinden') }}
-    qualify geladen_am = max(geladen_am) over ()
+    {{ aktuelles_profil('region__gemeinden') }}
 ),
 
 renamed as (
@@ -11,9 +10,7 @@ renamed as (
         cast(flaeche_km2 as double) as flaeche_km2,
         cast(laengengrad as double) as laengengrad,
         cast(breitengrad as double) as breitengrad,
-        datei,
-        sha256,
-        geladen_am
+        {{ profil_herkunft() }}
     from source
 )
 

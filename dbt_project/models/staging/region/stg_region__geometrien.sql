@@ -1,8 +1,7 @@
 -- Gemeinde boundaries of the region profile: one GeoJSON Polygon (WGS84) per row; the ingest already
 -- split MultiPolygons into their parts (`teil`).
 with source as (
-    select * from {{ source('region', 'region__geometrien') }}
-    qualify geladen_am = max(geladen_am) over ()
+    {{ aktuelles_profil('region__geometrien') }}
 ),
 
 renamed as (
@@ -11,9 +10,7 @@ renamed as (
         cast(teil as integer) as teil,
         geojson,
         json_extract_string(geojson, '$.type') as geometrie_typ,
-        datei,
-        sha256,
-        geladen_am
+        {{ profil_herkunft() }}
     from source
 )
 

@@ -1,8 +1,7 @@
 -- The region of this run: AGS prefix, name and the requested target Gebietsstand (NULL: the newest
 -- key available) (one row, latest load).
 with source as (
-    select * from {{ source('region', 'region__profil') }}
-    qualify geladen_am = max(geladen_am) over ()
+    {{ aktuelles_profil('region__profil') }}
 ),
 
 renamed as (

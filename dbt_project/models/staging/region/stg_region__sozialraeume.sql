@@ -1,8 +1,7 @@
 -- Mapping Gemeinde → Sozialraum as edited by the planners (sozialraeume.csv, latest load), with the years
 -- each row is valid in (gueltig_ab/gueltig_bis inclusive; NULL = open).
 with source as (
-    select * from {{ source('region', 'region__sozialraeume') }}
-    qualify geladen_am = max(geladen_am) over ()
+    {{ aktuelles_profil('region__sozialraeume') }}
 ),
 
 renamed as (
@@ -12,9 +11,7 @@ renamed as (
         trim(sozialraum_name) as sozialraum_name,
         gueltig_ab,
         gueltig_bis,
-        datei,
-        sha256,
-        geladen_am
+        {{ profil_herkunft() }}
     from source
 )
 
