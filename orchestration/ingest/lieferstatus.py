@@ -48,9 +48,6 @@ PERIODEN_SQL: dict[str, str] = {
     "sgb2": """
         SELECT DISTINCT w.sha256, w.datei, strftime(w.berichtsmonat, '%Y-%m') AS periode, NULL::TIMESTAMP AS stand
         FROM raw.sgb2__gemeinde_monat w""",
-    "grundsicherung": """
-        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
-        FROM raw.grundsicherung__empfaenger w""",
     "melderegister": """
         SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') || ' ' || w.ags AS periode,
                NULL::TIMESTAMP AS stand
@@ -59,16 +56,16 @@ PERIODEN_SQL: dict[str, str] = {
         SELECT DISTINCT w.sha256, w.datei, 'Haushalte ' || strftime(w.stichtag, '%d.%m.%Y') || ' ' || w.ags,
                NULL::TIMESTAMP
         FROM raw.melderegister__haushalte w""",
-    "asylblg": """
-        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
-        FROM raw.asylblg__empfaenger w""",
-    "wohngeld": """
-        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
-        FROM raw.wohngeld__haushalte w""",
     "jugendhilfe": """
         SELECT sha256, datei, satzart || ' ' || coalesce(berichtszeitraum,
                regexp_extract(datei, '(\\d{4})\\D*$', 1)) AS periode, NULL::TIMESTAMP AS stand
         FROM raw.jugendhilfe__lieferungen""",
+    # the annual counts of the Sozialamt, the AsylbLG office and the Wohngeldstelle: one Stichtag per file
+    **{familie: f"""
+        SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.{tabelle} w""" for familie, tabelle in (("grundsicherung", "grundsicherung__empfaenger"),
+                                                       ("asylblg", "asylblg__empfaenger"),
+                                                       ("wohngeld", "wohngeld__haushalte"))},
     # one key per level and target Gebietsstand (a replacement for the same target year is a correction)
     "gebietsstand": """
         SELECT sha256, datei, 'Schlüssel ' || ebene || ' → ' || ziel_jahr AS periode, NULL::TIMESTAMP AS stand
