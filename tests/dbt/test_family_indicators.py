@@ -82,7 +82,8 @@ def test_every_new_indicator_is_published_at_every_level_as_demo_data(build):
     mart, _ = build
     for ind in NEW:
         rows = mart[mart["indikator_id"] == ind]
-        assert set(rows["gebiet_ebene"]) == {"gemeinde", "sozialraum", "kreis"}, ind
+        levels = {"gemeinde", "sozialraum", "kreis"} | ({"ortsteil"} if ind in ORTSTEIL else set())
+        assert set(rows["gebiet_ebene"]) == levels, ind
         assert set(range(2015, 2025)) <= set(rows["jahr"]), (ind, sorted(set(rows["jahr"])))
         assert rows["ist_demodaten"].all() and rows["quelle"].str.contains("Demodaten").all(), ind
         assert rows.loc[rows["gebiet_ebene"] == "gemeinde", "wert"].notna().mean() > 0.8, ind
