@@ -15,6 +15,7 @@ from tqdm import tqdm
 from orchestration import settings
 from orchestration.demo import genesis_demo
 from orchestration.demo import jugendhilfe as jh
+from orchestration.demo import ortsteile as ot
 from orchestration.demo import sozialdaten as sd
 from orchestration.demo.genesis_io import DEMO_MARKER, read_genesis
 from orchestration.demo.model import (
@@ -24,6 +25,7 @@ from orchestration.demo.model import (
     divers_counts,
     load_region,
     month_index,
+    rng,
     simulate_grundsicherung,
     simulate_population,
     simulate_sgb2,
@@ -78,9 +80,13 @@ def _open(path: Path, header: str, stack: ExitStack) -> TextIO:
 
 
 def _write_melderegister(kreis: Kreis, pop: np.ndarray, divers: np.ndarray, foreign: np.ndarray, codes: np.ndarray,
-                         handles: dict[int, TextIO]) -> int:
+                         handles: dict[int, TextIO], ortsteile: dict[str, list[str]] | None = None,
+                         seed: int = 0) -> int:
     """Every Gemeinde × m/w × age: the German residents (`000`, zeros included), then the foreign ones of
-    the cell (one row, one nationality, only where there are any); the `d` rows (German) after them."""
+    the cell (one row, one nationality, only where there are any); the `d` rows (German) after them.
+    A Gemeinde with Ortsteile (`ortsteile`: AGS → keys) has each of these rows split over its Ortsteile
+    (orchestration/demo/ortsteile.py): the German m/w rows for every Ortsteil, the others where > 0."""
+    ortsteile = ortsteile or {}
     n_g = len(kreis.gemeinden)
     ages = np.arange(pop.shape[2])
     ags = np.array([g.ags for g in kreis.gemeinden])
@@ -112,9 +118,35 @@ def _write_melderegister(kreis: Kreis, pop: np.ndarray, divers: np.ndarray, fore
             np.concatenate([anz, fremd[fc], d[dg, da]])[order].astype(str).tolist(),
             np.concatenate([np.full(len(cell), "000"), code[fc], np.full(len(dg), "000")])[order].tolist(),
         ]
-        handle.write("\n".join(map(";".join, zip(*cols, strict=False))) + "\n")
-        written += len(g_all)
+        lines = list(map(";".join, zip(*cols, strict=False)))
+        if ortsteile:
+            lines = _split_ortsteile(lines, ortsteile, seed, kreis.index, year, len(ages))
+        handle.write("\n".join(lines) + "\n")
+        written += len(lines)
     return written
+
+
+def _split_ortsteile(lines: list[str], ortsteile: dict[str, list[str]], seed: int, kreis_index: int, year: int,
+                     n_ages: int) -> list[str]:
+    """The extract lines with the rows of Gemeinden with Ortsteile split over them (demo weights)."""
+    profile = rng(seed, kreis_index, "ortsteile")  # the same age profile of an Ortsteil in every year
+    weights = {ags: ot.age_weights(keys, ot.GEWICHTE.get(ags, {}), n_ages, profile)
+               for ags, keys in sorted(ortsteile.items())}
+    draw = rng(seed, kreis_index, "ortsteile", year)
+    fields = [line.split(";") for line in lines]
+    out: list[str] = []
+    for f in fields:
+        ags = f[1]
+        if ags not in weights:
+            out.append(";".join(f))
+            continue
+        keys = ortsteile[ags]
+        parts = ot.split(np.array([int(f[5])]), np.array([int(f[4])]), weights[ags], draw)[0]
+        every = f[3] in ("m", "w") and f[6] == "000"  # German m/w rows: every Ortsteil, zeros included
+        for key, n in zip(keys, parts, strict=True):
+            if every or n > 0:
+                out.append(";".join([f[0], ags, key, f[3], f[4], str(n), f[6]]))
+    return out
 
 
 def _write_haushalte(kreis: Kreis, households: np.ndarray, handles: dict[int, TextIO]) -> int:
@@ -159,8 +191,11 @@ def _write_grundsicherung(kreis: Kreis, values: np.ndarray, mask: np.ndarray, fu
 
 
 def write_region_profile(folder: Path, kreise: list[Kreis], base_dir: Path) -> Path:
-    """Region folder of a scale run: `region.yml` (ags ""), `sozialraeume.csv`, `gemeinden_stammdaten.csv`."""
+    """Region folder of a scale run: `region.yml` (ags ""), `sozialraeume.csv`, `gemeinden_stammdaten.csv`, and the
+    bundled region's `ortsteile.csv` (the clones have no Ortsteile)."""
     folder.mkdir(parents=True, exist_ok=True)
+    if (base_dir / "ortsteile.csv").is_file():
+        shutil.copyfile(base_dir / "ortsteile.csv", folder / "ortsteile.csv")
     (folder / "region.yml").write_text(
         "# Region profile of a demo scale run (DEMODATEN – synthetisch erzeugt, keine echten Daten).\n"
         "# Written by `sozialmonitor demo-data --scale N`; ags \"\" = no prefix filter (all Kreise).\n"
@@ -223,6 +258,7 @@ def generate_demo_deliveries(
                       encoding="utf-8")
 
     base = load_region(Path(region_dir), data_dir)
+    ortsteile = ot.read_ortsteile(Path(region_dir))
     kreise = [base]
     for i, (code, name) in enumerate(scale_kreis_codes(scale - 1, base.code, germany_table), start=1):
         kreise.append(clone_kreis(base, i, code, name, seed))
@@ -261,7 +297,8 @@ def generate_demo_deliveries(
             divers = divers_counts(kreis, pop, seed)
             base_ags = [g.ags for g in base.gemeinden]  # a scale clone's Gemeinde i is a copy of the region's i
             foreign, codes = sd.simulate_nationality(kreis, base_ags, pop - divers, seed)
-            records["melderegister_einwohner"] += _write_melderegister(kreis, pop, divers, foreign, codes, mel)
+            records["melderegister_einwohner"] += _write_melderegister(
+                kreis, pop, divers, foreign, codes, mel, ortsteile if kreis.index == 0 else None, seed)
             households = sd.simulate_households(kreis, pop, seed)
             records["melderegister_haushalte"] += _write_haushalte(kreis, households, hh)
             values, mask = simulate_grundsicherung(kreis, pop, seed, years)

@@ -42,7 +42,8 @@ SGB2_TREND = {2014: 0.95, 2015: 0.97, 2016: 1.00, 2017: 1.03, 2018: 1.00, 2019: 
 COMPONENTS = {"population": 1, "sgb2": 2, "grundsicherung": 3, "hilfen": 4, "gefaehrdungen": 5,
               "inobhutnahmen": 6, "genesis": 7, "clone": 8, "names": 9,
               # the families of orchestration/demo/sozialdaten.py (own streams: the others stay unchanged)
-              "nationalitaet": 10, "haushalte": 11, "wohngeld": 12, "asylblg": 13, "sozialhilfe": 14}
+              "nationalitaet": 10, "haushalte": 11, "wohngeld": 12, "asylblg": 13, "sozialhilfe": 14,
+              "ortsteile": 15}
 
 
 def rng(seed: int, kreis_index: int, component: str, extra: int = 0) -> np.random.Generator:

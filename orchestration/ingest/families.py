@@ -49,10 +49,10 @@ class Family:
 
 REGION = Family(
     name="region",
-    description="Regionsprofil: Gemeinden-Stammdaten, Sozialraum-Zuordnung, Gemeindegrenzen",
+    description="Regionsprofil: Gemeinden-Stammdaten, Sozialraum-Zuordnung, Ortsteile, Gemeindegrenzen",
     kind=KONFIGURATION,
-    patterns=("region.yml", "gemeinden_stammdaten.csv", "sozialraeume.csv", "gemeinden.geojson"),
-    tables=("region__gemeinden", "region__geometrien", "region__profil", "region__sozialraeume"),
+    patterns=("region.yml", "gemeinden_stammdaten.csv", "sozialraeume.csv", "ortsteile.csv", "gemeinden.geojson"),
+    tables=("region__gemeinden", "region__geometrien", "region__ortsteile", "region__profil", "region__sozialraeume"),
     loader="orchestration.ingest.region:load_region",
 )
 

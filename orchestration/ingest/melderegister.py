@@ -20,6 +20,12 @@ Raw: `raw.melderegister__einwohner (stichtag, ags, ortsteil, geschlecht, alter, 
 staatsangehoerigkeit, lineage)`, `raw.melderegister__haushalte (stichtag, ags, ortsteil, haushaltstyp, anzahl,
 zeile, lineage)`, `raw.melderegister__lieferungen` with `satzart` (einwohner | haushalte).
 
+Ortsteil (both record types): an empty `ortsteil` means an extract without the Ortsteil breakdown. A key is the
+3-digit `ortsteil_schluessel` of the region profile's `ortsteile.csv` for that Gemeinde (`1`, `01` are padded);
+a key the profile does not list for the row's Gemeinde, or a row without a key in a Gemeinde whose other rows
+carry one (its residents would be missing from the Ortsteil sums), refuses the whole file with file, line and
+column.
+
 Row checks (→ `raw.melderegister__rejects`): invalid stichtag (`TT.MM.JJJJ` or `JJJJ-MM-TT`), a stichtag
 other than the date in the file name, AGS not 8 digits or outside the region, sex not m/w/d, age not
 0…100, anzahl not a whole non-negative number, the same key twice (Einwohner: stichtag × AGS × Ortsteil ×
@@ -98,10 +104,48 @@ def _first_unknown(con: duckdb.DuckDBPyConnection, stage: str, column: str, know
         f"{column})) ORDER BY zeile LIMIT 1", {"known": known}).fetchone()
 
 
+def _ortsteil_sql(index: int) -> str:
+    """The Ortsteil key of a row: 1–2 digits padded to 3 (lost leading zeros), empty = NULL."""
+    return (f"CASE WHEN regexp_full_match(trim(c{index}), '[0-9]{{1,2}}') THEN lpad(trim(c{index}), 3, '0') "
+            f"ELSE nullif(trim(c{index}), '') END")
+
+
+def _check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, stage: str, column: int) -> None:
+    """Every Ortsteil key is one of the region profile's Ortsteile of the row's Gemeinde, and a Gemeinde's rows
+    carry a key either all or none (per Stichtag). Raises DeliveryError naming the first offending line."""
+    known = table_exists(con, "raw.region__ortsteile")
+    bad = con.execute(f"""
+        SELECT s.zeile, s.ags, s.ortsteil FROM {stage} AS s
+        WHERE len(s.gruende) = 0 AND s.ortsteil IS NOT NULL AND NOT EXISTS (
+            {"SELECT 1 FROM raw.region__ortsteile AS o WHERE o.ags = s.ags AND o.ortsteil_schluessel = s.ortsteil"
+             if known else "SELECT 1 WHERE false"})
+        ORDER BY s.zeile LIMIT 1""").fetchone()
+    if bad:
+        zeile, ags, key = bad
+        listed = con.execute("SELECT string_agg(ortsteil_schluessel || ' ' || ortsteil_name, ', ' "
+                             "ORDER BY ortsteil_schluessel) FROM raw.region__ortsteile WHERE ags = $ags",
+                             {"ags": ags}).fetchone()[0] if known else None
+        expected = (f"einen Ortsteilschlüssel von {ags} aus ortsteile.csv des Regionsprofils ({listed}) oder leer"
+                    if listed else f"leer: das Regionsprofil (ortsteile.csv) nennt für {ags} keine Ortsteile")
+        raise DeliveryError(path, f"ortsteil '{key}' ist kein Ortsteil der Gemeinde {ags}: erwartet {expected}",
+                            line=zeile, column=column)
+    bad = con.execute(f"""
+        SELECT zeile, ags, erste FROM (
+            SELECT zeile, ags, ortsteil, min(zeile) FILTER (WHERE ortsteil IS NOT NULL)
+                   OVER (PARTITION BY stichtag, ags) AS erste
+            FROM {stage} WHERE len(gruende) = 0)
+        WHERE ortsteil IS NULL AND erste IS NOT NULL ORDER BY zeile LIMIT 1""").fetchone()
+    if bad:
+        raise DeliveryError(path, f"ortsteil ist leer, aber andere Zeilen der Gemeinde {bad[1]} tragen einen Ortsteil "
+                                  f"(zuerst Zeile {bad[2]}): erwartet für jede Zeile einer Gemeinde einen Ortsteil "
+                                  f"oder für keine (sonst fehlen Einwohner in den Ortsteilsummen)",
+                            line=bad[0], column=column)
+
+
 def _stage_common(tf: c.TextFile, pos: dict[str, int]) -> str:
     ags = c.ags_sql(f"c{pos['ags']}")
     return (f"row_number() OVER () + {tf.skip} AS zeile, nullif(trim(c{pos['stichtag']}), '') AS t_stichtag, "
-            f"{ags} AS ags, nullif(trim(c{pos['ortsteil']}), '') AS ortsteil, "
+            f"{ags} AS ags, {_ortsteil_sql(pos['ortsteil'])} AS ortsteil, "
             f"nullif(trim(c{pos['anzahl']}), '') AS t_anzahl")
 
 
@@ -168,6 +212,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _mr_stage").fetchone()
             runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_mr_stage"),
                                       options.max_reject_share)
+            _check_ortsteile(con, path, "_mr_stage", pos["ortsteil"] + 1)
             if has_sa:
                 unknown = _first_unknown(con, "_mr_stage", "staatsangehoerigkeit", sorted(staatsangehoerigkeiten()))
                 if unknown:
@@ -225,6 +270,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _mr_stage").fetchone()
             runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_mr_stage"),
                                       options.max_reject_share)
+            _check_ortsteile(con, path, "_mr_stage", pos["ortsteil"] + 1)
             unknown = _first_unknown(con, "_mr_stage", "haushaltstyp", list(HAUSHALTSTYPEN))
             if unknown:
                 zeile, typ = unknown

@@ -8,10 +8,14 @@ A profile folder holds
 - `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name[,gueltig_ab,gueltig_bis]`, the Kreis' own
   grouping of Gemeinden; with the two optional year columns (inclusive, empty = open) a re-cut keeps the
   earlier years on the earlier cut: a Gemeinde may then appear once per period, periods must not overlap;
+- `ortsteile.csv` (optional): `ags,ortsteil_schluessel,ortsteil_name`, the Ortsteile of a Gemeinde (3-digit key,
+  unique within the Gemeinde; the Ortsteil id in the mart is AGS + key, 11 digits). Gemeinden without lines have
+  no Ortsteil level. Melderegister deliveries may carry the key (column `ortsteil`); a key the profile does not
+  list refuses the delivery;
 - `gemeinden.geojson` (optional): Gemeinde boundaries in WGS84 with the AGS in property `AGS`.
 
-`load_region` writes raw.region__profil, raw.region__gemeinden, raw.region__sozialraeume and
-raw.region__geometrien. They are configuration, not deliveries (families.REGION, kind `konfiguration`): every
+`load_region` writes raw.region__profil, raw.region__gemeinden, raw.region__sozialraeume, raw.region__ortsteile
+and raw.region__geometrien. They are configuration, not deliveries (families.REGION, kind `konfiguration`): every
 load replaces them completely, in one transaction (runner.transaction), and a bad profile file stops the run
 instead of being quarantined.
 """
@@ -34,6 +38,8 @@ PROFILE_FILE = "region.yml"
 STAMMDATEN_FILE = "gemeinden_stammdaten.csv"
 SOZIALRAEUME_FILE = "sozialraeume.csv"
 GEOJSON_FILE = "gemeinden.geojson"
+ORTSTEILE_FILE = "ortsteile.csv"
+ORTSTEILE_HEADER = ["ags", "ortsteil_schluessel", "ortsteil_name"]
 PERIOD_COLUMNS = ("gueltig_ab", "gueltig_bis")  # optional in sozialraeume.csv
 
 _AGS_PREFIX = re.compile(r"^([0-9]{2}|[0-9]{3}|[0-9]{5})$")
@@ -53,6 +59,10 @@ DDL = {
             ags VARCHAR NOT NULL, sozialraum_id VARCHAR NOT NULL, sozialraum_name VARCHAR,
             datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL,
             gueltig_ab INTEGER, gueltig_bis INTEGER)""",
+    "raw.region__ortsteile": """
+        CREATE TABLE IF NOT EXISTS raw.region__ortsteile (
+            ags VARCHAR NOT NULL, ortsteil_schluessel VARCHAR NOT NULL, ortsteil_name VARCHAR NOT NULL,
+            zeile INTEGER NOT NULL, datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""",
     "raw.region__geometrien": """
         CREATE TABLE IF NOT EXISTS raw.region__geometrien (
             ags VARCHAR NOT NULL, teil INTEGER NOT NULL, geojson VARCHAR NOT NULL,
@@ -306,6 +316,45 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
     return con.execute("SELECT count(*) FROM raw.region__sozialraeume").fetchone()[0]
 
 
+def _load_ortsteile(con, region: Region, stamp: dt.datetime) -> int:
+    """ortsteile.csv: every line a Gemeinde of the region, a 3-digit key unique within it, and a name."""
+    path = region.path / ORTSTEILE_FILE
+    if not path.is_file():
+        return 0
+    columns = _read_csv_lines(con, path, "_region_ot")
+    if columns != ORTSTEILE_HEADER:
+        raise DeliveryError(path, f"expected the header {','.join(ORTSTEILE_HEADER)}, found {','.join(columns)}",
+                            line=1)
+    _check_ags(con, path, "_region_ot", region.ags_prefix, once=False)
+    for check, problem, column in (
+        ("NOT regexp_full_match(coalesce(trim(ortsteil_schluessel), ''), '[0-9]{3}')",
+         "ortsteil_schluessel {value!r} is not a 3-digit key (e.g. 001; keep the leading zeros)",
+         "ortsteil_schluessel"),
+        ("trim(coalesce(ortsteil_name, '')) = ''", "ortsteil_name is empty: every Ortsteil needs a name",
+         "ortsteil_name"),
+    ):
+        bad = con.execute(f"SELECT zeile, ortsteil_schluessel FROM _region_ot WHERE {check} ORDER BY zeile LIMIT 1"
+                          ).fetchone()
+        if bad:
+            raise DeliveryError(path, problem.format(value=bad[1]), line=bad[0], column=column)
+    dup = con.execute("""
+        SELECT zeile, ags, ortsteil_schluessel, first_zeile FROM (
+            SELECT zeile, ags, ortsteil_schluessel,
+                   min(zeile) OVER (PARTITION BY trim(ags), trim(ortsteil_schluessel)) AS first_zeile
+            FROM _region_ot)
+        WHERE zeile > first_zeile ORDER BY zeile LIMIT 1""").fetchone()
+    if dup:
+        raise DeliveryError(path, f"Ortsteil {dup[2]} of Gemeinde {dup[1]} appears twice (first in line {dup[3]}): "
+                                  f"expected each key once per Gemeinde", line=dup[0], column="ortsteil_schluessel")
+    con.execute("""
+        INSERT INTO raw.region__ortsteile
+        SELECT trim(ags), trim(ortsteil_schluessel), trim(ortsteil_name), zeile, $datei, $sha256, $geladen_am
+        FROM _region_ot ORDER BY zeile
+    """, _lineage(path, stamp))
+    con.execute("DROP TABLE _region_ot")
+    return con.execute("SELECT count(*) FROM raw.region__ortsteile").fetchone()[0]
+
+
 def _load_geometrien(con, region: Region, stamp: dt.datetime) -> int:
     path = region.path / GEOJSON_FILE
     if not path.is_file():
@@ -371,8 +420,9 @@ def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
             "raw.region__profil": 1,
             "raw.region__gemeinden": _load_stammdaten(con, region, stamp),
             "raw.region__sozialraeume": _load_sozialraeume(con, region, stamp),
+            "raw.region__ortsteile": _load_ortsteile(con, region, stamp),
             "raw.region__geometrien": _load_geometrien(con, region, stamp),
         }
-    loaded = [profile] + [Delivery.of(region.path / f) for f in (STAMMDATEN_FILE, SOZIALRAEUME_FILE, GEOJSON_FILE)
-                          if (region.path / f).is_file()]
+    files = (STAMMDATEN_FILE, SOZIALRAEUME_FILE, ORTSTEILE_FILE, GEOJSON_FILE)
+    loaded = [profile] + [Delivery.of(region.path / f) for f in files if (region.path / f).is_file()]
     return IngestResult(family=FAMILY, rows=rows, loaded=loaded, skipped=[], quarantined=[])

@@ -233,11 +233,13 @@ def test_lieferungen_name_the_delivered_files(mart):
 
 def test_dim_gebiet_levels(mart):
     counts = dict(mart.execute("select gebiet_ebene, count(distinct gebiet_id) from mart.dim_gebiet group by 1").fetchall())
-    assert counts == {"gemeinde": 23, "sozialraum": len(sozialraeume()), "kreis": 1, "land": 1, "bund": 1}
-    # the comparison areas are the region's Land and Germany, without polygons; every other area has them
+    assert counts == {"ortsteil": 57, "gemeinde": 23, "sozialraum": len(sozialraeume()), "kreis": 1, "land": 1,
+                      "bund": 1}
+    # the comparison areas are the region's Land and Germany, and the Ortsteile (ortsteile.csv has no boundaries),
+    # without polygons; every other area has them
     assert mart.execute("select gebiet_ebene, gebiet_id, gebiet_name from mart.dim_gebiet "
                         "where gebiet_ebene in ('land', 'bund') order by 1").fetchall() == [
         ("bund", "DG", "Deutschland"), ("land", "06", "Hessen")]
     missing = mart.execute("select count(*) from mart.dim_gebiet where geojson is null "
-                           "and gebiet_ebene not in ('land', 'bund')").fetchone()[0]
+                           "and gebiet_ebene not in ('ortsteil', 'land', 'bund')").fetchone()[0]
     assert missing == 0

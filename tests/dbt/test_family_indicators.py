@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "seeds" / "catalogue" / "indikatoren.csv"
 
+ORTSTEIL = {"auslaenderanteil", "anteil_minderjaehrige_auslaendisch"}
 MELDEREGISTER = {"auslaenderanteil", "anteil_minderjaehrige_auslaendisch", "alleinerziehende_haushalte_anteil"}
 SOZIAL = {"wohngeld_je_1000_haushalte", "mindestsicherungsquote"}
 HZE_ANTEILE = {"hze_anteil_transferleistung": "transferleistung", "hze_anteil_alleinerziehend": "alleinerziehend"}
@@ -37,7 +38,8 @@ def test_catalogue_rows_of_the_new_indicators():
         for column in ("name", "definition", "zaehler", "nenner", "stichtagsregel", "quelle", "thema"):
             assert row[column].strip(), (ind, column)
         assert row["geheimhaltung"] == ("true" if ind in HZE_ANTEILE else "false"), ind
-        assert row["niedrigste_ebene"] == "gemeinde", ind
+        # the nationality shares are also computed per Ortsteil (int_indikatoren__ortsteil)
+        assert row["niedrigste_ebene"] == ("ortsteil" if ind in ORTSTEIL else "gemeinde"), ind
     assert cat["wohngeld_je_1000_haushalte"]["faktor"] == "1000" and "Haushalte" in cat["wohngeld_je_1000_haushalte"]["nenner"]
     assert cat["mindestsicherungsquote"]["stichtagsregel"] == "stichtag_gleich"
     quote = cat["mindestsicherungsquote"]["definition"]
@@ -80,7 +82,8 @@ def test_every_new_indicator_is_published_at_every_level_as_demo_data(build):
     mart, _ = build
     for ind in NEW:
         rows = mart[mart["indikator_id"] == ind]
-        assert set(rows["gebiet_ebene"]) == {"gemeinde", "sozialraum", "kreis"}, ind
+        levels = {"gemeinde", "sozialraum", "kreis"} | ({"ortsteil"} if ind in ORTSTEIL else set())
+        assert set(rows["gebiet_ebene"]) == levels, ind
         assert set(range(2015, 2025)) <= set(rows["jahr"]), (ind, sorted(set(rows["jahr"])))
         assert rows["ist_demodaten"].all() and rows["quelle"].str.contains("Demodaten").all(), ind
         assert rows.loc[rows["gebiet_ebene"] == "gemeinde", "wert"].notna().mean() > 0.8, ind

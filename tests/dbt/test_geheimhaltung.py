@@ -4,12 +4,13 @@ The attacker sees only what is published (mart.sozialraum_indikatoren: all rows,
 indicators, all years, plus the catalogue) and tries to recompute every suppressed count:
   - rate × nenner (the population denominators are public) and the § 8a share (its nenner is the § 8a count),
   - differences of totals and subtotals: Kreis − Σ published Gemeinden, Sozialraum − Σ published
-    Gemeinden, Kreis − Σ published Sozialräume, total − Σ published breakdown categories
+    Gemeinden, Kreis − Σ published Sozialräume, Gemeinde − Σ published Ortsteile (an Ortsteil's id is its
+    Gemeinde's AGS + a 3-digit key, so the structure is public), total − Σ published breakdown categories
     (hze_eckwert = hze_ambulant_eckwert + hze_stationaer_eckwert), repeated with everything recovered,
   - any linear combination of all those equations at once (exact determinability over the suppressed cells),
   - "the suppressed members of an equation sum to 0, so each is 0".
-Every attack must fail for every suppressed cell, and no published count at Gemeinde or Sozialraum level
-may lie in 1 … minimum−1.
+Every attack must fail for every suppressed cell, and no published count at Ortsteil, Gemeinde or Sozialraum
+level may lie in 1 … minimum−1.
 
 The algorithm itself (dbt Python model int_geheimhaltung__sekundaer) is exercised on small hand-made
 examples and on random blocks; the attacker is shown to find the leaks of a naive (primary-only)
@@ -89,7 +90,8 @@ def attack(published: pd.DataFrame, confidential: set[str]) -> dict[tuple, str]:
 
     # 3. differences of totals and subtotals, repeated until nothing new
     names = {"kreis>sozialraum": "Kreis − Σ Sozialräume", "kreis>gemeinde": "Kreis − Σ Gemeinden",
-             "sozialraum>gemeinde": "Sozialraum − Σ Gemeinden", "aufteilung": "Gesamt − Σ Teile"}
+             "sozialraum>gemeinde": "Sozialraum − Σ Gemeinden", "gemeinde>ortsteil": "Gemeinde − Σ Ortsteile",
+             "sozialraum>ortsteil": "Sozialraum − Σ Ortsteile", "aufteilung": "Gesamt − Σ Teile"}
     changed = True
     while changed:
         changed = False
@@ -139,7 +141,7 @@ def attack(published: pd.DataFrame, confidential: set[str]) -> dict[tuple, str]:
 def published_equations(rows: list[dict]) -> list[tuple[str, tuple, tuple]]:
     """Σ relations the attacker reads off the published structure (areas and breakdowns)."""
     cells = {(r["jahr"], r["gebiet_ebene"], r["gebiet_id"], r["indikator_id"]) for r in rows}
-    sr_of_kreis, g_of_kreis, g_of_sr = defaultdict(set), defaultdict(set), defaultdict(set)
+    sr_of_kreis, g_of_kreis, g_of_sr, o_of_g = defaultdict(set), defaultdict(set), defaultdict(set), defaultdict(set)
     years, indicators, kreise = set(), set(), set()
     for r in rows:
         years.add(r["jahr"])
@@ -148,6 +150,8 @@ def published_equations(rows: list[dict]) -> list[tuple[str, tuple, tuple]]:
             kreise.add(r["gebiet_id"])
         elif r["gebiet_ebene"] == "sozialraum":
             sr_of_kreis[r["kreis_ags"]].add(r["gebiet_id"])
+        elif r["gebiet_ebene"] == "ortsteil":
+            o_of_g[r["gebiet_id"][:8]].add(r["gebiet_id"])
         else:
             g_of_kreis[r["kreis_ags"]].add(r["gebiet_id"])
             g_of_sr[r["sozialraum_id"]].add(r["gebiet_id"])
@@ -161,6 +165,12 @@ def published_equations(rows: list[dict]) -> list[tuple[str, tuple, tuple]]:
             eq("kreis>gemeinde", (jahr, "kreis", k, ind), [(jahr, "gemeinde", g, ind) for g in sorted(g_of_kreis[k])])
         for s, gs in g_of_sr.items():
             eq("sozialraum>gemeinde", (jahr, "sozialraum", s, ind), [(jahr, "gemeinde", g, ind) for g in sorted(gs)])
+            # a Sozialraum whose every Gemeinde has Ortsteile is also Σ of those Ortsteile
+            if gs and all(o_of_g.get(g) for g in gs):
+                eq("sozialraum>ortsteil", (jahr, "sozialraum", s, ind),
+                   [(jahr, "ortsteil", o, ind) for g in sorted(gs) for o in sorted(o_of_g[g])])
+        for g, os_ in o_of_g.items():
+            eq("gemeinde>ortsteil", (jahr, "gemeinde", g, ind), [(jahr, "ortsteil", o, ind) for o in sorted(os_)])
     areas = {(c[0], c[1], c[2]) for c in cells}
     for total, parts in AUFTEILUNGEN.items():
         for area in sorted(areas):
@@ -172,8 +182,10 @@ def published_equations(rows: list[dict]) -> list[tuple[str, tuple, tuple]]:
 
 
 def small_published_counts(published: pd.DataFrame, confidential: set[str]) -> pd.DataFrame:
-    """Published youth-welfare counts 1 … minimum−1 at Gemeinde / Sozialraum level (incl. the § 8a share's nenner)."""
-    rows = published[published["indikator_id"].isin(confidential) & published["gebiet_ebene"].isin(["gemeinde", "sozialraum"])]
+    """Published youth-welfare counts 1 … minimum−1 at Ortsteil / Gemeinde / Sozialraum level (incl. the § 8a
+    share's nenner)."""
+    levels = ["ortsteil", "gemeinde", "sozialraum"]
+    rows = published[published["indikator_id"].isin(confidential) & published["gebiet_ebene"].isin(levels)]
     small_z = rows["zaehler"].between(1, MIN_CELL - 1)
     small_n = rows["indikator_id"].isin(list(NENNER_INDIKATOR)) & rows["nenner"].between(1, MIN_CELL - 1)
     return rows[small_z | small_n]
@@ -186,10 +198,20 @@ def small_published_counts(published: pd.DataFrame, confidential: set[str]) -> p
 SOZIALRAEUME = {"SR1": ["g01", "g02", "g03"], "SR2": ["g04", "g05"], "SR3": ["g06", "g07", "g08"]}
 
 
-def publish(counts: dict[str, dict[str, int]], sozialraeume=SOZIALRAEUME, jahr=2020, kreis="K") -> pd.DataFrame:
-    """counts: indicator -> {gemeinde: true count}. Builds all levels (Σ), runs primary + secondary
-    suppression (int_geheimhaltung__primaer rule + the Python model) and returns the published rows."""
+def publish(counts: dict[str, dict[str, int]], sozialraeume=SOZIALRAEUME, jahr=2020, kreis="K",
+            ortsteile: dict[str, dict[str, dict[str, int]]] | None = None) -> pd.DataFrame:
+    """counts: indicator -> {gemeinde: true count}; ortsteile: indicator -> {gemeinde: {ortsteil id: count}} for the
+    Gemeinden with Ortsteile (their Gemeinde count is the Σ; ids = Gemeinde id + 3-digit key). Builds all levels
+    (Σ), runs primary + secondary suppression (int_geheimhaltung__primaer rule + the Python model) and returns the
+    published rows."""
     rows = []
+    counts = {ind: dict(per_g) for ind, per_g in counts.items()}
+    for ind, per_g in (ortsteile or {}).items():
+        for g, per_o in per_g.items():
+            counts[ind][g] = sum(per_o.values())
+            for o, n in per_o.items():
+                rows.append(dict(kreis_ags=kreis, sozialraum_id=next(sr for sr, gs in sozialraeume.items() if g in gs),
+                                 jahr=jahr, gebiet_ebene="ortsteil", gebiet_id=o, indikator_id=ind, anzahl=n))
     for ind, per_g in counts.items():
         for sr, gs in sozialraeume.items():
             for g in gs:
@@ -200,7 +222,7 @@ def publish(counts: dict[str, dict[str, int]], sozialraeume=SOZIALRAEUME, jahr=2
         rows.append(dict(kreis_ags=kreis, sozialraum_id=None, jahr=jahr, gebiet_ebene="kreis", gebiet_id=kreis,
                          indikator_id=ind, anzahl=sum(per_g.values())))
     frame = pd.DataFrame(rows)
-    frame["ist_unterdrueckbar"] = frame["gebiet_ebene"].isin(["gemeinde", "sozialraum"])
+    frame["ist_unterdrueckbar"] = frame["gebiet_ebene"].isin(["ortsteil", "gemeinde", "sozialraum"])
     frame["ist_primaer"] = frame["ist_unterdrueckbar"] & (frame["anzahl"] > 0) & (frame["anzahl"] < MIN_CELL)
     decided = algo.decide(frame, AUFTEILUNGEN, NENNER_INDIKATOR)
     return to_published(decided)
@@ -425,6 +447,74 @@ def test_large_kreis_where_every_gemeinde_is_its_own_sozialraum():
     assert (gem == sr.reindex(gem.index)).all()
     assert gem.sum() > 10
     assert_safe(published)
+
+
+# Ortsteil level: Gemeinde ids of 8 characters (the Ortsteil id is the Gemeinde id + a 3-digit key)
+OT_SOZIALRAEUME = {"SR1": ["06432001", "06432002", "06432003"], "SR2": ["06432004", "06432005"]}
+
+
+def ot_flat(values: dict[str, int], default: int = 20) -> dict[str, int]:
+    return {g: values.get(g, default) for gs in OT_SOZIALRAEUME.values() for g in gs}
+
+
+def test_attacker_recovers_an_ortsteil_from_its_gemeinde_total():
+    """Self-test: a suppressed Ortsteil next to its published siblings and Gemeinde is recomputed (Gemeinde − Σ
+    Ortsteile), so the attack can fail at this level."""
+    ortsteile = {"junge_volljaehrige_eckwert": {"06432001": {"06432001001": 9, "06432001002": 1, "06432001003": 6}}}
+    naive = publish({"junge_volljaehrige_eckwert": ot_flat({})}, sozialraeume=OT_SOZIALRAEUME, ortsteile=ortsteile)
+    naive["zaehler_unterdrueckt"] = naive["gebiet_id"].eq("06432001002")
+    naive["nenner_unterdrueckt"] = False
+    leaks = attack(to_published(naive), {"junge_volljaehrige_eckwert"})
+    assert leaks == {(2020, "ortsteil", "06432001002", "junge_volljaehrige_eckwert"): "Gemeinde − Σ Ortsteile"}
+
+
+def test_small_ortsteil_gets_a_complement_among_its_siblings():
+    ortsteile = {"junge_volljaehrige_eckwert": {"06432001": {"06432001001": 9, "06432001002": 1, "06432001003": 6}}}
+    published = publish({"junge_volljaehrige_eckwert": ot_flat({})}, sozialraeume=OT_SOZIALRAEUME,
+                        ortsteile=ortsteile)
+    s = state(published, "junge_volljaehrige_eckwert")
+    assert s["06432001002"] and s["06432001003"], "primary Ortsteil and its smallest sibling"
+    assert not s["06432001001"] and not s["06432001"] and not s["K"]
+    assert_safe(published)
+
+
+def test_gemeinde_suppressed_because_of_other_gemeinden_keeps_its_ortsteile_safe():
+    """A Gemeinde suppressed as a complement at Sozialraum level must not be recomputable as Σ of its published
+    Ortsteile: one of them goes too (the smaller one)."""
+    ortsteile = {"inobhutnahmen_je_1000_u18": {"06432003": {"06432003001": 7, "06432003002": 5}}}
+    published = publish({"inobhutnahmen_je_1000_u18": ot_flat({"06432002": 2}, default=30)},
+                        sozialraeume=OT_SOZIALRAEUME, ortsteile=ortsteile)
+    s = state(published, "inobhutnahmen_je_1000_u18")
+    assert s["06432002"] and s["06432003"], "the smallest Gemeinde of SR1 is the complement"
+    assert s["06432003002"] and not s["06432003001"]
+    assert_safe(published)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_blocks_with_ortsteile_cannot_be_attacked(seed):
+    """Random Kreise where some Gemeinden have 2–5 Ortsteile with small counts: no leak at any level."""
+    rng = np.random.default_rng(1000 + seed)
+    sozialraeume, g = {}, 1
+    for s in range(int(rng.integers(2, 5))):
+        size = int(rng.integers(1, 4))
+        sozialraeume[f"SR{s}"] = [f"06432{g + i:03d}" for i in range(size)]
+        g += size
+    gs = [x for members in sozialraeume.values() for x in members]
+    lam = rng.uniform(0.3, 4)
+    with_ot = [x for x in gs if rng.random() < 0.6]
+    ortsteile: dict[str, dict[str, dict[str, int]]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for ind, factor in (("hze_eckwert", 1.0), ("inobhutnahmen_je_1000_u18", 0.4)):
+        counts[ind] = {x: int(rng.poisson(lam * 3 * factor)) for x in gs}
+        ortsteile[ind] = {x: {f"{x}{k:03d}": int(rng.poisson(lam * factor)) for k in range(1, int(rng.integers(2, 6)))}
+                          for x in with_ot}
+    published = publish(counts, sozialraeume=sozialraeume, ortsteile=ortsteile)
+    confidential = set(counts)
+    leaks = attack(published, confidential)
+    if len(sozialraeume) > 1 and len(gs) > 1:
+        assert not leaks, f"seed {seed}: {leaks}"
+    assert small_published_counts(published, confidential).empty
+    assert not published[published["gebiet_ebene"] == "kreis"]["ist_unterdrueckt"].any()
 
 
 def test_model_config_matches_attacker_knowledge():

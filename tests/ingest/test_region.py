@@ -76,7 +76,7 @@ def test_missing_region_yml(tmp_path):
 def test_bundled_profile_loads_all_tables(con):
     result = load_region(con, Region.load(BUNDLED))
     assert result.rows == {"raw.region__profil": 1, "raw.region__gemeinden": 23, "raw.region__sozialraeume": 23,
-                           "raw.region__geometrien": 23}
+                           "raw.region__ortsteile": 57, "raw.region__geometrien": 23}
     assert con.execute("SELECT region_ags, region_name, datei FROM raw.region__profil").fetchall() == [
         ("06432", "Landkreis Darmstadt-Dieburg", "region.yml")]
     griesheim = con.execute("""SELECT gemeinde_name, flaeche_km2, laengengrad, breitengrad, datei
@@ -137,6 +137,42 @@ def test_bad_sozialraeume_name_file_and_line(tmp_path, con, text, line, expected
     assert expected in str(error.value) and str(error.value).startswith(f"sozialraeume.csv, line {line}")
 
 
+# --- ortsteile.csv ---------------------------------------------------------------------------------------------
+
+OT = "ags,ortsteil_schluessel,ortsteil_name\n"
+
+
+def test_bundled_ortsteile_belong_to_gemeinden_of_the_profile(con):
+    load_region(con, Region.load(BUNDLED))
+    rows = con.execute("""SELECT o.ags, count(*) FROM raw.region__ortsteile o JOIN raw.region__gemeinden g USING (ags)
+                          GROUP BY o.ags""").fetchall()
+    per_gemeinde = dict(rows)
+    assert len(per_gemeinde) == 13 and sum(per_gemeinde.values()) == 57
+    assert per_gemeinde["06432018"] == 4 and per_gemeinde["06432023"] == 5  # Pfungstadt, Weiterstadt
+    assert "06432008" not in per_gemeinde  # Griesheim: no Ortsteile besides the town itself
+    assert con.execute("SELECT ortsteil_name FROM raw.region__ortsteile WHERE ags = '06432018' "
+                       "AND ortsteil_schluessel = '002'").fetchone() == ("Eschollbrücken",)
+
+
+@pytest.mark.parametrize("text, line, column, expected", [
+    ("ags,ortsteil,name\n06432018,001,Pfungstadt\n", 1, None, "expected the header ags,ortsteil_schluessel,ortsteil_name"),
+    (f"{OT}06432018,001,Kernstadt\n06432018,1,Eich\n", 3, "ortsteil_schluessel", "'1' is not a 3-digit key"),
+    (f"{OT}06432018,001,Kernstadt\n06432018,002,\n", 3, "ortsteil_name", "ortsteil_name is empty"),
+    (f"{OT}06432018,001,Kernstadt\n06432023,001,Kernstadt\n06432018,001,Eich\n", 4, "ortsteil_schluessel",
+     "Ortsteil 001 of Gemeinde 06432018 appears twice (first in line 2)"),
+    (f"{OT}06411000,001,Bessungen\n", 2, "ags", "outside the region"),
+])
+def test_bad_ortsteile_name_file_line_and_column(tmp_path, con, text, line, column, expected):
+    folder = profile(tmp_path, ortsteile_dot_csv=text)
+    with pytest.raises(DeliveryError) as error:
+        load_region(con, Region.load(folder))
+    assert error.value.file.name == "ortsteile.csv" and error.value.line == line
+    assert str(error.value).startswith(f"ortsteile.csv, line {line}")
+    if column:
+        assert f"column {column}" in str(error.value)
+    assert expected in str(error.value)
+
+
 def test_sozialraeume_with_periods_load_once_per_period(tmp_path, con):
     """A re-cut: one Gemeinde moves from SR1 to SR2 in 2019, another joins SR1 in 2017; open ends are NULL."""
     folder = profile(tmp_path, sozialraeume_dot_csv=(
@@ -184,7 +220,7 @@ def test_tables_are_replaced_on_every_load_and_a_failed_load_keeps_the_old_ones(
     shutil.copyfile(DEUTSCHLAND / "region.yml", minimal / "region.yml")
     result = load_region(con, Region.load(minimal))
     assert result.rows == {"raw.region__profil": 1, "raw.region__gemeinden": 0, "raw.region__sozialraeume": 0,
-                           "raw.region__geometrien": 0}
+                           "raw.region__ortsteile": 0, "raw.region__geometrien": 0}
     assert con.execute("SELECT region_ags, region_name FROM raw.region__profil").fetchall() == [("", "Deutschland")]
-    for table in ("region__gemeinden", "region__sozialraeume", "region__geometrien"):
+    for table in ("region__gemeinden", "region__sozialraeume", "region__ortsteile", "region__geometrien"):
         assert con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] == 0

@@ -388,9 +388,9 @@ CASES: list[Case] = [
          ("missing required column(s) wohngeldhaushalte",)),
     # Melderegister (from melderegister_20231231.csv)
     Case("M01", "melderegister", "melderegister_20231231_korrektur.csv", "Korrektur mit einer doppelten Zeile",
-         "angenommen", _from("melderegister", MR, _duplicate_line("31.12.2023;06432001;;m;5;"))),
+         "angenommen", _from("melderegister", MR, _duplicate_line("31.12.2023;06432001;001;m;5;"))),
     Case("M02", "melderegister", "melderegister_20221231_b.csv", "zweite Lieferung für den 31.12.2022", "abgelehnt",
-         _from("melderegister", "melderegister_20221231.csv", _field_edit("31.12.2022;06432001;;m;5;", 5, "1")),
+         _from("melderegister", "melderegister_20221231.csv", _field_edit("31.12.2022;06432001;001;m;5;", 5, "1")),
          ("Konflikt", "melderegister_20221231.csv")),
     Case("M03", "melderegister", "melderegister_20211231_ohne_alter.csv", "Spalte alter fehlt", "quarantaene",
          _from("melderegister", "melderegister_20211231.csv", lambda t: t.replace(";alter;", ";jahrgang;")),
@@ -414,13 +414,23 @@ CASES: list[Case] = [
          ("symbolische Verknüpfung",)),
     Case("M09", "melderegister", "melderegister_20241231_korrektur.csv",
          "Staatsangehörigkeitsschlüssel außerhalb der dokumentierten Liste", "quarantaene",
-         _from("melderegister", "melderegister_20241231.csv", _field_edit("31.12.2024;06432001;;m;0;", 6, "012")),
+         _from("melderegister", "melderegister_20241231.csv", _field_edit("31.12.2024;06432001;001;m;0;", 6, "012")),
          ("melderegister_20241231_korrektur.csv, line 3, column 7", "staatsangehoerigkeit '012'",
           "dokumentierten Liste")),
     Case("M10", "melderegister", "melderegister_haushalte_20241231_korrektur.csv", "Haushaltstyp außerhalb der Liste",
          "quarantaene", _from("melderegister", "melderegister_haushalte_20241231.csv",
                               _field_edit("31.12.2024;06432001;;einpersonen;", 3, "wg")),
          ("line 3, column 4", "haushaltstyp 'wg'")),
+    Case("M12", "melderegister", "melderegister_20151231_korrektur.csv", "Ortsteilschlüssel, den das Regionsprofil "
+         "für die Gemeinde nicht kennt", "quarantaene",
+         _from("melderegister", "melderegister_20151231.csv", _field_edit("31.12.2015;06432001;001;m;0;", 2, "009")),
+         ("melderegister_20151231_korrektur.csv, line 3, column 3", "ortsteil '009' ist kein Ortsteil der Gemeinde "
+          "06432001", "001 Alsbach, 002 Hähnlein, 003 Sandwiese")),
+    Case("M13", "melderegister", "melderegister_20141231_korrektur.csv", "eine Zeile ohne Ortsteil in einer Gemeinde "
+         "mit Ortsteilen", "quarantaene",
+         _from("melderegister", "melderegister_20141231.csv", _field_edit("31.12.2014;06432018;002;w;30;", 2, "")),
+         ("melderegister_20141231_korrektur.csv, line ", "column 3: ortsteil ist leer, aber andere Zeilen der "
+          "Gemeinde 06432018", "Ortsteilsummen")),
     Case("M11", "melderegister", "melderegister_haushalte_20231231_b.csv",
          "zweite Haushaltslieferung für den 31.12.2023", "abgelehnt",
          _from("melderegister", "melderegister_haushalte_20231231.csv",

@@ -19,6 +19,7 @@ from orchestration.settings import ENV_DEFAULTS, REPO_ROOT, Settings
 from orchestration.warehouse import writer_lock
 
 REGION_STEP = [dg.AssetKey(["raw", t]) for t in ("ingest__lieferstatus", "region__gemeinden", "region__geometrien",
+                                                  "region__ortsteile",
                                                   "region__profil", "region__sozialraeume")]
 
 

@@ -1,4 +1,4 @@
--- Indicators at every area level (gemeinde, sozialraum, kreis) with their value, and the region's Land
+-- Indicators at every area level (ortsteil, gemeinde, sozialraum, kreis) with their value, and the region's Land
 -- and Germany (land, bund) as comparison rows computed from their own official rows
 -- (int_indikatoren__vergleich), not from sums of Gemeinden.
 --   Aggregates: Σ zaehler / Σ nenner × faktor over the Gemeinden of the area (never an average of
@@ -7,6 +7,9 @@
 --   indicator row in that year also has a row for this indicator (a partial sum would be wrong, so it
 --   is left out).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
+--   Ortsteil rows (int_indikatoren__ortsteil, Melderegister) are an extra level below the Gemeinde: gebiet_id =
+--   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde; the higher levels are still built
+--   from the Gemeinde rows.
 --   einheit and faktor come from the catalogue (seed indikatoren).
 -- mart.sozialraum_indikatoren is a plain select of this model; a disclosure-control model can be
 -- put between the two by pointing the mart's single ref() at it.
@@ -90,6 +93,32 @@ vollstaendig as (
         or summiert.anzahl_gemeinden = gebietsgroessen.gemeinden_im_gebiet
 ),
 
+ortsteil as (
+    select
+        'ortsteil' as gebiet_ebene,
+        indikatoren.ortsteil_id as gebiet_id,
+        ortsteile.ortsteil_name as gebiet_name,
+        zuordnung.kreis_ags,
+        zuordnung.sozialraum_id,
+        indikatoren.jahr,
+        indikatoren.indikator_id,
+        case when indikatoren.zaehler_unterdrueckt then null else indikatoren.zaehler end as zaehler,
+        case when indikatoren.nenner_unterdrueckt then null else indikatoren.nenner end as nenner,
+        indikatoren.zaehler_unterdrueckt or indikatoren.nenner_unterdrueckt as ist_unterdrueckt,
+        indikatoren.quelle,
+        indikatoren.nenner_quelle,
+        indikatoren.ist_demodaten,
+        coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt,
+        cast(null as bigint) as anzahl_gemeinden
+    from {{ ref('int_indikatoren__ortsteil') }} as indikatoren
+    inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
+    inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung
+        on indikatoren.ags = zuordnung.ags
+        and indikatoren.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+    left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
+        on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
+),
+
 vergleich as (
     select
         gebiete.gebiet_ebene,
@@ -113,6 +142,8 @@ vergleich as (
 
 alle_ebenen as (
     select * from vollstaendig
+    union all by name
+    select * from ortsteil
     union all by name
     select * from vergleich
 ),

@@ -1,9 +1,9 @@
--- mart.dim_gebiet: every area of the mart (gemeinde, sozialraum, kreis; land and bund as comparison
+-- mart.dim_gebiet: every area of the mart (ortsteil, gemeinde, sozialraum, kreis; land and bund as comparison
 -- areas; uninhabited gemeindefreie Gebiete as `gemeindefrei`) with its GeoJSON polygons.
 -- One row per area × polygon: MultiPolygons arrive split into single Polygons (raw `teil`);
 -- Sozialraum and Kreis rows carry the polygons of their Gemeinden (no geometric union needed by
 -- polygon maps: each part is coloured with the area's value). geojson NULL when the profile has no
--- boundaries for the area.
+-- boundaries for the area; Ortsteile (region profile ortsteile.csv, id = AGS + 3-digit key) have none.
 with zuordnung as (  -- the current cut
     select * from {{ ref('int_gebiet__zuordnung') }}
     where ist_aktuell
@@ -34,6 +34,11 @@ gebiete as (
     union all
     select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags  -- noqa: AL08
     from zuordnung
+    union all  -- Ortsteile of the current cut's Gemeinden: no boundaries (ags NULL: not the Gemeinde's polygon)
+    select 'ortsteil', o.ortsteil_id, o.ortsteil_name, z.kreis_ags, z.sozialraum_id, z.sozialraum_name,  -- noqa: AL08
+        cast(null as varchar)
+    from {{ ref('stg_region__ortsteile') }} as o
+    inner join zuordnung as z on o.ags = z.ags
     union all  -- comparison areas: the region's Land and Germany (no polygons)
     select gebiet_ebene, gebiet_id, gebiet_name, cast(null as varchar), cast(null as varchar),
         cast(null as varchar), cast(null as varchar)

@@ -1,7 +1,7 @@
 -- Disclosure control, step 1: the confidential cells and the primary suppression rule.
 -- One row per confidential indicator (catalogue geheimhaltung = true) × area × year, with its count
 -- (anzahl = the indicator's zaehler, a youth-welfare case count).
---   ist_unterdrueckbar: Gemeinde and Sozialraum cells; Kreis totals always stay published.
+--   ist_unterdrueckbar: Ortsteil, Gemeinde and Sozialraum cells; Kreis totals always stay published.
 --   ist_primaer:        0 < anzahl < var('disclosure_min_cell') (default 3) at a suppressible level.
 -- Step 2 (int_geheimhaltung__sekundaer) adds the complementary suppressions, step 3
 -- (int_geheimhaltung__indikatoren) applies them to the published rows.
@@ -23,9 +23,9 @@ final as (
         indikatoren.gebiet_id,
         indikatoren.indikator_id,
         cast(indikatoren.zaehler as bigint) as anzahl,
-        indikatoren.gebiet_ebene in ('gemeinde', 'sozialraum') as ist_unterdrueckbar,
+        indikatoren.gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum') as ist_unterdrueckbar,
         coalesce(
-            indikatoren.gebiet_ebene in ('gemeinde', 'sozialraum')
+            indikatoren.gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum')
             and indikatoren.zaehler > 0
             and indikatoren.zaehler < {{ var('disclosure_min_cell', 3) }},
             false

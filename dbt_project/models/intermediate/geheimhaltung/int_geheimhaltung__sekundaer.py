@@ -1,8 +1,8 @@
 """Secondary suppression (sekundäre Geheimhaltung) of the confidential youth-welfare counts.
 
-Input: `int_geheimhaltung__primaer` — one row per confidential indicator × area (gemeinde / sozialraum /
-kreis) × year with its count (`anzahl` = the indicator's zaehler) and the primary flag
-(0 < anzahl < disclosure_min_cell at Gemeinde and Sozialraum level).
+Input: `int_geheimhaltung__primaer` — one row per confidential indicator × area (ortsteil / gemeinde /
+sozialraum / kreis) × year with its count (`anzahl` = the indicator's zaehler) and the primary flag
+(0 < anzahl < disclosure_min_cell at Ortsteil, Gemeinde and Sozialraum level).
 
 Output: the same rows with the final decision per row:
   `zaehler_unterdrueckt` — the count (and therefore wert) must not be published,
@@ -14,7 +14,8 @@ Output: the same rows with the final decision per row:
 The algorithm works per Kreis × year, on "cells" = (gebiet_ebene, gebiet_id, indikator_id):
 
 1. Additive relations an attacker can use (each only if it holds exactly on the data):
-   - areas: Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ its Gemeinden (per indicator);
+   - areas: Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ its Gemeinden, Gemeinde = Σ its
+     Ortsteile (per indicator; an Ortsteil's gebiet_id is its Gemeinde's AGS + a 3-digit key);
    - breakdowns (config `aufteilungen`): total = Σ parts for the same area, e.g.
      hze_eckwert = hze_ambulant_eckwert + hze_stationaer_eckwert.
    Rates are no extra relation: the denominators (population) are public, so a published rate reveals
@@ -35,7 +36,7 @@ The algorithm works per Kreis × year, on "cells" = (gebiet_ebene, gebiet_id, in
       lies in the row space of the equation system over the suppressed cells (the null space of the
       system is zero at that cell; SVD). For a recoverable cell, suppress the preferred published
       member of an equation that contains it, then go back to (b).
-   Complementary cells are chosen deterministically: Gemeinde/Sozialraum cells only (Kreis totals stay
+   Complementary cells are chosen deterministically: Ortsteil/Gemeinde/Sozialraum cells only (Kreis totals stay
    published), components before totals, smallest positive count first, zero counts last, then by
    level, area id and indicator id. Every step adds a cell, so the loop terminates.
 Cells without a value (zaehler NULL) are already unpublished and take no part in any equation.
@@ -52,19 +53,21 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-EBENE_RANG = {"gemeinde": 0, "sozialraum": 1, "kreis": 2}
-UNTERDRUECKBAR = ("gemeinde", "sozialraum")
+EBENE_RANG = {"ortsteil": 0, "gemeinde": 1, "sozialraum": 2, "kreis": 3}
+UNTERDRUECKBAR = ("ortsteil", "gemeinde", "sozialraum")
 
 Cell = tuple[str, str, str]  # (gebiet_ebene, gebiet_id, indikator_id)
 Equation = tuple[Cell, tuple[Cell, ...]]  # total = Σ components
 
 
 def area_equations(rows: Iterable[dict], values: dict[Cell, int | None]) -> list[Equation]:
-    """Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ Gemeinden, per indicator, for one Kreis × year."""
+    """Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ Gemeinden, Gemeinde = Σ Ortsteile, per indicator,
+    for one Kreis × year."""
     kreise: dict[str, set[str]] = defaultdict(set)
     sr_of_kreis: dict[str, set[str]] = defaultdict(set)
     g_of_kreis: dict[str, set[str]] = defaultdict(set)
     g_of_sr: dict[str, set[str]] = defaultdict(set)
+    o_of_g: dict[str, set[str]] = defaultdict(set)
     indicators: set[str] = set()
     for r in rows:
         indicators.add(r["indikator_id"])
@@ -77,6 +80,8 @@ def area_equations(rows: Iterable[dict], values: dict[Cell, int | None]) -> list
             g_of_kreis[kreis].add(gid)
             if r.get("sozialraum_id") is not None:
                 g_of_sr[r["sozialraum_id"]].add(gid)
+        elif ebene == "ortsteil":
+            o_of_g[gid[:8]].add(gid)
     equations: list[Equation] = []
     for ind in sorted(indicators):
         for kreis in sorted(kreise):
@@ -85,6 +90,8 @@ def area_equations(rows: Iterable[dict], values: dict[Cell, int | None]) -> list
                     equations.append(((("kreis", kreis, ind)), tuple((ebene, m, ind) for m in sorted(members))))
         for sr in sorted(g_of_sr):
             equations.append((("sozialraum", sr, ind), tuple(("gemeinde", g, ind) for g in sorted(g_of_sr[sr]))))
+        for g in sorted(o_of_g):
+            equations.append((("gemeinde", g, ind), tuple(("ortsteil", o, ind) for o in sorted(o_of_g[g]))))
     return [e for e in equations if _holds(e, values)]
 
 
