@@ -48,6 +48,47 @@
         and baender.stichtag = {{ nenner_stichtag('katalog.stichtagsregel', 'zaehler_zeilen.jahr', 'zaehler_zeilen.stichtag') }}
 {%- endmacro %}
 
+{#- The value columns of an area summed from its Gemeinden (inside `group by` area, period, indicator):
+    Σ zaehler and Σ nenner, NULL with ist_unterdrueckt when any part is suppressed (never a partial sum);
+    the sources, demo and conversion flags of all parts; the number of Gemeinden summed. `weitere`: further
+    aggregate columns, placed after ist_unterdrueckt. -#}
+{% macro summe_ueber_gemeinden(weitere=[]) -%}
+    case when bool_or(zaehler_unterdrueckt) then null else sum(zaehler) end as zaehler,
+        case when bool_or(nenner_unterdrueckt) then null else sum(nenner) end as nenner,
+        bool_or(zaehler_unterdrueckt or nenner_unterdrueckt) as ist_unterdrueckt,
+        {%- for spalte in weitere %}
+        {{ spalte }},
+        {%- endfor %}
+        string_agg(distinct quelle, '; ' order by quelle) as quelle,
+        string_agg(distinct nenner_quelle, '; ' order by nenner_quelle) as nenner_quelle,
+        bool_or(ist_demodaten) as ist_demodaten,
+        bool_or(ist_umgeschluesselt) as ist_umgeschluesselt,
+        count(*) as anzahl_gemeinden
+{%- endmacro %}
+
+{#- Join condition: the row `zeile` (columns ags, jahr) and the Sozialraum cut (int_gebiet__zuordnung, alias
+    `zuordnung`) valid in its year: a re-cut keeps earlier years on the earlier cut. -#}
+{% macro zuordnung_im_jahr(zeile) -%}
+    {{ zeile }}.ags = zuordnung.ags
+    and {{ zeile }}.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+{%- endmacro %}
+
+{#- The area joins of an indicator row `zeile` (ags, jahr): its Sozialraum cut of the year (`zuordnung`) and
+    whether its values were converted to the target Gebietsstand (`umgeschluesselt`). -#}
+{% macro gebiet_im_jahr(zeile) -%}
+    inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung
+        on {{ zuordnung_im_jahr(zeile) }}
+    left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
+        on {{ zeile }}.ags = umgeschluesselt.ags and {{ zeile }}.jahr = umgeschluesselt.jahr
+{%- endmacro %}
+
+{#- Source label of a delivery at a reference date: "<art> (31.12.2015)", ", Demodaten" appended for
+    synthetic data. -#}
+{% macro quelle_am(art, stichtag, ist_demodaten) -%}
+    {{ art }} || ' (' || strftime({{ stichtag }}, '%d.%m.%Y') || ')'
+        || case when {{ ist_demodaten }} then ', Demodaten' else '' end
+{%- endmacro %}
+
 {#- Source label of a GENESIS value: "GENESIS 12411-02-03-5 (31.12.2015)", ", Demodaten" appended for
     synthetic files. -#}
 {% macro genesis_quelle(tabelle, zeit, ist_demodaten) -%}

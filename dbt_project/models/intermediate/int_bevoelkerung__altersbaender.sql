@@ -139,8 +139,7 @@ melderegister as (
         baender.altersband,
         cast(coalesce(sum(einwohner.einwohner), 0) as double) as einwohner,
         false as ist_unterdrueckt,
-        'Melderegister (' || strftime(stichtage.stichtag, '%d.%m.%Y') || ')'
-            || case when stichtage.ist_demodaten then ', Demodaten' else '' end as nenner_quelle,
+        {{ quelle_am("'Melderegister'", 'stichtage.stichtag', 'stichtage.ist_demodaten') }} as nenner_quelle,
         'Melderegister' as quelle_tabelle,
         stichtage.ist_demodaten,
         3 as prioritaet

@@ -24,11 +24,7 @@ with gemeinde as (
         coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt
     from {{ ref('int_indikatoren__gemeinde') }} as indikatoren
     -- the Sozialraum cut valid in the indicator's year (a re-cut keeps earlier years on the earlier cut)
-    inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung
-        on indikatoren.ags = zuordnung.ags
-        and indikatoren.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
-    left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
-        on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
+    {{ gebiet_im_jahr('indikatoren') }}
 ),
 
 -- Gemeinden expected in an area and year: those of the area with at least one indicator row in that
@@ -70,14 +66,7 @@ summiert as (
         any_value(sozialraum_id) as sozialraum_id,
         jahr,
         indikator_id,
-        case when bool_or(zaehler_unterdrueckt) then null else sum(zaehler) end as zaehler,
-        case when bool_or(nenner_unterdrueckt) then null else sum(nenner) end as nenner,
-        bool_or(zaehler_unterdrueckt or nenner_unterdrueckt) as ist_unterdrueckt,
-        string_agg(distinct quelle, '; ' order by quelle) as quelle,
-        string_agg(distinct nenner_quelle, '; ' order by nenner_quelle) as nenner_quelle,
-        bool_or(ist_demodaten) as ist_demodaten,
-        bool_or(ist_umgeschluesselt) as ist_umgeschluesselt,
-        count(*) as anzahl_gemeinden
+        {{ summe_ueber_gemeinden() }}
     from ebenen
     group by gebiet_ebene, gebiet_id, jahr, indikator_id
 ),
@@ -112,11 +101,7 @@ ortsteil as (
         cast(null as bigint) as anzahl_gemeinden
     from {{ ref('int_indikatoren__ortsteil') }} as indikatoren
     inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
-    inner join {{ ref('int_gebiet__zuordnung') }} as zuordnung
-        on indikatoren.ags = zuordnung.ags
-        and indikatoren.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
-    left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
-        on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
+    {{ gebiet_im_jahr('indikatoren') }}
 ),
 
 vergleich as (

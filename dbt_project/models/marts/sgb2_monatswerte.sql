@@ -27,9 +27,7 @@ gemeinde as (
     from {{ ref('int_sgb2__monatsindikatoren') }} as monatswerte
     -- the Sozialraum cut valid in the month's year (as the annual aggregation)
     inner join zuordnung
-        on
-            monatswerte.ags = zuordnung.ags
-            and monatswerte.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+        on {{ zuordnung_im_jahr('monatswerte') }}
 ),
 
 monate as (
@@ -62,9 +60,7 @@ erwartet_im_gebiet as (
         zuordnung.kreis_ags
     from erwartet
     inner join zuordnung
-        on
-            erwartet.ags = zuordnung.ags
-            and erwartet.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+        on {{ zuordnung_im_jahr('erwartet') }}
 ),
 
 gebietsgroessen as (
@@ -124,15 +120,7 @@ summiert as (
         min(kreis_ags) as kreis_ags,
         any_value(sozialraum_id) as sozialraum_id,
         any_value(jahr) as jahr,
-        case when bool_or(zaehler_unterdrueckt) then null else sum(zaehler) end as zaehler,
-        case when bool_or(nenner_unterdrueckt) then null else sum(nenner) end as nenner,
-        bool_or(zaehler_unterdrueckt or nenner_unterdrueckt) as ist_unterdrueckt,
-        max(nenner_stichtag) as nenner_stichtag,
-        string_agg(distinct quelle, '; ' order by quelle) as quelle,
-        string_agg(distinct nenner_quelle, '; ' order by nenner_quelle) as nenner_quelle,
-        bool_or(ist_demodaten) as ist_demodaten,
-        bool_or(ist_umgeschluesselt) as ist_umgeschluesselt,
-        count(*) as anzahl_gemeinden
+        {{ summe_ueber_gemeinden(['max(nenner_stichtag) as nenner_stichtag']) }}
     from ebenen
     group by gebiet_ebene, gebiet_id, monat, indikator_id
 ),

@@ -15,8 +15,7 @@ zaehler as (
         '65_plus' as nenner_band,
         empfaenger_65_plus as zaehler,
         ist_unterdrueckt as zaehler_unterdrueckt,
-        'Sozialamt, Grundsicherung im Alter SGB XII Kap. 4 (' || strftime(stichtag, '%d.%m.%Y') || ')'
-            || case when ist_demodaten then ', Demodaten' else '' end as quelle,
+        {{ quelle_am("'Sozialamt, Grundsicherung im Alter SGB XII Kap. 4'", 'stichtag', 'ist_demodaten') }} as quelle,
         ist_demodaten
     from empfaenger
 ),

@@ -49,15 +49,15 @@ haushaltstypen as (
 
 werte as (
     select ags, stichtag, 'auslaenderanteil' as indikator_id, auslaendisch as zaehler, mit_angabe as nenner,
-        'Melderegister (' as quelle_art, ist_demodaten
+        'Melderegister' as quelle_art, ist_demodaten
     from staatsangehoerigkeit
     union all
     select ags, stichtag, 'anteil_minderjaehrige_auslaendisch', auslaendisch_unter_18, mit_angabe_unter_18,
-        'Melderegister (', ist_demodaten
+        'Melderegister', ist_demodaten
     from staatsangehoerigkeit
     union all
     select ags, stichtag, 'alleinerziehende_haushalte_anteil', alleinerziehende, mit_kindern,
-        'Melderegister, Haushalte (', ist_demodaten
+        'Melderegister, Haushalte', ist_demodaten
     from haushaltstypen
 ),
 
@@ -70,10 +70,8 @@ final as (
         cast(nenner as double) as nenner,
         false as zaehler_unterdrueckt,
         false as nenner_unterdrueckt,
-        quelle_art || strftime(stichtag, '%d.%m.%Y') || ')'
-            || case when ist_demodaten then ', Demodaten' else '' end as quelle,
-        quelle_art || strftime(stichtag, '%d.%m.%Y') || ')'
-            || case when ist_demodaten then ', Demodaten' else '' end as nenner_quelle,
+        {{ quelle_am('quelle_art', 'stichtag', 'ist_demodaten') }} as quelle,
+        {{ quelle_am('quelle_art', 'stichtag', 'ist_demodaten') }} as nenner_quelle,
         ist_demodaten
     from werte
 )

@@ -86,12 +86,9 @@ final as (
         cast(nenner as double) as nenner,
         false as zaehler_unterdrueckt,
         false as nenner_unterdrueckt,
-        'Melderegister (' || strftime(stichtag, '%d.%m.%Y') || ')'
-            || case when ist_demodaten then ', Demodaten' else '' end as quelle,
-        case when nenner is not null then
-            'Melderegister (' || strftime(stichtag, '%d.%m.%Y') || ')'
-            || case when ist_demodaten then ', Demodaten' else '' end
-        end as nenner_quelle,
+        {{ quelle_am("'Melderegister'", 'stichtag', 'ist_demodaten') }} as quelle,
+        case when nenner is not null then {{ quelle_am("'Melderegister'", 'stichtag', 'ist_demodaten') }} end
+            as nenner_quelle,
         ist_demodaten
     from werte
 )

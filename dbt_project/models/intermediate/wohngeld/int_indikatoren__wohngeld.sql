@@ -31,10 +31,8 @@ final as (
         cast(haushalte.haushalte as double) as nenner,
         wohngeld.ist_unterdrueckt as zaehler_unterdrueckt,
         false as nenner_unterdrueckt,
-        'Wohngeldstelle, Wohngeldhaushalte (' || strftime(wohngeld.stichtag, '%d.%m.%Y') || ')'
-            || case when wohngeld.ist_demodaten then ', Demodaten' else '' end as quelle,
-        'Melderegister, Haushalte (' || strftime(haushalte.stichtag, '%d.%m.%Y') || ')'
-            || case when haushalte.ist_demodaten then ', Demodaten' else '' end as nenner_quelle,
+        {{ quelle_am("'Wohngeldstelle, Wohngeldhaushalte'", 'wohngeld.stichtag', 'wohngeld.ist_demodaten') }} as quelle,
+        {{ quelle_am("'Melderegister, Haushalte'", 'haushalte.stichtag', 'haushalte.ist_demodaten') }} as nenner_quelle,
         (coalesce(wohngeld.ist_demodaten, false) or haushalte.ist_demodaten) as ist_demodaten
     from wohngeld
     cross join katalog
