@@ -149,8 +149,11 @@ def _sql_list(values) -> str:
 
 def gemeinde_clause(ags: str, kreis: str, sozialraum_ids: set[str]) -> str:
     """Row-level security of a Gemeinde role: public rows of every area (datenklasse, dbt macro), confidential
-    rows only of the Gemeinde, its Sozialraum(e) and its Kreis; Land and Bund are official comparison rows."""
-    own = [f"(gebiet_ebene = 'gemeinde' AND gebiet_id = {_sql_list([ags])})"]
+    rows only of the Gemeinde, its Ortsteile, its Sozialraum(e) and its Kreis; Land and Bund are official
+    comparison rows."""
+    own = [f"(gebiet_ebene = 'gemeinde' AND gebiet_id = {_sql_list([ags])})",
+           # its Ortsteile (Ortsteil-ID = AGS + Ortsteilschlüssel)
+           f"(gebiet_ebene = 'ortsteil' AND left(gebiet_id, {len(ags)}) = {_sql_list([ags])})"]
     if sozialraum_ids:
         own.append(f"(gebiet_ebene = 'sozialraum' AND gebiet_id IN ({_sql_list(sozialraum_ids)}))")
     own.append(f"(gebiet_ebene = 'kreis' AND gebiet_id = {_sql_list([kreis])})")
