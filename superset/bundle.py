@@ -46,13 +46,16 @@ from bundle_datasets import (  # noqa: E402,F401
     AREA_DATASETS,
     CATALOGUE,
     CATALOGUE_METRICS_MARK,
+    CATALOGUE_METRICS_PUBLIC_MARK,
     DATABASE,
     DB_UUID,
     PLACEHOLDER_TEMP,
+    PUBLIC_DATASETS,
     REPO_ROOT,
     SQL_PUBLIKATION,
     catalogue_metrics,
     datasets,
+    is_public,
     read_catalogue,
     sozialindex_config,
     uid,
@@ -161,18 +164,24 @@ def render(target_root: Path, catalogue: Path = CATALOGUE, published: Path | Non
     _dump(db_file, db)
 
     cat_metrics = catalogue_metrics(cat, ALL_INDICATORS)
+    public_cat = {i: row for i, row in cat.items() if is_public(row)}
+    public_metrics = catalogue_metrics(public_cat, [i for i in ALL_INDICATORS if i in public_cat])
     names = {i: (cat.get(i, {}).get("name") or i) for i in set(ALL_INDICATORS) | set(cat)}
     names.update({k: v for k, v in published_names(published).items() if v})
     listing = "; ".join(f"{i} = {names[i]}" for i in sorted(names))
+    public_listing = "; ".join(f"{i} = {names[i]}" for i in sorted(names) if i in public_cat)
     for ds_file in (target / "datasets").rglob("*.yaml"):
         ds = yaml.safe_load(ds_file.read_text(encoding="utf-8"))
         out_metrics = []
         for m in ds.get("metrics") or []:
-            out_metrics.extend(cat_metrics if m["metric_name"] == CATALOGUE_METRICS_MARK else [m])
+            marks = {CATALOGUE_METRICS_MARK: cat_metrics, CATALOGUE_METRICS_PUBLIC_MARK: public_metrics}
+            out_metrics.extend(marks.get(m["metric_name"], [m]))
         ds["metrics"] = out_metrics
         for col in ds.get("columns") or []:
             if col.get("description") == CATALOGUE_METRICS_MARK:
                 col["description"] = f"Indikatoren laut Katalog: {listing}"
+            elif col.get("description") == CATALOGUE_METRICS_PUBLIC_MARK:
+                col["description"] = f"Öffentliche Indikatoren laut Katalog: {public_listing}"
         _dump(ds_file, ds)
 
     for dash_file in (target / "dashboards").glob("*.yaml"):

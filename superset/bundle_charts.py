@@ -16,6 +16,8 @@ from bundle_datasets import (
     DS_SOZIALINDEX_KARTE,
     DS_WERTE,
     STATUS_KLASSEN,
+    is_public,
+    read_catalogue,
     sozialindex_config,
     uid,
 )
@@ -47,7 +49,8 @@ THEMES = {
 }
 ALL_INDICATORS = list(dict.fromkeys(HEADLINE + [i for _, ids in THEMES.values() for i in ids]))
 DEFAULT_INDICATOR = {"ueberblick": "sgb2_quote", "armut": "sgb2_quote", "arbeitsmarkt": "arbeitslosenanteil",
-                     "jugend": "hze_eckwert", "demografie": "anteil_65_plus", "monatsmonitor": "sgb2_quote"}
+                     "jugend": "hze_eckwert", "demografie": "anteil_65_plus", "monatsmonitor": "sgb2_quote",
+                     "oeffentlich": "sgb2_quote"}
 
 
 def simple_filter(col: str, op: str, val: Any) -> dict:
@@ -124,9 +127,9 @@ def definitions_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
         "Aus dem Indikatorenkatalog (mart.indikatoren)")
 
 
-def headline_tile(ind: str) -> Chart:
+def headline_tile(ind: str, dataset: str = DS_WERTE, key: str | None = None) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "==", "kreis")]
-    return Chart(f"tile:{ind}", f"{HEADLINE_TITLES[ind]} (Kreis)", "big_number", DS_WERTE, {
+    return Chart(key or f"tile:{ind}", f"{HEADLINE_TITLES[ind]} (Kreis)", "big_number", dataset, {
         "x_axis": "zeitpunkt", "time_grain_sqla": "P1Y", "metric": ind, "adhoc_filters": adhoc,
         "compare_lag": 1, "compare_suffix": "zum Vorjahr", "show_timestamp": True, "show_trend_line": True,
         "start_y_axis_at_zero": False, "rolling_type": "None", "header_font_size": 0.3,
@@ -145,9 +148,9 @@ ZEITREIHE_TEXT = ("Gewählter Indikator über die Jahre je Sozialraum und für d
 
 
 def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], ebenen: list[str],
-               description: str) -> Chart:
+               description: str, dataset: str = DS_WERTE) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "IN", ebenen)]
-    return Chart(key, name, "echarts_timeseries_line", DS_WERTE, {
+    return Chart(key, name, "echarts_timeseries_line", dataset, {
         "x_axis": "zeitpunkt", "time_grain_sqla": "P1Y", "x_axis_sort_asc": True, "metrics": metrics,
         "groupby": groupby, "adhoc_filters": adhoc, "row_limit": 10000, "truncate_metric": True,
         "show_legend": True, "legendType": "scroll", "legendOrientation": "top", "rich_tooltip": True,
@@ -162,9 +165,9 @@ def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], eben
             {"operation": "flatten"}]}, description)
 
 
-def bar_gemeinden(key: str, name: str) -> Chart:
+def bar_gemeinden(key: str, name: str, dataset: str = DS_WERTE) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "==", "gemeinde")]
-    return Chart(key, name, "echarts_timeseries_bar", DS_WERTE, {
+    return Chart(key, name, "echarts_timeseries_bar", dataset, {
         "x_axis": "gebiet_name", "x_axis_sort": "wert", "x_axis_sort_asc": False, "metrics": ["wert"],
         "groupby": [], "adhoc_filters": adhoc, "row_limit": 1000, "orientation": "vertical",
         "show_legend": False, "y_axis_format": ",.1f", "xAxisLabelRotation": 45, "show_value": False,
@@ -181,9 +184,9 @@ def bar_gemeinden(key: str, name: str) -> Chart:
         "Gewählter Indikator je Gemeinde im gewählten Jahr (Filter Jahr und Indikator)")
 
 
-def pivot_sozialraeume(key: str, name: str, metrics: list[str]) -> Chart:
+def pivot_sozialraeume(key: str, name: str, metrics: list[str], dataset: str = DS_WERTE) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "kreis", "land", "bund"])]
-    return Chart(key, name, "pivot_table_v2", DS_WERTE, {
+    return Chart(key, name, "pivot_table_v2", dataset, {
         "groupbyRows": ["gebiet_name"], "groupbyColumns": [], "metrics": metrics, "metricsLayout": "COLUMNS",
         "adhoc_filters": adhoc, "row_limit": 10000, "aggregateFunction": "Sum", "valueFormat": ",.1f",
         "rowOrder": "key_a_to_z", "colOrder": "key_a_to_z", "rowTotals": False, "colTotals": False,
@@ -193,11 +196,11 @@ def pivot_sozialraeume(key: str, name: str, metrics: list[str]) -> Chart:
         "Sozialräume, Kreis, Land und Bund (Vergleichszeilen) im gewählten Jahr")
 
 
-def table_kreisvergleich(key: str, name: str) -> Chart:
+def table_kreisvergleich(key: str, name: str, dataset: str = DS_WERTE) -> Chart:
     adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "gemeinde"])]
     metrics = ["wert", "kreiswert", "abweichung_kreis", "landeswert", "bundeswert"]
     groupby = ["gebiet_ebene", "gebiet_name"]  # one indicator: the Indikator filter is required
-    return Chart(key, name, "table", DS_WERTE, {
+    return Chart(key, name, "table", dataset, {
         "query_mode": "aggregate", "groupby": groupby, "metrics": metrics,
         "percent_metrics": [], "adhoc_filters": adhoc, "row_limit": 1000, "server_page_length": 25,
         "order_desc": True, "timeseries_limit_metric": None, "include_search": False, "show_cell_bars": True,
@@ -331,6 +334,12 @@ def sozialindex_methode() -> str:
     ebene = {"gemeinde": "Gemeinden", "sozialraum": "Sozialräume"}.get(cfg["ebene"], cfg["ebene"])
     inds = ", ".join(name for _, name in cfg["indikatoren"])
     key = " · ".join(f"{farbe} = {k}" for (_, farbe), k in zip(KLASSEN_FARBEN, STATUS_KLASSEN, strict=False))
+    # data class of the index rows (dbt macro sozialindex_datenklasse): public unless an index indicator is not
+    cat = read_catalogue()
+    zugang = ("Der Index beruht nur auf öffentlichen Indikatoren: Gemeinde- und Träger-Konten sehen alle Gebiete."
+              if all(is_public(cat.get(i)) for i, _ in cfg["indikatoren"]) else
+              "Ein Indexindikator unterliegt der Geheimhaltung: Gemeinde-Konten sehen nur die eigene Gemeinde, "
+              "ihren Sozialraum und den Kreis, Träger-Konten ihre Sozialräume.")
     return f"""\
 ### Sozialindex – Methode
 
@@ -354,6 +363,6 @@ Indexindikatoren: **{inds}** (jeweils: mehr bedeutet mehr Benachteiligung).
 **Ausschlüsse:** Gebiete unter {cfg['min_einwohner']} Einwohnern oder mit fehlendem bzw. aus Geheimhaltungsgründen
 unterdrücktem Indexindikator erhalten im Jahr keinen Index; fehlt nur ein Vergleichswert, fehlt nur die Dynamik
 (Tabelle „Ausgeschlossene Gebiete“). Die Klassen sind relativ: Sie ordnen die Gebiete zueinander ein, nicht an
-einem festen Maßstab. Gemeinde-Konten sehen nur die eigene Gemeinde.
+einem festen Maßstab. {zugang}
 """
 

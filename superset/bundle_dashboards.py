@@ -243,5 +243,12 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     monat_charts, monat_dashboard = monatsmonitor()
     charts += monat_charts
     dashboards.append(monat_dashboard)
+
+    # 7 the public dashboard (no login; only the dataset rpt_oeffentlich; superset/bundle_oeffentlich.py)
+    from bundle_oeffentlich import oeffentlich
+
+    public_charts, public_dashboard = oeffentlich()
+    charts += public_charts
+    dashboards.append(public_dashboard)
     return charts, dashboards
 

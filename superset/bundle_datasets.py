@@ -30,6 +30,8 @@ NS = uuid.UUID("6f1c3a52-3a40-4f0e-9a57-5d1f0c3e9a11")
 PLACEHOLDER_URI = "__SOZIALMONITOR_SERVING_URI__"
 PLACEHOLDER_TEMP = "__SOZIALMONITOR_DUCKDB_TEMP__"
 CATALOGUE_METRICS_MARK = "__CATALOGUE_METRICS__"
+# the same for a public dataset: only the indicators the catalogue does not mark `geheimhaltung`
+CATALOGUE_METRICS_PUBLIC_MARK = "__CATALOGUE_METRICS_OEFFENTLICH__"
 
 
 def uid(key: str) -> str:
@@ -45,6 +47,7 @@ DS_SOZIALINDEX = uid("dataset:sozialindex")
 DS_SOZIALINDEX_KARTE = uid("dataset:sozialindex_karte")
 DS_AUSSCHLUESSE = uid("dataset:sozialindex_ausschluesse")
 DS_MONAT = uid("dataset:monatswerte")
+DS_OEFFENTLICH = uid("dataset:oeffentlich")
 # dbt model (table in schema mart) -> dataset UUID (fixed: every import overwrites the same dataset)
 DATASET_MODELS = {
     "rpt_indikatorwerte": DS_WERTE,
@@ -55,10 +58,14 @@ DATASET_MODELS = {
     "rpt_sozialindex_karte": DS_SOZIALINDEX_KARTE,
     "rpt_sozialindex_ausschluesse": DS_AUSSCHLUESSE,
     "rpt_monatswerte": DS_MONAT,
+    "rpt_oeffentlich": DS_OEFFENTLICH,
 }
 # Datasets with one row per area (gebiet_ebene, gebiet_id): the row-level security of the Gemeinde
 # roles (superset/provision.py) covers every one of them.
 AREA_DATASETS = [DS_WERTE, DS_KARTE, DS_SOZIALINDEX, DS_SOZIALINDEX_KARTE, DS_AUSSCHLUESSE, DS_MONAT]
+# Datasets that hold public rows only (dbt model rpt_oeffentlich): the only datasets of the anonymous role
+# Public and of the public dashboard; no row-level security needed.
+PUBLIC_DATASETS = [DS_OEFFENTLICH]
 
 DATABASE = {
     "database_name": "Sozialraum-Monitor (veröffentlicht)",
@@ -198,7 +205,9 @@ def _columns_of(node: dict) -> list[dict]:
         if "verbose_name" not in meta:
             raise ValueError(f"dbt model {node['name']}: column {col['name']} has no meta.superset.verbose_name")
         # indicator columns list the catalogue (filled in at render time from the catalogue)
-        description = CATALOGUE_METRICS_MARK if meta.get("katalogliste") else " ".join(col["description"].split())
+        public = (_superset_meta(node).get("katalog_metriken") == "oeffentlich")
+        mark = CATALOGUE_METRICS_PUBLIC_MARK if public else CATALOGUE_METRICS_MARK
+        description = mark if meta.get("katalogliste") else " ".join(col["description"].split())
         cols.append(_column(col["name"], _data_type(node, col), bool(meta.get("is_dttm")), meta["verbose_name"],
                             description))
     return cols
@@ -211,7 +220,8 @@ def dataset_of(node: dict, key: str) -> dict:
     metrics = [_metric(m["name"], m["expression"], m["verbose_name"], m.get("description"), m.get("d3format"))
                for m in meta.get("metrics") or []]
     if meta.get("katalog_metriken"):  # one metric per catalogue indicator, added at render time
-        metrics.append(_metric(CATALOGUE_METRICS_MARK, "", ""))
+        public = meta["katalog_metriken"] == "oeffentlich"  # only the public indicators
+        metrics.append(_metric(CATALOGUE_METRICS_PUBLIC_MARK if public else CATALOGUE_METRICS_MARK, "", ""))
     table_name, sql = node["name"], None
     if meta.get("statusspalten"):  # rpt_publikation: plus the status of the published file
         status = [_column(c["name"], c["data_type"].upper(), False, c["verbose_name"], " ".join(c["description"].split()))
@@ -242,6 +252,12 @@ def _fmt(einheit: str) -> str:
 def _unit_suffix(einheit: str) -> str:
     e = (einheit or "").strip()
     return "" if not e or e.lower() == "anzahl" else f" ({e})"
+
+
+def is_public(row: dict[str, str] | None) -> bool:
+    """A catalogue row of data class 'oeffentlich' (dbt macro datenklasse): `geheimhaltung` false; an
+    indicator the catalogue does not know is confidential."""
+    return bool(row) and (row.get("geheimhaltung") or "").strip().lower() == "false"
 
 
 def catalogue_metrics(cat: dict[str, dict[str, str]], indicators: list[str]) -> list[dict]:

@@ -5,8 +5,10 @@ Idempotent, in one process (a Superset app start costs seconds on this machine):
      and printed once),
   2. render the asset bundle (superset/bundle.py) and import it with overwrite (the same command
      as POST /api/v1/assets/import/),
-  3. roles Leitung (dashboards only), Analyse (dashboards + SQL Lab on the served mart) and one
-     role per Gemeinde with a row-level-security filter (its AGS plus its Kreis rows),
+  3. roles Leitung (dashboards only), Analyse (dashboards + SQL Lab on the served mart), one role per
+     Gemeinde and one per Träger (superset/traeger.csv) with a row-level-security filter by data class
+     (public rows of every area; confidential rows only of the Gemeinde, its Sozialraum and its Kreis, resp.
+     of the Träger's Sozialräume), and the anonymous role Public: the public dashboard and its dataset only,
   4. demo users for every role (passwords from SOZIALMONITOR_DEMO_PASSWORD, else generated once
      into SECRETS/superset_users.json, mode 0600; the path is printed).
 
@@ -32,8 +34,19 @@ import bundle  # noqa: E402
 SECRETS_DIR = Path(os.environ.get("SOZIALMONITOR_SECRETS") or HERE.parent / "var" / "secrets").resolve()
 SUPERSET_HOME = Path(os.environ.get("SOZIALMONITOR_SUPERSET_HOME") or HERE.parent / "var" / "superset").resolve()
 USERS_FILE = SECRETS_DIR / "superset_users.json"
+TRAEGER_FILE = Path(os.environ.get("SOZIALMONITOR_TRAEGER") or HERE / "traeger.csv")
 
 LEITUNG, ANALYSE = "Leitung", "Analyse"
+PUBLIC = "Public"  # AUTH_ROLE_PUBLIC of superset_config.py: every request without login
+# Everything the anonymous role may do besides reading its datasets (datasource_access, added below): open a
+# dashboard page, read dashboards and charts (the lists are filtered to what its datasets allow), chart data
+# (POST /api/v1/chart/data is Chart can_read), native filter state and the time-range helper the dashboard
+# calls. A subset of Superset's own PUBLIC_ROLE_PERMISSIONS: no explore, no legacy explore_json/slice view,
+# no datasource metadata, no permalinks, no CSS/annotations, no embedding; no SQL Lab, no dataset or database
+# API, no export.
+PUBLIC_PERMS = {("can_read", "Dashboard"), ("can_read", "Chart"), ("can_dashboard", "Superset"),
+                ("can_read", "DashboardFilterStateRestApi"), ("can_write", "DashboardFilterStateRestApi"),
+                ("can_time_range", "Api"), ("can_read", "CurrentUserRestApi"), ("can_read", "Theme")}
 # Gamma permissions a read-only dashboard reader must not have
 WRITE_VIEWS = {"Chart", "Dashboard", "Dataset", "Database", "Tag", "Annotation", "AnnotationLayerRestApi",
                "CssTemplate", "ReportSchedule", "SavedQuery", "Query", "Theme", "ThemeRestApi"}
@@ -79,6 +92,78 @@ def gemeinden(published: Path) -> list[tuple[str, str, str]]:
     region = Path(os.environ.get("SOZIALMONITOR_REGION") or HERE.parent / "seeds/regions/darmstadt-dieburg")
     with (region / "gemeinden_stammdaten.csv").open(encoding="utf-8") as fh:
         return [(r["ags"], r["name_gv"], r["ags"][:5]) for r in csv.DictReader(fh)]
+
+
+def sozialraeume(published: Path) -> dict[str, set[str]]:
+    """Gemeinde AGS -> the Sozialraum IDs it belongs to (every cut of the published file, else the profile)."""
+    out: dict[str, set[str]] = {}
+    if published.exists():
+        import duckdb
+
+        con = duckdb.connect(str(published), read_only=True, config={"enable_external_access": False})
+        try:
+            rows = con.execute("""
+                select gebiet_id, sozialraum_id from mart.dim_gebiet
+                where gebiet_ebene = 'gemeinde' and sozialraum_id is not null
+                union
+                select gebiet_id, sozialraum_id from mart.rpt_indikatorwerte
+                where gebiet_ebene = 'gemeinde' and sozialraum_id is not null""").fetchall()
+        finally:
+            con.close()
+        for ags, sr in rows:
+            out.setdefault(str(ags), set()).add(str(sr))
+        if out:
+            return out
+    region = Path(os.environ.get("SOZIALMONITOR_REGION") or HERE.parent / "seeds/regions/darmstadt-dieburg")
+    if (region / "sozialraeume.csv").exists():
+        with (region / "sozialraeume.csv").open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                out.setdefault(r["ags"], set()).add(r["sozialraum_id"])
+    return out
+
+
+def traeger(path: Path = TRAEGER_FILE) -> dict[str, tuple[str, list[str]]]:
+    """Träger (superset/traeger.csv: traeger_id,name,sozialraum_id; one line per Sozialraum) -> (name, IDs)."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            tid = (r.get("traeger_id") or "").strip()
+            if not tid:
+                continue
+            if not tid.replace("_", "").isalnum() or not tid.isascii():
+                raise ValueError(f"{path}: traeger_id {tid!r} (nur Buchstaben, Ziffern, _)")
+            name, ids = out.get(tid, (r["name"].strip(), []))
+            ids.append(r["sozialraum_id"].strip())
+            out[tid] = (name, ids)
+    return out
+
+
+def _sql_list(values) -> str:
+    for v in values:  # identifiers from the published file or a planner's CSV, never free text in SQL
+        if "'" in v:
+            raise ValueError(f"Gebiets-ID mit Anführungszeichen: {v!r}")
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+def gemeinde_clause(ags: str, kreis: str, sozialraum_ids: set[str]) -> str:
+    """Row-level security of a Gemeinde role: public rows of every area (datenklasse, dbt macro), confidential
+    rows only of the Gemeinde, its Ortsteile, its Sozialraum(e) and its Kreis; Land and Bund are official
+    comparison rows."""
+    own = [f"(gebiet_ebene = 'gemeinde' AND gebiet_id = {_sql_list([ags])})",
+           # its Ortsteile (Ortsteil-ID = AGS + Ortsteilschlüssel)
+           f"(gebiet_ebene = 'ortsteil' AND left(gebiet_id, {len(ags)}) = {_sql_list([ags])})"]
+    if sozialraum_ids:
+        own.append(f"(gebiet_ebene = 'sozialraum' AND gebiet_id IN ({_sql_list(sozialraum_ids)}))")
+    own.append(f"(gebiet_ebene = 'kreis' AND gebiet_id = {_sql_list([kreis])})")
+    return " OR ".join(["datenklasse = 'oeffentlich'", *own, "gebiet_ebene IN ('land', 'bund')"])
+
+
+def traeger_clause(sozialraum_ids: list[str]) -> str:
+    """Row-level security of a Träger role: public rows, plus the confidential rows of its Sozialräume."""
+    return (f"datenklasse = 'oeffentlich' OR (gebiet_ebene = 'sozialraum' AND gebiet_id IN "
+            f"({_sql_list(sozialraum_ids)}))")
 
 
 def import_bundle(rendered: Path) -> None:
@@ -135,6 +220,9 @@ def provision() -> dict:
         missing = set(bundle.AREA_DATASETS) - {str(d.uuid) for d in rls_tables}
         if missing:
             raise RuntimeError(f"datasets for row-level security not imported: {sorted(missing)}")
+        public_tables = [d for d in datasets if str(d.uuid) in bundle.PUBLIC_DATASETS]
+        if len(public_tables) != len(bundle.PUBLIC_DATASETS):
+            raise RuntimeError("the public dataset (rpt_oeffentlich) was not imported")
 
         # 3 roles
         gamma = sm.find_role("Gamma")
@@ -151,9 +239,9 @@ def provision() -> dict:
                 out.append(pv)
             return out
 
-        def ds_perms() -> list:
+        def ds_perms(only: list | None = None) -> list:
             out = []
-            for ds in datasets:
+            for ds in datasets if only is None else only:
                 pv = sm.find_permission_view_menu("datasource_access", ds.get_perm())
                 if pv is None:
                     sm.add_permission_view_menu("datasource_access", ds.get_perm())
@@ -175,28 +263,45 @@ def provision() -> dict:
         analyse_perms = list(gamma.permissions) + list(sqllab.permissions) + ds_perms() + [db_pv]
         set_role(ANALYSE, analyse_perms)
 
-        users = _load_users()
-        wanted = [("leitung", "Leitung", "Kreisverwaltung", [LEITUNG]),
-                  ("analyse", "Analyse", "Sozialplanung", [ANALYSE])]
-        gem = gemeinden(published)
-        for ags, name, kreis in gem:
-            role_name = f"Gemeinde {ags}"  # by AGS only: names differ between sources
-            set_role(role_name, base)
-            # own Gemeinde, its Kreis, and the comparison rows of Land and Bund (public official statistics)
-            clause = (f"gebiet_id = '{ags}' OR (gebiet_ebene = 'kreis' AND gebiet_id = '{kreis}') "
-                      f"OR gebiet_ebene IN ('land', 'bund')")
-            rls_name = f"Gemeinde {ags}"
-            rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
+        # the anonymous role: exactly the public dataset(s) and what viewing a dashboard needs
+        public_perms = [sm.find_permission_view_menu(perm, view) for perm, view in sorted(PUBLIC_PERMS)]
+        set_role(PUBLIC, public_perms + ds_perms(public_tables))
+
+        def set_rls(name: str, description: str, clause: str, role_name: str) -> None:
+            rls = db.session.query(RowLevelSecurityFilter).filter_by(name=name).one_or_none()
             if rls is None:
-                rls = RowLevelSecurityFilter(name=rls_name)
+                rls = RowLevelSecurityFilter(name=name)
                 db.session.add(rls)
-            rls.description = f"{name}: nur die eigene Gemeinde, die Kreiszeilen und Land/Bund als Vergleich"
+            rls.description = description
             rls.filter_type = "Regular"
             rls.clause = clause
             rls.group_key = None
             rls.tables = rls_tables
             rls.roles = [sm.find_role(role_name)]
+
+        users = _load_users()
+        wanted = [("leitung", "Leitung", "Kreisverwaltung", [LEITUNG]),
+                  ("analyse", "Analyse", "Sozialplanung", [ANALYSE])]
+        gem = gemeinden(published)
+        sr_of = sozialraeume(published)
+        for ags, name, kreis in gem:
+            role_name = f"Gemeinde {ags}"  # by AGS only: names differ between sources
+            set_role(role_name, base)
+            set_rls(role_name, f"{name}: öffentliche Daten aller Gebiete, vertrauliche nur der eigenen Gemeinde, "
+                    f"ihres Sozialraums und des Kreises", gemeinde_clause(ags, kreis, sr_of.get(ags, set())),
+                    role_name)
             wanted.append((f"gemeinde_{ags}", "Gemeinde", name, [role_name]))
+        known_sr = {sr for ids in sr_of.values() for sr in ids}
+        tr = traeger()
+        for tid, (name, ids) in tr.items():
+            unknown = sorted(set(ids) - known_sr)
+            if unknown:
+                print(f"  Warnung: Träger {tid}: Sozialräume {unknown} nicht im veröffentlichten Mart", file=sys.stderr)
+            role_name = f"Träger {tid}"
+            set_role(role_name, base)
+            set_rls(role_name, f"{name}: öffentliche Daten aller Gebiete, vertrauliche nur der Sozialräume "
+                    f"{', '.join(ids)}", traeger_clause(ids), role_name)
+            wanted.append((f"traeger_{tid}", "Träger", name, [role_name]))
         db.session.commit()
 
         # 4 demo users
@@ -219,7 +324,8 @@ def provision() -> dict:
         db.session.commit()
         if not common:
             _write_secret(USERS_FILE, json.dumps(users, indent=1, sort_keys=True))
-        report["roles"] = [LEITUNG, ANALYSE] + [f"Gemeinde {a}" for a, _, _ in gem]
+        report["roles"] = ([LEITUNG, ANALYSE, PUBLIC] + [f"Gemeinde {a}" for a, _, _ in gem]
+                           + [f"Träger {t}" for t in tr])
         report["dashboards"] = len(list((rendered / "dashboards").glob("*.yaml")))
         report["charts"] = len(list((rendered / "charts").glob("*.yaml")))
         report["database"] = f"duckdb:///{published}" + ("" if published.exists() else (
@@ -243,7 +349,7 @@ def main() -> int:
         print(f"  Benutzer 'admin', Passwort (wird nur einmal angezeigt): {created['admin']}")
     demo = [u for u in created if u != "admin"]
     if demo:
-        print(f"  {len(demo)} Demo-Benutzer angelegt (leitung, analyse, gemeinde_<AGS>); "
+        print(f"  {len(demo)} Demo-Benutzer angelegt (leitung, analyse, gemeinde_<AGS>, traeger_<ID>); "
               f"Passwörter in {USERS_FILE} (nicht im Repository)")
     return 0
 

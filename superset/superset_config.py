@@ -141,6 +141,18 @@ class SozialmonitorSecurityManager(SupersetSecurityManager):
         readonly_sql.sql_lab_query_check(kwargs.get("query"), kwargs.get("database"), kwargs.get("sql"))
         return super().raise_for_access(*args, **kwargs)
 
+    def is_item_public(self, permission_name, view_name):  # type: ignore[override]
+        """Flask-AppBuilder's API decorator `protect` skips the JWT check for anything the Public role may
+        do (flask_appbuilder/security/decorators.py:99): a request with a token would then run as the
+        anonymous visitor on exactly the endpoints the public dashboard needs (dashboard and chart lists,
+        chart data). A request that carries a bearer token is therefore never treated as public: its token
+        is verified and it runs as its user (or gets 401)."""
+        from flask import has_request_context, request
+
+        if has_request_context() and request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return False
+        return super().is_item_public(permission_name, view_name)
+
     def register_views(self) -> None:
         super().register_views()
         if not self.is_auth_limited:

@@ -18,3 +18,23 @@
     select gebiet_ebene, gebiet_id, max(sozialraum_name) as sozialraum_name
     from {{ ref('dim_gebiet') }} group by gebiet_ebene, gebiet_id
 {%- endmacro %}
+
+{#- Data class of a report row (superset/provision.py filters the logged-in roles by it; rpt_oeffentlich keeps
+    only 'oeffentlich'): 'vertraulich' for an indicator the catalogue marks `geheimhaltung` (confidential
+    families under disclosure control: youth welfare), 'oeffentlich' for official statistics and every other
+    catalogue indicator. An indicator missing from the catalogue is confidential (fail closed). `geheim` is
+    the catalogue's geheimhaltung of the row's indicator (null when the catalogue does not know it). -#}
+{% macro datenklasse(geheim) -%}
+    case when coalesce({{ geheim }}, true) then 'vertraulich' else 'oeffentlich' end
+{%- endmacro %}
+
+{#- Data class of the Sozialindex rows: confidential as soon as one index indicator (seed
+    sozialindex_indikatoren, einbezogen) is confidential or unknown to the catalogue. -#}
+{% macro sozialindex_datenklasse() -%}
+    (
+        select {{ datenklasse('bool_or(coalesce(k.geheimhaltung, true))') }}
+        from {{ ref('sozialindex_indikatoren') }} as si
+        left join {{ ref('indikatoren') }} as k on si.indikator_id = k.indikator_id
+        where si.einbezogen
+    )
+{%- endmacro %}

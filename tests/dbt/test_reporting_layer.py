@@ -88,7 +88,7 @@ def test_exposures_name_every_dashboard_and_the_tables_it_reads(published):
         "select table_name from information_schema.tables where table_schema = 'mart'").fetchall()}
     charts = {c["uuid"]: c for c in (yaml.safe_load(p.read_text()) for p in (ASSETS / "charts").glob("*.yaml"))}
     dashboards = [yaml.safe_load(p.read_text()) for p in (ASSETS / "dashboards").glob("*.yaml")]
-    assert len(dashboards) == 6  # five yearly dashboards and the Monatsmonitor
+    assert len(dashboards) == 7  # five yearly dashboards, the Monatsmonitor and the public dashboard
     for dash in dashboards:
         key = dash["slug"].removeprefix("sozialmonitor-")
         exp = exposures[f"superset_{key}"]

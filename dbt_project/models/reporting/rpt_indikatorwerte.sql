@@ -26,7 +26,8 @@ select
     w.wert - k.wert as abweichung_kreis,
     l.wert as land_wert,
     b.wert as bund_wert,
-    w.ist_umgeschluesselt
+    w.ist_umgeschluesselt,
+    {{ datenklasse('i.geheimhaltung') }} as datenklasse
 from {{ ref('sozialraum_indikatoren') }} as w
 left join gebiete as g
     on g.gebiet_ebene = w.gebiet_ebene and g.gebiet_id = w.gebiet_id

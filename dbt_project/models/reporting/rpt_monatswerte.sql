@@ -27,7 +27,8 @@ select
     w.wert - k.wert as abweichung_kreis,
     v.wert as vorjahresmonat_wert,
     w.wert - v.wert as veraenderung_vorjahresmonat,
-    w.ist_umgeschluesselt
+    w.ist_umgeschluesselt,
+    {{ datenklasse('i.geheimhaltung') }} as datenklasse
 from {{ ref('sgb2_monatswerte') }} as w
 left join gebiete as g
     on w.gebiet_ebene = g.gebiet_ebene and w.gebiet_id = g.gebiet_id

@@ -6,6 +6,11 @@ with juengstes as (
     select max(jahr) as juengstes_jahr from {{ ref('sozialindex') }}
 ),
 
+-- the data class of every index row (superset/provision.py, row-level security by data class)
+klasse as (
+    select {{ sozialindex_datenklasse() }} as datenklasse
+),
+
 sozialraeume as (
     {{ sozialraum_namen() }}
 ),
@@ -30,10 +35,12 @@ gebiete as (
         coalesce(s.dynamikklasse_nr || ' ' || s.dynamikklasse, 'ohne Dynamik') as dynamik,
         s.gruppe,
         s.gruppe_bezeichnung,
+        k.datenklasse,
         s.ist_demodaten,
         columns('^z_(status|dynamik)_')
     from {{ ref('sozialindex') }} as s
     cross join juengstes as j
+    cross join klasse as k
     left join sozialraeume as g
         on g.gebiet_ebene = s.gebiet_ebene and g.gebiet_id = s.gebiet_id
 ),
@@ -44,9 +51,11 @@ zellen as (
         k.jahr,
         k.jahr = j.juengstes_jahr as ist_juengstes_jahr,
         st.status,
-        dy.dynamik
+        dy.dynamik,
+        kl.datenklasse
     from (select distinct jahr from {{ ref('sozialindex') }}) as k
     cross join juengstes as j
+    cross join klasse as kl
     cross join (values ('1 hoch'), ('2 mittel'), ('3 niedrig'), ('4 sehr niedrig')) as st (status)
     cross join (values ('1 positiv'), ('2 stabil'), ('3 negativ')) as dy (dynamik)
 )

@@ -26,7 +26,8 @@ select
     coalesce(i.name, a.indikator_id) as indikator,
     case when a.indikator_id is null then a.grund
          else replace(a.grund, 'Indikator ' || a.indikator_id, 'Indikator „' || coalesce(i.name, a.indikator_id) || '“')
-    end as grund
+    end as grund,
+    {{ sozialindex_datenklasse() }} as datenklasse
 from {{ ref('sozialindex_ausschluesse') }} as a
 cross join juengstes as j
 left join gebiete as g
