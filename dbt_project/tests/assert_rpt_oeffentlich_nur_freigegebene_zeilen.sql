@@ -1,7 +1,7 @@
--- The public dataset (rpt_oeffentlich, the only dataset the anonymous Superset role reads) holds no row of a
--- confidential indicator (catalogue geheimhaltung) or of an indicator the catalogue does not know, and no row
--- below the indicator's niedrigste_ebene (Land and Bund are comparison rows); and it misses no public row of
--- rpt_indikatorwerte at an allowed level.
+-- The public dataset (rpt_oeffentlich, the only dataset the anonymous Superset role reads) holds exactly the
+-- rows of rpt_indikatorwerte that may be public: no row of a confidential indicator (catalogue geheimhaltung)
+-- or of an indicator the catalogue does not know, no row below the indicator's niedrigste_ebene (Land and Bund
+-- are comparison rows), and no public row at an allowed level missing.
 with katalog as (
     select
         indikator_id,
@@ -10,43 +10,41 @@ with katalog as (
     from {{ ref('indikatoren') }}
 ),
 
-zuviel as (
-    select
-        o.gebiet_ebene,
-        o.gebiet_id,
-        o.jahr,
-        o.indikator_id,
-        'nicht öffentlich oder unter niedrigste_ebene' as fehler
-    from {{ ref('rpt_oeffentlich') }} as o
-    left join katalog as k on o.indikator_id = k.indikator_id
-    where
-        k.indikator_id is null
-        or k.geheimhaltung
-        or {{ ebene_rang('o.gebiet_ebene') }} < k.rang
-        or o.gebiet_ebene not in ('ortsteil', 'gemeinde', 'sozialraum', 'kreis', 'land', 'bund')
-),
-
-fehlt as (
+erlaubt as (
     select
         w.gebiet_ebene,
         w.gebiet_id,
         w.jahr,
-        w.indikator_id,
-        'öffentliche Zeile fehlt' as fehler
+        w.indikator_id
     from {{ ref('rpt_indikatorwerte') }} as w
     inner join katalog as k on w.indikator_id = k.indikator_id
     where
         not k.geheimhaltung
         and {{ ebene_rang('w.gebiet_ebene') }} >= k.rang
         and w.gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum', 'kreis', 'land', 'bund')
-        and not exists (
-            select 1 from {{ ref('rpt_oeffentlich') }} as o
-            where
-                o.gebiet_ebene = w.gebiet_ebene and o.gebiet_id = w.gebiet_id
-                and o.jahr = w.jahr and o.indikator_id = w.indikator_id
-        )
+),
+
+oeffentlich as (
+    select
+        gebiet_ebene,
+        gebiet_id,
+        jahr,
+        indikator_id
+    from {{ ref('rpt_oeffentlich') }}
+),
+
+zuviel as (
+    select * from oeffentlich
+    except all
+    select * from erlaubt
+),
+
+fehlt as (
+    select * from erlaubt
+    except all
+    select * from oeffentlich
 )
 
-select * from zuviel
+select *, 'nicht öffentlich oder unter niedrigste_ebene' as fehler from zuviel
 union all
-select * from fehlt
+select *, 'öffentliche Zeile fehlt' as fehler from fehlt

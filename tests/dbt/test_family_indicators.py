@@ -6,16 +6,11 @@ int_indikatoren__jugendhilfe); this module checks the whole path from delivery t
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "seeds" / "catalogue" / "indikatoren.csv"
+from test_confidential_indicators import catalogue  # the catalogue seed as a dict by indikator_id
 
 ORTSTEIL = {"auslaenderanteil", "anteil_minderjaehrige_auslaendisch"}
 MELDEREGISTER = {"auslaenderanteil", "anteil_minderjaehrige_auslaendisch", "alleinerziehende_haushalte_anteil"}
@@ -23,11 +18,6 @@ SOZIAL = {"wohngeld_je_1000_haushalte", "mindestsicherungsquote"}
 HZE_ANTEILE = {"hze_anteil_transferleistung": "transferleistung", "hze_anteil_alleinerziehend": "alleinerziehend"}
 NEW = MELDEREGISTER | SOZIAL | set(HZE_ANTEILE)
 HZE = {"27_2", "29", "30", "31", "32", "33", "34", "35"}
-
-
-def catalogue() -> dict[str, dict[str, str]]:
-    with open(CATALOGUE, encoding="utf-8") as handle:
-        return {row["indikator_id"]: row for row in csv.DictReader(handle)}
 
 
 def test_catalogue_rows_of_the_new_indicators():

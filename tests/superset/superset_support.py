@@ -30,6 +30,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def published_rows(server, sql: str) -> list[tuple]:
+    """Rows of `sql` on the serving copy the server reads (the published mart)."""
+    con = duckdb.connect(str(server.serving), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 import yaml
 from superset_support import REPO_ROOT
+from superset_support import published_rows as _published
 
 pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]
 
@@ -205,16 +206,6 @@ def test_gemeinde_user_runs_every_chart_but_not_sql_lab(superset_server, admin):
 
 AREA_DATASETS = ["rpt_indikatorwerte", "rpt_karte", "rpt_sozialindex", "rpt_sozialindex_karte",
                  "rpt_sozialindex_ausschluesse", "rpt_monatswerte"]
-
-
-def _published(superset_server, sql: str) -> list[tuple]:
-    import duckdb
-
-    con = duckdb.connect(str(superset_server.serving), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_row_level_security_covers_every_area_dataset(superset_server, admin):

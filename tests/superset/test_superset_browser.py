@@ -104,6 +104,18 @@ def _chart_states(page) -> list[dict]:
     )
 
 
+def assert_charts_rendered(page, states: list[dict], want: int) -> None:
+    """Every expected chart is on the page, rendered, not empty and without an error box."""
+    assert len(states) == want, f"{len(states)} of {want} charts on the page"
+    not_ready = [s["title"] for s in states if s["loading"] or not s["rendered"]]
+    assert not not_ready, f"charts not rendered: {not_ready}"
+    empty = [s["title"] for s in states if any(t.lower() in s["text"].lower() for t in EMPTY_TEXTS)]
+    assert not empty, f"empty charts: {empty}"
+    for sel in ERROR_SELECTORS:
+        n = page.locator(f".dashboard-component-chart-holder {sel}").count()
+        assert n == 0, f"{n} error boxes ({sel})"
+
+
 def _wait_until_rendered(page, want: int, scroll: int, seconds: float = 180) -> list[dict]:
     """Chart states once all `want` charts are rendered and none is loading (or the last seen state)."""
     deadline = time.monotonic() + seconds
@@ -136,14 +148,7 @@ def test_dashboard_renders(browser_page, superset_server, key):
     seconds = time.perf_counter() - t0
     print(f"\n{key}: {len(states)} charts in {seconds:.1f}s, screenshot {shot}")
 
-    assert len(states) == want, f"{len(states)} of {want} charts on the page"
-    not_ready = [s["title"] for s in states if s["loading"] or not s["rendered"]]
-    assert not not_ready, f"charts not rendered: {not_ready}"
-    empty = [s["title"] for s in states if any(t.lower() in s["text"].lower() for t in EMPTY_TEXTS)]
-    assert not empty, f"empty charts: {empty}"
-    for sel in ERROR_SELECTORS:
-        n = page.locator(f".dashboard-component-chart-holder {sel}").count()
-        assert n == 0, f"{n} error boxes ({sel})"
+    assert_charts_rendered(page, states, want)
     body = page.inner_text("body")
     assert "Datenstand" in body
     assert "DEMODATEN" in body  # the demo build has only synthetic deliveries

@@ -20,11 +20,11 @@ import sqlite3
 import time
 from urllib.parse import urlparse
 
-import duckdb
 import pytest
 import requests
 import yaml
 from superset_support import ARTIFACTS, REPO_ROOT
+from superset_support import published_rows as _published
 
 pytestmark = [pytest.mark.superset, pytest.mark.timeout(1800)]
 
@@ -47,14 +47,6 @@ def _catalogue() -> dict[str, dict]:
 
 def _confidential_ids() -> set[str]:
     return {i for i, r in _catalogue().items() if r["geheimhaltung"].strip().lower() != "false"}
-
-
-def _published(superset_server, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(superset_server.serving), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _public_chart_uuids() -> set[str]:
@@ -268,9 +260,8 @@ def test_public_dashboard_renders_for_an_anonymous_visitor(superset_server):
     from playwright.sync_api import sync_playwright
     from test_superset_browser import (
         CHROMIUM_FLAGS,
-        EMPTY_TEXTS,
-        ERROR_SELECTORS,
         _wait_until_rendered,
+        assert_charts_rendered,
         ensure_chromium,
         expected_charts,
     )
@@ -300,14 +291,7 @@ def test_public_dashboard_renders_for_an_anonymous_visitor(superset_server):
             page.screenshot(path=str(shot), full_page=True)
             print(f"\noeffentlich (anonymous): {len(states)} charts in {time.perf_counter() - t0:.1f}s, {shot}")
             assert urlparse(page.url).path.rstrip("/").endswith(PUBLIC_SLUG), page.url
-            assert len(states) == want, f"{len(states)} of {want} charts on the page"
-            not_ready = [s["title"] for s in states if s["loading"] or not s["rendered"]]
-            assert not not_ready, f"charts not rendered: {not_ready}"
-            empty = [s["title"] for s in states if any(t.lower() in s["text"].lower() for t in EMPTY_TEXTS)]
-            assert not empty, f"empty charts: {empty}"
-            for sel in ERROR_SELECTORS:
-                n = page.locator(f".dashboard-component-chart-holder {sel}").count()
-                assert n == 0, f"{n} error boxes ({sel})"
+            assert_charts_rendered(page, states, want)
             body = page.inner_text("body")
             assert "DEMODATEN" in body and "Datenstand" in body and "Öffentliche Daten" in body
             confidential = [r["name"] for i, r in _catalogue().items() if i in _confidential_ids()]
