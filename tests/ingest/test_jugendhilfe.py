@@ -300,7 +300,7 @@ def demo_landing(tmp_path_factory):
     from orchestration.ingest.asylblg import load_asylblg
     from orchestration.ingest.grundsicherung import load_grundsicherung
     from orchestration.ingest.melderegister import load_melderegister
-    from orchestration.ingest.region import Region
+    from orchestration.ingest.region import Region, load_region
     from orchestration.ingest.sgb2 import load_sgb2
     from orchestration.ingest.wohngeld import load_wohngeld
     from orchestration.settings import DEFAULT_REGION
@@ -313,6 +313,7 @@ def demo_landing(tmp_path_factory):
     paths.out.mkdir(parents=True)
     con = duckdb.connect(str(paths.warehouse))
     region = Region.load(DEFAULT_REGION)  # the bundled region profile (ags prefix 06432)
+    load_region(con, region)  # as every run does first: the Melderegister's Ortsteil keys are checked against it
     results = {f.__name__: f(con, paths, region, options=options()) for f in
                (load_sgb2, load_grundsicherung, load_melderegister, load_jugendhilfe, load_asylblg, load_wohngeld)}
     yield SimpleNamespace(paths=paths, con=con, results=results, summary=summary, inputs=inputs)
@@ -352,6 +353,10 @@ def test_demo_export_privacy_scan_of_every_varchar_column(demo_landing):
     for column in ("fall_id", "nachname", "vorname", "strasse"):
         wh.execute(f"INSERT INTO needles SELECT DISTINCT {column} FROM read_csv($files, delim=';', header=true, "
                    f"all_varchar=true, union_by_name=true, skip=1) WHERE {column} IS NOT NULL", {"files": files})
+    # official area names of the region profile are public facts, also where a demo surname equals one
+    # (e.g. the Ortsteil Hahn of Pfungstadt)
+    wh.execute("DELETE FROM needles WHERE tok IN (SELECT ortsteil_name FROM raw.region__ortsteile "
+               "UNION SELECT gemeinde_name FROM raw.region__gemeinden)")
     n_ids, n_all = wh.execute("SELECT count(*) FILTER (WHERE tok LIKE '06432-%'), count(*) FROM needles").fetchone()
     hilfen_ids, = wh.execute("SELECT count(DISTINCT fall_id) FROM read_csv($f, delim=';', header=true, "
                              "all_varchar=true, skip=1)", {"f": [f for f in files if "hilfen_" in f]}).fetchone()

@@ -543,15 +543,25 @@ def _edit_csv(path: Path, edit) -> list[str]:
 
 
 def test_missing_gemeinde_refuses_the_delivery_and_publishes_the_rest(demo_build, tmp_path):
-    """A Melderegister correction without one Gemeinde fails its family's audit (completeness): the
-    correction is refused and quarantined, the family stays at its last good state, the rest publishes."""
+    """A Melderegister delivery for a new Stichtag without one Gemeinde fails its family's audit
+    (completeness): it is refused and quarantined, the family stays at its last good state, the rest
+    publishes. (A *correction* may leave Gemeinden out: the Melderegister is current per Stichtag and
+    Gemeinde, so the others keep their delivery — tests/quality.)"""
     paths = copy_build(demo_build, tmp_path)
     newest = sorted((paths.landing / "melderegister").glob("*.csv"))[-1]
-    correction = newest.with_name(newest.stem + "_korrektur.csv")
+    year = int(newest.stem[-8:-4])
+    correction = newest.with_name(newest.stem[:-8] + f"{year + 1}1231.csv")
     shutil.copyfile(newest, correction)
     victim = "06432014"
-    removed = _edit_csv(correction, lambda row: None if row["ags"] == victim else row)
-    assert removed == [victim]
+
+    def next_year_without_victim(row):
+        if row["ags"] == victim:
+            return None
+        row["stichtag"] = f"31.12.{year + 1}"
+        return row
+
+    removed = _edit_csv(correction, next_year_without_victim)
+    assert victim in removed
     before = read_status(paths.published)[0]["run_id"]
     einwohner = ("SELECT sum(zaehler) FROM mart.sozialraum_indikatoren WHERE indikator_id = 'bevoelkerung' "
                  "AND gebiet_ebene = 'gemeinde'")
