@@ -9,13 +9,12 @@ back as asset checks by themselves.
 
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import dagster as dg
 from dagster_dbt import (
@@ -98,7 +97,7 @@ def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     export_dbt_env(paths)
     with writer_lock(paths.warehouse):
         invocation = dbt.cli(["build"], context=context, target_path=dbt_target(paths.out))
-        yield from read_ahead(invocation)
+        yield from read_ahead(invocation).stream()
 
 
 def dbt_target(out: Path) -> Path:
@@ -111,50 +110,55 @@ def dbt_target(out: Path) -> Path:
     return out / "dbt"
 
 
-_END = object()
+class ReadAhead:
+    """dbt's stdout pipe, drained by a thread of its own into an unbounded queue.
 
+    dagster-dbt reads dbt's event stream (one JSON line per event) in the loop that also turns each event
+    into Dagster events and stores them in the instance (about 1,700 per demo build: outputs,
+    materialisations, check evaluations). Read in that loop, dbt blocks on the full pipe whenever the
+    step stores events, and the step took about twice a plain `dbt build`. Drained ahead, dbt writes at
+    its own speed; dagster-dbt still reads every line in order, converts and logs it in the step's thread
+    (Dagster captures log records only there) and forwards an interruption to dbt as before."""
 
-def read_ahead(invocation: DbtCliInvocation) -> Iterator:
-    """The Dagster events of `invocation` (`stream()`), read in a thread of their own (unbounded queue).
+    def __init__(self, pipe: IO[bytes]):
+        self._pipe = pipe
+        self._lines: queue.SimpleQueue = queue.SimpleQueue()
+        self._ended = False  # the end of the stream was read (dagster-dbt reads stdout again to its end)
+        self._reader = threading.Thread(target=self._drain, name="dbt-stdout", daemon=True)
+        self._reader.start()
 
-    dagster-dbt reads dbt's event stream from a pipe in the loop that also stores every Dagster event.
-    Read in that loop, dbt blocks on the full pipe whenever the step stores events (about 1,700 per demo
-    build: outputs, materialisations, check evaluations), and the step takes about twice a plain
-    `dbt build`. Read ahead, dbt runs at its own speed while the step stores the events beside it.
-    An error of the dbt command is raised here, where the reader met it. If the step ends early (failure,
-    interruption), dbt is interrupted as dagster-dbt does (SIGINT, then killed after its grace period)."""
-    events, process = invocation.stream(), invocation.process
-    handover: queue.SimpleQueue = queue.SimpleQueue()
-
-    def pump() -> None:
+    def _drain(self) -> None:
         try:
-            for event in events:
-                handover.put(event)
-        except BaseException as error:  # noqa: BLE001 - handed over and raised in the step's thread
-            handover.put(_Failed(error))
+            for line in self._pipe:
+                self._lines.put(line)
         finally:
-            handover.put(_END)
+            self._lines.put(None)  # end of the stream (dbt ended, or the pipe failed)
+            self._pipe.close()
 
-    reader = threading.Thread(target=pump, name="dbt-events", daemon=True)
-    reader.start()
-    try:
-        while (item := handover.get()) is not _END:
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=invocation.termination_timeout_seconds)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        reader.join(timeout=5)
+    @property
+    def closed(self) -> bool:
+        return self._ended  # lines may still be queued after the pipe closed
+
+    def __iter__(self) -> Iterator[bytes]:
+        while not self._ended:
+            line = self._lines.get()
+            if line is None:
+                self._ended = True
+                return
+            yield line
+
+    def __enter__(self) -> "ReadAhead":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """The drain thread closes the pipe at its end (dbt ends when it is done or interrupted)."""
 
 
-class _Failed:
-    def __init__(self, error: BaseException):
-        self.error = error
+def read_ahead(invocation: DbtCliInvocation) -> DbtCliInvocation:
+    """`invocation` with its stdout drained ahead (`ReadAhead`); call before `stream()`."""
+    if invocation.process.stdout is not None:
+        invocation.process.stdout = ReadAhead(invocation.process.stdout)  # type: ignore[assignment]
+    return invocation
 
 
 def dbt_resource() -> DbtCliResource:
