@@ -77,19 +77,24 @@ def _label(pid: int) -> str:
     return " ".join([Path(args[0]).name, *args[1:2]]) if args else "?"
 
 
-def _tree_rss(root: int, page: int) -> dict[int, int]:
-    """Resident memory (bytes) of `root` and each of its descendants right now."""
+def _tree_rss(root: int, page: int) -> tuple[dict[int, int], int]:
+    """Resident memory (bytes) of `root` and each of its descendants right now, and the CPU clock ticks of
+    the tree so far (user + system of each live process and of its children that already ended)."""
     tree = _children_of()
-    rss, todo = {}, [root]
+    rss, todo, ticks = {}, [root], 0
     while todo:
         pid = todo.pop()
         todo.extend(tree.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm") as handle:
                 rss[pid] = int(handle.read().split()[1]) * page
-        except OSError:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                stat = handle.read()
+            fields = stat[stat.rindex(b")") + 2:].split()  # state ppid … (field 3 of proc(5) is fields[0])
+            ticks += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
             pass
-    return rss
+    return rss, ticks
 
 
 def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
@@ -100,12 +105,15 @@ def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
     peak_tree = 0
     peak_proc: dict[str, int] = {}  # label -> peak sampled RSS of a process with that label
     labels: dict[int, str] = {}
+    samples: list[tuple[float, float, int]] = []  # (epoch seconds, CPU seconds of the tree, tree RSS bytes)
+    tick = os.sysconf("SC_CLK_TCK")
     with open(log_file, "wb") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         while proc.poll() is None:
-            rss = _tree_rss(proc.pid, page)
+            rss, ticks = _tree_rss(proc.pid, page)
             peak_tree = max(peak_tree, sum(rss.values()))
+            samples.append((time.time(), ticks / tick, sum(rss.values())))
             for pid, value in rss.items():
                 label = labels.setdefault(pid, _label(pid))
                 peak_proc[label] = max(peak_proc.get(label, 0), value)
@@ -116,6 +124,7 @@ def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
         "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak_tree / 2**20,
         "sampled_peak_mib_per_process": {k: round(v / 2**20) for k, v in sorted(peak_proc.items(), key=lambda kv: -kv[1])},
+        "samples": samples,
     }))
 
 
@@ -183,6 +192,21 @@ def plain_sql(manifest_file: Path, database: Path) -> None:
     print(json.dumps({"models": executed, "python_models_kept": python_models}))
 
 
+def plain_dbt_command(warehouse: Path, target: Path) -> list[str]:
+    """(d) A plain `dbt build` of the project on a copy of the build's (already ingested) warehouse, in a fresh
+    target folder that starts from the project's parse state (`dbt_project/target/partial_parse.msgpack`),
+    as the build's dbt step does in a fresh output folder: both re-parse once for the new warehouse path."""
+    dbt_dir = REPO_ROOT / "dbt_project"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    state = dbt_dir / "target" / "partial_parse.msgpack"
+    if state.is_file():
+        shutil.copyfile(state, target / state.name)
+    return ["env", f"SOZIALMONITOR_WAREHOUSE={warehouse}", "DBT_SEND_ANONYMOUS_USAGE_STATS=false",
+            str(REPO_ROOT / ".venv" / "bin" / "dbt"), "build", "--profiles-dir", str(dbt_dir), "--project-dir",
+            str(dbt_dir), "--target-path", str(target), "--log-path", str(target)]
+
+
 def compile_project(warehouse: Path, folder: Path) -> Path:
     """`dbt compile` of the project against `warehouse`; returns the manifest (target path inside `folder`)."""
     dbt_dir = REPO_ROOT / "dbt_project"
@@ -194,37 +218,58 @@ def compile_project(warehouse: Path, folder: Path) -> Path:
     return target / "manifest.json"
 
 
-_EVENT = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) [+-]\d{4} - dagster - \w+ - \S+ - \S+ - (?:\d+ - )?"
-                    r"(\S+) - (STEP_START|STEP_SUCCESS|STEP_FAILURE) - ")
+# a step event in OUT/logs/build-*.log (orchestration/progress.py): time, run, pid, step, event
+_EVENT = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) DEBUG \S+ - \S+ - \d+ - (\S+) - "
+                    r"(STEP_START|STEP_SUCCESS|STEP_FAILURE) - ")
+PHASES = ("ingest", "dbt", "checks", "publish", "profiles", "other")
 
 
-def phases(log_file: Path) -> dict[str, float]:
-    """Seconds per phase of a build from the step events of its log: ingest (raw_*), dbt, checks (gx_*),
-    publish (published/serving), profiles and other. Steps of one phase may run side by side: the phase
-    time is from its first start to its last end."""
-    spans: dict[str, list[dt.datetime]] = {}
-    for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines():
+def _phase(step: str) -> str:
+    if step.startswith("raw_"):
+        return "ingest"
+    if "dbt" in step:
+        return "dbt"
+    if step.startswith("gx_") or "check" in step:
+        return "checks"
+    if "publi" in step or "serving" in step:
+        return "publish"
+    return "profiles" if "profil" in step else "other"
+
+
+def phases(out: Path, samples: list) -> dict[str, dict[str, float]]:
+    """Per phase of a build (ingest = raw_* steps, dbt, checks = gx_*, publish, profiles): wall seconds from
+    the first step start to the last step end in the build's log file (`OUT/logs/build-*.log`; steps of one
+    phase may overlap), the CPU seconds of the process tree in that window and its peak tree RSS (from the
+    wrapper's samples every 0.2 s). `startup` is the time from the command's start to the first step,
+    `finish` from the last step to its end (imports, definitions, the summary)."""
+    logs = sorted((out / "logs").glob("build-*.log"))
+    if not logs or not samples:
+        return {}
+    bounds: dict[str, list[float]] = {}
+    for line in logs[-1].read_text(encoding="utf-8", errors="replace").splitlines():
         match = _EVENT.match(line)
         if match:
-            spans.setdefault(match.group(2), []).append(dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S"))
+            moment = dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            lo, hi = bounds.get(_phase(match.group(2)), (moment, moment))
+            bounds[_phase(match.group(2))] = [min(lo, moment), max(hi, moment)]
+    if not bounds:
+        return {}
+    first, last = min(lo for lo, _ in bounds.values()), max(hi for _, hi in bounds.values())
+    bounds["startup"] = [samples[0][0], first]
+    bounds["finish"] = [last, samples[-1][0]]
 
-    def phase(step: str) -> str:
-        if step.startswith("raw_"):
-            return "ingest"
-        if "dbt" in step:
-            return "dbt"
-        if step.startswith("gx_") or "check" in step:
-            return "checks"
-        if "publi" in step or "serving" in step:
-            return "publish"
-        return "profiles" if "profil" in step else "other"
+    def cpu_at(moment: float) -> float:
+        before = [c for t, c, _ in samples if t <= moment]
+        return before[-1] if before else samples[0][1]
 
-    bounds: dict[str, tuple[dt.datetime, dt.datetime]] = {}
-    for step, times in spans.items():
-        name = phase(step)
-        lo, hi = bounds.get(name, (min(times), max(times)))
-        bounds[name] = (min(lo, min(times)), max(hi, max(times)))
-    return {name: (hi - lo).total_seconds() for name, (lo, hi) in sorted(bounds.items())}
+    split = {}
+    for name in ("startup", *PHASES, "finish"):
+        if name not in bounds:
+            continue
+        lo, hi = bounds[name]
+        inside = [r for t, _, r in samples if lo <= t <= hi] or [0]
+        split[name] = {"wall_s": hi - lo, "cpu_s": cpu_at(hi) - cpu_at(lo), "tree_rss_mib": max(inside) / 2**20}
+    return split
 
 
 # ------------------------------------------------------------------------------- parent side
@@ -313,22 +358,35 @@ def prepare(target: str, work: Path, germany_data: Path) -> tuple[Path, list[str
     return source, command, {}
 
 
-def bench_target(target: str, work: Path, repeat: int, germany_data: Path) -> dict:
+SIDES = ("baseline", "build", "plain_dbt", "plain_sql")
+
+
+def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides: tuple[str, ...] = SIDES) -> dict:
     folder = work / target
     folder.mkdir(parents=True, exist_ok=True)
     source, template, info = prepare(target, work, germany_data)
     landing, out = folder / "landing", folder / "out"
     command = [str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template]
-    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": []}
+    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": [], "plain_dbt": []}
     checks = []
     for number in range(repeat):
-        for side in ("baseline", "build", "plain_sql"):  # alternate; (c) needs the build's warehouse
+        for side in [s for s in SIDES if s in sides]:  # alternate; (c) and (d) need the build's warehouse
             fresh_copy(source, landing)
             if side == "build":
                 shutil.rmtree(out, ignore_errors=True)
                 run = run_measured(f"build_{number}", command, folder)
-                run["phases"] = phases(Path(run["log"]))
+                run["phases"] = phases(out, run.pop("samples"))
                 checks.append(check_build(run, out))
+            elif side == "plain_dbt":
+                if not (out / "warehouse.duckdb").is_file():
+                    continue
+                copy = folder / "plain_dbt.duckdb"
+                shutil.copyfile(out / "warehouse.duckdb", copy)
+                run = run_measured(f"plain_dbt_{number}", plain_dbt_command(copy, folder / "plain_dbt_target"),
+                                   folder)
+                run.pop("samples")
+                if run["returncode"] != 0:
+                    raise SystemExit(f"plain dbt build failed, see {run['log']}")
             elif side == "plain_sql":
                 if not (out / "warehouse.duckdb").is_file():
                     continue
@@ -337,6 +395,7 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path) -> di
                 manifest = compile_project(copy, folder)
                 run = run_measured(f"plain_sql_{number}", [sys.executable, __file__, "--plain-sql", str(manifest),
                                                            str(copy)], folder)
+                run.pop("samples")
                 if run["returncode"] != 0:
                     raise SystemExit(f"plain SQL run failed, see {run['log']}")
                 run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
@@ -345,6 +404,7 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path) -> di
                 database.unlink(missing_ok=True)
                 run = run_measured(f"baseline_{number}", [sys.executable, __file__, "--baseline", str(landing),
                                                           str(database)], folder)
+                run.pop("samples")
                 if run["returncode"] != 0:
                     raise SystemExit(f"baseline failed, see {run['log']}")
                 run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
@@ -362,10 +422,20 @@ def summarise(result: dict) -> dict:
                      "cpu_s": statistics.median(r["cpu_s"] for r in runs),
                      "maxrss_mib": max(r["maxrss_mib"] for r in runs),
                      "tree_rss_mib": max(r["tree_rss_mib"] for r in runs)}
-    med["ratio"] = {k: med["build"][k] / med["baseline"][k] for k in med["build"]}
+    if "baseline" in med:
+        med["ratio"] = {k: med["build"][k] / med["baseline"][k] for k in med["build"]}
     if "plain_sql" in med:
         med["ratio_plain_sql"] = {k: med["build"][k] / med["plain_sql"][k] for k in med["build"]}
     return med
+
+
+def phase_medians(runs: list[dict]) -> dict[str, dict[str, float]]:
+    """Median wall and CPU seconds and the largest peak tree RSS per phase over the build runs."""
+    names = list(dict.fromkeys(name for run in runs for name in run.get("phases") or {}))
+    return {name: {"wall_s": statistics.median(r["phases"][name]["wall_s"] for r in runs if name in r.get("phases", {})),
+                   "cpu_s": statistics.median(r["phases"][name]["cpu_s"] for r in runs if name in r.get("phases", {})),
+                   "tree_rss_mib": max(r["phases"][name]["tree_rss_mib"] for r in runs if name in r.get("phases", {}))}
+            for name in names}
 
 
 def print_table(results: list[dict], repeat: int) -> None:
@@ -394,18 +464,19 @@ def print_table(results: list[dict], repeat: int) -> None:
         mart_text = (f"{mart['gemeinden']:,} Gemeinden ({mart['gemeinden_mit_einwohnern']:,} with residents "
                      f"{mart['bevoelkerung_jahr']}), {mart['kreise']} Kreise, {mart['jahr_min']}–{mart['jahr_max']}, "
                      f"{mart['indikatoren']} indicators, {mart['zeilen']:,} rows" if isinstance(mart, dict) else mart)
-        b, a, r = med["build"], med["baseline"], med["ratio"]
+        b = med["build"]
         print(f"{'  (a) sozialmonitor build':34}{b['wall_s']:>9.1f}{b['cpu_s']:>9.1f}{b['maxrss_mib']:>18.0f}"
               f"{b['tree_rss_mib']:>14.0f}  {ok}/{len(result['checks'])} succeeded, published: "
               f"{'yes' if result['checks'][-1]['published'] else 'no'}; mart: {mart_text}")
         per_process = result["runs"]["build"][-1]["sampled_peak_mib_per_process"]
         print("      largest processes (sampled peak MiB): "
               + ", ".join(f"{name} {mib}" for name, mib in list(per_process.items())[:3]))
-        rows = result["runs"]["baseline"][-1]
-        print(f"{'  (b) plain read_csv baseline':34}{a['wall_s']:>9.1f}{a['cpu_s']:>9.1f}{a['maxrss_mib']:>18.0f}"
-              f"{a['tree_rss_mib']:>14.0f}  {rows['files']} tables, {rows['rows']:,} rows (wide VARCHAR)")
-        print(f"{'  ratio a / b':34}{r['wall_s']:>8.1f}x{r['cpu_s']:>8.1f}x{r['maxrss_mib']:>17.1f}x"
-              f"{r['tree_rss_mib']:>13.1f}x")
+        if "baseline" in med:
+            a, r, rows = med["baseline"], med["ratio"], result["runs"]["baseline"][-1]
+            print(f"{'  (b) plain read_csv baseline':34}{a['wall_s']:>9.1f}{a['cpu_s']:>9.1f}{a['maxrss_mib']:>18.0f}"
+                  f"{a['tree_rss_mib']:>14.0f}  {rows['files']} tables, {rows['rows']:,} rows (wide VARCHAR)")
+            print(f"{'  ratio a / b':34}{r['wall_s']:>8.1f}x{r['cpu_s']:>8.1f}x{r['maxrss_mib']:>17.1f}x"
+                  f"{r['tree_rss_mib']:>13.1f}x")
         if "plain_sql" in med:
             c, rc = med["plain_sql"], med["ratio_plain_sql"]
             last = result["runs"]["plain_sql"][-1]
@@ -415,10 +486,21 @@ def print_table(results: list[dict], repeat: int) -> None:
                      if last["python_models_kept"] else "") + "; no tests")
             print(f"{'  ratio a / c':34}{rc['wall_s']:>8.1f}x{rc['cpu_s']:>8.1f}x{rc['maxrss_mib']:>17.1f}x"
                   f"{rc['tree_rss_mib']:>13.1f}x")
-        split = result["runs"]["build"][-1].get("phases") or {}
+        if "plain_dbt" in med:
+            d = med["plain_dbt"]
+            print(f"{'  (d) plain dbt build':34}{d['wall_s']:>9.1f}{d['cpu_s']:>9.1f}{d['maxrss_mib']:>18.0f}"
+                  f"{d['tree_rss_mib']:>14.0f}  on a copy of the build's warehouse, fresh target folder")
+        split = phase_medians(result["runs"]["build"])
         if split:
-            print("      phases of the last build (s, first step start to last step end): "
-                  + ", ".join(f"{name} {sec:.0f}" for name, sec in split.items()))
+            print("      phases of the build (median wall / CPU s, peak tree RSS MiB; wall from the first step "
+                  "start to the last step end):")
+            for name, values in split.items():
+                line = (f"        {name:10}{values['wall_s']:>7.1f}{values['cpu_s']:>8.1f}{values['tree_rss_mib']:>8.0f}"
+                        f"   {values['wall_s'] / b['wall_s']:>4.0%} of the build's wall time")
+                if name == "dbt" and "plain_dbt" in med:
+                    line += (f"; dbt step / plain dbt build: {values['wall_s'] / med['plain_dbt']['wall_s']:.2f}x wall,"
+                             f" {values['cpu_s'] / med['plain_dbt']['cpu_s']:.2f}x CPU")
+                print(line)
     for result in results:
         for number, check in enumerate(result["checks"]):
             if not check["success"]:
@@ -434,6 +516,8 @@ def main() -> None:
     parser.add_argument("--germany-data", type=Path, default=GERMANY_DATA)
     parser.add_argument("--workdir", type=Path, help="keep landing/out/logs here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
+    parser.add_argument("--sides", default=",".join(SIDES),
+                        help="comma-separated subset of the sides to run, always with build (default: all: %(default)s)")
     # internal: the wrapper and the baseline process
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--log", type=Path, help=argparse.SUPPRESS)
@@ -465,7 +549,8 @@ def main() -> None:
         for target in targets:
             print(f"[{time.strftime('%H:%M:%S')}] {target}: {args.repeat} build run(s) + {args.repeat} baseline "
                   f"run(s) in {work / target}", flush=True)
-            results.append(bench_target(target, work, args.repeat, args.germany_data.resolve()))
+            sides = tuple(dict.fromkeys(["build", *args.sides.split(",")]))
+            results.append(bench_target(target, work, args.repeat, args.germany_data.resolve(), sides))
         print_table(results, args.repeat)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
