@@ -66,6 +66,34 @@
         count(*) as anzahl_gemeinden
 {%- endmacro %}
 
+{#- The rows of `zeilen` (output of summe_ueber_gemeinden per area and `periode`), where a Kreis whose Gemeinde
+    sum is suppressed by the source takes the Kreis total the source publishes itself (`kreiswerte`: kreis_ags,
+    `periode`, indikator_id, zaehler, nenner — NULL nenner: keep the sum of the Gemeinden, e.g. a population),
+    and says so in `quelle`. The BA prints its Kreis row although it suppresses single Gemeinden (`*`); the
+    Sozialräume have no such row and stay suppressed. Used by the annual and the monthly aggregation. -#}
+{% macro mit_kreissumme_der_quelle(zeilen, kreiswerte, periode) -%}
+    select
+        {{ zeilen }}.* replace (
+            coalesce({{ zeilen }}.zaehler, kreiswerte.zaehler) as zaehler,
+            coalesce({{ zeilen }}.nenner, kreiswerte.nenner) as nenner,
+            {{ zeilen }}.ist_unterdrueckt and (
+                kreiswerte.zaehler is null
+                or coalesce({{ zeilen }}.nenner, kreiswerte.nenner) is null
+            ) as ist_unterdrueckt,
+            {{ zeilen }}.quelle || case
+                when {{ zeilen }}.zaehler is null and kreiswerte.zaehler is not null
+                    then ' (Kreiswert: Kreissumme der Quelle)'
+                else ''
+            end as quelle
+        )
+    from {{ zeilen }}
+    left join {{ kreiswerte }} as kreiswerte
+        on {{ zeilen }}.gebiet_ebene = 'kreis'
+        and {{ zeilen }}.gebiet_id = kreiswerte.kreis_ags
+        and {{ zeilen }}.{{ periode }} = kreiswerte.{{ periode }}
+        and {{ zeilen }}.indikator_id = kreiswerte.indikator_id
+{%- endmacro %}
+
 {#- Join condition: the row `zeile` (columns ags, jahr) and the Sozialraum cut (int_gebiet__zuordnung, alias
     `zuordnung`) valid in its year: a re-cut keeps earlier years on the earlier cut. -#}
 {% macro zuordnung_im_jahr(zeile) -%}

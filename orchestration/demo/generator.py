@@ -342,6 +342,8 @@ def generate_demo_deliveries(
         + genesis_demo.write_unemployed(base, real_dir, genesis, years, seed)
         + genesis_demo.write_employees(base, real_dir, genesis, years, seed)
         + genesis_demo.write_moves(base, real_dir, genesis, years, seed)
+        + genesis_demo.write_employees_workplace(base, real_dir, genesis, years, seed)
+        + genesis_demo.write_average_age(base, base_pop, real_dir, genesis, years)
     )
     files["genesis"] = len(copies) + len(demo_files)
     records["genesis"] = sum(len(read_genesis(p).rows) for p in copies + demo_files)  # table rows

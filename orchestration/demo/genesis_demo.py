@@ -11,7 +11,13 @@ underscores) and a fixed `Stand:` line. Values:
   per Gemeinde; 13111-02-02-5 (SvB at residence, 30.06.) and 12711-01-03-5 (moves, year sum): the
   real 2015 values × trend × random walk; parts add up to the totals as in the real tables, the Kreis
   row is Σ Gemeinden;
+- 13111-01-03-5 (SvB at workplace, 30.06.): the real 2015 values × the SvB trend × a random walk of
+  its own (the Pendlersaldo compares it with 13111-02-02-5);
+- 12411-07-01-5 (average age, 31.12., one file per year): Gemeinden from the simulated population
+  (mean of the single years of age + 0.5, by sex), Kreis row over the Kreis' residents; rows above
+  the Kreis: the real 2015 value + 0.05 years per year;
 - rows above the Kreis (Deutschland, Hessen, RB Darmstadt): the real values × a smooth trend.
+13111-08-02-5 (commuters) stays the real 2015 table only: the Pendlersaldo takes 13111-01-03-5 first.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ REAL_YEARS = {  # what the real snapshot holds
     "13211-01-03-5": {2016},
     "13111-02-02-5": {2015},
     "12711-01-03-5": {2015},
+    "13111-01-03-5": {2015},
+    "12411-07-01-5": {2015},
 }
 ALO_TREND = {2014: 1.07, 2015: 1.04, 2016: 1.0, 2017: 0.93, 2018: 0.86, 2019: 0.83, 2020: 1.02, 2021: 0.99,
              2022: 0.96, 2023: 1.02, 2024: 1.08}
@@ -144,14 +152,16 @@ def _sex_totals(single: np.ndarray) -> list[int]:
 
 
 def _write_scaled(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int, table: str,
-                  trend: dict[int, float], walk_from: int, drift: float, retime, gemeinde_values) -> list[Path]:
+                  trend: dict[int, float], walk_from: int, drift: float, retime, gemeinde_values,
+                  stream: int | None = None) -> list[Path]:
     """Demo years of a BA/Wanderung table: each Gemeinde row of the real template scaled by the year's
     Kreis trend × a random walk of the Gemeinde (`gemeinde_values(r, template numbers, factor, year)`),
-    one file per year (`retime(year)`: the template's time label and the year's)."""
+    one file per year (`retime(year)`: the template's time label and the year's). `stream`: the random
+    stream (default: the statistic's number, e.g. 13211)."""
     t = read_genesis(genesis_dir / f"{table}_06432_extract.csv")
     g_rows, k_row = _kreis_rows(t, kreis)
     demo_years = [y for y in years if y not in REAL_YEARS[table] and y in trend]
-    r = rng(seed, kreis.index, "genesis", extra=int(table[:5]))
+    r = rng(seed, kreis.index, "genesis", extra=int(table[:5]) if stream is None else stream)
     walk = _walk(r, len(g_rows), demo_years, walk_from, drift)
     written = []
     for y in demo_years:
@@ -203,3 +213,42 @@ def write_employees(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[i
 def write_moves(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int) -> list[Path]:
     return _write_scaled(kreis, genesis_dir, folder, years, seed, "12711-01-03-5", MOVES_TREND, 2015, 0.04,
                          lambda y: ("2015", str(y)), _moves)
+
+
+def write_employees_workplace(kreis: Kreis, genesis_dir: Path, folder: Path, years: list[int], seed: int) -> list[Path]:
+    return _write_scaled(kreis, genesis_dir, folder, years, seed, "13111-01-03-5", SVB_TREND, 2015, 0.015,
+                         lambda y: ("30.06.2015", f"30.06.{y}"), _employees, stream=1311101)
+
+
+def _average_ages(single: np.ndarray) -> list[str]:
+    """Insgesamt, männlich, weiblich: mean age (single years + 0.5) of (sex, age) counts, GENESIS format."""
+    mid = np.arange(single.shape[1]) + 0.5
+    m, w = single[0], single[1]
+    return [_decimal((mid * (m + w)).sum() / (m + w).sum()), _decimal((mid * m).sum() / m.sum()),
+            _decimal((mid * w).sum() / w.sum())]
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def write_average_age(kreis: Kreis, pop: np.ndarray, genesis_dir: Path, folder: Path, years: list[int]) -> list[Path]:
+    """12411-07-01-5, one file per 31.12. of the demo years (the date stands in every row, as in the real table)."""
+    t = read_genesis(genesis_dir / "12411-07-01-5_06432_extract.csv")
+    g_rows, k_row = _kreis_rows(t, kreis)
+    written = []
+    for y in [y for y in POP_YEARS if y in years and y not in REAL_YEARS["12411-07-01-5"]]:
+        single = pop[:, :, :, POP_YEARS.index(y)]  # (g, sex, age)
+        values = {row: _average_ages(single[gi]) for gi, row in enumerate(g_rows)}
+        values[k_row] = _average_ages(single.sum(axis=0))
+        rows = []
+        for i, row in enumerate(t.rows):
+            if i in values:
+                rows.append([f"31.12.{y}", *row[1:3], *values[i]])
+            else:  # Land, Bund: the real 2015 value, ageing 0.05 years per year (demo)
+                old = [float(v.replace(",", ".")) for v in row[3:]]
+                rows.append([f"31.12.{y}", *row[1:3], *(_decimal(v + 0.05 * (y - 2015)) for v in old)])
+        path = folder / f"12411-07-01-5_{kreis.code}_demo_{y}.csv"
+        path.write_bytes(render_demo(t, t.head, rows, stand(y)))
+        written.append(path)
+    return written

@@ -104,6 +104,8 @@ def test_every_family_and_year_is_written(landing):
         | {f"13211-01-03-5_06432_demo_{y}.csv" for y in [2015, *range(2017, 2025)]}
         | {f"13111-02-02-5_06432_demo_{y}.csv" for y in range(2016, 2025)}
         | {f"12711-01-03-5_06432_demo_{y}.csv" for y in range(2016, 2025)}
+        | {f"13111-01-03-5_06432_demo_{y}.csv" for y in range(2016, 2025)}
+        | {f"12411-07-01-5_06432_demo_{y}.csv" for y in range(2016, 2025)}
     )
     assert genesis == expected_demo | {p.name for p in REAL.glob("*.csv")}
     assert not (landing / ".demodaten_in_arbeit").exists()
@@ -217,8 +219,10 @@ def test_genesis_demo_tables_have_the_real_layout(landing):
             if multi_year and theirs.startswith(";;"):
                 continue  # time and sex rows: 3 columns per year, checked below
             assert re.sub(r"\d{4}", "YYYY", mine) == re.sub(r"\d{4}", "YYYY", theirs), path.name
-        # same rows: codes and indented names, in the same order
-        assert [r[:2] for r in demo.rows] == [r[:2] for r in real.rows], path.name
+        # same rows: codes and indented names, in the same order (after the date column where the table has one)
+        c = real.code_col
+        assert demo.code_col == c
+        assert [r[c:c + 2] for r in demo.rows] == [r[c:c + 2] for r in real.rows], path.name
         width = len(demo.rows[0])
         assert all(len(r) == width for r in demo.rows)
         assert all(line.count(";") == width - 1 for line in demo.head[1:]), path.name
@@ -232,17 +236,32 @@ def test_genesis_demo_tables_have_the_real_layout(landing):
         assert demo.footer[0] == "__________" and demo.footer[1].startswith(DEMO_MARKER)
         assert demo.footer[2:-1] == real.footer[1:-1], path.name
         assert re.fullmatch(r"Stand: \d{2}\.\d{2}\.20\d{2} / \d{2}:\d{2}:\d{2}", demo.footer[-1])
+        if path.name.startswith("12411-07-01-5"):
+            # average ages (one decimal) of the demo year in every row; the Kreis lies within its Gemeinden
+            year = _demo_file_years(path.name).pop()
+            assert {r[0] for r in demo.rows} == {f"31.12.{year}"}, path.name
+            ages = {r[1]: [float(v.replace(",", ".")) for v in r[3:]] for r in demo.rows}
+            assert all(re.fullmatch(r"\d{2},\d", v) for r in demo.rows for v in r[3:]), path.name
+            for k in range(3):
+                gemeinden = [ages[a][k] for a in region]
+                assert min(gemeinden) <= ages["06432"][k] <= max(gemeinden), path.name
+            continue
         # values: whole numbers; Kreis row = Σ Gemeinden
         kreis = demo.numbers("06432")
         sums = [sum(col) for col in zip(*(demo.numbers(a) for a in region), strict=False)]
         assert kreis == sums, path.name
-    assert seen == 1 + 10 + 9 + 9 + 9
+    assert seen == 1 + 10 + 9 + 9 + 9 + 9 + 9
 
 
 def test_genesis_demo_tables_are_internally_consistent(landing):
     region = _region_ags()
     for path, _, demo in _demo_tables(landing):
         table = path.name.split("_")[0]
+        if table == "12411-07-01-5":  # average ages: the total lies between the sexes
+            for ags in region:
+                insg, m, w = (float(x.replace(",", ".")) for x in demo.values(ags))
+                assert min(m, w) - 0.05 <= insg <= max(m, w) + 0.05, (path.name, ags)
+            continue
         for ags in region:
             v = demo.numbers(ags)
             if table == "12411-01-01-5":
@@ -253,7 +272,7 @@ def test_genesis_demo_tables_are_internally_consistent(landing):
                 assert v[:17] == [a + b for a, b in zip(v[18:35], v[36:53], strict=True)]
             elif table == "13211-01-03-5":
                 assert all(part <= v[0] for part in v[1:]) and v[3] <= v[4]
-            elif table == "13111-02-02-5":
+            elif table in ("13111-02-02-5", "13111-01-03-5"):
                 assert v[0] == v[1] + v[2] and v[3] == v[4] + v[5] and v[3] <= v[0]
             elif table == "12711-01-03-5":
                 for block in range(0, 42, 21):
@@ -305,7 +324,7 @@ def test_genesis_demo_tables_hold_their_own_periods(landing, tmp_path):
     assert sorted(periods) == files
 
     demo_files = [f for f in files if "_demo_" in f]
-    assert len(demo_files) == 1 + 10 + 9 + 9 + 9
+    assert len(demo_files) == 1 + 10 + 9 + 9 + 9 + 9 + 9
     real_periods: dict[str, set[str]] = {}
     for name in files:
         if "_demo_" not in name:
@@ -638,7 +657,7 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
         for path in (landing / family).iterdir():
             if re.search(r"_(2016|2024)(12|1231)?\.(csv|xlsx)$", path.name) or path.name.endswith("201606.xlsx"):
                 shutil.copy(path, subset / family / path.name)
-    assert len(list(subset.rglob("*.*"))) == 9 + 5 + 3 + 2 + (2 + 2) + 6 + 2 + 2
+    assert len(list(subset.rglob("*.*"))) == 9 + 7 + 3 + 2 + (2 + 2) + 6 + 2 + 2
     monkeypatch.setenv("SOZIALMONITOR_PSEUDONYM_KEY", "demo-test-key-0123456789abcdef0123456789")
     paths = Paths(region=settings.DEFAULT_REGION, landing=subset, out=tmp_path / "out")
     region = Region.load(settings.DEFAULT_REGION)

@@ -6,6 +6,8 @@
 --   with ist_unterdrueckt. An aggregate is only built when every Gemeinde of the area that has any
 --   indicator row in that year also has a row for this indicator (a partial sum would be wrong, so it
 --   is left out).
+--   A Kreis whose sum is suppressed takes the Kreis total its source publishes (int_indikatoren__kreisquelle:
+--   the BA prints the Kreis row although it suppresses single Gemeinden).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
 --   Ortsteil rows (int_indikatoren__ortsteil, Melderegister) are an extra level below the Gemeinde: gebiet_id =
 --   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde; the higher levels are still built
@@ -82,6 +84,12 @@ vollstaendig as (
         or summiert.anzahl_gemeinden = gebietsgroessen.gemeinden_im_gebiet
 ),
 
+-- a Kreis whose Gemeinde sum is suppressed by the source takes the Kreis total the source publishes itself
+-- (int_indikatoren__kreisquelle; its other parts are complete: every Gemeinde has its row, see vollstaendig)
+mit_kreisquelle as (
+    {{ mit_kreissumme_der_quelle('vollstaendig', ref('int_indikatoren__kreisquelle'), 'jahr') }}
+),
+
 ortsteil as (
     select
         'ortsteil' as gebiet_ebene,
@@ -126,7 +134,7 @@ vergleich as (
 ),
 
 alle_ebenen as (
-    select * from vollstaendig
+    select * from mit_kreisquelle
     union all by name
     select * from ortsteil
     union all by name

@@ -6,6 +6,7 @@
 --   every Gemeinde expected in the area has a row for this indicator and month; expected are the Gemeinden
 --   with any indicator row of the year (int_indikatoren__gemeinde, the annual rule) or with a monthly row in
 --   that month. A rate over a zero denominator has no row.
+--   A Kreis whose sum is suppressed takes the BA's own Kreis row (int_sgb2__kreiszaehler), as the annual mart.
 --   Disclosure control: the SGB II indicators are public (catalogue geheimhaltung = false). Should the
 --   catalogue mark one confidential, its Gemeinde and Sozialraum cells are suppressed here (fail closed:
 --   the secondary suppression of the annual mart does not run per month); Kreis totals stay published.
@@ -138,6 +139,11 @@ vollstaendig as (
         or summiert.anzahl_gemeinden = gebietsgroessen.gemeinden_im_gebiet
 ),
 
+-- a Kreis whose Gemeinde sum is suppressed takes the BA's Kreis row (as the annual aggregation)
+mit_kreisquelle as (
+    {{ mit_kreissumme_der_quelle('vollstaendig', ref('int_sgb2__kreiszaehler'), 'monat') }}
+),
+
 beurteilt as (
     select
         vollstaendig.*,
@@ -146,7 +152,7 @@ beurteilt as (
         vollstaendig.ist_unterdrueckt
         or (coalesce(katalog.geheimhaltung, false) and vollstaendig.gebiet_ebene in ('gemeinde', 'sozialraum'))
             as ist_geheim
-    from vollstaendig
+    from mit_kreisquelle as vollstaendig
     inner join {{ ref('indikatoren') }} as katalog on vollstaendig.indikator_id = katalog.indikator_id
     where
         (katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0)
