@@ -44,6 +44,14 @@ def _einheit_differenz(einheit: str | None) -> str:
     return "\u00a0Prozentpunkte" if einheit == "%" else ""
 
 
+def wert(indikator: str, jahr: int, wert: float | None, unterdrueckt: bool, einheit: str | None) -> str | None:
+    """'Bevölkerung 2023: 12.345.' — the value alone (when there is no Kreis comparison to make); None
+    for a missing or suppressed value."""
+    if unterdrueckt or wert is None:
+        return None
+    return f"{indikator} {jahr}: {zahl(wert, einheit)}."
+
+
 def kreisvergleich(gebiet: str, indikator: str, jahr: int, wert: float | None, unterdrueckt: bool,
                    kreis_wert: float | None, kreis_unterdrueckt: bool, einheit: str | None) -> str | None:
     """'Arbeitslosenanteil 2023: Mit 5,2 % liegt Dieburg über dem Kreiswert (4,1 %).'

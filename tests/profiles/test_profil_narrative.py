@@ -43,6 +43,15 @@ def test_lage_zero_reference_and_missing():
     assert n.lage(1.0, None) is None
 
 
+# --- wert ----------------------------------------------------------------------------------------------
+
+def test_wert_sentence():
+    assert n.wert("Bevölkerung", 2023, 12345, False, "Anzahl") == "Bevölkerung 2023: 12.345."
+    assert n.wert("Durchschnittsalter", 2023, 44.25, False, "Jahre") == "Durchschnittsalter 2023: 44,2."
+    assert n.wert("Bevölkerung", 2023, None, False, "Anzahl") is None
+    assert n.wert("Inobhutnahmen", 2023, GEHEIM, True, "Anzahl") is None
+
+
 # --- kreisvergleich ------------------------------------------------------------------------------------
 
 def test_kreisvergleich_above_below_equal():
@@ -185,6 +194,7 @@ def test_no_rule_quotes_a_suppressed_value():
         n.trend(2023, GEHEIM, True, 2018, 1.0, False, "%"),
         n.trend(2023, 1.0, False, 2018, GEHEIM, True, "%"),
         n.fallzahl_hinweis([], ["Y"]),
+        n.wert("Y", 2020, GEHEIM, True, "Anzahl"),
     ]
     for text in texte:
         _keine_geheime_zahl(text)
