@@ -1,0 +1,154 @@
+"""PDF profiles of the demo build (Dagster asset profile_pdf, printed by headless Debian chromium):
+one PDF per Gemeinde and per Sozialraum in OUT/profile/, whose text (pdftotext) names the area, carries
+the Datenstand and quotes no value of a suppressed cell (the value before disclosure control, read from
+the warehouse, for every cell the published file marks suppressed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.profiles.format import datum, zahl
+from orchestration.profiles.render import dateiname
+
+pytestmark = pytest.mark.browser
+
+ZAHL = re.compile(r"(?<![\d.,])[−+-]?\d{1,3}(?:\.\d{3})*(?:,\d+)?(?![\d,])|(?<![\d.,])\d+(?:,\d+)?(?![\d,])")
+
+
+def _ensure_pdftotext() -> str:
+    """Debian poppler-utils, installed with apt when absent (as chromium in test_sozialraum_profile)."""
+    if shutil.which("pdftotext") is None:
+        if shutil.which("apt-get") is None:
+            pytest.fail("pdftotext is not installed and apt-get is not available")
+        subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "poppler-utils"], check=True, capture_output=True, timeout=1200)
+    return shutil.which("pdftotext")
+
+
+def _text(pdf: Path) -> str:
+    """The PDF's text with every run of white space (line breaks, no-break spaces) as one space."""
+    out = subprocess.run([_ensure_pdftotext(), "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
+                         text=True, timeout=120).stdout
+    return re.sub(r"\s+", " ", out.replace("\u00a0", " ").replace("\u2009", " "))
+
+
+@pytest.fixture(scope="module")
+def gebiete(demo_build) -> dict:
+    con = duckdb.connect(str(demo_build.published), read_only=True)
+    try:
+        gebiete = con.execute("""select distinct gebiet_ebene, gebiet_id, gebiet_name, sozialraum_id from mart.dim_gebiet
+                                 where gebiet_ebene in ('gemeinde', 'sozialraum') order by 1, 2""").fetchall()
+        veroeffentlicht = con.execute("select max(veroeffentlicht_am) from mart.publikation_status").fetchone()[0]
+        gebietsstand = con.execute("select bezeichnung from mart.gebietsstand where ebene = 'gemeinde'").fetchone()[0]
+        # every suppressed cell of a Gemeinde or Sozialraum (all years): published value null
+        geheim = con.execute("""select gebiet_ebene, gebiet_id, sozialraum_id, indikator_id, jahr, einheit, wert
+                                from mart.sozialraum_indikatoren
+                                where ist_unterdrueckt and gebiet_ebene in ('gemeinde', 'sozialraum')""").fetchall()
+    finally:
+        con.close()
+    assert all(w is None for *_, w in geheim), "a suppressed cell carries a published value"
+    # the value each suppressed cell had before disclosure control (warehouse, not published)
+    con = duckdb.connect(str(demo_build.warehouse), read_only=True)
+    try:
+        vorher = {(e, g, i, j): w for e, g, i, j, w in con.execute(
+            "select gebiet_ebene, gebiet_id, indikator_id, jahr, wert from intermediate.int_indikatoren__aggregiert "
+            "where wert is not null").fetchall()}
+    finally:
+        con.close()
+    zellen = [(e, g, sr, i, j, vorher[(e, g, i, j)], einheit) for e, g, sr, i, j, einheit, _w in geheim
+              if (e, g, i, j) in vorher]
+    return {"gebiete": gebiete, "veroeffentlicht": veroeffentlicht, "gebietsstand": gebietsstand,
+            "geheim": zellen}
+
+
+def test_a_pdf_per_gemeinde_and_sozialraum_with_name_and_datenstand(demo_build, gebiete):
+    ordner = demo_build.out / "profile"
+    ebenen = {e for e, *_ in gebiete["gebiete"]}
+    assert ebenen == {"gemeinde", "sozialraum"}, ebenen
+    stand = datum(gebiete["veroeffentlicht"])
+    for ebene, gid, name, _sr in gebiete["gebiete"]:
+        pdf = ordner / dateiname(ebene, gid).replace(".html", ".pdf")
+        assert pdf.exists(), pdf
+        assert pdf.read_bytes()[:5] == b"%PDF-"
+        text = _text(pdf)
+        assert ("Gemeindeprofil: " if ebene == "gemeinde" else "Sozialraumprofil: ") + name in text, pdf.name
+        assert "Datenstand:" in text and f"veröffentlicht am {stand}" in text, pdf.name
+        assert f"Alle Werte beziehen sich auf den {gebiete['gebietsstand']}." in text, pdf.name
+        assert "Auf einen Blick" in text and "Kreiswert" in text, pdf.name
+    assert len(list(ordner.glob("profil_*.pdf"))) == len(gebiete["gebiete"])
+
+
+def _zahlen(text: str) -> set[str]:
+    return {z.lstrip("+-−") for z in ZAHL.findall(text)}
+
+
+def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete):
+    """For every suppressed cell shown in a profile (the area's own cells; a Sozialraum also lists its
+    Gemeinden's youth-welfare cells): the narrative quotes no number equal to its value before disclosure
+    control, and no line of the table printout that names the indicator carries it (pdftotext -layout:
+    one table row per line)."""
+    ordner = demo_build.out / "profile"
+    assert gebiete["geheim"], "the demo build publishes no suppressed cell: the check proves nothing"
+    con = duckdb.connect(str(demo_build.published), read_only=True)
+    try:
+        namen = dict(con.execute("select indikator_id, name from mart.indikatoren").fetchall())
+        gezeigt = {(e, g, i): j for e, g, i, j in con.execute(
+            "select gebiet_ebene, gebiet_id, indikator_id, jahr from mart.rpt_profil_kennzahlen").fetchall()}
+    finally:
+        con.close()
+    geprueft = 0
+    for ebene, gid, _name, _sr in gebiete["gebiete"]:
+        pdf = ordner / dateiname(ebene, gid).replace(".html", ".pdf")
+        flach = _text(pdf)
+        blick = flach[flach.index("Auf einen Blick"):flach.index("Alle Werte beziehen sich")]
+        layout = subprocess.run([_ensure_pdftotext(), "-layout", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                                capture_output=True, text=True).stdout.replace("\u00a0", " ")
+        for e, g, sr, ind, jahr, vorher, einheit in gebiete["geheim"]:
+            eigene = e == ebene and g == gid
+            gemeinde_im_raum = ebene == "sozialraum" and e == "gemeinde" and sr == gid
+            if not (eigene or gemeinde_im_raum) or gezeigt.get((ebene, gid, ind)) != jahr:
+                continue  # not a cell of the year this profile shows
+            wert = zahl(vorher, einheit).replace("\u00a0%", "")
+            if eigene:
+                assert wert not in _zahlen(blick), (pdf.name, ind, wert, blick)
+                name = namen.get(ind) or ind
+                assert name in flach, (pdf.name, name)
+                # the Hinweis names the indicator as kept secret
+                assert "geheim gehalten" in blick, (pdf.name, ind)
+            zeilen = [z for z in layout.splitlines() if (namen.get(ind) or ind)[:28] in z]
+            for z in zeilen:
+                if eigene:
+                    assert "geheim" in z, (pdf.name, ind, z)
+                # a Gemeinde's value stands after its name in the row: never the value before suppression
+                if gemeinde_im_raum:
+                    assert not re.search(rf":\s*{re.escape(wert)}(?![\d,])", z), (pdf.name, ind, g, z)
+                else:
+                    teil = z.split("geheim", 1)[0]
+                    assert wert not in _zahlen(teil.split(str(jahr), 1)[-1]), (pdf.name, ind, wert, z)
+            geprueft += 1
+    print(f"{geprueft} suppressed cells checked in the PDFs")
+    assert geprueft > 0
+
+
+def test_gemeinde_profiles_html(demo_build, gebiete, tmp_path):
+    """render_profiles(ebene="gemeinde"): one file per Gemeinde, only the Gemeinde highlighted on the map,
+    its Sozialraum named, the narrative present; an unknown AGS is refused."""
+    from orchestration.profiles import ProfilFehler, render_profiles
+
+    files = render_profiles(demo_build.published, tmp_path, ebene="gemeinde")
+    gemeinden = [(gid, name) for e, gid, name, _sr in gebiete["gebiete"] if e == "gemeinde"]
+    assert [f.name for f in files] == [f"profil_gemeinde_{gid}.html" for gid, _ in gemeinden]
+    for (gid, name), datei in zip(gemeinden, files, strict=True):
+        html = datei.read_text(encoding="utf-8")
+        assert f"<title>Gemeindeprofil {name} – " in html
+        assert re.findall(r'class="flaeche hervor" data-gebiet="([^"]+)"', html) in ([gid], [])
+        assert 'id="auf-einen-blick"' in html and "Kreiswert" in html
+        assert "<script" not in html.lower()
+    with pytest.raises(ProfilFehler):
+        render_profiles(demo_build.published, tmp_path, sozialraum="99999999", ebene="gemeinde")
