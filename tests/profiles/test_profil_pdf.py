@@ -88,13 +88,40 @@ def _zahlen(text: str) -> set[str]:
     return {z.lstrip("+-−") for z in ZAHL.findall(text)}
 
 
+def _zeilen(layout: str, indikator: str, jahr: int) -> list[str]:
+    """The table rows of an indicator in `pdftotext -layout` text: the line with its name and year plus
+    the continuation lines of wrapped cells (up to a blank line or the next row's year cell), joined
+    with single spaces."""
+    zeilen = layout.splitlines()
+    rows = []
+    for i, z in enumerate(zeilen):
+        if indikator[:28] in z and re.search(rf"(?<!\d){jahr}(?!\d)", z):
+            teile = [z]
+            for weiter in zeilen[i + 1:]:
+                if not weiter.strip() or re.search(r"\s{2,}\d{4}\s{2,}", weiter):  # blank line or next row
+                    break
+                teile.append(weiter)
+            rows.append(teile)
+    return rows
+
+
+def _flach(zeilen: list[str]) -> str:
+    return re.sub(r"\s+", " ", " ".join(zeilen))
+
+
+def _spalte_ab(zeilen: list[str], start: int) -> str:
+    """The text of a row's cells from character column `start` on (a wrapped last column)."""
+    return _flach([z[start:] for z in zeilen])
+
+
 def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete):
     """For every suppressed cell shown in a profile (the area's own cells; a Sozialraum also lists its
     Gemeinden's youth-welfare cells): the narrative quotes no number equal to its value before disclosure
-    control, and no line of the table printout that names the indicator carries it (pdftotext -layout:
-    one table row per line)."""
+    control next to its name and names the indicator as kept secret; its table row (pdftotext -layout) or key-indicator
+    card shows "geheim" in its place, and a Gemeinde's entry in the row reads "<Gemeinde>: geheim"."""
     ordner = demo_build.out / "profile"
     assert gebiete["geheim"], "the demo build publishes no suppressed cell: the check proves nothing"
+    gemeindename = {gid: name for e, gid, name, _sr in gebiete["gebiete"] if e == "gemeinde"}
     con = duckdb.connect(str(demo_build.published), read_only=True)
     try:
         namen = dict(con.execute("select indikator_id, name from mart.indikatoren").fetchall())
@@ -115,26 +142,34 @@ def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete):
             if not (eigene or gemeinde_im_raum) or gezeigt.get((ebene, gid, ind)) != jahr:
                 continue  # not a cell of the year this profile shows
             wert = zahl(vorher, einheit).replace("\u00a0%", "")
+            name = namen.get(ind) or ind
+            rows = _zeilen(layout, name, jahr)
             if eigene:
-                assert wert not in _zahlen(blick), (pdf.name, ind, wert, blick)
-                name = namen.get(ind) or ind
-                assert name in flach, (pdf.name, name)
-                # the Hinweis names the indicator as kept secret
-                assert "geheim gehalten" in blick, (pdf.name, ind)
-            zeilen = [z for z in layout.splitlines() if (namen.get(ind) or ind)[:28] in z]
-            for z in zeilen:
-                if eigene:
-                    assert "geheim" in z, (pdf.name, ind, z)
-                # a Gemeinde's value stands after its name in the row: never the value before suppression
-                if gemeinde_im_raum:
-                    assert not re.search(rf":\s*{re.escape(wert)}(?![\d,])", z), (pdf.name, ind, g, z)
-                else:
-                    teil = z.split("geheim", 1)[0]
-                    assert wert not in _zahlen(teil.split(str(jahr), 1)[-1]), (pdf.name, ind, wert, z)
+                # the narrative has no value sentence for it ("<Indikator> <Jahr>: …"), and where it names
+                # the indicator (the Hinweis) no number follows up to the end of that sentence
+                assert f"{name} {jahr}:" not in blick, (pdf.name, ind, blick)
+                assert name in blick and "geheim gehalten" in blick, (pdf.name, ind)
+                for treffer in re.finditer(re.escape(name), blick):
+                    satz = blick[treffer.end():].split("genannt.", 1)[0]
+                    assert wert not in _zahlen(satz), (pdf.name, ind, wert, satz)
+                if rows:  # a table row: "geheim" in the area's column, right after the year
+                    for row in rows:
+                        nach_jahr = _flach(row).split(str(jahr), 1)[1].split()
+                        assert nach_jahr[0] == "geheim", (pdf.name, ind, row)
+                else:  # a key-indicator card: "geheim" right after its heading
+                    karte = flach[flach.index(name + " ("):][:len(name) + 40]
+                    assert "geheim" in karte, (pdf.name, ind, karte)
+            else:
+                assert rows, (pdf.name, ind)
+                for row in rows:
+                    # the Gemeinden column: from the first "<Name>:" of the row's first line on
+                    start = min(row[0].index(f"{n}:") for n in gemeindename.values() if f"{n}:" in row[0])
+                    spalte = _spalte_ab(row, start)
+                    assert f"{gemeindename[g]}: geheim" in spalte, (pdf.name, ind, g, spalte)
+                    assert not re.search(rf"{re.escape(gemeindename[g])}: {re.escape(wert)}(?![\d,])", spalte)
             geprueft += 1
     print(f"{geprueft} suppressed cells checked in the PDFs")
     assert geprueft > 0
-
 
 def test_gemeinde_profiles_html(demo_build, gebiete, tmp_path):
     """render_profiles(ebene="gemeinde"): one file per Gemeinde, only the Gemeinde highlighted on the map,
@@ -147,7 +182,7 @@ def test_gemeinde_profiles_html(demo_build, gebiete, tmp_path):
     for (gid, name), datei in zip(gemeinden, files, strict=True):
         html = datei.read_text(encoding="utf-8")
         assert f"<title>Gemeindeprofil {name} – " in html
-        assert re.findall(r'class="flaeche hervor" data-gebiet="([^"]+)"', html) in ([gid], [])
+        assert set(re.findall(r'class="flaeche hervor" data-gebiet="([^"]+)"', html)) == {gid}, gid
         assert 'id="auf-einen-blick"' in html and "Kreiswert" in html
         assert "<script" not in html.lower()
     with pytest.raises(ProfilFehler):

@@ -2,7 +2,7 @@
 -- the value, its Kreis, Land and Bund values of the same year, the value five years before and the
 -- change since then (the narrative of the profiles, orchestration/profiles/narrative.py). A suppressed
 -- value stays empty, and so does every change computed with it; the small-number flag uses the
--- published Zähler only.
+-- published Zähler only, and only where it counts cases (not for a Saldo).
 with werte as (
     select * from {{ ref('rpt_indikatorwerte') }}
     where gebiet_ebene in ('gemeinde', 'sozialraum')
@@ -12,6 +12,15 @@ letzte as (
     select *
     from werte
     qualify jahr = max(jahr) over (partition by gebiet_ebene, gebiet_id, indikator_id)
+),
+
+-- a difference (Zuzüge minus Fortzüge, Pendlersaldo) is no number of cases: no small-number flag
+salden as (
+    select w.indikator_id
+    from {{ ref('sozialraum_indikatoren') }} as w
+    left join {{ ref('indikatoren') }} as i on w.indikator_id = i.indikator_id
+    group by w.indikator_id
+    having bool_or(w.zaehler < 0) or bool_or(coalesce(i.zaehler ilike '% minus %', false))
 )
 
 select
@@ -39,6 +48,7 @@ select
     end as trend_veraenderung,
     (
         not l.ist_unterdrueckt
+        and s.indikator_id is null
         and l.zaehler is not null
         and l.zaehler < {{ var('profil_kleine_fallzahl', 20) }}
     ) as ist_kleine_fallzahl,
@@ -51,3 +61,5 @@ left join werte as b
         and b.gebiet_id = l.gebiet_id
         and b.indikator_id = l.indikator_id
         and b.jahr = l.jahr - 5
+left join salden as s
+    on l.indikator_id = s.indikator_id
