@@ -12,12 +12,13 @@ from collections.abc import Sequence
 
 from orchestration.profiles.format import vorzeichen, zahl
 
-# Relative tolerance band around a comparison value: within ±5 % of it a value is "etwa gleich".
-TOLERANZ_RELATIV = 0.05
+# Relative tolerance band around a comparison value: within ±3 % of it a value is "etwa gleich"
+# (Kreiswert 20,0 %: 19,4 to 20,6 % is "etwa auf dem Kreiswert").
+TOLERANZ_RELATIV = 0.03
 # Below this many cases (Zähler) a rate is marked as resting on a small number of cases.
 KLEINE_FALLZAHL = 20
 # Change of a trend within this relative band (of the base value) counts as stable.
-TREND_TOLERANZ_RELATIV = 0.05
+TREND_TOLERANZ_RELATIV = 0.03
 
 
 def aufzaehlung(teile: Sequence[str]) -> str:
@@ -31,11 +32,12 @@ def aufzaehlung(teile: Sequence[str]) -> str:
 
 
 def lage(wert: float | None, referenz: float | None, toleranz: float = TOLERANZ_RELATIV) -> str | None:
-    """'ueber' | 'unter' | 'gleich' (within ±toleranz of the reference, relative) | None (missing)."""
+    """'ueber' | 'unter' | 'gleich' (within ±toleranz of the reference, relative, boundary included) | None
+    (missing)."""
     if wert is None or referenz is None:
         return None
     band = abs(referenz) * toleranz
-    if abs(wert - referenz) <= band:
+    if abs(wert - referenz) <= band + 1e-9 * max(1.0, abs(referenz)):  # the boundary counts, despite float error
         return "gleich"
     return "ueber" if wert > referenz else "unter"
 
@@ -114,6 +116,29 @@ def sozialindex(gebiet: str, jahr: int | None, statusklasse: str | None, statusi
         return None
     index = f" (Statusindex {vorzeichen(statusindex)})" if statusindex is not None else ""
     return f"Im Sozialindex {jahr} gehört {gebiet} zur Statusklasse „{statusklasse}“{index}."
+
+
+def sozialindex_gemeinden(jahr: int | None, klassen: Sequence[tuple[str, str | None]]) -> str | None:
+    """For a Sozialraum when the index is computed for its Gemeinden: the Gemeinden grouped by class,
+    classes in the order hoch, mittel, niedrig, sehr niedrig.
+
+    'Im Sozialindex 2024 (berechnet für die Gemeinden) gehören Erzhausen und Messel zur Statusklasse
+    „mittel“, Griesheim zur Statusklasse „niedrig“.'"""
+    if jahr is None:
+        return None
+    reihenfolge = ["hoch", "mittel", "niedrig", "sehr niedrig"]
+    gruppen: dict[str, list[str]] = {}
+    for name, klasse in klassen:
+        if klasse:
+            gruppen.setdefault(klasse, []).append(name)
+    if not gruppen:
+        return None
+    teile = []
+    for klasse in sorted(gruppen, key=lambda k: (reihenfolge.index(k) if k in reihenfolge else len(reihenfolge), k)):
+        namen = sorted(gruppen[klasse])
+        teile.append(f"{aufzaehlung(namen)} zur Statusklasse „{klasse}“")
+    verb = "gehört" if len(klassen) == 1 else "gehören"
+    return f"Im Sozialindex {jahr} (berechnet für die Gemeinden) {verb} {', '.join(teile)}."
 
 
 def sozialindex_treiber(statusindex: float | None, treiber: Sequence[tuple[str, float | None]],

@@ -405,6 +405,19 @@ def _erzaehlung(con: duckdb.DuckDBPyConnection, bestand: Bestand, gebiet: dict[s
                 narrative.sozialindex(name, kopf["jahr"], kopf["statusklasse"], kopf["statusindex"]),
                 narrative.sozialindex_treiber(kopf["statusindex"], [(z["indikator"], z["z_status"]) for z in zeilen]),
             ) if t]
+        elif ebene == "sozialraum":  # the index is computed for the Gemeinden: their classes
+            gemeinden = _rows(
+                con,
+                "select r.gebiet_name, r.jahr, r.statusklasse from mart.rpt_profil_sozialindex as r "
+                "where r.gebiet_ebene = 'gemeinde' and r.treiber_rang = 1 and r.gebiet_id in "
+                "(select gebiet_id from mart.dim_gebiet where gebiet_ebene = 'gemeinde' and sozialraum_id = ?) "
+                "order by r.gebiet_name",
+                [gid],
+            )
+            jahr = max((g["jahr"] for g in gemeinden), default=None)
+            satz = narrative.sozialindex_gemeinden(
+                jahr, [(g["gebiet_name"], g["statusklasse"]) for g in gemeinden if g["jahr"] == jahr])
+            sozialindex = [satz] if satz else []
     stand = dict(bestand.datenstand)
     gebietsstand = stand.get("")
     datenjahr = stand.get("Neuestes Datenjahr")

@@ -28,11 +28,12 @@ def test_aufzaehlung(teile, erwartet):
 # --- lage: tolerance band ------------------------------------------------------------------------------
 
 def test_lage_band_boundaries():
-    # ±5 % of 10.0 = ±0.5: the boundary itself is still "gleich"
-    assert n.lage(10.5, 10.0) == "gleich"
-    assert n.lage(9.5, 10.0) == "gleich"
-    assert n.lage(10.51, 10.0) == "ueber"
-    assert n.lage(9.49, 10.0) == "unter"
+    # ±3 % of 10.0 = ±0.3: the boundary itself is still "gleich"
+    assert n.lage(10.3, 10.0) == "gleich"
+    assert n.lage(9.7, 10.0) == "gleich"
+    assert n.lage(10.31, 10.0) == "ueber"
+    assert n.lage(9.69, 10.0) == "unter"
+    assert n.lage(10.5, 10.0, toleranz=0.05) == "gleich"
     assert n.lage(10.0, 10.0) == "gleich"
 
 
@@ -61,6 +62,8 @@ def test_kreisvergleich_above_below_equal():
     assert "unter dem Kreiswert (12,0\u00a0%)" in unter
     gleich = n.kreisvergleich("Dieburg", "Jugendquotient", 2022, 30.4, False, 30.0, False, "je 100")
     assert "etwa auf dem Kreiswert (30,0)" in gleich and "Mit 30,4 liegt" in gleich
+    # 67,1 % against 64,6 % is 3,9 % above: outside the band
+    assert "über dem Kreiswert (64,6 %)" in n.kreisvergleich("X", "Y", 2024, 67.1, False, 64.6, False, "%")
 
 
 def test_kreisvergleich_big_numbers_in_german_format():
@@ -101,16 +104,18 @@ def test_trend_rising_falling_stable():
         "Seit 2018 ist der Wert gestiegen (+1,0\u00a0Prozentpunkte)."
     assert n.trend(2023, 4.0, False, 2018, 5.0, False, "%") == \
         "Seit 2018 ist der Wert gesunken (−1,0\u00a0Prozentpunkte)."
-    assert n.trend(2023, 5.2, False, 2018, 5.0, False, "%") == \
-        "Seit 2018 ist der Wert weitgehend stabil geblieben (+0,2\u00a0Prozentpunkte)."
+    assert n.trend(2023, 5.1, False, 2018, 5.0, False, "%") == \
+        "Seit 2018 ist der Wert weitgehend stabil geblieben (+0,1\u00a0Prozentpunkte)."
     assert n.trend(2023, 5.0, False, 2018, 5.0, False, "%") == \
         "Seit 2018 ist der Wert weitgehend stabil geblieben (±0,0\u00a0Prozentpunkte)."
 
 
 def test_trend_band_boundary_and_counts():
-    # ±5 % of 1,000 residents: 1,050 is still stable, 1,051 is rising; counts without decimals
-    assert "stabil" in n.trend(2023, 1050, False, 2018, 1000, False, "Anzahl")
-    assert n.trend(2023, 1051, False, 2018, 1000, False, "Anzahl") == "Seit 2018 ist der Wert gestiegen (+51)."
+    # ±3 % of 1,000 residents: 1,030 is still stable, 1,031 is rising; counts without decimals
+    assert "stabil" in n.trend(2023, 1030, False, 2018, 1000, False, "Anzahl")
+    assert "stabil" in n.trend(2023, 970, False, 2018, 1000, False, "Anzahl")
+    assert n.trend(2023, 1031, False, 2018, 1000, False, "Anzahl") == "Seit 2018 ist der Wert gestiegen (+31)."
+    assert n.trend(2023, 969, False, 2018, 1000, False, "Anzahl") == "Seit 2018 ist der Wert gesunken (−31)."
     assert n.trend(2023, 1300, False, 2018, 1000, False, "je 1.000") == "Seit 2018 ist der Wert gestiegen (+300,0)."
 
 
@@ -132,6 +137,21 @@ def test_sozialindex_class_sentence():
     assert n.sozialindex("Dieburg", 2023, "hoch", None) == "Im Sozialindex 2023 gehört Dieburg zur Statusklasse „hoch“."
     assert n.sozialindex("Dieburg", None, "hoch", 1.0) is None
     assert n.sozialindex("Dieburg", 2023, None, 1.0) is None
+
+
+def test_sozialindex_gemeinden_grouped_by_class():
+    text = n.sozialindex_gemeinden(2024, [("Messel", "mittel"), ("Griesheim", "niedrig"), ("Erzhausen", "mittel"),
+                                          ("Weiterstadt", "hoch")])
+    assert text == ("Im Sozialindex 2024 (berechnet für die Gemeinden) gehören Weiterstadt zur Statusklasse „hoch“, "
+                    "Erzhausen und Messel zur Statusklasse „mittel“, Griesheim zur Statusklasse „niedrig“.")
+    assert n.sozialindex_gemeinden(2024, [("Messel", "sehr niedrig")]) == \
+        "Im Sozialindex 2024 (berechnet für die Gemeinden) gehört Messel zur Statusklasse „sehr niedrig“."
+
+
+def test_sozialindex_gemeinden_nothing_to_say():
+    assert n.sozialindex_gemeinden(None, [("Messel", "mittel")]) is None
+    assert n.sozialindex_gemeinden(2024, []) is None
+    assert n.sozialindex_gemeinden(2024, [("Messel", None)]) is None
 
 
 def test_sozialindex_treiber_takes_the_first_three_in_the_direction_of_the_index():
