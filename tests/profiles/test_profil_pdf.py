@@ -6,7 +6,6 @@ the warehouse, for every cell the published file marks suppressed)."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,19 +20,9 @@ pytestmark = pytest.mark.browser
 ZAHL = re.compile(r"(?<![\d.,])[−+-]?\d{1,3}(?:\.\d{3})*(?:,\d+)?(?![\d,])|(?<![\d.,])\d+(?:,\d+)?(?![\d,])")
 
 
-def _ensure_pdftotext() -> str:
-    """Debian poppler-utils, installed with apt when absent (as chromium in test_sozialraum_profile)."""
-    if shutil.which("pdftotext") is None:
-        if shutil.which("apt-get") is None:
-            pytest.fail("pdftotext is not installed and apt-get is not available")
-        subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "poppler-utils"], check=True, capture_output=True, timeout=1200)
-    return shutil.which("pdftotext")
-
-
-def _text(pdf: Path) -> str:
+def _text(pdf: Path, pdftotext: str) -> str:
     """The PDF's text with every run of white space (line breaks, no-break spaces) as one space."""
-    out = subprocess.run([_ensure_pdftotext(), "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
+    out = subprocess.run([pdftotext, "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
                          text=True, timeout=120).stdout
     return re.sub(r"\s+", " ", out.replace("\u00a0", " ").replace("\u2009", " "))
 
@@ -67,7 +56,7 @@ def gebiete(demo_build) -> dict:
             "geheim": zellen}
 
 
-def test_a_pdf_per_gemeinde_and_sozialraum_with_name_and_datenstand(demo_build, gebiete):
+def test_a_pdf_per_gemeinde_and_sozialraum_with_name_and_datenstand(demo_build, gebiete, pdftotext):
     ordner = demo_build.out / "profile"
     ebenen = {e for e, *_ in gebiete["gebiete"]}
     assert ebenen == {"gemeinde", "sozialraum"}, ebenen
@@ -76,7 +65,7 @@ def test_a_pdf_per_gemeinde_and_sozialraum_with_name_and_datenstand(demo_build, 
         pdf = ordner / dateiname(ebene, gid).replace(".html", ".pdf")
         assert pdf.exists(), pdf
         assert pdf.read_bytes()[:5] == b"%PDF-"
-        text = _text(pdf)
+        text = _text(pdf, pdftotext)
         assert ("Gemeindeprofil: " if ebene == "gemeinde" else "Sozialraumprofil: ") + name in text, pdf.name
         assert "Datenstand:" in text and f"veröffentlicht am {stand}" in text, pdf.name
         assert f"Alle Werte beziehen sich auf den {gebiete['gebietsstand']}." in text, pdf.name
@@ -114,7 +103,7 @@ def _spalte_ab(zeilen: list[str], start: int) -> str:
     return _flach([z[start:] for z in zeilen])
 
 
-def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete):
+def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete, pdftotext):
     """For every suppressed cell shown in a profile (the area's own cells; a Sozialraum also lists its
     Gemeinden's youth-welfare cells): the narrative quotes no number equal to its value before disclosure
     control next to its name and names the indicator as kept secret; its table row (pdftotext -layout) or key-indicator
@@ -132,9 +121,9 @@ def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete):
     geprueft = 0
     for ebene, gid, _name, _sr in gebiete["gebiete"]:
         pdf = ordner / dateiname(ebene, gid).replace(".html", ".pdf")
-        flach = _text(pdf)
+        flach = _text(pdf, pdftotext)
         blick = flach[flach.index("Auf einen Blick"):flach.index("Alle Werte beziehen sich")]
-        layout = subprocess.run([_ensure_pdftotext(), "-layout", "-enc", "UTF-8", str(pdf), "-"], check=True,
+        layout = subprocess.run([pdftotext, "-layout", "-enc", "UTF-8", str(pdf), "-"], check=True,
                                 capture_output=True, text=True).stdout.replace("\u00a0", " ")
         for e, g, sr, ind, jahr, vorher, einheit in gebiete["geheim"]:
             eigene = e == ebene and g == gid

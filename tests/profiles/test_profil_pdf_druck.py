@@ -17,7 +17,7 @@ def _seite(pfad, titel: str) -> None:
                     f'<body><h1>{titel}</h1><p>Größe: 1.234,5\u00a0%</p></body></html>', encoding="utf-8")
 
 
-def test_prints_each_page_beside_its_html_without_browser_header_or_footer(tmp_path):
+def test_prints_each_page_beside_its_html_without_browser_header_or_footer(tmp_path, pdftotext):
     seiten = []
     for name in ("Groß-Umstadt", "Münster (Hessen)", "Ober-Ramstadt"):
         seite = tmp_path / f"profil_{len(seiten)}.html"
@@ -27,7 +27,7 @@ def test_prints_each_page_beside_its_html_without_browser_header_or_footer(tmp_p
     assert pdfs == [s.with_suffix(".pdf") for s in seiten]
     for seite, datei in zip(seiten, pdfs, strict=True):
         assert datei.read_bytes()[:5] == b"%PDF-"
-        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(datei), "-"], capture_output=True, text=True,
+        text = subprocess.run([pdftotext, "-enc", "UTF-8", str(datei), "-"], capture_output=True, text=True,
                               check=True).stdout
         titel = seite.read_text(encoding="utf-8").split("<h1>")[1].split("</h1>")[0]
         assert titel in text and "Größe: 1.234,5" in text
