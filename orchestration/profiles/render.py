@@ -17,7 +17,7 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from orchestration.profiles import svg
+from orchestration.profiles import narrative, svg
 from orchestration.profiles.format import datum, vorzeichen, zahl
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -216,9 +216,12 @@ def _sozialindex(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr_id: str, g
 
 
 def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]) -> dict[str, Any]:
+    """The profile of one area: a Sozialraum (with its Gemeinden) or a Gemeinde (`sr` is its dim_gebiet row)."""
     sr_id = sr["gebiet_id"]
+    ebene = sr["gebiet_ebene"]
     gemeinden = sorted(
-        (g for g in bestand.gebiete if g["gebiet_ebene"] == "gemeinde" and g.get("sozialraum_id") == sr_id),
+        (g for g in bestand.gebiete if g["gebiet_ebene"] == "gemeinde"
+         and (g.get("sozialraum_id") == sr_id if ebene == "sozialraum" else g["gebiet_id"] == sr_id)),
         key=lambda g: g["gebiet_name"] or g["gebiet_id"],
     )
     # The same Gemeinde may appear in several rows (polygons exploded): one entry per AGS.
@@ -244,7 +247,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     # Gemeinde rows only for this Sozialraum's Gemeinden, Kreis rows only for its Kreis.
     rows = [
         r for r in rows
-        if (r["gebiet_ebene"] == "sozialraum" and r["gebiet_id"] == sr_id)
+        if (r["gebiet_ebene"] == ebene and r["gebiet_id"] == sr_id)
         or (r["gebiet_ebene"] == "gemeinde" and r["gebiet_id"] in gemeinde_ids)
         or (r["gebiet_ebene"] == "kreis" and r["gebiet_id"] == kreis_ags)
         or (r["gebiet_ebene"] in vergleich and r["gebiet_id"] == vergleich[r["gebiet_ebene"]]["gebiet_id"])
@@ -252,7 +255,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     reihen = _reihen_nach_indikator(rows)
     ist_demo = any(r.get("ist_demodaten") for r in rows)
 
-    indikatoren_sr = {i for (i, ebene, _gid) in reihen if ebene == "sozialraum"}
+    indikatoren_sr = {i for (i, e, gid) in reihen if e == ebene and gid == sr_id}
     katalog_reihenfolge = list(bestand.katalog)
     reihenfolge = [i for i in SCHLUESSELINDIKATOREN if i in indikatoren_sr] + [
         i for i in katalog_reihenfolge if i in indikatoren_sr and i not in SCHLUESSELINDIKATOREN
@@ -261,8 +264,8 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     kennzahlen, jugendhilfe = [], []
     for ind in reihenfolge:
         meta = bestand.katalog.get(ind, {})
-        einheit = meta.get("einheit") or next(iter(reihen[(ind, "sozialraum", sr_id)].values())).get("einheit")
-        sr_reihe = reihen[(ind, "sozialraum", sr_id)]
+        einheit = meta.get("einheit") or next(iter(reihen[(ind, ebene, sr_id)].values())).get("einheit")
+        sr_reihe = reihen[(ind, ebene, sr_id)]
         kr_reihe = reihen.get((ind, "kreis", kreis_ags), {})
         jahre = sorted(set(sr_reihe) | set(kr_reihe))
         letztes = max(sr_reihe)
@@ -279,9 +282,9 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
             "kreis_unterdrueckt": bool((kr_akt or {}).get("ist_unterdrueckt")),
             # Land and Bund of the same year (official rows; rates only: a count is not comparable)
             "vergleich": [
-                {"name": g["gebiet_name"], "wert": reihen.get((ind, ebene, g["gebiet_id"]), {}).get(letztes, {}).get("wert")}
-                for ebene, g in sorted(vergleich.items(), key=lambda e: e[0] != "land")
-                if letztes in reihen.get((ind, ebene, g["gebiet_id"]), {})
+                {"name": g["gebiet_name"], "wert": reihen.get((ind, v_ebene, g["gebiet_id"]), {}).get(letztes, {}).get("wert")}
+                for v_ebene, g in sorted(vergleich.items(), key=lambda e: e[0] != "land")
+                if letztes in reihen.get((ind, v_ebene, g["gebiet_id"]), {})
             ] if einheit != "Anzahl" else [],
             "quelle": sr_akt.get("quelle"),
             "nenner_quelle": sr_akt.get("nenner_quelle"),
@@ -301,7 +304,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
                     "vorhanden": letztes in reihen.get((ind, "gemeinde", g["gebiet_id"]), {}),
                 }
                 for g in _eindeutig(gemeinden)
-            ]
+            ] if ebene == "sozialraum" else []  # a Gemeinde profile shows the Gemeinde's own value only
             jugendhilfe.append(eintrag)
         else:
             # a count is not comparable with the Kreis total: no deviation for Anzahl indicators
@@ -323,7 +326,8 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     karte = Markup(
         svg.karte(
             [
-                (g["gebiet_id"], g["gebiet_name"] or g["gebiet_id"], svg.polygone(g.get("geojson")), g.get("sozialraum_id") == sr_id)
+                (g["gebiet_id"], g["gebiet_name"] or g["gebiet_id"], svg.polygone(g.get("geojson")),
+                 (g.get("sozialraum_id") if ebene == "sozialraum" else g["gebiet_id"]) == sr_id)
                 for g in bestand.gebiete
                 if g["gebiet_ebene"] == "gemeinde" and g.get("kreis_ags") == kreis_ags and g.get("geojson")
             ]
@@ -335,6 +339,8 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     }
     return {
         "sr": sr,
+        "art": "Sozialraum" if ebene == "sozialraum" else "Gemeinde",
+        "erzaehlung": _erzaehlung(con, bestand, sr, vergleich),
         "kreis_name": kreis_name,
         "kreis_ags": kreis_ags,
         "gemeinden": [
@@ -346,9 +352,80 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
         "kennzahlen": [k for k in kennzahlen if k["schluessel"]],
         "weitere": _nach_thema([k for k in kennzahlen if not k["schluessel"]]),
         "jugendhilfe": jugendhilfe,
-        "sozialindex": _sozialindex(con, bestand, sr_id, gemeinde_ids),
+        "sozialindex": _sozialindex(con, bestand, sr_id, gemeinde_ids if ebene == "sozialraum" else []),
         "ist_demo": ist_demo,
         "definitionen": [k for k in kennzahlen + jugendhilfe],
+    }
+
+
+def _erzaehlung(con: duckdb.DuckDBPyConnection, bestand: Bestand, gebiet: dict[str, Any],
+                vergleich: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The sentences of "Auf einen Blick", each from a rule of narrative.py; the figures from the report
+    models rpt_profil_kennzahlen and rpt_profil_sozialindex (an older published file without them: no text)."""
+    ebene, gid = gebiet["gebiet_ebene"], gebiet["gebiet_id"]
+    name = gebiet["gebiet_name"] or gid
+    absaetze: list[str] = []
+    hinweis = None
+    if bestand.hat("rpt_profil_kennzahlen"):
+        kennzahlen = {r["indikator_id"]: r for r in _rows(
+            con, "select * from mart.rpt_profil_kennzahlen where gebiet_ebene = ? and gebiet_id = ?", [ebene, gid])}
+        namen = [(v["gebiet_name"], e) for e, v in sorted(vergleich.items(), key=lambda e: e[0] != "land")]
+        for ind in SCHLUESSELINDIKATOREN:
+            k = kennzahlen.get(ind)
+            if k is None:
+                continue
+            indikator = bestand.katalog.get(ind, {}).get("name") or k["indikator"] or ind
+            unterdrueckt = bool(k["ist_unterdrueckt"])
+            erster = narrative.kreisvergleich(name, indikator, k["jahr"], k["wert"], unterdrueckt, k["kreis_wert"],
+                                              k["kreis_wert"] is None, k["einheit"]) \
+                or narrative.wert(indikator, k["jahr"], k["wert"], unterdrueckt, k["einheit"])
+            if erster is None:
+                continue
+            saetze = [
+                erster,
+                narrative.land_bund_vergleich(
+                    k["wert"], unterdrueckt, k["einheit"],
+                    [(n, k["land_wert"] if e == "land" else k["bund_wert"]) for n, e in namen]),
+                narrative.trend(k["jahr"], k["wert"], unterdrueckt, k["trend_basisjahr"], k["trend_basiswert"],
+                                bool(k["trend_basis_unterdrueckt"]), k["einheit"]),
+            ]
+            absaetze.append(" ".join(t for t in saetze if t))
+        katalogname = {i: bestand.katalog.get(i, {}).get("name") or k["indikator"] or i for i, k in kennzahlen.items()}
+        hinweis = narrative.fallzahl_hinweis(
+            [katalogname[i] for i, k in kennzahlen.items() if k["ist_kleine_fallzahl"]],
+            [katalogname[i] for i, k in kennzahlen.items() if k["ist_unterdrueckt"]],
+        )
+    sozialindex: list[str] = []
+    if bestand.hat("rpt_profil_sozialindex"):
+        zeilen = _rows(con, "select * from mart.rpt_profil_sozialindex where gebiet_ebene = ? and gebiet_id = ? "
+                            "order by treiber_rang", [ebene, gid])
+        if zeilen:
+            kopf = zeilen[0]
+            sozialindex = [t for t in (
+                narrative.sozialindex(name, kopf["jahr"], kopf["statusklasse"], kopf["statusindex"]),
+                narrative.sozialindex_treiber(kopf["statusindex"], [(z["indikator"], z["z_status"]) for z in zeilen]),
+            ) if t]
+        elif ebene == "sozialraum":  # the index is computed for the Gemeinden: their classes
+            gemeinden = _rows(
+                con,
+                "select r.gebiet_name, r.jahr, r.statusklasse from mart.rpt_profil_sozialindex as r "
+                "where r.gebiet_ebene = 'gemeinde' and r.treiber_rang = 1 and r.gebiet_id in "
+                "(select gebiet_id from mart.dim_gebiet where gebiet_ebene = 'gemeinde' and sozialraum_id = ?) "
+                "order by r.gebiet_name",
+                [gid],
+            )
+            jahr = max((g["jahr"] for g in gemeinden), default=None)
+            satz = narrative.sozialindex_gemeinden(
+                jahr, [(g["gebiet_name"], g["statusklasse"]) for g in gemeinden if g["jahr"] == jahr])
+            sozialindex = [satz] if satz else []
+    stand = dict(bestand.datenstand)
+    gebietsstand = stand.get("")
+    datenjahr = stand.get("Neuestes Datenjahr")
+    return {
+        "absaetze": absaetze,
+        "sozialindex": " ".join(sozialindex),
+        "hinweis": hinweis,
+        "stand": narrative.stand(gebietsstand, stand.get("Veröffentlicht"), int(datenjahr) if datenjahr else None),
     }
 
 
@@ -391,10 +468,19 @@ def _umgebung() -> jinja2.Environment:
     return env
 
 
-def render_profiles(published_db: Path, out_dir: Path, sozialraum: str | None = None) -> list[Path]:
-    """Write one printable HTML profile per Sozialraum (or only `sozialraum`) into `out_dir`.
+def dateiname(ebene: str, gebiet_id: str) -> str:
+    """profil_<Sozialraum>.html, profil_gemeinde_<AGS>.html."""
+    return _dateiname(gebiet_id if ebene == "sozialraum" else f"gemeinde_{gebiet_id}")
 
-    Reads only `published_db` (read-only). Returns the written files in Sozialraum order."""
+
+def render_profiles(published_db: Path, out_dir: Path, sozialraum: str | None = None,
+                    ebene: str = "sozialraum") -> list[Path]:
+    """Write one printable HTML profile per Sozialraum (or only `sozialraum`) into `out_dir`; with
+    ebene="gemeinde" one per Gemeinde (or only the Gemeinde whose AGS is `sozialraum`).
+
+    Reads only `published_db` (read-only). Returns the written files in ID order."""
+    if ebene not in ("sozialraum", "gemeinde"):
+        raise ValueError(f"profiles exist for Sozialräume and Gemeinden, not for {ebene!r}")
     published_db = Path(published_db)
     if not published_db.exists():
         raise FileNotFoundError(f"published file not found: {published_db}")
@@ -403,13 +489,14 @@ def render_profiles(published_db: Path, out_dir: Path, sozialraum: str | None = 
     try:
         bestand = _bestand(con)
         raeume = sorted(
-            {g["gebiet_id"]: g for g in bestand.gebiete if g["gebiet_ebene"] == "sozialraum"}.values(),
+            {g["gebiet_id"]: g for g in bestand.gebiete if g["gebiet_ebene"] == ebene}.values(),
             key=lambda g: g["gebiet_id"],
         )
         if sozialraum is not None:
             raeume = [g for g in raeume if g["gebiet_id"] == sozialraum]
             if not raeume:
-                raise ProfilFehler(f"Sozialraum {sozialraum!r} is not in the published file")
+                raise ProfilFehler(f"{'Sozialraum' if ebene == 'sozialraum' else 'Gemeinde'} {sozialraum!r} "
+                                   "is not in the published file")
         profile = [_profil(con, bestand, sr) for sr in raeume]
     finally:
         con.close()
@@ -419,7 +506,7 @@ def render_profiles(published_db: Path, out_dir: Path, sozialraum: str | None = 
     geschrieben = []
     for p in profile:
         html = vorlage.render(p=p, datenstand=bestand.datenstand, quelle_datei=published_db.name)
-        ziel = out_dir / _dateiname(p["sr"]["gebiet_id"])
+        ziel = out_dir / dateiname(ebene, p["sr"]["gebiet_id"])
         tmp = ziel.with_suffix(".html.tmp")
         tmp.write_text(html, encoding="utf-8")
         tmp.replace(ziel)
