@@ -38,7 +38,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	DBT_PROFILES_DIR=dbt_project $(VENV)/bin/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
 	@touch $@
 
-build: setup
+build: setup browser
 	$(VENV)/bin/sozialmonitor build
 
 docs: setup
@@ -48,8 +48,10 @@ docs: setup
 superset-setup:
 	bash superset/manage.sh setup
 
+# Debian's chromium (dashboards in the browser tests, profile PDFs) and poppler-utils (pdftotext: the PDF tests)
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }
 
 clean:
 	rm -rf var/out var/landing var/dagster var/dbt_docs dbt_project/target
