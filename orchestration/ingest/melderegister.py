@@ -34,7 +34,9 @@ a row without a usable house number is assigned when every line of its street na
 matching runs in DuckDB; the rows are then summed per stichtag × AGS × Ortsteil × sex × age (× nationality), so
 `raw.melderegister__einwohner` holds the Ortsteil key, never an address, and `zeile` is the first line of the
 sum. Duplicates are judged per address (the same address × sex × age twice). A row whose address the
-Straßenverzeichnis does not know (street missing, number outside every range) is counted: up to
+Straßenverzeichnis does not know (street missing, number outside every range) in a Gemeinde with Ortsteile
+(`ortsteile.csv`) is counted (rows of a Gemeinde without Ortsteile simply load without Ortsteil: there is
+nothing to assign): up to
 `MAX_UNBEKANNTE_ADRESSEN` (1 %) of the file's rows it is loaded with an empty Ortsteil — the Gemeinde total stays
 complete, and that Gemeinde's Ortsteil figures for the Stichtag are not published (the Ortsteil sums would not add
 up to the Gemeinde; int_indikatoren__ortsteil publishes only complete Gemeinden) — and the run names the count as a
@@ -306,7 +308,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         profile); DeliveryError above MAX_UNBEKANNTE_ADRESSEN unknown addresses, else a warning text or None."""
         folder = getattr(region, "path", None)
         verzeichnis = Path(folder) / STRASSEN_FILE if folder else None
-        if verzeichnis is None or not verzeichnis.is_file():
+        if verzeichnis is None or not verzeichnis.is_file() or not table_exists(con, "raw.region__ortsteile"):
             raise DeliveryError(path, f"the extract carries addresses (strasse, hausnummer), but the region profile "
                                       f"has no {STRASSEN_FILE} to assign them to Ortsteile: expected the Ortsteil key "
                                       f"(column ortsteil) or a Straßenverzeichnis in the region profile",
@@ -331,7 +333,8 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         unbekannt, einwohner, erste, bekannt, gemeinden = con.execute("""
             SELECT count(*), coalesce(sum(anzahl), 0), min(zeile), arg_min(strasse_bekannt, zeile),
                    string_agg(DISTINCT ags, ', ' ORDER BY ags)
-            FROM _mr_stage WHERE len(gruende) = 0 AND ortsteil IS NULL""").fetchone()
+            FROM _mr_stage AS s WHERE len(gruende) = 0 AND ortsteil IS NULL
+              AND EXISTS (SELECT 1 FROM raw.region__ortsteile AS o WHERE o.ags = s.ags)""").fetchone()
         if not unbekannt:
             return None
         share = unbekannt / records

@@ -138,6 +138,18 @@ def test_no_address_reaches_any_table(paths, con, write, region):
             assert found == 0, (schema, table, col)
 
 
+def test_gemeinden_without_ortsteile_load_without_ortsteil(paths, con, write, region):
+    data = lines()
+    griesheim = [f"31.12.2016;06432008;Irgendeine Gasse;{n};m;{n};2" for n in range(1, 101)]  # no Ortsteile
+    write(paths.landing / "melderegister" / "melderegister_20161231.csv", [HEADER, *data, *griesheim])
+    result = load_melderegister(con, paths, region)
+    assert not result.quarantined and not result.hints
+    assert con.execute("SELECT count(*), sum(anzahl) FROM raw.melderegister__einwohner WHERE ags = '06432008' "
+                       "AND ortsteil IS NULL").fetchone() == (100, 200)
+    assert con.execute("SELECT count(*) FROM raw.melderegister__einwohner WHERE ags = '06432018' "
+                       "AND ortsteil IS NULL").fetchone() == (0,)
+
+
 def test_address_extract_without_verzeichnis_is_refused(tmp_path, paths, con, write):
     profile = make_region(tmp_path, verzeichnis=None)
     load_region(con, profile)
