@@ -343,11 +343,11 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                 else "die Straße steht nicht im Straßenverzeichnis der Gemeinde")
         if share > MAX_UNBEKANNTE_ADRESSEN:
             raise DeliveryError(
-                path, f"{unbekannt} von {records} Zeilen ({share:.1%}) haben eine Adresse, die {STRASSEN_FILE} des "
+                path, f"{unbekannt} von {records} Zeilen ({share:.2%}) haben eine Adresse, die {STRASSEN_FILE} des "
                       f"Regionsprofils nicht kennt, mehr als die erlaubten {MAX_UNBEKANNTE_ADRESSEN:.0%}: hier {what}; "
                       f"erwartet eine Adresse des Straßenverzeichnisses (Verzeichnis ergänzen oder Schreibweise "
                       f"prüfen)", line=erste, column=column)
-        return (f"{FAMILY}/{name}: {unbekannt} von {records} Zeilen ({share:.1%}, {einwohner} Einwohner) haben eine "
+        return (f"{FAMILY}/{name}: {unbekannt} von {records} Zeilen ({share:.2%}, {einwohner} Einwohner) haben eine "
                 f"Adresse, die {STRASSEN_FILE} nicht kennt (zuerst Zeile {erste}, Spalte {column}): ohne Ortsteil "
                 f"geladen; die Gemeindesumme ist vollständig, Ortsteilwerte fehlen für diesen Stichtag in "
                 f"{gemeinden}")

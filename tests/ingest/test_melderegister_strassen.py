@@ -86,7 +86,7 @@ def test_few_unknown_addresses_are_loaded_without_ortsteil_and_named(paths, con,
     result = load_melderegister(con, paths, region)
     assert not result.quarantined
     hint, = result.hints
-    assert "melderegister_20161231.csv: 2 von 1012 Zeilen (0.2%, 11 Einwohner)" in hint
+    assert "melderegister_20161231.csv: 2 von 1012 Zeilen (0.20%, 11 Einwohner)" in hint
     assert "zuerst Zeile 12, Spalte 3 (strasse)" in hint and "06432018" in hint
     assert con.execute("SELECT sum(anzahl) FROM raw.melderegister__einwohner WHERE ortsteil IS NULL"
                        ).fetchone() == (11,)
@@ -110,7 +110,7 @@ def test_many_unknown_addresses_refuse_the_file_and_keep_earlier_data(paths, con
     result = load_melderegister(con, paths, region)
     (path, reason), = result.quarantined
     assert path.name == "melderegister_20171231.csv"
-    assert reason.startswith(f"melderegister_20171231.csv, line 32, {column}: 20 von 1030 Zeilen (1.9%)"), reason
+    assert reason.startswith(f"melderegister_20171231.csv, line 32, {column}: 20 von 1030 Zeilen (1.94%)"), reason
     assert "strassenverzeichnis.csv" in reason
     assert con.execute("SELECT count(*), sum(anzahl) FROM raw.melderegister__einwohner").fetchone() == before
     # the refused file is moved unchanged (with its addresses) to the landing's quarantine folder
