@@ -37,7 +37,7 @@ sum. Duplicates are judged per address (the same address × sex × age twice). A
 Straßenverzeichnis does not know (street missing, number outside every range) in a Gemeinde with Ortsteile
 (`ortsteile.csv`) is counted (rows of a Gemeinde without Ortsteile simply load without Ortsteil: there is
 nothing to assign): up to
-`MAX_UNBEKANNTE_ADRESSEN` (1 %) of the file's rows it is loaded with an empty Ortsteil — the Gemeinde total stays
+the run's `max_reject_share` (setting, default 1 %) of the file's rows it is loaded with an empty Ortsteil — the Gemeinde total stays
 complete, and that Gemeinde's Ortsteil figures for the Stichtag are not published (the Ortsteil sums would not add
 up to the Gemeinde; int_indikatoren__ortsteil publishes only complete Gemeinden) — and the run names the count as a
 warning; above 1 % the whole file is refused naming file, the first such line and the column `strasse` (or
@@ -77,7 +77,6 @@ EINWOHNER, HAUSHALTE = "einwohner", "haushalte"
 REQUIRED = ("stichtag", "ags", "ortsteil", "geschlecht", "alter", "anzahl")
 OPTIONAL = ("staatsangehoerigkeit",)
 REQUIRED_ADRESSE = ("stichtag", "ags", "strasse", "hausnummer", "geschlecht", "alter", "anzahl")
-MAX_UNBEKANNTE_ADRESSEN = 0.01  # share of an address extract's rows the Straßenverzeichnis may not know
 REQUIRED_HAUSHALTE = ("stichtag", "ags", "ortsteil", "haushaltstyp", "anzahl")
 TABLES = {
     EINWOHNER: "stichtag DATE NOT NULL, ags VARCHAR NOT NULL, ortsteil VARCHAR, geschlecht VARCHAR NOT NULL, "
@@ -305,7 +304,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
     def _assign_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, name: str, pos: dict[str, int],
                           records: int) -> str | None:
         """Give every valid row of _mr_stage the Ortsteil of its address (Straßenverzeichnis of the region
-        profile); DeliveryError above MAX_UNBEKANNTE_ADRESSEN unknown addresses, else a warning text or None."""
+        profile); DeliveryError above the run's max_reject_share of unknown addresses, else a warning text or None."""
         folder = getattr(region, "path", None)
         verzeichnis = Path(folder) / STRASSEN_FILE if folder else None
         if verzeichnis is None or not verzeichnis.is_file() or not table_exists(con, "raw.region__ortsteile"):
@@ -341,10 +340,11 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         column = f"{pos['hausnummer'] + 1} (hausnummer)" if bekannt else f"{pos['strasse'] + 1} (strasse)"
         what = ("die Hausnummer liegt in keinem Bereich der Straße" if bekannt
                 else "die Straße steht nicht im Straßenverzeichnis der Gemeinde")
-        if share > MAX_UNBEKANNTE_ADRESSEN:
+        if share > options.max_reject_share:
             raise DeliveryError(
                 path, f"{unbekannt} von {records} Zeilen ({share:.2%}) haben eine Adresse, die {STRASSEN_FILE} des "
-                      f"Regionsprofils nicht kennt, mehr als die erlaubten {MAX_UNBEKANNTE_ADRESSEN:.0%}: hier {what}; "
+                      f"Regionsprofils nicht kennt, mehr als die erlaubten {options.max_reject_share:.0%} "
+                      f"({runner.ENV_MAX_REJECT_SHARE}): hier {what}; "
                       f"erwartet eine Adresse des Straßenverzeichnisses (Verzeichnis ergänzen oder Schreibweise "
                       f"prüfen)", line=erste, column=column)
         return (f"{FAMILY}/{name}: {unbekannt} von {records} Zeilen ({share:.2%}, {einwohner} Einwohner) haben eine "

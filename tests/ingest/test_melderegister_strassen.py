@@ -184,3 +184,13 @@ def test_sides_split_one_street_without_overlap(tmp_path, con):
     profile = make_region(tmp_path, [*VERZEICHNIS, "06432018,Lange Gasse,1,99,gerade,001",
                                      "06432018,Lange Gasse,1,99,ungerade,002"])
     assert load_region(con, profile).rows["raw.region__ortsteile"] > 0
+
+
+def test_the_unknown_address_limit_is_the_runs_reject_share_setting(paths, con, write, region):
+    """The 1 % is the setting max_reject_share (Options of the run), not a constant of its own."""
+    from orchestration.ingest.runner import Options
+
+    data = lines(extra=[("Gibtsnichtweg", "1")])[:-200]  # a few unknown rows: under the default 1 %
+    write(paths.landing / "melderegister" / "melderegister_20161231.csv", [HEADER, *data])
+    (path, reason), = load_melderegister(con, paths, region, options=Options(max_reject_share=0.0)).quarantined
+    assert "mehr als die erlaubten 0% (SOZIALMONITOR_MAX_REJECT_SHARE)" in reason, reason
