@@ -71,12 +71,14 @@ def assert_clean_publication(paths: Paths) -> None:
 def start_build(paths: Paths, *extra: str) -> subprocess.Popen:
     """Start a build in its own session. Its output goes to a file: an unread pipe would fill up and
     stall the build (and its dbt child) on a write."""
+    earlier_logs = set((paths.out / "logs").glob("build-*.log"))
     log = open(paths.out.parent / f"build-{time.time_ns()}.log", "w")
     proc = subprocess.Popen(
         [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out), *extra],
         stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     proc.log_path = Path(log.name)
+    proc.earlier_logs = earlier_logs  # full logs of earlier builds of this output folder
     log.close()
     return proc
 
@@ -86,9 +88,11 @@ def build_output(proc: subprocess.Popen) -> str:
     return proc.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def full_log(paths: Paths) -> str:
-    """The build's full log in OUT/logs/ (every Dagster event; the copied output folder starts without one)."""
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((paths.out / "logs").glob("build-*.log")))
+def full_log(paths: Paths, proc: subprocess.Popen) -> str:
+    """The full log of the build `proc` in OUT/logs/ (every Dagster event; not those of earlier builds of
+    the output folder)."""
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((paths.out / "logs").glob("build-*.log"))
+                   if p not in proc.earlier_logs)
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
@@ -256,7 +260,7 @@ PHASES = {
     # during dbt: the dbt child process (behind the wrapper sozialmonitor-dbt) is running
     "dbt": _in_dbt,
     # during the GX checks of the mart (their step has started; the raw suites run inside the ingest steps)
-    "checks": lambda proc, paths: 'Started execution of step "gx_mart_checks"' in full_log(paths),
+    "checks": lambda proc, paths: 'Started execution of step "gx_mart_checks"' in full_log(paths, proc),
     # during publish: the new version is being written into the temporary folder outside published/
     "publish": lambda proc, paths: paths.publish_tmp.is_dir() and any(paths.publish_tmp.iterdir()),
 }
