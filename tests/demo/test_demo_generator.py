@@ -59,14 +59,6 @@ def records(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "landing"
-    summary = generate_demo_deliveries(folder, progress=False)
-    assert summary["kreise"] == 1 and summary["gemeinden"] == 23
-    return folder
-
-
-@pytest.fixture(scope="module")
 def melderegister(landing) -> dict[int, dict[tuple[str, str, int], int]]:
     out: dict[int, dict[tuple[str, str, int], int]] = {}
     for year in range(2014, 2025):

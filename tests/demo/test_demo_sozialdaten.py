@@ -26,13 +26,6 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo_sozialdaten") / "landing"
-    generate_demo_deliveries(folder, progress=False)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def einwohner(landing) -> dict[int, list[dict[str, str]]]:
     return {y: rows(landing / "melderegister" / f"melderegister_{y}1231.csv") for y in range(2014, 2025)}
 

@@ -51,13 +51,6 @@ def copy_build(demo: Paths, target: Path, *, warehouse: bool = True) -> Paths:
     return paths
 
 
-def remove_tree(folder: Path) -> None:
-    """rmtree that also removes the read-only serving folder."""
-    for d, _, _ in os.walk(folder):
-        os.chmod(d, 0o755)
-    shutil.rmtree(folder)
-
-
 def snapshot(paths: Paths) -> dict[str, str]:
     """Checksums of the published file, the serving copy and every kept version."""
     files = [paths.published, paths.serving, *(v.path for v in list_versions(paths))]
@@ -78,12 +71,14 @@ def assert_clean_publication(paths: Paths) -> None:
 def start_build(paths: Paths, *extra: str) -> subprocess.Popen:
     """Start a build in its own session. Its output goes to a file: an unread pipe would fill up and
     stall the build (and its dbt child) on a write."""
+    earlier_logs = set((paths.out / "logs").glob("build-*.log"))
     log = open(paths.out.parent / f"build-{time.time_ns()}.log", "w")
     proc = subprocess.Popen(
         [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out), *extra],
         stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     proc.log_path = Path(log.name)
+    proc.earlier_logs = earlier_logs  # full logs of earlier builds of this output folder
     log.close()
     return proc
 
@@ -93,9 +88,11 @@ def build_output(proc: subprocess.Popen) -> str:
     return proc.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def full_log(paths: Paths) -> str:
-    """The build's full log in OUT/logs/ (every Dagster event; the copied output folder starts without one)."""
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((paths.out / "logs").glob("build-*.log")))
+def full_log(paths: Paths, proc: subprocess.Popen) -> str:
+    """The full log of the build `proc` in OUT/logs/ (every Dagster event; not those of earlier builds of
+    the output folder)."""
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((paths.out / "logs").glob("build-*.log"))
+                   if p not in proc.earlier_logs)
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
@@ -236,34 +233,6 @@ def readers_script(files: list[Path], stop: Path, ready: Path, seconds: int, pau
     return [sys.executable, "-c", code]
 
 
-def test_readers_never_fail_during_a_full_rebuild_and_publish(demo_build, tmp_path):
-    import json
-
-    paths = copy_build(demo_build, tmp_path, warehouse=False)  # full rebuild: new working database
-    before = read_status(paths.published)[0]["run_id"]
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(readers_script([paths.published], stop, tmp_path / "ready", 1500, pause=0), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        build = start_build(paths)
-        try:
-            build.wait(timeout=1500)
-        except subprocess.TimeoutExpired:
-            kill_tree(build)
-            raise
-        time.sleep(1.0)  # a few queries against the new version as well
-    finally:
-        stop.touch()
-    r_out, r_err = reader.communicate(timeout=120)
-    assert build.returncode == 0, build_output(build)[-4000:]
-    result = json.loads(r_out.strip().splitlines()[-1])
-    assert result["failed"] == 0, result
-    assert result["ok"] >= 200, result
-    after = read_status(paths.published)[0]["run_id"]
-    assert after != before
-    assert before in result["versions"] and after in result["versions"], result
-
-
 def _kill_build_when(proc: subprocess.Popen, ready, timeout: float = 900) -> dict[int, str] | None:
     """SIGKILL the build process only (not its children: the kernel must end those) as soon as
     `ready()`; return the processes that were below it at that moment, None if the build ended first."""
@@ -291,54 +260,152 @@ PHASES = {
     # during dbt: the dbt child process (behind the wrapper sozialmonitor-dbt) is running
     "dbt": _in_dbt,
     # during the GX checks of the mart (their step has started; the raw suites run inside the ingest steps)
-    "checks": lambda proc, paths: 'Started execution of step "gx_mart_checks"' in full_log(paths),
+    "checks": lambda proc, paths: 'Started execution of step "gx_mart_checks"' in full_log(paths, proc),
     # during publish: the new version is being written into the temporary folder outside published/
     "publish": lambda proc, paths: paths.publish_tmp.is_dir() and any(paths.publish_tmp.iterdir()),
 }
 
 
-@pytest.mark.parametrize("phase", list(PHASES))
-def test_kill_9_of_the_build_process_leaves_no_dbt_and_identical_publication(demo_build, tmp_path, phase):
-    """kill -9 of the build process alone (as the OOM killer would): no dbt process of it survives,
-    published file, serving copy and versions stay byte-identical, `published/` holds nothing else,
-    the build lock does not block, and the next build completes and publishes."""
-    work = tmp_path / "b"
-    fresh = phase == "ingest"  # ingest from scratch; the other phases start from the demo's working DB
-    paths = copy_build(demo_build, work, warehouse=not fresh)
-    before = snapshot(paths)
-    versions_before = [v.path.name for v in list_versions(paths)]
-    for _attempt in range(3):
-        proc = start_build(paths)
-        children = _kill_build_when(proc, lambda proc=proc, paths=paths: PHASES[phase](proc, paths))
-        if children is not None:
-            break
-        # the build finished before the phase was seen: start from scratch again
-        assert proc.returncode == 0, build_output(proc)[-4000:]
-        remove_tree(work)
-        paths = copy_build(demo_build, work, warehouse=not fresh)
-    else:
-        pytest.fail(f"could not catch the build in phase {phase}")
+def _edit_csv(path: Path, edit) -> list[str]:
+    """Rewrite a `;` CSV delivery row by row: `edit(row)` returns the (changed) row or None to drop it.
+    Lines before the header (title/demo marker lines) stay as they are. Returns the AGS of changed rows."""
+    raw = path.read_bytes()
+    encoding = "utf-8"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+        text = raw.decode(encoding)
+    lines = text.splitlines(keepends=True)
+    h = next(i for i, line in enumerate(lines) if "ags" in line.rstrip("\r\n").split(";"))
+    header = lines[h].rstrip("\r\n").split(";")
+    out, touched = lines[: h + 1], []
+    for line in lines[h + 1:]:
+        cells = line.rstrip("\r\n").split(";")
+        if len(cells) != len(header):
+            out.append(line)
+            continue
+        row = dict(zip(header, cells, strict=True))
+        new = edit(dict(row))
+        if new != row:
+            touched.append(row["ags"])
+        if new is not None:
+            out.append(";".join(new[c] for c in header) + "\n")
+    path.write_bytes("".join(out).encode(encoding))
+    return sorted(set(touched))
+
+
+VICTIM = "06432014"  # the Gemeinde left out of the new Melderegister Stichtag
+EINWOHNER = ("SELECT sum(zaehler) FROM mart.sozialraum_indikatoren WHERE indikator_id = 'bevoelkerung' "
+             "AND gebiet_ebene = 'gemeinde'")
+
+
+def deliver_new_stichtag_without_a_gemeinde(paths: Paths) -> Path:
+    """Put a Melderegister delivery for a new Stichtag (the newest + 1 year) without the Gemeinde VICTIM
+    into the landing folder; returns it."""
+    newest = sorted((paths.landing / "melderegister").glob("*.csv"))[-1]
+    year = int(newest.stem[-8:-4])
+    delivery = newest.with_name(newest.stem[:-8] + f"{year + 1}1231.csv")
+    shutil.copyfile(newest, delivery)
+
+    def next_year_without_victim(row):
+        if row["ags"] == VICTIM:
+            return None
+        row["stichtag"] = f"31.12.{year + 1}"
+        return row
+
+    removed = _edit_csv(delivery, next_year_without_victim)
+    assert VICTIM in removed
+    return delivery
+
+
+def assert_refused_and_the_rest_published(proc: subprocess.CompletedProcess, paths: Paths, delivery: Path,
+                                          run_before: str, einwohner_vorher: float) -> None:
+    """A Melderegister delivery for a new Stichtag without one Gemeinde fails its family's audit
+    (completeness): it is refused and quarantined, the family stays at its last good state, the rest
+    publishes. (A *correction* may leave Gemeinden out: the Melderegister is current per Stichtag and
+    Gemeinde, so the others keep their delivery — tests/quality.)"""
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    assert delivery.name in output
+    reason = next((paths.quarantine / "melderegister").glob(f"*_{delivery.name}.reason.txt")).read_text("utf-8")
+    assert "expect_column_values_to_be_between(zeilen)" in reason and VICTIM in reason, reason
+    status = read_status(paths.published)
+    assert status[0]["run_id"] != run_before
+    families = {r["familie"]: r["ergebnis"] for r in status if r["eintrag"] == "familie"}
+    assert families["melderegister"] == "veraltet" and families["genesis"] == "aktuell"
+    assert {r["datei"] for r in status if r["eintrag"] == "abgelehnt"} == {delivery.name}
+    con = duckdb.connect(str(paths.published), read_only=True)
+    einwohner_nachher = con.execute(EINWOHNER).fetchone()[0]
+    con.close()
+    assert einwohner_nachher == einwohner_vorher
+
+
+def _assert_killed_cleanly(paths: Paths, proc: subprocess.Popen, phase: str, children: dict[int, str],
+                           before: dict[str, str], versions_before: list[str]) -> None:
+    """After kill -9 of the build process in `phase`: no process of it survives (its dbt child included),
+    published file, serving copy and versions are byte-identical, `published/` holds nothing else."""
     try:
         if phase == "dbt":
             assert any("dbt" in c and " build" in c for c in children.values()), children
         left = survivors(children, paths)
-        assert not left, f"processes of the killed build still running: {left}"
+        assert not left, f"processes of the build killed in phase {phase} still running: {left}"
     finally:
         kill_all(descendant_pids(proc.pid))
         kill_all(processes_writing(paths))
-    assert snapshot(paths) == before
-    assert [v.path.name for v in list_versions(paths)] == versions_before
-    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "versions"]
+    assert snapshot(paths) == before, phase
+    assert [v.path.name for v in list_versions(paths)] == versions_before, phase
+    assert sorted(p.name for p in paths.published_dir.iterdir()) == ["sozialmonitor.duckdb", "versions"], phase
     con = duckdb.connect(str(paths.published), read_only=True)
     assert con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren").fetchone()[0] > 0
     con.close()
 
+
+def test_kill_9_of_the_build_process_in_every_phase_leaves_no_dbt_and_identical_publication(demo_build, tmp_path):
+    """kill -9 of the build process alone (as the OOM killer would), once in every phase, one after the
+    other on the same output folder: no dbt process of it survives, published file, serving copy and
+    versions stay byte-identical, `published/` holds nothing else. The lock and the state a killed build
+    leaves behind do not stop the next build: the build after each kill gets past the killed phase (it is
+    caught in the next one; the first starts without a working database, so ingest runs from scratch),
+    and the build after the last kill (during publish) completes and publishes.
+
+    That last build also gets a Melderegister delivery for a new Stichtag without one Gemeinde: it is
+    refused by its family's audit and the rest publishes (see assert_refused_and_the_rest_published).
+
+    (One chain instead of a fresh copy and a full follow-up build per phase, and no build of its own for
+    the refused delivery: the same kills and checks with four builds fewer; benchmarks/README.md, "Test
+    suite time".)"""
+    paths = copy_build(demo_build, tmp_path / "b", warehouse=False)  # ingest from scratch: no working DB
+    run_before = read_status(paths.published)[0]["run_id"]
+    con = duckdb.connect(str(paths.published), read_only=True)
+    einwohner_vorher = con.execute(EINWOHNER).fetchone()[0]
+    con.close()
+    before = snapshot(paths)
+    versions_before = [v.path.name for v in list_versions(paths)]
+    for phase in PHASES:
+        for _attempt in range(3):
+            proc = start_build(paths)
+            children = _kill_build_when(proc, lambda proc=proc, paths=paths, phase=phase: PHASES[phase](proc, paths))
+            if children is not None:
+                break
+            # the build finished before the phase was seen: it completed after the previous kill (the
+            # lock did not block it) and published; try the phase again from this publication
+            assert proc.returncode == 0, build_output(proc)[-4000:]
+            run_before = read_status(paths.published)[0]["run_id"]
+            before = snapshot(paths)
+            versions_before = [v.path.name for v in list_versions(paths)]
+        else:
+            pytest.fail(f"could not catch the build in phase {phase}")
+        _assert_killed_cleanly(paths, proc, phase, children, before, versions_before)
+
+    delivery = deliver_new_stichtag_without_a_gemeinde(paths)
     try:
         proc = run_build(paths.landing, paths.out, timeout=900)  # the next run completes and publishes
     except subprocess.TimeoutExpired as exc:
         raise AssertionError("the run after kill -9 did not complete within 15 min — does the killed run "
                              "still hold the writer lock of the working database?") from exc
     assert "Veröffentlicht: " + str(paths.published) in proc.stdout
+    assert_refused_and_the_rest_published(proc, paths, delivery, run_before, einwohner_vorher)
     assert sha(paths.published) != before["published/sozialmonitor.duckdb"]
     assert len(list_versions(paths)) == len(versions_before) + 1
     assert list(paths.publish_tmp.iterdir()) == []
@@ -463,15 +530,22 @@ def lock_pid(paths: Paths) -> str:
         return ""
 
 
-def test_one_build_per_output_folder(demo_build, tmp_path):
+def test_one_build_per_output_folder_and_readers_never_fail_during_a_full_rebuild(demo_build, tmp_path):
     """A second build (or rollback) on the same output folder is refused at once with its own exit
     code while the first one runs; `--warten` waits and then completes; other output folders are not
-    blocked; nothing extra lands in `published/`."""
+    blocked; nothing extra lands in `published/`. The first build is a full rebuild (new working
+    database) with a reader process querying the published file all the time (a new read-only
+    connection per query, as Superset's pool does): not one of its queries fails, and it sees the old
+    and the new version. (Both were separate tests with a build each; one build fewer together.)"""
     from orchestration.cli import EXIT_BUILD_LAEUFT
 
-    paths = copy_build(demo_build, tmp_path / "b")
+    paths = copy_build(demo_build, tmp_path / "b", warehouse=False)  # full rebuild: new working database
     other = copy_build(demo_build, tmp_path / "o", warehouse=False)
     destroy(other.published)  # so that a rollback there has something to restore
+    before = read_status(paths.published)[0]["run_id"]
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(readers_script([paths.published], stop, tmp_path / "ready", 1500, pause=0),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = start_build(paths)
     waiting = None
     try:
@@ -501,9 +575,20 @@ def test_one_build_per_output_folder(demo_build, tmp_path):
         first.wait(timeout=1500)
         assert first.returncode == 0, build_output(first)[-4000:]
         after_first = read_status(paths.published)[0]["run_id"]
+        time.sleep(1.0)  # a few queries against the new version as well
+        stop.touch()
+        r_out, _ = reader.communicate(timeout=120)
+        result = json.loads(r_out.strip().splitlines()[-1])
+        assert result["failed"] == 0, result
+        assert result["ok"] >= 200, result
+        assert after_first != before
+        assert before in result["versions"] and after_first in result["versions"], result
         waiting.wait(timeout=1500)
         assert waiting.returncode == 0, build_output(waiting)[-4000:]
     finally:
+        stop.touch()
+        if reader.poll() is None:
+            reader.communicate(timeout=120)
         for proc in (first, waiting):
             if proc is not None and proc.poll() is None:
                 kill_tree(proc)
@@ -511,79 +596,6 @@ def test_one_build_per_output_folder(demo_build, tmp_path):
     assert len(list_versions(paths)) == 3  # the demo's version + one per build
     assert_clean_publication(paths)
     assert list(paths.publish_tmp.iterdir()) == []
-
-
-def _edit_csv(path: Path, edit) -> list[str]:
-    """Rewrite a `;` CSV delivery row by row: `edit(row)` returns the (changed) row or None to drop it.
-    Lines before the header (title/demo marker lines) stay as they are. Returns the AGS of changed rows."""
-    raw = path.read_bytes()
-    encoding = "utf-8"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        encoding = "latin-1"
-        text = raw.decode(encoding)
-    lines = text.splitlines(keepends=True)
-    h = next(i for i, line in enumerate(lines) if "ags" in line.rstrip("\r\n").split(";"))
-    header = lines[h].rstrip("\r\n").split(";")
-    out, touched = lines[: h + 1], []
-    for line in lines[h + 1:]:
-        cells = line.rstrip("\r\n").split(";")
-        if len(cells) != len(header):
-            out.append(line)
-            continue
-        row = dict(zip(header, cells, strict=True))
-        new = edit(dict(row))
-        if new != row:
-            touched.append(row["ags"])
-        if new is not None:
-            out.append(";".join(new[c] for c in header) + "\n")
-    path.write_bytes("".join(out).encode(encoding))
-    return sorted(set(touched))
-
-
-def test_missing_gemeinde_refuses_the_delivery_and_publishes_the_rest(demo_build, tmp_path):
-    """A Melderegister delivery for a new Stichtag without one Gemeinde fails its family's audit
-    (completeness): it is refused and quarantined, the family stays at its last good state, the rest
-    publishes. (A *correction* may leave Gemeinden out: the Melderegister is current per Stichtag and
-    Gemeinde, so the others keep their delivery — tests/quality.)"""
-    paths = copy_build(demo_build, tmp_path)
-    newest = sorted((paths.landing / "melderegister").glob("*.csv"))[-1]
-    year = int(newest.stem[-8:-4])
-    correction = newest.with_name(newest.stem[:-8] + f"{year + 1}1231.csv")
-    shutil.copyfile(newest, correction)
-    victim = "06432014"
-
-    def next_year_without_victim(row):
-        if row["ags"] == victim:
-            return None
-        row["stichtag"] = f"31.12.{year + 1}"
-        return row
-
-    removed = _edit_csv(correction, next_year_without_victim)
-    assert victim in removed
-    before = read_status(paths.published)[0]["run_id"]
-    einwohner = ("SELECT sum(zaehler) FROM mart.sozialraum_indikatoren WHERE indikator_id = 'bevoelkerung' "
-                 "AND gebiet_ebene = 'gemeinde'")
-    con = duckdb.connect(str(paths.published), read_only=True)
-    einwohner_vorher = con.execute(einwohner).fetchone()[0]
-    con.close()
-
-    proc = run_build(paths.landing, paths.out, check=False)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
-    assert correction.name in output
-    reason = next((paths.quarantine / "melderegister").glob(f"*_{correction.name}.reason.txt")).read_text("utf-8")
-    assert "expect_column_values_to_be_between(zeilen)" in reason and victim in reason, reason
-    status = read_status(paths.published)
-    assert status[0]["run_id"] != before
-    families = {r["familie"]: r["ergebnis"] for r in status if r["eintrag"] == "familie"}
-    assert families["melderegister"] == "veraltet" and families["genesis"] == "aktuell"
-    assert {r["datei"] for r in status if r["eintrag"] == "abgelehnt"} == {correction.name}
-    con = duckdb.connect(str(paths.published), read_only=True)
-    einwohner_nachher = con.execute(einwohner).fetchone()[0]
-    con.close()
-    assert einwohner_nachher == einwohner_vorher
 
 
 def test_share_over_100_fails_the_whole_publication_naming_the_rows(demo_build, tmp_path):
