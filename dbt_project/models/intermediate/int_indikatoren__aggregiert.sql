@@ -99,7 +99,11 @@ ortsteil as (
         indikatoren.ist_demodaten,
         coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt,
         cast(null as bigint) as anzahl_gemeinden
-    from {{ ref('int_indikatoren__ortsteil') }} as indikatoren
+    from (
+        select * from {{ ref('int_indikatoren__ortsteil') }}
+        union all by name
+        select * from {{ ref('int_indikatoren__jugendhilfe_ortsteil') }}
+    ) as indikatoren
     inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
     {{ gebiet_im_jahr('indikatoren') }}
 ),
