@@ -43,11 +43,8 @@ def test_ortsteil_counts_equal_the_raw_delivery(demo_build, raw_counts):
     cases, residents = raw_counts
     with duckdb.connect(str(demo_build.warehouse), read_only=True) as con:
         warehouse = dict(con.execute(
-            "SELECT ortsteil_id, zaehler FROM int_indikatoren__jugendhilfe_ortsteil "
-            "WHERE indikator_id = 'inobhutnahmen_je_1000_u18' AND jahr = ?", [YEAR]).fetchall()
-            if _has(con, "main", "int_indikatoren__jugendhilfe_ortsteil") else
-            con.execute(f"SELECT ortsteil_id, zaehler FROM {_schema(con)}.int_indikatoren__jugendhilfe_ortsteil "
-                        "WHERE indikator_id = 'inobhutnahmen_je_1000_u18' AND jahr = ?", [YEAR]).fetchall())
+            "SELECT ortsteil_id, zaehler FROM intermediate.int_indikatoren__jugendhilfe_ortsteil "
+            "WHERE indikator_id = 'inobhutnahmen_je_1000_u18' AND jahr = ?", [YEAR]).fetchall())
     assert set(warehouse) == set(residents)  # every Ortsteil, zero rows included
     assert {o: int(n) for o, n in warehouse.items()} == {o: cases.get(o, 0) for o in residents}
 
@@ -73,12 +70,3 @@ def test_published_ortsteil_cells_are_the_raw_values_or_suppressed(demo_build, r
     small = [o for o in residents if 0 < cases.get(o, 0) < 3]
     assert small and all(o in {r[0] for r in hidden} for o in small)  # every small cell is suppressed
 
-
-def _has(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                            "AND table_name = ?", [schema, table]).fetchone()[0])
-
-
-def _schema(con) -> str:
-    return con.execute("SELECT table_schema FROM information_schema.tables "
-                       "WHERE table_name = 'int_indikatoren__jugendhilfe_ortsteil'").fetchone()[0]

@@ -7,7 +7,8 @@
 --   indicator row in that year also has a row for this indicator (a partial sum would be wrong, so it
 --   is left out).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
---   Ortsteil rows (int_indikatoren__ortsteil, Melderegister) are an extra level below the Gemeinde: gebiet_id =
+--   Ortsteil rows (int_indikatoren__ortsteil, Melderegister; int_indikatoren__jugendhilfe_ortsteil, youth welfare)
+--   are an extra level below the Gemeinde: gebiet_id =
 --   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde; the higher levels are still built
 --   from the Gemeinde rows.
 --   einheit and faktor come from the catalogue (seed indikatoren).
