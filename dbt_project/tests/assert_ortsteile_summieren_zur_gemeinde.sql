@@ -1,7 +1,8 @@
 -- Ortsteil sums equal Gemeinde totals. Per Gemeinde × year × indicator with Ortsteil rows:
 --   1. Σ Ortsteile = the Gemeinde's Melderegister residents of the same 31.12. (nobody lost or counted twice);
 --   2. in the mart, Σ zaehler and Σ nenner of the Ortsteile = the Gemeinde row, wherever both levels name
---      the same source (the Melderegister; Gemeinde rows taken from GENESIS are compared in the demo test).
+--      the same source (the Melderegister; Gemeinde rows taken from GENESIS are compared in the demo test), for
+--      the indicators without a suppressed Ortsteil cell (the nenner where both name the same nenner source).
 -- Returns the differing rows.
 with ortsteile as (
     select ags, jahr, sum(zaehler) as zaehler
@@ -25,6 +26,8 @@ mart_ortsteile as (
         sum(zaehler) as zaehler,
         sum(nenner) as nenner,
         any_value(quelle) as quelle,
+        any_value(nenner_quelle) as nenner_quelle,
+        bool_or(ist_unterdrueckt) as mit_unterdrueckten,
         count(*) as anzahl
     from {{ ref('sozialraum_indikatoren') }}
     where gebiet_ebene = 'ortsteil'
@@ -48,7 +51,10 @@ abweichungen as (
     inner join {{ ref('sozialraum_indikatoren') }} as g
         on g.gebiet_ebene = 'gemeinde' and o.ags = g.gebiet_id and o.jahr = g.jahr and o.indikator_id = g.indikator_id
     where g.quelle = o.quelle
-        and (abs(o.zaehler - g.zaehler) > 1e-6 or abs(coalesce(o.nenner, 0) - coalesce(g.nenner, 0)) > 1e-6)
+        and not o.mit_unterdrueckten  -- a suppressed Ortsteil cell (youth welfare) is not in the published sum
+        and (abs(o.zaehler - g.zaehler) > 1e-6
+            or (g.nenner_quelle is not distinct from o.nenner_quelle
+                and abs(coalesce(o.nenner, 0) - coalesce(g.nenner, 0)) > 1e-6))
 )
 
 select * from abweichungen

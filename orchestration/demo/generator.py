@@ -312,11 +312,11 @@ def generate_demo_deliveries(
                 sgb2_blocks[ym].append(Block(kreis.code, kreis.short_name if kreis.is_clone else
                                              f"Landkreis {kreis.short_name}", [g.ags for g in kreis.gemeinden],
                                              [g.name for g in kreis.gemeinden], block, suppress_sgb2(block)))
-            n = jh.write_hilfen(kreis, pop, seed, years, hilfen)
+            n = jh.write_hilfen(kreis, pop, seed, years, hilfen, ortsteile if kreis.index == 0 else None)
             records["jugendhilfe_hilfen"] += n
-            n = jh.write_gefaehrdungen(kreis, pop, seed, years, gef)
+            n = jh.write_gefaehrdungen(kreis, pop, seed, years, gef, ortsteile if kreis.index == 0 else None)
             records["jugendhilfe_gefaehrdungen_8a"] += n
-            n = jh.write_inobhutnahmen(kreis, pop, seed, years, iob)
+            n = jh.write_inobhutnahmen(kreis, pop, seed, years, iob, ortsteile if kreis.index == 0 else None)
             records["jugendhilfe_inobhutnahmen_42"] += n
             bar.update(1)
             bar.set_postfix(jugendhilfe=records["jugendhilfe_hilfen"] + records["jugendhilfe_gefaehrdungen_8a"]

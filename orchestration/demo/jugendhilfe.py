@@ -15,6 +15,12 @@ Calibration (Kreis level; measured on the default demo, seed 20151231): HzE §§
 18, about a third akut/latent; § 42: 2–3 per 1,000 under 18; § 42a (unaccompanied minors) ≈ 3 per 1,000
 in 2015, 1.6 in 2016, low afterwards. Gemeinden with more SGB II have higher rates (social factor
 = (SGB II share / Kreis share)^0.8, exponent per Hilfeart in HILFEARTEN).
+
+Ortsteil (`wohnort_ortsteil`): a case of a Gemeinde with Ortsteile (the bundled region's ortsteile.csv, not the
+scale clones) gets the key of one of them, drawn with the probability of its age in the Melderegister split
+(orchestration/demo/ortsteile.py: the same demo weights and age profiles, so the cases follow the residents).
+The draw is an own random stream per export and Kreis, so the cases, their Gemeinde and every other column
+stay exactly as without the key; the other Gemeinden's cases keep the column empty.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ from typing import TextIO
 
 import numpy as np
 
+from orchestration.demo import ortsteile as ot
 from orchestration.demo.model import POP_YEARS, Kreis, rng
 
-HILFEN_HEADER = ("fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;alleinerziehend;"
-                 "transferleistung;beendigungsgrund;nachname;vorname;strasse;hausnummer;plz;ort")
-GEFAEHRDUNGEN_HEADER = "fall_id;datum;alter;geschlecht;wohnort_ags;ergebnis;nachname;vorname;strasse;plz;ort"
-INOBHUTNAHMEN_HEADER = ("fall_id;paragraph;beginn;ende;anlass;unbegleitet;alter;geschlecht;wohnort_ags;"
+HILFEN_HEADER = ("fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;wohnort_ortsteil;"
+                 "alleinerziehend;transferleistung;beendigungsgrund;nachname;vorname;strasse;hausnummer;plz;ort")
+GEFAEHRDUNGEN_HEADER = "fall_id;datum;alter;geschlecht;wohnort_ags;wohnort_ortsteil;ergebnis;nachname;vorname;strasse;plz;ort"
+INOBHUTNAHMEN_HEADER = ("fall_id;paragraph;beginn;ende;anlass;unbegleitet;alter;geschlecht;wohnort_ags;wohnort_ortsteil;"
                         "nachname;vorname;strasse;plz;ort")
 
 FIRST_START_YEAR = 2000
@@ -164,6 +171,27 @@ def _day_in_year(r: np.random.Generator, year: int, n: int) -> np.ndarray:
     return start + r.integers(0, days, n)
 
 
+def ortsteil_keys(ags: np.ndarray, age: np.ndarray, ortsteile: dict[str, list[str]] | None, seed: int,
+                  kreis_index: int, export: int) -> list[str]:
+    """The `wohnort_ortsteil` of each case (AGS, age): an Ortsteil of its Gemeinde drawn with the Melderegister
+    split's probabilities for that age (ortsteile.age_weights with the generator's profile stream), empty for a
+    Gemeinde without Ortsteile. Own stream (`jugendhilfe_ortsteile`, one per export)."""
+    keys = np.full(len(ags), "", dtype=object)
+    if not ortsteile:
+        return keys.tolist()
+    profile = rng(seed, kreis_index, "ortsteile")  # as generator._split_ortsteile: the same profiles
+    weights = {g: ot.age_weights(k, ot.GEWICHTE.get(g, {}), 101, profile) for g, k in sorted(ortsteile.items())}
+    draw = rng(seed, kreis_index, "jugendhilfe_ortsteile", export)
+    u = draw.random(len(ags))
+    for g, p in weights.items():
+        sel = np.nonzero(ags == g)[0]
+        if len(sel):
+            cum = np.cumsum(p[np.clip(age[sel], 0, 100)], axis=1)
+            index = np.minimum((u[sel, None] > cum).sum(axis=1), len(ortsteile[g]) - 1)
+            keys[sel] = np.array(ortsteile[g], dtype=object)[index]
+    return keys.tolist()
+
+
 def _write(handle: TextIO, columns: list[list[str]]) -> int:
     if not columns or not columns[0]:
         return 0
@@ -172,7 +200,8 @@ def _write(handle: TextIO, columns: list[list[str]]) -> int:
     return len(columns[0])
 
 
-def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO]) -> int:
+def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO],
+                 ortsteile: dict[str, list[str]] | None = None) -> int:
     """Simulate the Hilfen of one Kreis and append each year's export to `handles[year]`; records written."""
     r = rng(seed, kreis.index, "hilfen")
     social = np.array([g.social for g in kreis.gemeinden])
@@ -225,6 +254,7 @@ def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], han
     fall_id = np.char.add(f"{kreis.code}-H", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
     codes = np.array([h.code for h in HILFEARTEN])[h_idx]
     ags = np.array([g.ags for g in kreis.gemeinden])[g_idx]
+    ortsteil = np.array(ortsteil_keys(ags, age, ortsteile, seed, kreis.index, 1), dtype=object)
     names = _Names(rng(seed, kreis.index, "names", extra=1), kreis).columns(male, g_idx, True)
     names = [np.array(c) for c in names]
     written = 0
@@ -243,6 +273,7 @@ def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], han
             (birth[sel] // 12).astype(str).tolist(),
             sex[sel].tolist(),
             ags[sel].tolist(),
+            ortsteil[sel].tolist(),
             allein[sel].tolist(),
             transfer[sel].tolist(),
             np.where(ended, grund[sel], "").tolist(),
@@ -258,7 +289,8 @@ def _case_streams(seed: int, kreis: Kreis, export: str, names_extra: int) -> tup
             np.array([g.social for g in kreis.gemeinden]))
 
 
-def write_gefaehrdungen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO]) -> int:
+def write_gefaehrdungen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO],
+                        ortsteile: dict[str, list[str]] | None = None) -> int:
     r, names, social = _case_streams(seed, kreis, "gefaehrdungen", 2)
     w = _age_weights(0, 4, 17, 18)
     written = 0
@@ -272,14 +304,17 @@ def write_gefaehrdungen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[in
         male = r.random(n) < 0.51
         ergebnis = np.array(ERGEBNISSE)[r.choice(4, n, p=ERGEBNISSE_P)]
         fall_id = np.char.add(f"{kreis.code}-G{year}-", np.char.zfill(np.arange(1, n + 1).astype(str), 5))
+        ags = np.array([g.ags for g in kreis.gemeinden])[g_idx]
         cols = [fall_id.tolist(), _fmt_date(datum), age.astype(str).tolist(),
-                np.where(male, "m", "w").tolist(), np.array([g.ags for g in kreis.gemeinden])[g_idx].tolist(),
+                np.where(male, "m", "w").tolist(), ags.tolist(),
+                ortsteil_keys(ags, age, ortsteile, seed, kreis.index, 2 * 10000 + year),
                 ergebnis.tolist()] + names.columns(male, g_idx, False)
         written += _write(handles[year], cols)
     return written
 
 
-def write_inobhutnahmen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO]) -> int:
+def write_inobhutnahmen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], handles: dict[int, TextIO],
+                        ortsteile: dict[str, list[str]] | None = None) -> int:
     r, names, social = _case_streams(seed, kreis, "inobhutnahmen", 3)
     w42 = _age_weights(0, 15, 17, 18)
     w42a = np.zeros(18)
@@ -313,7 +348,8 @@ def write_inobhutnahmen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[in
         fall_id = np.char.add(f"{kreis.code}-I{year}-", np.char.zfill(np.arange(1, n + 1).astype(str), 5))
         cols = [fall_id.tolist(), para.tolist(), _fmt_date(beginn),
                 np.where(running, "", np.array(_fmt_date(ende))).tolist(), anlass.tolist(), unbegleitet.tolist(),
-                age.astype(str).tolist(), np.where(male, "m", "w").tolist(), ags_all[g_idx].tolist()
+                age.astype(str).tolist(), np.where(male, "m", "w").tolist(), ags_all[g_idx].tolist(),
+                ortsteil_keys(ags_all[g_idx], age, ortsteile, seed, kreis.index, 3 * 10000 + year)
                 ] + names.columns(male, g_idx, False)
         written += _write(handles[year], cols)
     return written

@@ -43,7 +43,7 @@ COMPONENTS = {"population": 1, "sgb2": 2, "grundsicherung": 3, "hilfen": 4, "gef
               "inobhutnahmen": 6, "genesis": 7, "clone": 8, "names": 9,
               # the families of orchestration/demo/sozialdaten.py (own streams: the others stay unchanged)
               "nationalitaet": 10, "haushalte": 11, "wohngeld": 12, "asylblg": 13, "sozialhilfe": 14,
-              "ortsteile": 15}
+              "ortsteile": 15, "jugendhilfe_ortsteile": 16}
 
 
 def rng(seed: int, kreis_index: int, component: str, extra: int = 0) -> np.random.Generator:

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.delivery import DeliveryError, detect_encoding
+from orchestration.warehouse import table_exists
 
 DEMO_MARKER = "DEMODATEN"
 
@@ -170,3 +171,51 @@ def ags_sql(expr: str) -> str:
     """Trimmed AGS text; a leading zero lost to a spreadsheet (7 or 4 digits) is restored."""
     x = f"trim({expr})"
     return AGS_NORMALISED.format(x=x)
+
+
+# ---------------------------------------------------------------------------------------------- Ortsteil key
+# One rule for every family that may carry an Ortsteil key (Melderegister, Jugendhilfe, Grundsicherung): the key
+# is the 3-digit `ortsteil_schluessel` of the region profile's ortsteile.csv for the row's Gemeinde, and a
+# Gemeinde's rows carry it all or none (otherwise the Ortsteil sums would miss part of the Gemeinde).
+
+
+def ortsteil_sql(expr: str) -> str:
+    """The Ortsteil key of a text column: 1–2 digits padded to 3 (lost leading zeros), empty = NULL."""
+    return (f"CASE WHEN regexp_full_match(trim({expr}), '[0-9]{{1,2}}') THEN lpad(trim({expr}), 3, '0') "
+            f"ELSE nullif(trim({expr}), '') END")
+
+
+def check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, stage: str, column: int, *, ags: str = "ags",
+                    ortsteil: str = "ortsteil", partition: Sequence[str] = ("stichtag",), what: str = "Einwohner",
+                    ) -> None:
+    """Every Ortsteil key in `stage` (rows without reasons) is one of the region profile's Ortsteile of the row's
+    Gemeinde (column `ags`), and a Gemeinde's rows carry a key either all or none (per `partition`, e.g. the
+    Stichtag). Raises DeliveryError naming file, the first offending line and `column` (1-based)."""
+    known = table_exists(con, "raw.region__ortsteile")
+    bad = con.execute(f"""
+        SELECT s.zeile, s.{ags}, s.{ortsteil} FROM {stage} AS s
+        WHERE len(s.gruende) = 0 AND s.{ortsteil} IS NOT NULL AND NOT EXISTS (
+            {f"SELECT 1 FROM raw.region__ortsteile AS o WHERE o.ags = s.{ags} AND o.ortsteil_schluessel = s.{ortsteil}"
+             if known else "SELECT 1 WHERE false"})
+        ORDER BY s.zeile LIMIT 1""").fetchone()
+    if bad:
+        zeile, gemeinde, key = bad
+        listed = con.execute("SELECT string_agg(ortsteil_schluessel || ' ' || ortsteil_name, ', ' "
+                             "ORDER BY ortsteil_schluessel) FROM raw.region__ortsteile WHERE ags = $ags",
+                             {"ags": gemeinde}).fetchone()[0] if known else None
+        expected = (f"einen Ortsteilschlüssel von {gemeinde} aus ortsteile.csv des Regionsprofils ({listed}) oder leer"
+                    if listed else f"leer: das Regionsprofil (ortsteile.csv) nennt für {gemeinde} keine Ortsteile")
+        raise DeliveryError(path, f"{ortsteil} '{key}' ist kein Ortsteil der Gemeinde {gemeinde}: erwartet {expected}",
+                            line=zeile, column=column)
+    by = ", ".join([*partition, ags])
+    bad = con.execute(f"""
+        SELECT zeile, {ags}, erste FROM (
+            SELECT zeile, {ags}, {ortsteil}, min(zeile) FILTER (WHERE {ortsteil} IS NOT NULL)
+                   OVER (PARTITION BY {by}) AS erste
+            FROM {stage} WHERE len(gruende) = 0)
+        WHERE {ortsteil} IS NULL AND erste IS NOT NULL ORDER BY zeile LIMIT 1""").fetchone()
+    if bad:
+        raise DeliveryError(path, f"{ortsteil} ist leer, aber andere Zeilen der Gemeinde {bad[1]} tragen einen "
+                                  f"Ortsteil (zuerst Zeile {bad[2]}): erwartet für jede Zeile einer Gemeinde einen "
+                                  f"Ortsteil oder für keine (sonst fehlen {what} in den Ortsteilsummen)",
+                            line=bad[0], column=column)

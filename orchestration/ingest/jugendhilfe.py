@@ -17,6 +17,12 @@ the begin of the Hilfe or in the future, invalid sex / age / j-n-u flags, `wohno
 or outside the region, the same fall_id twice with different content (all its rows) or as an identical copy
 (the later copies). A file whose reject share exceeds the run's maximum (`Options.max_reject_share`, setting
 `max_reject_share`) is quarantined.
+
+Ortsteil (all three record types): an optional column `wohnort_ortsteil`, the 3-digit `ortsteil_schluessel` of
+the region profile's `ortsteile.csv` for `wohnort_ags` (`1`, `01` are padded; empty = no Ortsteil). A key the
+profile does not list for that Gemeinde, or a row without a key in a Gemeinde whose other rows of the file carry
+one (its cases would be missing from the Ortsteil sums), refuses the whole file naming file, line and column —
+the Melderegister's rule (`_confidential.check_ortsteile`). Stored as `wohnort_ortsteil` (NULL without the key).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult
 from orchestration.ingest.pseudonym import PseudonymKey, hmac_sql, require_key
 from orchestration.ingest.runner import Audit, Options
 from orchestration.settings import Paths
+from orchestration.warehouse import table_exists
 
 FAMILY = "jugendhilfe"
 HILFEARTEN = ("27_2", "28", "29", "30", "31", "32", "33", "34", "35", "35a", "41")
@@ -81,7 +88,8 @@ RECORD_TYPES = (
         "wohnort_ags VARCHAR NOT NULL, zeile BIGINT NOT NULL",
     ),
 )
-TABLES = {rt.name: rt.ddl for rt in RECORD_TYPES}
+ORTSTEIL = "wohnort_ortsteil"  # optional column (every record type)
+TABLES = {rt.name: rt.ddl + f", {ORTSTEIL} VARCHAR" for rt in RECORD_TYPES}
 _KEYS = {rt.key_column for rt in RECORD_TYPES}
 
 
@@ -212,8 +220,10 @@ def _stage_sql(rt: RecordType, tf: c.TextFile, positions: dict[str, int]) -> str
         elif col in _LOWERED:
             expr = f"lower({expr})"
         select.append(f"{expr} AS t_{col}")
+    select.append(f"{c.ortsteil_sql(f'c{positions[ORTSTEIL]}')} AS {ORTSTEIL}" if ORTSTEIL in positions
+                  else f"NULL::VARCHAR AS {ORTSTEIL}")
     typed, checks, _ = _typed_and_checks(rt)
-    record = ", ".join(["fall_pseudonym", *(f"t_{col}" for col in text_cols)])
+    record = ", ".join(["fall_pseudonym", *(f"t_{col}" for col in text_cols), ORTSTEIL])
     return f"""
         CREATE OR REPLACE TEMP TABLE _jh_stage AS
         WITH src AS (
@@ -236,6 +246,20 @@ def _stage_sql(rt: RecordType, tf: c.TextFile, positions: dict[str, int]) -> str
     """
 
 
+def _columns(rt: RecordType) -> str:
+    """The raw table's columns in the order the INSERT selects them (named: older warehouses got
+    `wohnort_ortsteil` appended after the lineage columns by `_migrate`)."""
+    names = [part.split()[0] for part in rt.ddl.split(", ")]
+    return ", ".join([*names, ORTSTEIL, "datei", "sha256", "geladen_am", "ist_demodaten"])
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """`wohnort_ortsteil` for raw tables of a warehouse built before it (NULL for the old rows)."""
+    for rt in RECORD_TYPES:
+        if table_exists(con, f"raw.{FAMILY}__{rt.name}"):
+            con.execute(f"ALTER TABLE raw.{FAMILY}__{rt.name} ADD COLUMN IF NOT EXISTS {ORTSTEIL} VARCHAR")
+
+
 def _head_is_demo(path: Path) -> bool:
     with open(path, "rb") as handle:
         head = handle.read(c._HEAD_BYTES)
@@ -248,6 +272,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
     options = options or Options()
     prefix = c.region_prefix(region)
     state: dict[str, PseudonymKey] = {}
+    _migrate(con)
 
     def before_loading(new: list[Delivery]) -> None:
         # Refuse before anything is loaded when a real delivery meets a build without a key.
@@ -257,7 +282,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         rt = record_type(tf)
-        positions = c.header_positions(tf, rt.columns, [n for n in tf.header if privacy.is_personal(n)])
+        positions = c.header_positions(tf, rt.columns, [ORTSTEIL, *(n for n in tf.header if privacy.is_personal(n))])
         year = c.year_in_name(path)
         stichtag = dt.date(year, 12, 31) if year else dt.date.today()
         key = state["key"]
@@ -271,15 +296,20 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
             records, rejected = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _jh_stage").fetchone()
             runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_jh_stage"), options.max_reject_share)
+            if ORTSTEIL in positions:
+                c.check_ortsteile(con, path, "_jh_stage", positions[ORTSTEIL] + 1, ags="t_wohnort_ags",
+                                  ortsteil=ORTSTEIL, partition=(), what="Fälle")
             _, _, out = _typed_and_checks(rt)
             con.execute(
-                f"INSERT INTO raw.{FAMILY}__{rt.name} SELECT {', '.join(out)}, {_LINEAGE_SELECT} "
+                f"INSERT INTO raw.{FAMILY}__{rt.name} ({_columns(rt)}) SELECT {', '.join(out)}, {ORTSTEIL}, "
+                f"{_LINEAGE_SELECT} "
                 "FROM _jh_stage WHERE len(gruende) = 0 ORDER BY zeile",
                 {**lineage.params, "demo": tf.ist_demodaten},
             )
             record = "{" + ", ".join(
                 ["'fall_pseudonym': fall_pseudonym"]
                 + [f"'{col}': t_{col}" for col in rt.columns if col != "fall_id"]
+                + ([f"'{ORTSTEIL}': {ORTSTEIL}"] if ORTSTEIL in positions else [])
             ) + "}"
             runner.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
         finally:

@@ -127,40 +127,10 @@ def _first_unknown(con: duckdb.DuckDBPyConnection, stage: str, column: str, know
 
 def _ortsteil_sql(index: int) -> str:
     """The Ortsteil key of a row: 1–2 digits padded to 3 (lost leading zeros), empty = NULL."""
-    return (f"CASE WHEN regexp_full_match(trim(c{index}), '[0-9]{{1,2}}') THEN lpad(trim(c{index}), 3, '0') "
-            f"ELSE nullif(trim(c{index}), '') END")
+    return c.ortsteil_sql(f"c{index}")
 
 
-def _check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, stage: str, column: int) -> None:
-    """Every Ortsteil key is one of the region profile's Ortsteile of the row's Gemeinde, and a Gemeinde's rows
-    carry a key either all or none (per Stichtag). Raises DeliveryError naming the first offending line."""
-    known = table_exists(con, "raw.region__ortsteile")
-    bad = con.execute(f"""
-        SELECT s.zeile, s.ags, s.ortsteil FROM {stage} AS s
-        WHERE len(s.gruende) = 0 AND s.ortsteil IS NOT NULL AND NOT EXISTS (
-            {"SELECT 1 FROM raw.region__ortsteile AS o WHERE o.ags = s.ags AND o.ortsteil_schluessel = s.ortsteil"
-             if known else "SELECT 1 WHERE false"})
-        ORDER BY s.zeile LIMIT 1""").fetchone()
-    if bad:
-        zeile, ags, key = bad
-        listed = con.execute("SELECT string_agg(ortsteil_schluessel || ' ' || ortsteil_name, ', ' "
-                             "ORDER BY ortsteil_schluessel) FROM raw.region__ortsteile WHERE ags = $ags",
-                             {"ags": ags}).fetchone()[0] if known else None
-        expected = (f"einen Ortsteilschlüssel von {ags} aus ortsteile.csv des Regionsprofils ({listed}) oder leer"
-                    if listed else f"leer: das Regionsprofil (ortsteile.csv) nennt für {ags} keine Ortsteile")
-        raise DeliveryError(path, f"ortsteil '{key}' ist kein Ortsteil der Gemeinde {ags}: erwartet {expected}",
-                            line=zeile, column=column)
-    bad = con.execute(f"""
-        SELECT zeile, ags, erste FROM (
-            SELECT zeile, ags, ortsteil, min(zeile) FILTER (WHERE ortsteil IS NOT NULL)
-                   OVER (PARTITION BY stichtag, ags) AS erste
-            FROM {stage} WHERE len(gruende) = 0)
-        WHERE ortsteil IS NULL AND erste IS NOT NULL ORDER BY zeile LIMIT 1""").fetchone()
-    if bad:
-        raise DeliveryError(path, f"ortsteil ist leer, aber andere Zeilen der Gemeinde {bad[1]} tragen einen Ortsteil "
-                                  f"(zuerst Zeile {bad[2]}): erwartet für jede Zeile einer Gemeinde einen Ortsteil "
-                                  f"oder für keine (sonst fehlen Einwohner in den Ortsteilsummen)",
-                            line=bad[0], column=column)
+_check_ortsteile = c.check_ortsteile  # one rule for every family with an Ortsteil key: _confidential.py
 
 
 def _stage_common(tf: c.TextFile, pos: dict[str, int]) -> str:

@@ -16,6 +16,12 @@ Gemeinde's month would be delivered twice: the file is quarantined, however smal
 a title block naming two different Berichtsmonate. The cell of the Berichtsmonat is kept in
 `raw.sgb2__lieferungen` (`berichtsmonat_zeile`, `berichtsmonat_spalte`), so that a second delivery of the
 same month (lieferstatus.conflicts) names it too.
+
+No Ortsteil key (issue 12, decided): this delivery is the Statistik der BA's table per Gemeinde (official counts
+with the BA's own `*` suppression and a Kreis total row), not the Jobcenter's case data. The BA publishes no level
+below the Gemeinde, and cutting its suppressed, already aggregated cells by Ortsteil is impossible; an Ortsteil
+breakdown would need the Jobcenter's Bedarfsgemeinschaft records (another delivery with addresses, another
+loader). The youth-welfare case exports carry the key instead (jugendhilfe.py, `wohnort_ortsteil`).
 """
 
 from __future__ import annotations

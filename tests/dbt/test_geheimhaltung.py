@@ -546,6 +546,11 @@ def test_published_file_cannot_be_attacked(published_file):
     rows = table[table["indikator_id"].isin(confidential)]
     assert len(rows) > 0, "no youth-welfare rows published"
     assert rows["ist_unterdrueckt"].any(), "nothing suppressed: the attack would prove nothing"
+    # confidential Ortsteil cells (youth welfare, issue 12) take part: the attack covers Ortsteil → Gemeinde →
+    # Sozialraum → Kreis, with suppressed and published Ortsteil cells present
+    ortsteile = rows[rows["gebiet_ebene"].eq("ortsteil")]
+    assert ortsteile["ist_unterdrueckt"].any() and (~ortsteile["ist_unterdrueckt"]).any()
+    assert {"hze_eckwert", "inobhutnahmen_je_1000_u18"} <= set(ortsteile["indikator_id"])
     leaks = attack(table, confidential)
     assert not leaks, f"{len(leaks)} suppressed cells recomputable, e.g. {list(leaks.items())[:10]}"
 

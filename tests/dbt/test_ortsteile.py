@@ -1,5 +1,5 @@
-"""Ortsteil level of the published demo mart: the Ortsteil figures add up to the Gemeinde figures (every indicator,
-every year, zaehler and nenner), Ortsteile appear only for the indicators the catalogue allows at that level, and
+"""Ortsteil level of the published demo mart: the Ortsteil figures add up to the Gemeinde figures (every public
+indicator, every year, zaehler and nenner; the confidential ones: test_jugendhilfe_ortsteile.py), Ortsteile appear only for the indicators the catalogue allows at that level, and
 dim_gebiet lists them without polygons (the maps stay on Gemeinden)."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def test_ortsteil_sums_equal_gemeinde_totals(mart):
             ON g.gebiet_ebene = 'gemeinde' AND g.gebiet_id = left(o.gebiet_id, 8) AND g.jahr = o.jahr
             AND g.indikator_id = o.indikator_id
         WHERE o.gebiet_ebene = 'ortsteil'
-        GROUP BY ALL""").fetchall()
+            AND o.indikator_id IN (SELECT indikator_id FROM mart.indikatoren WHERE NOT geheimhaltung)
+        GROUP BY ALL""").fetchall()  # the confidential ones (NULL when suppressed): test_jugendhilfe_ortsteile.py
     assert len(rows) >= 13 * 11 * 7  # 13 Gemeinden with Ortsteile × 2014–2024 × 7 indicators
     for ags, jahr, ind, oz, gz, on, gn, _n, matched in rows:
         assert matched, (ags, jahr, ind, "no Gemeinde row")
@@ -42,7 +43,12 @@ def test_ortsteile_only_for_indicators_allowed_at_that_level(mart):
     published = {i for i, in mart.execute("SELECT DISTINCT indikator_id FROM mart.sozialraum_indikatoren "
                                           "WHERE gebiet_ebene = 'ortsteil'").fetchall()}
     assert published == allowed == {"bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient",
-                                     "altenquotient", "auslaenderanteil", "anteil_minderjaehrige_auslaendisch"}
+                                     "altenquotient", "auslaenderanteil", "anteil_minderjaehrige_auslaendisch",
+                                     # youth-welfare rates (confidential; disclosure control at Ortsteil level)
+                                     "hze_eckwert", "hze_ambulant_eckwert", "hze_stationaer_eckwert",
+                                     "erziehungsberatung_eckwert", "eingliederungshilfe_35a_eckwert",
+                                     "junge_volljaehrige_eckwert", "inobhutnahmen_je_1000_u18",
+                                     "gefaehrdungseinschaetzungen_je_1000_u18"}
     n, ids, demo = mart.execute("SELECT count(DISTINCT gebiet_id), count(DISTINCT length(gebiet_id)), bool_and(ist_demodaten) "
                                 "FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil'").fetchone()
     assert (n, ids, demo) == (57, 1, True)

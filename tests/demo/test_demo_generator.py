@@ -32,11 +32,11 @@ HEADERS = {
     "grundsicherung": "stichtag;ags;gemeinde;empfaenger_65_plus;empfaenger_erwerbsminderung;hlu_ausserhalb_einrichtungen",
     "wohngeld": "stichtag;ags;gemeinde;wohngeldhaushalte",
     "asylblg": "stichtag;ags;gemeinde;regelleistungen",
-    "hilfen": "fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;alleinerziehend;"
-              "transferleistung;beendigungsgrund;nachname;vorname;strasse;hausnummer;plz;ort",
-    "gefaehrdungen_8a": "fall_id;datum;alter;geschlecht;wohnort_ags;ergebnis;nachname;vorname;strasse;plz;ort",
-    "inobhutnahmen_42": "fall_id;paragraph;beginn;ende;anlass;unbegleitet;alter;geschlecht;wohnort_ags;nachname;"
-                        "vorname;strasse;plz;ort",
+    "hilfen": "fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;wohnort_ortsteil;"
+              "alleinerziehend;transferleistung;beendigungsgrund;nachname;vorname;strasse;hausnummer;plz;ort",
+    "gefaehrdungen_8a": "fall_id;datum;alter;geschlecht;wohnort_ags;wohnort_ortsteil;ergebnis;nachname;vorname;strasse;plz;ort",
+    "inobhutnahmen_42": "fall_id;paragraph;beginn;ende;anlass;unbegleitet;alter;geschlecht;wohnort_ags;"
+                        "wohnort_ortsteil;nachname;vorname;strasse;plz;ort",
 }
 
 
@@ -692,3 +692,31 @@ def test_melderegister_carries_the_real_ortsteile_of_the_larger_gemeinden(landin
         assert {k for k in per_ortsteil if k[1]} == {(a, o) for a, keys in listed.items() for o in keys}
         assert per_ortsteil[("06432022", "006")] < 300  # Steigerts (Seeheim-Jugenheim)
         assert per_ortsteil[("06432018", "001")] > 10 * per_ortsteil[("06432018", "003")]  # Pfungstadt vs. Eich
+
+
+def test_youth_welfare_cases_carry_the_ortsteile_like_the_melderegister(landing):
+    """The cases of the Gemeinden with Ortsteile carry one of their keys in every export (so the Ortsteil case
+    counts add up to the Gemeinde's), the other Gemeinden's cases none; the cases follow the residents: an
+    Ortsteil's share of a Gemeinde's cases is close to its share of the residents under 21."""
+    with open(REGION / "ortsteile.csv", encoding="utf-8", newline="") as handle:
+        listed: dict[str, set[str]] = {}
+        for row in csv.DictReader(handle):
+            listed.setdefault(row["ags"], set()).add(row["ortsteil_schluessel"])
+    cases: Counter = Counter()
+    for pattern in ("hilfen_*.csv", "gefaehrdungen_8a_*.csv", "inobhutnahmen_42_*.csv"):
+        for path in sorted((landing / "jugendhilfe").glob(pattern)):
+            for r in records(path):
+                if r["wohnort_ags"] in listed:
+                    assert r["wohnort_ortsteil"] in listed[r["wohnort_ags"]], (path.name, r["fall_id"])
+                else:
+                    assert r["wohnort_ortsteil"] == "", (path.name, r["fall_id"])
+                if path.name.startswith("hilfen_"):
+                    cases[(r["wohnort_ags"], r["wohnort_ortsteil"])] += 1
+    residents: Counter = Counter()
+    for r in records(landing / "melderegister" / "melderegister_20201231.csv"):
+        if r["ags"] in listed and int(r["alter"]) < 21:
+            residents[(r["ags"], r["ortsteil"])] += int(r["anzahl"])
+    for ags in ("06432018", "06432010"):  # Pfungstadt, Groß-Umstadt: Kernstadt share of cases ~ of residents
+        total_c = sum(n for (a, _), n in cases.items() if a == ags)
+        total_r = sum(n for (a, _), n in residents.items() if a == ags)
+        assert abs(cases[(ags, "001")] / total_c - residents[(ags, "001")] / total_r) < 0.1

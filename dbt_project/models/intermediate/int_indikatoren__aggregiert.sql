@@ -9,7 +9,8 @@
 --   A Kreis whose sum is suppressed takes the Kreis total its source publishes (int_indikatoren__kreisquelle:
 --   the BA prints the Kreis row although it suppresses single Gemeinden).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
---   Ortsteil rows (int_indikatoren__ortsteil, Melderegister) are an extra level below the Gemeinde: gebiet_id =
+--   Ortsteil rows (int_indikatoren__ortsteil, Melderegister; int_indikatoren__jugendhilfe_ortsteil, youth welfare)
+--   are an extra level below the Gemeinde: gebiet_id =
 --   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde; the higher levels are still built
 --   from the Gemeinde rows.
 --   einheit and faktor come from the catalogue (seed indikatoren).
@@ -107,7 +108,11 @@ ortsteil as (
         indikatoren.ist_demodaten,
         coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt,
         cast(null as bigint) as anzahl_gemeinden
-    from {{ ref('int_indikatoren__ortsteil') }} as indikatoren
+    from (
+        select * from {{ ref('int_indikatoren__ortsteil') }}
+        union all by name
+        select * from {{ ref('int_indikatoren__jugendhilfe_ortsteil') }}
+    ) as indikatoren
     inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
     {{ gebiet_im_jahr('indikatoren') }}
 ),

@@ -3,7 +3,8 @@
 -- mart.sozialraum_indikatoren publishes.
 --   zaehler suppressed → zaehler and wert NULL (the population denominator is public, so a published
 --                        rate would reveal the count), ist_unterdrueckt = true;
---   nenner suppressed  → nenner NULL as well (§ 8a share: its nenner is a confidential count).
+--   nenner suppressed  → nenner NULL as well (§ 8a share: its nenner is a confidential count); a suppressed
+--                        row's nenner below the minimum cell (tiny Ortsteil population) is NULL too.
 -- Fail closed: a confidential row without a decision is suppressed.
 -- Non-confidential indicators pass through unchanged (their source suppression included).
 with indikatoren as (
@@ -39,7 +40,12 @@ final as (
         * exclude (zaehler_weg, nenner_weg) replace (
             case when zaehler_weg then null else wert end as wert,
             case when zaehler_weg then null else zaehler end as zaehler,
-            case when nenner_weg then null else nenner end as nenner,
+            case
+                when nenner_weg then null
+                -- a suppressed cell does not show a denominator below the minimum (the primary reason)
+                when zaehler_weg and nenner > 0 and nenner < {{ var('disclosure_min_cell', 3) }} then null
+                else nenner
+            end as nenner,
             ist_unterdrueckt or zaehler_weg as ist_unterdrueckt
         )
     from beurteilt

@@ -16,6 +16,7 @@ renamed as (
         cast(alter as integer)                            as alter_jahre,
         geschlecht,
         trim(wohnort_ags)                                 as wohnort_ags,
+        wohnort_ortsteil,
         lower(trim(ergebnis))                             as ergebnis,
         exportjahr,
         {{ lieferung_herkunft() }}

@@ -20,6 +20,7 @@ renamed as (
         cast(geburtsdatum as date)                        as geburtsdatum,
         geschlecht,
         trim(wohnort_ags)                                 as wohnort_ags,
+        wohnort_ortsteil,
         alleinerziehend,
         transferleistung,
         beendigungsgrund,

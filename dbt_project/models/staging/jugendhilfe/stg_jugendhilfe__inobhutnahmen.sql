@@ -20,6 +20,7 @@ renamed as (
         cast(alter as integer)                            as alter_jahre,
         geschlecht,
         trim(wohnort_ags)                                 as wohnort_ags,
+        wohnort_ortsteil,
         exportjahr,
         {{ lieferung_herkunft() }}
 
