@@ -579,7 +579,7 @@ def test_sozialraum_of_a_split_gemeinde_is_the_sum_of_its_whole_gemeinden_and_or
             ) in equations
     # a small Ortsteil in SR2: suppressed with a complement so that SR2 − Gemeinde 06432003 does not reveal it
     frame = pd.DataFrame([{**r, "anzahl": 2} if r["gebiet_id"] == "06432001002" else r for r in rows])
-    for ebene, gid, n in (("gemeinde", "06432001", 11), ("sozialraum", "SR2", 32), ("kreis", "K", 61)):
+    for gid, n in (("06432001", 11), ("SR2", 32), ("K", 61)):
         frame.loc[frame["gebiet_id"].eq(gid), "anzahl"] = n
     frame["ist_unterdrueckbar"] = frame["gebiet_ebene"].isin(["ortsteil", "gemeinde", "sozialraum"])
     frame["ist_primaer"] = frame["ist_unterdrueckbar"] & (frame["anzahl"] > 0) & (frame["anzahl"] < MIN_CELL)

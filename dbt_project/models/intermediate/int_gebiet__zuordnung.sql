@@ -60,7 +60,7 @@ geteilt as (
             *,
             sum(ist_neu) over (partition by ags order by ab, bis rows unbounded preceding) as insel
         from ortsteil_inseln
-    )
+    ) as nummeriert
     group by ags, insel
 ),
 
