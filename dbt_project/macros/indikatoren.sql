@@ -50,7 +50,8 @@
 
 {#- The value columns of an area summed from its Gemeinden (inside `group by` area, period, indicator):
     Σ zaehler and Σ nenner, NULL with ist_unterdrueckt when any part is suppressed (never a partial sum);
-    the sources, demo and conversion flags of all parts; the number of Gemeinden summed. `weitere`: further
+    the sources, demo and conversion flags of all parts; the number of Gemeinden summed (of members: a
+    Sozialraum with Ortsteile of a split Gemeinde counts those too). `weitere`: further
     aggregate columns, placed after ist_unterdrueckt. -#}
 {% macro summe_ueber_gemeinden(weitere=[]) -%}
     case when bool_or(zaehler_unterdrueckt) then null else sum(zaehler) end as zaehler,
@@ -95,10 +96,11 @@
 {%- endmacro %}
 
 {#- Join condition: the row `zeile` (columns ags, jahr) and the Sozialraum cut (int_gebiet__zuordnung, alias
-    `zuordnung`) valid in its year: a re-cut keeps earlier years on the earlier cut. -#}
-{% macro zuordnung_im_jahr(zeile) -%}
-    {{ zeile }}.ags = zuordnung.ags
-    and {{ zeile }}.jahr between coalesce(zuordnung.gueltig_ab, 0) and coalesce(zuordnung.gueltig_bis, 9999)
+    `zuordnung`, or another relation with ags, gueltig_ab, gueltig_bis) valid in its year: a re-cut keeps
+    earlier years on the earlier cut. -#}
+{% macro zuordnung_im_jahr(zeile, zuordnung='zuordnung') -%}
+    {{ zeile }}.ags = {{ zuordnung }}.ags
+    and {{ zeile }}.jahr between coalesce({{ zuordnung }}.gueltig_ab, 0) and coalesce({{ zuordnung }}.gueltig_bis, 9999)
 {%- endmacro %}
 
 {#- The area joins of an indicator row `zeile` (ags, jahr): its Sozialraum cut of the year (`zuordnung`) and

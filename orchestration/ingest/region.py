@@ -5,9 +5,13 @@ A profile folder holds
   "" / "DG" for all of Germany) and `name`; optional `gebietsstand: <year>`, the Gebietsstand (31.12. of
   that year) every figure is converted to (default: the newest conversion key loaded);
 - `gemeinden_stammdaten.csv` (optional): master data per Gemeinde (`ags`, a name column, area, centroid);
-- `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name[,gueltig_ab,gueltig_bis]`, the Kreis' own
-  grouping of Gemeinden; with the two optional year columns (inclusive, empty = open) a re-cut keeps the
-  earlier years on the earlier cut: a Gemeinde may then appear once per period, periods must not overlap;
+- `sozialraeume.csv` (optional): `ags,sozialraum_id,sozialraum_name[,ortsteil_schluessel][,gueltig_ab,gueltig_bis]`,
+  the Kreis' own grouping of Gemeinden; with the two optional year columns (inclusive, empty = open) a re-cut
+  keeps the earlier years on the earlier cut: a Gemeinde may then appear once per period, periods must not
+  overlap. With the optional column `ortsteil_schluessel` a line assigns one Ortsteil (a key of ortsteile.csv)
+  instead of the whole Gemeinde (empty = whole Gemeinde), so a Gemeinde can be split across Sozialräume: in a
+  period a Gemeinde is either assigned whole or by Ortsteile, never both, and a split Gemeinde has every one
+  of its Ortsteile assigned in every year any of them is;
 - `ortsteile.csv` (optional): `ags,ortsteil_schluessel,ortsteil_name`, the Ortsteile of a Gemeinde (3-digit key,
   unique within the Gemeinde; the Ortsteil id in the mart is AGS + key, 11 digits). Gemeinden without lines have
   no Ortsteil level. Melderegister deliveries may carry the key (column `ortsteil`); a key the profile does not
@@ -57,6 +61,7 @@ STRASSE_NORM_SQL = (
     "regexp_replace(replace(replace(replace(replace(replace(lower(trim({x})), 'ß', 'ss'), 'ä', 'ae'), 'ö', 'oe'), "
     "'ü', 'ue'), 'strasse', 'str'), '[^a-z0-9]', '', 'g')")
 PERIOD_COLUMNS = ("gueltig_ab", "gueltig_bis")  # optional in sozialraeume.csv
+ORTSTEIL_COLUMN = "ortsteil_schluessel"  # optional in sozialraeume.csv: the line assigns one Ortsteil
 
 _AGS_PREFIX = re.compile(r"^([0-9]{2}|[0-9]{3}|[0-9]{5})$")
 
@@ -74,7 +79,7 @@ DDL = {
         CREATE TABLE IF NOT EXISTS raw.region__sozialraeume (
             ags VARCHAR NOT NULL, sozialraum_id VARCHAR NOT NULL, sozialraum_name VARCHAR,
             datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL,
-            gueltig_ab INTEGER, gueltig_bis INTEGER)""",
+            gueltig_ab INTEGER, gueltig_bis INTEGER, ortsteil_schluessel VARCHAR)""",
     "raw.region__ortsteile": """
         CREATE TABLE IF NOT EXISTS raw.region__ortsteile (
             ags VARCHAR NOT NULL, ortsteil_schluessel VARCHAR NOT NULL, ortsteil_name VARCHAR NOT NULL,
@@ -151,6 +156,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     # ... and before Sozialraum periods existed
     for column in PERIOD_COLUMNS:
         con.execute(f"ALTER TABLE raw.region__sozialraeume ADD COLUMN IF NOT EXISTS {column} INTEGER")
+    # ... and before Sozialräume cut from Ortsteile existed
+    con.execute("ALTER TABLE raw.region__sozialraeume ADD COLUMN IF NOT EXISTS ortsteil_schluessel VARCHAR")
 
 
 def _lineage(path: Path, stamp: dt.datetime) -> dict[str, object]:
@@ -261,6 +268,52 @@ def _load_stammdaten(con, region: Region, stamp: dt.datetime) -> int:
     return con.execute("SELECT count(*) FROM raw.region__gemeinden").fetchone()[0]
 
 
+# The lines of sozialraeume.csv (_region_sr) with their period as years (open ends 0 / 9999) and Ortsteil key.
+_PERIODEN_SQL = """
+    SELECT zeile, trim(ags) AS ags, nullif(trim(ortsteil_schluessel), '') AS ortsteil,
+           coalesce(nullif(trim(gueltig_ab), '')::INTEGER, 0) AS ab,
+           coalesce(nullif(trim(gueltig_bis), '')::INTEGER, 9999) AS bis
+    FROM _region_sr"""
+
+
+def _check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Every Ortsteil key is in ortsteile.csv (raw.region__ortsteile, loaded before), and a Gemeinde split into
+    Ortsteile has all of its Ortsteile assigned in every year any of them is (checked at each year a period of
+    the Gemeinde's Ortsteil lines starts or ends: the assignment is constant in between)."""
+    bad = con.execute("""
+        SELECT zeile, trim(ags), trim(ortsteil_schluessel) FROM _region_sr
+        WHERE nullif(trim(ortsteil_schluessel), '') IS NOT NULL
+          AND (trim(ags), trim(ortsteil_schluessel)) NOT IN (
+              SELECT (ags, ortsteil_schluessel) FROM raw.region__ortsteile)
+        ORDER BY zeile LIMIT 1""").fetchone()
+    if bad:
+        raise DeliveryError(path, f"Ortsteil {bad[2]!r} of Gemeinde {bad[1]} is not in {ORTSTEILE_FILE}: expected "
+                                  f"a 3-digit key listed there for this Gemeinde", line=bad[0],
+                            column=ORTSTEIL_COLUMN)
+    bad = con.execute(f"""
+        WITH p AS (SELECT * FROM ({_PERIODEN_SQL}) WHERE ortsteil IS NOT NULL),
+        jahre AS (  -- the years the Ortsteil assignment of a Gemeinde can change
+            SELECT DISTINCT ags, ab AS jahr FROM p
+            UNION SELECT DISTINCT ags, bis + 1 FROM p WHERE bis < 9999),
+        belegt AS (
+            SELECT j.ags, j.jahr, min(p.zeile) AS zeile, list(DISTINCT p.ortsteil) AS ortsteile
+            FROM jahre j JOIN p ON p.ags = j.ags AND j.jahr BETWEEN p.ab AND p.bis
+            GROUP BY j.ags, j.jahr),
+        fehlend AS (
+            SELECT b.zeile, b.ags, b.jahr, o.ortsteil_schluessel, o.ortsteil_name
+            FROM belegt b JOIN raw.region__ortsteile o ON o.ags = b.ags
+            WHERE NOT list_contains(b.ortsteile, o.ortsteil_schluessel))
+        SELECT zeile, ags, jahr, string_agg(ortsteil_schluessel || ' ' || ortsteil_name, ', '
+                                            ORDER BY ortsteil_schluessel)
+        FROM fehlend GROUP BY zeile, ags, jahr ORDER BY zeile, jahr LIMIT 1""").fetchone()
+    if bad:
+        zeile, ags, jahr, fehlende = bad
+        jahre = "before the first gueltig_ab" if jahr == 0 else f"in {jahr}"
+        raise DeliveryError(path, f"Gemeinde {ags} is split into Ortsteile {jahre}, but Ortsteil {fehlende} is not "
+                                  f"assigned then: expected every Ortsteil of a split Gemeinde in every year of the "
+                                  f"split", line=zeile, column=ORTSTEIL_COLUMN)
+
+
 def _check_periods(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """gueltig_ab/gueltig_bis are empty or a year, ab ≤ bis, and the periods of one Gemeinde do not overlap."""
     for column in PERIOD_COLUMNS:
@@ -278,18 +331,25 @@ def _check_periods(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if bad:
         raise DeliveryError(path, f"gueltig_bis {bad[2]} is before gueltig_ab {bad[1]}: expected gueltig_ab ≤ "
                                   f"gueltig_bis", line=bad[0], column="gueltig_bis")
-    bad = con.execute("""
-        WITH p AS (
-            SELECT zeile, trim(ags) AS ags,
-                   coalesce(nullif(trim(gueltig_ab), '')::INTEGER, 0) AS ab,
-                   coalesce(nullif(trim(gueltig_bis), '')::INTEGER, 9999) AS bis
-            FROM _region_sr)
-        SELECT b.zeile, b.ags, a.zeile FROM p a JOIN p b ON a.ags = b.ags AND a.zeile < b.zeile
+    bad = con.execute(f"""
+        WITH p AS ({_PERIODEN_SQL})
+        SELECT b.zeile, b.ags, a.zeile, a.ortsteil, b.ortsteil
+        FROM p a JOIN p b ON a.ags = b.ags AND a.zeile < b.zeile
+            AND (a.ortsteil IS NULL OR b.ortsteil IS NULL OR a.ortsteil = b.ortsteil)
         WHERE a.ab <= b.bis AND b.ab <= a.bis ORDER BY b.zeile LIMIT 1""").fetchone()
     if bad:
-        raise DeliveryError(path, f"Gemeinde {bad[1]} has overlapping periods (line {bad[2]} and this line): "
-                                  f"expected at most one Sozialraum per Gemeinde and year", line=bad[0],
-                            column="gueltig_ab")
+        zeile, ags, erste, ortsteil_a, ortsteil_b = bad
+        if ortsteil_a is None and ortsteil_b is None:
+            raise DeliveryError(path, f"Gemeinde {ags} has overlapping periods (line {erste} and this line): "
+                                      f"expected at most one Sozialraum per Gemeinde and year", line=zeile,
+                                column="gueltig_ab")
+        if ortsteil_a == ortsteil_b:
+            raise DeliveryError(path, f"Ortsteil {ortsteil_b} of Gemeinde {ags} has overlapping periods (line "
+                                      f"{erste} and this line): expected at most one Sozialraum per Ortsteil and "
+                                      f"year", line=zeile, column="gueltig_ab")
+        raise DeliveryError(path, f"Gemeinde {ags} is assigned both whole and by Ortsteile in overlapping periods "
+                                  f"(line {erste} and this line): expected in each year either the whole Gemeinde "
+                                  f"or all of its Ortsteile", line=zeile, column=ORTSTEIL_COLUMN)
 
 
 def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
@@ -298,16 +358,24 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
         return 0
     columns = _read_csv_lines(con, path, "_region_sr")
     expected = ["ags", "sozialraum_id", "sozialraum_name"]
-    if columns not in (expected, expected + list(PERIOD_COLUMNS)):
+    allowed = [expected + ortsteil + periods for ortsteil in ([], [ORTSTEIL_COLUMN])
+               for periods in ([], list(PERIOD_COLUMNS))]
+    if columns not in allowed:
         raise DeliveryError(path, f"expected the header {','.join(expected)} (optionally followed by "
-                                  f"{','.join(PERIOD_COLUMNS)}), found {','.join(columns)}", line=1)
-    periods = columns != expected
-    _check_ags(con, path, "_region_sr", region.ags_prefix, once=not periods)
-    if periods:
-        _check_periods(con, path)
-    else:
+                                  f"{ORTSTEIL_COLUMN} and/or {','.join(PERIOD_COLUMNS)}), found {','.join(columns)}",
+                            line=1)
+    periods = PERIOD_COLUMNS[0] in columns
+    ortsteile = ORTSTEIL_COLUMN in columns
+    _check_ags(con, path, "_region_sr", region.ags_prefix, once=not (periods or ortsteile))
+    if not periods:
         con.execute("ALTER TABLE _region_sr ADD COLUMN gueltig_ab VARCHAR")
         con.execute("ALTER TABLE _region_sr ADD COLUMN gueltig_bis VARCHAR")
+    if not ortsteile:
+        con.execute(f"ALTER TABLE _region_sr ADD COLUMN {ORTSTEIL_COLUMN} VARCHAR")
+    if periods or ortsteile:
+        _check_periods(con, path)
+    if ortsteile:
+        _check_ortsteile(con, path)
     bad = con.execute("""
         SELECT zeile FROM _region_sr WHERE trim(coalesce(sozialraum_id, '')) = '' ORDER BY zeile LIMIT 1
     """).fetchone()
@@ -323,9 +391,11 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
         raise DeliveryError(path, f"Sozialraum {bad[1]!r} has different names in different lines: expected one "
                                   f"name per sozialraum_id", line=bad[0], column="sozialraum_name")
     con.execute("""
-        INSERT INTO raw.region__sozialraeume
+        INSERT INTO raw.region__sozialraeume (ags, sozialraum_id, sozialraum_name, datei, sha256, geladen_am,
+                                              gueltig_ab, gueltig_bis, ortsteil_schluessel)
         SELECT trim(ags), trim(sozialraum_id), trim(sozialraum_name), $datei, $sha256, $geladen_am,
-               nullif(trim(gueltig_ab), '')::INTEGER, nullif(trim(gueltig_bis), '')::INTEGER
+               nullif(trim(gueltig_ab), '')::INTEGER, nullif(trim(gueltig_bis), '')::INTEGER,
+               nullif(trim(ortsteil_schluessel), '')
         FROM _region_sr ORDER BY zeile
     """, _lineage(path, stamp))
     con.execute("DROP TABLE _region_sr")
@@ -491,11 +561,13 @@ def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
                     "VALUES ($ags, $name, $datei, $sha256, $geladen_am, $gebietsstand::INTEGER)",
                     {"ags": region.ags_prefix, "name": region.name, **_lineage(region.profile_file, stamp),
                      "gebietsstand": region.gebietsstand})
+        gemeinden = _load_stammdaten(con, region, stamp)
+        ortsteile = _load_ortsteile(con, region, stamp)  # before the Sozialräume: they may name Ortsteile
         rows = {
             "raw.region__profil": 1,
-            "raw.region__gemeinden": _load_stammdaten(con, region, stamp),
+            "raw.region__gemeinden": gemeinden,
             "raw.region__sozialraeume": _load_sozialraeume(con, region, stamp),
-            "raw.region__ortsteile": _load_ortsteile(con, region, stamp),
+            "raw.region__ortsteile": ortsteile,
             "raw.region__geometrien": _load_geometrien(con, region, stamp),
         }
         _check_strassenverzeichnis(con, region)

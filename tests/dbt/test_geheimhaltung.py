@@ -564,3 +564,32 @@ def test_published_file_has_no_small_counts_and_complete_kreis_totals(published_
     assert not kreis["ist_unterdrueckt"].any() and kreis["zaehler"].notna().all()
     suppressed = table[table["indikator_id"].isin(confidential) & table["ist_unterdrueckt"]]
     assert suppressed["wert"].isna().all() and suppressed["zaehler"].isna().all()
+
+
+def test_sozialraum_of_a_split_gemeinde_is_the_sum_of_its_whole_gemeinden_and_ortsteile():
+    """A Gemeinde split across Sozialräume by Ortsteile: its row has no sozialraum_id, its Ortsteile carry theirs.
+    The equations are SR = Σ whole Gemeinden + Σ its Ortsteile of the split Gemeinde (and Gemeinde = Σ Ortsteile)."""
+    def row(ebene, gid, sr, n):
+        return dict(kreis_ags="K", sozialraum_id=sr, jahr=2020, gebiet_ebene=ebene, gebiet_id=gid,
+                    indikator_id="i", anzahl=n)
+    rows = [row("gemeinde", "06432001", None, 16), row("ortsteil", "06432001001", "SR1", 9),
+            row("ortsteil", "06432001002", "SR2", 7), row("gemeinde", "06432002", "SR1", 20),
+            row("gemeinde", "06432003", "SR2", 30), row("sozialraum", "SR1", "SR1", 29),
+            row("sozialraum", "SR2", "SR2", 37), row("kreis", "K", None, 66)]
+    values = {(r["gebiet_ebene"], r["gebiet_id"], "i"): r["anzahl"] for r in rows}
+    equations = algo.area_equations(rows, values)
+    assert (("sozialraum", "SR1", "i"), (("gemeinde", "06432002", "i"), ("ortsteil", "06432001001", "i"))) in equations
+    assert (("sozialraum", "SR2", "i"), (("gemeinde", "06432003", "i"), ("ortsteil", "06432001002", "i"))) in equations
+    assert (("gemeinde", "06432001", "i"), (("ortsteil", "06432001001", "i"), ("ortsteil", "06432001002", "i"))
+            ) in equations
+    # a small Ortsteil in SR2: suppressed with a complement so that SR2 − Gemeinde 06432003 does not reveal it
+    frame = pd.DataFrame([{**r, "anzahl": 2} if r["gebiet_id"] == "06432001002" else r for r in rows])
+    for gid, n in (("06432001", 11), ("SR2", 32), ("K", 61)):
+        frame.loc[frame["gebiet_id"].eq(gid), "anzahl"] = n
+    frame["ist_unterdrueckbar"] = frame["gebiet_ebene"].isin(["ortsteil", "gemeinde", "sozialraum"])
+    frame["ist_primaer"] = frame["ist_unterdrueckbar"] & (frame["anzahl"] > 0) & (frame["anzahl"] < MIN_CELL)
+    decided = algo.decide(frame, {}, {})
+    weg = set(decided.loc[decided["zaehler_unterdrueckt"], "gebiet_id"])
+    assert "06432001002" in weg
+    # SR2 = 06432003 + 06432001002 and 06432001 = 06432001001 + 06432001002: neither may leave it alone
+    assert weg & {"SR2", "06432003"} and weg & {"06432001", "06432001001"}, weg

@@ -68,3 +68,110 @@ def test_the_area_dimension_shows_the_current_cut(neu_geschnitten):
     _, wechsel, _, dim = neu_geschnitten
     assert {s for e, g, s in dim if e == "gemeinde" and g == wechsel} == {"SR2"}
     assert {g for e, g, _ in dim if e == "sozialraum"} >= {"SR1", "SR2"}
+
+
+# --- a Gemeinde split across two Sozialräume by Ortsteile from 2019 -------------------------------------------
+
+def _mart(con):
+    return con.execute("""SELECT gebiet_ebene, gebiet_id, jahr, indikator_id, zaehler, sozialraum_id
+                          FROM mart.sozialraum_indikatoren""").fetchall()
+
+
+@pytest.fixture(scope="module")
+def geteilt(demo_build, tmp_path_factory):
+    """The demo warehouse after splitting one Gemeinde from 2019 on: its first Ortsteil stays in its Sozialraum,
+    the other Ortsteile go to another Sozialraum; before 2019 the whole Gemeinde stays on the old cut."""
+    folder = tmp_path_factory.mktemp("geteilt")
+    warehouse = folder / "warehouse.duckdb"
+    shutil.copy(demo_build.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        vorher = _mart(con)
+        alt = dict(con.execute("SELECT ags, sozialraum_id FROM raw.region__sozialraeume").fetchall())
+        namen = dict(con.execute("SELECT sozialraum_id, any_value(sozialraum_name) FROM raw.region__sozialraeume "
+                                 "GROUP BY ALL").fetchall())
+        ortsteile = defaultdict(list)
+        for ags, key in con.execute("SELECT ags, ortsteil_schluessel FROM raw.region__ortsteile ORDER BY ALL"
+                                    ).fetchall():
+            ortsteile[ags].append(ags + key)
+        jahre = sorted({j for e, _, j, i, _, _ in vorher if e == "gemeinde" and i == "bevoelkerung"})
+        mit_werten = {(g, j) for e, g, j, i, z, _ in vorher if e == "ortsteil" and i == "bevoelkerung"
+                      and z is not None}
+        # a Gemeinde with several Ortsteile, all with a population in every year from the split on
+        gemeinde = min(a for a, os in ortsteile.items() if len(os) > 1 and a in alt
+                       and all((o, j) in mit_werten for o in os for j in jahre if j >= SCHNITT))
+        sr_alt = alt[gemeinde]
+        sr_neu = min(s for s in set(alt.values()) if s != sr_alt)
+        con.execute("UPDATE raw.region__sozialraeume SET gueltig_bis = $bis WHERE ags = $ags",
+                    {"bis": SCHNITT - 1, "ags": gemeinde})
+        for nr, ortsteil in enumerate(ortsteile[gemeinde]):
+            sr = sr_alt if nr == 0 else sr_neu
+            con.execute("""INSERT INTO raw.region__sozialraeume
+                (ags, sozialraum_id, sozialraum_name, datei, sha256, geladen_am, gueltig_ab, gueltig_bis,
+                 ortsteil_schluessel)
+                SELECT ags, $sr, $name, datei, sha256, geladen_am, $ab, NULL, $key FROM raw.region__sozialraeume
+                WHERE ags = $ags AND ortsteil_schluessel IS NULL""", {"sr": sr, "name": namen[sr], "ab": SCHNITT, "key": ortsteil[8:],
+                                      "ags": gemeinde})
+    finally:
+        con.close()
+    proc = run_dbt(["build", "--select", "stg_region__sozialraeume+", "--exclude", "test_type:unit"],
+                   warehouse, folder / "target")
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        nachher = _mart(con)
+        dim = con.execute("SELECT DISTINCT gebiet_ebene, gebiet_id, sozialraum_id FROM mart.dim_gebiet").fetchall()
+    finally:
+        con.close()
+    return dict(alt=alt, gemeinde=gemeinde, ortsteile=ortsteile[gemeinde], sr_alt=sr_alt, sr_neu=sr_neu,
+                jahre=jahre, vorher=vorher, nachher=nachher, dim=dim)
+
+
+def test_a_split_sozialraum_is_the_sum_of_its_gemeinden_and_ortsteile_per_year(geteilt):
+    g, os_, sr_alt, sr_neu = geteilt["gemeinde"], geteilt["ortsteile"], geteilt["sr_alt"], geteilt["sr_neu"]
+    werte = {(e, a, j): z for e, a, j, i, z, _ in geteilt["nachher"] if i == "bevoelkerung"}
+    assert geteilt["jahre"][0] < SCHNITT <= geteilt["jahre"][-1]
+    for jahr in geteilt["jahre"]:
+        for sr in (sr_alt, sr_neu):
+            ganze = [a for a, s in geteilt["alt"].items() if s == sr and a != g]
+            if jahr < SCHNITT:  # the old cut: the whole Gemeinde in its old Sozialraum
+                teile = [("gemeinde", g)] if sr == sr_alt else []
+            else:
+                teile = [("ortsteil", o) for o in (os_[:1] if sr == sr_alt else os_[1:])]
+            erwartet = sum(werte[("gemeinde", a, jahr)] for a in ganze) + sum(werte[(e, a, jahr)] for e, a in teile)
+            assert werte[("sozialraum", sr, jahr)] == erwartet, (sr, jahr)
+    # the Kreis does not depend on the cut: unchanged; the Gemeinden keep their values (only the secondary
+    # suppression of confidential youth-welfare cells follows the new Sozialraum membership)
+    vorher = {(e, a, j, i): z for e, a, j, i, z, _ in geteilt["vorher"] if e in ("kreis", "gemeinde")}
+    nachher = {(e, a, j, i): z for e, a, j, i, z, _ in geteilt["nachher"] if e in ("kreis", "gemeinde")}
+    assert nachher.keys() == vorher.keys()
+    assert {k: z for k, z in nachher.items() if k[0] == "kreis"} == {k: z for k, z in vorher.items() if k[0] == "kreis"}
+    assert all(nachher[k] == z for k, z in vorher.items() if z is not None and nachher[k] is not None)
+
+
+def test_gemeinde_only_indicators_are_absent_for_split_sozialraeume(geteilt):
+    sr_alt, sr_neu = geteilt["sr_alt"], geteilt["sr_neu"]
+    mit_ortsteilen = {i for e, _, _, i, _, _ in geteilt["vorher"] if e == "ortsteil"}
+    sozialraum_vorher = {(a, j, i) for e, a, j, i, _, _ in geteilt["vorher"] if e == "sozialraum"}
+    sozialraum_nachher = {(a, j, i) for e, a, j, i, _, _ in geteilt["nachher"] if e == "sozialraum"}
+    nur_gemeinde = {i for _, _, i in sozialraum_vorher} - mit_ortsteilen
+    assert nur_gemeinde, "the demo has indicators without Ortsteil values (GENESIS, BA)"
+    for a, j, i in sozialraum_vorher:
+        if i not in nur_gemeinde:
+            continue
+        if j >= SCHNITT and a in (sr_alt, sr_neu):
+            assert (a, j, i) not in sozialraum_nachher, (a, j, i)  # absent, not a partial sum
+        elif a not in (sr_alt, sr_neu) or j < SCHNITT:
+            assert (a, j, i) in sozialraum_nachher, (a, j, i)  # other Sozialräume and the old cut unchanged
+
+
+def test_the_split_gemeinde_and_its_ortsteile_in_the_area_dimension(geteilt):
+    g, os_, dim = geteilt["gemeinde"], geteilt["ortsteile"], geteilt["dim"]
+    assert {s for e, a, s in dim if e == "gemeinde" and a == g} == {None}
+    assert {a: s for e, a, s in dim if e == "ortsteil" and a in os_} == {
+        o: geteilt["sr_alt"] if nr == 0 else geteilt["sr_neu"] for nr, o in enumerate(os_)}
+    assert [a for e, a, _ in dim if e == "sozialraum"].count(geteilt["sr_neu"]) == 1
+    # the mart rows of the Ortsteile carry their own Sozialraum from the split on
+    for e, a, j, _, _, s in geteilt["nachher"]:
+        if e == "ortsteil" and a in os_[1:] and j >= SCHNITT:
+            assert s == geteilt["sr_neu"], (a, j, s)

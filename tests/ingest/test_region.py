@@ -127,7 +127,7 @@ def test_multipolygons_are_exploded_into_numbered_parts(tmp_path, con):
     (f"{PERIODEN}06432001,SR1,Nord,2015,\n06432001,SR2,Süd,,\n", 3, "overlapping periods"),
     (f"{PERIODEN}06432001,SR1,Nord,,18\n", 2, "gueltig_bis '18' is not a year"),
     (f"{PERIODEN}06432001,SR1,Nord,2019,2017\n", 2, "gueltig_bis 2017 is before gueltig_ab 2019"),
-    ("ags,sozialraum_id,sozialraum_name,gueltig_ab\n06432001,SR1,Nord,2019\n", 1, "optionally followed by gueltig_ab,gueltig_bis"),
+    ("ags,sozialraum_id,sozialraum_name,gueltig_ab\n06432001,SR1,Nord,2019\n", 1, "optionally followed by ortsteil_schluessel and/or gueltig_ab,gueltig_bis"),
 ])
 def test_bad_sozialraeume_name_file_and_line(tmp_path, con, text, line, expected):
     folder = profile(tmp_path, sozialraeume_dot_csv=text)
@@ -183,13 +183,72 @@ def test_sozialraeume_with_periods_load_once_per_period(tmp_path, con):
         ("06432001", "SR1", None, 2018), ("06432001", "SR2", 2019, None), ("06432002", "SR1", 2017, None)]
 
 
+# --- Sozialräume cut from Ortsteile ------------------------------------------------------------------------------
+
+SR_OT = "ags,sozialraum_id,sozialraum_name,ortsteil_schluessel,gueltig_ab,gueltig_bis\n"
+# Alsbach-Hähnlein (06432001) has the Ortsteile 001 Alsbach, 002 Hähnlein, 003 Sandwiese
+ALSBACH_ALT = "06432001,SR2,Süd,,,2018\n"  # whole Gemeinde up to 2018
+ALSBACH_GETEILT = "06432001,SR1,Nord,001,2019,\n06432001,SR2,Süd,002,2019,\n06432001,SR2,Süd,003,2019,\n"
+
+
+def test_a_gemeinde_split_across_sozialraeume_by_ortsteile_loads(tmp_path, con):
+    """From 2019 Alsbach-Hähnlein is split: Ortsteil Alsbach to SR1, the others to SR2; before, whole in SR2."""
+    folder = profile(tmp_path, sozialraeume_dot_csv=SR_OT + ALSBACH_ALT + ALSBACH_GETEILT,
+                     ortsteile_dot_csv=(BUNDLED / "ortsteile.csv").read_text(encoding="utf-8"))
+    load_region(con, Region.load(folder))
+    assert con.execute("SELECT ags, ortsteil_schluessel, sozialraum_id, gueltig_ab, gueltig_bis "
+                       "FROM raw.region__sozialraeume ORDER BY gueltig_ab NULLS FIRST, ortsteil_schluessel"
+                       ).fetchall() == [("06432001", None, "SR2", None, 2018), ("06432001", "001", "SR1", 2019, None),
+                                        ("06432001", "002", "SR2", 2019, None), ("06432001", "003", "SR2", 2019, None)]
+
+
+def test_ortsteil_column_without_periods_loads(tmp_path, con):
+    folder = profile(tmp_path, sozialraeume_dot_csv=(
+        "ags,sozialraum_id,sozialraum_name,ortsteil_schluessel\n06432001,SR1,Nord,001\n06432001,SR2,Süd,002\n"
+        "06432001,SR2,Süd,003\n06432002,SR2,Süd,\n"),
+        ortsteile_dot_csv=(BUNDLED / "ortsteile.csv").read_text(encoding="utf-8"))
+    load_region(con, Region.load(folder))
+    assert con.execute("SELECT count(*), count(ortsteil_schluessel), count(gueltig_ab) FROM raw.region__sozialraeume"
+                       ).fetchone() == (4, 3, 0)
+
+
+@pytest.mark.parametrize("text, line, column, expected", [
+    # whole and by Ortsteile in overlapping periods
+    (SR_OT + "06432001,SR2,Süd,,,2019\n" + ALSBACH_GETEILT, 3, "ortsteil_schluessel",
+     "Gemeinde 06432001 is assigned both whole and by Ortsteile in overlapping periods (line 2 and this line)"),
+    (SR_OT + ALSBACH_GETEILT + "06432001,SR3,Ost,,2020,\n", 5, "ortsteil_schluessel", "both whole and by Ortsteile"),
+    # the same Ortsteil twice in a year
+    (SR_OT + ALSBACH_ALT + ALSBACH_GETEILT + "06432001,SR3,Ost,003,2021,\n", 6, "gueltig_ab",
+     "Ortsteil 003 of Gemeinde 06432001 has overlapping periods (line 5 and this line)"),
+    # a key not in ortsteile.csv (Griesheim has no Ortsteile; Alsbach-Hähnlein has no 004)
+    (SR_OT + ALSBACH_ALT + ALSBACH_GETEILT + "06432001,SR2,Süd,004,2019,\n", 6, "ortsteil_schluessel",
+     "Ortsteil '004' of Gemeinde 06432001 is not in ortsteile.csv"),
+    (SR_OT + "06432008,SR1,Nord,001,,\n", 2, "ortsteil_schluessel", "Ortsteil '001' of Gemeinde 06432008 is not in"),
+    # a split Gemeinde with an Ortsteil missing: from the start, and in a later year only
+    (SR_OT + ALSBACH_ALT + "06432001,SR1,Nord,001,2019,\n06432001,SR2,Süd,002,2019,\n", 3, "ortsteil_schluessel",
+     "Gemeinde 06432001 is split into Ortsteile in 2019, but Ortsteil 003 Sandwiese is not assigned then"),
+    (SR_OT + ALSBACH_ALT + "06432001,SR1,Nord,001,2019,\n06432001,SR2,Süd,002,2019,\n06432001,SR2,Süd,003,2019,2020\n",
+     3, "ortsteil_schluessel", "split into Ortsteile in 2021, but Ortsteil 003 Sandwiese is not assigned"),
+    (SR_OT + "06432001,SR1,Nord,001,,\n", 2, "ortsteil_schluessel",
+     "split into Ortsteile before the first gueltig_ab, but Ortsteil 002 Hähnlein, 003 Sandwiese is not assigned"),
+])
+def test_bad_ortsteil_cut_names_file_line_and_column(tmp_path, con, text, line, column, expected):
+    folder = profile(tmp_path, sozialraeume_dot_csv=text,
+                     ortsteile_dot_csv=(BUNDLED / "ortsteile.csv").read_text(encoding="utf-8"))
+    with pytest.raises(DeliveryError) as error:
+        load_region(con, Region.load(folder))
+    assert error.value.file.name == "sozialraeume.csv" and error.value.line == line
+    assert str(error.value).startswith(f"sozialraeume.csv, line {line}") and f"column {column}" in str(error.value)
+    assert expected in str(error.value)
+
+
 def test_a_working_database_from_before_periods_gets_the_columns(tmp_path, con):
     con.execute("CREATE SCHEMA raw")
     con.execute("""CREATE TABLE raw.region__sozialraeume (ags VARCHAR NOT NULL, sozialraum_id VARCHAR NOT NULL,
         sozialraum_name VARCHAR, datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL)""")
     load_region(con, Region.load(BUNDLED))
-    assert con.execute("SELECT count(*), count(gueltig_ab), count(gueltig_bis) FROM raw.region__sozialraeume"
-                       ).fetchone() == (23, 0, 0)
+    assert con.execute("SELECT count(*), count(gueltig_ab), count(gueltig_bis), count(ortsteil_schluessel) "
+                       "FROM raw.region__sozialraeume").fetchone() == (23, 0, 0, 0)
 
 
 def test_geometry_must_be_wgs84_and_inside_the_region(tmp_path, con):

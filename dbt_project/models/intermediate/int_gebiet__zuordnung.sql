@@ -3,7 +3,11 @@
 -- planners' sozialraeume.csv (region profile); in the years no row of that file covers (the Gemeinde is
 -- missing from it, or before, between and after its periods) a Gemeinde forms its own Sozialraum
 -- (sozialraum_id = its AGS, name = Gemeinde name, ist_eigener_sozialraum). So every Gemeinde has
--- exactly one row per year, and exactly one current row (ist_aktuell: open to the end).
+-- exactly one row per year, and exactly one current row (ist_aktuell).
+-- A Gemeinde split across Sozialräume by Ortsteile (rows of sozialraeume.csv with ortsteil_schluessel) has,
+-- for the years of the split, one row with ist_geteilt and sozialraum_id/sozialraum_name NULL: it belongs to no
+-- single Sozialraum; its Ortsteile' Sozialräume are in int_gebiet__zuordnung_ortsteile. The Kreis stays Σ
+-- Gemeinden.
 with gemeinden as (
     select * from {{ ref('int_gebiet__gemeinden') }}
 ),
@@ -16,6 +20,56 @@ kreise as (
     select * from {{ ref('int_gebiet__kreise') }}
 ),
 
+ganz as (  -- whole Gemeinden
+    select * from sozialraeume
+    where ortsteil_schluessel is null
+),
+
+-- the years a Gemeinde is split into Ortsteile: the Ortsteil rows' periods merged (the ingest makes every
+-- Ortsteil of a split Gemeinde assigned in every year of the split, and never overlapping a whole row)
+ortsteil_perioden as (
+    select distinct
+        ags,
+        coalesce(gueltig_ab, 0) as ab,
+        coalesce(gueltig_bis, 9999) as bis
+    from sozialraeume
+    where ortsteil_schluessel is not null
+),
+
+ortsteil_inseln as (
+    select
+        ags,
+        ab,
+        bis,
+        case
+            when ab <= max(bis) over (
+                partition by ags order by ab, bis rows between unbounded preceding and 1 preceding
+            ) + 1 then 0
+            else 1
+        end as ist_neu
+    from ortsteil_perioden
+),
+
+geteilt as (
+    select
+        ags,
+        nullif(min(ab), 0) as gueltig_ab,
+        nullif(max(bis), 9999) as gueltig_bis
+    from (
+        select
+            *,
+            sum(ist_neu) over (partition by ags order by ab, bis rows unbounded preceding) as insel
+        from ortsteil_inseln
+    ) as nummeriert
+    group by ags, insel
+),
+
+belegt as (  -- every period a Gemeinde is listed in sozialraeume.csv, whole or split
+    select ags, gueltig_ab, gueltig_bis from ganz
+    union all
+    select ags, gueltig_ab, gueltig_bis from geteilt
+),
+
 perioden as (
     select
         ags,
@@ -23,7 +77,7 @@ perioden as (
         gueltig_bis,
         row_number() over (partition by ags order by gueltig_ab asc nulls first) as nr,
         lead(gueltig_ab) over (partition by ags order by gueltig_ab asc nulls first) as ab_danach
-    from sozialraeume
+    from belegt
 ),
 
 -- the years of a listed Gemeinde outside its periods
@@ -38,13 +92,18 @@ luecken as (
 ),
 
 zuordnung as (
-    select ags, sozialraum_id, sozialraum_name, false as ist_eigener_sozialraum, gueltig_ab, gueltig_bis
-    from sozialraeume
+    select
+        ags, sozialraum_id, sozialraum_name, false as ist_eigener_sozialraum, false as ist_geteilt, gueltig_ab,
+        gueltig_bis
+    from ganz
     union all  -- later branches are positional: the AGS is also the Sozialraum id (hence noqa AL08)
-    select ags, ags, cast(null as varchar), true, gueltig_ab, gueltig_bis  -- noqa: AL08
+    select ags, cast(null as varchar), cast(null as varchar), false, true, gueltig_ab, gueltig_bis  -- noqa: AL08
+    from geteilt
+    union all
+    select ags, ags, cast(null as varchar), true, false, gueltig_ab, gueltig_bis  -- noqa: AL08
     from luecken
     union all
-    select g.ags, g.ags, cast(null as varchar), true, cast(null as integer), cast(null as integer)  -- noqa: AL08
+    select g.ags, g.ags, cast(null as varchar), true, false, cast(null as integer), cast(null as integer)  -- noqa: AL08
     from gemeinden as g
     where g.ags not in (select s.ags from sozialraeume as s)
 ),
@@ -54,8 +113,11 @@ final as (
         gemeinden.ags,
         gemeinden.gemeinde_name,
         zuordnung.sozialraum_id,
-        coalesce(zuordnung.sozialraum_name, gemeinden.gemeinde_name) as sozialraum_name,
+        case
+            when not zuordnung.ist_geteilt then coalesce(zuordnung.sozialraum_name, gemeinden.gemeinde_name)
+        end as sozialraum_name,
         zuordnung.ist_eigener_sozialraum,
+        zuordnung.ist_geteilt,
         gemeinden.kreis_ags,
         kreise.kreis_name,
         zuordnung.gueltig_ab,

@@ -9,14 +9,28 @@
 --   A Kreis whose sum is suppressed takes the Kreis total its source publishes (int_indikatoren__kreisquelle:
 --   the BA prints the Kreis row although it suppresses single Gemeinden).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
---   Ortsteil rows (int_indikatoren__ortsteil, Melderegister; int_indikatoren__jugendhilfe_ortsteil, youth welfare)
---   are an extra level below the Gemeinde: gebiet_id =
---   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde; the higher levels are still built
---   from the Gemeinde rows.
+--   Ortsteil rows (int_indikatoren__ortsteil, Melderegister; int_indikatoren__jugendhilfe_ortsteil, youth
+--   welfare) are an extra level below the Gemeinde: gebiet_id =
+--   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde (of the Ortsteil itself when its
+--   Gemeinde is split across Sozialräume); the Kreis is still built from the Gemeinde rows.
+--   Split Gemeinden (sozialraeume.csv by Ortsteile, int_gebiet__zuordnung_ortsteile): a Sozialraum is the sum
+--   over its members, its whole Gemeinden and its Ortsteile (their Ortsteil values). The members expected are
+--   the whole Gemeinden with any indicator row in the year and all Ortsteile of the split Gemeinden with any
+--   indicator row in the year; so an indicator that exists only at Gemeinde level (GENESIS, BA tables) has no
+--   value for a Sozialraum containing part of a Gemeinde (absent, never a wrong partial sum), and
+--   anzahl_gemeinden of a Sozialraum counts its members (Gemeinden and Ortsteile). A split Gemeinde's own row
+--   has no sozialraum_id in those years.
 --   einheit and faktor come from the catalogue (seed indikatoren).
 -- mart.sozialraum_indikatoren is a plain select of this model; a disclosure-control model can be
 -- put between the two by pointing the mart's single ref() at it.
-with gemeinde as (
+-- the Ortsteil values of every family that delivers them
+with ortsteilwerte as (
+    select * from {{ ref('int_indikatoren__ortsteil') }}
+    union all by name
+    select * from {{ ref('int_indikatoren__jugendhilfe_ortsteil') }}
+),
+
+gemeinde as (
     select
         indikatoren.*,
         zuordnung.gemeinde_name,
@@ -36,9 +50,54 @@ gemeinden_im_jahr as (
     select distinct ags, jahr, sozialraum_id, kreis_ags from gemeinde
 ),
 
+zuordnung_ortsteile as (
+    select * from {{ ref('int_gebiet__zuordnung_ortsteile') }}
+),
+
+-- members of a Sozialraum expected in a year: whole Gemeinden and the Ortsteile of split Gemeinden
+mitglieder_im_jahr as (
+    select ags as mitglied, jahr, sozialraum_id
+    from gemeinden_im_jahr
+    where sozialraum_id is not null
+    union all
+    select
+        zuordnung_ortsteile.ortsteil_id as mitglied,
+        gemeinden_im_jahr.jahr,
+        zuordnung_ortsteile.sozialraum_id
+    from gemeinden_im_jahr
+    inner join zuordnung_ortsteile
+        on {{ zuordnung_im_jahr('gemeinden_im_jahr', 'zuordnung_ortsteile') }}
+    where gemeinden_im_jahr.sozialraum_id is null
+),
+
+-- Ortsteil values as members of their Sozialraum, in the years their Gemeinde is split
+ortsteil_mitglieder as (
+    select
+        zuordnung_ortsteile.sozialraum_id,
+        zuordnung_ortsteile.sozialraum_name,
+        zuordnung_ortsteile.kreis_ags,
+        indikatoren.jahr,
+        indikatoren.indikator_id,
+        indikatoren.zaehler,
+        indikatoren.nenner,
+        indikatoren.zaehler_unterdrueckt,
+        indikatoren.nenner_unterdrueckt,
+        indikatoren.quelle,
+        indikatoren.nenner_quelle,
+        indikatoren.ist_demodaten,
+        coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt
+    from ortsteilwerte as indikatoren
+    inner join zuordnung_ortsteile
+        on indikatoren.ortsteil_id = zuordnung_ortsteile.ortsteil_id
+        and indikatoren.jahr between coalesce(zuordnung_ortsteile.gueltig_ab, 0)
+        and coalesce(zuordnung_ortsteile.gueltig_bis, 9999)
+    left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
+        on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
+),
+
 gebietsgroessen as (
     select 'sozialraum' as gebiet_ebene, sozialraum_id as gebiet_id, jahr, count(*) as gemeinden_im_gebiet
-    from gemeinden_im_jahr
+    from mitglieder_im_jahr
     group by sozialraum_id, jahr
     union all
     select 'kreis' as gebiet_ebene, kreis_ags as gebiet_id, jahr, count(*) as gemeinden_im_gebiet
@@ -50,11 +109,15 @@ ebenen as (
     select 'gemeinde' as gebiet_ebene, ags as gebiet_id, gemeinde_name as gebiet_name,
         kreis_ags, sozialraum_id, * exclude (kreis_ags, sozialraum_id)
     from gemeinde
-    union all
+    union all by name
     select 'sozialraum' as gebiet_ebene, sozialraum_id as gebiet_id, sozialraum_name as gebiet_name,
         kreis_ags, sozialraum_id, * exclude (kreis_ags, sozialraum_id)
     from gemeinde
-    union all
+    where sozialraum_id is not null
+    union all by name
+    select 'sozialraum' as gebiet_ebene, sozialraum_id as gebiet_id, sozialraum_name as gebiet_name, *
+    from ortsteil_mitglieder
+    union all by name
     select 'kreis' as gebiet_ebene, kreis_ags as gebiet_id, kreis_name as gebiet_name,
         kreis_ags, cast(null as varchar) as sozialraum_id, * exclude (kreis_ags, sozialraum_id)
     from gemeinde
@@ -97,7 +160,7 @@ ortsteil as (
         indikatoren.ortsteil_id as gebiet_id,
         ortsteile.ortsteil_name as gebiet_name,
         zuordnung.kreis_ags,
-        zuordnung.sozialraum_id,
+        coalesce(geteilt.sozialraum_id, zuordnung.sozialraum_id) as sozialraum_id,
         indikatoren.jahr,
         indikatoren.indikator_id,
         case when indikatoren.zaehler_unterdrueckt then null else indikatoren.zaehler end as zaehler,
@@ -108,13 +171,12 @@ ortsteil as (
         indikatoren.ist_demodaten,
         coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt,
         cast(null as bigint) as anzahl_gemeinden
-    from (
-        select * from {{ ref('int_indikatoren__ortsteil') }}
-        union all by name
-        select * from {{ ref('int_indikatoren__jugendhilfe_ortsteil') }}
-    ) as indikatoren
+    from ortsteilwerte as indikatoren
     inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
     {{ gebiet_im_jahr('indikatoren') }}
+    left join zuordnung_ortsteile as geteilt
+        on indikatoren.ortsteil_id = geteilt.ortsteil_id
+        and indikatoren.jahr between coalesce(geteilt.gueltig_ab, 0) and coalesce(geteilt.gueltig_bis, 9999)
 ),
 
 vergleich as (

@@ -13,7 +13,13 @@ with zuordnung as (  -- the current cut
 -- Gemeinden of its last period
 sozialraeume as (
     select * from {{ ref('int_gebiet__zuordnung') }}
+    where sozialraum_id is not null  -- the years a Gemeinde is split across Sozialräume by Ortsteile
     qualify coalesce(gueltig_bis, 9999) = max(coalesce(gueltig_bis, 9999)) over (partition by sozialraum_id)
+),
+
+-- Ortsteile of Gemeinden split across Sozialräume (their Sozialraum of each period)
+zuordnung_ortsteile as (
+    select * from {{ ref('int_gebiet__zuordnung_ortsteile') }}
 ),
 
 geometrien as (
@@ -31,14 +37,20 @@ gebiete as (
     union all  -- later branches are positional: a column may appear twice (hence noqa AL08 below)
     select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name, ags  -- noqa: AL08
     from sozialraeume
+    union all  -- a Sozialraum with Ortsteile of a split Gemeinde: no polygon for them (no Ortsteil boundaries)
+    select 'sozialraum', sozialraum_id, sozialraum_name, kreis_ags, sozialraum_id, sozialraum_name,  -- noqa: AL08
+        cast(null as varchar)
+    from zuordnung_ortsteile
     union all
     select 'kreis', kreis_ags, kreis_name, kreis_ags, cast(null as varchar), cast(null as varchar), ags  -- noqa: AL08
     from zuordnung
     union all  -- Ortsteile of the current cut's Gemeinden: no boundaries (ags NULL: not the Gemeinde's polygon)
-    select 'ortsteil', o.ortsteil_id, o.ortsteil_name, z.kreis_ags, z.sozialraum_id, z.sozialraum_name,  -- noqa: AL08
+    select 'ortsteil', o.ortsteil_id, o.ortsteil_name, z.kreis_ags,  -- noqa: AL08
+        coalesce(t.sozialraum_id, z.sozialraum_id), coalesce(t.sozialraum_name, z.sozialraum_name),
         cast(null as varchar)
     from {{ ref('stg_region__ortsteile') }} as o
     inner join zuordnung as z on o.ags = z.ags
+    left join zuordnung_ortsteile as t on o.ortsteil_id = t.ortsteil_id and t.ist_aktuell
     union all  -- comparison areas: the region's Land and Germany (no polygons)
     select gebiet_ebene, gebiet_id, gebiet_name, cast(null as varchar), cast(null as varchar),
         cast(null as varchar), cast(null as varchar)

@@ -62,6 +62,16 @@ erwartet_im_gebiet as (
     from erwartet
     inner join zuordnung
         on {{ zuordnung_im_jahr('erwartet') }}
+    -- the Ortsteile of a Gemeinde split across Sozialräume are members of their Sozialraum; there are no monthly
+    -- Ortsteil values, so such a Sozialraum has no monthly value (absent, never a partial sum)
+    union all
+    select
+        erwartet.monat,
+        zuordnung_ortsteile.sozialraum_id,
+        cast(null as varchar) as kreis_ags
+    from erwartet
+    inner join {{ ref('int_gebiet__zuordnung_ortsteile') }} as zuordnung_ortsteile
+        on {{ zuordnung_im_jahr('erwartet', 'zuordnung_ortsteile') }}
 ),
 
 gebietsgroessen as (
@@ -100,6 +110,7 @@ ebenen as (
         sozialraum_id,
         * exclude (kreis_ags, sozialraum_id)
     from gemeinde
+    where sozialraum_id is not null  -- a split Gemeinde belongs to no single Sozialraum
     union all
     select
         'kreis' as gebiet_ebene,

@@ -14,8 +14,10 @@ Output: the same rows with the final decision per row:
 The algorithm works per Kreis × year, on "cells" = (gebiet_ebene, gebiet_id, indikator_id):
 
 1. Additive relations an attacker can use (each only if it holds exactly on the data):
-   - areas: Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ its Gemeinden, Gemeinde = Σ its
-     Ortsteile (per indicator; an Ortsteil's gebiet_id is its Gemeinde's AGS + a 3-digit key);
+   - areas: Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ its members, Gemeinde = Σ its
+     Ortsteile (per indicator; an Ortsteil's gebiet_id is its Gemeinde's AGS + a 3-digit key). The members of
+     a Sozialraum are its whole Gemeinden and, for a Gemeinde split across Sozialräume by Ortsteile (its row
+     has no sozialraum_id in that year), the Ortsteile with that sozialraum_id;
    - breakdowns (config `aufteilungen`): total = Σ parts for the same area, e.g.
      hze_eckwert = hze_ambulant_eckwert + hze_stationaer_eckwert.
    Rates are no extra relation: the denominators (population) are public, so a published rate reveals
@@ -61,13 +63,15 @@ Equation = tuple[Cell, tuple[Cell, ...]]  # total = Σ components
 
 
 def area_equations(rows: Iterable[dict], values: dict[Cell, int | None]) -> list[Equation]:
-    """Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ Gemeinden, Gemeinde = Σ Ortsteile, per indicator,
-    for one Kreis × year."""
+    """Kreis = Σ Sozialräume, Kreis = Σ Gemeinden, Sozialraum = Σ whole Gemeinden + Σ Ortsteile of split Gemeinden,
+    Gemeinde = Σ Ortsteile, per indicator, for one Kreis × year."""
     kreise: dict[str, set[str]] = defaultdict(set)
     sr_of_kreis: dict[str, set[str]] = defaultdict(set)
     g_of_kreis: dict[str, set[str]] = defaultdict(set)
     g_of_sr: dict[str, set[str]] = defaultdict(set)
     o_of_g: dict[str, set[str]] = defaultdict(set)
+    o_of_sr: dict[str, set[str]] = defaultdict(set)
+    split: set[str] = set()  # Gemeinden split across Sozialräume: their row has no sozialraum_id
     indicators: set[str] = set()
     for r in rows:
         indicators.add(r["indikator_id"])
@@ -78,21 +82,32 @@ def area_equations(rows: Iterable[dict], values: dict[Cell, int | None]) -> list
             sr_of_kreis[kreis].add(gid)
         elif ebene == "gemeinde":
             g_of_kreis[kreis].add(gid)
-            if r.get("sozialraum_id") is not None:
+            if _hat_wert(r.get("sozialraum_id")):
                 g_of_sr[r["sozialraum_id"]].add(gid)
+            else:
+                split.add(gid)
         elif ebene == "ortsteil":
             o_of_g[gid[:8]].add(gid)
+            if _hat_wert(r.get("sozialraum_id")):
+                o_of_sr[r["sozialraum_id"]].add(gid)
     equations: list[Equation] = []
     for ind in sorted(indicators):
         for kreis in sorted(kreise):
             for ebene, members in (("sozialraum", sr_of_kreis[kreis]), ("gemeinde", g_of_kreis[kreis])):
                 if members:
                     equations.append(((("kreis", kreis, ind)), tuple((ebene, m, ind) for m in sorted(members))))
-        for sr in sorted(g_of_sr):
-            equations.append((("sozialraum", sr, ind), tuple(("gemeinde", g, ind) for g in sorted(g_of_sr[sr]))))
+        for sr in sorted(g_of_sr.keys() | {sr for sr, os in o_of_sr.items() if any(o[:8] in split for o in os)}):
+            parts = [("gemeinde", g, ind) for g in sorted(g_of_sr[sr])]
+            parts += [("ortsteil", o, ind) for o in sorted(o_of_sr[sr]) if o[:8] in split]
+            equations.append((("sozialraum", sr, ind), tuple(parts)))
         for g in sorted(o_of_g):
             equations.append((("gemeinde", g, ind), tuple(("ortsteil", o, ind) for o in sorted(o_of_g[g]))))
     return [e for e in equations if _holds(e, values)]
+
+
+def _hat_wert(value: object) -> bool:
+    """Not None / NaN / pd.NA (a missing sozialraum_id arrives as any of them from a DataFrame)."""
+    return value is not None and not pd.isna(value)
 
 
 def breakdown_equations(values: dict[Cell, int | None], aufteilungen: dict[str, list[str]]) -> list[Equation]:

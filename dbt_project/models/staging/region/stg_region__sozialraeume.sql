@@ -1,5 +1,6 @@
 -- Mapping Gemeinde → Sozialraum as edited by the planners (sozialraeume.csv, latest load), with the years
--- each row is valid in (gueltig_ab/gueltig_bis inclusive; NULL = open).
+-- each row is valid in (gueltig_ab/gueltig_bis inclusive; NULL = open). A row with ortsteil_schluessel assigns
+-- one Ortsteil of the Gemeinde (a Gemeinde split across Sozialräume), otherwise the whole Gemeinde.
 with source as (
     {{ aktuelles_profil('region__sozialraeume') }}
 ),
@@ -11,6 +12,8 @@ renamed as (
         trim(sozialraum_name) as sozialraum_name,
         gueltig_ab,
         gueltig_bis,
+        nullif(trim(ortsteil_schluessel), '') as ortsteil_schluessel,
+        cast(ags as varchar) || nullif(trim(ortsteil_schluessel), '') as ortsteil_id,
         {{ profil_herkunft() }}
     from source
 )
