@@ -1,5 +1,5 @@
 """Ortsteil level of the published demo mart: the Ortsteil figures add up to the Gemeinde figures (every public
-indicator, every year, zaehler and nenner; the confidential ones: test_jugendhilfe_ortsteile.py), Ortsteile appear only for the indicators the catalogue allows at that level, and
+indicator, every year, zaehler and nenner; the confidential ones: test_jugendhilfe_ortsteil_mart.py), Ortsteile appear only for the indicators the catalogue allows at that level, and
 dim_gebiet lists them without polygons (the maps stay on Gemeinden)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_ortsteil_sums_equal_gemeinde_totals(mart):
             AND g.indikator_id = o.indikator_id
         WHERE o.gebiet_ebene = 'ortsteil'
             AND o.indikator_id IN (SELECT indikator_id FROM mart.indikatoren WHERE NOT geheimhaltung)
-        GROUP BY ALL""").fetchall()  # the confidential ones (NULL when suppressed): test_jugendhilfe_ortsteile.py
+        GROUP BY ALL""").fetchall()  # the confidential ones (NULL when suppressed): test_jugendhilfe_ortsteil_mart.py
     assert len(rows) >= 13 * 11 * 7  # 13 Gemeinden with Ortsteile × 2014–2024 × 7 indicators
     for ags, jahr, ind, oz, gz, on, gn, _n, matched in rows:
         assert matched, (ags, jahr, ind, "no Gemeinde row")
