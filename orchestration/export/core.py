@@ -113,10 +113,12 @@ DATENSAETZE: dict[str, tuple[str, str]] = {
 
 
 # Reference dates inside source texts ("GENESIS 12411-01-01-5 (31.12.2016), Demodaten",
-# "SGB-II-Gemeindedaten, Dezember 2016", "…, März 2016"): folded so that a source is listed once.
+# "SGB-II-Gemeindedaten, Dezember 2016", "…, März 2016") and the note of a Kreis value taken from the source's
+# own Kreis row: folded so that a source is listed once.
 _MONATE = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 _STICHTAG = re.compile(
     rf"\s*\((\d{{1,2}}\.\d{{1,2}}\.)?(19|20)\d{{2}}\)|,?\s*(({_MONATE})\s+)?(?<![\d-])(19|20)\d{{2}}(?![\d-])|,\s*Demodaten"
+    r"|\s*\(Kreiswert: Kreissumme der Quelle\)"
 )
 
 
