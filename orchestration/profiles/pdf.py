@@ -37,8 +37,9 @@ class PdfFehler(RuntimeError):
     """chromium is missing or did not write a PDF."""
 
 
-def chromium() -> str:
-    pfad = os.environ.get("SOZIALMONITOR_CHROMIUM") or shutil.which("chromium") or CHROMIUM
+def chromium(pfad: str | None = None) -> str:
+    """The browser to print with: `pfad`, else Debian's chromium on the PATH; PdfFehler when it is missing."""
+    pfad = pfad or shutil.which("chromium") or CHROMIUM
     if not Path(pfad).exists():
         raise PdfFehler(f"chromium not found ({pfad}): install Debian's package (apt-get install chromium)")
     return pfad

@@ -36,10 +36,9 @@ def test_prints_each_page_beside_its_html_without_browser_header_or_footer(tmp_p
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_missing_chromium_is_an_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOZIALMONITOR_CHROMIUM", str(tmp_path / "kein-chromium"))
+def test_missing_chromium_is_an_error(tmp_path):
     with pytest.raises(pdf.PdfFehler, match="chromium not found"):
-        pdf.chromium()
+        pdf.chromium(str(tmp_path / "kein-chromium"))
 
 
 def test_a_browser_that_prints_nothing_is_an_error(tmp_path):
