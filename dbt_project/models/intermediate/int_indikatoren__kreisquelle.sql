@@ -9,7 +9,7 @@
 --     over the Kreis' Gemeinden (their deliveries have no Kreis row); NULL when one of those is suppressed.
 -- A population denominator is not restated here (NULL): it stays the sum over the Gemeinden.
 with sgb2 as (
-    select kreis_ags, jahr, indikator_id, zaehler, nenner, false as ist_unterdrueckt, ist_demodaten
+    select kreis_ags, jahr, indikator_id, zaehler, nenner, ist_demodaten
     from {{ ref('int_sgb2__kreiszaehler') }}
     where month(monat) = 12
 ),
@@ -53,7 +53,6 @@ mindestsicherung as (
         'mindestsicherungsquote' as indikator_id,
         case when bool_or(ist_unterdrueckt) then null else sum(anzahl) end as zaehler,
         cast(null as double) as nenner,
-        bool_or(ist_unterdrueckt) as ist_unterdrueckt,
         bool_or(ist_demodaten) as ist_demodaten
     from mindestsicherung_teile
     group by kreis_ags, jahr
@@ -72,7 +71,7 @@ select
     cast(indikator_id as varchar) as indikator_id,
     cast(zaehler as double) as zaehler,
     cast(nenner as double) as nenner,
-    cast(ist_unterdrueckt as boolean) as ist_unterdrueckt,
     cast(ist_demodaten as boolean) as ist_demodaten
 from final
-where not ist_unterdrueckt
+-- a suppressed part leaves the Kreis without a row
+where zaehler is not null
