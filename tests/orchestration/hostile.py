@@ -207,29 +207,29 @@ def _field_edit(prefix: str, index: int, value: str | None) -> Callable[[str], s
     return edit
 
 
-def _every_nth_row(n: int, change: Callable[[list[str]], list[str]], skip: int = 2) -> Callable[[str], str]:
+def _every_nth_row(n: int, column: str, value: str, skip: int = 2) -> Callable[[str], str]:
+    """Set `column` (found by name in the header line above the data) of every `n`-th data row to `value`."""
     def edit(text: str) -> str:
         lines = _lines(text)
+        index = lines[skip - 1].split(";").index(column)
         for i in range(skip, len(lines)):
             if lines[i] and (i - skip) % n == 0:
-                lines[i] = ";".join(change(lines[i].split(";")))
+                fields = lines[i].split(";")
+                fields[index] = value
+                lines[i] = ";".join(fields)
         return "\n".join(lines)
     return edit
 
 
-def _set_field(index: int, value: str) -> Callable[[list[str]], list[str]]:
-    def change(fields: list[str]) -> list[str]:
-        fields[index] = value
-        return fields
-    return change
-
-
 def _names_to_injection(text: str) -> str:
     lines = _lines(text)
+    header = lines[1].split(";")
+    columns = [header.index("nachname"), header.index("vorname")]
     for i in range(2, len(lines)):
         if lines[i]:
             fields = lines[i].split(";")
-            fields[11], fields[12] = (f'"{text}"' for text in INJECTION)  # nachname, vorname, quoted
+            for index, injected in zip(columns, INJECTION, strict=True):
+                fields[index] = f'"{injected}"'  # quoted
             lines[i] = ";".join(fields)
     return "\n".join(lines)
 
@@ -400,7 +400,7 @@ CASES: list[Case] = [
                               lambda t: t.replace("31.12.2020", "31.12.2019")),
          ("records rejected", "stichtag weicht vom Datum im Dateinamen ab")),
     Case("M05", "melderegister", "melderegister_20191231_negativ.csv", "negative Anzahlen", "quarantaene",
-         _from("melderegister", "melderegister_20191231.csv", _every_nth_row(20, _set_field(5, "-3"))),
+         _from("melderegister", "melderegister_20191231.csv", _every_nth_row(20, "anzahl", "-3")),
          ("records rejected", "anzahl: erwartet ganze Zahl")),
     Case("M06", "melderegister", "melderegister_20181231_verschoben.csv", "Zeile mit einem Feld zu viel",
          "quarantaene", _from("melderegister", "melderegister_20181231.csv",
@@ -440,16 +440,16 @@ CASES: list[Case] = [
     Case("J01", "jugendhilfe", "HILFEN_2024_KORREKTUR.CSV", "Korrektur mit SQL und HTML in den Namensspalten",
          "angenommen", _from("jugendhilfe", "hilfen_2024.csv", _names_to_injection)),
     Case("J02", "jugendhilfe", "hilfen_2023_zweiter_export.csv", "zweiter Hilfen-Export für 2023", "abgelehnt",
-         _from("jugendhilfe", "hilfen_2023.csv", _every_nth_row(50, _set_field(10, "sonstiges"))),
+         _from("jugendhilfe", "hilfen_2023.csv", _every_nth_row(50, "beendigungsgrund", "sonstige Gründe")),
          ("Konflikt", "hilfen_2023.csv")),
     Case("J03", "jugendhilfe", "unbekannt_2023.csv", "Satzart nicht erkennbar", "quarantaene",
          _from("jugendhilfe", "hilfen_2023.csv", lambda t: t.replace(";hilfeart;", ";massnahme;", 1)),
          ("unrecognised header",)),
     Case("J04", "jugendhilfe", "hilfen_2022_codes.csv", "unbekannte Hilfeart-Codes", "quarantaene",
-         _from("jugendhilfe", "hilfen_2022.csv", _every_nth_row(10, _set_field(1, "99"))),
+         _from("jugendhilfe", "hilfen_2022.csv", _every_nth_row(10, "hilfeart", "99")),
          ("records rejected", "hilfeart: unbekannter Code")),
     Case("J05", "jugendhilfe", "hilfen_2021_ende_vor_beginn.csv", "Ende vor Beginn", "quarantaene",
-         _from("jugendhilfe", "hilfen_2021.csv", _every_nth_row(5, _set_field(3, "1999-01"))),
+         _from("jugendhilfe", "hilfen_2021.csv", _every_nth_row(5, "ende", "1999-01")),
          ("records rejected", "ende vor beginn")),
     Case("J06", "jugendhilfe", "hilfen_2020_doppelt.csv", "doppelte fall_id mit anderem Inhalt", "quarantaene",
          _from("jugendhilfe", "hilfen_2020.csv", lambda t: t + "\n".join(

@@ -621,7 +621,12 @@ def test_share_over_100_fails_the_whole_publication_naming_the_rows(demo_build, 
     ws = wb["Gemeinden"]
     assert str(ws["A10"].value) == "06432001"
     slb, nef = int(ws["K10"].value), int(ws["I10"].value)
-    ws["E10"], ws["F10"], ws["G10"], ws["H10"] = lb, lb, lb - slb, lb - slb - nef  # Personen, LB, RLB, ELB
+    korrigiert = {"E": lb, "F": lb, "G": lb - slb, "H": lb - slb - nef}  # Personen, LB, RLB, ELB
+    kreiszeile = next(row[0].row for row in ws.iter_rows(min_col=1, max_col=1) if str(row[0].value) == "06432")
+    for spalte, wert in korrigiert.items():
+        # the BA's Kreis row is the sum of its Gemeinden: a consistent correction moves it by the same amount
+        ws[f"{spalte}{kreiszeile}"] = int(ws[f"{spalte}{kreiszeile}"].value) + wert - int(ws[f"{spalte}10"].value)
+        ws[f"{spalte}10"] = wert
     wb.save(source.with_name(f"sgb2_gemeinden_{jahr}12_korrektur.xlsx"))
 
     proc = run_build(paths.landing, paths.out, check=False)

@@ -357,8 +357,13 @@ def test_gemeinde_sees_public_rows_everywhere_and_confidential_rows_of_its_areas
     sr = dict(_published(superset_server, """
         select gebiet_id, list(distinct sozialraum_id) from mart.rpt_indikatorwerte
         where gebiet_ebene = 'gemeinde' and sozialraum_id is not null group by gebiet_id"""))
+    ortsteile = [o for o, in _published(superset_server, """
+        select distinct gebiet_id from mart.rpt_indikatorwerte where gebiet_ebene = 'ortsteil'""")]
+    assert any(o.startswith(gemeinden[0][0]) for o in ortsteile), "the first demo Gemeinde has Ortsteile"
     for ags, _, kreis in (gemeinden[0], gemeinden[-1]):
         own = {("gemeinde", ags), ("kreis", kreis)} | {("sozialraum", s) for s in sr[ags]}
+        # its own Ortsteile (Ortsteil-ID = AGS + Ortsteilschlüssel)
+        own |= {("ortsteil", o) for o in ortsteile if o.startswith(ags)}
         # Land and Bund carry official indicators only (public); allowed anyway
         own |= {("land", kreis[:2]), ("bund", "DG")}
         _check_user(superset_server, admin, ids, f"gemeinde_{ags}", own)
