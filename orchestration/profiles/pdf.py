@@ -1,20 +1,25 @@
 """Print the HTML profiles to PDF with headless Debian chromium (`/usr/bin/chromium`, never a browser
 downloaded by a tool).
 
-One chromium process per file (`--print-to-pdf` prints exactly one page per process), each with its own
-empty profile folder so that processes can run side by side; `jobs` processes at a time. The pages load
-nothing from anywhere (inline CSS and SVG), so the browser runs with networking switched off as far as
-its flags allow. No header or footer from the browser: the file path and the print time would otherwise
-appear on every page.
+One chromium process prints every file: it is driven over the DevTools protocol on a pipe
+(`--remote-debugging-pipe`: commands on the browser's fd 3, answers on its fd 4, each message JSON ended
+by a NUL byte), `jobs` pages at a time — open a tab, load the file, `Page.printToPDF`, close the tab.
+Starting a browser per file cost more than the printing itself. The pages load nothing from anywhere
+(inline CSS and SVG), so the browser runs with networking switched off as far as its flags allow. No
+header or footer from the browser (`printToPDF` prints none unless asked): the file path and the print
+time would otherwise appear on every page. Page size and margins come from the profile's CSS `@page`.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,10 +32,9 @@ FLAGS = (
     "--disable-sync",
     "--no-first-run",
     "--no-default-browser-check",
-    "--no-pdf-header-footer",
-    "--run-all-compositor-stages-before-draw",
+    "--remote-debugging-pipe",
 )
-TIMEOUT_S = 180
+TIMEOUT_S = 180  # per batch of pages: loading and printing
 
 
 class PdfFehler(RuntimeError):
@@ -49,27 +53,148 @@ def pdf_pfad(html: Path) -> Path:
     return html.with_suffix(".pdf")
 
 
-def drucke(html: Path, browser: str | None = None) -> Path:
-    """Print one HTML file to the PDF beside it (written atomically); returns the PDF's path."""
-    html = Path(html).resolve()
-    ziel = pdf_pfad(html)
-    tmp = ziel.with_suffix(".pdf.tmp")
-    with tempfile.TemporaryDirectory(prefix="profil-chromium-") as profil:
-        cmd = [browser or chromium(), *FLAGS, f"--user-data-dir={profil}", f"--print-to-pdf={tmp}", html.as_uri()]
-        env = {**os.environ, "HOME": profil}  # chromium writes below HOME (crashpad, fontconfig cache)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=env,
-                              stdin=subprocess.DEVNULL)
-    if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        raise PdfFehler(f"chromium did not print {html.name} (exit {proc.returncode}): {proc.stderr[-2000:]}")
-    tmp.replace(ziel)
-    return ziel
+class _Browser:
+    """A headless chromium and its DevTools pipe; answers and events are read as they come."""
+
+    def __init__(self, browser: str) -> None:
+        self._profil = tempfile.TemporaryDirectory(prefix="profil-chromium-")
+        zum_browser, befehle = os.pipe()  # we write commands, chromium reads them on fd 3
+        antworten, vom_browser = os.pipe()  # chromium writes answers on fd 4, we read them
+
+        def pipes_auf_3_und_4() -> None:  # in the child, before exec
+            os.dup2(zum_browser, 3)
+            os.dup2(vom_browser, 4)
+            os.set_inheritable(3, True)  # dup2 onto the same number keeps close-on-exec
+            os.set_inheritable(4, True)
+
+        # chromium's messages go to a file: a pipe nobody reads would block it once full
+        self._log = Path(self._profil.name) / "chromium.log"
+        with self._log.open("wb") as log:
+            self._proc = subprocess.Popen(
+                [browser, *FLAGS, f"--user-data-dir={self._profil.name}", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                close_fds=False, preexec_fn=pipes_auf_3_und_4,  # noqa: PLW1509 - only dup2, no locks
+                env={**os.environ, "HOME": self._profil.name},  # chromium writes below HOME (crashpad, fontconfig)
+            )
+        os.close(zum_browser)
+        os.close(vom_browser)
+        self._befehle = befehle
+        self._antworten = antworten
+        self._puffer = b""
+        self._id = 0
+        self._ergebnisse: dict[int, dict] = {}
+        self._ereignisse: list[dict] = []
+
+    def _stderr(self) -> str:
+        return self._log.read_bytes()[-2000:].decode("utf-8", "replace") if self._log.exists() else ""
+
+    def senden(self, methode: str, params: dict | None = None, sitzung: str | None = None) -> int:
+        self._id += 1
+        nachricht = {"id": self._id, "method": methode, "params": params or {}}
+        if sitzung:
+            nachricht["sessionId"] = sitzung
+        daten = json.dumps(nachricht).encode() + b"\0"
+        try:
+            while daten:
+                daten = daten[os.write(self._befehle, daten):]
+        except BrokenPipeError:
+            raise PdfFehler(f"chromium ended (exit {self._proc.poll()}): {self._stderr()}") from None
+        return self._id
+
+    def _lesen(self, frist: float) -> None:
+        """Read one message (an answer is kept under its id, an event in arrival order)."""
+        while b"\0" not in self._puffer:
+            rest = frist - time.monotonic()
+            if rest <= 0 or not select.select([self._antworten], [], [], rest)[0]:
+                raise PdfFehler(f"chromium did not answer within {TIMEOUT_S} s")
+            stueck = os.read(self._antworten, 1 << 20)
+            if not stueck:
+                self._proc.wait(timeout=30)
+                raise PdfFehler(f"chromium ended (exit {self._proc.returncode}): {self._stderr()}")
+            self._puffer += stueck
+        roh, self._puffer = self._puffer.split(b"\0", 1)
+        nachricht = json.loads(roh)
+        if "id" in nachricht:
+            self._ergebnisse[nachricht["id"]] = nachricht
+        else:
+            self._ereignisse.append(nachricht)
+
+    def ergebnis(self, nummer: int, frist: float) -> dict:
+        while nummer not in self._ergebnisse:
+            self._lesen(frist)
+        nachricht = self._ergebnisse.pop(nummer)
+        if "error" in nachricht:
+            raise PdfFehler(f"chromium: {nachricht['error']}")
+        return nachricht["result"]
+
+    def aufruf(self, methode: str, params: dict | None = None, sitzung: str | None = None,
+               frist: float | None = None) -> dict:
+        return self.ergebnis(self.senden(methode, params, sitzung), frist or time.monotonic() + TIMEOUT_S)
+
+    def warte_auf(self, methode: str, sitzung: str, frist: float) -> None:
+        while True:
+            for i, e in enumerate(self._ereignisse):
+                if e.get("method") == methode and e.get("sessionId") == sitzung:
+                    del self._ereignisse[i]
+                    return
+            self._lesen(frist)
+
+    def drucke(self, dateien: list[Path]) -> None:
+        """Print the files side by side (one tab each), every PDF written atomically beside its HTML."""
+        frist = time.monotonic() + TIMEOUT_S
+        tabs = []
+        for html in dateien:
+            tab = self.aufruf("Target.createTarget", {"url": "about:blank"}, frist=frist)["targetId"]
+            sitzung = self.aufruf("Target.attachToTarget", {"targetId": tab, "flatten": True}, frist=frist)["sessionId"]
+            self.aufruf("Page.enable", sitzung=sitzung, frist=frist)
+            self.aufruf("Page.navigate", {"url": html.as_uri()}, sitzung, frist)
+            tabs.append((html, tab, sitzung))
+        for _, _, sitzung in tabs:
+            self.warte_auf("Page.loadEventFired", sitzung, frist)
+        auftraege = [(html, tab, self.senden("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True},
+                                             sitzung)) for html, tab, sitzung in tabs]
+        for html, tab, nummer in auftraege:
+            try:
+                daten = base64.b64decode(self.ergebnis(nummer, frist)["data"])
+            except PdfFehler as e:
+                raise PdfFehler(f"chromium did not print {html.name}: {e}") from None
+            tmp = pdf_pfad(html).with_suffix(".pdf.tmp")
+            tmp.write_bytes(daten)
+            tmp.replace(pdf_pfad(html))
+            self.aufruf("Target.closeTarget", {"targetId": tab}, frist=frist)
+
+    def schliessen(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                self.senden("Browser.close")
+                self._proc.wait(timeout=30)
+            except (PdfFehler, subprocess.TimeoutExpired):
+                self._proc.kill()
+                self._proc.wait()
+        os.close(self._befehle)
+        os.close(self._antworten)
+        self._profil.cleanup()
 
 
-def drucke_alle(dateien: list[Path], jobs: int = 2) -> list[Path]:
-    """Print every file (`jobs` chromium processes at a time); the PDFs in the order of `dateien`."""
+def drucke_alle(dateien: list[Path], jobs: int = 2, browser: str | None = None) -> list[Path]:
+    """Print every file with one chromium (`jobs` pages at a time); the PDFs in the order of `dateien`.
+    PdfFehler names the file chromium did not print; PDFs already written stay (each is complete)."""
+    dateien = [Path(d).resolve() for d in dateien]
     if not dateien:
         return []
-    browser = chromium()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda d: drucke(d, browser), dateien))
+    chrom = _Browser(browser or chromium())
+    try:
+        for i in range(0, len(dateien), max(1, jobs)):
+            try:
+                chrom.drucke(dateien[i:i + max(1, jobs)])
+            except PdfFehler as e:
+                namen = ", ".join(d.name for d in dateien[i:i + max(1, jobs)])
+                raise PdfFehler(f"chromium did not print {namen}: {e}") from None
+    finally:
+        chrom.schliessen()
+    return [pdf_pfad(d) for d in dateien]
+
+
+def drucke(html: Path, browser: str | None = None) -> Path:
+    """Print one HTML file to the PDF beside it; returns the PDF's path."""
+    return drucke_alle([html], jobs=1, browser=browser)[0]

@@ -33,6 +33,10 @@ def test_prints_each_page_beside_its_html_without_browser_header_or_footer(tmp_p
         assert titel in text and "Größe: 1.234,5" in text
         # chromium's default header/footer would print the file URL and the print date on every page
         assert "file:" not in text and str(tmp_path) not in text
+        # the page size of the CSS @page rule, not the browser's default (Letter)
+        info = subprocess.run([pdftotext.replace("pdftotext", "pdfinfo"), str(datei)], capture_output=True,
+                              text=True, check=True).stdout
+        assert "(A4)" in info, info
     assert not list(tmp_path.glob("*.tmp"))
 
 
