@@ -6,7 +6,10 @@ consistent, so every GX suite passes; tests break one thing at a time with plain
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -32,7 +35,21 @@ def pseudonym(i: int) -> str:
     return hashlib.sha256(f"fall-{i}".encode()).hexdigest()
 
 
+_TEMPLATE: list[Path] = []  # the database built once per test process; every build() copies it
+
+
 def build(path: Path) -> Path:
+    """The hand-built working database at `path` (a copy of the one built on first use in this process)."""
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="handbuilt-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _TEMPLATE.append(_build(folder / "warehouse.duckdb"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE[0], path)  # closed and checkpointed: the file is the whole database
+    return path
+
+
+def _build(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
