@@ -5,6 +5,8 @@
   population and the validity flags the standardisation macros expect (macros/sozialindex.sql).
   Candidate area-years: every area of the reference level × every year in which any area has a value
   of any index indicator, so that an area lacking an indicator is listed as excluded, not lost.
+  Reference level `ortsteil`: the smallest unit of the region, as MSS's planning areas cover the whole city —
+  the Ortsteile, and every Gemeinde without Ortsteil rows as one area (gebiet_ebene says which).
 -#}
 {%- set ebene = var('sozialindex_bezugsebene', 'gemeinde') -%}
 {%- set jahre = var('sozialindex_dynamik_jahre', 2) | int -%}
@@ -20,6 +22,16 @@ werte as (
     select *
     from {{ ref('sozialraum_indikatoren') }}
     where gebiet_ebene = '{{ ebene }}'
+    {%- if ebene == 'ortsteil' %}
+        -- a Gemeinde without Ortsteile is an area of its own (Ortsteil-ID = AGS + Ortsteilschlüssel)
+        or (
+            gebiet_ebene = 'gemeinde'
+            and gebiet_id not in (
+                select left(ortsteile.gebiet_id, 8) from {{ ref('sozialraum_indikatoren') }} as ortsteile
+                where ortsteile.gebiet_ebene = 'ortsteil'
+            )
+        )
+    {%- endif %}
 ),
 
 gebiete as (
@@ -27,7 +39,8 @@ gebiete as (
         gebiet_id,
         any_value(gebiet_name order by jahr desc) as gebiet_name,
         any_value(kreis_ags order by jahr desc) as kreis_ags,
-        any_value(sozialraum_id order by jahr desc) as sozialraum_id
+        any_value(sozialraum_id order by jahr desc) as sozialraum_id,
+        any_value(gebiet_ebene) as gebiet_ebene
     from werte
     group by gebiet_id
 ),
@@ -94,7 +107,7 @@ flags as (
 )
 
 select
-    '{{ ebene }}' as gebiet_ebene,
+    gebiet_ebene,
     gebiet_id,
     gebiet_name,
     kreis_ags,
