@@ -32,6 +32,8 @@ import numpy as np
 
 from orchestration.demo import ortsteile as ot
 from orchestration.demo.model import POP_YEARS, Kreis, rng
+from orchestration.ingest.jugendhilfe import ANLAESSE as ALLE_ANLAESSE
+from orchestration.ingest.jugendhilfe import BEENDIGUNGSGRUENDE
 
 HILFEN_HEADER = ("fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;wohnort_ortsteil;"
                  "alleinerziehend;transferleistung;beendigungsgrund;nachname;vorname;strasse;hausnummer;plz;ort")
@@ -68,17 +70,13 @@ HILFEARTEN = (
 )
 HZE = tuple(h.code for h in HILFEARTEN if h.code not in ("28", "35a", "41"))
 
-BEENDIGUNG = ("Beendigung gemäß Hilfeplan", "Abbruch durch die Sorgeberechtigten / den jungen Menschen",
-              "Abbruch durch die Einrichtung / den Dienst", "Zuständigkeitswechsel an ein anderes Jugendamt",
-              "Adoptionspflege / Adoption", "sonstige Gründe")
+# the labels the ingest accepts (one list); a Hilfe capped at 18 / 21 ends with its own reason below
+ALTERSGRENZE_18, ALTERSGRENZE_21 = "Erreichen der Volljährigkeit", "Erreichen der Altersgrenze (21 Jahre)"
+BEENDIGUNG = tuple(g for g in BEENDIGUNGSGRUENDE if g not in (ALTERSGRENZE_18, ALTERSGRENZE_21))
 BEENDIGUNG_P = (0.58, 0.14, 0.06, 0.12, 0.01, 0.09)
-ANLAESSE = ("Überforderung der Eltern / eines Elternteils", "Vernachlässigung",
-            "Anzeichen für körperliche Misshandlung", "Anzeichen für psychische Misshandlung",
-            "Anzeichen für sexuelle Gewalt", "Beziehungsprobleme", "Integrationsprobleme im Heim / in der Pflegefamilie",
-            "Delinquenz des Kindes / Straftat des Jugendlichen", "Suchtprobleme des Kindes / Jugendlichen",
-            "Schul- / Ausbildungsprobleme", "Wohnungsprobleme", "sonstige Probleme")
-ANLAESSE_P = (0.36, 0.08, 0.10, 0.05, 0.03, 0.15, 0.05, 0.04, 0.02, 0.02, 0.02, 0.08)
 UMA_ANLASS = "Unbegleitete Einreise aus dem Ausland"
+ANLAESSE = tuple(a for a in ALLE_ANLAESSE if a != UMA_ANLASS)
+ANLAESSE_P = (0.36, 0.08, 0.10, 0.05, 0.03, 0.15, 0.05, 0.04, 0.02, 0.02, 0.02, 0.08)
 ERGEBNISSE = ("akut", "latent", "hilfebedarf", "keine")
 ERGEBNISSE_P = (0.15, 0.18, 0.33, 0.34)
 
@@ -242,7 +240,7 @@ def write_hilfen(kreis: Kreis, pop: np.ndarray, seed: int, years: list[int], han
     capped = ende > cap
     ende = np.minimum(ende, cap)
     grund = np.array(BEENDIGUNG)[r.choice(len(BEENDIGUNG), n, p=BEENDIGUNG_P)]
-    grund = np.where(capped, np.where(is41, "Erreichen der Altersgrenze (21 Jahre)", "Erreichen der Volljährigkeit"),
+    grund = np.where(capped, np.where(is41, ALTERSGRENZE_21, ALTERSGRENZE_18),
                      grund)
     p_transfer = np.clip(0.3 * social[g_idx], 0.05, 0.8)
     u = r.random(n)

@@ -13,7 +13,9 @@ its header line (`hilfeart` → Hilfen, `ergebnis` → § 8a, `paragraph` → §
 Row checks (reasons in `raw.jugendhilfe__rejects`, records there as JSON of the pseudonymised,
 name-free fields): missing fall_id, unknown Hilfeart / ergebnis / paragraph, invalid dates, `ende` before
 `beginn`, dates after the export's reference date (31.12. of the year in the file name), birth date after
-the begin of the Hilfe or in the future, invalid sex / age / j-n-u flags, `wohnort_ags` not an 8-digit AGS
+the begin of the Hilfe or in the future, invalid sex / age / j-n-u flags, a `beendigungsgrund` or `anlass` that
+is not one of the listed labels (`BEENDIGUNGSGRUENDE`, `ANLAESSE`; its text is not kept in the reject either),
+`wohnort_ags` not an 8-digit AGS
 or outside the region, the same fall_id twice with different content (all its rows) or as an identical copy
 (the later copies). A file whose reject share exceeds the run's maximum (`Options.max_reject_share`, setting
 `max_reject_share`) is quarantined.
@@ -48,9 +50,32 @@ ERGEBNISSE = ("akut", "latent", "hilfebedarf", "keine")
 PARAGRAPHEN = ("42", "42a")
 GESCHLECHT = ("m", "w", "d")
 JNU = ("j", "n", "u")
-# the allowed codes, bound as list parameters `$codes_<name>` of the stage query
+# The text fields of the exports take only these labels (KJH-Statistik; case and spacing free): a free text
+# could carry a name or anything else, and nothing unchecked from outside is stored, not even in a reject row.
+BEENDIGUNGSGRUENDE = ("Beendigung gemäß Hilfeplan", "Abbruch durch die Sorgeberechtigten / den jungen Menschen",
+                      "Abbruch durch die Einrichtung / den Dienst", "Zuständigkeitswechsel an ein anderes Jugendamt",
+                      "Adoptionspflege / Adoption", "Erreichen der Volljährigkeit",
+                      "Erreichen der Altersgrenze (21 Jahre)", "sonstige Gründe")
+ANLAESSE = ("Überforderung der Eltern / eines Elternteils", "Vernachlässigung",
+            "Anzeichen für körperliche Misshandlung", "Anzeichen für psychische Misshandlung",
+            "Anzeichen für sexuelle Gewalt", "Beziehungsprobleme", "Integrationsprobleme im Heim / in der Pflegefamilie",
+            "Delinquenz des Kindes / Straftat des Jugendlichen", "Suchtprobleme des Kindes / Jugendlichen",
+            "Schul- / Ausbildungsprobleme", "Wohnungsprobleme", "Unbegleitete Einreise aus dem Ausland",
+            "sonstige Probleme")
+_TEXTE = {"beendigungsgruende": BEENDIGUNGSGRUENDE, "anlaesse": ANLAESSE}
+
+
+def _vergleich(label: str) -> str:
+    """A label as it is compared: lower case, runs of spaces as one."""
+    return " ".join(label.lower().split())
+
+
+# the allowed codes, bound as list parameters `$codes_<name>` of the stage query (a text field's labels as
+# compared, `$codes_<name>`, and as stored, `$codes_<name>_text`)
 CODES = {"hilfearten": HILFEARTEN, "ergebnisse": ERGEBNISSE, "paragraphen": PARAGRAPHEN, "geschlecht": GESCHLECHT,
-         "jnu": JNU}
+         "jnu": JNU,
+         **{name: tuple(_vergleich(t) for t in texte) for name, texte in _TEXTE.items()},
+         **{f"{name}_text": texte for name, texte in _TEXTE.items()}}
 MAX_ALTER = 17  # § 8a and § 42 concern children and juveniles (under 18)
 
 _LINEAGE_SELECT = "$datei, $sha256, $geladen_am, $demo"
@@ -120,6 +145,13 @@ def _code_params(sql: str) -> dict[str, list[str]]:
     return {f"codes_{name}": list(values) for name, values in CODES.items() if f"$codes_{name}" in sql}
 
 
+def _label(column: str, codes: str) -> str:
+    """The stored label of a text field (NULL when empty or not one of `CODES[codes]`, compared as `_vergleich`)."""
+    assert codes in _TEXTE
+    return (f"$codes_{codes}_text[list_position($codes_{codes}, "
+            f"lower(regexp_replace(trim({column}), '\\s+', ' ', 'g')))]")
+
+
 def _month(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({expr}, '[0-9]{{4}}-[0-9]{{2}}') THEN try_strptime({expr} || '-01', '%Y-%m-%d')::DATE END"
 
@@ -151,6 +183,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             _month("t_ende") + " AS ende",
             f"CASE WHEN {_int('t_geburtsmonat')} BETWEEN 1 AND 12 AND {_int('t_geburtsjahr')} BETWEEN 1900 AND 2999 "
             f"THEN make_date({_int('t_geburtsjahr')}, {_int('t_geburtsmonat')}, 1) END AS geburtsdatum",
+            _label("t_beendigungsgrund", "beendigungsgruende") + " AS beendigungsgrund",
         ]
         checks = common + [
             (_not_in('t_hilfeart', 'hilfearten'),
@@ -167,9 +200,11 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
              "'alleinerziehend: erwartet j, n oder u'"),
             (_not_in('t_transferleistung', 'jnu'),
              "'transferleistung: erwartet j, n oder u'"),
+            ("t_beendigungsgrund IS NOT NULL AND beendigungsgrund IS NULL",
+             "'beendigungsgrund: kein Grund der Liste (docs/deliveries.md: " + "; ".join(BEENDIGUNGSGRUENDE) + ")'"),
         ]
         out = ["fall_pseudonym", "t_hilfeart", "beginn", "ende", "geburtsdatum", "t_geschlecht", "t_wohnort_ags",
-               "t_alleinerziehend", "t_transferleistung", "t_beendigungsgrund", "zeile"]
+               "t_alleinerziehend", "t_transferleistung", "beendigungsgrund", "zeile"]
     elif rt.name == "gefaehrdungen":
         typed = [_day("t_datum") + " AS datum", _int("t_alter") + " AS alter_"]
         checks = common + [
@@ -186,6 +221,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             _day("t_ende") + " AS ende",
             _int("t_alter") + " AS alter_",
             "CASE t_unbegleitet WHEN 'j' THEN true WHEN 'n' THEN false END AS unbegleitet",
+            _label("t_anlass", "anlaesse") + " AS anlass",
         ]
         checks = common + [
             (_not_in('t_paragraph', 'paragraphen'), "'paragraph: erwartet 42 oder 42a'"),
@@ -195,13 +231,16 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             ("beginn > $stichtag", "'beginn nach dem Stichtag des Exports'"),
             ("ende > $stichtag", "'ende nach dem Stichtag des Exports'"),
             ("unbegleitet IS NULL", "'unbegleitet: erwartet j oder n'"),
+            ("t_anlass IS NOT NULL AND anlass IS NULL",
+             "'anlass: kein Anlass der Liste (docs/deliveries.md)'"),
             (f"alter_ IS NULL OR alter_ > {MAX_ALTER}", f"'alter: erwartet ganze Zahl 0-{MAX_ALTER}'"),
         ]
-        out = ["fall_pseudonym", "t_paragraph", "beginn", "ende", "t_anlass", "unbegleitet", "alter_", "t_geschlecht",
+        out = ["fall_pseudonym", "t_paragraph", "beginn", "ende", "anlass", "unbegleitet", "alter_", "t_geschlecht",
                "t_wohnort_ags", "zeile"]
     return typed, checks, out
 
 
+_TEXT_COLUMNS = {"beendigungsgrund", "anlass"}  # checked against _TEXTE, stored as the list's label
 _LOWERED = {"hilfeart", "geschlecht", "alleinerziehend", "transferleistung", "ergebnis", "paragraph", "unbegleitet"}
 
 
@@ -308,7 +347,8 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
             )
             record = "{" + ", ".join(
                 ["'fall_pseudonym': fall_pseudonym"]
-                + [f"'{col}': t_{col}" for col in rt.columns if col != "fall_id"]
+                # a text field as its checked label (NULL when it is not one): its delivered text is not kept
+                + [f"'{col}': {col if col in _TEXT_COLUMNS else 't_' + col}" for col in rt.columns if col != "fall_id"]
                 + ([f"'{ORTSTEIL}': {ORTSTEIL}"] if ORTSTEIL in positions else [])
             ) + "}"
             runner.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)

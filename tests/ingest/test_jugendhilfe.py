@@ -186,9 +186,9 @@ def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, write):
     p = person(3, False)
     gef = gef_rows(100) + [f"06432-G9-1;2016-02-30;5;m;06432001;akut;{p}", f"06432-G9-2;2017-01-05;5;m;06432001;akut;{p}",
                            f"06432-G9-3;2016-01-05;18;m;06432001;akut;{p}", f"06432-G9-4;2016-01-05;5;m;06432001;naja;{p}"]
-    iob = iob_rows(100) + [f"06432-I9-1;43;2016-01-05;;x;j;5;m;06432001;{p}",
-                           f"06432-I9-2;42;2016-03-05;2016-03-01;x;j;5;m;06432001;{p}",
-                           f"06432-I9-3;42;2016-03-05;;x;vielleicht;5;m;06432001;{p}"]
+    iob = iob_rows(100) + [f"06432-I9-1;43;2016-01-05;;Vernachlässigung;j;5;m;06432001;{p}",
+                           f"06432-I9-2;42;2016-03-05;2016-03-01;Vernachlässigung;j;5;m;06432001;{p}",
+                           f"06432-I9-3;42;2016-03-05;;Vernachlässigung;vielleicht;5;m;06432001;{p}"]
     write(jh(paths) / "gefaehrdungen_8a_2016.csv", [GEF_HEADER, *gef])
     write(jh(paths) / "inobhutnahmen_42_2016.csv", [IOB_HEADER, *iob])
     result = load_jugendhilfe(con, paths, REGION, options=options(max_reject_share=0.1))
@@ -197,6 +197,37 @@ def test_gefaehrdungen_and_inobhutnahmen_checks(paths, con, write):
     assert grund == ["datum: erwartet Datum YYYY-MM-DD", "datum nach dem Stichtag des Exports",
                      "alter: erwartet ganze Zahl 0-17", "ergebnis: erwartet akut, latent, hilfebedarf, keine",
                      "paragraph: erwartet 42 oder 42a", "ende vor beginn", "unbegleitet: erwartet j oder n"]
+
+
+def test_text_fields_take_only_the_listed_labels_and_no_delivered_text_is_kept(paths, con, write):
+    """beendigungsgrund and anlass are free text in a Fachverfahren: only the documented labels are accepted (case
+    and spacing free, stored as listed); anything else rejects the row, and its reject keeps no delivered text."""
+    sql, html = "Robert'); DROP TABLE raw.jugendhilfe__hilfen; --", "<script>alert(1)</script>"
+    hilfen = hilfen_rows(200)
+    hilfen[0] = hilfen[0].replace(";Beendigung gemäß Hilfeplan;", ";  BEENDIGUNG   gemäß hilfeplan ;")
+    hilfen[4] = hilfen[4].replace(";Beendigung gemäß Hilfeplan;", f';"{sql}";')
+    hilfen[8] = hilfen[8].replace(";Beendigung gemäß Hilfeplan;", ";Frau Zqxnachname123 ist umgezogen;")
+    iob = iob_rows(120)
+    iob[3] = iob[3].replace(";Überforderung der Eltern / eines Elternteils;", f";{html};")
+    write(jh(paths) / "hilfen_2016.csv", [HILFEN_HEADER, *hilfen])
+    write(jh(paths) / "inobhutnahmen_42_2016.csv", [IOB_HEADER, *iob])
+    result = load_jugendhilfe(con, paths, REGION, options=options(max_reject_share=0.02))
+    assert not result.failed, result.quarantined
+    rejects = con.execute("SELECT datei, zeile, grund, datensatz FROM raw.jugendhilfe__rejects ORDER BY datei, zeile"
+                          ).fetchall()
+    assert [(d, z) for d, z, _, _ in rejects] == [("hilfen_2016.csv", 6), ("hilfen_2016.csv", 10),
+                                                  ("inobhutnahmen_42_2016.csv", 5)]
+    assert rejects[0][2].startswith("beendigungsgrund: kein Grund der Liste (docs/deliveries.md: Beendigung gemäß")
+    assert rejects[2][2] == "anlass: kein Anlass der Liste (docs/deliveries.md)"
+    assert '"beendigungsgrund":null' in rejects[0][3].replace(" ", "") and '"anlass":null' in rejects[2][3].replace(" ", "")
+    # the label in another case and spacing is stored as listed
+    grund, = con.execute("SELECT DISTINCT beendigungsgrund FROM raw.jugendhilfe__hilfen WHERE beendigungsgrund "
+                         "IS NOT NULL").fetchone()
+    assert grund == "Beendigung gemäß Hilfeplan"
+    assert con.execute("SELECT count(*) FROM raw.jugendhilfe__hilfen").fetchone() == (198,)
+    for text in (sql, html, "umgezogen"):
+        assert not [cell for cell in varchar_cells(con) if text in cell[2]], text
+    assert_no_personal_data(con, [r.split(";")[0] for r in hilfen + iob])
 
 
 def test_reject_share_over_limit_fails_whole_file_others_load(paths, con, write):

@@ -460,6 +460,9 @@ CASES: list[Case] = [
          ("undecodable byte 0x00", "control character")),
     Case("J08", "jugendhilfe", "hilfen_fifo.csv", "benannte Pipe (FIFO) statt Datei", "quarantaene", _fifo,
          ("keine reguläre Datei",)),
+    Case("J10", "jugendhilfe", "hilfen_2019_freitext.csv", "SQL im Freitext beendigungsgrund", "quarantaene",
+         _from("jugendhilfe", "hilfen_2019.csv", _every_nth_row(10, "beendigungsgrund", f'"{INJECTION[0]}"')),
+         ("records rejected", "beendigungsgrund: kein Grund der Liste")),
     Case("J09", "jugendhilfe", "GEFAEHRDUNGEN_8A_2018.CSV", "byte-gleiche Kopie in Großbuchstaben", "uebersprungen",
          _copy("jugendhilfe", "gefaehrdungen_8a_2018.csv")),
     # Gebietsstand keys (the shipped BBSR keys are loaded already; these arrive in LANDING/gebietsstand/)
