@@ -53,11 +53,18 @@ def pdf_pfad(html: Path) -> Path:
     return html.with_suffix(".pdf")
 
 
+def _kurzer_tempordner() -> str | None:
+    """Where the browser's profile folder goes: the temp folder, unless its path is so long that chromium's
+    socket path in it would exceed the 107 bytes a Unix socket allows (chromium aborts then): /tmp."""
+    basis = tempfile.gettempdir()
+    return basis if len(basis) <= 40 or not Path("/tmp").is_dir() else "/tmp"
+
+
 class _Browser:
     """A headless chromium and its DevTools pipe; answers and events are read as they come."""
 
     def __init__(self, browser: str) -> None:
-        self._profil = tempfile.TemporaryDirectory(prefix="profil-chromium-")
+        self._profil = tempfile.TemporaryDirectory(prefix="profil-chromium-", dir=_kurzer_tempordner())
         zum_browser, befehle = os.pipe()  # we write commands, chromium reads them on fd 3
         antworten, vom_browser = os.pipe()  # chromium writes answers on fd 4, we read them
 
@@ -74,7 +81,8 @@ class _Browser:
                 [browser, *FLAGS, f"--user-data-dir={self._profil.name}", "about:blank"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
                 close_fds=False, preexec_fn=pipes_auf_3_und_4,  # noqa: PLW1509 - only dup2, no locks
-                env={**os.environ, "HOME": self._profil.name},  # chromium writes below HOME (crashpad, fontconfig)
+                # chromium writes below HOME (crashpad, fontconfig) and puts its socket below TMPDIR
+                env={**os.environ, "HOME": self._profil.name, "TMPDIR": self._profil.name},
             )
         os.close(zum_browser)
         os.close(vom_browser)
