@@ -4,8 +4,10 @@
 --   kinderarmut  NEF unter 15 / Melderegister residents under 15 of the Ortsteil at 31.12.
 -- Denominators as int_indikatoren__jugendhilfe_ortsteil: Gemeinden whose Melderegister extract carries an Ortsteil of
 -- the region profile in every row. Contract columns of int_indikatoren__ortsteil. Unprotected counts (the
--- Jobcenter's internal figures, confidential): not yet part of int_indikatoren__aggregiert (issue 12 — first the
--- disclosure control must treat these Ortsteil cells as confidential while the Gemeinde rows stay public).
+-- Jobcenter's internal figures, confidential: var vertraulich_als_ortsteil): int_indikatoren__aggregiert adds them as
+-- gebiet_ebene 'ortsteil', and they pass primary and secondary disclosure control (intermediate/geheimhaltung).
+-- Where the BA's workbook suppresses the Gemeinde's December value ('*'), its Ortsteile are suppressed as well
+-- (zaehler_unterdrueckt): their sum would reveal the cell the BA keeps secret.
 with dezember as (
     select
         ags,
@@ -35,6 +37,18 @@ zaehler as (
 
 baender as (
     select * from (values (65), (15)) as b (alter_bis)
+),
+
+-- Gemeinde × year × indicator whose December value the BA suppressed
+ba_unterdrueckt as (
+    select
+        ags,
+        cast(year(berichtsmonat) as integer) as jahr,
+        case merkmal when 'lb_insgesamt' then 'sgb2_quote' else 'kinderarmut' end as indikator_id
+    from {{ ref('stg_sgb2__gemeinde_monatswerte') }}
+    where
+        month(berichtsmonat) = 12 and ist_unterdrueckt and gebiet_ebene = 'gemeinde'
+        and merkmal in ('lb_insgesamt', 'nef_unter_15')
 ),
 
 ortsteile as (
@@ -77,9 +91,9 @@ final as (
         zaehler.ags,
         zaehler.jahr,
         zaehler.indikator_id,
-        cast(zaehler.anzahl as double) as zaehler,
+        case when ba_unterdrueckt.ags is null then cast(zaehler.anzahl as double) end as zaehler,
         cast(nenner.nenner as double) as nenner,
-        false as zaehler_unterdrueckt,
+        ba_unterdrueckt.ags is not null as zaehler_unterdrueckt,
         false as nenner_unterdrueckt,
         zaehler.quelle,
         {{ quelle_am("'Melderegister'", 'nenner.stichtag', 'nenner.ist_demodaten') }} as nenner_quelle,
@@ -89,6 +103,10 @@ final as (
         on zaehler.ortsteil_id = nenner.ortsteil_id
         and zaehler.jahr = nenner.jahr
         and zaehler.alter_bis = nenner.alter_bis
+    left join ba_unterdrueckt
+        on zaehler.ags = ba_unterdrueckt.ags
+        and zaehler.jahr = ba_unterdrueckt.jahr
+        and zaehler.indikator_id = ba_unterdrueckt.indikator_id
 )
 
 select * from final
