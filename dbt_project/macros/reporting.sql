@@ -32,9 +32,21 @@
     sozialindex_indikatoren, einbezogen) is confidential or unknown to the catalogue. -#}
 {% macro sozialindex_datenklasse() -%}
     (
-        select {{ datenklasse('bool_or(coalesce(k.geheimhaltung, true))') }}
+        select {{ datenklasse('bool_or(coalesce(k.geheimhaltung, true) or '
+                              ~ vertraulich_als_ortsteil('si.indikator_id', "'" ~ var('sozialindex_bezugsebene', 'gemeinde') ~ "'")
+                              ~ ')') }}
         from {{ ref('sozialindex_indikatoren') }} as si
         left join {{ ref('indikatoren') }} as k on si.indikator_id = k.indikator_id
         where si.einbezogen
     )
+{%- endmacro %}
+
+{#- Cells of a public indicator that are confidential all the same: the Ortsteil rows of the indicators of var
+    `vertraulich_als_ortsteil` (sgb2_quote, kinderarmut: the kommunale Jobcenter's internal Ortsteil counts, issue 12;
+    their Gemeinde, Sozialraum and Kreis rows are the BA's public figures). Disclosure control (intermediate/
+    geheimhaltung) treats these cells as confidential; the data class of such a row is 'vertraulich'. -#}
+{% macro vertraulich_als_ortsteil(indikator_id, gebiet_ebene) -%}
+    ({{ gebiet_ebene }} = 'ortsteil' and {{ indikator_id }} in (
+        {%- for i in var('vertraulich_als_ortsteil', []) %}'{{ i }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        {%- if not var('vertraulich_als_ortsteil', []) %}null{% endif %}))
 {%- endmacro %}

@@ -1,6 +1,6 @@
 -- The public dataset (rpt_oeffentlich, the only dataset the anonymous Superset role reads) holds exactly the
 -- rows of rpt_indikatorwerte that may be public: no row of a confidential indicator (catalogue geheimhaltung)
--- or of an indicator the catalogue does not know, no row below the indicator's niedrigste_ebene (Land and Bund
+-- or of an indicator the catalogue does not know, no confidential Ortsteil cell of a public indicator, no row below the indicator's niedrigste_ebene (Land and Bund
 -- are comparison rows), and no public row at an allowed level missing.
 with katalog as (
     select
@@ -20,6 +20,8 @@ erlaubt as (
     inner join katalog as k on w.indikator_id = k.indikator_id
     where
         not k.geheimhaltung
+        -- nor a confidential Ortsteil cell of a public indicator (var vertraulich_als_ortsteil: SGB II per Ortsteil)
+        and not {{ vertraulich_als_ortsteil('w.indikator_id', 'w.gebiet_ebene') }}
         and {{ ebene_rang('w.gebiet_ebene') }} >= k.rang
         and w.gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum', 'kreis', 'land', 'bund')
 ),

@@ -31,6 +31,7 @@ from orchestration.demo.model import (
     simulate_sgb2,
     suppress_sgb2,
 )
+from orchestration.demo.sgb2_ortsteile import write_sgb2_ortsteile
 from orchestration.demo.sgb2_xlsx import Block, write_sgb2_xlsx
 
 FAMILIES = ("genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld", "melderegister", "jugendhilfe")
@@ -267,7 +268,7 @@ def generate_demo_deliveries(
     files = {f: 0 for f in FAMILIES}
     records = {f: 0 for f in FAMILIES}
     records.update({"jugendhilfe_hilfen": 0, "jugendhilfe_gefaehrdungen_8a": 0, "jugendhilfe_inobhutnahmen_42": 0,
-                    "melderegister_einwohner": 0, "melderegister_haushalte": 0})
+                    "melderegister_einwohner": 0, "melderegister_haushalte": 0, "sgb2_ortsteile": 0})
     sgb2_blocks: dict[tuple[int, int], list[Block]] = {ym: [] for ym in sgb2_months}
     base_pop = None
 
@@ -329,6 +330,9 @@ def generate_demo_deliveries(
     for (y, m), blocks in tqdm(sgb2_blocks.items(), desc="SGB II xlsx", unit="Datei", disable=not progress):
         records["sgb2"] += write_sgb2_xlsx(landing / "sgb2" / f"sgb2_gemeinden_{y}{m:02d}.xlsx", y, m, blocks, quelle)
         files["sgb2"] += 1
+        # the Jobcenter's Ortsteil counts of the base Kreis (issue 12)
+        records["sgb2_ortsteile"] += write_sgb2_ortsteile(landing / "sgb2" / f"sgb2_ortsteile_{y}{m:02d}.csv", y, m,
+                                                          blocks[0], ortsteile)
     del sgb2_blocks
 
     genesis = landing / "genesis"

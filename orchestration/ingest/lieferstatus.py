@@ -47,7 +47,10 @@ PERIODEN_SQL: dict[str, str] = {
         FROM raw.genesis__werte w JOIN raw.genesis__lieferungen l USING (sha256)""",
     "sgb2": """
         SELECT DISTINCT w.sha256, w.datei, strftime(w.berichtsmonat, '%Y-%m') AS periode, NULL::TIMESTAMP AS stand
-        FROM raw.sgb2__gemeinde_monat w""",
+        FROM raw.sgb2__gemeinde_monat w
+        UNION ALL
+        SELECT DISTINCT w.sha256, w.datei, 'Ortsteile ' || strftime(w.berichtsmonat, '%Y-%m'), NULL::TIMESTAMP
+        FROM raw.sgb2__ortsteil_monat w""",
     "melderegister": """
         SELECT DISTINCT w.sha256, w.datei, strftime(w.stichtag, '%d.%m.%Y') || ' ' || w.ags AS periode,
                NULL::TIMESTAMP AS stand
@@ -81,6 +84,7 @@ _JUGENDHILFE = (_EXPORTJAHR, "LEFT JOIN raw.jugendhilfe__lieferungen l ON l.sha2
 AKTUELL: dict[str, tuple[str, str]] = {
     "genesis__werte": ("w.tabelle, w.zeit", ""),
     "sgb2__gemeinde_monat": ("w.berichtsmonat", ""),
+    "sgb2__ortsteil_monat": ("w.berichtsmonat", ""),
     "grundsicherung__empfaenger": ("w.stichtag", ""),
     "grundsicherung__leistungen": ("w.stichtag", ""),
     "asylblg__empfaenger": ("w.stichtag", ""),

@@ -17,11 +17,10 @@ a title block naming two different Berichtsmonate. The cell of the Berichtsmonat
 `raw.sgb2__lieferungen` (`berichtsmonat_zeile`, `berichtsmonat_spalte`), so that a second delivery of the
 same month (lieferstatus.conflicts) names it too.
 
-No Ortsteil key (issue 12, decided): this delivery is the Statistik der BA's table per Gemeinde (official counts
-with the BA's own `*` suppression and a Kreis total row), not the Jobcenter's case data. The BA publishes no level
-below the Gemeinde, and cutting its suppressed, already aggregated cells by Ortsteil is impossible; an Ortsteil
-breakdown would need the Jobcenter's Bedarfsgemeinschaft records (another delivery with addresses, another
-loader). The youth-welfare case exports carry the key instead (jugendhilfe.py, `wohnort_ortsteil`).
+No Ortsteil key in the workbook: it is the Statistik der BA's table per Gemeinde (official counts with the BA's own
+`*` suppression and a Kreis total row). The Ortsteil counts come from the kommunale Jobcenter as a separate, optional
+`.csv` delivery of this family (`sgb2_ortsteile_YYYYMM.csv`, loader sgb2_ortsteile.py, table
+`raw.sgb2__ortsteil_monat`, issue 12).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
-from orchestration.ingest import plausibilitaet, runner
+from orchestration.ingest import plausibilitaet, runner, sgb2_ortsteile
 from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.ingest.runner import Audit, Options
 from orchestration.settings import Paths
@@ -44,7 +43,8 @@ MERKMALE = ("bg_insgesamt", "bg_alleinerziehende", "personen_in_bg", "lb_insgesa
             "nef_unter_15", "slb")
 TABLES = {
     "gemeinde_monat": "berichtsmonat DATE NOT NULL, ags VARCHAR NOT NULL, gemeinde_name VARCHAR, "
-    "merkmal VARCHAR NOT NULL, wert BIGINT, marker VARCHAR, zeile INTEGER NOT NULL"
+    "merkmal VARCHAR NOT NULL, wert BIGINT, marker VARCHAR, zeile INTEGER NOT NULL",
+    sgb2_ortsteile.TABLE: sgb2_ortsteile.DDL,
 }
 # where the Berichtsmonat stands in the file (line, column letter): named when another delivery has the same month
 LIEFERUNGEN_EXTRA = ", berichtsmonat_zeile INTEGER, berichtsmonat_spalte VARCHAR"
@@ -214,13 +214,16 @@ def _layout(path, grid: list[list[str]]) -> tuple[tuple[dt.date, int, str], int,
 
 def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
               run_id: str | None = None, options: Options | None = None) -> IngestResult:
-    """Load new SGB II Gemeinde tables into raw.sgb2__gemeinde_monat."""
+    """Load new SGB II Gemeinde tables into raw.sgb2__gemeinde_monat (and Jobcenter Ortsteil files into
+    raw.sgb2__ortsteil_monat)."""
     options = options or Options()
     prefix = c.region_prefix(region)
     load_extension(con, "excel")
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
+        if sgb2_ortsteile.is_ortsteil_file(path):
+            return sgb2_ortsteile.load_file(con, lineage, prefix, FAMILY)
         rng = _sheet_range(path)
         try:
             con.execute(

@@ -538,9 +538,19 @@ def published_file(demo_build):
     return table, set(catalogue.loc[catalogue["geheimhaltung"].astype(bool), "indikator_id"])
 
 
+def vertraulich_als_ortsteil() -> set[str]:
+    """Public indicators whose Ortsteil cells are confidential (dbt var, the Jobcenter's SGB II Ortsteil counts)."""
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    return set(project["vars"]["vertraulich_als_ortsteil"])
+
+
 @pytest.mark.slow
 def test_published_file_cannot_be_attacked(published_file):
     table, confidential = published_file
+    # the SGB II indicators with confidential Ortsteil cells are attacked too: their public Gemeinde, Sozialraum
+    # and Kreis rows are what the attacker knows (Gemeinde − Σ published Ortsteile)
+    assert {"sgb2_quote", "kinderarmut"} <= vertraulich_als_ortsteil()
+    confidential = confidential | vertraulich_als_ortsteil()
     assert {"hze_eckwert", "inobhutnahmen_je_1000_u18", "anteil_akute_latente_gefaehrdung",
             "hze_anteil_transferleistung", "hze_anteil_alleinerziehend"} <= confidential
     rows = table[table["indikator_id"].isin(confidential)]
@@ -550,7 +560,9 @@ def test_published_file_cannot_be_attacked(published_file):
     # Sozialraum → Kreis, with suppressed and published Ortsteil cells present
     ortsteile = rows[rows["gebiet_ebene"].eq("ortsteil")]
     assert ortsteile["ist_unterdrueckt"].any() and (~ortsteile["ist_unterdrueckt"]).any()
-    assert {"hze_eckwert", "inobhutnahmen_je_1000_u18"} <= set(ortsteile["indikator_id"])
+    assert {"hze_eckwert", "inobhutnahmen_je_1000_u18", "sgb2_quote", "kinderarmut"} <= set(ortsteile["indikator_id"])
+    sgb2 = ortsteile[ortsteile["indikator_id"].isin(vertraulich_als_ortsteil())]
+    assert sgb2["ist_unterdrueckt"].any() and (~sgb2["ist_unterdrueckt"]).any()
     leaks = attack(table, confidential)
     assert not leaks, f"{len(leaks)} suppressed cells recomputable, e.g. {list(leaks.items())[:10]}"
 
@@ -558,7 +570,9 @@ def test_published_file_cannot_be_attacked(published_file):
 @pytest.mark.slow
 def test_published_file_has_no_small_counts_and_complete_kreis_totals(published_file):
     table, confidential = published_file
-    small = small_published_counts(table, confidential)
+    ortsteil_zellen = table[table["gebiet_ebene"].eq("ortsteil")]
+    small = pd.concat([small_published_counts(table, confidential),
+                       small_published_counts(ortsteil_zellen, vertraulich_als_ortsteil())])
     assert small.empty, small[["jahr", "gebiet_ebene", "gebiet_id", "indikator_id", "zaehler", "nenner"]].head(20)
     kreis = table[table["indikator_id"].isin(confidential) & table["gebiet_ebene"].eq("kreis")]
     assert not kreis["ist_unterdrueckt"].any() and kreis["zaehler"].notna().all()

@@ -649,7 +649,8 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
         for path in (landing / family).iterdir():
             if re.search(r"_(2016|2024)(12|1231)?\.(csv|xlsx)$", path.name) or path.name.endswith("201606.xlsx"):
                 shutil.copy(path, subset / family / path.name)
-    assert len(list(subset.rglob("*.*"))) == 9 + 7 + 3 + 2 + (2 + 2) + 6 + 2 + 2
+    # (+ 2: the Jobcenter's SGB II Ortsteil files sgb2_ortsteile_201612.csv and _202412.csv)
+    assert len(list(subset.rglob("*.*"))) == 9 + 7 + 3 + 2 + (2 + 2) + 6 + 2 + 2 + 2
     monkeypatch.setenv("SOZIALMONITOR_PSEUDONYM_KEY", "demo-test-key-0123456789abcdef0123456789")
     paths = Paths(region=settings.DEFAULT_REGION, landing=subset, out=tmp_path / "out")
     region = Region.load(settings.DEFAULT_REGION)

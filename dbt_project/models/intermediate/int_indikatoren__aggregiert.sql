@@ -10,8 +10,8 @@
 --   the BA prints the Kreis row although it suppresses single Gemeinden).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
 --   Ortsteil rows (int_indikatoren__ortsteil, Melderegister; int_indikatoren__jugendhilfe_ortsteil, youth
---   welfare) are an extra level below the Gemeinde: gebiet_id =
---   AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde (of the Ortsteil itself when its
+--   welfare; int_indikatoren__sgb2_ortsteil, the Jobcenter's SGB II counts) are an extra level below the Gemeinde:
+--   gebiet_id = AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde (of the Ortsteil itself when its
 --   Gemeinde is split across Sozialräume); the Kreis is still built from the Gemeinde rows.
 --   Split Gemeinden (sozialraeume.csv by Ortsteile, int_gebiet__zuordnung_ortsteile): a Sozialraum is the sum
 --   over its members, its whole Gemeinden and its Ortsteile (their Ortsteil values). The members expected are
@@ -28,6 +28,8 @@ with ortsteilwerte as (
     select * from {{ ref('int_indikatoren__ortsteil') }}
     union all by name
     select * from {{ ref('int_indikatoren__jugendhilfe_ortsteil') }}
+    union all by name
+    select * from {{ ref('int_indikatoren__sgb2_ortsteil') }}
 ),
 
 gemeinde as (
@@ -93,6 +95,10 @@ ortsteil_mitglieder as (
         and coalesce(zuordnung_ortsteile.gueltig_bis, 9999)
     left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
         on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
+    -- not (yet) the confidential Ortsteil cells of public indicators (SGB II, var vertraulich_als_ortsteil): a
+    -- Sozialraum summed from them would be a confidential cell of an otherwise public level; such a Sozialraum keeps
+    -- having no value for them (as for every indicator without Ortsteil values)
+    where not {{ vertraulich_als_ortsteil('indikatoren.indikator_id', "'ortsteil'") }}
 ),
 
 gebietsgroessen as (

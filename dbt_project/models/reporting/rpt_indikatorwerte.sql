@@ -27,7 +27,8 @@ select
     l.wert as land_wert,
     b.wert as bund_wert,
     w.ist_umgeschluesselt,
-    {{ datenklasse('i.geheimhaltung') }} as datenklasse
+    {{ datenklasse("i.geheimhaltung or " ~ vertraulich_als_ortsteil('w.indikator_id', 'w.gebiet_ebene')) }}
+        as datenklasse
 from {{ ref('sozialraum_indikatoren') }} as w
 left join gebiete as g
     on g.gebiet_ebene = w.gebiet_ebene and g.gebiet_id = w.gebiet_id

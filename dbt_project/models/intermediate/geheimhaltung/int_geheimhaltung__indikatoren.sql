@@ -6,7 +6,8 @@
 --   nenner suppressed  → nenner NULL as well (§ 8a share: its nenner is a confidential count); a suppressed
 --                        row's nenner below the minimum cell (tiny Ortsteil population) is NULL too.
 -- Fail closed: a confidential row without a decision is suppressed.
--- Non-confidential indicators pass through unchanged (their source suppression included).
+-- Non-confidential indicators pass through unchanged (their source suppression included), except their Ortsteil
+-- cells of var vertraulich_als_ortsteil (the Jobcenter's SGB II Ortsteil counts), which are confidential.
 with indikatoren as (
     select * from {{ ref('int_indikatoren__aggregiert') }}
 ),
@@ -22,9 +23,11 @@ entscheidungen as (
 beurteilt as (
     select
         indikatoren.*,
-        coalesce(katalog.geheimhaltung, false)
+        (coalesce(katalog.geheimhaltung, false)
+            or {{ vertraulich_als_ortsteil('indikatoren.indikator_id', 'indikatoren.gebiet_ebene') }})
             and coalesce(entscheidungen.zaehler_unterdrueckt, true) as zaehler_weg,
-        coalesce(katalog.geheimhaltung, false)
+        (coalesce(katalog.geheimhaltung, false)
+            or {{ vertraulich_als_ortsteil('indikatoren.indikator_id', 'indikatoren.gebiet_ebene') }})
             and coalesce(entscheidungen.nenner_unterdrueckt, entscheidungen.zaehler_unterdrueckt is null) as nenner_weg
     from indikatoren
     left join katalog on indikatoren.indikator_id = katalog.indikator_id

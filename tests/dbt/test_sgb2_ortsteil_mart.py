@@ -1,0 +1,70 @@
+"""SGB II indicators at Ortsteil level (issue 12, the kommunale Jobcenter's `sgb2_ortsteile_YYYYMM.csv`): the Ortsteil
+numerators add up to the Gemeinde numerators of the BA workbook, the Gemeinde rows stay public, the Ortsteil rows are
+confidential (data class, disclosure control) and never in the public dataset. The attacker test
+(test_geheimhaltung.py) attacks the published file with these cells present."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+YEAR = 2020
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter=";"))
+
+
+@pytest.fixture(scope="module")
+def delivered(demo_build) -> dict[str, Counter]:
+    """lb_insgesamt and nef_unter_15 of December YEAR per Ortsteil id, straight from the delivery file."""
+    out = {"sgb2_quote": Counter(), "kinderarmut": Counter()}
+    for r in rows(demo_build.landing / "sgb2" / f"sgb2_ortsteile_{YEAR}12.csv"):
+        out["sgb2_quote"][r["ags"] + r["ortsteil"]] += int(r["lb_insgesamt"])
+        out["kinderarmut"][r["ags"] + r["ortsteil"]] += int(r["nef_unter_15"])
+    assert len(out["sgb2_quote"]) == 57
+    return out
+
+
+def test_ortsteil_sums_equal_the_gemeinde_numerators(demo_build, delivered):
+    with duckdb.connect(str(demo_build.warehouse), read_only=True) as con:
+        ortsteile = con.execute(
+            "SELECT ortsteil_id, indikator_id, zaehler, zaehler_unterdrueckt FROM "
+            "intermediate.int_indikatoren__sgb2_ortsteil WHERE jahr = ?", [YEAR]).fetchall()
+        gemeinden = {(a, i): z for a, i, z in con.execute(
+            "SELECT gebiet_id, indikator_id, zaehler FROM intermediate.int_indikatoren__aggregiert "
+            "WHERE gebiet_ebene = 'gemeinde' AND jahr = ? AND indikator_id IN ('sgb2_quote', 'kinderarmut')",
+            [YEAR]).fetchall()}
+    assert {(o, i) for o, i, _, _ in ortsteile} == {(o, i) for i, c in delivered.items() for o in c}
+    summen: Counter = Counter()
+    for o, i, z, unterdrueckt in ortsteile:
+        # the unprotected value is the delivered one, unless the BA suppressed the Gemeinde (then all its Ortsteile)
+        assert (z is None) == unterdrueckt == (gemeinden[(o[:8], i)] is None), (o, i)
+        if z is not None:
+            assert z == delivered[i][o]
+            summen[(o[:8], i)] += z
+    assert summen and all(summen[k] == gemeinden[k] for k in summen)
+
+
+def test_published_ortsteil_rows_are_confidential_and_not_public(demo_build):
+    with duckdb.connect(str(demo_build.published), read_only=True) as con:
+        klassen = dict(con.execute(
+            "SELECT gebiet_ebene, string_agg(DISTINCT datenklasse, ',') FROM mart.rpt_indikatorwerte "
+            "WHERE indikator_id = 'sgb2_quote' GROUP BY ALL").fetchall())
+        oeffentlich = con.execute(
+            "SELECT count(*) FILTER (WHERE gebiet_ebene = 'ortsteil'), count(*) FROM mart.rpt_oeffentlich "
+            "WHERE indikator_id IN ('sgb2_quote', 'kinderarmut')").fetchone()
+        shown = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT ist_unterdrueckt), count(*) FILTER (WHERE ist_unterdrueckt) "
+            "FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil' AND indikator_id = 'kinderarmut'"
+        ).fetchone()
+    assert klassen["ortsteil"] == "vertraulich"
+    assert klassen["gemeinde"] == klassen["kreis"] == "oeffentlich"
+    assert oeffentlich[0] == 0 and oeffentlich[1] > 0
+    assert shown[0] > 0 and shown[1] > 0  # published and suppressed Ortsteil cells
