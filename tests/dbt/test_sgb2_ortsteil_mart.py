@@ -68,3 +68,15 @@ def test_published_ortsteil_rows_are_confidential_and_not_public(demo_build):
     assert klassen["gemeinde"] == klassen["kreis"] == "oeffentlich"
     assert oeffentlich[0] == 0 and oeffentlich[1] > 0
     assert shown[0] > 0 and shown[1] > 0  # published and suppressed Ortsteil cells
+
+
+def test_the_delivery_list_shows_the_ortsteil_files_as_used(demo_build):
+    """mart.lieferungen: a Jobcenter Ortsteil file is its own kind of delivery of the family (table
+    sgb2__ortsteil_monat), current for its month — not 'ersetzt' by the BA workbook of the same month."""
+    with duckdb.connect(str(demo_build.published), read_only=True) as con:
+        status = con.execute(
+            "SELECT tabelle, status, count(*) FROM mart.lieferungen WHERE familie = 'sgb2' GROUP BY ALL").fetchall()
+    by_table = {(t, s): n for t, s, n in status}
+    assert by_table.get(("sgb2__ortsteil_monat", "aktuell"), 0) == 120, status
+    assert not [k for k in by_table if k[0] == "sgb2__ortsteil_monat" and k[1] != "aktuell"], status
+    assert by_table.get(("sgb2__gemeinde_monat", "aktuell"), 0) == 120, status

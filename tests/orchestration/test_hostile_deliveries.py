@@ -248,7 +248,8 @@ def test_retract_takes_a_correction_back_and_rebuilds(hostile, tmp_path):
     finally:
         con.close()
     assert rows == {"sgb2_gemeinden_202312.xlsx": "aktuell", "sgb2_gemeinden_202312_KORREKTUR.XLSX": "zurueckgezogen",
-                    "sgb2_gemeinden_202312_zweite.xlsx": "abgelehnt"}
+                    "sgb2_gemeinden_202312_zweite.xlsx": "abgelehnt",
+                    "sgb2_ortsteile_202312.csv": "aktuell"}  # the Jobcenter's Ortsteil counts of the month
     assert "zurückgezogen" in grund and "Test" in grund
     # the retracted rows stay in raw (history)
     con = duckdb.connect(str(paths.warehouse), read_only=True)

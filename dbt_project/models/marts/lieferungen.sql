@@ -37,6 +37,8 @@ genesis as (
 verwendet as (
     select distinct sha256 from {{ ref('stg_sgb2__gemeinde_monatswerte') }}
     union
+    select distinct sha256 from {{ ref('stg_sgb2__ortsteil_monatswerte') }}
+    union
     select distinct sha256 from {{ ref('stg_grundsicherung__empfaenger') }}
     union
     select distinct sha256 from {{ ref('stg_melderegister__einwohner') }}
@@ -55,9 +57,15 @@ verwendet as (
 ),
 
 andere_lieferungen as (
+    -- the family's two kinds of file: the BA's Gemeinde workbook, the Jobcenter's Ortsteil counts
     select
-        'sgb2' as familie, 'sgb2__gemeinde_monat' as tabelle, sha256, datei, berichtszeitraum, ist_demodaten,
-        geladen_am
+        'sgb2' as familie,
+        case
+            when sha256 in (select ortsteile.sha256 from {{ source('sgb2', 'sgb2__ortsteil_monat') }} as ortsteile)
+                then 'sgb2__ortsteil_monat'
+            else 'sgb2__gemeinde_monat'
+        end as tabelle,
+        sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
     from {{ source('sgb2', 'sgb2__lieferungen') }}
     union all
     select 'grundsicherung', 'grundsicherung__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
