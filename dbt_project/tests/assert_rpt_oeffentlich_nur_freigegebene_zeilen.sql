@@ -1,7 +1,8 @@
 -- The public dataset (rpt_oeffentlich, the only dataset the anonymous Superset role reads) holds exactly the
 -- rows of rpt_indikatorwerte that may be public: no row of a confidential indicator (catalogue geheimhaltung)
--- or of an indicator the catalogue does not know, no confidential Ortsteil cell of a public indicator, no row below the indicator's niedrigste_ebene (Land and Bund
--- are comparison rows), and no public row at an allowed level missing.
+-- or of an indicator the catalogue does not know, no confidential Ortsteil cell of a public indicator (var
+-- vertraulich_als_ortsteil), no row below the indicator's niedrigste_ebene (Land and Bund are comparison rows), and
+-- no public row at an allowed level missing.
 with katalog as (
     select
         indikator_id,
