@@ -56,7 +56,10 @@ def backbone(tmp_path_factory) -> SimpleNamespace:
     # catalogue seed) are left out too; the monthly SGB II mart is built (empty without SGB II deliveries),
     # since its tests also read the annual mart (December = annual value)
     build = dbt + ["build", *common, "--select", "+sozialraum_indikatoren", "+dim_gebiet", "+kreis_abgleich",
-                   "+lieferungen", "+sgb2_monatswerte", "--exclude", "test_type:unit", "path:models/reporting"]
+                   "+lieferungen", "+sgb2_monatswerte",
+                   # the Sozialindex is not built here: its configuration check (it reads the indicator catalogue
+                   # beside the Sozialindex seed, so dbt selects it with the catalogue) stays out too
+                   "--exclude", "test_type:unit", "path:models/reporting", "assert_sozialindex_indikatoren_auf_bezugsebene"]
     proc = subprocess.run(build, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}"
     unit = dbt + ["test", *common, "--select", "tag:backbone,test_type:unit"]

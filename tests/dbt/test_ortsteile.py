@@ -29,7 +29,11 @@ def test_ortsteil_sums_equal_gemeinde_totals(mart):
             AND g.indikator_id = o.indikator_id
         WHERE o.gebiet_ebene = 'ortsteil'
             AND o.indikator_id IN (SELECT indikator_id FROM mart.indikatoren WHERE NOT geheimhaltung)
-        GROUP BY ALL""").fetchall()  # the confidential ones (NULL when suppressed): test_jugendhilfe_ortsteil_mart.py
+            -- and not the confidential Ortsteil cells of a public indicator (the Jobcenter's SGB II counts)
+            AND o.indikator_id NOT IN (SELECT indikator_id FROM mart.rpt_indikatorwerte
+                                       WHERE gebiet_ebene = 'ortsteil' AND datenklasse = 'vertraulich')
+        GROUP BY ALL""").fetchall()  # the confidential ones (NULL when suppressed): test_jugendhilfe_ortsteil_mart.py,
+    # test_sgb2_ortsteil_mart.py
     assert len(rows) >= 13 * 11 * 7  # 13 Gemeinden with Ortsteile × 2014–2024 × 7 indicators
     for ags, jahr, ind, oz, gz, on, gn, _n, matched in rows:
         assert matched, (ags, jahr, ind, "no Gemeinde row")
@@ -48,7 +52,9 @@ def test_ortsteile_only_for_indicators_allowed_at_that_level(mart):
                                      "hze_eckwert", "hze_ambulant_eckwert", "hze_stationaer_eckwert",
                                      "erziehungsberatung_eckwert", "eingliederungshilfe_35a_eckwert",
                                      "junge_volljaehrige_eckwert", "inobhutnahmen_je_1000_u18",
-                                     "gefaehrdungseinschaetzungen_je_1000_u18"}
+                                     "gefaehrdungseinschaetzungen_je_1000_u18",
+                                     # the Jobcenter's SGB II counts per Ortsteil (confidential cells)
+                                     "sgb2_quote", "kinderarmut"}
     n, ids, demo = mart.execute("SELECT count(DISTINCT gebiet_id), count(DISTINCT length(gebiet_id)), bool_and(ist_demodaten) "
                                 "FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil'").fetchone()
     assert (n, ids, demo) == (57, 1, True)
