@@ -143,6 +143,9 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("INSERT INTO raw.sgb2__gemeinde_monat VALUES ('2016-12-01', ?, ?, ?, ?, NULL, 7, ?, ?, now(), true)",
                         [ags, name, merkmal, wert, datei, SHA[datei]])
     con.execute("INSERT INTO raw.sgb2__lieferungen VALUES (?, ?, '2016-12', true, 36, 0, now())", [SHA[datei], datei])
+    # the Jobcenter's optional Ortsteil counts (none delivered here; the ingest always creates the table)
+    con.execute(f"""CREATE TABLE raw.sgb2__ortsteil_monat (berichtsmonat DATE, ags VARCHAR, ortsteil VARCHAR,
+        merkmal VARCHAR, wert BIGINT, {lineage})""")
 
     con.execute(f"CREATE TABLE raw.grundsicherung__empfaenger (stichtag DATE, ags VARCHAR, anzahl BIGINT, marker VARCHAR, {lineage})")
     datei = "grundsicherung_alter_2016.csv"
