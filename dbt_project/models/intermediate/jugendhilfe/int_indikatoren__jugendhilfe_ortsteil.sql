@@ -22,24 +22,8 @@ nennerbaender as (
     ) as n (indikator_id, alter_von, alter_bis)
 ),
 
-ortsteile as (
-    select ortsteil_id from {{ ref('stg_region__ortsteile') }}
-),
-
 einwohner as (
-    select
-        *,
-        ags || ortsteil as ortsteil_id
-    from {{ ref('int_melderegister__einwohner') }}
-    where month(stichtag) = 12 and day(stichtag) = 31
-),
-
--- Gemeinde × Stichtag whose every Melderegister row carries an Ortsteil of the region profile
-vollstaendig as (
-    select ags, stichtag
-    from einwohner
-    group by ags, stichtag
-    having bool_and(ortsteil_id is not null and ortsteil_id in (select o.ortsteil_id from ortsteile as o))
+    select * from {{ ref('int_melderegister__ortsteil_einwohner') }}
 ),
 
 nenner as (
@@ -51,7 +35,6 @@ nenner as (
         sum(einwohner.einwohner) as nenner,
         bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
     from einwohner
-    inner join vollstaendig on einwohner.ags = vollstaendig.ags and einwohner.stichtag = vollstaendig.stichtag
     inner join nennerbaender
         on einwohner.alter >= nennerbaender.alter_von and einwohner.alter < nennerbaender.alter_bis
     group by all

@@ -9,24 +9,8 @@
 --   auslaenderanteil                    foreign residents per 100 residents with a nationality (only extracts
 --   anteil_minderjaehrige_auslaendisch  with the nationality in every row; as int_indikatoren__melderegister)
 -- Contract columns of int_indikatoren__gemeinde plus ortsteil_id (AGS + 3-digit key); ags = its Gemeinde.
-with ortsteile as (
-    select ortsteil_id from {{ ref('stg_region__ortsteile') }}
-),
-
-einwohner as (
-    select
-        *,
-        ags || ortsteil as ortsteil_id
-    from {{ ref('int_melderegister__einwohner') }}
-    where month(stichtag) = 12 and day(stichtag) = 31
-),
-
--- Gemeinde × Stichtag whose every row carries an Ortsteil of the region profile
-vollstaendig as (
-    select ags, stichtag
-    from einwohner
-    group by ags, stichtag
-    having bool_and(ortsteil_id is not null and ortsteil_id in (select o.ortsteil_id from ortsteile as o))
+with einwohner as (
+    select * from {{ ref('int_melderegister__ortsteil_einwohner') }}
 ),
 
 summen as (
@@ -51,7 +35,6 @@ summen as (
             where einwohner.alter < 18 and einwohner.staatsangehoerigkeit <> '999'), 0) as mit_angabe_unter_18,
         bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
     from einwohner
-    inner join vollstaendig on einwohner.ags = vollstaendig.ags and einwohner.stichtag = vollstaendig.stichtag
     group by einwohner.ortsteil_id, einwohner.ags, einwohner.stichtag
 ),
 
