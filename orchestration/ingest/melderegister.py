@@ -67,8 +67,8 @@ from orchestration.ingest import _confidential as c
 from orchestration.ingest import runner
 from orchestration.ingest._jahreszahlen import STICHTAG_SQL
 from orchestration.ingest.delivery import DeliveryError, IngestResult
-from orchestration.ingest.region import STRASSE_NORM_SQL, STRASSEN_FILE, read_strassenverzeichnis
 from orchestration.ingest.runner import Audit, Options
+from orchestration.ingest.strassenverzeichnis import STRASSE_NORM_SQL, STRASSEN_FILE, read_strassenverzeichnis
 from orchestration.settings import Paths
 from orchestration.warehouse import table_exists
 
