@@ -207,3 +207,21 @@ select * from final
         else 5
     end
 {%- endmacro %}
+
+
+{#- Denominators per Ortsteil: the Melderegister residents (int_melderegister__ortsteil_einwohner, 31.12.) of each
+    Ortsteil in the age band of each indicator of `baender` (indikator_id, alter_von, alter_bis: von ≤ alter < bis).
+    Columns ortsteil_id, jahr, stichtag, indikator_id, nenner, ist_demodaten. -#}
+{% macro ortsteil_nenner(baender) -%}
+    select
+        einwohner.ortsteil_id,
+        cast(year(einwohner.stichtag) as integer) as jahr,
+        einwohner.stichtag,
+        baender.indikator_id,
+        sum(einwohner.einwohner) as nenner,
+        bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
+    from {{ ref('int_melderegister__ortsteil_einwohner') }} as einwohner
+    inner join {{ baender }} as baender
+        on einwohner.alter >= baender.alter_von and einwohner.alter < baender.alter_bis
+    group by all
+{%- endmacro %}

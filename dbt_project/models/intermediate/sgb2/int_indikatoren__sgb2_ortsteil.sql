@@ -26,7 +26,6 @@ zaehler as (
         ags,
         jahr,
         case merkmal when 'lb_insgesamt' then 'sgb2_quote' else 'kinderarmut' end as indikator_id,
-        case merkmal when 'lb_insgesamt' then 65 else 15 end as alter_bis,
         wert as anzahl,
         'Kommunales Jobcenter, SGB-II-Ortsteilzahlen, Dezember ' || jahr
             || case when ist_demodaten then ', Demodaten' else '' end as quelle,
@@ -35,8 +34,8 @@ zaehler as (
     where merkmal in ('lb_insgesamt', 'nef_unter_15')
 ),
 
-baender as (
-    select * from (values (65), (15)) as b (alter_bis)
+nennerbaender as (
+    select * from (values ('sgb2_quote', 0, 65), ('kinderarmut', 0, 15)) as b (indikator_id, alter_von, alter_bis)
 ),
 
 -- Gemeinde × year × indicator whose December value the BA suppressed
@@ -51,21 +50,8 @@ ba_unterdrueckt as (
         and merkmal in ('lb_insgesamt', 'nef_unter_15')
 ),
 
-einwohner as (
-    select * from {{ ref('int_melderegister__ortsteil_einwohner') }}
-),
-
 nenner as (
-    select
-        einwohner.ortsteil_id,
-        cast(year(einwohner.stichtag) as integer) as jahr,
-        einwohner.stichtag,
-        baender.alter_bis,
-        sum(einwohner.einwohner) as nenner,
-        bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
-    from einwohner
-    inner join baender on einwohner.alter < baender.alter_bis
-    group by all
+    {{ ortsteil_nenner('nennerbaender') }}
 ),
 
 final as (
@@ -85,7 +71,7 @@ final as (
     inner join nenner
         on zaehler.ortsteil_id = nenner.ortsteil_id
         and zaehler.jahr = nenner.jahr
-        and zaehler.alter_bis = nenner.alter_bis
+        and zaehler.indikator_id = nenner.indikator_id
     left join ba_unterdrueckt
         on zaehler.ags = ba_unterdrueckt.ags
         and zaehler.jahr = ba_unterdrueckt.jahr
