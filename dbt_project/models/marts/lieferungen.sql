@@ -3,19 +3,7 @@
 -- file and reporting period. `ist_aktuell` marks the delivery the mart uses for that period; `status`
 -- says why a delivery is not used: replaced by a newer one (`ersetzt`), refused at its audit or for a
 -- conflict (`abgelehnt`), taken back with `sozialmonitor retract` (`zurueckgezogen`). No data values.
-with status as (
-    select * from {{ ref('stg_ingest__lieferstatus') }}
-),
-
-genesis_perioden as (
-    select * from {{ ref('stg_genesis__lieferperioden') }}
-),
-
-genesis_lieferungen as (
-    select * from {{ ref('stg_genesis__lieferungen') }}
-),
-
-genesis as (
+with genesis as (
     select
         'genesis' as familie,
         perioden.tabelle,
@@ -29,8 +17,8 @@ genesis as (
         perioden.geladen_am,
         lieferungen.ist_demodaten,
         perioden.ist_aktuell
-    from genesis_perioden as perioden
-    inner join genesis_lieferungen as lieferungen on perioden.sha256 = lieferungen.sha256
+    from {{ ref('stg_genesis__lieferperioden') }} as perioden
+    inner join {{ ref('stg_genesis__lieferungen') }} as lieferungen on perioden.sha256 = lieferungen.sha256
 ),
 
 -- the deliveries of the other families whose rows staging uses (current for at least one period)
@@ -110,7 +98,8 @@ final as (
         union all
         select * from andere
     ) as alle
-    left join status on alle.familie = status.familie and alle.sha256 = status.sha256
+    left join {{ ref('stg_ingest__lieferstatus') }} as status
+        on alle.familie = status.familie and alle.sha256 = status.sha256
 )
 
 select * from final
