@@ -225,3 +225,19 @@ select * from final
         on einwohner.alter >= baender.alter_von and einwohner.alter < baender.alter_bis
     group by all
 {%- endmacro %}
+
+
+{#- The nationality sums of Melderegister rows (`einwohner` rows with staatsangehoerigkeit, alter, einwohner):
+    auslaendisch, mit_angabe and the same for residents under 18. Nationality (Destatis code): 000 = deutsch (also
+    Germans with a further nationality); every other code is foreign, staatenlos (997) and ungeklärt (998)
+    included, as in the official Ausländer figures; 999 (ohne Angabe) counts in neither numerator nor
+    denominator. -#}
+{% macro staatsangehoerigkeit_summen(e='einwohner') -%}
+    {%- for suffix, bedingung in [('', 'true'), ('_unter_18', e ~ '.alter < 18')] %}
+        coalesce(sum({{ e }}.einwohner) filter (
+            where {{ bedingung }} and {{ e }}.staatsangehoerigkeit not in ('000', '999')), 0) as auslaendisch{{ suffix }},
+        coalesce(sum({{ e }}.einwohner) filter (
+            where {{ bedingung }} and {{ e }}.staatsangehoerigkeit <> '999'), 0) as mit_angabe{{ suffix }}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
