@@ -82,7 +82,7 @@ def test_no_role_can_subtract_its_way_to_a_hidden_area(published):
     for ags, sr, kreis, jahr in MITGLIEDER:
         sr_teile[(sr, jahr)].add(("gemeinde", ags))
         kreis_teile[(kreis, jahr)].add(("gemeinde", ags))
-    for (sr, jahr), teile in list(sr_teile.items()):
+    for sr, jahr in list(sr_teile):
         kreis = next(k for _, s, k, j in MITGLIEDER if s == sr and j == jahr)
         kreis_teile[(kreis, jahr, "sozialraeume")].add(("sozialraum", sr))
     visible = _visible(published)
