@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.ereignisprotokoll import schneller_schreiben
 from orchestration.progress import headless_run_config, log_file
 from orchestration.settings import Settings
 
@@ -152,9 +154,11 @@ def run_build(settings: Settings) -> BuildReport:
         log.parent.mkdir(parents=True, exist_ok=True)
         print(f"Build {settings.paths.out} – {len(job.nodes)} Schritte; vollständiges Protokoll: {log}", flush=True)
         # what dagster-dbt re-prints of dbt's output goes to the log file, not the console
-        with open(log, "a", encoding="utf-8") as raw, contextlib.redirect_stdout(raw):
+        run_id = str(uuid.uuid4())  # known before the run starts: its event database is prepared for it
+        with (open(log, "a", encoding="utf-8") as raw, contextlib.redirect_stdout(raw),
+              schneller_schreiben(instance, run_id)):
             result = job.execute_in_process(
-                instance=instance, raise_on_error=False,
+                instance=instance, raise_on_error=False, run_id=run_id,
                 run_config={**settings.run_config(), **headless_run_config(len(job.nodes), log)},
                 tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
             )
