@@ -20,6 +20,7 @@ suppression, so these tests can fail. The full pipeline is attacked on the publi
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import itertools
 from collections import defaultdict
@@ -539,9 +540,10 @@ def published_file(demo_build):
 
 
 def vertraulich_als_ortsteil() -> set[str]:
-    """Public indicators whose Ortsteil cells are confidential (dbt var, the Jobcenter's SGB II Ortsteil counts)."""
-    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    return set(project["vars"]["vertraulich_als_ortsteil"])
+    """Public indicators whose Ortsteil cells are confidential (catalogue column geheim_ab_ebene = 'ortsteil': the
+    Jobcenter's SGB II Ortsteil counts)."""
+    with open(ROOT / "seeds" / "catalogue" / "indikatoren.csv", encoding="utf-8", newline="") as handle:
+        return {row["indikator_id"] for row in csv.DictReader(handle) if row["geheim_ab_ebene"] == "ortsteil"}
 
 
 @pytest.mark.slow

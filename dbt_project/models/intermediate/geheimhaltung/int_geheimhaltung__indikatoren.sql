@@ -7,7 +7,7 @@
 --                        row's nenner below the minimum cell (tiny Ortsteil population) is NULL too.
 -- Fail closed: a confidential row without a decision is suppressed.
 -- Non-confidential indicators pass through unchanged (their source suppression included), except their Ortsteil
--- cells of var vertraulich_als_ortsteil (the Jobcenter's SGB II Ortsteil counts), which are confidential.
+-- cells of catalogue geheim_ab_ebene (the Jobcenter's SGB II Ortsteil counts), which are confidential.
 with indikatoren as (
     select * from {{ ref('int_indikatoren__aggregiert') }}
 ),

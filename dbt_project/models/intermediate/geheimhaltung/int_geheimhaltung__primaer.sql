@@ -1,7 +1,7 @@
 -- Disclosure control, step 1: the confidential cells and the primary suppression rule.
 -- One row per confidential indicator (catalogue geheimhaltung = true) × area × year, with its count
 -- (anzahl = the indicator's zaehler, a youth-welfare case count), and per public indicator with confidential
--- Ortsteil cells (var vertraulich_als_ortsteil: the Jobcenter's SGB II Ortsteil counts) × area × year.
+-- Ortsteil cells (catalogue geheim_ab_ebene: the Jobcenter's SGB II Ortsteil counts) × area × year.
 --   ist_unterdrueckbar: Ortsteil, Gemeinde and Sozialraum cells; Kreis totals always stay published. Of the
 --                       vertraulich_als_ortsteil indicators only the Ortsteil cells (their Gemeinde, Sozialraum and
 --                       Kreis rows are public figures: they are the known totals of the equations).
@@ -13,7 +13,7 @@ with indikatoren as (
     select * from {{ ref('int_indikatoren__aggregiert') }}
 ),
 
--- confidential indicators, and public ones with confidential Ortsteil cells (var vertraulich_als_ortsteil: their
+-- confidential indicators, and public ones with confidential Ortsteil cells (catalogue geheim_ab_ebene: their
 -- public rows take part as the totals of the equations, but are never suppressed)
 katalog as (
     select

@@ -4,7 +4,7 @@
 --   kinderarmut  NEF unter 15 / Melderegister residents under 15 of the Ortsteil at 31.12.
 -- Denominators as int_indikatoren__jugendhilfe_ortsteil: Gemeinden whose Melderegister extract carries an Ortsteil of
 -- the region profile in every row. Contract columns of int_indikatoren__ortsteil. Unprotected counts (the
--- Jobcenter's internal figures, confidential: var vertraulich_als_ortsteil): int_indikatoren__aggregiert adds them as
+-- Jobcenter's internal figures, confidential: catalogue geheim_ab_ebene): int_indikatoren__aggregiert adds them as
 -- gebiet_ebene 'ortsteil', and they pass primary and secondary disclosure control (intermediate/geheimhaltung).
 -- Where the BA's workbook suppresses the Gemeinde's December value ('*'), its Ortsteile are suppressed as well
 -- (zaehler_unterdrueckt): their sum would reveal the cell the BA keeps secret.
