@@ -33,6 +33,7 @@ beurteilt as (
     left join katalog on indikatoren.indikator_id = katalog.indikator_id
     left join entscheidungen
         on indikatoren.jahr = entscheidungen.jahr
+        and entscheidungen.monat_nr is null  -- the annual cells (monthly ones: mart.sgb2_monatswerte)
         and indikatoren.gebiet_ebene = entscheidungen.gebiet_ebene
         and indikatoren.gebiet_id = entscheidungen.gebiet_id
         and indikatoren.indikator_id = entscheidungen.indikator_id
