@@ -8,9 +8,10 @@
 --   ist_primaer:        0 < anzahl < var('disclosure_min_cell') (default 3) at a suppressible level, or
 --                       0 < nenner < that minimum (a tiny population, e.g. of a small Ortsteil's age band).
 --   monat_nr:           NULL for the annual cells (int_indikatoren__aggregiert); 1–12 for the monthly cells of
---                       mart.sgb2_monatswerte: the Jobcenter's Ortsteil counts per month (macro sgb2_ortsteil_monatszeilen)
---                       with their public monthly Gemeinde totals (int_sgb2__monatsindikatoren), one block per
---                       Kreis × month, protected by the same rules as the annual cells.
+--                       mart.sgb2_monatswerte: the Jobcenter's Ortsteil counts per month (macro
+--                       sgb2_ortsteil_monatszeilen) with their public monthly Gemeinde totals
+--                       (int_sgb2__monatsindikatoren), one block per Kreis × month, protected by the same rules
+--                       as the annual cells.
 -- Step 2 (int_geheimhaltung__sekundaer) adds the complementary suppressions, step 3
 -- (int_geheimhaltung__indikatoren; sgb2_monatswerte for the monthly cells) applies them to the published rows.
 with monatsgemeinden as (
