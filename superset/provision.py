@@ -24,6 +24,7 @@ import os
 import secrets
 import sys
 import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -94,32 +95,56 @@ def gemeinden(published: Path) -> list[tuple[str, str, str]]:
         return [(r["ags"], r["name_gv"], r["ags"][:5]) for r in csv.DictReader(fh)]
 
 
-def sozialraeume(published: Path) -> dict[str, set[str]]:
-    """Gemeinde AGS -> the Sozialraum IDs it belongs to (every cut of the published file, else the profile)."""
-    out: dict[str, set[str]] = {}
+# A Gemeinde role sees the confidential rows of an aggregate it belongs to only where subtracting what it sees
+# leaves at least this many areas: with a Sozialraum of two Gemeinden, Sozialraum − own Gemeinde would be the
+# neighbour's confidential value; with a Kreis of two Sozialräume, Kreis − own Sozialraum the other one's.
+MIN_TEILE = 3
+
+
+def _mitglieder(published: Path) -> list[tuple[str, str, str, int | None]]:
+    """(ags, sozialraum_id, kreis_ags, jahr) of every Gemeinde and year: from the published file (every cut, a
+    Gemeinde split across Sozialräume by Ortsteile has no Sozialraum there), else the region profile (jahr None)."""
     if published.exists():
         import duckdb
 
         con = duckdb.connect(str(published), read_only=True, config={"enable_external_access": False})
         try:
             rows = con.execute("""
-                select gebiet_id, sozialraum_id from mart.dim_gebiet
-                where gebiet_ebene = 'gemeinde' and sozialraum_id is not null
-                union
-                select gebiet_id, sozialraum_id from mart.rpt_indikatorwerte
+                select distinct gebiet_id, sozialraum_id, kreis_ags, jahr from mart.rpt_indikatorwerte
                 where gebiet_ebene = 'gemeinde' and sozialraum_id is not null""").fetchall()
         finally:
             con.close()
-        for ags, sr in rows:
-            out.setdefault(str(ags), set()).add(str(sr))
-        if out:
-            return out
+        if rows:
+            return [(str(a), str(s), str(k), j) for a, s, k, j in rows]
     region = Path(os.environ.get("SOZIALMONITOR_REGION") or HERE.parent / "seeds/regions/darmstadt-dieburg")
-    if (region / "sozialraeume.csv").exists():
-        with (region / "sozialraeume.csv").open(encoding="utf-8") as fh:
-            for r in csv.DictReader(fh):
-                out.setdefault(r["ags"], set()).add(r["sozialraum_id"])
-    return out
+    if not (region / "sozialraeume.csv").exists():
+        return []
+    with (region / "sozialraeume.csv").open(encoding="utf-8") as fh:
+        return [(r["ags"], r["sozialraum_id"], r["ags"][:5], None) for r in csv.DictReader(fh)
+                if not (r.get("ortsteil_schluessel") or "").strip()]
+
+
+def freigaben(published: Path) -> tuple[dict[str, set[str]], set[str], set[str]]:
+    """What Gemeinde roles may see confidentially beyond their own Gemeinde and Ortsteile, safe against
+    differencing: (Gemeinde AGS -> its Sozialräume that have at least MIN_TEILE Gemeinden in every year and lie
+    in a Kreis of at least MIN_TEILE Sozialräume in every year; the Kreise with at least MIN_TEILE Gemeinden in
+    every year; every Sozialraum)."""
+    mitglieder: dict[tuple[str, int | None], set[str]] = defaultdict(set)
+    kreis_gemeinden: dict[tuple[str, int | None], set[str]] = defaultdict(set)
+    kreis_raeume: dict[tuple[str, int | None], set[str]] = defaultdict(set)
+    eigene: dict[str, set[str]] = defaultdict(set)
+    kreis_von: dict[str, str] = {}
+    for ags, sr, kreis, jahr in _mitglieder(published):
+        mitglieder[(sr, jahr)].add(ags)
+        kreis_gemeinden[(kreis, jahr)].add(ags)
+        kreis_raeume[(kreis, jahr)].add(sr)
+        eigene[ags].add(sr)
+        kreis_von[sr] = kreis
+    zu_klein = {sr for (sr, _), teile in mitglieder.items() if len(teile) < MIN_TEILE}
+    zu_klein |= {sr for sr, kreis in kreis_von.items()
+                 if any(len(raeume) < MIN_TEILE for (k, _), raeume in kreis_raeume.items() if k == kreis)}
+    kreise = {k for k, _ in kreis_gemeinden} - {k for (k, _), teile in kreis_gemeinden.items() if len(teile) < MIN_TEILE}
+    return {ags: ids - zu_klein for ags, ids in eigene.items()}, kreise, set(kreis_von)
 
 
 def traeger(path: Path = TRAEGER_FILE) -> dict[str, tuple[str, list[str]]]:
@@ -147,16 +172,17 @@ def _sql_list(values) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values))
 
 
-def gemeinde_clause(ags: str, kreis: str, sozialraum_ids: set[str]) -> str:
+def gemeinde_clause(ags: str, kreis: str | None, sozialraum_ids: set[str]) -> str:
     """Row-level security of a Gemeinde role: public rows of every area (datenklasse, dbt macro), confidential
-    rows only of the Gemeinde, its Ortsteile, its Sozialraum(e) and its Kreis; Land and Bund are official
-    comparison rows."""
+    rows only of the Gemeinde, its Ortsteile, its Sozialraum(e) and its Kreis where `freigaben` allows them
+    (`kreis` None: not); Land and Bund are official comparison rows."""
     own = [f"(gebiet_ebene = 'gemeinde' AND gebiet_id = {_sql_list([ags])})",
            # its Ortsteile (Ortsteil-ID = AGS + Ortsteilschlüssel)
            f"(gebiet_ebene = 'ortsteil' AND left(gebiet_id, {len(ags)}) = {_sql_list([ags])})"]
     if sozialraum_ids:
         own.append(f"(gebiet_ebene = 'sozialraum' AND gebiet_id IN ({_sql_list(sozialraum_ids)}))")
-    own.append(f"(gebiet_ebene = 'kreis' AND gebiet_id = {_sql_list([kreis])})")
+    if kreis:
+        own.append(f"(gebiet_ebene = 'kreis' AND gebiet_id = {_sql_list([kreis])})")
     return " OR ".join(["datenklasse = 'oeffentlich'", *own, "gebiet_ebene IN ('land', 'bund')"])
 
 
@@ -283,15 +309,14 @@ def provision() -> dict:
         wanted = [("leitung", "Leitung", "Kreisverwaltung", [LEITUNG]),
                   ("analyse", "Analyse", "Sozialplanung", [ANALYSE])]
         gem = gemeinden(published)
-        sr_of = sozialraeume(published)
+        sr_of, kreise, known_sr = freigaben(published)
         for ags, name, kreis in gem:
             role_name = f"Gemeinde {ags}"  # by AGS only: names differ between sources
             set_role(role_name, base)
+            clause = gemeinde_clause(ags, kreis if kreis in kreise else None, sr_of.get(ags, set()))
             set_rls(role_name, f"{name}: öffentliche Daten aller Gebiete, vertrauliche nur der eigenen Gemeinde, "
-                    f"ihres Sozialraums und des Kreises", gemeinde_clause(ags, kreis, sr_of.get(ags, set())),
-                    role_name)
+                    f"ihres Sozialraums und des Kreises", clause, role_name)
             wanted.append((f"gemeinde_{ags}", "Gemeinde", name, [role_name]))
-        known_sr = {sr for ids in sr_of.values() for sr in ids}
         tr = traeger()
         for tid, (name, ids) in tr.items():
             unknown = sorted(set(ids) - known_sr)

@@ -207,3 +207,37 @@ select * from final
         else 5
     end
 {%- endmacro %}
+
+
+{#- Denominators per Ortsteil: the Melderegister residents (int_melderegister__ortsteil_einwohner, 31.12.) of each
+    Ortsteil in the age band of each indicator of `baender` (indikator_id, alter_von, alter_bis: von ≤ alter < bis).
+    Columns ortsteil_id, jahr, stichtag, indikator_id, nenner, ist_demodaten. -#}
+{% macro ortsteil_nenner(baender) -%}
+    select
+        einwohner.ortsteil_id,
+        cast(year(einwohner.stichtag) as integer) as jahr,
+        einwohner.stichtag,
+        baender.indikator_id,
+        sum(einwohner.einwohner) as nenner,
+        bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
+    from {{ ref('int_melderegister__ortsteil_einwohner') }} as einwohner
+    inner join {{ baender }} as baender
+        on einwohner.alter >= baender.alter_von and einwohner.alter < baender.alter_bis
+    group by all
+{%- endmacro %}
+
+
+{#- The nationality sums of Melderegister rows (`einwohner` rows with staatsangehoerigkeit, alter, einwohner):
+    auslaendisch, mit_angabe and the same for residents under 18. Nationality (Destatis code): 000 = deutsch (also
+    Germans with a further nationality); every other code is foreign, staatenlos (997) and ungeklärt (998)
+    included, as in the official Ausländer figures; 999 (ohne Angabe) counts in neither numerator nor
+    denominator. -#}
+{% macro staatsangehoerigkeit_summen(e='einwohner') -%}
+    {%- for suffix, bedingung in [('', 'true'), ('_unter_18', e ~ '.alter < 18')] %}
+        coalesce(sum({{ e }}.einwohner) filter (
+            where {{ bedingung }} and {{ e }}.staatsangehoerigkeit not in ('000', '999')), 0) as auslaendisch{{ suffix }},
+        coalesce(sum({{ e }}.einwohner) filter (
+            where {{ bedingung }} and {{ e }}.staatsangehoerigkeit <> '999'), 0) as mit_angabe{{ suffix }}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}

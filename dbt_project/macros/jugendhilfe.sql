@@ -41,7 +41,7 @@ kennzahlen as (
     ) as k (satzart, kennzahl)
 ),
 
-exporte as (
+exporte_je_jahr as (
     select 'hilfen' as satzart, exportjahr as jahr, bool_or(ist_demodaten) as ist_demodaten
     from hilfen group by exportjahr
     union all
@@ -50,10 +50,20 @@ exporte as (
     select 'inobhutnahmen', exportjahr, bool_or(ist_demodaten) from inobhutnahmen group by exportjahr
 ),
 
-hilfen_neueste as (
-    select * from hilfen
-    qualify row_number() over (partition by fall_pseudonym order by exportjahr desc, geladen_am desc) = 1
+-- the delivered exports, with the source label of every count taken from them
+exporte as (
+    select
+        satzart,
+        jahr,
+        ist_demodaten,
+        'Jugendamt, Fachverfahren (Fallexport '
+        || case satzart when 'hilfen' then 'Hilfen' when 'gefaehrdungen' then '§ 8a' else '§ 42' end
+        || ' ' || jahr || ')'
+        || case when ist_demodaten then ', Demodaten' else '' end as quelle
+    from exporte_je_jahr
 ),
+
+hilfen_neueste as ({{ neuester_stand('hilfen') }}),
 
 hilfen_im_jahr as (
     select
@@ -84,10 +94,7 @@ hze_merkmale as (
     where kennzahl = 'hze_eckwert' and alleinerziehend = 'j'
 ),
 
-gefaehrdungen_neueste as (
-    select * from gefaehrdungen
-    qualify row_number() over (partition by fall_pseudonym order by exportjahr desc, geladen_am desc) = 1
-),
+gefaehrdungen_neueste as ({{ neuester_stand('gefaehrdungen') }}),
 
 gefaehrdungen_im_jahr as (
     select 'gefaehrdungen' as satzart, wohnort_ags as ags, wohnort_ortsteil as ortsteil,
@@ -100,10 +107,7 @@ gefaehrdungen_im_jahr as (
     where ergebnis in ('akut', 'latent')
 ),
 
-inobhutnahmen_neueste as (
-    select * from inobhutnahmen
-    qualify row_number() over (partition by fall_pseudonym order by exportjahr desc, geladen_am desc) = 1
-),
+inobhutnahmen_neueste as ({{ neuester_stand('inobhutnahmen') }}),
 
 inobhutnahmen_im_jahr as (
     select 'inobhutnahmen' as satzart, wohnort_ags as ags, wohnort_ortsteil as ortsteil,
@@ -121,4 +125,30 @@ faelle as (
     union all
     select * from inobhutnahmen_im_jahr
 )
+{%- endmacro %}
+
+
+{#- The newest record of every case: from the latest export that contains it (then the latest load). -#}
+{% macro neuester_stand(satzart) -%}
+    select * from {{ satzart }}
+    qualify row_number() over (partition by fall_pseudonym order by exportjahr desc, geladen_am desc) = 1
+{%- endmacro %}
+
+{#- The counts of `anzahlen` (key = spalten[0], jahr, kennzahl) on the full grid `raster` (0 where no case),
+    with the grid's export label and demo flag: the `final` of the two youth-welfare count models. -#}
+{% macro fallzahlen_im_raster(spalten) -%}
+    select
+        {%- for spalte in spalten %}
+        raster.{{ spalte }},
+        {%- endfor %}
+        raster.jahr,
+        raster.kennzahl,
+        cast(coalesce(anzahlen.anzahl, 0) as bigint) as anzahl,
+        raster.quelle,
+        raster.ist_demodaten
+    from raster
+    left join anzahlen
+        on raster.{{ spalten[0] }} = anzahlen.{{ spalten[0] }}
+        and raster.jahr = anzahlen.jahr
+        and raster.kennzahl = anzahlen.kennzahl
 {%- endmacro %}

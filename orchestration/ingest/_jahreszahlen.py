@@ -154,10 +154,7 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
         except duckdb.Error as error:
             raise c.csv_error(path, error) from None
         try:
-            records, rejected = con.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {layout.stage}").fetchone()
-            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, layout.stage),
-                                      options.max_reject_share)
+            records, rejected = runner.count_stage(con, path, layout.stage, options.max_reject_share)
             _check_population(con, layout, path, present)
             params = {**lineage.params, "demo": tf.ist_demodaten}
             main_v = present[0][2]

@@ -332,9 +332,7 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         except duckdb.Error as error:
             raise c.csv_error(path, error) from None
         try:
-            records, rejected = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _jh_stage").fetchone()
-            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_jh_stage"), options.max_reject_share)
+            records, rejected = runner.count_stage(con, path, "_jh_stage", options.max_reject_share)
             if ORTSTEIL in positions:
                 c.check_ortsteile(con, path, "_jh_stage", positions[ORTSTEIL] + 1, ags="t_wohnort_ags",
                                   ortsteil=ORTSTEIL, partition=(), what="Fälle")

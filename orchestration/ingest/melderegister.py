@@ -67,8 +67,8 @@ from orchestration.ingest import _confidential as c
 from orchestration.ingest import runner
 from orchestration.ingest._jahreszahlen import STICHTAG_SQL
 from orchestration.ingest.delivery import DeliveryError, IngestResult
-from orchestration.ingest.region import STRASSE_NORM_SQL, STRASSEN_FILE, read_strassenverzeichnis
 from orchestration.ingest.runner import Audit, Options
+from orchestration.ingest.strassenverzeichnis import STRASSE_NORM_SQL, STRASSEN_FILE, read_strassenverzeichnis
 from orchestration.settings import Paths
 from orchestration.warehouse import table_exists
 
@@ -221,10 +221,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         except duckdb.Error as error:
             raise c.csv_error(path, error) from None
         try:
-            records, rejected = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _mr_stage").fetchone()
-            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_mr_stage"),
-                                      options.max_reject_share)
+            records, rejected = runner.count_stage(con, path, "_mr_stage", options.max_reject_share)
             hinweis = None
             if adresse:
                 hinweis = _assign_ortsteile(con, path, lineage.delivery.path.name, pos, records)
@@ -343,10 +340,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         except duckdb.Error as error:
             raise c.csv_error(path, error) from None
         try:
-            records, rejected = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _mr_stage").fetchone()
-            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_mr_stage"),
-                                      options.max_reject_share)
+            records, rejected = runner.count_stage(con, path, "_mr_stage", options.max_reject_share)
             _check_ortsteile(con, path, "_mr_stage", pos["ortsteil"] + 1)
             unknown = _first_unknown(con, "_mr_stage", "haushaltstyp", list(HAUSHALTSTYPEN))
             if unknown:

@@ -16,13 +16,8 @@ A profile folder holds
   unique within the Gemeinde; the Ortsteil id in the mart is AGS + key, 11 digits). Gemeinden without lines have
   no Ortsteil level. Melderegister deliveries may carry the key (column `ortsteil`); a key the profile does not
   list refuses the delivery;
-- `strassenverzeichnis.csv` (optional): `ags,strasse,hausnummer_von,hausnummer_bis,seite,ortsteil_schluessel`,
-  the Straßenverzeichnis that assigns an address to its Ortsteil (`seite` gerade | ungerade | alle, empty = alle;
-  empty `hausnummer_von`/`hausnummer_bis` = the whole street). Checked like the other files: the Ortsteil must be
-  one of `ortsteile.csv` for that Gemeinde, the numbers whole numbers with von ≤ bis, and two lines of the same
-  street (compared normalised, see `STRASSE_NORM_SQL`) must not cover the same house number. It is read, not
-  stored: Melderegister extracts with addresses (`strasse;hausnummer`) are matched against it at ingest and
-  only the Ortsteil key is kept, so no street name reaches the warehouse;
+- `strassenverzeichnis.csv` (optional): the Straßenverzeichnis, checked here and read by the Melderegister
+  ingest (orchestration/ingest/strassenverzeichnis.py);
 - `gemeinden.geojson` (optional): Gemeinde boundaries in WGS84 with the AGS in property `AGS`.
 
 `load_region` writes raw.region__profil, raw.region__gemeinden, raw.region__sozialraeume, raw.region__ortsteile
@@ -42,6 +37,7 @@ import duckdb
 import yaml
 
 from orchestration.ingest.delivery import Delivery, DeliveryError, IngestResult, detect_encoding
+from orchestration.ingest.geometrien import load_geometrien
 from orchestration.ingest.runner import transaction
 
 FAMILY = "region"
@@ -51,15 +47,6 @@ SOZIALRAEUME_FILE = "sozialraeume.csv"
 GEOJSON_FILE = "gemeinden.geojson"
 ORTSTEILE_FILE = "ortsteile.csv"
 ORTSTEILE_HEADER = ["ags", "ortsteil_schluessel", "ortsteil_name"]
-STRASSEN_FILE = "strassenverzeichnis.csv"
-STRASSEN_HEADER = ["ags", "strasse", "hausnummer_von", "hausnummer_bis", "seite", "ortsteil_schluessel"]
-HAUSNUMMER_MAX = 99999  # an open range end
-# A street name compared across the Straßenverzeichnis and the Melderegister: lower case, ä/ö/ü/ß spelt out,
-# "Straße"/"Strasse"/"Str." alike, and everything but letters and digits dropped (spaces, hyphens, dots), so
-# "Ernst-Ludwig-Straße" = "Ernst Ludwig Str." = "ernst-ludwig-strasse".
-STRASSE_NORM_SQL = (
-    "regexp_replace(replace(replace(replace(replace(replace(lower(trim({x})), 'ß', 'ss'), 'ä', 'ae'), 'ö', 'oe'), "
-    "'ü', 'ue'), 'strasse', 'str'), '[^a-z0-9]', '', 'g')")
 PERIOD_COLUMNS = ("gueltig_ab", "gueltig_bis")  # optional in sozialraeume.csv
 ORTSTEIL_COLUMN = "ortsteil_schluessel"  # optional in sozialraeume.csv: the line assigns one Ortsteil
 
@@ -165,7 +152,7 @@ def _lineage(path: Path, stamp: dt.datetime) -> dict[str, object]:
     return {"datei": path.name, "sha256": Delivery.of(path).sha256, "geladen_am": stamp}
 
 
-def _read_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
+def read_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
     """Read a small profile CSV (header, all VARCHAR) into temp `table` with its physical line number `zeile`."""
     enc = detect_encoding(path)
     con.execute(f"""
@@ -194,7 +181,7 @@ def _read_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> l
     return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall() if row[0] not in ("zeile", "k")]
 
 
-def _check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: str, once: bool = True) -> None:
+def check_ags(con: duckdb.DuckDBPyConnection, path: Path, table: str, prefix: str, once: bool = True) -> None:
     """Every `ags` is 8 digits, inside the region and (if `once`) appears once."""
     bad = con.execute(f"""
         SELECT zeile, ags FROM {table}
@@ -228,10 +215,10 @@ def _load_stammdaten(con, region: Region, stamp: dt.datetime) -> int:
     path = region.path / STAMMDATEN_FILE
     if not path.is_file():
         return 0
-    columns = _read_csv_lines(con, path, "_region_stamm")
+    columns = read_csv_lines(con, path, "_region_stamm")
     if "ags" not in columns:
         raise DeliveryError(path, f"expected a column 'ags' in the header, found {columns}", line=1)
-    _check_ags(con, path, "_region_stamm", region.ags_prefix)
+    check_ags(con, path, "_region_stamm", region.ags_prefix)
 
     def pick(*candidates: str, prefix: str | None = None) -> str:
         for name in candidates:
@@ -356,7 +343,7 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
     path = region.path / SOZIALRAEUME_FILE
     if not path.is_file():
         return 0
-    columns = _read_csv_lines(con, path, "_region_sr")
+    columns = read_csv_lines(con, path, "_region_sr")
     expected = ["ags", "sozialraum_id", "sozialraum_name"]
     allowed = [expected + ortsteil + periods for ortsteil in ([], [ORTSTEIL_COLUMN])
                for periods in ([], list(PERIOD_COLUMNS))]
@@ -366,7 +353,7 @@ def _load_sozialraeume(con, region: Region, stamp: dt.datetime) -> int:
                             line=1)
     periods = PERIOD_COLUMNS[0] in columns
     ortsteile = ORTSTEIL_COLUMN in columns
-    _check_ags(con, path, "_region_sr", region.ags_prefix, once=not (periods or ortsteile))
+    check_ags(con, path, "_region_sr", region.ags_prefix, once=not (periods or ortsteile))
     if not periods:
         con.execute("ALTER TABLE _region_sr ADD COLUMN gueltig_ab VARCHAR")
         con.execute("ALTER TABLE _region_sr ADD COLUMN gueltig_bis VARCHAR")
@@ -407,11 +394,11 @@ def _load_ortsteile(con, region: Region, stamp: dt.datetime) -> int:
     path = region.path / ORTSTEILE_FILE
     if not path.is_file():
         return 0
-    columns = _read_csv_lines(con, path, "_region_ot")
+    columns = read_csv_lines(con, path, "_region_ot")
     if columns != ORTSTEILE_HEADER:
         raise DeliveryError(path, f"expected the header {','.join(ORTSTEILE_HEADER)}, found {','.join(columns)}",
                             line=1)
-    _check_ags(con, path, "_region_ot", region.ags_prefix, once=False)
+    check_ags(con, path, "_region_ot", region.ags_prefix, once=False)
     for check, problem, column in (
         ("NOT regexp_full_match(coalesce(trim(ortsteil_schluessel), ''), '[0-9]{3}')",
          "ortsteil_schluessel {value!r} is not a 3-digit key (e.g. 001; keep the leading zeros)",
@@ -441,109 +428,13 @@ def _load_ortsteile(con, region: Region, stamp: dt.datetime) -> int:
     return con.execute("SELECT count(*) FROM raw.region__ortsteile").fetchone()[0]
 
 
-def read_strassenverzeichnis(con: duckdb.DuckDBPyConnection, path: Path, prefix: str, table: str) -> int:
-    """strassenverzeichnis.csv into temp `table (zeile, ags, strasse_norm, von, bis, seite, ortsteil)`, checked
-    against raw.region__ortsteile; DeliveryError naming line and column for a bad line. Returns the line count."""
-    columns = _read_csv_lines(con, path, "_region_sv")
-    if columns != STRASSEN_HEADER:
-        raise DeliveryError(path, f"expected the header {','.join(STRASSEN_HEADER)}, found {','.join(columns)}",
-                            line=1)
-    _check_ags(con, path, "_region_sv", prefix, once=False)
-    number = "^[0-9]{1,5}$"
-    for check, problem, column in (
-        ("trim(coalesce(strasse, '')) = '' OR " + STRASSE_NORM_SQL.format(x="strasse") + " = ''",
-         "strasse {value!r} is empty: every line needs a street name", "strasse"),
-        (f"NOT regexp_matches(coalesce(trim(hausnummer_von), '0'), '{number}')",
-         "hausnummer_von {value!r} is not a whole number (expected e.g. 1, or empty for the whole street)",
-         "hausnummer_von"),
-        (f"NOT regexp_matches(coalesce(trim(hausnummer_bis), '0'), '{number}')",
-         "hausnummer_bis {value!r} is not a whole number (expected e.g. 99, or empty for the whole street)",
-         "hausnummer_bis"),
-        ("coalesce(trim(hausnummer_von), '0')::INTEGER > coalesce(trim(hausnummer_bis), '99999')::INTEGER",
-         "hausnummer_von {value!r} is greater than hausnummer_bis: expected von ≤ bis", "hausnummer_von"),
-        ("lower(coalesce(trim(seite), 'alle')) NOT IN ('alle', 'gerade', 'ungerade')",
-         "seite {value!r} is not gerade, ungerade or alle (empty = alle)", "seite"),
-        ("NOT EXISTS (SELECT 1 FROM raw.region__ortsteile o WHERE o.ags = trim(t.ags) "
-         "AND o.ortsteil_schluessel = trim(t.ortsteil_schluessel))",
-         "ortsteil_schluessel {value!r} is not an Ortsteil of this Gemeinde in ortsteile.csv", "ortsteil_schluessel"),
-    ):
-        bad = con.execute(f"SELECT zeile, {column} FROM _region_sv AS t WHERE {check} ORDER BY zeile LIMIT 1"
-                          ).fetchone()
-        if bad:
-            raise DeliveryError(path, problem.format(value=bad[1]), line=bad[0], column=column)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT zeile, trim(ags) AS ags, {STRASSE_NORM_SQL.format(x="strasse")} AS strasse_norm,
-               coalesce(trim(hausnummer_von), '0')::INTEGER AS von,
-               coalesce(trim(hausnummer_bis), '{HAUSNUMMER_MAX}')::INTEGER AS bis,
-               lower(coalesce(trim(seite), 'alle')) AS seite, trim(ortsteil_schluessel) AS ortsteil
-        FROM _region_sv""")
-    con.execute("DROP TABLE _region_sv")
-    # two lines of one street sharing a house number: same or intersecting side and overlapping ranges
-    overlap = con.execute(f"""
-        SELECT b.zeile, a.zeile FROM {table} a JOIN {table} b
-          ON a.ags = b.ags AND a.strasse_norm = b.strasse_norm AND a.zeile < b.zeile
-         AND a.von <= b.bis AND b.von <= a.bis
-         AND (a.seite = 'alle' OR b.seite = 'alle' OR a.seite = b.seite)
-        ORDER BY b.zeile LIMIT 1""").fetchone()
-    if overlap:
-        raise DeliveryError(path, f"the house number range overlaps line {overlap[1]} of the same street: expected "
-                                  f"each address in one line only (split by seite gerade/ungerade or by range)",
-                            line=overlap[0], column="hausnummer_von")
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
 def _check_strassenverzeichnis(con, region: Region) -> None:
+    from orchestration.ingest.strassenverzeichnis import STRASSEN_FILE, read_strassenverzeichnis
+
     path = region.path / STRASSEN_FILE
     if path.is_file():
         read_strassenverzeichnis(con, path, region.ags_prefix, "_region_strassen")
         con.execute("DROP TABLE _region_strassen")
-
-
-def _load_geometrien(con, region: Region, stamp: dt.datetime) -> int:
-    path = region.path / GEOJSON_FILE
-    if not path.is_file():
-        return 0
-    from orchestration.warehouse import load_extension
-
-    load_extension(con, "spatial")
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _region_geo AS SELECT * FROM ST_Read($file)", {"file": str(path)})
-    except duckdb.Error as error:
-        raise DeliveryError(path, f"not a readable GeoJSON FeatureCollection ({error})") from error
-    con.execute("CREATE OR REPLACE TEMP TABLE _region_geo AS "
-                "SELECT (rowid - min(rowid) OVER () + 1)::INTEGER AS feature, * FROM _region_geo")
-    columns = [row[0] for row in con.execute("DESCRIBE _region_geo").fetchall()]
-    if "AGS" not in columns:
-        raise DeliveryError(path, f"features have no property 'AGS' (found {columns[1:]})")
-    con.execute('CREATE OR REPLACE TEMP TABLE _region_geo AS SELECT feature, "AGS"::VARCHAR AS ags, geom '
-                'FROM _region_geo')
-    for check, problem in (
-        ("ags IS NULL OR NOT regexp_full_match(trim(ags), '[0-9]{8}')", "property AGS is not an 8-digit AGS"),
-        ("NOT starts_with(trim(ags), $prefix)",
-         f"AGS is outside the region (expected a code starting with {region.ags_prefix!r})"),
-        ("geom IS NULL OR ST_GeometryType(geom)::VARCHAR NOT IN ('POLYGON', 'MULTIPOLYGON')",
-         "geometry is not a Polygon or MultiPolygon"),
-        ("ST_XMin(geom) < -180 OR ST_XMax(geom) > 180 OR ST_YMin(geom) < -90 OR ST_YMax(geom) > 90",
-         "coordinates are not WGS84 longitude/latitude (expected EPSG:4326 / CRS84)"),
-        ("count(*) OVER (PARTITION BY trim(ags)) > 1", "AGS appears in more than one feature"),
-    ):
-        bad = con.execute(f"""
-            SELECT feature, ags FROM (SELECT *, {check} AS bad FROM _region_geo) WHERE bad ORDER BY feature LIMIT 1
-        """, {"prefix": region.ags_prefix} if "$prefix" in check else None).fetchone()
-        if bad:
-            raise DeliveryError(path, f"feature {bad[0]} (AGS {bad[1]!r}): {problem}")
-    # deck.gl polygons draw only the first polygon of a geometry: one row per polygon, numbered `teil`.
-    con.execute("""
-        INSERT INTO raw.region__geometrien
-        SELECT trim(ags), row_number() OVER (PARTITION BY ags ORDER BY part_path)::INTEGER AS teil,
-               ST_AsGeoJSON(part_geom), $datei, $sha256, $geladen_am
-        FROM (SELECT feature, ags, unnest(ST_Dump(geom), recursive := true) FROM _region_geo)
-             t(feature, ags, part_geom, part_path)
-        ORDER BY feature, teil
-    """, _lineage(path, stamp))
-    con.execute("DROP TABLE _region_geo")
-    return con.execute("SELECT count(*) FROM raw.region__geometrien").fetchone()[0]
 
 
 def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
@@ -568,9 +459,10 @@ def load_region(con: duckdb.DuckDBPyConnection, region: Region) -> IngestResult:
             "raw.region__gemeinden": gemeinden,
             "raw.region__sozialraeume": _load_sozialraeume(con, region, stamp),
             "raw.region__ortsteile": ortsteile,
-            "raw.region__geometrien": _load_geometrien(con, region, stamp),
+            "raw.region__geometrien": load_geometrien(con, region.path / GEOJSON_FILE, region.ags_prefix,
+                                                     lambda path: _lineage(path, stamp)),
         }
         _check_strassenverzeichnis(con, region)
-    files = (STAMMDATEN_FILE, SOZIALRAEUME_FILE, ORTSTEILE_FILE, GEOJSON_FILE, STRASSEN_FILE)
+    files = (STAMMDATEN_FILE, SOZIALRAEUME_FILE, ORTSTEILE_FILE, GEOJSON_FILE, "strassenverzeichnis.csv")
     loaded = [profile] + [Delivery.of(region.path / f) for f in files if (region.path / f).is_file()]
     return IngestResult(family=FAMILY, rows=rows, loaded=loaded, skipped=[], quarantined=[])

@@ -295,6 +295,15 @@ def check_reject_share(path: Path, records: int, rejected: int, first_reasons: S
         )
 
 
+def count_stage(con: duckdb.DuckDBPyConnection, path: Path, stage: str, limit: float) -> tuple[int, int]:
+    """The staged file's records and rejected records (non-empty `gruende`); DeliveryError when the reject
+    share is above `limit` (check_reject_share)."""
+    records, rejected = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {stage}").fetchone()
+    check_reject_share(path, records, rejected, first_reasons(con, stage), limit)
+    return records, rejected
+
+
 def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
                   lieferungen_extra: str = "") -> None:
     """Create the family's raw tables (typed, also when nothing was delivered)."""

@@ -281,9 +281,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 {"first": first + 1, "last": end, "prefix": prefix},
             )
             _check_month_once(con, path, monat, _col_letter(ags_col))
-            records, rejected = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM _sgb2_stage").fetchone()
-            runner.check_reject_share(path, records, rejected, runner.first_reasons(con, "_sgb2_stage"), options.max_reject_share)
+            records, rejected = runner.count_stage(con, path, "_sgb2_stage", options.max_reject_share)
             _check_population(con, path, monat, mapping)
             demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
             unpivot = " UNION ALL ".join(

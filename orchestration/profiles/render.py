@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from orchestration.profiles import narrative, svg
+from orchestration.profiles.bestand import Bestand, ProfilFehler, abfrage, lies_bestand
 from orchestration.profiles.format import datum, vorzeichen, zahl
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,10 +38,6 @@ SCHLUESSELINDIKATOREN = (
 _JUGENDHILFE = re.compile(r"hze|eckwert|inobhut|gefaehrdung|erziehungsberatung|volljaehrig|35a|jugendhilfe")
 
 
-class ProfilFehler(ValueError):
-    """The published file cannot produce the requested profile."""
-
-
 def ist_jugendhilfe(indikator_id: str, meta: dict[str, Any]) -> bool:
     """Youth-welfare figures (shown after disclosure control in their own section): the catalogue's
     `geheimhaltung` flag when it has one, else the topic / id."""
@@ -53,97 +49,8 @@ def ist_jugendhilfe(indikator_id: str, meta: dict[str, Any]) -> bool:
     return bool(_JUGENDHILFE.search(indikator_id))
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
-
-
 def _dateiname(sozialraum_id: str) -> str:
     return "profil_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", sozialraum_id) + ".html"
-
-
-@dataclass
-class Bestand:
-    """What every profile needs from the published file (read once)."""
-
-    tabellen: dict[str, list[tuple[str, str]]]
-    gebiete: list[dict[str, Any]]
-    katalog: dict[str, dict[str, Any]]
-    datenstand: list[tuple[str, str]] = field(default_factory=list)
-
-    def hat(self, tabelle: str) -> bool:
-        return tabelle in self.tabellen
-
-
-def _bestand(con: duckdb.DuckDBPyConnection) -> Bestand:
-    tabellen: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for name, spalte, typ in con.execute(
-        "select table_name, column_name, data_type from information_schema.columns "
-        "where table_schema = 'mart' order by table_name, ordinal_position"
-    ).fetchall():
-        tabellen[name].append((spalte, typ))
-    for pflicht in ("sozialraum_indikatoren", "rpt_indikatorwerte", "dim_gebiet", "indikatoren"):
-        if pflicht not in tabellen:
-            raise ProfilFehler(f"the published file has no table mart.{pflicht}")
-    gebiete = _rows(con, "select * from mart.dim_gebiet")
-    katalog = {r["indikator_id"]: r for r in _rows(con, "select * from mart.indikatoren")}
-    bestand = Bestand(tabellen=dict(tabellen), gebiete=gebiete, katalog=katalog)
-    bestand.datenstand = _datenstand(con, bestand)
-    return bestand
-
-
-def _zeitspalten(spalten: list[tuple[str, str]]) -> list[str]:
-    return [n for n, t in spalten if t.upper().startswith(("TIMESTAMP", "DATE"))]
-
-
-def _datenstand(con: duckdb.DuckDBPyConnection, bestand: Bestand) -> list[tuple[str, str]]:
-    """(label, value) lines: the publication status table when the file has one (publication time,
-    version, deliveries per family), else the deliveries table's dates; then the Gebietsstand (label "")."""
-    zeilen: list[tuple[str, str]] = []
-    if bestand.hat("publikation_status"):
-        spalten = bestand.tabellen["publikation_status"]
-        namen = {n for n, _ in spalten}
-        zeit = _zeitspalten(spalten)
-        bevorzugt = [n for n in zeit if "publi" in n or "veroeff" in n] or zeit
-        if bevorzugt:
-            wert = con.execute(f'select max("{bevorzugt[0]}") from mart.publikation_status').fetchone()[0]
-            zeilen.append(("Veröffentlicht", datum(wert)))
-        if "version" in namen:
-            wert = con.execute('select max("version") from mart.publikation_status').fetchone()[0]
-            zeilen.append(("Version", str(wert)))
-        if {"eintrag", "familie"} <= namen:
-            demo = "ist_demodaten" in namen
-            for familie, dateien, ist_demo in con.execute(
-                "select familie, count(*), " + ("bool_or(ist_demodaten)" if demo else "false")
-                + " from mart.publikation_status where eintrag = 'lieferung' group by 1 order by 1"
-            ).fetchall():
-                zeilen.append((f"Lieferungen {familie}", f"{dateien} Datei(en){' (Demodaten)' if ist_demo else ''}"))
-    elif bestand.hat("lieferungen"):
-        spalten = bestand.tabellen["lieferungen"]
-        namen = [n for n, _ in spalten]
-        zeit = [n for n in _zeitspalten(spalten) if n in ("stand", "stichtag", "berichtsmonat")] or [
-            n for n in _zeitspalten(spalten) if n != "geladen_am"
-        ] or _zeitspalten(spalten)
-        gruppe = next((n for n in ("familie", "quelle", "tabelle") if n in namen), None)
-        if zeit and gruppe:
-            for g, wert in con.execute(
-                f'select "{gruppe}", max("{zeit[0]}") from mart.lieferungen group by 1 order by 1'
-            ).fetchall():
-                zeilen.append((f"Stand der Lieferungen {g}", datum(wert)))
-        elif zeit:
-            wert = con.execute(f'select max("{zeit[0]}") from mart.lieferungen').fetchone()[0]
-            zeilen.append(("Stand der Lieferungen", datum(wert)))
-    if bestand.hat("gebietsstand"):  # the Gebietsstand every year refers to (dbt model mart.gebietsstand)
-        row = con.execute("select bezeichnung from mart.gebietsstand order by ebene = 'gemeinde' desc limit 1").fetchone()
-        if row:  # shown as is ("Gebietsstand 31.12.2020"), without a label
-            zeilen.append(("", row[0]))
-    letztes_jahr = con.execute("select max(jahr) from mart.sozialraum_indikatoren where wert is not null").fetchone()[0]
-    if letztes_jahr is not None:
-        zeilen.append(("Neuestes Datenjahr", str(letztes_jahr)))
-    if not zeilen:
-        zeilen.append(("Datenstand", "im veröffentlichten Bestand nicht angegeben"))
-    return zeilen
 
 
 def _reihen_nach_indikator(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[int, dict[str, Any]]]:
@@ -164,7 +71,7 @@ def _sozialindex(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr_id: str, g
         jahr_a = jahr or con.execute(
             f"select max(jahr) from mart.sozialindex_ausschluesse where gebiet_id in ({marker})", ids
         ).fetchone()[0]
-        ausschluesse = _rows(
+        ausschluesse = abfrage(
             con,
             f"select * from mart.sozialindex_ausschluesse where gebiet_id in ({marker}) and jahr = ? "
             "order by gebiet_name, bereich, indikator_id",
@@ -172,7 +79,7 @@ def _sozialindex(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr_id: str, g
         )
     if jahr is None:
         return {"verfuegbar": True, "jahr": None, "ebene": None, "gebiete": [], "ausschluesse": ausschluesse}
-    gebiete = _rows(
+    gebiete = abfrage(
         con,
         f"select * from mart.sozialindex where gebiet_id in ({marker}) and jahr = ? "
         "order by case when gebiet_ebene = 'sozialraum' then 0 else 1 end, statusindex desc",
@@ -180,7 +87,7 @@ def _sozialindex(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr_id: str, g
     )
     treiber: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if bestand.hat("sozialindex_zwerte"):
-        for r in _rows(
+        for r in abfrage(
             con,
             f"select * from mart.sozialindex_zwerte where gebiet_id in ({marker}) and jahr = ? "
             "order by z_status desc",
@@ -238,7 +145,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
     marker = ",".join("?" * len(ids))
     # the report table of the values (dbt model rpt_indikatorwerte): each row carries the Kreis value
     # of the same indicator and year and the deviation from it (computed in dbt, as on the dashboards)
-    rows = _rows(
+    rows = abfrage(
         con,
         f"select * from mart.rpt_indikatorwerte where gebiet_id in ({marker}) "
         "and gebiet_ebene in ('sozialraum', 'gemeinde', 'kreis', 'land', 'bund') order by indikator_id, jahr",
@@ -367,7 +274,7 @@ def _erzaehlung(con: duckdb.DuckDBPyConnection, bestand: Bestand, gebiet: dict[s
     absaetze: list[str] = []
     hinweis = None
     if bestand.hat("rpt_profil_kennzahlen"):
-        kennzahlen = {r["indikator_id"]: r for r in _rows(
+        kennzahlen = {r["indikator_id"]: r for r in abfrage(
             con, "select * from mart.rpt_profil_kennzahlen where gebiet_ebene = ? and gebiet_id = ?", [ebene, gid])}
         namen = [(v["gebiet_name"], e) for e, v in sorted(vergleich.items(), key=lambda e: e[0] != "land")]
         for ind in SCHLUESSELINDIKATOREN:
@@ -397,7 +304,7 @@ def _erzaehlung(con: duckdb.DuckDBPyConnection, bestand: Bestand, gebiet: dict[s
         )
     sozialindex: list[str] = []
     if bestand.hat("rpt_profil_sozialindex"):
-        zeilen = _rows(con, "select * from mart.rpt_profil_sozialindex where gebiet_ebene = ? and gebiet_id = ? "
+        zeilen = abfrage(con, "select * from mart.rpt_profil_sozialindex where gebiet_ebene = ? and gebiet_id = ? "
                             "order by treiber_rang", [ebene, gid])
         if zeilen:
             kopf = zeilen[0]
@@ -406,7 +313,7 @@ def _erzaehlung(con: duckdb.DuckDBPyConnection, bestand: Bestand, gebiet: dict[s
                 narrative.sozialindex_treiber(kopf["statusindex"], [(z["indikator"], z["z_status"]) for z in zeilen]),
             ) if t]
         elif ebene == "sozialraum":  # the index is computed for the Gemeinden: their classes
-            gemeinden = _rows(
+            gemeinden = abfrage(
                 con,
                 "select r.gebiet_name, r.jahr, r.statusklasse from mart.rpt_profil_sozialindex as r "
                 "where r.gebiet_ebene = 'gemeinde' and r.treiber_rang = 1 and r.gebiet_id in "
@@ -487,7 +394,7 @@ def render_profiles(published_db: Path, out_dir: Path, sozialraum: str | None = 
     out_dir = Path(out_dir)
     con = duckdb.connect(str(published_db), read_only=True, config={"enable_external_access": False})
     try:
-        bestand = _bestand(con)
+        bestand = lies_bestand(con)
         raeume = sorted(
             {g["gebiet_id"]: g for g in bestand.gebiete if g["gebiet_ebene"] == ebene}.values(),
             key=lambda g: g["gebiet_id"],

@@ -13,6 +13,16 @@ from test_sozialindex_mart import run_dbt  # this folder is on sys.path (pytest 
 SCHNITT = 2019
 
 
+def _neu_bauen(warehouse, folder, sql: str) -> tuple[list, list]:
+    """dbt rebuilds everything downstream of the Sozialraum table; then the rows of `sql` and the area dimension."""
+    proc = run_dbt(["build", "--select", "stg_region__sozialraeume+", "--exclude", "test_type:unit"],
+                   warehouse, folder / "target")
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return (con.execute(sql).fetchall(),
+                con.execute("SELECT DISTINCT gebiet_ebene, gebiet_id, sozialraum_id FROM mart.dim_gebiet").fetchall())
+
+
 @pytest.fixture(scope="module")
 def neu_geschnitten(demo_build, tmp_path_factory):
     """The demo warehouse after moving one Gemeinde of SR1 to SR2 from 2019 on, rebuilt by dbt."""
@@ -33,16 +43,8 @@ def neu_geschnitten(demo_build, tmp_path_factory):
             WHERE ags = $ags""", {"name": ziel_name, "ab": SCHNITT, "ags": wechsel})
     finally:
         con.close()
-    proc = run_dbt(["build", "--select", "stg_region__sozialraeume+", "--exclude", "test_type:unit"],
-                   warehouse, folder / "target")
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        werte = con.execute("""SELECT gebiet_ebene, gebiet_id, jahr, zaehler FROM mart.sozialraum_indikatoren
-            WHERE indikator_id = 'bevoelkerung'""").fetchall()
-        dim = con.execute("SELECT DISTINCT gebiet_ebene, gebiet_id, sozialraum_id FROM mart.dim_gebiet").fetchall()
-    finally:
-        con.close()
+    werte, dim = _neu_bauen(warehouse, folder, """SELECT gebiet_ebene, gebiet_id, jahr, zaehler
+        FROM mart.sozialraum_indikatoren WHERE indikator_id = 'bevoelkerung'""")
     return alt, wechsel, werte, dim
 
 
@@ -73,9 +75,8 @@ def test_the_area_dimension_shows_the_current_cut(neu_geschnitten):
 
 # --- a Gemeinde split across two Sozialräume by Ortsteile from 2019 -------------------------------------------
 
-def _mart(con):
-    return con.execute("""SELECT gebiet_ebene, gebiet_id, jahr, indikator_id, zaehler, sozialraum_id
-                          FROM mart.sozialraum_indikatoren""").fetchall()
+MART_SQL = """SELECT gebiet_ebene, gebiet_id, jahr, indikator_id, zaehler, sozialraum_id
+               FROM mart.sozialraum_indikatoren"""
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def geteilt(demo_build, tmp_path_factory):
     shutil.copy(demo_build.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
     try:
-        vorher = _mart(con)
+        vorher = con.execute(MART_SQL).fetchall()
         alt = dict(con.execute("SELECT ags, sozialraum_id FROM raw.region__sozialraeume").fetchall())
         namen = dict(con.execute("SELECT sozialraum_id, any_value(sozialraum_name) FROM raw.region__sozialraeume "
                                  "GROUP BY ALL").fetchall())
@@ -115,15 +116,7 @@ def geteilt(demo_build, tmp_path_factory):
                                       "ags": gemeinde})
     finally:
         con.close()
-    proc = run_dbt(["build", "--select", "stg_region__sozialraeume+", "--exclude", "test_type:unit"],
-                   warehouse, folder / "target")
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        nachher = _mart(con)
-        dim = con.execute("SELECT DISTINCT gebiet_ebene, gebiet_id, sozialraum_id FROM mart.dim_gebiet").fetchall()
-    finally:
-        con.close()
+    nachher, dim = _neu_bauen(warehouse, folder, MART_SQL)
     return dict(alt=alt, gemeinde=gemeinde, ortsteile=ortsteile[gemeinde], sr_alt=sr_alt, sr_neu=sr_neu,
                 jahre=jahre, vorher=vorher, nachher=nachher, dim=dim)
 

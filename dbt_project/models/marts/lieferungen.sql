@@ -3,19 +3,7 @@
 -- file and reporting period. `ist_aktuell` marks the delivery the mart uses for that period; `status`
 -- says why a delivery is not used: replaced by a newer one (`ersetzt`), refused at its audit or for a
 -- conflict (`abgelehnt`), taken back with `sozialmonitor retract` (`zurueckgezogen`). No data values.
-with status as (
-    select * from {{ ref('stg_ingest__lieferstatus') }}
-),
-
-genesis_perioden as (
-    select * from {{ ref('stg_genesis__lieferperioden') }}
-),
-
-genesis_lieferungen as (
-    select * from {{ ref('stg_genesis__lieferungen') }}
-),
-
-genesis as (
+with genesis as (
     select
         'genesis' as familie,
         perioden.tabelle,
@@ -29,31 +17,22 @@ genesis as (
         perioden.geladen_am,
         lieferungen.ist_demodaten,
         perioden.ist_aktuell
-    from genesis_perioden as perioden
-    inner join genesis_lieferungen as lieferungen on perioden.sha256 = lieferungen.sha256
+    from {{ ref('stg_genesis__lieferperioden') }} as perioden
+    inner join {{ ref('stg_genesis__lieferungen') }} as lieferungen on perioden.sha256 = lieferungen.sha256
 ),
 
 -- the deliveries of the other families whose rows staging uses (current for at least one period)
 verwendet as (
-    select distinct sha256 from {{ ref('stg_sgb2__gemeinde_monatswerte') }}
+    {%- for modell in [
+        'stg_sgb2__gemeinde_monatswerte', 'stg_sgb2__ortsteil_monatswerte', 'stg_grundsicherung__empfaenger',
+        'stg_melderegister__einwohner', 'stg_melderegister__haushalte', 'stg_asylblg__empfaenger',
+        'stg_wohngeld__haushalte', 'stg_jugendhilfe__hilfen', 'stg_jugendhilfe__gefaehrdungen',
+        'stg_jugendhilfe__inobhutnahmen'] %}
+    {% if not loop.first %}
     union
-    select distinct sha256 from {{ ref('stg_sgb2__ortsteil_monatswerte') }}
-    union
-    select distinct sha256 from {{ ref('stg_grundsicherung__empfaenger') }}
-    union
-    select distinct sha256 from {{ ref('stg_melderegister__einwohner') }}
-    union
-    select distinct sha256 from {{ ref('stg_melderegister__haushalte') }}
-    union
-    select distinct sha256 from {{ ref('stg_asylblg__empfaenger') }}
-    union
-    select distinct sha256 from {{ ref('stg_wohngeld__haushalte') }}
-    union
-    select distinct sha256 from {{ ref('stg_jugendhilfe__hilfen') }}
-    union
-    select distinct sha256 from {{ ref('stg_jugendhilfe__gefaehrdungen') }}
-    union
-    select distinct sha256 from {{ ref('stg_jugendhilfe__inobhutnahmen') }}
+    {% endif %}
+    select distinct sha256 from {{ ref(modell) }}
+    {%- endfor %}
 ),
 
 andere_lieferungen as (
@@ -67,23 +46,17 @@ andere_lieferungen as (
         end as tabelle,
         sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
     from {{ source('sgb2', 'sgb2__lieferungen') }}
+    -- the other families: the raw table each file fills (by its `satzart` where a family has several)
+    {%- for familie, tabelle in [
+        ('grundsicherung', "'grundsicherung__empfaenger'"),
+        ('melderegister', "'melderegister__' || coalesce(satzart, 'einwohner')"),
+        ('asylblg', "'asylblg__empfaenger'"),
+        ('wohngeld', "'wohngeld__haushalte'"),
+        ('jugendhilfe', "'jugendhilfe__' || coalesce(satzart, 'export')")] %}
     union all
-    select 'grundsicherung', 'grundsicherung__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
-    from {{ source('grundsicherung', 'grundsicherung__lieferungen') }}
-    union all
-    select 'melderegister', 'melderegister__' || coalesce(satzart, 'einwohner'), sha256, datei, berichtszeitraum,
-           ist_demodaten, geladen_am
-    from {{ source('melderegister', 'melderegister__lieferungen') }}
-    union all
-    select 'asylblg', 'asylblg__empfaenger', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
-    from {{ source('asylblg', 'asylblg__lieferungen') }}
-    union all
-    select 'wohngeld', 'wohngeld__haushalte', sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
-    from {{ source('wohngeld', 'wohngeld__lieferungen') }}
-    union all
-    select 'jugendhilfe', 'jugendhilfe__' || coalesce(satzart, 'export'), sha256, datei, berichtszeitraum,
-           ist_demodaten, geladen_am
-    from {{ source('jugendhilfe', 'jugendhilfe__lieferungen') }}
+    select '{{ familie }}', {{ tabelle }}, sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
+    from {{ source(familie, familie ~ '__lieferungen') }}
+    {%- endfor %}
 ),
 
 andere_perioden as (
@@ -125,7 +98,8 @@ final as (
         union all
         select * from andere
     ) as alle
-    left join status on alle.familie = status.familie and alle.sha256 = status.sha256
+    left join {{ ref('stg_ingest__lieferstatus') }} as status
+        on alle.familie = status.familie and alle.sha256 = status.sha256
 )
 
 select * from final

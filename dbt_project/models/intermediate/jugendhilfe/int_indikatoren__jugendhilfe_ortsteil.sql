@@ -22,22 +22,8 @@ nennerbaender as (
     ) as n (indikator_id, alter_von, alter_bis)
 ),
 
-einwohner as (
-    select * from {{ ref('int_melderegister__ortsteil_einwohner') }}
-),
-
 nenner as (
-    select
-        einwohner.ortsteil_id,
-        cast(year(einwohner.stichtag) as integer) as jahr,
-        einwohner.stichtag,
-        nennerbaender.indikator_id,
-        sum(einwohner.einwohner) as nenner,
-        bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
-    from einwohner
-    inner join nennerbaender
-        on einwohner.alter >= nennerbaender.alter_von and einwohner.alter < nennerbaender.alter_bis
-    group by all
+    {{ ortsteil_nenner('nennerbaender') }}
 ),
 
 final as (

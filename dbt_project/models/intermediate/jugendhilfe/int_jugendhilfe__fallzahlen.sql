@@ -32,28 +32,15 @@ anzahlen as (
 ),
 
 raster as (
-    select gemeinden.ags, exporte.jahr, kennzahlen.kennzahl, kennzahlen.satzart, exporte.ist_demodaten
+    select gemeinden.ags, exporte.jahr, kennzahlen.kennzahl, kennzahlen.satzart, exporte.quelle,
+        exporte.ist_demodaten
     from exporte
     inner join kennzahlen on exporte.satzart = kennzahlen.satzart
     cross join gemeinden
 ),
 
 final as (
-    select
-        raster.ags,
-        raster.jahr,
-        raster.kennzahl,
-        cast(coalesce(anzahlen.anzahl, 0) as bigint) as anzahl,
-        'Jugendamt, Fachverfahren (Fallexport '
-            || case raster.satzart when 'hilfen' then 'Hilfen' when 'gefaehrdungen' then '§ 8a' else '§ 42' end
-            || ' ' || raster.jahr || ')'
-            || case when raster.ist_demodaten then ', Demodaten' else '' end as quelle,
-        raster.ist_demodaten
-    from raster
-    left join anzahlen
-        on raster.ags = anzahlen.ags
-        and raster.jahr = anzahlen.jahr
-        and raster.kennzahl = anzahlen.kennzahl
+    {{ fallzahlen_im_raster(['ags']) }}
 )
 
 select * from final

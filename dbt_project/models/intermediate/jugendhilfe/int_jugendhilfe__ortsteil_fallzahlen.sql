@@ -2,7 +2,7 @@
 -- macro jugendhilfe_faelle), for the Gemeinden whose counted cases of a record type and year all carry an
 -- Ortsteil of the region profile (`wohnort_ortsteil`; the ingest refuses partial keys and keys the profile does
 -- not list within a file). Every case of such a Gemeinde is in exactly one Ortsteil, so the Ortsteil counts add
--- up to the Gemeinde's count in int_jugendhilfe__fallzahlen (test assert_jugendhilfe_ortsteile_summieren_zur_gemeinde).
+-- up to the Gemeinde's count in int_jugendhilfe__fallzahlen (test jugendhilfe_ortsteile_summieren_zur_gemeinde).
 -- Zero rows for every Ortsteil of such a Gemeinde. Working database only (disclosure control: geheimhaltung).
 with ortsteile as (
     select ortsteil_id, ags from {{ ref('stg_region__ortsteile') }}
@@ -39,6 +39,7 @@ raster as (
         exporte.jahr,
         kennzahlen.kennzahl,
         kennzahlen.satzart,
+        exporte.quelle,
         exporte.ist_demodaten
     from vollstaendig
     inner join exporte on vollstaendig.satzart = exporte.satzart and vollstaendig.jahr = exporte.jahr
@@ -47,22 +48,7 @@ raster as (
 ),
 
 final as (
-    select
-        raster.ortsteil_id,
-        raster.ags,
-        raster.jahr,
-        raster.kennzahl,
-        cast(coalesce(anzahlen.anzahl, 0) as bigint) as anzahl,
-        'Jugendamt, Fachverfahren (Fallexport '
-        || case raster.satzart when 'hilfen' then 'Hilfen' when 'gefaehrdungen' then '§ 8a' else '§ 42' end
-        || ' ' || raster.jahr || ')'
-        || case when raster.ist_demodaten then ', Demodaten' else '' end as quelle,
-        raster.ist_demodaten
-    from raster
-    left join anzahlen
-        on raster.ortsteil_id = anzahlen.ortsteil_id
-        and raster.jahr = anzahlen.jahr
-        and raster.kennzahl = anzahlen.kennzahl
+    {{ fallzahlen_im_raster(['ortsteil_id', 'ags']) }}
 )
 
 select * from final

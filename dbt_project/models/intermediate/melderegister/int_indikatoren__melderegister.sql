@@ -5,9 +5,7 @@
 --   anteil_minderjaehrige_auslaendisch  the same for residents under 18
 --   alleinerziehende_haushalte_anteil   single-parent households / households with children
 --                                       (paar_mit_kindern + alleinerziehende), × 100
--- Nationality (Destatis code): 000 = deutsch (also Germans with a further nationality); every other code is
--- foreign, staatenlos (997) and ungeklärt (998) included, as in the official Ausländer figures; 999 (ohne
--- Angabe) counts in neither numerator nor denominator. Only extracts that carry the nationality in every
+-- Nationality: macro staatsangehoerigkeit_summen. Only extracts that carry the nationality in every
 -- row of a Gemeinde and Stichtag yield the nationality indicators.
 with einwohner as (
     select * from {{ ref('int_melderegister__einwohner') }}
@@ -21,18 +19,13 @@ haushalte as (
 
 staatsangehoerigkeit as (
     select
-        ags,
-        stichtag,
-        coalesce(sum(einwohner) filter (where staatsangehoerigkeit not in ('000', '999')), 0) as auslaendisch,
-        coalesce(sum(einwohner) filter (where staatsangehoerigkeit <> '999'), 0) as mit_angabe,
-        coalesce(sum(einwohner) filter (where alter < 18 and staatsangehoerigkeit not in ('000', '999')), 0)
-            as auslaendisch_unter_18,
-        coalesce(sum(einwohner) filter (where alter < 18 and staatsangehoerigkeit <> '999'), 0)
-            as mit_angabe_unter_18,
-        bool_or(coalesce(ist_demodaten, false)) as ist_demodaten
+        einwohner.ags,
+        einwohner.stichtag,
+        {{ staatsangehoerigkeit_summen() }},
+        bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
     from einwohner
-    group by ags, stichtag
-    having bool_and(staatsangehoerigkeit is not null)
+    group by einwohner.ags, einwohner.stichtag
+    having bool_and(einwohner.staatsangehoerigkeit is not null)
 ),
 
 haushaltstypen as (

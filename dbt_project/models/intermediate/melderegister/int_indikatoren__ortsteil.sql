@@ -25,14 +25,7 @@ summen as (
             as von_20_bis_unter_65,
         coalesce(sum(einwohner.einwohner) filter (where einwohner.alter >= 65), 0) as ab_65,
         bool_and(einwohner.staatsangehoerigkeit is not null) as mit_staatsangehoerigkeit,
-        coalesce(sum(einwohner.einwohner) filter (
-            where einwohner.staatsangehoerigkeit not in ('000', '999')), 0) as auslaendisch,
-        coalesce(sum(einwohner.einwohner) filter (where einwohner.staatsangehoerigkeit <> '999'), 0) as mit_angabe,
-        coalesce(sum(einwohner.einwohner) filter (
-            where einwohner.alter < 18 and einwohner.staatsangehoerigkeit not in ('000', '999')), 0)
-            as auslaendisch_unter_18,
-        coalesce(sum(einwohner.einwohner) filter (
-            where einwohner.alter < 18 and einwohner.staatsangehoerigkeit <> '999'), 0) as mit_angabe_unter_18,
+        {{ staatsangehoerigkeit_summen() }},
         bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
     from einwohner
     group by einwohner.ortsteil_id, einwohner.ags, einwohner.stichtag

@@ -3,7 +3,7 @@
 -- for the annual mart. Same formulas as the annual Ortsteil values:
 --   sgb2_quote   Leistungsberechtigte insgesamt / Melderegister residents under 65 of the Ortsteil
 --   kinderarmut  NEF unter 15 / Melderegister residents under 15 of the Ortsteil
--- Denominator: the Ortsteil's residents (int_melderegister__ortsteil_einwohner) at the 31.12. before the month
+-- Denominator: the Ortsteil's residents (macro ortsteil_nenner) at the 31.12. before the month
 -- (macro monat_nenner_stichtag, as the monthly Gemeinde values): January to November the 31.12. of the previous
 -- year, the December report (stock at 31.12.) the same 31.12., so December equals the annual value. A month without
 -- the population of its reference date has no row. Unprotected counts (the Jobcenter's internal figures,
@@ -17,7 +17,6 @@ with zaehler as (
         cast(year(berichtsmonat) as integer) as jahr,
         berichtsmonat as monat,
         case merkmal when 'lb_insgesamt' then 'sgb2_quote' else 'kinderarmut' end as indikator_id,
-        case merkmal when 'lb_insgesamt' then 65 else 15 end as alter_bis,
         wert as anzahl,
         'Kommunales Jobcenter, SGB-II-Ortsteilzahlen, ' || {{ monatsname('berichtsmonat') }} || ' '
         || year(berichtsmonat) || case when ist_demodaten then ', Demodaten' else '' end as quelle,
@@ -26,8 +25,8 @@ with zaehler as (
     where merkmal in ('lb_insgesamt', 'nef_unter_15')
 ),
 
-baender as (
-    select * from (values (65), (15)) as b (alter_bis)
+nennerbaender as (
+    select * from (values ('sgb2_quote', 0, 65), ('kinderarmut', 0, 15)) as b (indikator_id, alter_von, alter_bis)
 ),
 
 -- Gemeinde × month × indicator whose value the BA suppressed
@@ -42,16 +41,10 @@ ba_unterdrueckt as (
         and merkmal in ('lb_insgesamt', 'nef_unter_15')
 ),
 
+-- the Ortsteil's residents of the indicator's age band per 31.12. (macro ortsteil_nenner, as the youth-welfare
+-- Ortsteil models)
 nenner as (
-    select
-        einwohner.ortsteil_id,
-        einwohner.stichtag,
-        baender.alter_bis,
-        sum(einwohner.einwohner) as nenner,
-        bool_or(coalesce(einwohner.ist_demodaten, false)) as ist_demodaten
-    from {{ ref('int_melderegister__ortsteil_einwohner') }} as einwohner
-    inner join baender on einwohner.alter < baender.alter_bis
-    group by all
+    {{ ortsteil_nenner('nennerbaender') }}
 ),
 
 final as (
@@ -74,7 +67,7 @@ final as (
         on
             zaehler.ortsteil_id = nenner.ortsteil_id
             and nenner.stichtag = {{ monat_nenner_stichtag('zaehler.monat') }}
-            and zaehler.alter_bis = nenner.alter_bis
+            and zaehler.indikator_id = nenner.indikator_id
     left join ba_unterdrueckt
         on
             zaehler.ags = ba_unterdrueckt.ags
