@@ -29,6 +29,9 @@ Dezember, den die Jahreswerte der anderen Dashboards führen.
   Dezemberwert ist daher gleich dem Jahreswert.
 - Sozialräume und Kreis: Σ Zähler / Σ Nenner der Gemeinden; ist ein Gemeindewert in der Quelle gesperrt (`*`),
   bleibt der Wert des Gebiets im Monat leer (nie 0).
+- **Ortsteile** (Tabelle): Monatszahlen des kommunalen Jobcenters je Ortsteil über die Einwohner des Ortsteils
+  laut Melderegister; vertraulich (nur für die eigene Gemeinde sichtbar), kleine Werte und ihre Ergänzungen sind
+  gesperrt.
 
 Filter **Jahr**: ein oder mehrere Jahre (leer: alle Monate). Alle Monate auf einem Gebietsstand.
 """
@@ -61,7 +64,8 @@ def monatstabelle(key: str, name: str) -> Chart:
     """Values per month and area with Kreis value and the same month a year earlier, highest value first."""
     groupby = ["monat", "gebiet_ebene", "gebiet_name"]
     metrics = ["wert", "kreiswert", "abweichung_kreis", "vorjahresmonat", "veraenderung_vorjahresmonat"]
-    adhoc = [simple_filter("gebiet_ebene", "IN", ["kreis", "sozialraum", "gemeinde"])]
+    # Ortsteile: the Jobcenter's confidential Ortsteil months (row-level security: only the own Gemeinde's roles)
+    adhoc = [simple_filter("gebiet_ebene", "IN", ["kreis", "sozialraum", "gemeinde", "ortsteil"])]
     return Chart(key, name, "table", DS_MONAT, {
         "query_mode": "aggregate", "groupby": groupby, "metrics": metrics, "percent_metrics": [],
         "adhoc_filters": adhoc, "row_limit": 5000, "server_page_length": 25, "order_desc": True,

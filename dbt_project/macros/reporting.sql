@@ -41,12 +41,13 @@
     )
 {%- endmacro %}
 
-{#- Cells of a public indicator that are confidential all the same: the Ortsteil rows of the indicators of var
-    `vertraulich_als_ortsteil` (sgb2_quote, kinderarmut: the kommunale Jobcenter's internal Ortsteil counts, issue 12;
-    their Gemeinde, Sozialraum and Kreis rows are the BA's public figures). Disclosure control (intermediate/
-    geheimhaltung) treats these cells as confidential; the data class of such a row is 'vertraulich'. -#}
+{#- Cells of a public indicator that are confidential all the same: the rows at and below the level the catalogue
+    names in `geheim_ab_ebene` (seed indikatoren; 'ortsteil' for sgb2_quote and kinderarmut: the kommunale
+    Jobcenter's internal Ortsteil counts, issue 12; their Gemeinde, Sozialraum and Kreis rows are the BA's public
+    figures). Disclosure control (intermediate/geheimhaltung) treats these cells as confidential; the data class of
+    such a row is 'vertraulich'. Only 'ortsteil' is supported (the seed's accepted values). -#}
 {% macro vertraulich_als_ortsteil(indikator_id, gebiet_ebene) -%}
     ({{ gebiet_ebene }} = 'ortsteil' and {{ indikator_id }} in (
-        {%- for i in var('vertraulich_als_ortsteil', []) %}'{{ i }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-        {%- if not var('vertraulich_als_ortsteil', []) %}null{% endif %}))
+        select geheim_katalog.indikator_id from {{ ref('indikatoren') }} as geheim_katalog
+        where geheim_katalog.geheim_ab_ebene = 'ortsteil'))
 {%- endmacro %}

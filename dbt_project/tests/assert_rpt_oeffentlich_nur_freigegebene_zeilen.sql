@@ -21,7 +21,7 @@ erlaubt as (
     inner join katalog as k on w.indikator_id = k.indikator_id
     where
         not k.geheimhaltung
-        -- nor a confidential Ortsteil cell of a public indicator (var vertraulich_als_ortsteil: SGB II per Ortsteil)
+        -- nor a confidential Ortsteil cell of a public indicator (catalogue geheim_ab_ebene: SGB II per Ortsteil)
         and not {{ vertraulich_als_ortsteil('w.indikator_id', 'w.gebiet_ebene') }}
         and {{ ebene_rang('w.gebiet_ebene') }} >= k.rang
         and w.gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum', 'kreis', 'land', 'bund')

@@ -1,6 +1,7 @@
 -- The monthly mart and the annual mart agree on December: for every area, year and SGB II indicator the
 -- December row of mart.sgb2_monatswerte has the value, numerator, denominator, suppression flag and source of
--- the row of mart.sozialraum_indikatoren (whose reference-date rule keeps the December report), and the
+-- the row of mart.sozialraum_indikatoren (whose reference-date rule keeps the December report), at every level
+-- including the Jobcenter's Ortsteile (same disclosure-control decisions), and the
 -- one exists exactly when the other does. Returns the rows that differ.
 with dezember as (
     select * from {{ ref('sgb2_monatswerte') }}
@@ -11,7 +12,7 @@ jahr as (
     select * from {{ ref('sozialraum_indikatoren') }}
     where
         indikator_id in ('sgb2_quote', 'kinderarmut')
-        and gebiet_ebene in ('gemeinde', 'sozialraum', 'kreis')
+        and gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum', 'kreis')
 )
 
 select

@@ -8,9 +8,10 @@ import re
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 CATALOGUE = REPO_ROOT / "seeds" / "catalogue" / "indikatoren.csv"
-# docs/contracts.md, plus the appendable extra columns `geheimhaltung`, `niedrigste_ebene`
+# docs/contracts.md, plus the appendable extra columns `geheimhaltung`, `niedrigste_ebene`, `geheim_ab_ebene`
 CONTRACT_COLUMNS = ["indikator_id", "name", "definition", "zaehler", "nenner", "einheit", "faktor",
-                    "stichtagsregel", "polaritaet", "quelle", "thema", "geheimhaltung", "niedrigste_ebene"]
+                    "stichtagsregel", "polaritaet", "quelle", "thema", "geheimhaltung", "niedrigste_ebene",
+                    "geheim_ab_ebene"]
 BACKBONE_INDICATORS = {
     "bevoelkerung", "anteil_unter_18", "anteil_65_plus", "jugendquotient", "altenquotient",
     "arbeitslosenanteil", "juengere_arbeitslose", "aeltere_arbeitslose", "langzeitarbeitslosenanteil",

@@ -20,6 +20,7 @@ suppression, so these tests can fail. The full pipeline is attacked on the publi
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import itertools
 from collections import defaultdict
@@ -539,9 +540,10 @@ def published_file(demo_build):
 
 
 def vertraulich_als_ortsteil() -> set[str]:
-    """Public indicators whose Ortsteil cells are confidential (dbt var, the Jobcenter's SGB II Ortsteil counts)."""
-    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    return set(project["vars"]["vertraulich_als_ortsteil"])
+    """Public indicators whose Ortsteil cells are confidential (catalogue column geheim_ab_ebene = 'ortsteil': the
+    Jobcenter's SGB II Ortsteil counts)."""
+    with open(ROOT / "seeds" / "catalogue" / "indikatoren.csv", encoding="utf-8", newline="") as handle:
+        return {row["indikator_id"] for row in csv.DictReader(handle) if row["geheim_ab_ebene"] == "ortsteil"}
 
 
 @pytest.mark.slow
@@ -565,6 +567,28 @@ def test_published_file_cannot_be_attacked(published_file):
     assert sgb2["ist_unterdrueckt"].any() and (~sgb2["ist_unterdrueckt"]).any()
     leaks = attack(table, confidential)
     assert not leaks, f"{len(leaks)} suppressed cells recomputable, e.g. {list(leaks.items())[:10]}"
+
+
+@pytest.fixture(scope="module")
+def published_months(demo_build) -> pd.DataFrame:
+    with duckdb.connect(str(demo_build.published), read_only=True) as con:
+        return con.execute("select * from mart.sgb2_monatswerte").df()
+
+
+@pytest.mark.slow
+def test_published_monthly_ortsteil_cells_cannot_be_attacked(published_months):
+    """mart.sgb2_monatswerte: the Jobcenter's monthly Ortsteil cells (catalogue geheim_ab_ebene) against the public
+    Gemeinde, Sozialraum and Kreis values of the same month. Each month is its own block (the attacker's `jahr` is
+    the month); its December equals the annual row (test_sgb2_monatswerte), so the two marts add nothing."""
+    confidential = vertraulich_als_ortsteil()
+    table = published_months.assign(jahr=published_months["monat"].astype(str))
+    ortsteile = table[table["gebiet_ebene"].eq("ortsteil") & table["indikator_id"].isin(confidential)]
+    assert ortsteile["monat"].nunique() > 12
+    assert ortsteile["ist_unterdrueckt"].any() and (~ortsteile["ist_unterdrueckt"]).any()
+    leaks = attack(table, confidential)
+    assert not leaks, f"{len(leaks)} suppressed monthly cells recomputable, e.g. {list(leaks.items())[:10]}"
+    small = small_published_counts(ortsteile, confidential)
+    assert small.empty, small[["monat", "gebiet_id", "indikator_id", "zaehler", "nenner"]].head(20)
 
 
 @pytest.mark.slow

@@ -127,10 +127,11 @@ def test_december_is_the_annual_value_and_the_annual_rule_is_unchanged(marts):
         "FROM mart.sgb2_monatswerte WHERE monat_nr = 12").fetchall()}
     jahr = {(e, g, j, i): (w, z, n, u, q, nq) for e, g, j, i, w, z, n, u, q, nq in published.execute(
         "SELECT gebiet_ebene, gebiet_id, jahr, indikator_id, wert, zaehler, nenner, ist_unterdrueckt, quelle, nenner_quelle "
-        "FROM mart.sozialraum_indikatoren WHERE indikator_id IN ('sgb2_quote', 'kinderarmut') "
-        # the monthly mart has no Ortsteil level (the Jobcenter's Ortsteil counts are annual rows only)
-        "AND gebiet_ebene <> 'ortsteil'").fetchall()}
+        # every level, the Jobcenter's Ortsteile included (with the same disclosure-control decisions)
+        "FROM mart.sozialraum_indikatoren WHERE indikator_id IN ('sgb2_quote', 'kinderarmut')").fetchall()}
     assert dezember and dezember == jahr
+    ortsteile = {k: v for k, v in dezember.items() if k[0] == "ortsteil"}
+    assert ortsteile and any(v[3] for v in ortsteile.values()) and not all(v[3] for v in ortsteile.values())
     # the annual value divides the December report by the population at the same 31.12.; the other months
     # by the population at the 31.12. of the previous year
     for (_, _, j, _), (*_, quelle, nenner_quelle) in jahr.items():
@@ -155,3 +156,53 @@ def test_report_table_carries_every_monthly_row(marts):
           ON v.gebiet_ebene = r.gebiet_ebene AND v.gebiet_id = r.gebiet_id AND v.indikator_id = r.indikator_id
          AND v.monat = r.monat - INTERVAL 1 YEAR""").fetchone()
     assert vorjahr[0] == 0 and vorjahr[1] > 0
+
+
+def test_monthly_ortsteil_values_are_recomputed_and_protected(marts):
+    """Ortsteil rows per month: the Jobcenter's count of the month over the Ortsteil's Melderegister residents
+    under 65 / under 15 at the 31.12. before the month (December: the same 31.12.), as the Gemeinden; the Ortsteile
+    of a Gemeinde whose month the BA suppressed are suppressed; small counts are never published (disclosure control
+    per Kreis × month) and the suppression is not only the primary one; every Ortsteil row is confidential."""
+    published, warehouse = marts
+    counts = {(a + o, m, k): w for a, o, m, k, w in warehouse.execute(
+        "SELECT ags, ortsteil, berichtsmonat, merkmal, wert FROM staging.stg_sgb2__ortsteil_monatswerte").fetchall()}
+    residents = {(o, s, b): n for o, s, b, n in warehouse.execute("""
+        SELECT ortsteil_id, stichtag, b.band, sum(einwohner)
+        FROM intermediate.int_melderegister__ortsteil_einwohner
+        JOIN (VALUES ('unter_65', 65), ('unter_15', 15)) AS b (band, bis) ON alter < b.bis
+        GROUP BY ALL""").fetchall()}
+    ba_suppressed = {(a, m, k) for a, m, k in warehouse.execute(
+        "SELECT ags, berichtsmonat, merkmal FROM staging.stg_sgb2__gemeinde_monatswerte "
+        "WHERE ist_unterdrueckt AND gebiet_ebene = 'gemeinde'").fetchall()}
+    rows = published.execute(
+        "SELECT gebiet_id, monat, indikator_id, wert, zaehler, nenner, ist_unterdrueckt, nenner_stichtag "
+        "FROM mart.sgb2_monatswerte WHERE gebiet_ebene = 'ortsteil'").fetchall()
+    assert len({r[1] for r in rows}) > 12
+    shown = hidden = primary = by_ba = 0
+    for gid, monat, indikator, wert, zaehler, nenner, unterdrueckt, stichtag in rows:
+        merkmal, band = MERKMAL[indikator]
+        assert stichtag == _nenner_stichtag(monat)
+        expected_n = residents[(gid, stichtag, band)]
+        if (gid[:8], monat, merkmal) in ba_suppressed:
+            assert unterdrueckt and zaehler is None and wert is None, (gid, monat, indikator)
+            by_ba += 1
+            continue
+        if unterdrueckt:
+            assert zaehler is None and wert is None and (nenner == expected_n or (nenner is None and expected_n < 3))
+            count = counts[(gid, monat, merkmal)]
+            if 0 < count < 3 or 0 < expected_n < 3:
+                primary += 1
+            else:
+                hidden += 1  # a complement (secondary suppression)
+        else:
+            assert zaehler == counts[(gid, monat, merkmal)] and nenner == expected_n, (gid, monat, indikator)
+            assert wert == pytest.approx(zaehler / nenner * 100, rel=1e-12)
+            assert not 0 < zaehler < 3, (gid, monat, indikator, zaehler)
+            shown += 1
+    # published cells, small cells suppressed, and their complements (a single suppressed Ortsteil of a Gemeinde
+    # would be the Gemeinde's public value minus the others)
+    assert shown > 0 and primary > 0 and hidden > 0, (shown, primary, hidden, by_ba)
+    klassen = dict(published.execute("SELECT gebiet_ebene, string_agg(DISTINCT datenklasse, ',') "
+                                     "FROM mart.rpt_monatswerte GROUP BY ALL").fetchall())
+    assert klassen["ortsteil"] == "vertraulich"
+    assert klassen["gemeinde"] == klassen["sozialraum"] == klassen["kreis"] == "oeffentlich"

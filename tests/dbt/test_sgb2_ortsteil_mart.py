@@ -66,6 +66,12 @@ def test_published_ortsteil_rows_are_confidential_and_not_public(demo_build):
         ).fetchone()
     assert klassen["ortsteil"] == "vertraulich"
     assert klassen["gemeinde"] == klassen["kreis"] == "oeffentlich"
+    # the monthly Ortsteil rows (Monatsmonitor) are confidential as well, the other monthly levels public
+    with duckdb.connect(str(demo_build.published), read_only=True) as con:
+        monatlich = dict(con.execute(
+            "SELECT gebiet_ebene, string_agg(DISTINCT datenklasse, ',') FROM mart.rpt_monatswerte GROUP BY ALL").fetchall())
+    assert monatlich == {"ortsteil": "vertraulich", "gemeinde": "oeffentlich", "sozialraum": "oeffentlich",
+                         "kreis": "oeffentlich"}
     assert oeffentlich[0] == 0 and oeffentlich[1] > 0
     assert shown[0] > 0 and shown[1] > 0  # published and suppressed Ortsteil cells
 

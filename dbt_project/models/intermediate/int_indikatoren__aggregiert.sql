@@ -95,7 +95,7 @@ ortsteil_mitglieder as (
         and coalesce(zuordnung_ortsteile.gueltig_bis, 9999)
     left join {{ ref('int_gebiet__umgeschluesselt') }} as umgeschluesselt
         on indikatoren.ags = umgeschluesselt.ags and indikatoren.jahr = umgeschluesselt.jahr
-    -- not (yet) the confidential Ortsteil cells of public indicators (SGB II, var vertraulich_als_ortsteil): a
+    -- not (yet) the confidential Ortsteil cells of public indicators (SGB II, catalogue geheim_ab_ebene): a
     -- Sozialraum summed from them would be a confidential cell of an otherwise public level; such a Sozialraum keeps
     -- having no value for them (as for every indicator without Ortsteil values)
     where not {{ vertraulich_als_ortsteil('indikatoren.indikator_id', "'ortsteil'") }}

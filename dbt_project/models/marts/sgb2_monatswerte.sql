@@ -1,4 +1,4 @@
--- mart.sgb2_monatswerte: SGB-II-Quote and Kinderarmut per area (Gemeinde, Sozialraum, Kreis) × Berichtsmonat
+-- mart.sgb2_monatswerte: SGB-II-Quote and Kinderarmut per area (Ortsteil, Gemeinde, Sozialraum, Kreis) × Berichtsmonat
 -- (published), next to the annual mart.sozialraum_indikatoren, which keeps the December report.
 -- The rules of the annual aggregation (int_indikatoren__aggregiert), applied per month:
 --   Aggregates: Σ zaehler / Σ nenner × faktor over the Gemeinden of the area (never an average of rates).
@@ -10,6 +10,13 @@
 --   Disclosure control: the SGB II indicators are public (catalogue geheimhaltung = false). Should the
 --   catalogue mark one confidential, its Gemeinde and Sozialraum cells are suppressed here (fail closed:
 --   the secondary suppression of the annual mart does not run per month); Kreis totals stay published.
+--   Ortsteil rows: the kommunale Jobcenter's monthly Ortsteil counts (macro sgb2_ortsteil_monatszeilen), a leaf level
+--   like the Gemeinde (no completeness rule, never summed into Sozialraum or Kreis). Cells of catalogue
+--   geheim_ab_ebene are confidential: they pass the disclosure control of the annual cells, one block per
+--   Kreis × month (int_geheimhaltung__primaer / __sekundaer: primary and secondary suppression against the public
+--   Gemeinde value of the month; fail closed without a decision), the Ortsteile of a Gemeinde whose month the BA
+--   suppressed are suppressed, and a suppressed cell's denominator below the minimum cell is NULL (as
+--   int_geheimhaltung__indikatoren).
 --   Levels: no row below the indicator's catalogue `niedrigste_ebene` (as the annual mart).
 --   Denominator: population at the 31.12. before the month (int_sgb2__monatsindikatoren); so December
 --   equals the annual value (dbt test assert_sgb2_monatswerte_dezember_gleich_jahreswert).
@@ -155,16 +162,47 @@ mit_kreisquelle as (
     {{ mit_kreissumme_der_quelle('vollstaendig', ref('int_sgb2__kreiszaehler'), 'monat') }}
 ),
 
+-- the Jobcenter's Ortsteil months (unprotected here; disclosure control in beurteilt)
+ortsteil as (
+    {{ sgb2_ortsteil_monatszeilen() }}
+),
+
+alle_ebenen as (
+    select * from mit_kreisquelle
+    union all by name
+    select * from ortsteil
+),
+
+entscheidungen as (
+    select * from {{ ref('int_geheimhaltung__sekundaer') }}
+    where monat_nr is not null
+),
+
 beurteilt as (
     select
         vollstaendig.*,
         katalog.einheit,
         katalog.faktor,
         vollstaendig.ist_unterdrueckt
-        or (coalesce(katalog.geheimhaltung, false) and vollstaendig.gebiet_ebene in ('gemeinde', 'sozialraum'))
-            as ist_geheim
-    from mit_kreisquelle as vollstaendig
+        or (
+            coalesce(katalog.geheimhaltung, false)
+            and vollstaendig.gebiet_ebene in ('ortsteil', 'gemeinde', 'sozialraum')
+        )
+        -- a confidential Ortsteil cell: the decision of the disclosure control (fail closed without one)
+        or (
+            {{ vertraulich_als_ortsteil('vollstaendig.indikator_id', 'vollstaendig.gebiet_ebene') }}
+            and coalesce(entscheidungen.zaehler_unterdrueckt, true)
+        ) as ist_geheim,
+        {{ vertraulich_als_ortsteil('vollstaendig.indikator_id', 'vollstaendig.gebiet_ebene') }} as ist_geschuetzt
+    from alle_ebenen as vollstaendig
     inner join {{ ref('indikatoren') }} as katalog on vollstaendig.indikator_id = katalog.indikator_id
+    left join entscheidungen
+        on
+            vollstaendig.jahr = entscheidungen.jahr
+            and month(vollstaendig.monat) = entscheidungen.monat_nr
+            and vollstaendig.gebiet_ebene = entscheidungen.gebiet_ebene
+            and vollstaendig.gebiet_id = entscheidungen.gebiet_id
+            and vollstaendig.indikator_id = entscheidungen.indikator_id
     where
         (katalog.einheit = 'Anzahl' or vollstaendig.nenner is distinct from 0)
         and {{ ebene_rang('vollstaendig.gebiet_ebene') }} >= {{ ebene_rang('katalog.niedrigste_ebene') }}
@@ -187,7 +225,11 @@ final as (
             else zaehler / nullif(nenner, 0) * faktor
         end as wert,
         case when ist_geheim then null else zaehler end as zaehler,
-        nenner,
+        case
+            -- a suppressed confidential cell does not show a denominator below the minimum (the primary reason)
+            when ist_geheim and ist_geschuetzt and nenner > 0 and nenner < {{ var('disclosure_min_cell', 3) }} then null
+            else nenner
+        end as nenner,
         einheit,
         ist_geheim as ist_unterdrueckt,
         nenner_stichtag,

@@ -1,6 +1,6 @@
--- SGB-II-Quote and Kinderarmut per area, Berichtsmonat and indicator (mart.sgb2_monatswerte) with the catalogue
--- name, the area's Sozialraum, the Kreis value of the same month and the value of the same month one year
--- earlier (Superset dataset rpt_monatswerte, dashboard Monatsmonitor).
+-- SGB-II-Quote and Kinderarmut per area (Ortsteil, Gemeinde, Sozialraum, Kreis), Berichtsmonat and indicator
+-- (mart.sgb2_monatswerte) with the catalogue name, the area's Sozialraum, the Kreis value of the same month and
+-- the value of the same month one year earlier (Superset dataset rpt_monatswerte, dashboard Monatsmonitor).
 with gebiete as (
     {{ sozialraum_namen() }}
 )
@@ -28,7 +28,9 @@ select
     v.wert as vorjahresmonat_wert,
     w.wert - v.wert as veraenderung_vorjahresmonat,
     w.ist_umgeschluesselt,
-    {{ datenklasse('i.geheimhaltung') }} as datenklasse
+    -- the Jobcenter's Ortsteil cells (catalogue geheim_ab_ebene) are confidential, as in rpt_indikatorwerte
+    {{ datenklasse("i.geheimhaltung or " ~ vertraulich_als_ortsteil('w.indikator_id', 'w.gebiet_ebene')) }}
+        as datenklasse
 from {{ ref('sgb2_monatswerte') }} as w
 left join gebiete as g
     on w.gebiet_ebene = g.gebiet_ebene and w.gebiet_id = g.gebiet_id

@@ -7,7 +7,7 @@
 --                        row's nenner below the minimum cell (tiny Ortsteil population) is NULL too.
 -- Fail closed: a confidential row without a decision is suppressed.
 -- Non-confidential indicators pass through unchanged (their source suppression included), except their Ortsteil
--- cells of var vertraulich_als_ortsteil (the Jobcenter's SGB II Ortsteil counts), which are confidential.
+-- cells of catalogue geheim_ab_ebene (the Jobcenter's SGB II Ortsteil counts), which are confidential.
 with indikatoren as (
     select * from {{ ref('int_indikatoren__aggregiert') }}
 ),
@@ -33,6 +33,7 @@ beurteilt as (
     left join katalog on indikatoren.indikator_id = katalog.indikator_id
     left join entscheidungen
         on indikatoren.jahr = entscheidungen.jahr
+        and entscheidungen.monat_nr is null  -- the annual cells (monthly ones: mart.sgb2_monatswerte)
         and indikatoren.gebiet_ebene = entscheidungen.gebiet_ebene
         and indikatoren.gebiet_id = entscheidungen.gebiet_id
         and indikatoren.indikator_id = entscheidungen.indikator_id

@@ -290,7 +290,10 @@ def indicator_groups(indicators: Iterable[str], aufteilungen: dict[str, list[str
 def decide(frame: pd.DataFrame, aufteilungen: dict[str, list[str]], nenner_indikator: dict[str, str]) -> pd.DataFrame:
     """Apply primary + secondary suppression to all rows (several Kreise and years)."""
     out = []
-    for (_kreis, _jahr), block in frame.groupby(["kreis_ags", "jahr"], sort=True, dropna=False):
+    if "monat_nr" not in frame.columns:  # annual cells only
+        frame = frame.assign(monat_nr=pd.array([pd.NA] * len(frame), dtype="Int32"))
+    # one block per Kreis × year (annual cells, monat_nr NA) or Kreis × month (monthly cells of sgb2_monatswerte)
+    for _key, block in frame.groupby(["kreis_ags", "jahr", "monat_nr"], sort=True, dropna=False):
         rows = block.to_dict("records")
         values: dict[Cell, int | None] = {}
         for r in rows:
@@ -341,7 +344,7 @@ def decide(frame: pd.DataFrame, aufteilungen: dict[str, list[str]], nenner_indik
     result = pd.DataFrame(out, columns=columns)
     # explicit types, also for an empty result (a Landkreis without youth-welfare deliveries)
     return result.astype({
-        "kreis_ags": "string", "sozialraum_id": "string", "jahr": "int32", "gebiet_ebene": "string",
+        "kreis_ags": "string", "sozialraum_id": "string", "jahr": "int32", "monat_nr": "Int32", "gebiet_ebene": "string",
         "gebiet_id": "string", "indikator_id": "string", "anzahl": "Int64", "ist_unterdrueckbar": "bool",
         "ist_primaer": "bool", "zaehler_unterdrueckt": "bool", "nenner_unterdrueckt": "bool",
         "unterdrueckungsgrund": "string", "nicht_schuetzbar": "bool",
@@ -353,6 +356,6 @@ def model(dbt, session):
     aufteilungen = dbt.config.get("aufteilungen") or {}
     nenner_indikator = dbt.config.get("nenner_indikator") or {}
     frame = dbt.ref("int_geheimhaltung__primaer").df()
-    frame = frame[["kreis_ags", "sozialraum_id", "jahr", "gebiet_ebene", "gebiet_id", "indikator_id", "anzahl",
-                   "ist_unterdrueckbar", "ist_primaer"]]
+    frame = frame[["kreis_ags", "sozialraum_id", "jahr", "monat_nr", "gebiet_ebene", "gebiet_id", "indikator_id",
+                   "anzahl", "ist_unterdrueckbar", "ist_primaer"]]
     return decide(frame, dict(aufteilungen), dict(nenner_indikator))
