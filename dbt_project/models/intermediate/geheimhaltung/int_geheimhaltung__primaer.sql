@@ -58,27 +58,24 @@ indikatoren as (
         indikator_id,
         zaehler,
         nenner
-    from monatsgemeinden
-    -- only the Gemeinden with monthly Ortsteil cells: the others take part in no equation with a confidential cell
-    where exists (
-        select 1 from monatsortsteile
-        where
-            monatsortsteile.gebiet_id[1:8] = monatsgemeinden.gebiet_id
-            and monatsortsteile.monat = monatsgemeinden.monat
-            and monatsortsteile.indikator_id = monatsgemeinden.indikator_id
-    )
-    union all
-    select
-        kreis_ags,
-        sozialraum_id,
-        jahr,
-        cast(month(monat) as integer) as monat_nr,
-        gebiet_ebene,
-        gebiet_id,
-        indikator_id,
-        zaehler,
-        nenner
-    from monatsortsteile
+    from (
+        -- only the Gemeinden with monthly Ortsteil cells: the others take part in no equation with a confidential
+        -- cell
+        select
+            kreis_ags, sozialraum_id, jahr, monat, gebiet_ebene, gebiet_id, indikator_id, zaehler, nenner
+        from monatsgemeinden
+        where exists (
+            select 1 from monatsortsteile
+            where
+                monatsortsteile.gebiet_id[1:8] = monatsgemeinden.gebiet_id
+                and monatsortsteile.monat = monatsgemeinden.monat
+                and monatsortsteile.indikator_id = monatsgemeinden.indikator_id
+        )
+        union all
+        select
+            kreis_ags, sozialraum_id, jahr, monat, gebiet_ebene, gebiet_id, indikator_id, zaehler, nenner
+        from monatsortsteile
+    ) as monatszellen
 ),
 
 -- confidential indicators, and public ones with confidential Ortsteil cells (catalogue geheim_ab_ebene: their
