@@ -5,7 +5,7 @@ One `;`-separated UTF-8 (or ISO-8859-1) text file, header
 
 - `massnahme_id`: the measure's key (not empty, unique in the file);
 - `gebiet_id`: the area it serves, an area of the region profile: a Gemeinde (8-digit AGS), a Sozialraum
-  (`sozialraum_id`), an Ortsteil (AGS + 3-digit key, as `mart.dim_gebiet`) or the Kreis (its AGS);
+  (`sozialraum_id`), an Ortsteil (AGS + 3-digit key, as `mart.dim_gebiet`) or a Kreis of its Gemeinden (5 digits);
 - `beginn` (date, `YYYY-MM-DD` or `TT.MM.JJJJ`), `ende` (date or empty = ongoing; not before `beginn`);
 - `titel` (free text, not empty, at most 200 characters), `traeger` (free text, may be empty);
 - `art`: one of `ARTEN`.
@@ -64,15 +64,13 @@ def _is_header(fields: list[str]) -> bool:
     return "massnahme_id" in fields and "gebiet_id" in fields
 
 
-def _areas_sql(prefix: str) -> str:
-    """Every area a measure may name (gebiet_id, gebiet_ebene): the region profile's current load and the Kreis."""
-    kreis = f"SELECT '{prefix}' AS gebiet_id, 'kreis' AS gebiet_ebene" if len(prefix) == 5 else \
-        "SELECT NULL::VARCHAR AS gebiet_id, NULL::VARCHAR AS gebiet_ebene WHERE false"
-    return f"""
+def _areas_sql() -> str:
+    """Every area a measure may name (gebiet_id, gebiet_ebene): the region profile's areas and their Kreise."""
+    return """
         SELECT DISTINCT ags AS gebiet_id, 'gemeinde' AS gebiet_ebene FROM raw.region__gemeinden
+        UNION SELECT DISTINCT left(ags, 5), 'kreis' FROM raw.region__gemeinden
         UNION SELECT DISTINCT sozialraum_id, 'sozialraum' FROM raw.region__sozialraeume
-        UNION SELECT DISTINCT ags || ortsteil_schluessel, 'ortsteil' FROM raw.region__ortsteile
-        UNION {kreis}"""
+        UNION SELECT DISTINCT ags || ortsteil_schluessel, 'ortsteil' FROM raw.region__ortsteile"""
 
 
 def _check(con: duckdb.DuckDBPyConnection, path, pos: dict[str, int]) -> None:
@@ -103,8 +101,8 @@ def _check(con: duckdb.DuckDBPyConnection, path, pos: dict[str, int]) -> None:
 
 def load_massnahmen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
                     run_id: str | None = None, options: Options | None = None) -> IngestResult:
-    """Load new measure lists into raw.massnahmen__massnahmen (see module doc)."""
-    prefix = c.region_prefix(region)
+    """Load new measure lists into raw.massnahmen__massnahmen (see module doc); `region` is not needed: the areas
+    are the region profile's tables, loaded before."""
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
@@ -130,7 +128,7 @@ def load_massnahmen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object
                            nullif(trim({col['traeger']}), '') AS traeger,
                            nullif(trim({col['art']}), '') AS art
                     FROM {c.csv_source('$path', len(tf.header), tf)}) AS s
-                LEFT JOIN ({_areas_sql(prefix)}) AS a ON a.gebiet_id = s.gebiet_id""", {"path": str(path)})
+                LEFT JOIN ({_areas_sql()}) AS a ON a.gebiet_id = s.gebiet_id""", {"path": str(path)})
         except duckdb.Error as error:
             raise c.csv_error(path, error) from None
         try:
