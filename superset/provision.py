@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bundle  # noqa: E402
+import bundle_massnahmen  # noqa: E402
 
 SECRETS_DIR = Path(os.environ.get("SOZIALMONITOR_SECRETS") or HERE.parent / "var" / "secrets").resolve()
 SUPERSET_HOME = Path(os.environ.get("SOZIALMONITOR_SUPERSET_HOME") or HERE.parent / "var" / "superset").resolve()
@@ -211,6 +212,11 @@ def provision() -> dict:
         rendered = bundle.render(SUPERSET_HOME / "bundle", published=published, temp_dir=temp_dir)
         with override_user(admin):
             import_bundle(rendered)
+        db.session.commit()
+        # the measures annotation layers name their source chart by id, known only now
+        from superset.models.slice import Slice
+
+        bundle_massnahmen.resolve_annotations(db.session, Slice)
         db.session.commit()
 
         database = db.session.query(Database).filter_by(uuid=bundle.uuid.UUID(bundle.DB_UUID)).one()
