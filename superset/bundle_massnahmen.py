@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_
+from pathlib import Path
 
 from bundle_charts import Chart, simple_filter
 from bundle_datasets import DS_MASSNAHMEN
@@ -58,8 +59,8 @@ def _with_id(layers: list, uuid: str, chart_id: int) -> bool:
     return changed
 
 
-def resolve_annotations(session, slice_model) -> int:
-    """After the import: the measures layers name the imported table chart by id. Returns the charts changed."""
+def resolve_annotations(session, slice_model) -> tuple[int, int]:
+    """After the import: the measures layers name the imported table chart by id. Returns (its id, charts changed)."""
     uuid = massnahmen_chart().uuid
     source = session.query(slice_model).filter(slice_model.uuid == uuid_.UUID(uuid)).one_or_none()
     if source is None:
@@ -77,5 +78,29 @@ def resolve_annotations(session, slice_model) -> int:
             chart.params = json.dumps(params, ensure_ascii=False)
             if qc is not None:
                 chart.query_context = json.dumps(qc, ensure_ascii=False)
+            changed += 1
+    return source.id, changed
+
+
+def resolve_rendered(rendered: Path, chart_id: int) -> int:
+    """The same in the rendered bundle (`bundle.py render`), so that importing its zip again (POST
+    /api/v1/assets/import/) keeps the resolved id: chart ids stay the same when an import overwrites a chart.
+    Returns the files changed."""
+    import yaml
+    from bundle import _dump
+
+    uuid = massnahmen_chart().uuid
+    changed = 0
+    for path in sorted((rendered / "charts").glob("*.yaml")):
+        chart = yaml.safe_load(path.read_text(encoding="utf-8"))
+        qc = json.loads(chart["query_context"]) if chart.get("query_context") else None
+        hit = _with_id(chart.get("params", {}).get("annotation_layers"), uuid, chart_id)
+        if qc is not None:
+            hit = any([_with_id(q.get("annotation_layers"), uuid, chart_id) for q in qc.get("queries", [])]) or hit
+            hit = _with_id(qc.get("form_data", {}).get("annotation_layers"), uuid, chart_id) or hit
+        if hit:
+            if qc is not None:
+                chart["query_context"] = json.dumps(qc, ensure_ascii=False)
+            _dump(path, chart)
             changed += 1
     return changed
