@@ -248,7 +248,14 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     from bundle_oeffentlich import oeffentlich
 
     public_charts, public_dashboard = oeffentlich()
-    charts += public_charts
+
+    # 8 measures on the timeline: an annotation layer on every time series of the logged-in dashboards
+    # (superset/bundle_massnahmen.py; the public dashboard reads only rpt_oeffentlich)
+    from bundle_massnahmen import massnahmen_chart, mit_massnahmen
+
+    quelle = massnahmen_chart()
+    charts = [mit_massnahmen(c, quelle) if c.viz == "echarts_timeseries_line" else c for c in charts]
+    charts += [*public_charts, quelle]
     dashboards.append(public_dashboard)
     return charts, dashboards
 

@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bundle  # noqa: E402
+import bundle_massnahmen  # noqa: E402
 
 SECRETS_DIR = Path(os.environ.get("SOZIALMONITOR_SECRETS") or HERE.parent / "var" / "secrets").resolve()
 SUPERSET_HOME = Path(os.environ.get("SOZIALMONITOR_SUPERSET_HOME") or HERE.parent / "var" / "superset").resolve()
@@ -197,7 +198,12 @@ def import_bundle(rendered: Path) -> None:
 
     contents = {str(p.relative_to(rendered)): p.read_text(encoding="utf-8") for p in rendered.rglob("*.yaml")}
     ImportAssetsCommand(contents, overwrite=True).run()
-    # keep a zip of exactly what was imported (for POST /api/v1/assets/import/ and the tests)
+    zip_rendered(rendered)
+
+
+def zip_rendered(rendered: Path) -> None:
+    """Keep a zip of exactly what was imported (for POST /api/v1/assets/import/ and the tests)."""
+    contents = {str(p.relative_to(rendered)): p.read_text(encoding="utf-8") for p in rendered.rglob("*.yaml")}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name, text in sorted(contents.items()):
@@ -238,6 +244,13 @@ def provision() -> dict:
         with override_user(admin):
             import_bundle(rendered)
         db.session.commit()
+        # the measures annotation layers name their source chart by id, known only now
+        from superset.models.slice import Slice
+
+        source_id, _ = bundle_massnahmen.resolve_annotations(db.session, Slice)
+        db.session.commit()
+        if bundle_massnahmen.resolve_rendered(rendered, source_id):
+            zip_rendered(rendered)
 
         database = db.session.query(Database).filter_by(uuid=bundle.uuid.UUID(bundle.DB_UUID)).one()
         datasets = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()

@@ -11,6 +11,7 @@ LANDING/ (layouts: docs/deliveries.md):
 | `wohngeld/` | `wohngeld_YYYY.csv` |
 | `melderegister/` | `melderegister_YYYY1231.csv` (with nationality), `melderegister_haushalte_YYYY1231.csv`, 31.12.2014 … 31.12.2024 |
 | `jugendhilfe/` | `hilfen_YYYY.csv`, `gefaehrdungen_8a_YYYY.csv`, `inobhutnahmen_42_YYYY.csv` |
+| `massnahmen/` | `massnahmen_YYYY-12-31.csv` (a handful of measures, titles "Demodaten: …"; orchestration/demo/massnahmen.py) |
 | `genesis/` | the real extracts of `data/genesis/dadi/` (copied unchanged) and demo tables in their layout for the years the snapshot lacks (`*_06432_demo_YYYY.csv`) |
 
 Every demo file carries the marker "DEMODATEN – synthetisch erzeugt, keine echten Daten": CSV files in

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from orchestration import settings
 from orchestration.demo import genesis_demo
 from orchestration.demo import jugendhilfe as jh
+from orchestration.demo import massnahmen as mn
 from orchestration.demo import ortsteile as ot
 from orchestration.demo import sozialdaten as sd
 from orchestration.demo.genesis_io import DEMO_MARKER, read_genesis
@@ -34,7 +35,7 @@ from orchestration.demo.model import (
 from orchestration.demo.sgb2_ortsteile import write_sgb2_ortsteile
 from orchestration.demo.sgb2_xlsx import Block, write_sgb2_xlsx
 
-FAMILIES = ("genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld", "melderegister", "jugendhilfe")
+FAMILIES = ("genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld", "melderegister", "jugendhilfe", "massnahmen")
 CSV_PREAMBLE = f"# {DEMO_MARKER} (Sozialraum-Monitor-Demogenerator)\n"
 IN_PROGRESS = ".demodaten_in_arbeit"
 GERMANY_TABLE = settings.REPO_ROOT.parent / "shared" / "data" / "genesis" / "germany" / "12411-01-01-5_00.csv"
@@ -351,6 +352,9 @@ def generate_demo_deliveries(
     )
     files["genesis"] = len(copies) + len(demo_files)
     records["genesis"] = sum(len(read_genesis(p).rows) for p in copies + demo_files)  # table rows
+
+    files["massnahmen"], records["massnahmen"] = mn.write_massnahmen(landing / "massnahmen", base, Path(region_dir),
+                                                                     max(years))
 
     summary: dict = {
         "landing": str(landing),

@@ -132,6 +132,16 @@ DELIVERIES: tuple[Family, ...] = (
         rejects=True,
     ),
     Family(
+        name="massnahmen",
+        description="Maßnahmen des Kreises und seiner Träger (Gebiet, Zeitraum, Titel, Träger, Art): vollständige Liste "
+                    "je Stand",
+        kind=LIEFERUNG,
+        patterns=(".csv",),
+        tables=("massnahmen__lieferungen", "massnahmen__massnahmen"),
+        loader="orchestration.ingest.massnahmen:load_massnahmen",
+        after=("region",),  # the areas a measure names are the profile's
+    ),
+    Family(
         name="gebietsstand",
         description="Gebietsstand-Umstiegsschlüssel (BBSR) für Gemeinden und Kreise: mitgeliefert und neuere Lieferungen",
         kind=LIEFERUNG,

@@ -69,6 +69,10 @@ PERIODEN_SQL: dict[str, str] = {
         FROM raw.{tabelle} w""" for familie, tabelle in (("grundsicherung", "grundsicherung__empfaenger"),
                                                        ("asylblg", "asylblg__empfaenger"),
                                                        ("wohngeld", "wohngeld__haushalte"))},
+    # the measure list: one complete list per Stand (file name); the newest Stand is current
+    "massnahmen": """
+        SELECT DISTINCT sha256, datei, 'Stand ' || strftime(stand, '%Y-%m-%d') AS periode, NULL::TIMESTAMP AS stand
+        FROM raw.massnahmen__massnahmen""",
     # one key per level and target Gebietsstand (a replacement for the same target year is a correction)
     "gebietsstand": """
         SELECT sha256, datei, 'Schlüssel ' || ebene || ' → ' || ziel_jahr AS periode, NULL::TIMESTAMP AS stand
@@ -91,6 +95,7 @@ AKTUELL: dict[str, tuple[str, str]] = {
     "wohngeld__haushalte": ("w.stichtag", ""),
     "melderegister__einwohner": ("w.stichtag, w.ags", ""),
     "melderegister__haushalte": ("w.stichtag, w.ags", ""),
+    "massnahmen__massnahmen": ("true", ""),  # one complete list: the newest Stand replaces the others
     "jugendhilfe__hilfen": _JUGENDHILFE,
     "jugendhilfe__gefaehrdungen": _JUGENDHILFE,
     "jugendhilfe__inobhutnahmen": _JUGENDHILFE,
@@ -136,7 +141,7 @@ def create_current_views(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) 
         if table not in AKTUELL:
             continue
         partition, join = AKTUELL[table]
-        stand = "w.stand DESC, " if table == "genesis__werte" else ""
+        stand = "w.stand DESC, " if table in ("genesis__werte", "massnahmen__massnahmen") else ""
         con.execute(f"""
             CREATE OR REPLACE VIEW aktuell.{table} AS
             SELECT w.* FROM raw.{table} w {join}

@@ -16,7 +16,7 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from orchestration.profiles import narrative, svg
+from orchestration.profiles import massnahmen, narrative, svg
 from orchestration.profiles.bestand import Bestand, ProfilFehler, abfrage, lies_bestand
 from orchestration.profiles.format import datum, vorzeichen, zahl
 
@@ -261,6 +261,7 @@ def _profil(con: duckdb.DuckDBPyConnection, bestand: Bestand, sr: dict[str, Any]
         "jugendhilfe": jugendhilfe,
         "sozialindex": _sozialindex(con, bestand, sr_id, gemeinde_ids if ebene == "sozialraum" else []),
         "ist_demo": ist_demo,
+        "massnahmen": massnahmen.massnahmen(con, bestand.tabellen, sr, kreis_ags),
         "definitionen": [k for k in kennzahlen + jugendhilfe],
     }
 

@@ -99,6 +99,9 @@ def test_exposures_name_every_dashboard_and_the_tables_it_reads(published):
             if isinstance(item, dict) and item.get("type") == "CHART":
                 ds = datasets[charts[item["meta"]["uuid"]]["dataset_uuid"]]
                 read.add("rpt_publikation" if ds["table_name"] == "publikation" else ds["table_name"])
+                for layer in charts[item["meta"]["uuid"]]["params"].get("annotation_layers") or []:
+                    if layer.get("sourceType") == "table":  # chart UUID until provisioning (bundle_massnahmen.py)
+                        read.add(datasets[charts[layer["value"]]["dataset_uuid"]]["table_name"])
         assert read == refs, f"{key}: charts read {sorted(read)}, exposure lists {sorted(refs)}"
     for exp in exposures.values():
         for ref in exp["depends_on"]:

@@ -386,6 +386,13 @@ CASES: list[Case] = [
     Case("W03", "wohngeld", "wg_ohne_spalte.csv", "Spalte wohngeldhaushalte fehlt", "quarantaene",
          _from("wohngeld", "wohngeld_2017.csv", lambda t: t.replace(";wohngeldhaushalte", ";haushalte")),
          ("missing required column(s) wohngeldhaushalte",)),
+    # Maßnahmen (from massnahmen_2024-12-31.csv: line 4 DEMO-002, line 5 DEMO-003)
+    Case("N01", "massnahmen", "massnahmen_2025-01-31.csv", "Maßnahme in einem unbekannten Gebiet", "quarantaene",
+         _from("massnahmen", "massnahmen_2024-12-31.csv", _field_edit("DEMO-002;", 1, "06499999")),
+         ("massnahmen_2025-01-31.csv, line 4, column 2", "gebiet_id: unbekanntes Gebiet")),
+    Case("N02", "massnahmen", "massnahmen_2025-02-28.csv", "Ende vor Beginn", "quarantaene",
+         _from("massnahmen", "massnahmen_2024-12-31.csv", _field_edit("DEMO-003;", 3, "2017-12-31")),
+         ("massnahmen_2025-02-28.csv, line 5, column 4", "ende liegt vor beginn")),
     # Melderegister (from melderegister_20231231.csv)
     Case("M01", "melderegister", "melderegister_20231231_korrektur.csv", "Korrektur mit einer doppelten Zeile",
          "angenommen", _from("melderegister", MR, _duplicate_line("31.12.2023;06432001;001;m;5;"))),

@@ -27,7 +27,7 @@ SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in (
     "sgb2_gemeinden_201612.xlsx",
     "grundsicherung_alter_2016.csv", "melderegister_20161231.csv", "hilfen_2016.csv",
     "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv", "schluessel.csv", "melderegister_haushalte_20161231.csv",
-    "wohngeld_2016.csv", "asylblg_2016.csv",
+    "wohngeld_2016.csv", "asylblg_2016.csv", "massnahmen_2016-12-31.csv",
 )}
 
 
@@ -205,6 +205,18 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
                 [pseudonym(11), SHA["inobhutnahmen_42_2016.csv"]])
     for datei in ("hilfen_2016.csv", "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv"):
         con.execute("INSERT INTO raw.jugendhilfe__lieferungen VALUES (?, ?, '2016', true, 4, 0, now())", [SHA[datei], datei])
+    # the measure list (public, one list per Stand)
+    datei = "massnahmen_2016-12-31.csv"
+    con.execute("""CREATE TABLE raw.massnahmen__lieferungen (sha256 VARCHAR, datei VARCHAR, berichtszeitraum VARCHAR,
+        ist_demodaten BOOLEAN, zeilen INTEGER, abgelehnt INTEGER, geladen_am TIMESTAMP)""")
+    con.execute(f"""CREATE TABLE raw.massnahmen__massnahmen (stand DATE, massnahme_id VARCHAR, gebiet_id VARCHAR,
+        gebiet_ebene VARCHAR, beginn DATE, ende DATE, titel VARCHAR, traeger VARCHAR, art VARCHAR, {lineage})""")
+    for zeile, (mid, gebiet, ebene, beginn, ende, art) in enumerate([
+            ("M1", "06432001", "gemeinde", "2015-03-01", None, "Familienzentrum"),
+            ("M2", "SR2", "sozialraum", "2015-09-01", "2016-08-31", "Quartiersprojekt")], start=3):
+        con.execute("INSERT INTO raw.massnahmen__massnahmen VALUES ('2016-12-31', ?, ?, ?, ?, ?, ?, 'Träger', ?, ?, ?, ?, "
+                    "now(), true)", [mid, gebiet, ebene, beginn, ende, f"Demodaten: {art}", art, zeile, datei, SHA[datei]])
+    con.execute("INSERT INTO raw.massnahmen__lieferungen VALUES (?, ?, '2016-12-31', true, 2, 0, now())", [SHA[datei], datei])
     lieferstatus.create_current_views(con, lieferstatus.AKTUELL)  # as the ingest runner does
 
 

@@ -53,7 +53,8 @@ def test_every_suite_file_is_valid_and_guards_a_contract_asset():
     suites = load_suites()
     assert len(suites) >= 12
     families = {s.guards[1].split("__")[0] for s in suites if s.guards[0] == "raw"}
-    assert families == {"genesis", "sgb2", "grundsicherung", "melderegister", "jugendhilfe", "wohngeld", "asylblg"}
+    assert families == {"genesis", "sgb2", "grundsicherung", "melderegister", "jugendhilfe", "wohngeld", "asylblg",
+                        "massnahmen"}
     assert ("mart", "sozialraum_indikatoren") in {s.guards for s in suites}
     for s in suites:
         assert s.document["expectations"], s.name
@@ -159,6 +160,14 @@ CASES = [
         ["DELETE FROM raw.asylblg__empfaenger WHERE ags = '06432003'"],
         "asylblg__vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
         {"ags": "06432003"}, id="asylblg-gemeinde-missing"),
+    pytest.param(
+        ["UPDATE raw.massnahmen__massnahmen SET ende = '2015-01-01' WHERE massnahme_id = 'M2'"],
+        "massnahmen__massnahmen", "expect_column_values_to_be_between", "dauer_tage",
+        {"massnahme_id": "M2", "gebiet_id": "SR2"}, id="massnahmen-ende-vor-beginn"),
+    pytest.param(
+        ["UPDATE raw.massnahmen__massnahmen SET art = 'Kunst' WHERE massnahme_id = 'M1'"],
+        "massnahmen__massnahmen", "expect_column_values_to_be_in_set", "art",
+        {"massnahme_id": "M1", "art": "Kunst"}, id="massnahmen-unbekannte-art"),
     pytest.param(
         ["UPDATE raw.jugendhilfe__hilfen SET transferleistung = 'x' WHERE hilfeart = '29'"],
         "jugendhilfe__hilfen", "expect_column_values_to_be_in_set", "transferleistung",
