@@ -69,6 +69,9 @@ PERIODEN_SQL: dict[str, str] = {
         FROM raw.{tabelle} w""" for familie, tabelle in (("grundsicherung", "grundsicherung__empfaenger"),
                                                        ("asylblg", "asylblg__empfaenger"),
                                                        ("wohngeld", "wohngeld__haushalte"))},
+    # the facility register: each file is the complete register at its date, the newest replaces (no periods)
+    "einrichtungen": """
+        SELECT sha256, datei, NULL::VARCHAR AS periode, NULL::TIMESTAMP AS stand FROM raw.einrichtungen__lieferungen""",
     # one key per level and target Gebietsstand (a replacement for the same target year is a correction)
     "gebietsstand": """
         SELECT sha256, datei, 'Schlüssel ' || ebene || ' → ' || ziel_jahr AS periode, NULL::TIMESTAMP AS stand
@@ -91,6 +94,7 @@ AKTUELL: dict[str, tuple[str, str]] = {
     "wohngeld__haushalte": ("w.stichtag", ""),
     "melderegister__einwohner": ("w.stichtag, w.ags", ""),
     "melderegister__haushalte": ("w.stichtag, w.ags", ""),
+    "einrichtungen__einrichtungen": ("NULL", ""),  # the newest register as a whole
     "jugendhilfe__hilfen": _JUGENDHILFE,
     "jugendhilfe__gefaehrdungen": _JUGENDHILFE,
     "jugendhilfe__inobhutnahmen": _JUGENDHILFE,
