@@ -27,6 +27,7 @@ from bundle_charts import (
     timeseries,
 )
 from bundle_datasets import DS_WERTE, uid
+from bundle_einrichtungen import add_to_overview as add_einrichtungen
 
 
 class Dashboard:
@@ -168,6 +169,7 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     d.exclude("indikator", info, *tiles, pv, defs, *si)
     d.exclude("gebiet", info, *tiles, defs)
     charts += [info, *tiles, k, ts, pv, kv, *si, defs]
+    ueberblick = d
     dashboards.append(d)
 
     # 2–5 thematic dashboards
@@ -250,5 +252,8 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     public_charts, public_dashboard = oeffentlich()
     charts += public_charts
     dashboards.append(public_dashboard)
+
+    # 8 the facility map layer of the overview (superset/bundle_einrichtungen.py; last, so chart ids stay put)
+    add_einrichtungen(ueberblick, charts)
     return charts, dashboards
 

@@ -48,6 +48,7 @@ DS_SOZIALINDEX_KARTE = uid("dataset:sozialindex_karte")
 DS_AUSSCHLUESSE = uid("dataset:sozialindex_ausschluesse")
 DS_MONAT = uid("dataset:monatswerte")
 DS_OEFFENTLICH = uid("dataset:oeffentlich")
+DS_EINRICHTUNGEN = uid("dataset:einrichtungen")  # facility map layer (bundle_einrichtungen.py)
 # dbt model (table in schema mart) -> dataset UUID (fixed: every import overwrites the same dataset)
 DATASET_MODELS = {
     "rpt_indikatorwerte": DS_WERTE,
@@ -59,6 +60,7 @@ DATASET_MODELS = {
     "rpt_sozialindex_ausschluesse": DS_AUSSCHLUESSE,
     "rpt_monatswerte": DS_MONAT,
     "rpt_oeffentlich": DS_OEFFENTLICH,
+    "rpt_einrichtungen": DS_EINRICHTUNGEN,
 }
 # Datasets with one row per area (gebiet_ebene, gebiet_id): the row-level security of the Gemeinde
 # roles (superset/provision.py) covers every one of them.
