@@ -52,7 +52,7 @@ def test_register_loads_typed_rows_without_address_columns(paths, region_con, wr
 
 
 BAD = [
-    pytest.param(f"X1;Kita;Kita Fern;Gemeinde;;;06432001;9.9;50.9;10;;", 2, "8 (lon)",
+    pytest.param("X1;Kita;Kita Fern;Gemeinde;;;06432001;9.9;50.9;10;;", 2, "8 (lon)",
                  "liegen außerhalb der Region", id="outside-region"),
     pytest.param(f"X1;Kita;Kita Falsch;Gemeinde;;;06432001;{BABENHAUSEN};10;;", 2, "8 (lon)",
                  "liegen in der Gemeinde 06432002, nicht in der Gemeinde 06432001", id="wrong-gemeinde"),
