@@ -24,7 +24,8 @@ from tests.conftest import SOZIALMONITOR, run_build
 from tests.orchestration.hostile import CANARY, CASES, INJECTION, make_all
 
 pytestmark = pytest.mark.timeout(1800)
-FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe")
+FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe",
+            "einrichtungen")
 SOZIALRAUM_06432001 = "SR2"  # seeds/regions/darmstadt-dieburg/sozialraeume.csv
 
 
