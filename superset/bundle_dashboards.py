@@ -27,6 +27,7 @@ from bundle_charts import (
     timeseries,
 )
 from bundle_datasets import DS_WERTE, uid
+from bundle_einrichtungen import add_to_overview as add_einrichtungen
 
 
 class Dashboard:
@@ -168,6 +169,7 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     d.exclude("indikator", info, *tiles, pv, defs, *si)
     d.exclude("gebiet", info, *tiles, defs)
     charts += [info, *tiles, k, ts, pv, kv, *si, defs]
+    ueberblick = d
     dashboards.append(d)
 
     # 2–5 thematic dashboards
@@ -257,5 +259,8 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     charts = [mit_massnahmen(c, quelle) if c.viz == "echarts_timeseries_line" else c for c in charts]
     charts += [*public_charts, quelle]
     dashboards.append(public_dashboard)
+
+    # 8 the facility map layer of the overview (superset/bundle_einrichtungen.py; last, so chart ids stay put)
+    add_einrichtungen(ueberblick, charts)
     return charts, dashboards
 

@@ -49,6 +49,7 @@ DS_AUSSCHLUESSE = uid("dataset:sozialindex_ausschluesse")
 DS_MONAT = uid("dataset:monatswerte")
 DS_OEFFENTLICH = uid("dataset:oeffentlich")
 DS_MASSNAHMEN = uid("dataset:massnahmen")  # public information: no row-level security
+DS_EINRICHTUNGEN = uid("dataset:einrichtungen")  # facility map layer (bundle_einrichtungen.py)
 # dbt model (table in schema mart) -> dataset UUID (fixed: every import overwrites the same dataset)
 DATASET_MODELS = {
     "rpt_indikatorwerte": DS_WERTE,
@@ -61,6 +62,7 @@ DATASET_MODELS = {
     "rpt_monatswerte": DS_MONAT,
     "rpt_oeffentlich": DS_OEFFENTLICH,
     "rpt_massnahmen": DS_MASSNAHMEN,
+    "rpt_einrichtungen": DS_EINRICHTUNGEN,
 }
 # Datasets with one row per area (gebiet_ebene, gebiet_id): the row-level security of the Gemeinde
 # roles (superset/provision.py) covers every one of them.

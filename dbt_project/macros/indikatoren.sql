@@ -164,6 +164,7 @@
     ref('int_indikatoren__melderegister'),
     ref('int_indikatoren__wohngeld'),
     ref('int_indikatoren__mindestsicherung'),
+    ref('int_indikatoren__einrichtungen'),
 ] -%}
 {%- set spalten = [
     'ags', 'jahr', 'indikator_id', 'zaehler', 'nenner', 'zaehler_unterdrueckt',

@@ -13,6 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from orchestration import settings
+from orchestration.demo import einrichtungen as ein
 from orchestration.demo import genesis_demo
 from orchestration.demo import jugendhilfe as jh
 from orchestration.demo import massnahmen as mn
@@ -35,7 +36,7 @@ from orchestration.demo.model import (
 from orchestration.demo.sgb2_ortsteile import write_sgb2_ortsteile
 from orchestration.demo.sgb2_xlsx import Block, write_sgb2_xlsx
 
-FAMILIES = ("genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld", "melderegister", "jugendhilfe", "massnahmen")
+FAMILIES = ("genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld", "melderegister", "jugendhilfe", "massnahmen", "einrichtungen")
 CSV_PREAMBLE = f"# {DEMO_MARKER} (Sozialraum-Monitor-Demogenerator)\n"
 IN_PROGRESS = ".demodaten_in_arbeit"
 GERMANY_TABLE = settings.REPO_ROOT.parent / "shared" / "data" / "genesis" / "germany" / "12411-01-01-5_00.csv"
@@ -326,6 +327,10 @@ def generate_demo_deliveries(
     records["jugendhilfe"] = (records["jugendhilfe_hilfen"] + records["jugendhilfe_gefaehrdungen_8a"]
                               + records["jugendhilfe_inobhutnahmen_42"])
     records["melderegister"] = records["melderegister_einwohner"] + records["melderegister_haushalte"]
+
+    # the facility register of the bundled region (issue 13 part 5: orchestration/demo/einrichtungen.py)
+    files["einrichtungen"], records["einrichtungen"] = ein.write_einrichtungen(
+        landing / "einrichtungen", base, base_pop, Path(region_dir), seed, max(years))
 
     quelle = SGB2_QUELLE.format(kreis=base.short_name if scale == 1 else "(Demo-Skalierung)")
     for (y, m), blocks in tqdm(sgb2_blocks.items(), desc="SGB II xlsx", unit="Datei", disable=not progress):

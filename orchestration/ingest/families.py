@@ -121,6 +121,16 @@ DELIVERIES: tuple[Family, ...] = (
         rejects=True,
     ),
     Family(
+        name="einrichtungen",
+        description="Soziale Infrastruktur: Register der Einrichtungen (Kitas, Familienzentren, Jugendzentren, "
+                    "Beratungsstellen, Schulen, Jobcenter-Standorte) mit Lage, Kapazität und Gültigkeit",
+        kind=LIEFERUNG,
+        patterns=(".csv",),
+        tables=("einrichtungen__einrichtungen", "einrichtungen__lieferungen"),
+        loader="orchestration.ingest.einrichtungen:load_einrichtungen",
+        after=("region",),  # point-in-polygon check against the profile's Gemeinde geometries
+    ),
+    Family(
         name="jugendhilfe",
         description="Fallexporte des Jugendamts (Hilfen, § 8a, § 42/42a), pseudonymisiert",
         kind=LIEFERUNG,

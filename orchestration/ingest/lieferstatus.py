@@ -73,6 +73,9 @@ PERIODEN_SQL: dict[str, str] = {
     "massnahmen": """
         SELECT DISTINCT sha256, datei, 'Stand ' || strftime(stand, '%Y-%m-%d') AS periode, NULL::TIMESTAMP AS stand
         FROM raw.massnahmen__massnahmen""",
+    # the facility register: each file is the complete register at its date, the newest replaces (no periods)
+    "einrichtungen": """
+        SELECT sha256, datei, NULL::VARCHAR AS periode, NULL::TIMESTAMP AS stand FROM raw.einrichtungen__lieferungen""",
     # one key per level and target Gebietsstand (a replacement for the same target year is a correction)
     "gebietsstand": """
         SELECT sha256, datei, 'Schlüssel ' || ebene || ' → ' || ziel_jahr AS periode, NULL::TIMESTAMP AS stand
@@ -96,6 +99,7 @@ AKTUELL: dict[str, tuple[str, str]] = {
     "melderegister__einwohner": ("w.stichtag, w.ags", ""),
     "melderegister__haushalte": ("w.stichtag, w.ags", ""),
     "massnahmen__massnahmen": ("true", ""),  # one complete list: the newest Stand replaces the others
+    "einrichtungen__einrichtungen": ("NULL", ""),  # the newest register as a whole
     "jugendhilfe__hilfen": _JUGENDHILFE,
     "jugendhilfe__gefaehrdungen": _JUGENDHILFE,
     "jugendhilfe__inobhutnahmen": _JUGENDHILFE,

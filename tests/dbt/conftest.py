@@ -20,7 +20,8 @@ from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
 DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 # every source family (orchestration/ingest/<family>.py with load_<family>(con, paths, region))
-FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe")
+FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe",
+            "einrichtungen")
 
 
 @pytest.fixture(scope="session")

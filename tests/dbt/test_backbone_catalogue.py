@@ -24,7 +24,8 @@ GENESIS_INDICATORS = {
     "durchschnittsalter": "stichtag_gleich", "familienwanderung": "vorjahr_31_12",
     "bildungswanderung": "vorjahr_31_12", "ruhestandswanderung": "vorjahr_31_12",
 }
-FAKTOR = {"%": "100", "je 100": "100", "je 1.000": "1000", "Jahre": "1", "Anzahl": "1"}
+FAKTOR = {"%": "100", "je 100": "100", "je 1.000": "1000", "je 10.000": "10000", "Jahre": "1", "km": "1",
+          "Anzahl": "1"}
 
 
 def _catalogue() -> tuple[list[str], list[dict[str, str]]]:

@@ -489,6 +489,14 @@ CASES: list[Case] = [
     Case("B06", "gebietsstand", "umstieg_2020.csv", "zweiter Schlüssel für den Gebietsstand 2020, keine Korrektur",
          "abgelehnt", _write(KEY_HEADER.replace("ags_2021", "ags_2020") + "2019,06432001,1,1,1,06432001\n"),
          ("Konflikt", "bbsr_umstieg_gemeinden_2000_2020.csv.gz")),
+    # Einrichtungsregister (from einrichtungen_2024.csv: line 3 = E0001, a Kita in 06432001)
+    Case("E01", "einrichtungen", "einrichtungen_2025_lage.csv", "Einrichtung mit Koordinaten in einer anderen Gemeinde",
+         "quarantaene", _from("einrichtungen", "einrichtungen_2024.csv",
+               lambda t: _field_edit("E0001;", 8, "49.95912")(_field_edit("E0001;", 7, "8.9453")(t))),
+         ("einrichtungen_2025_lage.csv, line 3, column 8 (lon)", "in der Gemeinde 06432002, nicht in der Gemeinde 06432001")),
+    Case("E02", "einrichtungen", "einrichtungen_2025_negativ.csv", "negative Kapazität einer Kita", "quarantaene",
+         _from("einrichtungen", "einrichtungen_2024.csv", _field_edit("E0001;", 9, "-5")),
+         ("einrichtungen_2025_negativ.csv, line 3, column 10 (kapazitaet)", "kapazitaet '-5'")),
 ]
 
 

@@ -25,7 +25,7 @@ from tests.orchestration.hostile import CANARY, CASES, INJECTION, make_all
 
 pytestmark = pytest.mark.timeout(1800)
 FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe",
-            "massnahmen")
+            "massnahmen", "einrichtungen")
 SOZIALRAUM_06432001 = "SR2"  # seeds/regions/darmstadt-dieburg/sozialraeume.csv
 
 
@@ -117,7 +117,7 @@ def test_the_build_publishes_the_rest(hostile):
     assert proc.returncode == 0, out[-5000:] + proc.stderr[-3000:]
     assert "Build erfolgreich" in out and f"Veröffentlicht: {paths.published}" in out
     assert re.search(r"Abgelehnt und in Quarantäne \(\d\d Datei\(en\)\); auf dem letzten geprüften Stand: "
-                     r"asylblg, gebietsstand, genesis, grundsicherung, jugendhilfe, massnahmen, melderegister, sgb2, "
+                     r"asylblg, einrichtungen, gebietsstand, genesis, grundsicherung, jugendhilfe, massnahmen, melderegister, sgb2, "
                      r"wohngeld", out), out[-5000:]
     # every earlier version is still there, byte for byte
     for name, data in hostile["versions_before"].items():

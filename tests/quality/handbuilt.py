@@ -217,6 +217,18 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO raw.massnahmen__massnahmen VALUES ('2016-12-31', ?, ?, ?, ?, ?, ?, 'Träger', ?, ?, ?, ?, "
                     "now(), true)", [mid, gebiet, ebene, beginn, ende, f"Demodaten: {art}", art, zeile, datei, SHA[datei]])
     con.execute("INSERT INTO raw.massnahmen__lieferungen VALUES (?, ?, '2016-12-31', true, 2, 0, now())", [SHA[datei], datei])
+    # the facility register (issue 13 part 5): one Kita and one Familienzentrum
+    con.execute(f"""CREATE TABLE raw.einrichtungen__einrichtungen (einrichtung_id VARCHAR, art VARCHAR, name VARCHAR,
+        traeger VARCHAR, ags VARCHAR, lon DOUBLE, lat DOUBLE, kapazitaet BIGINT, gueltig_ab DATE, gueltig_bis DATE,
+        {lineage})""")
+    for row in (("K1", "Kita", "06432001", 8.59, 49.74, 60, None), ("F1", "Familienzentrum", "06432002", 8.94, 49.96, None,
+                                                                   "2030-12-31")):
+        con.execute("INSERT INTO raw.einrichtungen__einrichtungen VALUES (?, ?, 'Test', NULL, ?, ?, ?, ?, '2010-01-01', ?, "
+                    "3, 'einrichtungen_2016.csv', 'sha-einrichtungen', now(), true)", list(row))
+    con.execute("""CREATE TABLE raw.einrichtungen__lieferungen (sha256 VARCHAR, datei VARCHAR, berichtszeitraum VARCHAR,
+        ist_demodaten BOOLEAN, zeilen INTEGER, abgelehnt INTEGER, geladen_am TIMESTAMP)""")
+    con.execute("INSERT INTO raw.einrichtungen__lieferungen VALUES ('sha-einrichtungen', 'einrichtungen_2016.csv', "
+                "'2010-01-01', true, 2, 0, now())")
     lieferstatus.create_current_views(con, lieferstatus.AKTUELL)  # as the ingest runner does
 
 

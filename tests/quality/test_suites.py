@@ -54,7 +54,7 @@ def test_every_suite_file_is_valid_and_guards_a_contract_asset():
     assert len(suites) >= 12
     families = {s.guards[1].split("__")[0] for s in suites if s.guards[0] == "raw"}
     assert families == {"genesis", "sgb2", "grundsicherung", "melderegister", "jugendhilfe", "wohngeld", "asylblg",
-                        "massnahmen"}
+                        "massnahmen", "einrichtungen"}
     assert ("mart", "sozialraum_indikatoren") in {s.guards for s in suites}
     for s in suites:
         assert s.document["expectations"], s.name
@@ -220,6 +220,14 @@ CASES = [
         ["DELETE FROM mart.sgb2_monatswerte WHERE gebiet_id = '06432003' AND monat_nr = 11"],
         "mart__sgb2_monatsvollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
         {"ags": "06432003", "indikator_id": "sgb2_quote"}, id="monat-gemeinde-fehlt"),
+    pytest.param(
+        ["UPDATE raw.einrichtungen__einrichtungen SET kapazitaet = -3 WHERE einrichtung_id = 'K1'"],
+        "einrichtungen__einrichtungen", "expect_column_values_to_be_between", "kapazitaet",
+        {"einrichtung_id": "K1", "zeile": 3}, id="einrichtung-negative-kapazitaet"),
+    pytest.param(
+        ["UPDATE raw.einrichtungen__einrichtungen SET art = 'Spielplatz' WHERE einrichtung_id = 'F1'"],
+        "einrichtungen__einrichtungen", "expect_column_values_to_be_in_set", "art",
+        {"einrichtung_id": "F1"}, id="einrichtung-unbekannte-art"),
 ]
 
 

@@ -27,7 +27,8 @@ verwendet as (
         'stg_sgb2__gemeinde_monatswerte', 'stg_sgb2__ortsteil_monatswerte', 'stg_grundsicherung__empfaenger',
         'stg_melderegister__einwohner', 'stg_melderegister__haushalte', 'stg_asylblg__empfaenger',
         'stg_wohngeld__haushalte', 'stg_jugendhilfe__hilfen', 'stg_jugendhilfe__gefaehrdungen',
-        'stg_jugendhilfe__inobhutnahmen'] %}
+        'stg_jugendhilfe__inobhutnahmen', 'stg_einrichtungen__einrichtungen',
+        'stg_massnahmen__massnahmen'] %}
     {% if not loop.first %}
     union
     {% endif %}
@@ -52,6 +53,8 @@ andere_lieferungen as (
         ('melderegister', "'melderegister__' || coalesce(satzart, 'einwohner')"),
         ('asylblg', "'asylblg__empfaenger'"),
         ('wohngeld', "'wohngeld__haushalte'"),
+        ('einrichtungen', "'einrichtungen__einrichtungen'"),
+        ('massnahmen', "'massnahmen__massnahmen'"),
         ('jugendhilfe', "'jugendhilfe__' || coalesce(satzart, 'export')")] %}
     union all
     select '{{ familie }}', {{ tabelle }}, sha256, datei, berichtszeitraum, ist_demodaten, geladen_am
