@@ -15,8 +15,9 @@ with zaehler as (
         cast(year(stichtag) as integer) as jahr,
         'altersarmut' as indikator_id,
         anzahl,
-        {{ quelle_am("'Sozialamt, Grundsicherung im Alter SGB XII Kap. 4, Ortsteilzahlen'", 'stichtag', 'ist_demodaten') }}
-            as quelle,
+        {{ quelle_am(
+            "'Sozialamt, Grundsicherung im Alter SGB XII Kap. 4, Ortsteilzahlen'", 'stichtag', 'ist_demodaten'
+        ) }} as quelle,
         ist_demodaten
     from {{ ref('stg_grundsicherung__ortsteile') }}
     where merkmal = 'empfaenger_65_plus'
