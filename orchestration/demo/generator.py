@@ -20,6 +20,7 @@ from orchestration.demo import massnahmen as mn
 from orchestration.demo import ortsteile as ot
 from orchestration.demo import sozialdaten as sd
 from orchestration.demo.genesis_io import DEMO_MARKER, read_genesis
+from orchestration.demo.grundsicherung_ortsteile import write_grundsicherung_ortsteile
 from orchestration.demo.model import (
     POP_YEARS,
     Kreis,
@@ -270,7 +271,8 @@ def generate_demo_deliveries(
     files = {f: 0 for f in FAMILIES}
     records = {f: 0 for f in FAMILIES}
     records.update({"jugendhilfe_hilfen": 0, "jugendhilfe_gefaehrdungen_8a": 0, "jugendhilfe_inobhutnahmen_42": 0,
-                    "melderegister_einwohner": 0, "melderegister_haushalte": 0, "sgb2_ortsteile": 0})
+                    "melderegister_einwohner": 0, "melderegister_haushalte": 0, "sgb2_ortsteile": 0,
+                    "grundsicherung_ortsteile": 0})
     sgb2_blocks: dict[tuple[int, int], list[Block]] = {ym: [] for ym in sgb2_months}
     base_pop = None
 
@@ -307,6 +309,9 @@ def generate_demo_deliveries(
             values, mask = simulate_grundsicherung(kreis, pop, seed, years)
             further = sd.simulate_sozialhilfe(kreis, pop, values, seed, years)
             records["grundsicherung"] += _write_grundsicherung(kreis, values, mask, further, years, gs)
+            if kreis.index == 0:  # the Sozialamt's Ortsteil counts of the base Kreis (issue 12)
+                records["grundsicherung_ortsteile"] += write_grundsicherung_ortsteile(
+                    landing / "grundsicherung", [g.ags for g in kreis.gemeinden], values, further, years, ortsteile, seed)
             records["wohngeld"] += _write_counts(kreis, sd.simulate_wohngeld(kreis, households, seed, years), years, wg)
             records["asylblg"] += _write_counts(kreis, sd.simulate_asylblg(kreis, base_ags, pop, seed, years), years, ab)
             sgb2 = simulate_sgb2(kreis, pop, seed, last_year=max(years))

@@ -16,7 +16,8 @@ before (older deliveries stay valid).
 Row checks (→ `raw.<family>__rejects`, the file is refused above the run's maximum reject share): invalid
 stichtag, AGS not 8 digits (Gemeinde) / 5 digits (Kreis total), AGS outside the region, a count that is not
 a whole number ≥ 0 or a marker, the same stichtag × AGS twice (conflicting: all rows; identical: the later
-copies). Plausibility (the whole file is refused, naming file, line and column): a count above the
+copies). A Layout with `ortsteile=True` also takes an optional per-Ortsteil file of the family
+(`<family>_ortsteile_YYYY.csv`, orchestration/ingest/_jahreszahlen_ortsteile.py). Plausibility (the whole file is refused, naming file, line and column): a count above the
 population it refers to (orchestration/ingest/plausibilitaet.py).
 """
 
@@ -29,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest import _confidential as c
+from orchestration.ingest import _jahreszahlen_ortsteile as ortsteile
 from orchestration.ingest import plausibilitaet, runner
 from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.ingest.runner import Audit, Options
@@ -62,12 +64,15 @@ class Layout:
     zahl: Zahl
     weitere: tuple[Zahl, ...] = ()  # optional further counts
     weitere_tabelle: str | None = None  # raw.<family>__<weitere_tabelle> (long: merkmal, anzahl, marker)
+    ortsteile: bool = False  # optional <family>_ortsteile_YYYY.csv → raw.<family>__ortsteile (_jahreszahlen_ortsteile)
 
     @property
     def tables(self) -> dict[str, str]:
         tables = {self.tabelle: COUNT_TABLE}
         if self.weitere:
             tables[self.weitere_tabelle] = LONG_TABLE
+        if self.ortsteile:
+            tables[ortsteile.TABLE] = ortsteile.DDL
         return tables
 
     @property
@@ -115,6 +120,8 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
 
     def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
         path = lineage.delivery.read_path
+        if layout.ortsteile and ortsteile.is_ortsteil_file(path):
+            return ortsteile.load_file(con, lineage, prefix, layout)
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, required, optional)
         name = f"nullif(trim(c{pos['gemeinde']}), '')" if "gemeinde" in pos else "NULL::VARCHAR"

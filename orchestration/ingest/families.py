@@ -94,7 +94,8 @@ DELIVERIES: tuple[Family, ...] = (
                     "(SGB XII Kap. 3) je Gemeinde, jährlich (Sozialamt)",
         kind=LIEFERUNG,
         patterns=(".csv",),
-        tables=("grundsicherung__empfaenger", "grundsicherung__leistungen", "grundsicherung__lieferungen"),
+        tables=("grundsicherung__empfaenger", "grundsicherung__leistungen", "grundsicherung__lieferungen",
+                "grundsicherung__ortsteile"),
         loader="orchestration.ingest.grundsicherung:load_grundsicherung",
         after=("region", "genesis", "melderegister"),  # counts checked against the population
         rejects=True,

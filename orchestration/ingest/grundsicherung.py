@@ -17,6 +17,11 @@ Raw: `raw.grundsicherung__empfaenger (stichtag, ags, gemeinde_name, anzahl, mark
 `raw.grundsicherung__leistungen (stichtag, ags, gemeinde_name, merkmal, anzahl, marker, zeile, lineage)`
 (the further columns, `merkmal` = column name). Row checks and plausibility: orchestration/ingest/_jahreszahlen.py
 (recipients 65+ ≤ residents 65+, the further counts ≤ residents).
+
+Optional per Ortsteil (issue 12): `LANDING/grundsicherung/grundsicherung_ortsteile_YYYY.csv`,
+`stichtag;ags;ortsteil;empfaenger_65_plus[;empfaenger_erwerbsminderung;hlu_ausserhalb_einrichtungen]`, one row per
+Gemeinde × Ortsteil → `raw.grundsicherung__ortsteile` (long, confidential); rules in
+orchestration/ingest/_jahreszahlen_ortsteile.py.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ LAYOUT = j.Layout(
     zahl=j.Zahl("empfaenger_65_plus", ("ab_65", "einwohner"), "der Einwohner ab 65 Jahren"),
     weitere=(j.Zahl("empfaenger_erwerbsminderung"), j.Zahl("hlu_ausserhalb_einrichtungen")),
     weitere_tabelle="leistungen",
+    ortsteile=True,
 )
 MERKMALE = tuple(z.spalte for z in LAYOUT.weitere)
 

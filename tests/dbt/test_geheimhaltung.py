@@ -565,6 +565,10 @@ def test_published_file_cannot_be_attacked(published_file):
     assert {"hze_eckwert", "inobhutnahmen_je_1000_u18", "sgb2_quote", "kinderarmut"} <= set(ortsteile["indikator_id"])
     sgb2 = ortsteile[ortsteile["indikator_id"].isin(vertraulich_als_ortsteil())]
     assert sgb2["ist_unterdrueckt"].any() and (~sgb2["ist_unterdrueckt"]).any()
+    # the Sozialamt's Grundsicherung Ortsteil cells (altersarmut, issue 12) as well
+    assert "altersarmut" in vertraulich_als_ortsteil()
+    gs = ortsteile[ortsteile["indikator_id"].eq("altersarmut")]
+    assert gs["ist_unterdrueckt"].any() and (~gs["ist_unterdrueckt"]).any()
     leaks = attack(table, confidential)
     assert not leaks, f"{len(leaks)} suppressed cells recomputable, e.g. {list(leaks.items())[:10]}"
 

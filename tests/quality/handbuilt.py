@@ -154,6 +154,9 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
                     [ags, 30 + i, datei, SHA[datei]])
     con.execute("INSERT INTO raw.grundsicherung__lieferungen VALUES (?, ?, '2016', true, 3, 0, now())", [SHA[datei], datei])
     # the further columns of the same Sozialamt file (Erwerbsminderung, HLU)
+    # the Sozialamt's optional Ortsteil counts (none delivered here; the ingest always creates the table)
+    con.execute(f"""CREATE TABLE raw.grundsicherung__ortsteile (stichtag DATE, ags VARCHAR, ortsteil VARCHAR,
+        merkmal VARCHAR, anzahl BIGINT, {lineage})""")
     con.execute(f"""CREATE TABLE raw.grundsicherung__leistungen (stichtag DATE, ags VARCHAR, gemeinde_name VARCHAR,
         merkmal VARCHAR, anzahl BIGINT, marker VARCHAR, {lineage})""")
     for i, ags in enumerate(GEMEINDEN):

@@ -10,7 +10,9 @@
 --   the BA prints the Kreis row although it suppresses single Gemeinden).
 --   Count indicators (catalogue einheit 'Anzahl'): wert = zaehler.
 --   Ortsteil rows (int_indikatoren__ortsteil, Melderegister; int_indikatoren__jugendhilfe_ortsteil, youth
---   welfare; int_indikatoren__sgb2_ortsteil, the Jobcenter's SGB II counts) are an extra level below the Gemeinde:
+--   welfare; int_indikatoren__sgb2_ortsteil, the Jobcenter's SGB II counts;
+--   int_indikatoren__grundsicherung_ortsteil, the Sozialamt's Grundsicherung counts) are an extra level below the
+--   Gemeinde:
 --   gebiet_id = AGS + 3-digit key, kreis_ags and sozialraum_id those of their Gemeinde (of the Ortsteil itself when its
 --   Gemeinde is split across Sozialräume); the Kreis is still built from the Gemeinde rows.
 --   Split Gemeinden (sozialraeume.csv by Ortsteile, int_gebiet__zuordnung_ortsteile): a Sozialraum is the sum
@@ -30,6 +32,8 @@ with ortsteilwerte as (
     select * from {{ ref('int_indikatoren__jugendhilfe_ortsteil') }}
     union all by name
     select * from {{ ref('int_indikatoren__sgb2_ortsteil') }}
+    union all by name
+    select * from {{ ref('int_indikatoren__grundsicherung_ortsteil') }}
 ),
 
 gemeinde as (

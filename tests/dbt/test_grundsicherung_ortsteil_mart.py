@@ -1,0 +1,82 @@
+"""Grundsicherung at Ortsteil level (issue 12, the Sozialamt's `grundsicherung_ortsteile_YYYY.csv`): on the demo
+build the Ortsteil numerators of altersarmut are the delivered counts and add up to the Gemeinde numerators, the
+Gemeinde rows stay public, the Ortsteil rows are confidential (data class, disclosure control) and never in the
+public dataset. The attacker test (test_geheimhaltung.py) attacks the published file with these cells present."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+YEAR = 2020
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter=";"))
+
+
+@pytest.fixture(scope="module")
+def delivered(demo_build) -> Counter:
+    """empfaenger_65_plus of YEAR per Ortsteil id, straight from the delivery file."""
+    out: Counter = Counter()
+    for r in rows(demo_build.landing / "grundsicherung" / f"grundsicherung_ortsteile_{YEAR}.csv"):
+        out[r["ags"] + r["ortsteil"]] += int(r["empfaenger_65_plus"])
+    assert len({o[:8] for o in out}) == 13
+    return out
+
+
+def test_ortsteil_sums_equal_the_gemeinde_numerators(demo_build, delivered):
+    with duckdb.connect(str(demo_build.warehouse), read_only=True) as con:
+        ortsteile = con.execute(
+            "SELECT ortsteil_id, zaehler, zaehler_unterdrueckt FROM "
+            "intermediate.int_indikatoren__grundsicherung_ortsteil WHERE jahr = ? AND indikator_id = 'altersarmut'",
+            [YEAR]).fetchall()
+        gemeinden = dict(con.execute(
+            "SELECT gebiet_id, zaehler FROM intermediate.int_indikatoren__aggregiert "
+            "WHERE gebiet_ebene = 'gemeinde' AND jahr = ? AND indikator_id = 'altersarmut'", [YEAR]).fetchall())
+        warnungen = con.execute(
+            "SELECT count(*) FROM intermediate.int_indikatoren__grundsicherung_ortsteil o "
+            "JOIN intermediate.int_indikatoren__grundsicherung g USING (ags, jahr, indikator_id) "
+            "GROUP BY o.ags, o.jahr, g.zaehler HAVING g.zaehler IS NOT NULL AND sum(o.zaehler) <> g.zaehler"
+        ).fetchall()
+    assert {o for o, _, _ in ortsteile} == set(delivered)
+    summen: Counter = Counter()
+    for o, z, unterdrueckt in ortsteile:
+        # the unprotected value is the delivered one, unless the Sozialamt suppressed the Gemeinde (then all its
+        # Ortsteile)
+        assert (z is None) == unterdrueckt == (gemeinden[o[:8]] is None), o
+        if z is not None:
+            assert z == delivered[o]
+            summen[o[:8]] += z
+    assert summen and all(summen[g] == gemeinden[g] for g in summen)
+    assert warnungen == []  # every year: Σ Ortsteile = Gemeinde (what the dbt warning test checks)
+
+
+def test_published_ortsteil_rows_are_confidential_and_not_public(demo_build):
+    with duckdb.connect(str(demo_build.published), read_only=True) as con:
+        klassen = dict(con.execute(
+            "SELECT gebiet_ebene, string_agg(DISTINCT datenklasse, ',') FROM mart.rpt_indikatorwerte "
+            "WHERE indikator_id = 'altersarmut' GROUP BY ALL").fetchall())
+        oeffentlich = con.execute(
+            "SELECT count(*) FILTER (WHERE gebiet_ebene = 'ortsteil'), count(*) FROM mart.rpt_oeffentlich "
+            "WHERE indikator_id = 'altersarmut'").fetchone()
+        shown = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT ist_unterdrueckt), count(*) FILTER (WHERE ist_unterdrueckt) "
+            "FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil' AND indikator_id = 'altersarmut'"
+        ).fetchone()
+        ebene = con.execute("SELECT niedrigste_ebene FROM mart.indikatoren WHERE indikator_id = 'altersarmut'"
+                            ).fetchone()
+        mindest = con.execute("SELECT count(*) FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil' "
+                              "AND indikator_id = 'mindestsicherungsquote'").fetchone()
+    assert klassen["ortsteil"] == "vertraulich"
+    assert klassen["gemeinde"] == klassen["kreis"] == "oeffentlich"
+    assert oeffentlich[0] == 0 and oeffentlich[1] > 0
+    assert shown[0] > 0 and shown[1] > 0  # published and suppressed Ortsteil cells (disclosure control)
+    assert ebene == ("ortsteil",)
+    assert mindest == (0,)  # AsylbLG has no Ortsteil figures: the Mindestsicherungsquote stays at Gemeinde level
