@@ -246,18 +246,19 @@ def build() -> tuple[list[Chart], list[Dashboard]]:
     charts += monat_charts
     dashboards.append(monat_dashboard)
 
-    # 7 the public dashboard (no login; only the dataset rpt_oeffentlich; superset/bundle_oeffentlich.py)
-    from bundle_oeffentlich import oeffentlich
-
-    public_charts, public_dashboard = oeffentlich()
-
-    # 8 measures on the timeline: an annotation layer on every time series of the logged-in dashboards
-    # (superset/bundle_massnahmen.py; the public dashboard reads only rpt_oeffentlich)
+    # 7 measures on the timeline: an annotation layer on every time series (superset/bundle_massnahmen.py), its
+    # source the measures table chart, which the public dashboard shows
     from bundle_massnahmen import massnahmen_chart, mit_massnahmen
 
     quelle = massnahmen_chart()
     charts = [mit_massnahmen(c, quelle) if c.viz == "echarts_timeseries_line" else c for c in charts]
-    charts += [*public_charts, quelle]
+
+    # 8 the public dashboard (no login; the datasets rpt_oeffentlich and rpt_massnahmen;
+    # superset/bundle_oeffentlich.py)
+    from bundle_oeffentlich import oeffentlich
+
+    public_charts, public_dashboard = oeffentlich(quelle)
+    charts += public_charts
     dashboards.append(public_dashboard)
 
     # 8 the facility map layer of the overview (superset/bundle_einrichtungen.py; last, so chart ids stay put)

@@ -67,9 +67,10 @@ DATASET_MODELS = {
 # Datasets with one row per area (gebiet_ebene, gebiet_id): the row-level security of the Gemeinde
 # roles (superset/provision.py) covers every one of them.
 AREA_DATASETS = [DS_WERTE, DS_KARTE, DS_SOZIALINDEX, DS_SOZIALINDEX_KARTE, DS_AUSSCHLUESSE, DS_MONAT]
-# Datasets that hold public rows only (dbt model rpt_oeffentlich): the only datasets of the anonymous role
-# Public and of the public dashboard; no row-level security needed.
-PUBLIC_DATASETS = [DS_OEFFENTLICH]
+# Datasets that hold public rows only (dbt models rpt_oeffentlich: the public indicators; rpt_massnahmen: the
+# measures, public information): the only datasets of the anonymous role Public and of the public dashboard; no
+# row-level security needed.
+PUBLIC_DATASETS = [DS_OEFFENTLICH, DS_MASSNAHMEN]
 
 DATABASE = {
     "database_name": "Sozialraum-Monitor (veröffentlicht)",

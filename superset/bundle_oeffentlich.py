@@ -1,10 +1,12 @@
 """The public dashboard „Sozialraum-Monitor – öffentlich“, seen without login (Superset role Public).
 
-Every chart and native filter reads the one dataset rpt_oeffentlich (dbt model
+Every indicator chart and native filter reads the dataset rpt_oeffentlich (dbt model
 dbt_project/models/reporting/rpt_oeffentlich.sql): the indicators of data class 'oeffentlich' (catalogue
-`geheimhaltung` = false) at the levels the catalogue allows, with their definitions. The anonymous role gets
-datasource access to that dataset only (superset/provision.py), so whatever query a visitor sends, it can
-only return what this table holds. Layout only, like bundle_charts.py: columns and metrics come from the
+`geheimhaltung` = false) at the levels the catalogue allows, with their definitions. The measures table (dataset
+rpt_massnahmen: the Kreis' measures, public information without personal data) is shown on the dashboard and is
+the source of the time series' annotation layer "Maßnahmen", as on the logged-in dashboards. The anonymous role
+gets datasource access to these two datasets only (superset/provision.py), so whatever query a visitor sends,
+it can only return what these tables hold. Layout only, like bundle_charts.py: columns and metrics come from the
 dbt YAML; which indicators are public comes from the catalogue.
 """
 
@@ -22,6 +24,7 @@ from bundle_charts import (
 )
 from bundle_dashboards import Dashboard
 from bundle_datasets import DS_OEFFENTLICH, is_public, read_catalogue
+from bundle_massnahmen import mit_massnahmen
 
 KEY = "oeffentlich"
 TITLE = "Sozialraum-Monitor – öffentlich"
@@ -37,7 +40,8 @@ Gebietsebenen, die der Katalog freigibt (Gemeinde, Sozialraum, Kreis; Land und B
 Fallzahlen der Kinder- und Jugendhilfe (Hilfen zur Erziehung, § 8a, § 42) unterliegen der Geheimhaltung und
 fehlen hier; angemeldete Gemeinden und Träger sehen sie für ihr eigenes Gebiet.
 
-Gesperrte Werte bleiben leer (nie 0). Alle Jahre auf einem Gebietsstand.
+Gesperrte Werte bleiben leer (nie 0). Alle Jahre auf einem Gebietsstand. Die gestrichelten Linien der
+Zeitreihe markieren den Beginn von Maßnahmen des Kreises und seiner Träger (Tabelle „Maßnahmen“ unten).
 """
 
 
@@ -76,15 +80,18 @@ def definitions_chart() -> Chart:
                  "Berichtsjahre jedes öffentlichen Indikators")
 
 
-def oeffentlich() -> tuple[list[Chart], Dashboard]:
+def oeffentlich(massnahmen: Chart) -> tuple[list[Chart], Dashboard]:
+    """The public dashboard; `massnahmen` is the measures table chart (bundle_massnahmen.massnahmen_chart), placed
+    on it and the source of its time series' annotation layer."""
     d = Dashboard(KEY, TITLE, "")
     d.dataset = DS_OEFFENTLICH
     info = info_chart()
     tiles = [headline_tile(i, DS_OEFFENTLICH, key=f"tile:{KEY}:{i}") for i in public_ids(HEADLINE)]
-    ts = timeseries(f"zeitreihe:{KEY}", "Gewählter Indikator je Jahr: Sozialräume, Kreis, Land und Bund",
+    ts = mit_massnahmen(timeseries(f"zeitreihe:{KEY}", "Gewählter Indikator je Jahr: Sozialräume, Kreis, Land und Bund",
                     ["wert"], ["gebiet_name"], ["sozialraum", "kreis", "land", "bund"],
                     "Gewählter öffentlicher Indikator über die Jahre je Sozialraum und für den Kreis, mit Land und "
-                    "Bund als Referenzlinien (amtliche Zeilen; nur wo die Tabellen sie enthalten)", DS_OEFFENTLICH)
+                    "Bund als Referenzlinien (amtliche Zeilen; nur wo die Tabellen sie enthalten)", DS_OEFFENTLICH),
+                        massnahmen)
     bar = bar_gemeinden(f"gemeinden:{KEY}", "Gewählter Indikator: Gemeinden im Vergleich", DS_OEFFENTLICH)
     pv = pivot_sozialraeume(f"sozialraeume:{KEY}", "Öffentliche Schlüsselindikatoren: Sozialräume, Kreis, Land, Bund",
                             public_ids(KEY_INDICATORS), DS_OEFFENTLICH)
@@ -97,7 +104,8 @@ def oeffentlich() -> tuple[list[Chart], Dashboard]:
     d.row((ts, 6, 70), (bar, 6, 70))
     d.row((pv, 7, 70), (kv, 5, 70))
     d.row((HINWEIS, 4, 60), (defs, 8, 60))
-    d.exclude("jahr", info, *tiles, ts, defs)
-    d.exclude("indikator", info, *tiles, pv, defs)
-    d.exclude("gebiet", info, *tiles, defs)
-    return [info, *tiles, ts, bar, pv, kv, defs], d
+    d.row((massnahmen, 12, 50))
+    d.exclude("jahr", info, *tiles, ts, defs, massnahmen)
+    d.exclude("indikator", info, *tiles, pv, defs, massnahmen)
+    d.exclude("gebiet", info, *tiles, defs, massnahmen)
+    return [info, *tiles, ts, bar, pv, kv, defs, massnahmen], d

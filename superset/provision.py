@@ -261,7 +261,7 @@ def provision() -> dict:
             raise RuntimeError(f"datasets for row-level security not imported: {sorted(missing)}")
         public_tables = [d for d in datasets if str(d.uuid) in bundle.PUBLIC_DATASETS]
         if len(public_tables) != len(bundle.PUBLIC_DATASETS):
-            raise RuntimeError("the public dataset (rpt_oeffentlich) was not imported")
+            raise RuntimeError("the public datasets (rpt_oeffentlich, rpt_massnahmen) were not imported")
 
         # 3 roles
         gamma = sm.find_role("Gamma")

@@ -1,9 +1,10 @@
 """Issue 13, parts 1 and 2: the public dashboard without login, and access by data class.
 
 1. An anonymous visitor (Superset role Public) sees exactly one dashboard, „Sozialraum-Monitor – öffentlich“,
-   built only on the dataset rpt_oeffentlich (public indicators at the levels the catalogue allows); every
-   other dashboard, chart, dataset, the database, SQL Lab and every chart-data request against another
-   dataset are refused. Tested over HTTP and in headless Debian chromium.
+   built only on the datasets rpt_oeffentlich (public indicators at the levels the catalogue allows) and
+   rpt_massnahmen (the measures, public information; the annotation layer of its time series); every other
+   dashboard, chart, dataset, the database, SQL Lab and every chart-data request against another dataset are
+   refused. Tested over HTTP and in headless Debian chromium.
 2. Logged-in Gemeinde and Träger users see the public rows of every area and the confidential rows (catalogue
    `geheimhaltung`, column `datenklasse`) only of their own areas: a Gemeinde its Gemeinde, Sozialraum and
    Kreis, a Träger its Sozialräume.
@@ -32,6 +33,7 @@ ASSETS = REPO_ROOT / "superset" / "assets"
 PUBLIC_TITLE = "Sozialraum-Monitor – öffentlich"
 PUBLIC_SLUG = "sozialmonitor-oeffentlich"
 PUBLIC_TABLE = "rpt_oeffentlich"
+PUBLIC_TABLES = {PUBLIC_TABLE, "rpt_massnahmen"}  # the measures: public information, no area rows
 AREA_DATASETS = ["rpt_indikatorwerte", "rpt_karte", "rpt_sozialindex", "rpt_sozialindex_karte",
                  "rpt_sozialindex_ausschluesse", "rpt_monatswerte"]
 # what superset/provision.py grants the anonymous role besides datasource access on rpt_oeffentlich
@@ -104,7 +106,8 @@ def test_anonymous_sees_exactly_the_public_dashboard_and_its_charts(superset_ser
     dash_id = ids["dashboards"][PUBLIC_TITLE]
     r = anon.get(f"{base}/api/v1/dashboard/{dash_id}/datasets", timeout=60)
     assert r.status_code == 200, r.text[:300]
-    assert {d["table_name"] for d in r.json()["result"]} == {PUBLIC_TABLE}
+    datasets = {d["id"]: d["table_name"] for d in r.json()["result"]}
+    assert set(datasets.values()) == PUBLIC_TABLES
     # the chart list: the public dashboard's charts, nothing else
     r = anon.get(f"{base}/api/v1/chart/", params={"q": "(columns:!(id,uuid,slice_name),page:0,page_size:1000)"},
                  timeout=60)
@@ -120,7 +123,8 @@ def test_anonymous_sees_exactly_the_public_dashboard_and_its_charts(superset_ser
     names = {r["name"] for i, r in _catalogue().items() if i in confidential}
     for chart in charts:
         qc = json.loads(anon.get(f"{base}/api/v1/chart/{chart['id']}", timeout=60).json()["result"]["query_context"])
-        qc["datasource"] = {"id": ids["datasets"][PUBLIC_TABLE], "type": "table"}
+        table = "rpt_massnahmen" if chart["slice_name"].startswith("Maßnahmen") else PUBLIC_TABLE
+        qc["datasource"] = {"id": ids["datasets"][table], "type": "table"}
         qc["form_data"] = dict(qc.get("form_data") or {}, slice_id=chart["id"], dashboardId=dash_id)
         r = anon.post(f"{base}/api/v1/chart/data", json=dict(qc, force=True), timeout=120)
         assert r.status_code == 200, f"{chart['slice_name']}: {r.status_code} {r.text[:300]}"
@@ -129,6 +133,11 @@ def test_anonymous_sees_exactly_the_public_dashboard_and_its_charts(superset_ser
         assert sum(len(q.get("data") or []) for q in result) > 0, f"{chart['slice_name']}: no rows"
         text = json.dumps(result, ensure_ascii=False)
         assert not [n for n in names if n in text], f"{chart['slice_name']} shows a confidential indicator"
+        if chart["slice_name"].startswith("Gewählter Indikator je Jahr"):  # the time series: measures on it
+            massnahmen = {t for t, in _published(superset_server, "select titel from mart.rpt_massnahmen "
+                                                                  "where ist_eigenes_gebiet")}
+            records = result[0]["annotation_data"]["Maßnahmen"]["records"]
+            assert massnahmen and {a["titel"] for a in records} == massnahmen, chart["slice_name"]
 
     # the dataset holds every public indicator of the file and no confidential one
     r = anon.post(f"{base}/api/v1/chart/data", json=_count_query(ids["datasets"][PUBLIC_TABLE],
@@ -153,7 +162,7 @@ def test_anonymous_is_refused_everything_else(superset_server, anon, ids):
     dash_id = ids["dashboards"][PUBLIC_TITLE]
     public_charts = _public_chart_uuids()
     other_charts = [c for u, c in ids["charts"].items() if u not in public_charts]
-    other_datasets = {n: i for n, i in ids["datasets"].items() if n != PUBLIC_TABLE}
+    other_datasets = {n: i for n, i in ids["datasets"].items() if n not in PUBLIC_TABLES}
     assert other_charts and set(AREA_DATASETS) <= set(other_datasets)
     failures = []
 
@@ -236,8 +245,8 @@ def test_anonymous_is_refused_everything_else(superset_server, anon, ids):
 
 def test_public_role_has_exactly_the_listed_permissions(superset_server, ids):
     """The anonymous role, read from Superset's metadata database: the viewing permissions of
-    provision.PUBLIC_PERMS and datasource access to rpt_oeffentlich - no other dataset, no database,
-    schema or SQL Lab access."""
+    provision.PUBLIC_PERMS and datasource access to rpt_oeffentlich and rpt_massnahmen - no other dataset, no
+    database, schema or SQL Lab access."""
     con = sqlite3.connect(superset_server.home / "superset.db")
     try:
         rows = con.execute("""
@@ -251,8 +260,10 @@ def test_public_role_has_exactly_the_listed_permissions(superset_server, ids):
         con.close()
     perms = set(rows)
     data = {(p, v) for p, v in perms if p.endswith("_access")}
-    assert len(data) == 1 and next(iter(data))[0] == "datasource_access", data
-    assert next(iter(data))[1].startswith("[Sozialraum-Monitor (veröffentlicht)].[rpt_oeffentlich]"), data
+    assert {p for p, _ in data} == {"datasource_access"}, data
+    assert sorted(v.split("](")[0] for _, v in data) == [
+        "[Sozialraum-Monitor (veröffentlicht)].[rpt_massnahmen", "[Sozialraum-Monitor (veröffentlicht)].[rpt_oeffentlich"
+    ], data
     assert perms - data == PUBLIC_PERMS
 
 
