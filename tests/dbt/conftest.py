@@ -3,7 +3,6 @@ read it, built once per session when one of them runs)."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import subprocess
@@ -14,14 +13,12 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
+from orchestration.ingest import families
 from orchestration.ingest.region import Region, load_region
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
 
 DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
-# every source family (orchestration/ingest/<family>.py with load_<family>(con, paths, region))
-FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe",
-            "einrichtungen")
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +37,8 @@ def backbone(tmp_path_factory) -> SimpleNamespace:
     try:
         load_region(con, region)
         # every family's ingest creates its raw tables even without deliveries (only GENESIS delivered here)
-        for family in FAMILIES:
-            loader = getattr(importlib.import_module(f"orchestration.ingest.{family}"), f"load_{family}")
-            result = loader(con, paths, region)
+        for family in families.DELIVERIES:  # every declared delivery family, in its declared order
+            result = family.load(con, paths, region)
             assert not result.quarantined, result.failure_message()
     finally:
         con.close()

@@ -54,7 +54,9 @@ def test_ortsteile_only_for_indicators_allowed_at_that_level(mart):
                                      "junge_volljaehrige_eckwert", "inobhutnahmen_je_1000_u18",
                                      "gefaehrdungseinschaetzungen_je_1000_u18",
                                      # the Jobcenter's SGB II counts per Ortsteil (confidential cells)
-                                     "sgb2_quote", "kinderarmut"}
+                                     "sgb2_quote", "kinderarmut",
+                                     # the Sozialamt's Grundsicherung im Alter per Ortsteil (confidential cells)
+                                     "altersarmut"}
     n, ids, demo = mart.execute("SELECT count(DISTINCT gebiet_id), count(DISTINCT length(gebiet_id)), bool_and(ist_demodaten) "
                                 "FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil'").fetchone()
     assert (n, ids, demo) == (57, 1, True)

@@ -30,6 +30,8 @@ HEADERS = {
     "melderegister": "stichtag;ags;ortsteil;geschlecht;alter;anzahl;staatsangehoerigkeit",
     "melderegister_haushalte": "stichtag;ags;ortsteil;haushaltstyp;anzahl",
     "grundsicherung": "stichtag;ags;gemeinde;empfaenger_65_plus;empfaenger_erwerbsminderung;hlu_ausserhalb_einrichtungen",
+    "grundsicherung_ortsteile": "stichtag;ags;ortsteil;empfaenger_65_plus;empfaenger_erwerbsminderung;"
+                                "hlu_ausserhalb_einrichtungen",
     "wohngeld": "stichtag;ags;gemeinde;wohngeldhaushalte",
     "asylblg": "stichtag;ags;gemeinde;regelleistungen",
     "hilfen": "fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;wohnort_ortsteil;"
@@ -80,8 +82,8 @@ def _pop(mel: dict, lo: int = 0, hi: int = 101, ags: str | None = None) -> int:
 def test_every_family_and_year_is_written(landing):
     assert sorted(p.name for p in (landing / "sgb2").glob("*.xlsx")) == \
         [f"sgb2_gemeinden_{y}{m:02d}.xlsx" for y in YEARS for m in range(1, 13)]
-    assert sorted(p.name for p in (landing / "grundsicherung").iterdir()) == \
-        [f"grundsicherung_alter_{y}.csv" for y in YEARS]
+    assert sorted(p.name for p in (landing / "grundsicherung").iterdir()) == sorted(
+        [f"grundsicherung_alter_{y}.csv" for y in YEARS] + [f"grundsicherung_ortsteile_{y}.csv" for y in YEARS])
     assert sorted(p.name for p in (landing / "melderegister").iterdir()) == sorted(
         [f"melderegister_{y}1231.csv" for y in range(2014, 2025)]
         + [f"melderegister_haushalte_{y}1231.csv" for y in range(2014, 2025)])
@@ -131,7 +133,8 @@ def test_every_demo_file_is_labelled(landing):
 def test_csv_headers_are_the_documented_ones(landing):
     for family, folder, pattern in (("melderegister", "melderegister", "melderegister_????????.csv"),
                                     ("melderegister_haushalte", "melderegister", "melderegister_haushalte_*.csv"),
-                                    ("grundsicherung", "grundsicherung", "*.csv"),
+                                    ("grundsicherung", "grundsicherung", "grundsicherung_alter_*.csv"),
+                                    ("grundsicherung_ortsteile", "grundsicherung", "grundsicherung_ortsteile_*.csv"),
                                     ("wohngeld", "wohngeld", "*.csv"),
                                     ("asylblg", "asylblg", "*.csv"),
                                     ("hilfen", "jugendhilfe", "hilfen_*.csv"),
@@ -649,8 +652,9 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
         for path in (landing / family).iterdir():
             if re.search(r"_(2016|2024)(12|1231)?\.(csv|xlsx)$", path.name) or path.name.endswith("201606.xlsx"):
                 shutil.copy(path, subset / family / path.name)
-    # (+ 2: the Jobcenter's SGB II Ortsteil files sgb2_ortsteile_201612.csv and _202412.csv)
-    assert len(list(subset.rglob("*.*"))) == 9 + 7 + 3 + 2 + (2 + 2) + 6 + 2 + 2 + 2
+    # (+ 2: the Jobcenter's SGB II Ortsteil files sgb2_ortsteile_201612.csv and _202412.csv; + 2: the Sozialamt's
+    # Grundsicherung Ortsteil files grundsicherung_ortsteile_2016.csv and _2024.csv)
+    assert len(list(subset.rglob("*.*"))) == 9 + 7 + 3 + 2 + (2 + 2) + 6 + 2 + 2 + 2 + 2
     monkeypatch.setenv("SOZIALMONITOR_PSEUDONYM_KEY", "demo-test-key-0123456789abcdef0123456789")
     paths = Paths(region=settings.DEFAULT_REGION, landing=subset, out=tmp_path / "out")
     region = Region.load(settings.DEFAULT_REGION)

@@ -37,9 +37,13 @@ def test_the_documented_list_is_the_destatis_key():
     assert {c for c, art in codes.items() if art == "ohne_angabe"} == {"999"}
     assert codes["997"] == codes["998"] == codes["163"] == "auslaendisch"  # staatenlos, ungeklärt count as foreign
     assert "910" not in codes  # "für interne Zwecke": not a nationality
-    # the rule the indicator model applies (000 deutsch, 999 ohne Angabe, everything else foreign)
-    model = (settings.DBT_PROJECT_DIR / "models" / "intermediate" / "melderegister" / "int_indikatoren__melderegister.sql")
-    assert "staatsangehoerigkeit not in ('000', '999')" in model.read_text(encoding="utf-8")
+    # the rule the indicator models apply (000 deutsch, 999 ohne Angabe, everything else foreign): one macro,
+    # used by the Gemeinde and the Ortsteil model
+    macros = (settings.DBT_PROJECT_DIR / "macros" / "indikatoren.sql").read_text(encoding="utf-8")
+    assert "staatsangehoerigkeit not in ('000', '999')" in macros and "staatsangehoerigkeit <> '999'" in macros
+    for model in ("int_indikatoren__melderegister.sql", "int_indikatoren__ortsteil.sql"):
+        path = settings.DBT_PROJECT_DIR / "models" / "intermediate" / "melderegister" / model
+        assert "{{ staatsangehoerigkeit_summen() }}" in path.read_text(encoding="utf-8"), model
 
 
 def test_nationality_is_loaded_and_short_codes_are_padded(paths, con, write):
