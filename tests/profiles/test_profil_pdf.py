@@ -94,6 +94,12 @@ def _zeilen(layout: str, indikator: str, jahr: int) -> list[str]:
     return rows
 
 
+def _name_muster(name: str) -> re.Pattern:
+    """An indicator name in pdftotext's text: a name wrapped after a hyphen comes out without it ("21-Jährige" at
+    a line end reads "21Jährige")."""
+    return re.compile(re.escape(name).replace(r"\-", "-?"))
+
+
 def _flach(zeilen: list[str]) -> str:
     return re.sub(r"\s+", " ", " ".join(zeilen))
 
@@ -137,8 +143,8 @@ def test_no_value_of_a_suppressed_cell_in_the_text(demo_build, gebiete, pdftotex
                 # the narrative has no value sentence for it ("<Indikator> <Jahr>: …"), and where it names
                 # the indicator (the Hinweis) no number follows up to the end of that sentence
                 assert f"{name} {jahr}:" not in blick, (pdf.name, ind, blick)
-                assert name in blick and "geheim gehalten" in blick, (pdf.name, ind)
-                for treffer in re.finditer(re.escape(name), blick):
+                assert _name_muster(name).search(blick) and "geheim gehalten" in blick, (pdf.name, ind)
+                for treffer in _name_muster(name).finditer(blick):
                     satz = blick[treffer.end():].split("genannt.", 1)[0]
                     assert wert not in _zahlen(satz), (pdf.name, ind, wert, satz)
                 if rows:  # a table row: "geheim" in the area's column, right after the year
