@@ -27,7 +27,7 @@ SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in (
     "sgb2_gemeinden_201612.xlsx",
     "grundsicherung_alter_2016.csv", "melderegister_20161231.csv", "hilfen_2016.csv",
     "gefaehrdungen_8a_2016.csv", "inobhutnahmen_42_2016.csv", "schluessel.csv", "melderegister_haushalte_20161231.csv",
-    "wohngeld_2016.csv", "asylblg_2016.csv", "massnahmen_2016-12-31.csv",
+    "wohngeld_2016.csv", "asylblg_2016.csv", "massnahmen_2016-12-31.csv", "einrichtungen_2016.csv",
 )}
 
 
@@ -227,11 +227,11 @@ def _raw(con: duckdb.DuckDBPyConnection) -> None:
     for row in (("K1", "Kita", "06432001", 8.59, 49.74, 60, None), ("F1", "Familienzentrum", "06432002", 8.94, 49.96, None,
                                                                    "2030-12-31")):
         con.execute("INSERT INTO raw.einrichtungen__einrichtungen VALUES (?, ?, 'Test', NULL, ?, ?, ?, ?, '2010-01-01', ?, "
-                    "3, 'einrichtungen_2016.csv', 'sha-einrichtungen', now(), true)", list(row))
+                    "3, 'einrichtungen_2016.csv', ?, now(), true)", [*row, SHA["einrichtungen_2016.csv"]])
     con.execute("""CREATE TABLE raw.einrichtungen__lieferungen (sha256 VARCHAR, datei VARCHAR, berichtszeitraum VARCHAR,
         ist_demodaten BOOLEAN, zeilen INTEGER, abgelehnt INTEGER, geladen_am TIMESTAMP)""")
-    con.execute("INSERT INTO raw.einrichtungen__lieferungen VALUES ('sha-einrichtungen', 'einrichtungen_2016.csv', "
-                "'2010-01-01', true, 2, 0, now())")
+    con.execute("INSERT INTO raw.einrichtungen__lieferungen VALUES (?, 'einrichtungen_2016.csv', '2010-01-01', true, 2, 0, "
+                "now())", [SHA["einrichtungen_2016.csv"]])
     lieferstatus.create_current_views(con, lieferstatus.AKTUELL)  # as the ingest runner does
 
 
