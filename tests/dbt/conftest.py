@@ -3,10 +3,12 @@ read it, built once per session when one of them runs)."""
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -65,3 +67,15 @@ def backbone(tmp_path_factory) -> SimpleNamespace:
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     yield SimpleNamespace(con=con, unit_tests=unit_proc)
     con.close()
+
+
+@pytest.fixture(scope="session")
+def delivery_rows(demo_build) -> Callable[[str, str], list[dict[str, str]]]:
+    """Reader of a demo delivery file in the build's landing zone, straight from the file (not through the ingest):
+    `delivery_rows(family, file_name)` -> its records (`;`-separated; blank lines and preamble lines with the demo
+    marker or `#` skipped)."""
+    def read(family: str, name: str) -> list[dict[str, str]]:
+        with open(demo_build.landing / family / name, encoding="utf-8", newline="") as handle:
+            lines = [line for line in handle if line.strip() and "DEMODATEN" not in line and not line.startswith("#")]
+        return list(csv.DictReader(lines, delimiter=";"))
+    return read

@@ -5,9 +5,7 @@ public dataset. The attacker test (test_geheimhaltung.py) attacks the published 
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,17 +13,11 @@ import pytest
 YEAR = 2020
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter=";"))
-
-
 @pytest.fixture(scope="module")
-def delivered(demo_build) -> Counter:
+def delivered(delivery_rows) -> Counter:
     """empfaenger_65_plus of YEAR per Ortsteil id, straight from the delivery file."""
     out: Counter = Counter()
-    for r in rows(demo_build.landing / "grundsicherung" / f"grundsicherung_ortsteile_{YEAR}.csv"):
+    for r in delivery_rows("grundsicherung", f"grundsicherung_ortsteile_{YEAR}.csv"):
         out[r["ags"] + r["ortsteil"]] += int(r["empfaenger_65_plus"])
     assert len({o[:8] for o in out}) == 13
     return out

@@ -6,9 +6,7 @@ published file (every published Ortsteil cell; the suppressed ones carry no coun
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,23 +14,15 @@ import pytest
 YEAR = 2020
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    """The records of a demo delivery (preamble lines with the demo marker or `#` skipped)."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if line.strip() and "DEMODATEN" not in line and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter=";"))
-
-
 @pytest.fixture(scope="module")
-def raw_counts(demo_build) -> tuple[Counter, Counter]:
+def raw_counts(delivery_rows) -> tuple[Counter, Counter]:
     """(§ 42 Inobhutnahmen begun in YEAR per Ortsteil id, residents under 18 at 31.12.YEAR per Ortsteil id)."""
-    landing = demo_build.landing
     cases: Counter = Counter()
-    for r in rows(landing / "jugendhilfe" / f"inobhutnahmen_42_{YEAR}.csv"):
+    for r in delivery_rows("jugendhilfe", f"inobhutnahmen_42_{YEAR}.csv"):
         if r["paragraph"] == "42" and r["beginn"].startswith(str(YEAR)) and r["wohnort_ortsteil"]:
             cases[r["wohnort_ags"] + r["wohnort_ortsteil"]] += 1
     residents: Counter = Counter()
-    for r in rows(landing / "melderegister" / f"melderegister_{YEAR}1231.csv"):
+    for r in delivery_rows("melderegister", f"melderegister_{YEAR}1231.csv"):
         if r["ortsteil"] and int(r["alter"]) < 18:
             residents[r["ags"] + r["ortsteil"]] += int(r["anzahl"])
     assert len(residents) == 57 and sum(cases.values()) > 50

@@ -5,9 +5,7 @@ confidential (data class, disclosure control) and never in the public dataset. T
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,17 +13,11 @@ import pytest
 YEAR = 2020
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter=";"))
-
-
 @pytest.fixture(scope="module")
-def delivered(demo_build) -> dict[str, Counter]:
+def delivered(delivery_rows) -> dict[str, Counter]:
     """lb_insgesamt and nef_unter_15 of December YEAR per Ortsteil id, straight from the delivery file."""
     out = {"sgb2_quote": Counter(), "kinderarmut": Counter()}
-    for r in rows(demo_build.landing / "sgb2" / f"sgb2_ortsteile_{YEAR}12.csv"):
+    for r in delivery_rows("sgb2", f"sgb2_ortsteile_{YEAR}12.csv"):
         out["sgb2_quote"][r["ags"] + r["ortsteil"]] += int(r["lb_insgesamt"])
         out["kinderarmut"][r["ags"] + r["ortsteil"]] += int(r["nef_unter_15"])
     assert len(out["sgb2_quote"]) == 57
