@@ -4,6 +4,7 @@ the expectation named and the offending rows listed."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -72,163 +73,9 @@ def test_consistent_tables_pass_every_suite_and_data_docs_are_written(paths, set
     assert "genesis__vollstaendigkeit" in index.read_text(encoding="utf-8")
 
 
-CASES = [
-    pytest.param(
-        ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"],
-        "genesis__vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432003", "zeit": "31.12.2016", "zeilen": 0}, id="genesis-gemeinde-missing"),
-    pytest.param(
-        ["UPDATE raw.genesis__werte SET ags = '07111001', regionalschluessel = '07111001' WHERE ags = '06432002' AND jahr = 2015"],
-        "genesis__werte", "expect_column_values_to_match_regex", "ags",
-        {"ags": "07111001", "datei": "12411-01-01-5_2015.csv", "zeile": 9}, id="genesis-ags-outside-region"),
-    pytest.param(
-        ["UPDATE raw.genesis__werte SET ags = '0643201' WHERE ags = '06432001' AND jahr = 2016"],
-        "genesis__werte", "expect_column_values_to_match_regex", "ags",
-        {"ags": "0643201"}, id="genesis-ags-format"),
-    pytest.param(
-        ["UPDATE raw.genesis__werte SET marker = '.' WHERE ags = '06432002' AND jahr = 2016"],
-        "genesis__werte", "expect_column_values_to_be_null", "wert",
-        {"ags": "06432002", "datei": "12411-01-01-5_2016.csv"}, id="genesis-marker-with-value"),
-    pytest.param(
-        ["UPDATE raw.genesis__werte SET wert = 7000 WHERE tabelle = '13111-02-02-5' AND ags = '06432002' "
-         "AND merkmal = 'Insgesamt | weiblich'"],
-        "genesis__teilmengen", "expect_column_values_to_be_between", "abweichung",
-        {"ags": "06432002", "regel": "teil_beschaeftigte", "merkmal": "Insgesamt | weiblich", "wert": 7000.0,
-         "vergleichswert": 6440.0}, id="genesis-frauen-ueber-insgesamt"),
-    pytest.param(
-        ["UPDATE raw.genesis__werte SET wert = wert + 5 WHERE tabelle = '13111-02-02-5' AND ags = '06432003' "
-         "AND merkmal = 'Ausländer(innen) | männlich'"],
-        "genesis__teilmengen", "expect_column_values_to_be_between", "ueber_toleranz",
-        {"ags": "06432003", "regel": "summe_geschlecht", "vergleichsmerkmal": "Ausländer(innen) | Insgesamt",
-         "abweichung": 5.0}, id="genesis-maenner-und-frauen-nicht-insgesamt"),
-    pytest.param(
-        ["UPDATE raw.genesis__werte SET wert = 144 WHERE tabelle = '12411-07-01-5' AND ags = '06432001' "
-         "AND merkmal = 'Durchschnittsalter der Bevölkerung'"],
-        "genesis__teilmengen", "expect_column_values_to_be_between", "wert",
-        {"ags": "06432001", "regel": "alter", "wert": 144.0, "datei": "12411-07-01-5_2016.csv"},
-        id="genesis-durchschnittsalter-kein-alter"),
-    pytest.param(
-        ["UPDATE raw.sgb2__gemeinde_monat SET marker = '#' WHERE ags = '06432001' AND merkmal = 'elb'"],
-        "sgb2__gemeinde_monat", "expect_column_values_to_be_in_set", "marker",
-        {"ags": "06432001", "merkmal": "elb"}, id="sgb2-unknown-marker"),
-    pytest.param(
-        ["UPDATE raw.sgb2__gemeinde_monat SET wert = 250 WHERE ags = '06432002' AND merkmal = 'bg_alleinerziehende'"],
-        "sgb2__gemeinde_monat", "expect_column_pair_values_a_to_be_greater_than_b", "obergrenze ≥ wert",
-        {"ags": "06432002", "merkmal": "bg_alleinerziehende"}, id="sgb2-subset-above-total"),
-    pytest.param(
-        ["DELETE FROM raw.sgb2__gemeinde_monat WHERE ags = '06432003'"],
-        "sgb2__vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432003"}, id="sgb2-gemeinde-missing"),
-    pytest.param(
-        ["UPDATE raw.grundsicherung__empfaenger SET stichtag = '2016-06-30'"],
-        "grundsicherung__empfaenger", "expect_column_values_to_be_in_set", "monat_tag",
-        {"ags": "06432001", "monat_tag": 630}, id="grundsicherung-stichtag"),
-    pytest.param(
-        ["UPDATE raw.melderegister__einwohner SET geschlecht = 'x' WHERE ags = '06432002' AND \"alter\" = 45 AND geschlecht = 'w'"],
-        "melderegister__einwohner", "expect_column_values_to_be_in_set", "geschlecht",
-        {"ags": "06432002", "alter": 45}, id="melderegister-geschlecht"),
-    pytest.param(
-        ["UPDATE raw.melderegister__einwohner SET staatsangehoerigkeit = '16' WHERE ags = '06432003' AND \"alter\" = 17 "
-         "AND staatsangehoerigkeit = '163'"],
-        "melderegister__einwohner", "expect_column_values_to_match_regex", "staatsangehoerigkeit",
-        {"ags": "06432003", "alter": 17, "staatsangehoerigkeit": "16"}, id="melderegister-staatsangehoerigkeit"),
-    pytest.param(
-        ["UPDATE raw.melderegister__haushalte SET haushaltstyp = 'wg' WHERE ags = '06432002' AND haushaltstyp = 'sonstige'"],
-        "melderegister__haushalte", "expect_column_values_to_be_in_set", "haushaltstyp",
-        {"ags": "06432002", "haushaltstyp": "wg"}, id="melderegister-haushaltstyp"),
-    pytest.param(
-        ["DELETE FROM raw.melderegister__haushalte WHERE ags = '06432001'"],
-        "melderegister__haushalte_vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432001", "zeilen": 0}, id="melderegister-haushalte-gemeinde-missing"),
-    pytest.param(
-        ["UPDATE raw.grundsicherung__leistungen SET anzahl = -4 WHERE ags = '06432002' AND merkmal = 'hlu_ausserhalb_einrichtungen'"],
-        "grundsicherung__leistungen", "expect_column_values_to_be_between", "anzahl",
-        {"ags": "06432002", "merkmal": "hlu_ausserhalb_einrichtungen"}, id="grundsicherung-hlu-negativ"),
-    pytest.param(
-        ["DELETE FROM raw.grundsicherung__leistungen WHERE ags = '06432003' AND merkmal = 'empfaenger_erwerbsminderung'"],
-        "grundsicherung__leistungen_vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432003", "merkmal": "empfaenger_erwerbsminderung"}, id="grundsicherung-erwerbsminderung-gemeinde-missing"),
-    pytest.param(
-        ["UPDATE raw.wohngeld__haushalte SET stichtag = '2016-06-30'"],
-        "wohngeld__haushalte", "expect_column_values_to_be_in_set", "monat_tag",
-        {"ags": "06432001", "monat_tag": 630}, id="wohngeld-stichtag"),
-    pytest.param(
-        ["UPDATE raw.asylblg__empfaenger SET marker = '*', anzahl = NULL WHERE ags = '06432002'"],
-        "asylblg__empfaenger", "expect_column_values_to_be_in_set", "marker",
-        {"ags": "06432002", "marker": "*"}, id="asylblg-unknown-marker"),
-    pytest.param(
-        ["DELETE FROM raw.asylblg__empfaenger WHERE ags = '06432003'"],
-        "asylblg__vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432003"}, id="asylblg-gemeinde-missing"),
-    pytest.param(
-        ["UPDATE raw.massnahmen__massnahmen SET ende = '2015-01-01' WHERE massnahme_id = 'M2'"],
-        "massnahmen__massnahmen", "expect_column_values_to_be_between", "dauer_tage",
-        {"massnahme_id": "M2", "gebiet_id": "SR2"}, id="massnahmen-ende-vor-beginn"),
-    pytest.param(
-        ["UPDATE raw.massnahmen__massnahmen SET art = 'Kunst' WHERE massnahme_id = 'M1'"],
-        "massnahmen__massnahmen", "expect_column_values_to_be_in_set", "art",
-        {"massnahme_id": "M1", "art": "Kunst"}, id="massnahmen-unbekannte-art"),
-    pytest.param(
-        ["UPDATE raw.jugendhilfe__hilfen SET transferleistung = 'x' WHERE hilfeart = '29'"],
-        "jugendhilfe__hilfen", "expect_column_values_to_be_in_set", "transferleistung",
-        {"hilfeart": "29", "wohnort_ags": "06432001"}, id="jugendhilfe-transferleistung"),
-    pytest.param(
-        ["UPDATE raw.jugendhilfe__hilfen SET ende = '2015-01-01' WHERE hilfeart = '34'"],
-        "jugendhilfe__hilfen", "expect_column_pair_values_a_to_be_greater_than_b", "ende ≥ beginn",
-        {"hilfeart": "34", "wohnort_ags": "06432002"}, id="jugendhilfe-ende-vor-beginn"),
-    pytest.param(
-        ["UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' AND gebiet_id = '06432001' AND jahr = 2016"],
-        "mart__indikatoren", "expect_column_values_to_be_between", "wert",
-        {"gebiet_id": "06432001", "jahr": 2016, "indikator_id": "anteil_65_plus", "wert": 130.0}, id="mart-share-over-100"),
-    pytest.param(
-        ["UPDATE mart.sozialraum_indikatoren SET nenner = 0 WHERE indikator_id = 'anteil_65_plus' AND gebiet_id = '06432003' AND jahr = 2015"],
-        "mart__indikatoren", "expect_column_values_to_be_between", "nenner",
-        {"gebiet_id": "06432003", "jahr": 2015}, id="mart-denominator-zero"),
-    pytest.param(
-        ["UPDATE mart.sozialraum_indikatoren SET zaehler = 2, wert = 2 / nenner * 1000 WHERE indikator_id = 'hze_eckwert' AND gebiet_id = '06432002' AND jahr = 2016",
-         "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler - 9, wert = (zaehler - 9) / nenner * 1000 WHERE indikator_id = 'hze_eckwert' AND gebiet_id IN ('SR2', '06432') AND jahr = 2016"],
-        "mart__indikatoren", "expect_column_values_to_not_be_in_set", "zaehler",
-        {"gebiet_id": "06432002", "indikator_id": "hze_eckwert", "jahr": 2016}, id="mart-disclosure-minimum"),
-    pytest.param(
-        ["UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler + 100, wert = zaehler + 100 WHERE indikator_id = 'bevoelkerung' AND gebiet_ebene = 'kreis' AND jahr = 2016"],
-        "mart__abgleich", "expect_column_values_to_be_between", "differenz_zaehler",
-        {"kreis_ags": "06432", "jahr": 2016, "indikator_id": "bevoelkerung"}, id="mart-kreis-vs-gemeinden"),
-    pytest.param(
-        ["DELETE FROM mart.sozialraum_indikatoren WHERE gebiet_id = '06432001' AND indikator_id = 'anteil_65_plus' AND jahr = 2015"],
-        "mart__vollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432001", "indikator_id": "anteil_65_plus", "jahr": 2015}, id="mart-gemeinde-missing"),
-    # the monthly SGB II mart (handbuilt.add_sgb2_monatswerte)
-    pytest.param(
-        ["UPDATE mart.sgb2_monatswerte SET zaehler = zaehler + 1, wert = (zaehler + 1) / nenner * 100 "
-         "WHERE gebiet_id = '06432001' AND monat_nr = 12"],
-        "mart__sgb2_monatswerte", "expect_column_values_to_be_in_set", "gleich_jahreswert",
-        {"gebiet_id": "06432001", "indikator_id": "sgb2_quote"}, id="monat-dezember-ungleich-jahreswert"),
-    pytest.param(
-        ["UPDATE mart.sgb2_monatswerte SET nenner_stichtag = '2016-12-31' WHERE gebiet_id = '06432002' AND monat_nr = 11"],
-        "mart__sgb2_monatswerte", "expect_column_values_to_be_in_set", "nenner_stichtag_passt",
-        {"gebiet_id": "06432002", "indikator_id": "sgb2_quote"}, id="monat-nenner-stichtag"),
-    pytest.param(
-        ["UPDATE mart.sgb2_monatswerte SET wert = 130 WHERE gebiet_id = '06432003' AND monat_nr = 11"],
-        "mart__sgb2_monatswerte", "expect_column_values_to_be_between", "wert",
-        {"gebiet_id": "06432003", "wert": 130.0}, id="monat-anteil-ueber-100"),
-    pytest.param(
-        ["UPDATE mart.sgb2_monatswerte SET zaehler = zaehler + 100, wert = (zaehler + 100) / nenner * 100 "
-         "WHERE gebiet_ebene = 'kreis' AND monat_nr = 11"],
-        "mart__sgb2_monatsabgleich", "expect_column_values_to_be_between", "differenz_zaehler",
-        {"kreis_ags": "06432", "indikator_id": "sgb2_quote"}, id="monat-kreis-vs-gemeinden"),
-    pytest.param(
-        ["DELETE FROM mart.sgb2_monatswerte WHERE gebiet_id = '06432003' AND monat_nr = 11"],
-        "mart__sgb2_monatsvollstaendigkeit", "expect_column_values_to_be_between", "zeilen",
-        {"ags": "06432003", "indikator_id": "sgb2_quote"}, id="monat-gemeinde-fehlt"),
-    pytest.param(
-        ["UPDATE raw.einrichtungen__einrichtungen SET kapazitaet = -3 WHERE einrichtung_id = 'K1'"],
-        "einrichtungen__einrichtungen", "expect_column_values_to_be_between", "kapazitaet",
-        {"einrichtung_id": "K1", "zeile": 3}, id="einrichtung-negative-kapazitaet"),
-    pytest.param(
-        ["UPDATE raw.einrichtungen__einrichtungen SET art = 'Spielplatz' WHERE einrichtung_id = 'F1'"],
-        "einrichtungen__einrichtungen", "expect_column_values_to_be_in_set", "art",
-        {"einrichtung_id": "F1"}, id="einrichtung-unbekannte-art"),
-]
+CASES = [pytest.param(case["statements"], case["suite"], case["expectation"], case["column"], case["offending"],
+                      id=case["id"])
+         for case in yaml.safe_load(Path(__file__).with_name("broken_tables.yaml").read_text(encoding="utf-8"))]
 
 
 @pytest.mark.parametrize("statements, suite, expectation, column, offending", CASES)
