@@ -63,8 +63,8 @@ def _qc_filters(adhoc: list[dict]) -> list[dict]:
     return [{"col": f["subject"], "op": f["operator"], "val": f["comparator"]} for f in adhoc]
 
 
-def x_axis(col: str = "zeitpunkt") -> dict:
-    return {"timeGrain": "P1Y", "columnType": "BASE_AXIS", "sqlExpression": col, "label": col,
+def x_axis(col: str = "zeitpunkt", grain: str = "P1Y") -> dict:
+    return {"timeGrain": grain, "columnType": "BASE_AXIS", "sqlExpression": col, "label": col,
             "expressionType": "SQL"}
 
 
@@ -115,16 +115,28 @@ def info_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
         "der Indikatoren dieses Dashboards")
 
 
+def raw_table(key: str, name: str, dataset: str, columns: list[str], order_by: tuple[str, bool], adhoc: list[dict],
+              description: str, *, timestamp_format: str = "smart_date", column_config: dict | None = None) -> Chart:
+    """A searchable table of the dataset's rows as they are (query mode raw, up to 1000, 10 a page), ordered by one
+    column (`order_by`: column, ascending)."""
+    column, ascending = order_by
+    params = {
+        "query_mode": "raw", "all_columns": columns, "groupby": [], "metrics": [], "percent_metrics": [],
+        "order_by_cols": [json.dumps([column, ascending])], "row_limit": 1000, "server_page_length": 10,
+        "adhoc_filters": adhoc, "table_timestamp_format": timestamp_format, "show_cell_bars": False,
+        "include_search": True, "allow_render_html": False, "conditional_formatting": [],
+    }
+    if column_config is not None:
+        params["column_config"] = column_config
+    return Chart(key, name, "table", dataset, params,
+                 {"columns": columns, "orderby": [[column, ascending]], "row_limit": 1000}, description)
+
+
 def definitions_chart(key: str, thema: str, ids: list[str] | None) -> Chart:
     cols = ["name", "definition", "zaehler", "nenner", "einheit", "stichtagsregel", "quelle"]
     adhoc = [simple_filter("indikator_id", "IN", ids)] if ids else []
-    return Chart(key, f"Indikatoren und Definitionen – {thema}", "table", DS_KATALOG, {
-        "query_mode": "raw", "all_columns": cols, "groupby": [], "metrics": [], "percent_metrics": [],
-        "order_by_cols": [json.dumps(["name", True])], "row_limit": 1000, "server_page_length": 10,
-        "adhoc_filters": adhoc, "table_timestamp_format": "smart_date", "show_cell_bars": False,
-        "include_search": True, "allow_render_html": False, "conditional_formatting": [],
-    }, {"columns": cols, "orderby": [["name", True]], "row_limit": 1000},
-        "Aus dem Indikatorenkatalog (mart.indikatoren)")
+    return raw_table(key, f"Indikatoren und Definitionen – {thema}", DS_KATALOG, cols, ("name", True), adhoc,
+                     "Aus dem Indikatorenkatalog (mart.indikatoren)")
 
 
 def headline_tile(ind: str, dataset: str = DS_WERTE, key: str | None = None) -> Chart:
@@ -148,18 +160,24 @@ ZEITREIHE_TEXT = ("Gewählter Indikator über die Jahre je Sozialraum und für d
 
 
 def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], ebenen: list[str],
-               description: str, dataset: str = DS_WERTE) -> Chart:
+               description: str, dataset: str = DS_WERTE, *, axis: tuple[str, str, str] = ("zeitpunkt", "P1Y", "%Y"),
+               y_axis_format: str | None = None, marker_size: int = 6) -> Chart:
+    """A line per `groupby` value over time; `axis` = (time column, its grain, its label format); the y axis
+    without decimals for the population count by default."""
+    col, grain, time_format = axis
     adhoc = [simple_filter("gebiet_ebene", "IN", ebenen)]
+    if y_axis_format is None:
+        y_axis_format = ",.0f" if metrics == ["bevoelkerung"] else ",.1f"
     return Chart(key, name, "echarts_timeseries_line", dataset, {
-        "x_axis": "zeitpunkt", "time_grain_sqla": "P1Y", "x_axis_sort_asc": True, "metrics": metrics,
+        "x_axis": col, "time_grain_sqla": grain, "x_axis_sort_asc": True, "metrics": metrics,
         "groupby": groupby, "adhoc_filters": adhoc, "row_limit": 10000, "truncate_metric": True,
         "show_legend": True, "legendType": "scroll", "legendOrientation": "top", "rich_tooltip": True,
-        "x_axis_time_format": "%Y", "y_axis_format": ",.0f" if metrics == ["bevoelkerung"] else ",.1f",
-        "markerEnabled": True, "markerSize": 6,
+        "x_axis_time_format": time_format, "y_axis_format": y_axis_format,
+        "markerEnabled": True, "markerSize": marker_size,
         "order_desc": True, "time_range": "No filter", "comparison_type": "values", "annotation_layers": [],
-    }, {"columns": [x_axis(), *groupby], "metrics": metrics, "orderby": [[metrics[0], False]],
+    }, {"columns": [x_axis(col, grain), *groupby], "metrics": metrics, "orderby": [[metrics[0], False]],
         "series_columns": groupby, "post_processing": [
-            {"operation": "pivot", "options": {"index": ["zeitpunkt"], "columns": groupby,
+            {"operation": "pivot", "options": {"index": [col], "columns": groupby,
                                                 "aggregates": {m: {"operator": "mean"} for m in metrics},
                                                 "drop_missing_columns": False}},
             {"operation": "flatten"}]}, description)
@@ -301,15 +319,10 @@ def sozialindex_tabelle(key: str, name: str) -> Chart:
     cols = ["gebiet_name", "sozialraum_name", "jahr", "statusindex", "statusklasse", "dynamikindex",
             "dynamikklasse", "gruppe", *z]
     adhoc = [_latest_year_filter(), simple_filter("gebiet_id", "IS NOT NULL", None)]
-    return Chart(key, name, "table", DS_SOZIALINDEX, {
-        "query_mode": "raw", "all_columns": cols, "groupby": [], "metrics": [], "percent_metrics": [],
-        "order_by_cols": [json.dumps(["statusindex", False])], "row_limit": 1000, "server_page_length": 10,
-        "adhoc_filters": adhoc, "table_timestamp_format": "smart_date", "show_cell_bars": False,
-        "include_search": True, "allow_render_html": False, "conditional_formatting": [],
-        "column_config": {c: {"d3NumberFormat": "+,.2f"} for c in ["statusindex", "dynamikindex", *z]},
-    }, {"columns": cols, "orderby": [["statusindex", False]], "row_limit": 1000},
-        "Status- und Dynamikindex, Klassen, Gruppe und die z-Werte der Indexindikatoren je Gebiet im jüngsten "
-        "Jahr, am stärksten benachteiligte Gebiete zuerst")
+    return raw_table(key, name, DS_SOZIALINDEX, cols, ("statusindex", False), adhoc,
+                     "Status- und Dynamikindex, Klassen, Gruppe und die z-Werte der Indexindikatoren je Gebiet im "
+                     "jüngsten Jahr, am stärksten benachteiligte Gebiete zuerst",
+                     column_config={c: {"d3NumberFormat": "+,.2f"} for c in ["statusindex", "dynamikindex", *z]})
 
 
 def sozialindex_ausschluesse(key: str, name: str) -> Chart:

@@ -14,7 +14,7 @@ import json
 import uuid as uuid_
 from pathlib import Path
 
-from bundle_charts import Chart, simple_filter
+from bundle_charts import Chart, raw_table, simple_filter
 from bundle_datasets import DS_MASSNAHMEN
 
 LAYER_NAME = "Maßnahmen"
@@ -24,13 +24,10 @@ COLUMNS = ["beginn", "ende", "titel", "art", "traeger", "massnahme_gebiet_name"]
 def massnahmen_chart() -> Chart:
     """Every measure of the current list once (the row of its own area), newest first."""
     adhoc = [simple_filter("ist_eigenes_gebiet", "==", True)]
-    return Chart("massnahmen:liste", "Maßnahmen (aktuelle Maßnahmenliste)", "table", DS_MASSNAHMEN, {
-        "query_mode": "raw", "all_columns": COLUMNS, "groupby": [], "metrics": [], "percent_metrics": [],
-        "order_by_cols": [json.dumps(["beginn", False])], "row_limit": 1000, "server_page_length": 10,
-        "adhoc_filters": adhoc, "table_timestamp_format": "%d.%m.%Y", "show_cell_bars": False,
-        "include_search": True, "allow_render_html": False, "conditional_formatting": [],
-    }, {"columns": COLUMNS, "orderby": [["beginn", False]], "row_limit": 1000},
-        "Maßnahmen des Kreises und seiner Träger (Quelle der Annotationen „Maßnahmen“ der Zeitreihen)")
+    return raw_table("massnahmen:liste", "Maßnahmen (aktuelle Maßnahmenliste)", DS_MASSNAHMEN, COLUMNS,
+                     ("beginn", False), adhoc,
+                     "Maßnahmen des Kreises und seiner Träger (Quelle der Annotationen „Maßnahmen“ der Zeitreihen)",
+                     timestamp_format="%d.%m.%Y")
 
 
 def annotation_layer(value: str | int) -> dict:

@@ -8,7 +8,7 @@ from rpt_monatswerte; Jahr may hold several years and is empty by default (every
 
 from __future__ import annotations
 
-from bundle_charts import Chart, definitions_chart, info_chart, simple_filter
+from bundle_charts import Chart, definitions_chart, info_chart, simple_filter, timeseries
 from bundle_dashboards import Dashboard
 from bundle_datasets import DS_MONAT
 
@@ -37,27 +37,10 @@ Filter **Jahr**: ein oder mehrere Jahre (leer: alle Monate). Alle Monate auf ein
 """
 
 
-def _x_axis() -> dict:
-    return {"timeGrain": "P1M", "columnType": "BASE_AXIS", "sqlExpression": "monat", "label": "monat",
-            "expressionType": "SQL"}
-
-
 def zeitreihe(key: str, name: str, metrics: list[str], ebenen: list[str], description: str) -> Chart:
     """Line per area (gebiet_name) over the months."""
-    groupby = ["gebiet_name"]
-    adhoc = [simple_filter("gebiet_ebene", "IN", ebenen)]
-    return Chart(key, name, "echarts_timeseries_line", DS_MONAT, {
-        "x_axis": "monat", "time_grain_sqla": "P1M", "x_axis_sort_asc": True, "metrics": metrics,
-        "groupby": groupby, "adhoc_filters": adhoc, "row_limit": 10000, "truncate_metric": True,
-        "show_legend": True, "legendType": "scroll", "legendOrientation": "top", "rich_tooltip": True,
-        "x_axis_time_format": "%m/%Y", "y_axis_format": ",.1f", "markerEnabled": True, "markerSize": 4,
-        "order_desc": True, "time_range": "No filter", "comparison_type": "values", "annotation_layers": [],
-    }, {"columns": [_x_axis(), *groupby], "metrics": metrics, "orderby": [[metrics[0], False]],
-        "series_columns": groupby, "post_processing": [
-            {"operation": "pivot", "options": {"index": ["monat"], "columns": groupby,
-                                                "aggregates": {m: {"operator": "mean"} for m in metrics},
-                                                "drop_missing_columns": False}},
-            {"operation": "flatten"}]}, description)
+    return timeseries(key, name, metrics, ["gebiet_name"], ebenen, description, DS_MONAT,
+                      axis=("monat", "P1M", "%m/%Y"), y_axis_format=",.1f", marker_size=4)
 
 
 def monatstabelle(key: str, name: str) -> Chart:
