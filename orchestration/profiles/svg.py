@@ -38,6 +38,13 @@ def _polygone(obj: dict) -> Iterable[list[Ring]]:
             yield [[(float(x), float(y)) for x, y, *_ in ring] for ring in poly]
 
 
+def _svg(klasse: str, breite: float, hoehe: float, label: str, teile: Iterable[str]) -> str:
+    """The inline SVG element of every graphic here (pixel size = viewBox, labelled for screen readers)
+    around its parts."""
+    return (f'<svg class="{klasse}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {breite} {hoehe}" '
+            f'width="{breite}" height="{hoehe}" role="img" aria-label="{label}">' + "".join(teile) + "</svg>")
+
+
 def karte(flaechen: Sequence[tuple[str, str, list[list[Ring]], bool]], breite: int = 300, hoehe: int = 240) -> str:
     """Map of areas: (id, title, polygons, highlighted). Equirectangular projection around the centre
     latitude, scaled to fit. Highlighted areas are drawn dark, the others light."""
@@ -61,10 +68,7 @@ def karte(flaechen: Sequence[tuple[str, str, list[list[Ring]], bool]], breite: i
         y = off_y + (lat_max - p[1]) * skala
         return f"{x:.1f},{y:.1f}"
 
-    teile = [
-        f'<svg class="karte" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {breite} {hoehe}" '
-        f'width="{breite}" height="{hoehe}" role="img" aria-label="Karte">'
-    ]
+    teile: list[str] = []
     # Highlighted areas last, so their borders are on top.
     for gid, titel, polys, hervor in sorted(flaechen, key=lambda f: f[3]):
         pfad = " ".join("M" + " L".join(xy(p) for p in ring) + " Z" for poly in polys for ring in poly)
@@ -73,8 +77,7 @@ def karte(flaechen: Sequence[tuple[str, str, list[list[Ring]], bool]], breite: i
             f'<path class="{klasse}" data-gebiet="{escape(gid)}" d="{pfad}" fill-rule="evenodd">'
             f"<title>{escape(titel)}</title></path>"
         )
-    teile.append("</svg>")
-    return "".join(teile)
+    return _svg("karte", breite, hoehe, "Karte", teile)
 
 
 def trend(
@@ -105,8 +108,6 @@ def trend(
         return oben + (y_max - wert) / (y_max - y_min) * h
 
     teile = [
-        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {breite} {hoehe}" '
-        f'width="{breite}" height="{hoehe}" role="img" aria-label="Zeitreihe">',
         f'<line class="achse" x1="{links}" y1="{oben + h}" x2="{links + w}" y2="{oben + h}"/>',
         f'<line class="achse" x1="{links}" y1="{oben}" x2="{links}" y2="{oben + h}"/>',
         f'<text class="beschriftung" x="{links - 3}" y="{oben + 4}" text-anchor="end">{escape(zahl(y_max, einheit))}</text>',
@@ -134,8 +135,7 @@ def trend(
         for seg in segmente:
             if len(seg) > 1:
                 teile.append(f'<polyline class="linie {klasse}" points="{" ".join(seg)}"/>')
-    teile.append("</svg>")
-    return "".join(teile)
+    return _svg("trend", breite, hoehe, "Zeitreihe", teile)
 
 
 def balken(eintraege: Sequence[tuple[str, float]], breite: int = 180, zeile: int = 12) -> str:
@@ -148,11 +148,7 @@ def balken(eintraege: Sequence[tuple[str, float]], breite: int = 180, zeile: int
     mitte = label_b + (breite - label_b) / 2
     halb = (breite - label_b) / 2 - 3
     hoehe = zeile * len(eintraege) + 2
-    teile = [
-        f'<svg class="balken" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {breite} {hoehe}" '
-        f'width="{breite}" height="{hoehe}" role="img" aria-label="z-Werte">',
-        f'<line class="achse" x1="{mitte}" y1="0" x2="{mitte}" y2="{hoehe}"/>',
-    ]
+    teile = [f'<line class="achse" x1="{mitte}" y1="0" x2="{mitte}" y2="{hoehe}"/>']
     for i, (label, wert) in enumerate(eintraege):
         laenge = abs(wert) / grenze * halb
         x = mitte if wert >= 0 else mitte - laenge
@@ -164,8 +160,7 @@ def balken(eintraege: Sequence[tuple[str, float]], breite: int = 180, zeile: int
             f'<rect class="{klasse}" x="{x:.1f}" y="{y + 1}" width="{laenge:.1f}" height="{zeile - 4}">'
             f"<title>{escape(label)}: z = {wert:+.2f}</title></rect>"
         )
-    teile.append("</svg>")
-    return "".join(teile)
+    return _svg("balken", breite, hoehe, "z-Werte", teile)
 
 
 def sparkline(
@@ -190,10 +185,7 @@ def sparkline(
     def py(wert: float) -> float:
         return 2 + (y_max - wert) / (y_max - y_min) * (hoehe - 4)
 
-    teile = [
-        f'<svg class="trend mini" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {breite} {hoehe}" '
-        f'width="{breite}" height="{hoehe}" role="img" aria-label="Zeitreihe {j0}–{j1}">'
-    ]
+    teile: list[str] = []
     for label, klasse, reihe in reihen:
         segmente: list[list[str]] = [[]]
         for jahr, wert in zip(jahre, reihe, strict=False):
@@ -207,5 +199,4 @@ def sparkline(
             elif len(seg) == 1:
                 x, y = seg[0].split(",")
                 teile.append(f'<circle class="punkt {klasse}" cx="{x}" cy="{y}" r="1.5"/>')
-    teile.append("</svg>")
-    return "".join(teile)
+    return _svg("trend mini", breite, hoehe, f"Zeitreihe {j0}–{j1}", teile)
