@@ -21,6 +21,11 @@ def profile_dir(out: Path) -> Path:
     return out / "profile"
 
 
+def _publish_step(key: dg.AssetKey, after: dg.AssetKey, kind: str, description: str):
+    """An asset of the publish group made from what `after` wrote (the profiles follow the publication)."""
+    return dg.asset(key=key, deps=[after], group_name="publish", kinds={kind}, description=description)
+
+
 def _anzahl_sozialraeume(published: Path) -> int:
     import duckdb
 
@@ -29,11 +34,8 @@ def _anzahl_sozialraeume(published: Path) -> int:
                            "WHERE gebiet_ebene = 'sozialraum'").fetchone()[0]
 
 
-@dg.asset(
-    key=PROFILE_KEY,
-    deps=[PUBLISHED_KEY],
-    group_name="publish",
-    kinds={"html"},
+@_publish_step(
+    PROFILE_KEY, after=PUBLISHED_KEY, kind="html",
     description=(
         "Druckbare Profile (HTML, A4, je Sozialraum und je Gemeinde eine Datei in OUT/profile/), erzeugt nur "
         "aus der veröffentlichten Datei: Text „Auf einen Blick“ (Kreis, Land, Bund, Fünfjahrestrend, Sozialindex, "
@@ -69,11 +71,8 @@ def sozialraum_profile(context: dg.AssetExecutionContext, settings: Settings) ->
     )
 
 
-@dg.asset(
-    key=PDF_KEY,
-    deps=[PROFILE_KEY],
-    group_name="publish",
-    kinds={"pdf"},
+@_publish_step(
+    PDF_KEY, after=PROFILE_KEY, kind="pdf",
     description=(
         "Die Profile als PDF (je HTML-Profil in OUT/profile/ eine PDF-Datei daneben), gedruckt mit headless "
         "chromium (Debian-Paket)."
