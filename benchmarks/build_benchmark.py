@@ -361,6 +361,19 @@ def prepare(target: str, work: Path, germany_data: Path) -> tuple[Path, list[str
 SIDES = ("baseline", "build", "plain_dbt", "plain_sql")
 
 
+def run_side(name: str, command: list[str], work: Path, what: str, *, reports: bool = True) -> dict:
+    """A measured run of a comparison side (without the samples, which only the build's phases need); SystemExit
+    naming the log when `what` failed; with `reports`, the figures the side prints as JSON on its log's last line
+    are added."""
+    run = run_measured(name, command, work)
+    run.pop("samples")
+    if run["returncode"] != 0:
+        raise SystemExit(f"{what} failed, see {run['log']}")
+    if reports:
+        run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
+    return run
+
+
 def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides: tuple[str, ...] = SIDES) -> dict:
     folder = work / target
     folder.mkdir(parents=True, exist_ok=True)
@@ -382,32 +395,21 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
                     continue
                 copy = folder / "plain_dbt.duckdb"
                 shutil.copyfile(out / "warehouse.duckdb", copy)
-                run = run_measured(f"plain_dbt_{number}", plain_dbt_command(copy, folder / "plain_dbt_target"),
-                                   folder)
-                run.pop("samples")
-                if run["returncode"] != 0:
-                    raise SystemExit(f"plain dbt build failed, see {run['log']}")
+                run = run_side(f"plain_dbt_{number}", plain_dbt_command(copy, folder / "plain_dbt_target"), folder,
+                               "plain dbt build", reports=False)
             elif side == "plain_sql":
                 if not (out / "warehouse.duckdb").is_file():
                     continue
                 copy = folder / "plain_sql.duckdb"
                 shutil.copyfile(out / "warehouse.duckdb", copy)
                 manifest = compile_project(copy, folder)
-                run = run_measured(f"plain_sql_{number}", [sys.executable, __file__, "--plain-sql", str(manifest),
-                                                           str(copy)], folder)
-                run.pop("samples")
-                if run["returncode"] != 0:
-                    raise SystemExit(f"plain SQL run failed, see {run['log']}")
-                run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
+                run = run_side(f"plain_sql_{number}", [sys.executable, __file__, "--plain-sql", str(manifest),
+                                                       str(copy)], folder, "plain SQL run")
             else:
                 database = folder / "baseline.duckdb"
                 database.unlink(missing_ok=True)
-                run = run_measured(f"baseline_{number}", [sys.executable, __file__, "--baseline", str(landing),
-                                                          str(database)], folder)
-                run.pop("samples")
-                if run["returncode"] != 0:
-                    raise SystemExit(f"baseline failed, see {run['log']}")
-                run.update(json.loads(Path(run["log"]).read_text().strip().splitlines()[-1]))
+                run = run_side(f"baseline_{number}", [sys.executable, __file__, "--baseline", str(landing),
+                                                      str(database)], folder, "baseline")
             runs[side].append(run)
     return {"target": target, "command": " ".join(template), "input": folder_stats(source), "runs": runs,
             "checks": checks, **info}
