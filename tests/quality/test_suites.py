@@ -50,6 +50,13 @@ def failures_of(results, severity=ERROR):
     return [f for r in results for f in r.failed(severity)]
 
 
+def without_errors(settings: Settings, guard: str) -> list:
+    """The results of the suites guarding `guard` (at least one); none of them fails an error-level expectation."""
+    results = run_suites(settings, guards=[guard], data_docs=False)
+    assert results and not failures_of(results), summarize(results)
+    return results
+
+
 def test_every_suite_file_is_valid_and_guards_a_contract_asset():
     suites = load_suites()
     assert len(suites) >= 12
@@ -116,8 +123,7 @@ def test_year_over_year_jump_is_a_warning_not_an_error(paths, settings):
     mutate(paths,
            "UPDATE mart.sozialraum_indikatoren SET zaehler = zaehler * 1.8, wert = zaehler * 1.8 / nenner * 100 "
            "WHERE indikator_id = 'anteil_65_plus' AND jahr = 2016")
-    results = run_suites(settings, guards=["mart/sozialraum_indikatoren"], data_docs=False)
-    assert not failures_of(results), summarize(results)
+    results = without_errors(settings, "mart/sozialraum_indikatoren")
     warnings = failures_of(results, WARN)
     assert [w.column for w in warnings] == ["veraenderung_pp"]
     assert any(row["gebiet_id"] == "06432001" and row["jahr"] == 2016 and row["wert_vorjahr"] == 20.0
@@ -240,8 +246,7 @@ def test_only_the_current_delivery_of_a_period_is_checked(paths, settings):
            "INSERT INTO raw.genesis__werte SELECT tabelle, zeit, jahr, stichtag, regionalschluessel, ags, gebiet_ebene, "
            "gebiet_name, merkmal, wert, marker, zeile, 'alt', 'alt.csv', TIMESTAMP '2020-01-01', geladen_am "
            "FROM raw.genesis__werte WHERE jahr = 2016 AND ags <> '06432003'")
-    results = run_suites(settings, guards=["raw/genesis__werte"], data_docs=False)
-    assert not failures_of(results), summarize(results)
+    without_errors(settings, "raw/genesis__werte")
     # ... and when the incomplete file is the newer one, the gap is found
     mutate(paths, "UPDATE raw.genesis__werte SET stand = TIMESTAMP '2030-01-01' WHERE sha256 = 'alt'")
     results = run_suites(settings, guards=["raw/genesis__werte"], data_docs=False)
@@ -256,8 +261,7 @@ def test_a_correction_for_one_gemeinde_replaces_only_that_gemeinde(paths, settin
            "INSERT INTO raw.melderegister__einwohner SELECT * REPLACE ('korr' AS sha256, "
            "'melderegister_2016_korrektur.csv' AS datei, anzahl + 1 AS anzahl, geladen_am + INTERVAL 1 DAY AS geladen_am) "
            "FROM raw.melderegister__einwohner WHERE ags = '06432001'")
-    results = run_suites(settings, guards=["raw/melderegister__einwohner"], data_docs=False)
-    assert not failures_of(results), summarize(results)
+    without_errors(settings, "raw/melderegister__einwohner")
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
         checked = dict(con.execute("SELECT ags, string_agg(DISTINCT datei, ', ') FROM aktuell.melderegister__einwohner "
@@ -326,5 +330,4 @@ def test_a_merger_is_no_gap_but_a_missing_gemeinde_still_is(paths, settings):
 def test_an_extract_without_nationality_passes_the_melderegister_suites(paths, settings):
     """Extracts delivered before the nationality column (NULL in raw) stay valid."""
     mutate(paths, "UPDATE raw.melderegister__einwohner SET staatsangehoerigkeit = NULL")
-    results = run_suites(settings, guards=["raw/melderegister__einwohner"], data_docs=False)
-    assert results and not failures_of(results), summarize(results)
+    without_errors(settings, "raw/melderegister__einwohner")
