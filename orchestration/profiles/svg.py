@@ -10,6 +10,8 @@ from html import escape
 from orchestration.profiles.format import zahl
 
 Ring = list[tuple[float, float]]
+# the series of a chart over the years: (label, css class, value per year; None = a gap)
+Reihen = Sequence[tuple[str, str, Sequence[float | None]]]
 
 
 def polygone(geojson: str | None) -> list[list[Ring]]:
@@ -82,7 +84,7 @@ def karte(flaechen: Sequence[tuple[str, str, list[list[Ring]], bool]], breite: i
 
 def trend(
     jahre: Sequence[int],
-    reihen: Sequence[tuple[str, str, Sequence[float | None]]],
+    reihen: Reihen,
     einheit: str,
     breite: int = 260,
     hoehe: int = 110,
@@ -165,7 +167,7 @@ def balken(eintraege: Sequence[tuple[str, float]], breite: int = 180, zeile: int
 
 def sparkline(
     jahre: Sequence[int],
-    reihen: Sequence[tuple[str, str, Sequence[float | None]]],
+    reihen: Reihen,
     einheit: str,
     breite: int = 120,
     hoehe: int = 26,
