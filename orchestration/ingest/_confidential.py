@@ -16,7 +16,8 @@ reaches a quarantine reason, a log or an exception.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +131,21 @@ def csv_error(path: Path, error: duckdb.Error) -> DeliveryError:
     return DeliveryError(path, f"the file could not be read as ';'-separated text ({type(error).__name__})", line=line)
 
 
+@contextmanager
+def staged(con: duckdb.DuckDBPyConnection, path: Path, stage: str, create_sql: str, params: Mapping) -> Iterator[None]:
+    """The loader's temporary stage table of one file for the `with` block: `create_sql` creates `stage` from the
+    file (`csv_source`; a DuckDB CSV error becomes a DeliveryError naming line and problem only, `csv_error`), and
+    the table is dropped when the block ends, whatever happens in it."""
+    try:
+        con.execute(create_sql, params)
+    except duckdb.Error as error:
+        raise csv_error(path, error) from None
+    try:
+        yield
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {stage}")
+
+
 def header_positions(tf: TextFile, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, int]:
     """Position of each known column in the header; DeliveryError naming all missing required ones."""
     positions: dict[str, int] = {}
@@ -219,3 +235,36 @@ def check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, stage: str, colu
                                   f"Ortsteil (zuerst Zeile {bad[2]}): erwartet für jede Zeile einer Gemeinde einen "
                                   f"Ortsteil oder für keine (sonst fehlen {what} in den Ortsteilsummen)",
                             line=bad[0], column=column)
+
+
+def check_ortsteil_counts(con: duckdb.DuckDBPyConnection, path: Path, stage: str, pos: Mapping[str, int],
+                          period_checks: Sequence[tuple[str, str, str]], merkmale: Sequence[str], params: Mapping,
+                          *, what: str, twice: str = "") -> None:
+    """The row checks of an office's file of counts per Ortsteil (the Jobcenter's SGB II file, the Sozialamt's
+    annual counts), in `stage` (columns zeile, ags, ortsteil, gruende and v_<merkmal> per count): first the file
+    kind's `period_checks` (column, SQL condition of a bad row, reason), then the AGS (8 digits, of the region:
+    `$prefix` in `params`), a given Ortsteil key, every count a whole number ≥ 0, the key known for its Gemeinde
+    (`check_ortsteile`; `what` is counted) and each Gemeinde × Ortsteil once (`twice`: what a second row would
+    mean, before the expectation). Raises DeliveryError naming file, the first offending line and the column."""
+    checks = [
+        *period_checks,
+        ("ags", "NOT regexp_full_match(coalesce(ags, ''), '[0-9]{8}')", "ags: erwartet 8-stelligen AGS"),
+        ("ags", "NOT starts_with(ags, $prefix)", "ags außerhalb der Region"),
+        ("ortsteil", "ortsteil IS NULL",
+         "ortsteil: erwartet den Ortsteilschlüssel aus ortsteile.csv des Regionsprofils (nicht leer)"),
+    ] + [(m, f"NOT regexp_full_match(coalesce(v_{m}, ''), '[0-9]+')", f"{m}: erwartet ganze Zahl ≥ 0")
+         for m in merkmale]
+    for name, cond, reason in checks:
+        bad = con.execute(f"SELECT zeile FROM {stage} WHERE {cond} ORDER BY zeile LIMIT 1",
+                          {k: v for k, v in params.items() if f"${k}" in cond}).fetchone()
+        if bad:
+            raise DeliveryError(path, reason, line=bad[0], column=pos[name] + 1)
+    check_ortsteile(con, path, stage, pos["ortsteil"] + 1, partition=(), what=what)
+    dup = con.execute(f"""
+        SELECT zeile, ags, ortsteil, first_value(zeile) OVER (PARTITION BY ags, ortsteil ORDER BY zeile)
+        FROM {stage} QUALIFY row_number() OVER (PARTITION BY ags, ortsteil ORDER BY zeile) = 2
+        ORDER BY zeile LIMIT 1""").fetchone()
+    if dup:
+        raise DeliveryError(path, f"Ortsteil {dup[2]} der Gemeinde {dup[1]} steht zweimal in der Datei (Zeilen "
+                                  f"{dup[3]} und {dup[0]}): {twice}erwartet genau eine Zeile je Gemeinde × Ortsteil",
+                            line=dup[0], column=pos["ortsteil"] + 1)

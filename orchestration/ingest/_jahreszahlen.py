@@ -144,8 +144,8 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
              "'Datensatz doppelt (identische Wiederholung)'"),
         ]
         hashed = ", ".join(["t_stichtag", "ags", *(v for _, _, v in present)])
-        try:
-            con.execute(
+        with c.staged(
+                con, path, layout.stage,
                 f"""CREATE OR REPLACE TEMP TABLE {layout.stage} AS
                 SELECT *, {c.reasons_sql(checks)} AS gruende FROM (
                     SELECT *, {STICHTAG_SQL.format(x='t_stichtag')} AS stichtag, hash({hashed}) AS h FROM (
@@ -156,11 +156,7 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
                                {values}
                         FROM {c.csv_source('$path', len(tf.header), tf)}))
                 WINDOW k AS (PARTITION BY t_stichtag, ags)""",
-                {"path": str(path), "prefix": prefix},
-            )
-        except duckdb.Error as error:
-            raise c.csv_error(path, error) from None
-        try:
+                {"path": str(path), "prefix": prefix}):
             records, rejected = runner.count_stage(con, path, layout.stage, options.max_reject_share)
             _check_population(con, layout, path, present)
             params = {**lineage.params, "demo": tf.ist_demodaten}
@@ -189,8 +185,6 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
             suppressed, years = con.execute(
                 f"SELECT {markers}, string_agg(DISTINCT year(stichtag)::VARCHAR, ',' ORDER BY "
                 f"year(stichtag)::VARCHAR) FROM {layout.stage} WHERE len(gruende) = 0").fetchone()
-        finally:
-            con.execute(f"DROP TABLE IF EXISTS {layout.stage}")
         rows = {layout.tabelle: records - rejected}
         if layout.weitere:
             rows[layout.weitere_tabelle] = further

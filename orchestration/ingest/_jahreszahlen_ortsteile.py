@@ -54,8 +54,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
         raise DeliveryError(path, f"file name without the year: expected {family}_ortsteile_YYYY.csv")
     jahr = int(match.group(1))
     col = {name: f"c{i}" for name, i in pos.items()}
-    try:
-        con.execute(f"""
+    with c.staged(con, path, STAGE, f"""
             CREATE OR REPLACE TEMP TABLE {STAGE} AS
             SELECT *, {STICHTAG_SQL.format(x='t_stichtag')} AS stichtag FROM (
                 SELECT row_number() OVER () + {tf.skip} AS zeile,
@@ -64,37 +63,15 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
                        {c.ortsteil_sql(col['ortsteil'])} AS ortsteil,
                        {', '.join(f"trim({col[m]}) AS v_{m}" for m in merkmale)},
                        []::VARCHAR[] AS gruende
-                FROM {c.csv_source('$path', len(tf.header), tf)})""", {"path": str(path)})
-    except duckdb.Error as error:
-        raise c.csv_error(path, error) from None
-    try:
+                FROM {c.csv_source('$path', len(tf.header), tf)})""", {"path": str(path)}):
         records, = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()
         if records == 0:
             raise DeliveryError(path, "no records below the header: expected one row per Gemeinde × Ortsteil")
-        checks = [
+        c.check_ortsteil_counts(con, path, STAGE, pos, [
             ("stichtag", "stichtag IS NULL", "stichtag: erwartet Datum TT.MM.JJJJ"),
             ("stichtag", f"stichtag <> DATE '{jahr}-12-31'",
              f"stichtag: erwartet 31.12.{jahr} wie im Dateinamen (Jahr {jahr})"),
-            ("ags", "NOT regexp_full_match(coalesce(ags, ''), '[0-9]{8}')", "ags: erwartet 8-stelligen AGS"),
-            ("ags", "NOT starts_with(ags, $prefix)", "ags außerhalb der Region"),
-            ("ortsteil", "ortsteil IS NULL",
-             "ortsteil: erwartet den Ortsteilschlüssel aus ortsteile.csv des Regionsprofils (nicht leer)"),
-        ] + [(m, f"NOT regexp_full_match(coalesce(v_{m}, ''), '[0-9]+')", f"{m}: erwartet ganze Zahl ≥ 0")
-             for m in merkmale]
-        for name, cond, reason in checks:
-            bad = con.execute(f"SELECT zeile FROM {STAGE} WHERE {cond} ORDER BY zeile LIMIT 1",
-                              {"prefix": prefix} if "$prefix" in cond else {}).fetchone()
-            if bad:
-                raise DeliveryError(path, reason, line=bad[0], column=pos[name] + 1)
-        c.check_ortsteile(con, path, STAGE, pos["ortsteil"] + 1, partition=(), what="Empfänger")
-        dup = con.execute(f"""
-            SELECT zeile, ags, ortsteil, first_value(zeile) OVER (PARTITION BY ags, ortsteil ORDER BY zeile)
-            FROM {STAGE} QUALIFY row_number() OVER (PARTITION BY ags, ortsteil ORDER BY zeile) = 2
-            ORDER BY zeile LIMIT 1""").fetchone()
-        if dup:
-            raise DeliveryError(path, f"Ortsteil {dup[2]} der Gemeinde {dup[1]} steht zweimal in der Datei (Zeilen "
-                                      f"{dup[3]} und {dup[0]}): erwartet genau eine Zeile je Gemeinde × Ortsteil",
-                                line=dup[0], column=pos["ortsteil"] + 1)
+        ], merkmale, {"prefix": prefix}, what="Empfänger")
         unpivot = " UNION ALL ".join(
             f"SELECT zeile, ags, ortsteil, '{m}' AS merkmal, v_{m}::BIGINT AS anzahl FROM {STAGE}" for m in merkmale)
         _check_sums(con, path, layout, jahr, unpivot, pos)
@@ -103,8 +80,6 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
             f"INSERT INTO raw.{family}__{TABLE} SELECT DATE '{jahr}-12-31', ags, ortsteil, merkmal, anzahl, zeile, "
             f"$datei, $sha256, $geladen_am, $demo FROM ({unpivot}) ORDER BY zeile, merkmal",
             {"demo": demo, **lineage.params})
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
     return runner.FileLoad(rows={TABLE: records * len(merkmale)}, records=records, rejected=0,
                            berichtszeitraum=str(jahr), ist_demodaten=demo)
 

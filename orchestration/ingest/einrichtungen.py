@@ -135,8 +135,7 @@ def load_einrichtungen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         path = lineage.delivery.read_path
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, REQUIRED, OPTIONAL)
-        try:
-            con.execute(f"""
+        with c.staged(con, path, STAGE, f"""
                 CREATE OR REPLACE TEMP TABLE {STAGE} AS
                 SELECT *, try_cast(t_lon AS DOUBLE) AS lon, try_cast(t_lat AS DOUBLE) AS lat,
                        {DATE_SQL.format(x='t_ab')} AS gueltig_ab, {DATE_SQL.format(x='t_bis')} AS gueltig_bis
@@ -148,10 +147,7 @@ def load_einrichtungen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                            {_text(pos, 'lon')} AS t_lon, {_text(pos, 'lat')} AS t_lat,
                            {_text(pos, 'kapazitaet')} AS t_kapazitaet,
                            {_text(pos, 'gueltig_ab')} AS t_ab, {_text(pos, 'gueltig_bis')} AS t_bis
-                    FROM {c.csv_source('$path', len(tf.header), tf)})""", {"path": str(path)})
-        except duckdb.Error as error:
-            raise c.csv_error(path, error) from None
-        try:
+                    FROM {c.csv_source('$path', len(tf.header), tf)})""", {"path": str(path)}):
             records, = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()
             if records == 0:
                 raise DeliveryError(path, "no facilities: expected one row per facility after the header",
@@ -164,8 +160,6 @@ def load_einrichtungen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                        zeile, $datei, $sha256, $geladen_am, $demo
                 FROM {STAGE} ORDER BY zeile""", {**lineage.params, "demo": tf.ist_demodaten})
             stand, = con.execute(f"SELECT strftime(max(gueltig_ab), '%Y-%m-%d') FROM {STAGE}").fetchone()
-        finally:
-            con.execute(f"DROP TABLE IF EXISTS {STAGE}")
         return runner.FileLoad(rows={"einrichtungen": records}, records=records, berichtszeitraum=stand,
                                ist_demodaten=tf.ist_demodaten)
 

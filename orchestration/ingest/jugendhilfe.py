@@ -326,12 +326,8 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         stichtag = dt.date(year, 12, 31) if year else dt.date.today()
         key = state["key"]
         stage = _stage_sql(rt, tf, positions)
-        try:
-            con.execute(stage, {"path": str(path), "prefix": prefix, "stichtag": stichtag, **_code_params(stage),
-                                **key.sql_params()})
-        except duckdb.Error as error:
-            raise c.csv_error(path, error) from None
-        try:
+        params = {"path": str(path), "prefix": prefix, "stichtag": stichtag, **_code_params(stage), **key.sql_params()}
+        with c.staged(con, path, "_jh_stage", stage, params):
             records, rejected = runner.count_stage(con, path, "_jh_stage", options.max_reject_share)
             if ORTSTEIL in positions:
                 c.check_ortsteile(con, path, "_jh_stage", positions[ORTSTEIL] + 1, ags="t_wohnort_ags",
@@ -350,8 +346,6 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
                 + ([f"'{ORTSTEIL}': {ORTSTEIL}"] if ORTSTEIL in positions else [])
             ) + "}"
             runner.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
-        finally:
-            con.execute("DROP TABLE IF EXISTS _jh_stage")
         return runner.FileLoad(
             rows={rt.name: records - rejected},
             records=records,

@@ -113,8 +113,7 @@ def load_massnahmen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object
         tf = c.inspect_text_file(path, _is_header)
         pos = c.header_positions(tf, COLUMNS)
         col = {name: f"c{i}" for name, i in pos.items()}
-        try:
-            con.execute(f"""
+        with c.staged(con, path, "_massnahmen_stage", f"""
                 CREATE OR REPLACE TEMP TABLE _massnahmen_stage AS
                 SELECT s.*, a.gebiet_ebene, row_number() OVER (PARTITION BY s.massnahme_id ORDER BY s.zeile) AS nr,
                        {DATE_SQL.format(x='s.t_beginn')} AS beginn, {DATE_SQL.format(x='s.t_ende')} AS ende
@@ -128,10 +127,7 @@ def load_massnahmen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object
                            nullif(trim({col['traeger']}), '') AS traeger,
                            nullif(trim({col['art']}), '') AS art
                     FROM {c.csv_source('$path', len(tf.header), tf)}) AS s
-                LEFT JOIN ({_areas_sql()}) AS a ON a.gebiet_id = s.gebiet_id""", {"path": str(path)})
-        except duckdb.Error as error:
-            raise c.csv_error(path, error) from None
-        try:
+                LEFT JOIN ({_areas_sql()}) AS a ON a.gebiet_id = s.gebiet_id""", {"path": str(path)}):
             records, = con.execute("SELECT count(*) FROM _massnahmen_stage").fetchone()
             if records == 0:
                 raise DeliveryError(path, "no records below the header: expected one row per measure")
@@ -140,8 +136,6 @@ def load_massnahmen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object
                 "INSERT INTO raw.massnahmen__massnahmen SELECT $stand, massnahme_id, gebiet_id, gebiet_ebene, beginn, "
                 "ende, titel, traeger, art, zeile, $datei, $sha256, $geladen_am, $demo FROM _massnahmen_stage "
                 "ORDER BY zeile", {"stand": stand, "demo": tf.ist_demodaten, **lineage.params})
-        finally:
-            con.execute("DROP TABLE IF EXISTS _massnahmen_stage")
         return runner.FileLoad(rows={TABLE: records}, records=records, berichtszeitraum=f"{stand:%Y-%m-%d}",
                                ist_demodaten=tf.ist_demodaten)
 

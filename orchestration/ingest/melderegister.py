@@ -324,8 +324,8 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
         path = lineage.delivery.read_path
         pos = c.header_positions(tf, REQUIRED_HAUSHALTE)
         checks = _checks([], "stichtag/ags/ortsteil/haushaltstyp")
-        try:
-            con.execute(
+        with c.staged(
+                con, path, "_mr_stage",
                 f"""CREATE OR REPLACE TEMP TABLE _mr_stage AS
                 SELECT *, {c.reasons_sql(checks)} AS gruende FROM (
                     SELECT *, {STICHTAG_SQL.format(x='t_stichtag')} AS stichtag, {ANZAHL_SQL},
@@ -335,11 +335,7 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
                                lower(nullif(trim(c{pos['haushaltstyp']}), '')) AS haushaltstyp
                         FROM {c.csv_source('$path', len(tf.header), tf)}))
                 WINDOW k AS (PARTITION BY t_stichtag, ags, ortsteil, haushaltstyp)""",
-                {"path": str(path), "prefix": prefix, "name_date": name_date},
-            )
-        except duckdb.Error as error:
-            raise c.csv_error(path, error) from None
-        try:
+                {"path": str(path), "prefix": prefix, "name_date": name_date}):
             records, rejected = runner.count_stage(con, path, "_mr_stage", options.max_reject_share)
             _check_ortsteile(con, path, "_mr_stage", pos["ortsteil"] + 1)
             unknown = _first_unknown(con, "_mr_stage", "haushaltstyp", list(HAUSHALTSTYPEN))
@@ -362,8 +358,6 @@ def load_melderegister(con: duckdb.DuckDBPyConnection, paths: Paths, region: obj
             stichtage, = con.execute(
                 "SELECT string_agg(DISTINCT strftime(stichtag, '%Y-%m-%d'), ',') FROM _mr_stage "
                 "WHERE len(gruende) = 0").fetchone()
-        finally:
-            con.execute("DROP TABLE IF EXISTS _mr_stage")
         return runner.FileLoad(rows={HAUSHALTE: records - rejected}, records=records, rejected=rejected,
                                berichtszeitraum=stichtage or (name_date.isoformat() if name_date else None),
                                ist_demodaten=tf.ist_demodaten, extra={"satzart": HAUSHALTE})

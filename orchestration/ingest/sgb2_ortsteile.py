@@ -53,8 +53,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
         raise DeliveryError(path, "file name without the Berichtsmonat: expected sgb2_ortsteile_YYYYMM.csv")
     monat = dt.date(int(match.group(1)), int(match.group(2)), 1)
     col = {name: f"c{i}" for name, i in pos.items()}
-    try:
-        con.execute(f"""
+    with c.staged(con, path, "_sgb2_ot_stage", f"""
             CREATE OR REPLACE TEMP TABLE _sgb2_ot_stage AS
             SELECT row_number() OVER () + {tf.skip} AS zeile,
                    trim({col['berichtsmonat']}) AS t_monat,
@@ -62,40 +61,17 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
                    {c.ortsteil_sql(col['ortsteil'])} AS ortsteil,
                    {', '.join(f"trim({col[m]}) AS v_{m}" for m in MERKMALE)},
                    []::VARCHAR[] AS gruende
-            FROM {c.csv_source('$path', len(tf.header), tf)}""", {"path": str(path)})
-    except duckdb.Error as error:
-        raise c.csv_error(path, error) from None
-    try:
+            FROM {c.csv_source('$path', len(tf.header), tf)}""", {"path": str(path)}):
         records, = con.execute("SELECT count(*) FROM _sgb2_ot_stage").fetchone()
         if records == 0:
             raise DeliveryError(path, "no records below the header: expected one row per Gemeinde × Ortsteil")
-        checks = [
+        c.check_ortsteil_counts(con, path, "_sgb2_ot_stage", pos, [
             ("berichtsmonat", "NOT regexp_full_match(coalesce(t_monat, ''), '[0-9]{4}-[0-9]{2}')",
              "berichtsmonat: erwartet Monat YYYY-MM"),
             ("berichtsmonat", "t_monat <> $monat_text",
              f"berichtsmonat: erwartet {monat:%Y-%m} wie im Dateinamen (YYYYMM {match.group(0)})"),
-            ("ags", "NOT regexp_full_match(coalesce(ags, ''), '[0-9]{8}')", "ags: erwartet 8-stelligen AGS"),
-            ("ags", "NOT starts_with(ags, $prefix)", "ags außerhalb der Region"),
-            ("ortsteil", "ortsteil IS NULL",
-             "ortsteil: erwartet den Ortsteilschlüssel aus ortsteile.csv des Regionsprofils (nicht leer)"),
-        ] + [(m, f"NOT regexp_full_match(coalesce(v_{m}, ''), '[0-9]+')", f"{m}: erwartet ganze Zahl ≥ 0")
-             for m in MERKMALE]
-        for name, cond, reason in checks:
-            bad = con.execute(f"SELECT zeile FROM _sgb2_ot_stage WHERE {cond} ORDER BY zeile LIMIT 1",
-                              {k: v for k, v in {"monat_text": f"{monat:%Y-%m}", "prefix": prefix}.items()
-                               if f"${k}" in cond}).fetchone()
-            if bad:
-                raise DeliveryError(path, reason, line=bad[0], column=pos[name] + 1)
-        c.check_ortsteile(con, path, "_sgb2_ot_stage", pos["ortsteil"] + 1, partition=(), what="Leistungsberechtigte")
-        dup = con.execute("""
-            SELECT zeile, ags, ortsteil, first_value(zeile) OVER (PARTITION BY ags, ortsteil ORDER BY zeile)
-            FROM _sgb2_ot_stage QUALIFY row_number() OVER (PARTITION BY ags, ortsteil ORDER BY zeile) = 2
-            ORDER BY zeile LIMIT 1""").fetchone()
-        if dup:
-            raise DeliveryError(path, f"Ortsteil {dup[2]} der Gemeinde {dup[1]} steht zweimal in der Datei (Zeilen "
-                                      f"{dup[3]} und {dup[0]}): der Berichtsmonat {monat:%m/%Y} wäre für dieses "
-                                      "Ortsteil doppelt geliefert; erwartet genau eine Zeile je Gemeinde × Ortsteil",
-                                line=dup[0], column=pos["ortsteil"] + 1)
+        ], MERKMALE, {"monat_text": f"{monat:%Y-%m}", "prefix": prefix}, what="Leistungsberechtigte",
+            twice=f"der Berichtsmonat {monat:%m/%Y} wäre für dieses Ortsteil doppelt geliefert; ")
         _check_sums(con, path, monat, family)
         demo = tf.ist_demodaten
         unpivot = " UNION ALL ".join(
@@ -105,8 +81,6 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
             f"INSERT INTO raw.{family}__{TABLE} SELECT $monat, ags, ortsteil, merkmal, wert, zeile, "
             f"$datei, $sha256, $geladen_am, $demo FROM ({unpivot}) ORDER BY zeile, merkmal",
             {"monat": monat, "demo": demo, **lineage.params})
-    finally:
-        con.execute("DROP TABLE IF EXISTS _sgb2_ot_stage")
     return runner.FileLoad(rows={TABLE: records * len(MERKMALE)}, records=records, rejected=0,
                            berichtszeitraum=f"{monat:%Y-%m}", ist_demodaten=demo)
 
