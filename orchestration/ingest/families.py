@@ -56,109 +56,92 @@ REGION = Family(
     loader="orchestration.ingest.region:load_region",
 )
 
+def delivery(name: str, *, description: str, tables: tuple[str, ...], after: tuple[str, ...],
+             patterns: tuple[str, ...] = (".csv",), rejects: bool = False) -> Family:
+    """A delivered family (`lieferung`, text files unless other `patterns` are given), loaded by `load_<name>` of
+    orchestration/ingest/<name>.py: the convention every delivery family follows."""
+    return Family(name=name, description=description, kind=LIEFERUNG, patterns=patterns, tables=tables,
+                  loader=f"orchestration.ingest.{name}:load_{name}", after=after, rejects=rejects)
+
+
+# the families whose counts are checked against the population (GENESIS, Melderegister) when they load
+AFTER_POPULATION = ("region", "genesis", "melderegister")
+
 # (in this order in listings and reports)
 DELIVERIES: tuple[Family, ...] = (
-    Family(
-        name="genesis",
+    delivery(
+        "genesis",
         description="GENESIS/Regionalstatistik-Tabellen (Bevölkerung, Wanderungen, Beschäftigte, Arbeitslose)",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("genesis__lieferungen", "genesis__werte"),
-        loader="orchestration.ingest.genesis:load_genesis",
         after=("region", "gebietsstand"),  # keeps the rows of former Kreise of the region, known from the keys
     ),
-    Family(
-        name="melderegister",
+    delivery(
+        "melderegister",
         description="Einwohnermelderegister-Auszüge (Einzelaltersjahre und Staatsangehörigkeit je Gemeinde; Haushalte "
                     "nach Haushaltstyp)",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("melderegister__einwohner", "melderegister__haushalte", "melderegister__lieferungen"),
-        loader="orchestration.ingest.melderegister:load_melderegister",
         after=("region",),
         rejects=True,
     ),
-    Family(
-        name="sgb2",
+    delivery(
+        "sgb2",
         description="SGB-II-Gemeindedaten (Statistik der BA / Jobcenter), monatlich",
-        kind=LIEFERUNG,
         patterns=(".xlsx", ".csv"),  # .csv: the Jobcenter's optional Ortsteil counts (sgb2_ortsteile.py)
         tables=("sgb2__gemeinde_monat", "sgb2__lieferungen", "sgb2__ortsteil_monat"),
-        loader="orchestration.ingest.sgb2:load_sgb2",
-        after=("region", "genesis", "melderegister"),  # counts checked against the population
+        after=AFTER_POPULATION,
         rejects=True,
     ),
-    Family(
-        name="grundsicherung",
+    delivery(
+        "grundsicherung",
         description="Grundsicherung im Alter und bei Erwerbsminderung (SGB XII Kap. 4) und Hilfe zum Lebensunterhalt "
                     "(SGB XII Kap. 3) je Gemeinde, jährlich (Sozialamt)",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("grundsicherung__empfaenger", "grundsicherung__leistungen", "grundsicherung__lieferungen",
                 "grundsicherung__ortsteile"),
-        loader="orchestration.ingest.grundsicherung:load_grundsicherung",
-        after=("region", "genesis", "melderegister"),  # counts checked against the population
+        after=AFTER_POPULATION,
         rejects=True,
     ),
-    Family(
-        name="asylblg",
+    delivery(
+        "asylblg",
         description="Empfänger von Regelleistungen nach dem Asylbewerberleistungsgesetz je Gemeinde, jährlich "
                     "(Fachbereich Zuwanderung und Flüchtlinge)",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("asylblg__empfaenger", "asylblg__lieferungen"),
-        loader="orchestration.ingest.asylblg:load_asylblg",
-        after=("region", "genesis", "melderegister"),  # counts checked against the population
+        after=AFTER_POPULATION,
         rejects=True,
     ),
-    Family(
-        name="wohngeld",
+    delivery(
+        "wohngeld",
         description="Wohngeldhaushalte (reine Wohngeldhaushalte) je Gemeinde, jährlich (Wohngeldstelle)",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("wohngeld__haushalte", "wohngeld__lieferungen"),
-        loader="orchestration.ingest.wohngeld:load_wohngeld",
-        after=("region", "genesis", "melderegister"),  # counts checked against the population
+        after=AFTER_POPULATION,
         rejects=True,
     ),
-    Family(
-        name="einrichtungen",
+    delivery(
+        "einrichtungen",
         description="Soziale Infrastruktur: Register der Einrichtungen (Kitas, Familienzentren, Jugendzentren, "
                     "Beratungsstellen, Schulen, Jobcenter-Standorte) mit Lage, Kapazität und Gültigkeit",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("einrichtungen__einrichtungen", "einrichtungen__lieferungen"),
-        loader="orchestration.ingest.einrichtungen:load_einrichtungen",
         after=("region",),  # point-in-polygon check against the profile's Gemeinde geometries
     ),
-    Family(
-        name="jugendhilfe",
+    delivery(
+        "jugendhilfe",
         description="Fallexporte des Jugendamts (Hilfen, § 8a, § 42/42a), pseudonymisiert",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("jugendhilfe__gefaehrdungen", "jugendhilfe__hilfen", "jugendhilfe__inobhutnahmen",
                 "jugendhilfe__lieferungen"),
-        loader="orchestration.ingest.jugendhilfe:load_jugendhilfe",
         after=("region",),
         rejects=True,
     ),
-    Family(
-        name="massnahmen",
+    delivery(
+        "massnahmen",
         description="Maßnahmen des Kreises und seiner Träger (Gebiet, Zeitraum, Titel, Träger, Art): vollständige Liste "
                     "je Stand",
-        kind=LIEFERUNG,
-        patterns=(".csv",),
         tables=("massnahmen__lieferungen", "massnahmen__massnahmen"),
-        loader="orchestration.ingest.massnahmen:load_massnahmen",
         after=("region",),  # the areas a measure names are the profile's
     ),
-    Family(
-        name="gebietsstand",
+    delivery(
+        "gebietsstand",
         description="Gebietsstand-Umstiegsschlüssel (BBSR) für Gemeinden und Kreise: mitgeliefert und neuere Lieferungen",
-        kind=LIEFERUNG,
         patterns=(".csv", ".csv.gz"),
         tables=("gebietsstand__lieferungen", "gebietsstand__schluessel"),
-        loader="orchestration.ingest.gebietsstand:load_gebietsstand",
         after=("region",),  # a Gemeinde target must be one of the profile's Gemeinden
     ),
 )
