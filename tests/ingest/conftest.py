@@ -1,4 +1,5 @@
-"""Fixtures shared by the ingest tests: a run's folders, its working database, and a delivery writer."""
+"""Fixtures shared by the ingest tests: a run's folders, its working database, a delivery writer and the bundled
+region profile loaded into that database."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import Paths
+from orchestration.ingest.region import Region, load_region
+from orchestration.settings import DEFAULT_REGION, Paths
 
 
 def write_lines(path: Path, lines: list[str], encoding: str = "utf-8", newline: str = "\n") -> Path:
@@ -35,3 +37,11 @@ def con(paths):
     con = duckdb.connect(str(paths.warehouse))
     yield con
     con.close()
+
+
+@pytest.fixture
+def region(con) -> Region:
+    """The bundled region profile (Darmstadt-Dieburg, with Ortsteile), loaded into the working database."""
+    profile = Region.load(DEFAULT_REGION)
+    load_region(con, profile)
+    return profile

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.ingest.grundsicherung import load_grundsicherung
-from orchestration.ingest.region import Region, load_region
 
-BUNDLED = Path(__file__).resolve().parents[2] / "seeds" / "regions" / "darmstadt-dieburg"
 DEMO = "# DEMODATEN – synthetisch erzeugt, keine echten Daten"
 HEADER = "stichtag;ags;ortsteil;empfaenger_65_plus;empfaenger_erwerbsminderung"
 # Alsbach-Hähnlein (06432001, Ortsteile 001-003): 60 recipients 65+, 30 Erwerbsminderung; Bickenbach (06432003)
@@ -26,13 +24,6 @@ def gemeinde_file(jahr: int, g65: int | str = 60, gem: int | str = 30) -> list[s
 
 def lines(jahr: int = 2016, ot=OT) -> list[str]:
     return [DEMO, HEADER, *(f"31.12.{jahr};06432001;{k};{a};{b}" for k, a, b in ot)]
-
-
-@pytest.fixture
-def region(con):
-    profile = Region.load(BUNDLED)
-    load_region(con, profile)
-    return profile
 
 
 def folder(paths) -> Path:

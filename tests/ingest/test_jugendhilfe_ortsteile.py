@@ -5,26 +5,15 @@ Melderegister's rule (_confidential.check_ortsteile), for all three record types
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from orchestration.ingest.jugendhilfe import load_jugendhilfe
-from orchestration.ingest.region import Region, load_region
 from tests.ingest.test_jugendhilfe import DEMO, KEY, options
 
-BUNDLED = Path(__file__).resolve().parents[2] / "seeds" / "regions" / "darmstadt-dieburg"
 HILFEN = ("fall_id;hilfeart;beginn;ende;geburtsmonat;geburtsjahr;geschlecht;wohnort_ags;wohnort_ortsteil;"
           "alleinerziehend;transferleistung;beendigungsgrund;nachname")
 GEF = "fall_id;datum;alter;geschlecht;wohnort_ags;wohnort_ortsteil;ergebnis"
 PFUNGSTADT = ("001", "002", "003", "004")
-
-
-@pytest.fixture
-def region(con):
-    profile = Region.load(BUNDLED)
-    load_region(con, profile)
-    return profile
 
 
 def hilfen(n: int = 120) -> list[str]:

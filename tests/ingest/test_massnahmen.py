@@ -4,15 +4,11 @@ the newest Stand is the current list."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from orchestration.ingest import lieferstatus
 from orchestration.ingest.massnahmen import load_massnahmen
-from orchestration.ingest.region import Region, load_region
 
-BUNDLED = Path(__file__).resolve().parents[2] / "seeds" / "regions" / "darmstadt-dieburg"
 HEADER = "massnahme_id;gebiet_id;beginn;ende;titel;traeger;art"
 GOOD = [
     "# DEMODATEN – synthetisch erzeugt, keine echten Daten",
@@ -22,13 +18,6 @@ GOOD = [
     "M3;06432001001;2020-01-15;2020-12-31;Demodaten: Beratung <script>alert(1)</script>;;Beratungsangebot",
     "M4;06432;2017-05-01;;Demodaten: Kreisweites Bildungsangebot;Volkshochschule;Bildungsangebot",
 ]
-
-
-@pytest.fixture
-def region(con):
-    profile = Region.load(BUNDLED)
-    load_region(con, profile)
-    return profile
 
 
 def test_a_measure_list_is_loaded_with_its_area_levels(paths, con, write, region):

@@ -4,24 +4,13 @@ refuses the whole file naming file, line and column (quarantine), for residents 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from orchestration.ingest.melderegister import load_melderegister
-from orchestration.ingest.region import Region, load_region
 
-BUNDLED = Path(__file__).resolve().parents[2] / "seeds" / "regions" / "darmstadt-dieburg"
 HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl"
 HAUSHALTE = "stichtag;ags;ortsteil;haushaltstyp;anzahl"
 PFUNGSTADT = {"001": 30, "002": 8, "003": 2, "004": 4}  # Kernstadt, Eschollbrücken, Eich, Hahn
-
-
-@pytest.fixture
-def region(con):
-    profile = Region.load(BUNDLED)
-    load_region(con, profile)
-    return profile
 
 
 def lines(ortsteile: dict[str, int] = PFUNGSTADT, stichtag: str = "31.12.2016") -> list[str]:

@@ -4,15 +4,11 @@ what was loaded before stays."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from orchestration.ingest.region import Region, load_region
 from orchestration.ingest.sgb2 import load_sgb2
 from tests.ingest.test_sgb2 import ROWS, _states, write_sgb2
 
-BUNDLED = Path(__file__).resolve().parents[2] / "seeds" / "regions" / "darmstadt-dieburg"
 HEADER = "berichtsmonat;ags;ortsteil;lb_insgesamt;nef_unter_15"
 DEMO = "# DEMODATEN – synthetisch erzeugt, keine echten Daten"
 # Pfungstadt (06432018) in the workbook: lb 1000, nef_unter_15 250; its four Ortsteile add up to that
@@ -22,13 +18,6 @@ OT = [("001", 600, 150), ("002", 200, 50), ("003", 120, 30), ("004", 80, 20)]
 
 def lines(month: str = "2016-12", ot=OT) -> list[str]:
     return [DEMO, HEADER, *(f"{month};06432018;{k};{lb};{nef}" for k, lb, nef in ot)]
-
-
-@pytest.fixture
-def region(con):
-    profile = Region.load(BUNDLED)
-    load_region(con, profile)
-    return profile
 
 
 @pytest.fixture
