@@ -79,3 +79,29 @@ def delivery_rows(demo_build) -> Callable[[str, str], list[dict[str, str]]]:
             lines = [line for line in handle if line.strip() and "DEMODATEN" not in line and not line.startswith("#")]
         return list(csv.DictReader(lines, delimiter=";"))
     return read
+
+
+@pytest.fixture(scope="session")
+def assert_ortsteil_rows_confidential(demo_build) -> Callable[[str, tuple[str, ...], str], None]:
+    """The publication of an indicator delivered per Ortsteil (issue 12), in the demo build's published file:
+    `assert_ortsteil_rows_confidential(classified, public, cells)` — the Ortsteil rows of `classified` are
+    confidential and its Gemeinde and Kreis rows public (rpt_indikatorwerte), the public dataset (rpt_oeffentlich)
+    has rows of the `public` indicators but none at Ortsteil level, and the Ortsteil cells of `cells` are partly
+    published and partly suppressed (disclosure control)."""
+    def check(classified: str, public: tuple[str, ...], cells: str) -> None:
+        with duckdb.connect(str(demo_build.published), read_only=True) as con:
+            klassen = dict(con.execute(
+                "SELECT gebiet_ebene, string_agg(DISTINCT datenklasse, ',') FROM mart.rpt_indikatorwerte "
+                "WHERE indikator_id = ? GROUP BY ALL", [classified]).fetchall())
+            oeffentlich = con.execute(
+                "SELECT count(*) FILTER (WHERE gebiet_ebene = 'ortsteil'), count(*) FROM mart.rpt_oeffentlich "
+                f"WHERE indikator_id IN ({', '.join('?' for _ in public)})", list(public)).fetchone()
+            shown = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT ist_unterdrueckt), count(*) FILTER (WHERE ist_unterdrueckt) "
+                "FROM mart.sozialraum_indikatoren WHERE gebiet_ebene = 'ortsteil' AND indikator_id = ?", [cells]
+            ).fetchone()
+        assert klassen["ortsteil"] == "vertraulich"
+        assert klassen["gemeinde"] == klassen["kreis"] == "oeffentlich"
+        assert oeffentlich[0] == 0 and oeffentlich[1] > 0
+        assert shown[0] > 0 and shown[1] > 0  # published and suppressed Ortsteil cells
+    return check
