@@ -362,9 +362,7 @@ SIDES = ("baseline", "build", "plain_dbt", "plain_sql")
 
 
 def run_side(name: str, command: list[str], work: Path, what: str, *, reports: bool = True) -> dict:
-    """A measured run of a comparison side (without the samples, which only the build's phases need); SystemExit
-    naming the log when `what` failed; with `reports`, the figures the side prints as JSON on its log's last line
-    are added."""
+    """A measured comparison side (no samples); SystemExit when `what` failed; `reports`: add its last log line's JSON."""
     run = run_measured(name, command, work)
     run.pop("samples")
     if run["returncode"] != 0:
