@@ -166,29 +166,21 @@
     ref('int_indikatoren__mindestsicherung'),
     ref('int_indikatoren__einrichtungen'),
 ] -%}
-{%- set spalten = [
-    'ags', 'jahr', 'indikator_id', 'zaehler', 'nenner', 'zaehler_unterdrueckt',
-    'nenner_unterdrueckt', 'quelle', 'nenner_quelle', 'ist_demodaten',
-] -%}
+{%- set spalten = {
+    'ags': 'varchar', 'jahr': 'integer', 'indikator_id': 'varchar', 'zaehler': 'double', 'nenner': 'double',
+    'zaehler_unterdrueckt': 'boolean', 'nenner_unterdrueckt': 'boolean', 'quelle': 'varchar',
+    'nenner_quelle': 'varchar', 'ist_demodaten': 'boolean',
+} -%}
 with vereinigt as (
     {% for familie in familien %}
-    select {{ spalten | join(', ') }} from {{ familie }}
+    select {{ spalten.keys() | join(', ') }} from {{ familie }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 final as (
     select
-        cast(ags as varchar) as ags,
-        cast(jahr as integer) as jahr,
-        cast(indikator_id as varchar) as indikator_id,
-        cast(zaehler as double) as zaehler,
-        cast(nenner as double) as nenner,
-        cast(zaehler_unterdrueckt as boolean) as zaehler_unterdrueckt,
-        cast(nenner_unterdrueckt as boolean) as nenner_unterdrueckt,
-        cast(quelle as varchar) as quelle,
-        cast(nenner_quelle as varchar) as nenner_quelle,
-        cast(ist_demodaten as boolean) as ist_demodaten
+        {{ gecastet(spalten) }}
     from vereinigt
     where {{ bedingung }}
 )

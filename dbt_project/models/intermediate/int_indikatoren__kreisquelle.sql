@@ -66,12 +66,10 @@ final as (
 )
 
 select
-    cast(kreis_ags as varchar) as kreis_ags,
-    cast(jahr as integer) as jahr,
-    cast(indikator_id as varchar) as indikator_id,
-    cast(zaehler as double) as zaehler,
-    cast(nenner as double) as nenner,
-    cast(ist_demodaten as boolean) as ist_demodaten
+    {{ gecastet({
+        'kreis_ags': 'varchar', 'jahr': 'integer', 'indikator_id': 'varchar', 'zaehler': 'double',
+        'nenner': 'double', 'ist_demodaten': 'boolean',
+    }) }}
 from final
 -- a suppressed part leaves the Kreis without a row
 where zaehler is not null

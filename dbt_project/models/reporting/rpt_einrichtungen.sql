@@ -31,18 +31,5 @@ final as (
 )
 
 select
-    cast(einrichtung_id as varchar) as einrichtung_id,
-    cast(art as varchar) as art,
-    cast(name as varchar) as name,
-    cast(traeger as varchar) as traeger,
-    cast(lon as double) as lon,
-    cast(lat as double) as lat,
-    cast(kapazitaet as bigint) as kapazitaet,
-    cast(gueltig_ab as date) as gueltig_ab,
-    cast(gueltig_bis as date) as gueltig_bis,
-    cast(gemeinde_ags as varchar) as gemeinde_ags,
-    cast(gemeinde as varchar) as gemeinde,
-    cast(sozialraum_id as varchar) as sozialraum_id,
-    cast(sozialraum as varchar) as sozialraum,
-    cast(ist_demodaten as boolean) as ist_demodaten
+    {{ vertragsspalten() }}
 from final

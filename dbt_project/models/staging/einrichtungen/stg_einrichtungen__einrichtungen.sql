@@ -6,16 +6,7 @@ with source as (
 
 renamed as (
     select
-        cast(einrichtung_id as varchar) as einrichtung_id,
-        cast(art as varchar) as art,
-        cast(name as varchar) as name,
-        cast(traeger as varchar) as traeger,
-        cast(ags as varchar) as ags,
-        cast(lon as double) as lon,
-        cast(lat as double) as lat,
-        cast(kapazitaet as bigint) as kapazitaet,
-        cast(gueltig_ab as date) as gueltig_ab,
-        cast(gueltig_bis as date) as gueltig_bis,
+        {{ vertragsspalten() }},
         {{ lieferung_herkunft() }}
     from source
 )
