@@ -18,35 +18,13 @@
 {%- endmacro %}
 
 {#- The monthly Ortsteil rows of the kommunale Jobcenter (int_sgb2__ortsteil_monatsindikatoren, unprotected) with the
-    area columns of the annual Ortsteil rows (int_indikatoren__aggregiert): gebiet_id = ortsteil_id, the Ortsteil's
-    name, kreis_ags and sozialraum_id of its Gemeinde in the month's year (of the Ortsteil itself when its Gemeinde is
-    split across Sozialräume); zaehler NULL with ist_unterdrueckt where the BA suppressed the Gemeinde's month; no
-    row over a zero denominator. The one home of these rows: int_geheimhaltung__primaer takes them as cells (one
-    block per month), mart.sgb2_monatswerte publishes them with the decisions of int_geheimhaltung__sekundaer. -#}
+    area columns of the annual Ortsteil rows (macro ortsteil_gebietszeilen, as in int_indikatoren__aggregiert):
+    gebiet_id = ortsteil_id, the Ortsteil's name, kreis_ags and sozialraum_id of its Gemeinde in the month's year (of
+    the Ortsteil itself when its Gemeinde is split across Sozialräume); zaehler NULL with ist_unterdrueckt where the BA
+    suppressed the Gemeinde's month; no row over a zero denominator. The one home of these rows:
+    int_geheimhaltung__primaer takes them as cells (one block per month), mart.sgb2_monatswerte publishes them with the
+    decisions of int_geheimhaltung__sekundaer. -#}
 {% macro sgb2_ortsteil_monatszeilen() -%}
-    select
-        'ortsteil' as gebiet_ebene,
-        indikatoren.ortsteil_id as gebiet_id,
-        ortsteile.ortsteil_name as gebiet_name,
-        zuordnung.kreis_ags,
-        coalesce(geteilt.sozialraum_id, zuordnung.sozialraum_id) as sozialraum_id,
-        indikatoren.monat,
-        indikatoren.jahr,
-        indikatoren.indikator_id,
-        case when indikatoren.zaehler_unterdrueckt then null else indikatoren.zaehler end as zaehler,
-        indikatoren.nenner,
-        indikatoren.zaehler_unterdrueckt or indikatoren.nenner_unterdrueckt as ist_unterdrueckt,
-        indikatoren.nenner_stichtag,
-        indikatoren.quelle,
-        indikatoren.nenner_quelle,
-        indikatoren.ist_demodaten,
-        coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt
-    from {{ ref('int_sgb2__ortsteil_monatsindikatoren') }} as indikatoren
-    inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
-    {{ gebiet_im_jahr('indikatoren') }}
-    left join {{ ref('int_gebiet__zuordnung_ortsteile') }} as geteilt
-        on
-            indikatoren.ortsteil_id = geteilt.ortsteil_id
-            and indikatoren.jahr between coalesce(geteilt.gueltig_ab, 0) and coalesce(geteilt.gueltig_bis, 9999)
+    {{ ortsteil_gebietszeilen(ref('int_sgb2__ortsteil_monatsindikatoren'), monatlich=true) }}
     where indikatoren.nenner is distinct from 0
 {%- endmacro %}

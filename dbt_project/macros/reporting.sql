@@ -51,3 +51,54 @@
         select geheim_katalog.indikator_id from {{ ref('indikatoren') }} as geheim_katalog
         where geheim_katalog.geheim_ab_ebene = 'ortsteil'))
 {%- endmacro %}
+
+{#- A report table of indicator values (rpt_indikatorwerte, rpt_monatswerte): the rows of the mart `werte` (alias w,
+    one row per area, `periode` and indicator) with the area columns, the catalogue's name and theme of the indicator,
+    the Kreis value of the same period and indicator and the deviation from it, and the data class (the catalogue's
+    geheimhaltung; the Ortsteil cells of geheim_ab_ebene are confidential as well). Column lists of the table's own
+    columns, in contract order: `zeit` after kreis_ags, `stichtag` after ist_unterdrueckt, `vergleich` after
+    abweichung_kreis. The caller renders the left joins of the rows `vergleich` reads. -#}
+{% macro indikatorwerte_bericht(werte, periode, zeit, vergleich, stichtag=[]) -%}
+with gebiete as (
+    {{ sozialraum_namen() }}
+)
+
+select
+    {{ gebiet_spalten('w') }},
+    w.kreis_ags,
+    {%- for spalte in zeit %}
+    {{ spalte }},
+    {%- endfor %}
+    w.indikator_id,
+    coalesce(i.name, w.indikator_id) as indikator,
+    i.thema,
+    w.einheit,
+    w.wert,
+    w.zaehler,
+    w.nenner,
+    w.ist_unterdrueckt,
+    {%- for spalte in stichtag %}
+    {{ spalte }},
+    {%- endfor %}
+    w.quelle,
+    w.nenner_quelle,
+    w.ist_demodaten,
+    k.wert as kreis_wert,
+    w.wert - k.wert as abweichung_kreis,
+    {%- for spalte in vergleich %}
+    {{ spalte }},
+    {%- endfor %}
+    w.ist_umgeschluesselt,
+    {{ datenklasse("i.geheimhaltung or " ~ vertraulich_als_ortsteil('w.indikator_id', 'w.gebiet_ebene')) }}
+        as datenklasse
+from {{ ref(werte) }} as w
+left join gebiete as g
+    on w.gebiet_ebene = g.gebiet_ebene and w.gebiet_id = g.gebiet_id
+left join {{ ref('indikatoren') }} as i
+    on w.indikator_id = i.indikator_id
+left join {{ ref(werte) }} as k
+    on
+        k.gebiet_ebene = 'kreis' and w.kreis_ags = k.gebiet_id
+        and w.{{ periode }} = k.{{ periode }} and w.indikator_id = k.indikator_id
+{{ caller() | trim }}
+{%- endmacro %}

@@ -119,26 +119,25 @@
 {%- endmacro %}
 
 
-{#- Staging of an annual count per Gemeinde and stichtag (Sozialamt, AsylbLG, Wohngeldstelle): the current
-    delivery per stichtag, the count named `als`; '.' (or any other marker) = suppressed by the source
-    (NULL + flag), '-' = zero. -#}
-{% macro jahreszahl_staging(quelle, tabelle, als) -%}
+{#- Staging of a delivery in long format (one home of the staging form of the count deliveries): the current
+    delivery per `periode` (source `quelle`.`tabelle`), the period as a date, the trimmed AGS, then the columns the
+    caller renders (`{% call lieferung_staging(...) %} column, ... {% endcall %}`, without a trailing comma), then
+    the lineage columns (lieferung_herkunft). -#}
+{% macro lieferung_staging(quelle, tabelle, periode) -%}
 with
 
 source as (
 
-    {{ aktuelle_lieferung(source(quelle, tabelle), 'stichtag') }}
+    {{ aktuelle_lieferung(source(quelle, tabelle), periode) }}
 
 ),
 
 renamed as (
 
     select
-        cast(stichtag as date)                                      as stichtag,
-        trim(ags)                                                   as ags,
-        {{ marker_wert('anzahl') }}                                 as {{ als }},
-        coalesce(marker is not null and marker <> '-', false)       as ist_unterdrueckt,
-        marker,
+        cast({{ periode }} as date) as {{ periode }},
+        trim(ags) as ags,
+        {{ caller() | trim }},
         {{ lieferung_herkunft() }}
 
     from source
@@ -146,4 +145,16 @@ renamed as (
 )
 
 select * from renamed
+{%- endmacro %}
+
+
+{#- Staging of an annual count per Gemeinde and stichtag (Sozialamt, AsylbLG, Wohngeldstelle): the current
+    delivery per stichtag, the count named `als`; '.' (or any other marker) = suppressed by the source
+    (NULL + flag), '-' = zero. -#}
+{% macro jahreszahl_staging(quelle, tabelle, als) -%}
+    {%- call lieferung_staging(quelle, tabelle, 'stichtag') -%}
+        {{ marker_wert('anzahl') }} as {{ als }},
+        coalesce(marker is not null and marker <> '-', false) as ist_unterdrueckt,
+        marker
+    {%- endcall -%}
 {%- endmacro %}

@@ -164,29 +164,9 @@ mit_kreisquelle as (
     {{ mit_kreissumme_der_quelle('vollstaendig', ref('int_indikatoren__kreisquelle'), 'jahr') }}
 ),
 
+-- the Ortsteil rows with their area columns (anzahl_gemeinden stays NULL: union by name)
 ortsteil as (
-    select
-        'ortsteil' as gebiet_ebene,
-        indikatoren.ortsteil_id as gebiet_id,
-        ortsteile.ortsteil_name as gebiet_name,
-        zuordnung.kreis_ags,
-        coalesce(geteilt.sozialraum_id, zuordnung.sozialraum_id) as sozialraum_id,
-        indikatoren.jahr,
-        indikatoren.indikator_id,
-        case when indikatoren.zaehler_unterdrueckt then null else indikatoren.zaehler end as zaehler,
-        case when indikatoren.nenner_unterdrueckt then null else indikatoren.nenner end as nenner,
-        indikatoren.zaehler_unterdrueckt or indikatoren.nenner_unterdrueckt as ist_unterdrueckt,
-        indikatoren.quelle,
-        indikatoren.nenner_quelle,
-        indikatoren.ist_demodaten,
-        coalesce(umgeschluesselt.ist_umgeschluesselt, false) as ist_umgeschluesselt,
-        cast(null as bigint) as anzahl_gemeinden
-    from ortsteilwerte as indikatoren
-    inner join {{ ref('stg_region__ortsteile') }} as ortsteile on indikatoren.ortsteil_id = ortsteile.ortsteil_id
-    {{ gebiet_im_jahr('indikatoren') }}
-    left join zuordnung_ortsteile as geteilt
-        on indikatoren.ortsteil_id = geteilt.ortsteil_id
-        and indikatoren.jahr between coalesce(geteilt.gueltig_ab, 0) and coalesce(geteilt.gueltig_bis, 9999)
+    {{ ortsteil_gebietszeilen('ortsteilwerte') }}
 ),
 
 vergleich as (

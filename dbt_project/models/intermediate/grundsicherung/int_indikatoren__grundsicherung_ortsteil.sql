@@ -27,10 +27,6 @@ nennerbaender as (
     select * from (values ('altersarmut', 65, 1000)) as b (indikator_id, alter_von, alter_bis)
 ),
 
-nenner as (
-    {{ ortsteil_nenner('nennerbaender') }}
-),
-
 -- Gemeinde × Stichtag whose value the Sozialamt suppressed
 unterdrueckt as (
     select ags, stichtag
@@ -38,27 +34,9 @@ unterdrueckt as (
     where ist_unterdrueckt and length(ags) = 8
 ),
 
+-- count → indicator over the residents of the same 31.12. (macro ortsteil_quoten)
 final as (
-    select
-        zaehler.ortsteil_id,
-        zaehler.ags,
-        zaehler.jahr,
-        zaehler.indikator_id,
-        case when unterdrueckt.ags is null then cast(zaehler.anzahl as double) end as zaehler,
-        cast(nenner.nenner as double) as nenner,
-        unterdrueckt.ags is not null as zaehler_unterdrueckt,
-        false as nenner_unterdrueckt,
-        zaehler.quelle,
-        {{ quelle_am("'Melderegister'", 'nenner.stichtag', 'nenner.ist_demodaten') }} as nenner_quelle,
-        zaehler.ist_demodaten
-    from zaehler
-    inner join nenner
-        on
-            zaehler.ortsteil_id = nenner.ortsteil_id
-            and zaehler.stichtag = nenner.stichtag
-            and zaehler.indikator_id = nenner.indikator_id
-    left join unterdrueckt
-        on zaehler.ags = unterdrueckt.ags and zaehler.stichtag = unterdrueckt.stichtag
+    {{ ortsteil_quoten('nennerbaender', 'zaehler.stichtag', ['ags', 'stichtag']) }}
 )
 
 select * from final

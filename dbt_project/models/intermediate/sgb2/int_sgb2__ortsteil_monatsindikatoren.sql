@@ -30,7 +30,7 @@ nennerbaender as (
 ),
 
 -- Gemeinde × month × indicator whose value the BA suppressed
-ba_unterdrueckt as (
+unterdrueckt as (
     select
         ags,
         berichtsmonat as monat,
@@ -41,38 +41,12 @@ ba_unterdrueckt as (
         and merkmal in ('lb_insgesamt', 'nef_unter_15')
 ),
 
--- the Ortsteil's residents of the indicator's age band per 31.12. (macro ortsteil_nenner, as the youth-welfare
--- Ortsteil models)
-nenner as (
-    {{ ortsteil_nenner('nennerbaender') }}
-),
-
+-- count → indicator over the Ortsteil's residents of the indicator's age band (macro ortsteil_quoten, as the
+-- Grundsicherung Ortsteil rows) at the 31.12. before the month
 final as (
-    select
-        zaehler.ortsteil_id,
-        zaehler.ags,
-        zaehler.jahr,
-        zaehler.monat,
-        zaehler.indikator_id,
-        case when ba_unterdrueckt.ags is null then cast(zaehler.anzahl as double) end as zaehler,
-        cast(nenner.nenner as double) as nenner,
-        ba_unterdrueckt.ags is not null as zaehler_unterdrueckt,
-        false as nenner_unterdrueckt,
-        nenner.stichtag as nenner_stichtag,
-        zaehler.quelle,
-        {{ quelle_am("'Melderegister'", 'nenner.stichtag', 'nenner.ist_demodaten') }} as nenner_quelle,
-        zaehler.ist_demodaten
-    from zaehler
-    inner join nenner
-        on
-            zaehler.ortsteil_id = nenner.ortsteil_id
-            and nenner.stichtag = {{ monat_nenner_stichtag('zaehler.monat') }}
-            and zaehler.indikator_id = nenner.indikator_id
-    left join ba_unterdrueckt
-        on
-            zaehler.ags = ba_unterdrueckt.ags
-            and zaehler.monat = ba_unterdrueckt.monat
-            and zaehler.indikator_id = ba_unterdrueckt.indikator_id
+    {{ ortsteil_quoten(
+        'nennerbaender', monat_nenner_stichtag('zaehler.monat'), ['ags', 'monat', 'indikator_id'], monatlich=true
+    ) }}
 )
 
 select * from final
