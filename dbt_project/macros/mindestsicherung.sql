@@ -4,63 +4,34 @@
     each at the end of the year. Used by int_indikatoren__mindestsicherung (Gemeinden) and
     int_indikatoren__kreisquelle (Kreis, with the SGB II part from the BA's Kreis row). -#}
 {% macro mindestsicherung_teile() -%}
-    with sgb2 as (
+    {#- one entry a part: its relation, date column (the year of the end of the year), part (`teil`, SQL),
+        count column and rows (the December report / the 31.12.) -#}
+    {%- set teile = [
+        (ref('int_sgb2__gemeinde_monatswerte'), 'berichtsmonat', "'sgb2_rlb'", 'wert',
+            "gebiet_ebene = 'gemeinde' and month(berichtsmonat) = 12 and merkmal = 'rlb'"),
+        (ref('int_grundsicherung__empfaenger'), 'stichtag', "'grundsicherung_65_plus'", 'empfaenger_65_plus',
+            'length(ags) = 8 and month(stichtag) = 12 and day(stichtag) = 31'),
+        (ref('int_grundsicherung__leistungen'), 'stichtag', 'merkmal', 'anzahl',
+            "month(stichtag) = 12 and day(stichtag) = 31
+            and merkmal in ('empfaenger_erwerbsminderung', 'hlu_ausserhalb_einrichtungen')"),
+        (ref('int_asylblg__empfaenger'), 'stichtag', "'asylblg_regelleistungen'", 'regelleistungen',
+            'month(stichtag) = 12 and day(stichtag) = 31'),
+    ] -%}
+    with teile as (
+        {%- for relation, datum, teil, anzahl, zeilen in teile %}
         select
             ags,
-            cast(year(berichtsmonat) as integer) as jahr,
-            'sgb2_rlb' as teil,
-            wert as anzahl,
+            cast(year({{ datum }}) as integer) as jahr,
+            {{ teil }} as teil,
+            {{ anzahl }} as anzahl,
             ist_unterdrueckt,
             coalesce(ist_demodaten, false) as ist_demodaten
-        from {{ ref('int_sgb2__gemeinde_monatswerte') }}
-        where gebiet_ebene = 'gemeinde' and month(berichtsmonat) = 12 and merkmal = 'rlb'
-    ),
-
-    grundsicherung_alter as (
-        select
-            ags,
-            cast(year(stichtag) as integer) as jahr,
-            'grundsicherung_65_plus' as teil,
-            empfaenger_65_plus as anzahl,
-            ist_unterdrueckt,
-            coalesce(ist_demodaten, false) as ist_demodaten
-        from {{ ref('int_grundsicherung__empfaenger') }}
-        where length(ags) = 8 and month(stichtag) = 12 and day(stichtag) = 31
-    ),
-
-    sozialhilfe as (
-        select
-            ags,
-            cast(year(stichtag) as integer) as jahr,
-            merkmal as teil,
-            anzahl,
-            ist_unterdrueckt,
-            coalesce(ist_demodaten, false) as ist_demodaten
-        from {{ ref('int_grundsicherung__leistungen') }}
-        where month(stichtag) = 12 and day(stichtag) = 31
-            and merkmal in ('empfaenger_erwerbsminderung', 'hlu_ausserhalb_einrichtungen')
-    ),
-
-    asylblg as (
-        select
-            ags,
-            cast(year(stichtag) as integer) as jahr,
-            'asylblg_regelleistungen' as teil,
-            regelleistungen as anzahl,
-            ist_unterdrueckt,
-            coalesce(ist_demodaten, false) as ist_demodaten
-        from {{ ref('int_asylblg__empfaenger') }}
-        where month(stichtag) = 12 and day(stichtag) = 31
-    ),
-
-    teile as (
-        select * from sgb2
+        from {{ relation }}
+        where {{ zeilen }}
+        {%- if not loop.last %}
         union all
-        select * from grundsicherung_alter
-        union all
-        select * from sozialhilfe
-        union all
-        select * from asylblg
+        {%- endif %}
+        {%- endfor %}
     )
     select * from teile
 {%- endmacro %}

@@ -12,6 +12,17 @@
     case when {{ a }}.gebiet_ebene = 'gemeinde' then {{ a }}.gebiet_name end as gemeinde
 {%- endmacro %}
 
+{#- The leading columns of the Sozialindex reports (rpt_sozialindex, rpt_sozialindex_ausschluesse): the area
+    columns, Kreis, year, whether it is the latest Sozialindex year (`j`: the row with juengstes_jahr) and the
+    area's Einwohner. `a` is the alias of the index (or exclusion) rows. -#}
+{% macro sozialindex_gebietsjahr(a, j='j') -%}
+    {{ gebiet_spalten(a) }},
+    {{ a }}.kreis_ags,
+    {{ a }}.jahr,
+    {{ a }}.jahr = {{ j }}.juengstes_jahr as ist_juengstes_jahr,
+    {{ a }}.einwohner
+{%- endmacro %}
+
 {#- One row per area with the name of its Sozialraum: dim_gebiet may hold several polygons per area
     (exploded MultiPolygons), so a join to it directly would count values twice. -#}
 {% macro sozialraum_namen() -%}

@@ -222,7 +222,7 @@ def run_suites(
     def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         for suite in selected:
             try:
-                frames[suite.name] = con.execute(suite.sql).df()
+                frames[suite.name] = con.execute(suite.sql, suite.parameters or None).df()
             except duckdb.Error as exc:
                 read_errors[suite.name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return expectation_parameters(con, settings)

@@ -6,7 +6,8 @@ A suite file is a Great Expectations 1.x expectation suite (`name`, `expectation
 
 - `guards`: the Dagster asset the suite checks (`raw/<family>` or `mart/<model>`);
 - `dataset`: the SQL file (`expectations/sql/…`) that reads the rows to validate, read-only, from the
-  working database;
+  working database; optionally `dataset_parameters`, the values of its DuckDB named parameters (`$name`),
+  so that suites of marts alike share one file (e.g. the table through `query_table($mart)`);
 - `index_columns`: the columns that identify an offending row in the check's metadata.
 
 This module only reads files; it does not import GX (slow), so Dagster definitions load quickly.
@@ -30,6 +31,7 @@ class SuiteDef:
     name: str
     guards: tuple[str, ...]  # asset key path, e.g. ("raw", "genesis")
     sql: str
+    parameters: dict  # the values of the dataset's `$name` parameters (meta.dataset_parameters)
     index_columns: tuple[str, ...]
     document: dict  # the GX suite JSON
 
@@ -54,6 +56,7 @@ def _load(path: Path) -> SuiteDef:
         name=document["name"],
         guards=tuple(meta["guards"].split("/")),
         sql=sql_path.read_text(encoding="utf-8"),
+        parameters=dict(meta.get("dataset_parameters") or {}),
         index_columns=tuple(meta["index_columns"]),
         document=document,
     )

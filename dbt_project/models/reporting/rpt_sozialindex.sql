@@ -17,11 +17,7 @@ sozialraeume as (
 
 gebiete as (
     select
-        {{ gebiet_spalten('s') }},
-        s.kreis_ags,
-        s.jahr,
-        s.jahr = j.juengstes_jahr as ist_juengstes_jahr,
-        s.einwohner,
+        {{ sozialindex_gebietsjahr('s') }},
         s.statussumme,
         s.statusindex,
         s.statusklasse,

@@ -12,11 +12,7 @@ juengstes as (
 )
 
 select
-    {{ gebiet_spalten('a') }},
-    a.kreis_ags,
-    a.jahr,
-    a.jahr = j.juengstes_jahr as ist_juengstes_jahr,
-    a.einwohner,
+    {{ sozialindex_gebietsjahr('a') }},
     a.bereich,
     case a.bereich
         when 'status_und_dynamik' then 'kein Sozialindex'

@@ -57,12 +57,7 @@ werte as (
 final as (
     select
         ags,
-        cast(year(stichtag) as integer) as jahr,
-        indikator_id,
-        cast(zaehler as double) as zaehler,
-        cast(nenner as double) as nenner,
-        false as zaehler_unterdrueckt,
-        false as nenner_unterdrueckt,
+        {{ melderegister_indikatorspalten() }},
         {{ quelle_am('quelle_art', 'stichtag', 'ist_demodaten') }} as quelle,
         {{ quelle_am('quelle_art', 'stichtag', 'ist_demodaten') }} as nenner_quelle,
         ist_demodaten

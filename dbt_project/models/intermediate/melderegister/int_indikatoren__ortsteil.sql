@@ -56,12 +56,7 @@ final as (
     select
         ortsteil_id,
         ags,
-        cast(year(stichtag) as integer) as jahr,
-        indikator_id,
-        cast(zaehler as double) as zaehler,
-        cast(nenner as double) as nenner,
-        false as zaehler_unterdrueckt,
-        false as nenner_unterdrueckt,
+        {{ melderegister_indikatorspalten() }},
         {{ quelle_am("'Melderegister'", 'stichtag', 'ist_demodaten') }} as quelle,
         case when nenner is not null then {{ quelle_am("'Melderegister'", 'stichtag', 'ist_demodaten') }} end
             as nenner_quelle,

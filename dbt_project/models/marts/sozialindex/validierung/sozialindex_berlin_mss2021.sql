@@ -21,22 +21,16 @@ select
     p.plr_id,
     p.plr_name,
     p.einwohner,
-    b.statussumme,
-    b.statusindex,
-    p.statusindex as statusindex_publiziert,
-    round(b.statusindex, 2) - p.statusindex as statusindex_abweichung,
-    b.statusindex - p.statusindex as statusindex_abweichung_roh,
-    b.statusklasse,
-    p.statusklasse as statusklasse_publiziert,
-    (b.statusklasse is not distinct from p.statusklasse) as statusklasse_gleich,
-    b.dynamiksumme,
-    b.dynamikindex,
-    p.dynamikindex as dynamikindex_publiziert,
-    round(b.dynamikindex, 2) - p.dynamikindex as dynamikindex_abweichung,
-    b.dynamikindex - p.dynamikindex as dynamikindex_abweichung_roh,
-    b.dynamikklasse,
-    p.dynamikklasse as dynamikklasse_publiziert,
-    (b.dynamikklasse is not distinct from p.dynamikklasse) as dynamikklasse_gleich,
+    {%- for index in ['status', 'dynamik'] %}
+    b.{{ index }}summe,
+    b.{{ index }}index,
+    p.{{ index }}index as {{ index }}index_publiziert,
+    round(b.{{ index }}index, 2) - p.{{ index }}index as {{ index }}index_abweichung,
+    b.{{ index }}index - p.{{ index }}index as {{ index }}index_abweichung_roh,
+    b.{{ index }}klasse,
+    p.{{ index }}klasse as {{ index }}klasse_publiziert,
+    (b.{{ index }}klasse is not distinct from p.{{ index }}klasse) as {{ index }}klasse_gleich,
+    {%- endfor %}
     b.gruppe
 from {{ ref('sozialindex_berlin_mss2021_publiziert') }} as p
 left join berechnet as b on b.gebiet_id = p.plr_id
