@@ -50,7 +50,8 @@ find_uv() {
 
 cmd_setup() {
   local stamp="$VENV/.lock-sha256" want
-  want="$(sha256sum "$HERE/requirements.lock" | cut -d' ' -f1)"
+  # the lock's checksum and how it was installed (an environment from before byte-compiling is set up again)
+  want="$(sha256sum "$HERE/requirements.lock" | cut -d' ' -f1) bytecode"
   if [ -x "$PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
@@ -58,7 +59,8 @@ cmd_setup() {
   local pybin="${PYTHON:-python3}"
   if [ -n "$uv" ]; then
     [ -x "$PY" ] || "$uv" venv -q --python "$pybin" "$VENV"
-    "$uv" pip install -q --python "$PY" --require-hashes -r "$HERE/requirements.lock"
+    # byte-compiled at install, as pip does by default (see the Makefile's setup)
+    "$uv" pip install -q --compile-bytecode --python "$PY" --require-hashes -r "$HERE/requirements.lock"
   else
     [ -x "$PY" ] || "$pybin" -m venv "$VENV"
     "$PY" -m pip install -q --require-hashes -r "$HERE/requirements.lock"
