@@ -59,8 +59,9 @@ cmd_setup() {
   local pybin="${PYTHON:-python3}"
   if [ -n "$uv" ]; then
     [ -x "$PY" ] || "$uv" venv -q --python "$pybin" "$VENV"
-    # byte-compiled at install, as pip does by default (see the Makefile's setup)
-    "$uv" pip install -q --compile-bytecode --python "$PY" --require-hashes -r "$HERE/requirements.lock"
+    # byte-compiled at install, as pip does by default (see the Makefile's setup); --reinstall: uv compiles only
+    # what it installs, and an environment set up before byte-compiling has everything installed already
+    "$uv" pip install -q --reinstall --compile-bytecode --python "$PY" --require-hashes -r "$HERE/requirements.lock"
   else
     [ -x "$PY" ] || "$pybin" -m venv "$VENV"
     "$PY" -m pip install -q --require-hashes -r "$HERE/requirements.lock"
