@@ -195,7 +195,8 @@ def plain_sql(manifest_file: Path, database: Path) -> None:
 def plain_dbt_command(warehouse: Path, target: Path) -> list[str]:
     """(d) A plain `dbt build` of the project on a copy of the build's (already ingested) warehouse, in a fresh
     target folder that starts from the project's parse state (`dbt_project/target/partial_parse.msgpack`),
-    as the build's dbt step does in a fresh output folder: both re-parse once for the new warehouse path."""
+    as the build's dbt step does in a fresh output folder: both re-parse once for the new warehouse path. The
+    same selection as the build's dbt step (`BUILD_ARGS` in orchestration/transform/dbt.py: no unit tests)."""
     dbt_dir = REPO_ROOT / "dbt_project"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -203,8 +204,9 @@ def plain_dbt_command(warehouse: Path, target: Path) -> list[str]:
     if state.is_file():
         shutil.copyfile(state, target / state.name)
     return ["env", f"SOZIALMONITOR_WAREHOUSE={warehouse}", "DBT_SEND_ANONYMOUS_USAGE_STATS=false",
-            str(REPO_ROOT / ".venv" / "bin" / "dbt"), "build", "--profiles-dir", str(dbt_dir), "--project-dir",
-            str(dbt_dir), "--target-path", str(target), "--log-path", str(target)]
+            str(REPO_ROOT / ".venv" / "bin" / "dbt"), "build", "--exclude-resource-type", "unit_test",
+            "--profiles-dir", str(dbt_dir), "--project-dir", str(dbt_dir), "--target-path", str(target),
+            "--log-path", str(target)]
 
 
 def compile_project(warehouse: Path, folder: Path) -> Path:

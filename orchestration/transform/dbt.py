@@ -86,6 +86,13 @@ class SozialmonitorTranslator(DagsterDbtTranslator):
 translator = SozialmonitorTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+# The build's dbt command: models, seeds, snapshots and data tests, without the unit tests. A unit test
+# checks a model's logic on static rows written in its YAML, not the deliveries, so it gives the same result
+# in every build; dbt Labs recommends running them in development and CI only and excluding them from
+# production builds with this flag. `make test` runs every unit test (tests/dbt/test_unit_tests.py).
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
@@ -99,7 +106,7 @@ def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     # process as dbt's parent (dbt via sozialmonitor-dbt ends with it; see orchestration/process.py)
     export_dbt_env(paths)
     with writer_lock(paths.warehouse):
-        invocation = dbt.cli(["build"], context=context, target_path=dbt_target(paths.out))
+        invocation = dbt.cli(BUILD_ARGS, context=context, target_path=dbt_target(paths.out))
         yield from read_ahead(invocation).stream()
 
 

@@ -4,6 +4,7 @@ read it, built once per session when one of them runs)."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -105,3 +106,27 @@ def assert_ortsteil_rows_confidential(demo_build) -> Callable[[str, tuple[str, .
         assert oeffentlich[0] == 0 and oeffentlich[1] > 0
         assert shown[0] > 0 and shown[1] > 0  # published and suppressed Ortsteil cells
     return check
+
+
+@pytest.fixture(scope="session")
+def unit_tests(demo_build, tmp_path_factory) -> SimpleNamespace:
+    """Every dbt unit test of the project (`dbt test --resource-type unit_test`), run once per session against
+    a copy of the demo warehouse (unit tests read the column types of a model's inputs from it). The build
+    leaves them out (orchestration/transform/dbt.py, BUILD_ARGS), so this is where they run: `make test`.
+    Yields the dbt process, `{name: status}` of run_results and the names of the manifest's unit tests."""
+    base = tmp_path_factory.mktemp("unit_tests")
+    warehouse, target = base / "warehouse.duckdb", base / "target"
+    shutil.copy(demo_build.warehouse, warehouse)
+    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [str(Path(sys.executable).with_name("dbt")), "test", "--resource-type", "unit_test",
+           "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(target), "--log-path", str(target / "logs")]
+    proc = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"] \
+        if (target / "run_results.json").exists() else []
+    return SimpleNamespace(
+        proc=proc,
+        status={r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in results},
+        defined={node["name"] for node in manifest["unit_tests"].values()},
+    )

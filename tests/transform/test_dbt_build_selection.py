@@ -1,0 +1,21 @@
+"""What the build's dbt step runs: every model, seed and data test of the project, no unit tests (they run in
+`make test`, tests/dbt/test_unit_tests.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+
+def test_the_build_runs_every_model_and_data_test_but_no_unit_test(demo_build):
+    target = demo_build.out / "dbt"
+    run = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    assert run["args"]["which"] == "build"
+    ran = Counter(result["unique_id"].split(".")[0] for result in run["results"])
+    defined = Counter(node["resource_type"] for node in manifest["nodes"].values())
+    assert ran["model"] == defined["model"] > 100
+    assert ran["seed"] == defined["seed"]
+    assert ran["test"] == defined["test"] > 900
+    assert manifest["unit_tests"], "the project defines unit tests"
+    assert ran["unit_test"] == 0, "unit tests belong to make test, not to every build"
