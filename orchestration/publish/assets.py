@@ -75,19 +75,25 @@ def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetChec
         else:
             unchecked_older.append(key)
     if unchecked_older:
+        # data of an earlier run (e.g. the landing sensor's run of another family): its latest check must have
+        # passed on exactly its latest materialisation. The evaluation names the materialisation it checked;
+        # the record's own timestamp is not that link (a check evaluated in the ingest step, as the raw suites
+        # are, gets its record when the step starts, before the step materialises the data).
         latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(unchecked_older)
-        materializations = context.instance.get_latest_materialization_events([k.asset_key for k in unchecked_older])
         for key in unchecked_older:
-            mat = materializations.get(key.asset_key)
-            if mat is None:
+            newest = context.instance.fetch_materializations(key.asset_key, limit=1).records
+            if not newest:
                 continue  # never materialised: nothing of it can be in the mart
             record = latest.get(key)
             status = record.status.value if record is not None else None
-            if record is None or status != "SUCCEEDED" or record.create_timestamp < mat.timestamp:
-                problems.append(
-                    f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
-                    f"(last check: {status or 'never'})"
-                )
+            if status != "SUCCEEDED":  # also PLANNED: a record without an evaluation yet
+                problems.append(f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
+                                f"(last check: {status or 'never'})")
+                continue
+            target = record.evaluation.target_materialization_data
+            if target is None or target.storage_id != newest[0].storage_id:
+                problems.append(f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
+                                f"(its last check evaluated an earlier materialisation)")
     if problems:
         raise dg.Failure(
             description="Publication refused: " + "; ".join(problems),

@@ -278,3 +278,35 @@ def test_checks_read_thresholds_and_folders_from_the_settings_resource(paths, mo
     assert not ev.passed and "veraenderung_rel" in ev.metadata["fehler"].value
     assert (tmp_path / "docs" / "index.html").exists()
     assert ev.metadata["gx_data_docs"].value == str(tmp_path / "docs" / "index.html")
+
+
+def test_a_run_without_the_raw_family_publishes_on_its_last_checked_ingest(paths):
+    """The run of another family (the landing sensor's job for one family, e.g. a new SGB II month) does not
+    load this family: the gate accepts its raw data when its last check evaluated its latest materialisation.
+    That check ran in the ingest step, so Dagster created its execution record (planned) before the step
+    materialised the data; what links the two is the evaluation's target materialisation."""
+    instance = dg.DagsterInstance.ephemeral()
+    assert materialize(paths, definitions(paths), instance=instance).success
+    before = sha(paths.published)
+    result = materialize(paths, definitions(paths), instance=instance,
+                         selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
+    assert RAW not in materialized(result) and MART in materialized(result)
+    assert result.success, refusal(result)
+    assert PUBLISHED_KEY in materialized(result)
+    assert sha(paths.published) != before
+    assert {r["run_id"] for r in read_status(paths.published)} == {result.run_id}
+
+
+def test_raw_data_materialised_after_its_last_check_is_refused(paths):
+    """A materialisation of the raw table newer than the one its last (passed) check evaluated — here reported
+    to the instance by hand, as a tool outside the ingest could — keeps a later run from publishing."""
+    instance = dg.DagsterInstance.ephemeral()
+    assert materialize(paths, definitions(paths), instance=instance).success
+    before = sha(paths.published)
+    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=RAW))
+    result = materialize(paths, definitions(paths), instance=instance,
+                         selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
+    assert not result.success and PUBLISHED_KEY not in materialized(result)
+    assert ("raw/genesis__werte: latest data not checked by gx_genesis__werte (its last check evaluated an "
+            "earlier materialisation)") in refusal(result)
+    assert sha(paths.published) == before
