@@ -16,6 +16,8 @@ Targets:
 - baseline (per target): a plain DuckDB script loading every raw CSV of the same landing folder with
            `read_csv(..., all_varchar=true)`, one table per file, into a fresh DuckDB file. It cannot read
            the SGB II .xlsx files of the demo landing; those are listed as not in the baseline.
+- incremental (demo): one new SGB II month through the landing sensor's family job on a build without it,
+           its published tables compared with the full build (benchmarks/incremental_month.py).
 
 Every command runs under a small wrapper process (this script with `--measure`) that starts it, samples the
 summed RSS of the whole process tree from /proc every 0.2 s and, after it ended, reads
@@ -39,6 +41,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import incremental_month  # benchmarks/, beside this script
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOZIALMONITOR = REPO_ROOT / ".venv" / "bin" / "sozialmonitor"
@@ -360,7 +364,7 @@ def prepare(target: str, work: Path, germany_data: Path) -> tuple[Path, list[str
     return source, command, {}
 
 
-SIDES = ("baseline", "build", "plain_dbt", "plain_sql")
+SIDES = ("baseline", "build", "plain_dbt", "plain_sql", "incremental")
 
 
 def run_side(name: str, command: list[str], work: Path, what: str, *, reports: bool = True) -> dict:
@@ -380,7 +384,7 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
     source, template, info = prepare(target, work, germany_data)
     landing, out = folder / "landing", folder / "out"
     command = [str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template]
-    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": [], "plain_dbt": []}
+    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": [], "plain_dbt": [], "incremental": []}
     checks = []
     for number in range(repeat):
         for side in [s for s in SIDES if s in sides]:  # alternate; (c) and (d) need the build's warehouse
@@ -397,6 +401,10 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
                 shutil.copyfile(out / "warehouse.duckdb", copy)
                 run = run_side(f"plain_dbt_{number}", plain_dbt_command(copy, folder / "plain_dbt_target"), folder,
                                "plain dbt build", reports=False)
+            elif side == "incremental":  # (e) needs the demo's SGB II deliveries and the build's published file
+                if target != "demo" or not (out / "published" / "sozialmonitor.duckdb").is_file():
+                    continue
+                run = incremental_month.run(source, folder, number, out, run_measured)
             elif side == "plain_sql":
                 if not (out / "warehouse.duckdb").is_file():
                     continue
@@ -492,6 +500,15 @@ def print_table(results: list[dict], repeat: int) -> None:
             d = med["plain_dbt"]
             print(f"{'  (d) plain dbt build':34}{d['wall_s']:>9.1f}{d['cpu_s']:>9.1f}{d['maxrss_mib']:>18.0f}"
                   f"{d['tree_rss_mib']:>14.0f}  on a copy of the build's warehouse, fresh target folder")
+        if "incremental" in med:
+            e, last = med["incremental"], result["runs"]["incremental"][-1]
+            print(f"{'  (e) new SGB II month, sensor job':34}{e['wall_s']:>9.1f}{e['cpu_s']:>9.1f}{e['maxrss_mib']:>18.0f}"
+                  f"{e['tree_rss_mib']:>14.0f}  {incremental_month.JOB} for {last['month']} "
+                  f"({len(last['delivered'])} files) on a build without it; published: "
+                  f"{'yes' if last['published'] else 'NO'}, {last['tables_compared'] - len(last['tables_differing'])}"
+                  f"/{last['tables_compared']} tables identical to (a)"
+                  + (f" (differ: {', '.join(last['tables_differing'])})" if last["tables_differing"] else ""))
+            print(f"{'  ratio e / a':34}{e['wall_s'] / b['wall_s']:>8.0%} {e['cpu_s'] / b['cpu_s']:>8.0%}")
         split = phase_medians(result["runs"]["build"])
         if split:
             print("      phases of the build (median wall / CPU s, peak tree RSS MiB; wall from the first step "
@@ -562,6 +579,8 @@ def main() -> None:
             tmp.cleanup()
     if not all(c["success"] for r in results for c in r["checks"]):
         sys.exit(1)
+    if not all(run["success"] for r in results for run in r["runs"]["incremental"]):
+        sys.exit("the incremental month did not publish the same tables as the full build (see above)")
 
 
 if __name__ == "__main__":

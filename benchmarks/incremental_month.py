@@ -1,0 +1,106 @@
+"""Side (e) of build_benchmark.py: one new SGB II month, handled as the landing sensor handles it.
+
+The demo landing folder without its newest SGB II month is built completely (a setup run, not counted); then
+that month's files are delivered and the sensor's job for the family, `lieferung_sgb2` (the SGB II ingest and
+everything downstream of it: the dbt models and tests that depend on the SGB II sources, the GX mart checks,
+publication, profiles), runs with `dagster job execute` (Dagster's multiprocess executor, as a run the
+sensor starts) against the same Dagster instance (its own DAGSTER_HOME). Its result is compared with the full
+build of the complete landing folder of the same repetition: every table of the published file, as multisets
+(doubles rounded to 6 decimals: sums in another order differ in the last bits; load and status timestamps left
+out), except `mart.publikation_status`, whose check list is that of the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DAGSTER = REPO_ROOT / ".venv" / "bin" / "dagster"
+DEMO_REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
+JOB = "lieferung_sgb2"
+NOT_COMPARED = {("mart", "publikation_status")}  # the checks of the run that published (a family run has fewer)
+
+
+def newest_month(sgb2: Path) -> str:
+    months = {m.group(1) for p in sgb2.iterdir() if (m := re.search(r"_(\d{6})\.[a-z]+$", p.name))}
+    if not months:
+        raise SystemExit(f"{sgb2}: no monthly SGB II delivery")
+    return max(months)
+
+
+def published_differences(a: Path, b: Path) -> tuple[int, list[str]]:
+    """Tables compared and the names of those that differ between two published files."""
+    con = duckdb.connect()
+    con.execute(f"attach '{a}' as a (read_only); attach '{b}' as b (read_only)")
+    tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'a' "
+                         "order by all").fetchall()
+    differ = []
+    for schema, table in tables:
+        if (schema, table) in NOT_COMPARED:
+            continue
+        columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = 'a' "
+                              "and schema_name = ? and table_name = ? order by column_index", [schema, table]).fetchall()
+        select = ", ".join(f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT") else f'"{c}"::varchar'
+                           for c, t in columns if not t.startswith("TIMESTAMP")) or "1"
+        a_rel, b_rel = f'a."{schema}"."{table}"', f'b."{schema}"."{table}"'
+        try:
+            only = con.execute(f"select (select count(*) from (select {select} from {a_rel} except all "
+                               f"select {select} from {b_rel})) + (select count(*) from (select {select} from {b_rel} "
+                               f"except all select {select} from {a_rel}))").fetchone()[0]
+        except duckdb.Error:  # missing in b or other columns
+            only = -1
+        if only:
+            differ.append(f"{schema}.{table}")
+    con.close()
+    return len(tables) - len(NOT_COMPARED & set(tables)), differ
+
+
+def run(source: Path, folder: Path, number: int, full_out: Path,
+        run_measured: Callable[[str, list[str], Path], dict]) -> dict:
+    """Setup build without the newest month, deliver it, measure the family job; its measurements and checks."""
+    landing, out, home, held = (folder / f"incremental_{name}" for name in ("landing", "out", "dagster_home", "held"))
+    for path in (landing, out, home, held):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(source, landing)
+    home.mkdir(parents=True)
+    held.mkdir()
+    month = newest_month(landing / "sgb2")
+    for path in sorted((landing / "sgb2").iterdir()):
+        if f"_{month}." in path.name:
+            path.rename(held / path.name)
+    env = ["env", f"DAGSTER_HOME={home}"]
+    setup = run_measured(f"incremental_setup_{number}", [*env, str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor"),
+                                                          "build", "--demo", "--landing", str(landing), "--out",
+                                                          str(out)], folder)
+    if setup["returncode"] != 0:
+        raise SystemExit(f"build without the SGB II month {month} failed, see {setup['log']}")
+    delivered = sorted(p.name for p in held.iterdir())
+    for name in delivered:
+        (held / name).rename(landing / "sgb2" / name)
+    published = out / "published" / "sozialmonitor.duckdb"
+    before = hashlib.sha256(published.read_bytes()).hexdigest() if published.is_file() else None
+    config = folder / "incremental_run_config.json"
+    config.write_text(json.dumps({"resources": {"settings": {"config": {
+        "region": str(DEMO_REGION), "landing": str(landing), "out": str(out), "demo": True}}}}))
+    job = run_measured(f"incremental_{number}", [*env, str(DAGSTER), "job", "execute", "-m", "orchestration.definitions",
+                                                 "-j", JOB, "-c", str(config)], folder)
+    job.pop("samples", None)
+    republished = published.is_file() and hashlib.sha256(published.read_bytes()).hexdigest() != before
+    full = full_out / "published" / "sozialmonitor.duckdb"
+    compared, differ = published_differences(full, published) if republished and full.is_file() else (0, [])
+    job.update({"month": month, "delivered": delivered, "setup_wall_s": setup["wall_s"],
+                "published": republished, "tables_compared": compared, "tables_differing": differ,
+                "success": job["returncode"] == 0 and republished and compared > 0 and not differ})
+    return job
+
+
+if __name__ == "__main__":
+    sys.exit("run through build_benchmark.py (side incremental)")
