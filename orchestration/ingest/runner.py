@@ -261,8 +261,9 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Au
             drop(state, f"Prüfung der Lieferungen von {family} fehlgeschlagen, die Familie bleibt auf dem letzten "
                         f"geprüften Stand: {shown}")
         return
-    for state in pending.values():
-        lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
+    with transaction(con):  # all accepted together (one commit, not one per delivery)
+        for state in pending.values():
+            lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
 
 
 # ------------------------------------------------------- record families: row checks, rejects, deliveries row
@@ -300,7 +301,7 @@ def count_stage(con: duckdb.DuckDBPyConnection, path: Path, stage: str, limit: f
     share is above `limit` (check_reject_share)."""
     records, rejected = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {stage}").fetchone()
-    check_reject_share(path, records, rejected, first_reasons(con, stage), limit)
+    check_reject_share(path, records, rejected, first_reasons(con, stage) if rejected else [], limit)
     return records, rejected
 
 
