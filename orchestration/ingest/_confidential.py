@@ -254,11 +254,12 @@ def check_ortsteil_counts(con: duckdb.DuckDBPyConnection, path: Path, stage: str
          "ortsteil: erwartet den Ortsteilschlüssel aus ortsteile.csv des Regionsprofils (nicht leer)"),
     ] + [(m, f"NOT regexp_full_match(coalesce(v_{m}, ''), '[0-9]+')", f"{m}: erwartet ganze Zahl ≥ 0")
          for m in merkmale]
-    for name, cond, reason in checks:
-        bad = con.execute(f"SELECT zeile FROM {stage} WHERE {cond} ORDER BY zeile LIMIT 1",
-                          {k: v for k, v in params.items() if f"${k}" in cond}).fetchone()
-        if bad:
-            raise DeliveryError(path, reason, line=bad[0], column=pos[name] + 1)
+    # the first offending line of every check in one pass over the stage; the first check that has one is reported
+    firsts = con.execute(f"SELECT {', '.join(f'min(zeile) FILTER (WHERE {cond})' for _, cond, _ in checks)} FROM {stage}",
+                         {k: v for k, v in params.items() if any(f"${k}" in cond for _, cond, _ in checks)}).fetchone()
+    for (name, _, reason), line in zip(checks, firsts, strict=True):
+        if line is not None:
+            raise DeliveryError(path, reason, line=line, column=pos[name] + 1)
     check_ortsteile(con, path, stage, pos["ortsteil"] + 1, partition=(), what=what)
     dup = con.execute(f"""
         SELECT zeile, ags, ortsteil, first_value(zeile) OVER (PARTITION BY ags, ortsteil ORDER BY zeile)

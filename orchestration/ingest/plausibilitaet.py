@@ -53,6 +53,15 @@ def create_reference(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def reference_by_ags_sql(jahr: int, columns: tuple[str, ...]) -> str:
+    """SQL subquery: one row per `ags` with the reference population of each of `columns` for the fixed year
+    `jahr` (join it on `ags`). The same values as `reference_sql` per column, computed once per area instead of
+    one correlated lookup per row: the largest value of `jahr` ± 1, else the largest known value."""
+    near = f"r.jahr BETWEEN {int(jahr)} - 1 AND {int(jahr)} + 1"
+    values = ", ".join(f"coalesce(max(r.{col}) FILTER (WHERE {near}), max(r.{col})) AS {col}" for col in columns)
+    return f"(SELECT r.ags, {values} FROM _einwohner_referenz r GROUP BY r.ags)"
+
+
 def reference_sql(ags: str, jahr: str, column: str) -> str:
     """SQL expression: the reference population `column` for the area and year expressions (qualify
     them with their table alias: unqualified `ags`/`jahr` would bind to the reference table itself)."""

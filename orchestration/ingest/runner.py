@@ -129,6 +129,20 @@ def load_one(con: duckdb.DuckDBPyConnection, lineage: Lineage,
     return loaded
 
 
+@contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block (the loading of the new deliveries) runs DuckDB on one thread; the thread count is restored.
+    A file is loaded by a row of small queries (stage, row checks, inserts); on so little data DuckDB's
+    scheduling of a second thread costs more than it brings (about a quarter more CPU on the demo
+    deliveries, measured in benchmarks/README.md). The family's audit afterwards runs with all threads."""
+    threads, = con.execute("SELECT current_setting('threads')").fetchone()
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
 def run_shipped(con: duckdb.DuckDBPyConnection, family: str, folder: Path,
                 load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
                 record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
@@ -208,24 +222,25 @@ def run_family(
         new.sort(key=lambda d: (d.korrektur, d.path.name))
         if before_loading is not None and new:
             before_loading(new)
-        for delivery in new:
-            lineage = Lineage(delivery, dt.datetime.now())
-            try:
-                loaded = load_one(con, lineage, load_file, record_delivery, lambda con, d=delivery: lieferstatus.record(
-                    con, family, d.sha256, d.path.name, lieferstatus.NEU, run_id=run_id))
-            except DeliveryError as error:
-                refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
-                       lieferstatus.QUARANTAENE, run_id, result)
-                continue
-            except duckdb.Error as error:
-                if read_error is None:
-                    raise
-                reason = str(read_error(delivery.read_path, error))
-                refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
-                       lieferstatus.QUARANTAENE, run_id, result)
-                continue
-            result.loaded.append(delivery)
-            count(result, loaded)
+        with _one_thread(con):
+            for delivery in new:
+                lineage = Lineage(delivery, dt.datetime.now())
+                try:
+                    loaded = load_one(con, lineage, load_file, record_delivery, lambda con, d=delivery: lieferstatus.record(
+                        con, family, d.sha256, d.path.name, lieferstatus.NEU, run_id=run_id))
+                except DeliveryError as error:
+                    refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
+                           lieferstatus.QUARANTAENE, run_id, result)
+                    continue
+                except duckdb.Error as error:
+                    if read_error is None:
+                        raise
+                    reason = str(read_error(delivery.read_path, error))
+                    refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
+                           lieferstatus.QUARANTAENE, run_id, result)
+                    continue
+                result.loaded.append(delivery)
+                count(result, loaded)
     finally:
         shutil.rmtree(snapshots, ignore_errors=True)
     _settle(con, paths, family, audit, run_id, result, landing_paths)
@@ -261,8 +276,9 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Au
             drop(state, f"Prüfung der Lieferungen von {family} fehlgeschlagen, die Familie bleibt auf dem letzten "
                         f"geprüften Stand: {shown}")
         return
-    for state in pending.values():
-        lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
+    with transaction(con):  # all accepted together (one commit, not one per delivery)
+        for state in pending.values():
+            lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
 
 
 # ------------------------------------------------------- record families: row checks, rejects, deliveries row
@@ -300,7 +316,7 @@ def count_stage(con: duckdb.DuckDBPyConnection, path: Path, stage: str, limit: f
     share is above `limit` (check_reject_share)."""
     records, rejected = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {stage}").fetchone()
-    check_reject_share(path, records, rejected, first_reasons(con, stage), limit)
+    check_reject_share(path, records, rejected, first_reasons(con, stage) if rejected else [], limit)
     return records, rejected
 
 

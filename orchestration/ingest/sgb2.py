@@ -31,7 +31,7 @@ import re
 import duckdb
 
 from orchestration.ingest import _confidential as c
-from orchestration.ingest import plausibilitaet, runner, sgb2_ortsteile
+from orchestration.ingest import _xlsx, plausibilitaet, runner, sgb2_ortsteile
 from orchestration.ingest.delivery import DeliveryError, IngestResult
 from orchestration.ingest.runner import Audit, Options
 from orchestration.settings import Paths
@@ -238,14 +238,15 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 raise DeliveryError(path, f"no sheet '{SHEET}' in the workbook") from None
             raise DeliveryError(path, f"not a readable .xlsx workbook ({type(error).__name__})") from None
         try:
-            columns = [r[0] for r in con.execute("DESCRIBE _sgb2_grid").fetchall()][1:]
-            last, = con.execute(
-                "SELECT max(zeile) FROM _sgb2_grid WHERE NOT (" + " AND ".join(
-                    f"nullif(trim({_q(col)}), '') IS NULL" for col in columns) + ")").fetchone()
-            if last is None:
+            # the rows up to the last one with a non-blank cell, in one query (its columns from the cursor)
+            cursor = con.execute("SELECT * FROM _sgb2_grid LIMIT 0")
+            columns = [d[0] for d in cursor.description][1:]
+            rows = con.execute(
+                "SELECT * FROM _sgb2_grid WHERE zeile <= (SELECT max(zeile) FROM _sgb2_grid WHERE NOT (" + " AND ".join(
+                    f"nullif(trim({_q(col)}), '') IS NULL" for col in columns) + ")) ORDER BY zeile").fetchall()
+            if not rows:
                 raise DeliveryError(path, f"sheet '{SHEET}' is empty")
-            grid = [[_cell(v) for v in row[1:]] for row in
-                    con.execute("SELECT * FROM _sgb2_grid WHERE zeile <= ? ORDER BY zeile", [last]).fetchall()]
+            grid = [[_cell(v) for v in row[1:]] for row in rows]
             (monat, monat_zeile, monat_spalte), ags_col, name_col, first, mapping, header_row = _layout(path, grid)
             match = re.search(r"(\d{4})(\d{2})", path.stem)
             if match and (int(match.group(1)), int(match.group(2))) != (monat.year, monat.month):
@@ -299,13 +300,14 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 {"monat": monat, "demo": demo, **lineage.params},
             )
             record = "{'ags': a, 'gemeinde_name': gemeinde_name, " + ", ".join(f"'{m}': v_{m}" for m in MERKMALE) + "}"
-            runner.write_rejects(con, FAMILY, "_sgb2_stage", record, lineage, demo)
+            if rejected:
+                runner.write_rejects(con, FAMILY, "_sgb2_stage", record, lineage, demo)
+            # the values loaded with marker '*' (counted in the file's stage, not in the growing raw table)
             suppressed, = con.execute(
-                f"SELECT count(*) FROM raw.{FAMILY}__gemeinde_monat WHERE sha256 = ? AND marker = '*'",
-                [lineage.delivery.sha256]).fetchone()
+                "SELECT coalesce(sum(" + " + ".join(f"(v_{m} IS NOT DISTINCT FROM '*')::INTEGER" for m in MERKMALE) + "), 0) "
+                "FROM _sgb2_stage WHERE len(gruende) = 0").fetchone()
         finally:
-            con.execute("DROP TABLE IF EXISTS _sgb2_grid")
-            con.execute("DROP TABLE IF EXISTS _sgb2_stage")
+            con.execute("DROP TABLE IF EXISTS _sgb2_grid; DROP TABLE IF EXISTS _sgb2_stage")
         return runner.FileLoad(
             rows={"gemeinde_monat": (records - rejected) * len(MERKMALE)},
             records=records,
@@ -350,16 +352,15 @@ def _check_population(con: duckdb.DuckDBPyConnection, path, monat: dt.date, mapp
     """No count may exceed the population of its area (Gemeinde or Kreis): DeliveryError with line and column."""
     values = " UNION ALL ".join(
         f"SELECT zeile, a, '{m}' AS merkmal, v_{m} AS v FROM _sgb2_stage WHERE len(gruende) = 0" for m in MERKMALE)
-    # (qualified names: inside the reference subqueries an unqualified `ags` would be the reference's own)
-    jahr = str(monat.year)
+    # the reference population per area for the month's year, joined once (plausibilitaet.reference_by_ags_sql)
+    referenz = plausibilitaet.reference_by_ags_sql(monat.year, ("einwohner", "unter_15"))
     row = con.execute(f"""
         SELECT zeile, a, merkmal, wert, referenz FROM (
             SELECT w.zeile, w.a, w.merkmal, w.wert,
-                   CASE WHEN w.merkmal = 'nef_unter_15'
-                        THEN coalesce({plausibilitaet.reference_sql('w.a', jahr, 'unter_15')},
-                                      {plausibilitaet.reference_sql('w.a', jahr, 'einwohner')})
-                        ELSE {plausibilitaet.reference_sql('w.a', jahr, 'einwohner')} END AS referenz
-            FROM (SELECT zeile, a, merkmal, {_NUMBER} AS wert FROM ({values})) w)
+                   CASE WHEN w.merkmal = 'nef_unter_15' THEN coalesce(r.unter_15, r.einwohner)
+                        ELSE r.einwohner END AS referenz
+            FROM (SELECT zeile, a, merkmal, {_NUMBER} AS wert FROM ({values})) w
+            LEFT JOIN {referenz} r ON r.ags = w.a)
         WHERE wert > referenz ORDER BY zeile, merkmal LIMIT 1""").fetchone()
     if row:
         zeile, ags, merkmal, wert, referenz = row
@@ -375,20 +376,12 @@ def _sheet_range(path) -> str:
     rows); a generous default when the workbook has no usable dimension."""
     default = f"A1:{_col_letter(_MAX_COLS - 1)}{_MAX_ROWS}"
     try:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True)
-        try:
-            if SHEET not in wb.sheetnames:
-                raise DeliveryError(path, f"no sheet '{SHEET}' in the workbook (found: {', '.join(wb.sheetnames)})")
-            ws = wb[SHEET]
-            rows, cols = ws.max_row, ws.max_column
-        finally:
-            wb.close()
-    except DeliveryError:
-        raise
+        size = _xlsx.sheet_size(path, SHEET)
+    except _xlsx.SheetMissing as missing:
+        raise DeliveryError(path, f"no sheet '{SHEET}' in the workbook (found: {', '.join(missing.names)})") from None
     except Exception as error:  # not a zip / not a workbook
         raise DeliveryError(path, f"not a readable .xlsx workbook ({type(error).__name__})") from None
+    rows, cols = size or (None, None)
     if not rows or not cols or rows > _MAX_ROWS or cols > _MAX_COLS or (rows == 1 and cols == 1):
         return default
     return f"A1:{_col_letter(cols - 1)}{rows}"
