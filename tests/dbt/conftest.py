@@ -114,14 +114,12 @@ def unit_tests(demo_build, tmp_path_factory) -> SimpleNamespace:
     a copy of the demo warehouse (unit tests read the column types of a model's inputs from it). The build
     leaves them out (orchestration/transform/dbt.py, BUILD_ARGS), so this is where they run: `make test`.
     Yields the dbt process, `{name: status}` of run_results and the names of the manifest's unit tests."""
+    from test_sozialindex_mart import run_dbt  # the folder's dbt runner (this folder is on sys.path)
+
     base = tmp_path_factory.mktemp("unit_tests")
     warehouse, target = base / "warehouse.duckdb", base / "target"
     shutil.copy(demo_build.warehouse, warehouse)
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "test", "--resource-type", "unit_test",
-           "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(target), "--log-path", str(target / "logs")]
-    proc = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
+    proc = run_dbt(["test", "--resource-type", "unit_test"], warehouse, target)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"] \
         if (target / "run_results.json").exists() else []

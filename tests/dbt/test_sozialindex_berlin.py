@@ -9,26 +9,14 @@ standardised sums, class cut-offs). The published Status- and Dynamikindex must 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from test_sozialindex_mart import DBT_DIR, run_dbt  # this folder is on sys.path (pytest prepend import mode)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_DIR = REPO_ROOT / "dbt_project"
-DBT = str(Path(sys.executable).with_name("dbt"))
 BERLIN_CSV = REPO_ROOT / "data" / "berlin_mss" / "berlin_mss2021_index_indikatoren_z_werte_plr.csv"
-
-
-def run_dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:
-    """dbt as the pipeline runs it, with its own target/log folders (other runs may use the project)."""
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [DBT, *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-           "--target-path", str(target), "--log-path", str(target / "logs")]
-    return subprocess.run(cmd, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
