@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,22 @@ def run_build(landing: Path, out: Path, *extra: str, env: dict | None = None, ch
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
     return proc
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory) -> Iterator[Path]:
+    """The Dagster instance of this test session, configured like the repo's (dagster.yaml) but stored in a
+    temporary folder. Every build, job and materialisation a test starts (in its own process too) records its
+    runs, events and check evaluations there: nothing reaches the checkout's var/dagster, and the publication
+    gate of a test build never reads the runs of a user's builds (or the other way round)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    config = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    assert config.count("base_dir: var/dagster/") == 3, "dagster.yaml: storage folders moved?"
+    (home / "dagster.yaml").write_text(config.replace("base_dir: var/dagster/", f"base_dir: {home}/"),
+                                       encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session")
