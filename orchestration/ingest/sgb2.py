@@ -268,7 +268,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 ("(regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')) AND "
                  "NOT (starts_with(a, $prefix) OR starts_with($prefix, a))", "'AGS außerhalb der Region'"),
             ] + [
-                (f"NOT (v_{m} IN ('*', '-') OR regexp_full_match(coalesce(v_{m}, ''), '[0-9]+(\\.0)?') OR "
+                (f"NOT (coalesce(v_{m} IN ('*', '-'), false) OR regexp_full_match(coalesce(v_{m}, ''), '[0-9]+(\\.0)?') OR "
                  f"regexp_full_match(coalesce(v_{m}, ''), '[0-9]{{1,3}}(\\.[0-9]{{3}})+'))",
                  f"'{m} (Spalte {_col_letter(mapping[m])}): erwartet ganze Zahl ≥ 0, * oder -'")
                 for m in MERKMALE

@@ -183,6 +183,21 @@ def test_bad_rows_rejected_or_file_fails_over_threshold(paths, con):
     assert con.execute("SELECT count(DISTINCT ags) FROM raw.sgb2__gemeinde_monat").fetchone() == (4,)
 
 
+def test_an_empty_value_cell_is_a_rejected_row_not_a_value(paths, con):
+    """An empty cell is neither a number nor a marker (* suppressed, - nothing): the row is rejected naming the
+    column, not loaded as a value of NULL without a marker."""
+    rows = ROWS + [("06432004", "Dieburg", 50, 10, None, 101, 100, 70, 31, 30, 1)]
+    write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx", rows=rows)
+    result = load_sgb2(con, paths, REGION, options=Options(max_reject_share=0.5))
+    assert not result.failed and result.rejected == 1
+    grund, = con.execute("SELECT grund FROM raw.sgb2__rejects WHERE json_extract_string(datensatz, '$.ags') = '06432004'"
+                         ).fetchone()
+    assert "personen_in_bg (Spalte E): erwartet ganze Zahl ≥ 0, * oder -" in grund, grund
+    assert values(con, "06432004") == {}
+    assert con.execute("SELECT count(*) FROM raw.sgb2__gemeinde_monat WHERE wert IS NULL AND marker IS NULL"
+                       ).fetchone() == (0,)
+
+
 def test_tables_exist_without_deliveries(paths, con):
     result = load_sgb2(con, paths, REGION)
     assert not result.loaded and not result.failed
