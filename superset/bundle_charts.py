@@ -59,6 +59,24 @@ def simple_filter(col: str, op: str, val: Any) -> dict:
             "filterOptionName": f"filter_{col}_{op}".lower().replace(" ", "_")}
 
 
+def indicator_rows(metrics: list[str]) -> list[dict]:
+    """The filter `indikator_id IN (<the metrics>)` for a chart whose metrics are all catalogue indicators (each
+    `MAX(CASE WHEN indikator_id = '<id>' THEN wert END)`, bundle_datasets.catalogue_metrics): the same values, but
+    only the rows of those indicators are read and grouped - not an empty group (a line, a row) for every area and
+    year of every other indicator. On the Germany-wide mart (10,797 Sozialräume) the chart "Wanderung nach
+    Lebensphasen" returned 11 MB of such empty series (7 s) while it has no value there at all."""
+    ids = set(read_catalogue()) | set(ALL_INDICATORS)
+    return [simple_filter("indikator_id", "IN", list(metrics))] if metrics and set(metrics) <= ids else []
+
+
+# At most this many lines per time series (Superset's series limit: the series with the highest values of the first
+# metric): a Kreis has a few dozen Sozialräume; Germany-wide, without a Sozialraum or Gemeinde filter, a line per
+# Sozialraum would be 10,797 lines (1-3 MB and 1-3 s per request, and an unreadable chart).
+SERIES_LIMIT = 100
+# At most this many rows in the pivot table of the Sozialräume (the same reason).
+PIVOT_ROW_LIMIT = 1000
+
+
 def _qc_filters(adhoc: list[dict]) -> list[dict]:
     return [{"col": f["subject"], "op": f["operator"], "val": f["comparator"]} for f in adhoc]
 
@@ -165,7 +183,8 @@ def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], eben
     """A line per `groupby` value over time; `axis` = (time column, its grain, its label format); the y axis
     without decimals for the population count by default."""
     col, grain, time_format = axis
-    adhoc = [simple_filter("gebiet_ebene", "IN", ebenen)]
+    adhoc = [simple_filter("gebiet_ebene", "IN", ebenen), *indicator_rows(metrics)]
+    limit = {"limit": SERIES_LIMIT, "timeseries_limit_metric": metrics[0]} if groupby else {}
     if y_axis_format is None:
         y_axis_format = ",.0f" if metrics == ["bevoelkerung"] else ",.1f"
     return Chart(key, name, "echarts_timeseries_line", dataset, {
@@ -174,9 +193,11 @@ def timeseries(key: str, name: str, metrics: list[str], groupby: list[str], eben
         "show_legend": True, "legendType": "scroll", "legendOrientation": "top", "rich_tooltip": True,
         "x_axis_time_format": time_format, "y_axis_format": y_axis_format,
         "markerEnabled": True, "markerSize": marker_size,
-        "order_desc": True, "time_range": "No filter", "comparison_type": "values", "annotation_layers": [],
+        "order_desc": True, "time_range": "No filter", "comparison_type": "values", "annotation_layers": [], **limit,
     }, {"columns": [x_axis(col, grain), *groupby], "metrics": metrics, "orderby": [[metrics[0], False]],
-        "series_columns": groupby, "post_processing": [
+        "series_columns": groupby,
+        **({"series_limit": SERIES_LIMIT, "series_limit_metric": metrics[0]} if groupby else {}),
+        "post_processing": [
             {"operation": "pivot", "options": {"index": [col], "columns": groupby,
                                                 "aggregates": {m: {"operator": "mean"} for m in metrics},
                                                 "drop_missing_columns": False}},
@@ -203,14 +224,14 @@ def bar_gemeinden(key: str, name: str, dataset: str = DS_WERTE) -> Chart:
 
 
 def pivot_sozialraeume(key: str, name: str, metrics: list[str], dataset: str = DS_WERTE) -> Chart:
-    adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "kreis", "land", "bund"])]
+    adhoc = [simple_filter("gebiet_ebene", "IN", ["sozialraum", "kreis", "land", "bund"]), *indicator_rows(metrics)]
     return Chart(key, name, "pivot_table_v2", dataset, {
         "groupbyRows": ["gebiet_name"], "groupbyColumns": [], "metrics": metrics, "metricsLayout": "COLUMNS",
-        "adhoc_filters": adhoc, "row_limit": 10000, "aggregateFunction": "Sum", "valueFormat": ",.1f",
+        "adhoc_filters": adhoc, "row_limit": PIVOT_ROW_LIMIT, "aggregateFunction": "Sum", "valueFormat": ",.1f",
         "rowOrder": "key_a_to_z", "colOrder": "key_a_to_z", "rowTotals": False, "colTotals": False,
         "transposePivot": False, "combineMetric": False, "time_grain_sqla": "P1Y", "time_range": "No filter",
         "conditional_formatting": [],
-    }, {"columns": ["gebiet_name"], "metrics": metrics, "orderby": [[metrics[0], False]], "row_limit": 10000},
+    }, {"columns": ["gebiet_name"], "metrics": metrics, "orderby": [[metrics[0], False]], "row_limit": PIVOT_ROW_LIMIT},
         "Sozialräume, Kreis, Land und Bund (Vergleichszeilen) im gewählten Jahr")
 
 

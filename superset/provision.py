@@ -142,8 +142,8 @@ def freigaben(published: Path) -> tuple[dict[str, set[str]], set[str], set[str]]
         eigene[ags].add(sr)
         kreis_von[sr] = kreis
     zu_klein = {sr for (sr, _), teile in mitglieder.items() if len(teile) < MIN_TEILE}
-    zu_klein |= {sr for sr, kreis in kreis_von.items()
-                 if any(len(raeume) < MIN_TEILE for (k, _), raeume in kreis_raeume.items() if k == kreis)}
+    kleine_kreise = {k for (k, _), raeume in kreis_raeume.items() if len(raeume) < MIN_TEILE}
+    zu_klein |= {sr for sr, kreis in kreis_von.items() if kreis in kleine_kreise}
     kreise = {k for k, _ in kreis_gemeinden} - {k for (k, _), teile in kreis_gemeinden.items() if len(teile) < MIN_TEILE}
     return {ags: ids - zu_klein for ags, ids in eigene.items()}, kreise, set(kreis_von)
 
@@ -191,6 +191,36 @@ def traeger_clause(sozialraum_ids: list[str]) -> str:
     """Row-level security of a Träger role: public rows, plus the confidential rows of its Sozialräume."""
     return (f"datenklasse = 'oeffentlich' OR (gebiet_ebene = 'sozialraum' AND gebiet_id IN "
             f"({_sql_list(sozialraum_ids)}))")
+
+
+def _hash(args: tuple[str, str, int]) -> str:
+    from werkzeug.security import generate_password_hash
+
+    password, method, salt_length = args
+    return generate_password_hash(password, method=method, salt_length=salt_length)
+
+
+def _hash_config() -> tuple[str, int]:
+    """The hash Flask-AppBuilder's add_user/reset_password store: FAB_PASSWORD_HASH_METHOD, salt length."""
+    from flask import current_app
+
+    return (current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+            current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+
+
+def hash_password(password: str) -> str:
+    return _hash((password, *_hash_config()))
+
+
+def hash_passwords(passwords: list[str]) -> list[str]:
+    """hash_password of each, in parallel processes when there are many (scrypt: ~0.1 s each)."""
+    jobs = [(pw, *_hash_config()) for pw in passwords]
+    if len(jobs) < 50:
+        return [_hash(j) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor() as pool:
+        return list(pool.map(_hash, jobs, chunksize=32))
 
 
 def import_bundle(rendered: Path) -> None:
@@ -288,35 +318,59 @@ def provision() -> dict:
                 out.append(pv)
             return out
 
+        # Every role, RLS filter and user is looked up once and written in one transaction: on the Germany-wide
+        # mart (10,801 Gemeinden) per-object lookups and commits (each commit also expires every loaded object,
+        # which the next role then reloads row by row) took most of the provisioning time.
+        # (loaded with their permissions, and a collection is only replaced when it differs: provisioning again
+        # rewrites nothing that is already right)
+        from sqlalchemy.orm import selectinload
+
+        roles = {r.name: r for r in db.session.query(sm.role_model).options(selectinload(sm.role_model.permissions))}
+
+        def same(a: list, b: list) -> bool:  # the same ORM objects (identity: no attribute loads)
+            return {id(x) for x in a} == {id(x) for x in b}
+
+        def unique(perms: list) -> list:
+            return list({pv.id: pv for pv in perms if pv is not None}.values())
+
         def set_role(name: str, perms: list):
-            role = sm.find_role(name) or sm.add_role(name)
-            role.permissions = list({pv.id: pv for pv in perms if pv is not None}.values())
+            role = roles.get(name)
+            if role is None:
+                role = roles[name] = sm.role_model(name=name)
+                db.session.add(role)
+            if not same(role.permissions, perms):
+                role.permissions = list(perms)
             return role
 
-        base = reader_perms() + ds_perms()
+        base = unique(reader_perms() + ds_perms())
         set_role(LEITUNG, base)
         db_pv = sm.find_permission_view_menu("database_access", database.perm)
         if db_pv is None:
             sm.add_permission_view_menu("database_access", database.perm)
             db_pv = sm.find_permission_view_menu("database_access", database.perm)
         analyse_perms = list(gamma.permissions) + list(sqllab.permissions) + ds_perms() + [db_pv]
-        set_role(ANALYSE, analyse_perms)
+        set_role(ANALYSE, unique(analyse_perms))
 
         # the anonymous role: exactly the public dataset(s) and what viewing a dashboard needs
         public_perms = [sm.find_permission_view_menu(perm, view) for perm, view in sorted(PUBLIC_PERMS)]
-        set_role(PUBLIC, public_perms + ds_perms(public_tables))
+        set_role(PUBLIC, unique(public_perms + ds_perms(public_tables)))
+
+        filters = {f.name: f for f in db.session.query(RowLevelSecurityFilter).options(
+            selectinload(RowLevelSecurityFilter.tables), selectinload(RowLevelSecurityFilter.roles))}
 
         def set_rls(name: str, description: str, clause: str, role_name: str) -> None:
-            rls = db.session.query(RowLevelSecurityFilter).filter_by(name=name).one_or_none()
+            rls = filters.get(name)
             if rls is None:
-                rls = RowLevelSecurityFilter(name=name)
+                rls = filters[name] = RowLevelSecurityFilter(name=name)
                 db.session.add(rls)
             rls.description = description
             rls.filter_type = "Regular"
             rls.clause = clause
             rls.group_key = None
-            rls.tables = rls_tables
-            rls.roles = [sm.find_role(role_name)]
+            if not same(rls.tables, rls_tables):
+                rls.tables = list(rls_tables)
+            if not same(rls.roles, [roles[role_name]]):
+                rls.roles = [roles[role_name]]
 
         users = _load_users()
         wanted = [("leitung", "Leitung", "Kreisverwaltung", [LEITUNG]),
@@ -342,23 +396,36 @@ def provision() -> dict:
             wanted.append((f"traeger_{tid}", "Träger", name, [role_name]))
         db.session.commit()
 
-        # 4 demo users
+        # 4 demo users (one transaction). A common password is hashed once: every demo user gets that hash (the
+        # users share the password anyway), instead of one scrypt run (~0.1 s) per user and provisioning; generated
+        # passwords of new users are hashed on all cores.
         common = os.environ.get("SOZIALMONITOR_DEMO_PASSWORD")
-        for username, first, last, roles in wanted:
-            role_objs = [sm.find_role(r) for r in roles]
-            user = sm.find_user(username)
+        common_hash = hash_password(common) if common else None
+        existing = {u.username: u for u in db.session.query(sm.user_model).options(selectinload(sm.user_model.roles))}
+        new_users = []
+        for username, first, last, role_names in wanted:
+            role_objs = [roles[r] for r in role_names]
+            user = existing.get(username)
             pw = common or users.get(username)
             if user is None:
                 if not pw:
                     pw = secrets.token_urlsafe(12)
                     report["created_users"][username] = pw
-                sm.add_user(username, first, last, f"{username}@localhost.invalid", role_objs, password=pw)
+                new_users.append((username, first, last, role_objs, pw))
             else:
-                user.roles = role_objs
+                if not same(user.roles, role_objs):
+                    user.roles = role_objs
                 if common:
-                    sm.reset_password(user.id, common)
+                    user.password = common_hash
             if not common:
                 users[username] = pw or users.get(username)
+        hashes = [common_hash] * len(new_users) if common else hash_passwords([u[4] for u in new_users])
+        for (username, first, last, role_objs, _), hashed in zip(new_users, hashes, strict=True):
+            # what sm.add_user stores, without its flush per user (each flush walks every object of the session:
+            # quadratic in the number of Gemeinden); no Superset code listens to its signals
+            db.session.add(sm.user_model(username=username, first_name=first, last_name=last,
+                                         email=f"{username}@localhost.invalid", active=True, roles=role_objs,
+                                         password=hashed))
         db.session.commit()
         if not common:
             _write_secret(USERS_FILE, json.dumps(users, indent=1, sort_keys=True))
