@@ -3,8 +3,14 @@
 `sozialmonitor build` turns Dagster's console logger down to errors and switches on the logger
 `fortschritt` (registered in the Definitions, idle in runs started from the UI):
 
-    [ 3/12] raw_genesis                      4,2 s
-            WARNUNG raw_sgb2: abgelehnt: sgb2_2024_03.csv: …
+    [ 1/13] raw_region                                  1,4 s
+              gebietsstand                                0,9 s  CPU 0,8 s
+              …
+            WARNUNG raw_lieferungen: sgb2: abgelehnt: sgb2_2024_03.csv: …
+              sgb2                                        6,5 s  CPU 6,1 s
+    [ 2/13] raw_lieferungen                            14,2 s
+
+The ingest step logs a line per family as it finishes (`part_message`), printed under the previous step.
 
 Every record of the run (DEBUG and up, dbt's output included) goes to `OUT/logs/build-<zeit>.log`.
 """
@@ -12,6 +18,7 @@ Every record of the run (DEBUG and up, dbt's output included) goes to `OUT/logs/
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -29,6 +36,16 @@ _FINISHED = {
     dg.DagsterEventType.STEP_SKIPPED: "übersprungen",
     dg.DagsterEventType.STEP_UP_FOR_RETRY: "neuer Versuch",
 }
+
+
+# a part of a step that finished (one family of the ingest step): logged by the step, printed under it
+_PART = re.compile(r"^Teilschritt (\S+): ([0-9.]+) s(?: \((.*)\))?$")
+
+
+def part_message(name: str, seconds: float, note: str = "") -> str:
+    """The log message of a finished part of a step (`name`, its wall seconds, a short note), which the
+    headless build prints as a line of its own under the step's line."""
+    return f"Teilschritt {name}: {seconds:.1f} s" + (f" ({note})" if note else "")
 
 
 class ProgressHandler(logging.Handler):
@@ -60,6 +77,11 @@ class ProgressHandler(logging.Handler):
             width = len(str(self.total))
             line = f"[{self.done:>{width}}/{self.total}] {step:<40} {seconds:6.1f} s".replace(".", ",")
             self._print(line + (f"  {state}" if state else ""))
+        elif event is None and (part := _PART.match(meta.get("orig_message") or "")):
+            width = len(str(self.total))
+            name, seconds, note = part.group(1), float(part.group(2)), part.group(3) or ""
+            line = f"{'':{2 * width + 6}}{name:<38} {seconds:6.1f} s".replace(".", ",")
+            self._print(line + (f"  {note.strip()}".replace(".", ",") if note.strip() else ""))
         elif event is None and record.levelno >= logging.WARNING:
             message = meta.get("orig_message") or record.getMessage()
             if message.startswith(_NOT_PRINTED):

@@ -11,16 +11,19 @@ import os
 
 import dagster as dg
 
-from orchestration.ingest.assets import FAMILIES, ingest_assets
+from orchestration.ingest.assets import FAMILIES
 from orchestration.ingest.delivery import scan_landing as landing_entries
 from orchestration.ingest.delivery import sha256_of
+from orchestration.ingest.families import SOURCES
 from orchestration.settings import Settings
 
 
 def family_job(family: str):
+    """The family's raw tables and everything downstream of them: its part of the ingest step (which loads
+    only the selected families) and the families that load after it, the dbt models, checks and publication."""
     return dg.define_asset_job(
         name=f"lieferung_{family}",
-        selection=dg.AssetSelection.assets(*[a for a in ingest_assets if a.node_def.name == f"raw_{family}"]).downstream(),
+        selection=dg.AssetSelection.assets(*[dg.AssetKey(["raw", t]) for t in SOURCES[family].tables]).downstream(),
         description=f"Neue Lieferung {family}: laden, Mart neu bauen, prüfen, veröffentlichen.",
     )
 

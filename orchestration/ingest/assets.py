@@ -1,29 +1,37 @@
-"""Dagster assets of the ingest layer: one multi-asset per source family, one key per raw table
-(`raw/<family>__<table>`, the same keys the dbt sources map to), all from the declarations in
-orchestration/ingest/families.py (tests/ingest/test_families.py checks them against the dbt sources).
+"""Dagster assets of the ingest layer, one key per raw table (`raw/<family>__<table>`, the same keys the dbt
+sources map to), all from the declarations in orchestration/ingest/families.py (tests/ingest/test_families.py
+checks them against the dbt sources): `raw_region` (the region profile and the delivery-state log), then
+one multi-asset `raw_lieferungen` for every delivery family, which loads independent families at the same
+time (orchestration/ingest/parallel.py) and can be subset to the families of a run (the sensor's jobs).
 
-Each family asset loads its new deliveries under the warehouse writer lock (orchestration/ingest/runner.py),
+Each family loads its new deliveries under the warehouse writer lock (orchestration/ingest/runner.py),
 audits them with the family's GX suites inside the same step and connection, and accepts or refuses
 them. A refused delivery (quarantined, in conflict, or failing the audit) does not fail the step: the
 family stays at its last good state, every other family loads and the mart is published; the check
 `lieferungen_angenommen` (warning) and the metadata name the refused files. The step fails only when
-data that were accepted earlier fail their checks (blocking `gx_<table>`), or on an error of the system.
+data that were accepted earlier fail their checks (blocking `gx_<table>`), or on an error of the system
+(the failure names the family; the other families are loaded and materialised all the same).
 """
+
+from collections.abc import Iterator
 
 import dagster as dg
 
 from orchestration.ingest import lieferstatus
 from orchestration.ingest.delivery import IngestResult
 from orchestration.ingest.families import DELIVERIES, REGION, SOURCES, STATE_TABLES, Family
+from orchestration.ingest.parallel import Outcome, load_families
 from orchestration.ingest.pseudonym import KeySource
 from orchestration.ingest.region import Region
-from orchestration.ingest.runner import Options
+from orchestration.ingest.runner import Options, one_thread
+from orchestration.progress import part_message
 from orchestration.quality.checks import FamilyChecks, family_checks
 from orchestration.settings import DEMO_KEY_FILE, Settings
 from orchestration.warehouse import write_connection
 
 # delivery family -> description (the sensor starts one job per family)
 FAMILIES: dict[str, str] = {family.name: family.description for family in DELIVERIES}
+DELIVERIES_STEP = "raw_lieferungen"  # the one step (multi-asset) of every delivery family
 
 
 def options(settings: Settings) -> Options:
@@ -65,48 +73,98 @@ def _deps(declared: Family) -> list[dg.AssetKey]:
     return [key for name in declared.after for key in _keys(SOURCES[name].tables)]
 
 
-def _family_asset(declared: Family) -> dg.AssetsDefinition:
-    """One multi-asset per delivery family: load, audit, accept or refuse; all of its raw tables in one go."""
-    family, description, tables = declared.name, declared.description, list(declared.tables)
-    checks: FamilyChecks = family_checks(family, _keys(tables))
-    specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{description} (raw.{table})",
-                          deps=_deps(declared))
-             for table in tables]
+def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, region: Region,
+          run_id: str) -> tuple[IngestResult, list]:
+    """One family: load its new deliveries, audit them with its GX suites on the same connection, accept or
+    refuse them; returns the result and the suite results on the data as accepted."""
+    from orchestration.quality.runner import ERROR, run_suites
 
-    @dg.multi_asset(name=f"raw_{family}", specs=specs, check_specs=checks.specs,
-                    description=description)
+    paths = settings.paths
+    audited: dict[str, list] = {}
+
+    def audit(con) -> list[str]:
+        results = run_suites(paths, suites=checks.suite_names, con=con, data_docs=False)
+        audited["results"] = results
+        return [f.describe(max_examples=2) for r in results for f in r.failed(ERROR)]
+
+    result = declared.load(con, paths, region, audit=audit if checks.suites else None, run_id=run_id,
+                           options=options(settings))
+    suite_results = audited.get("results")
+    if suite_results is None or any(not r.passed for r in suite_results):
+        # no new delivery was audited, or the audit refused them: judge the data as accepted now
+        suite_results = run_suites(paths, suites=checks.suite_names, con=con) if checks.suites else []
+    return result, suite_results
+
+
+def _family_results(context: dg.AssetExecutionContext, declared: Family, checks: FamilyChecks,
+                    outcome: Outcome) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The materialisations and check results of one loaded family (those of the run's selection)."""
+    result, suite_results = outcome.value
+    metadata = {
+        **result_metadata(result),
+        "familie": dg.MetadataValue.text(declared.name),
+        # when and how long the family loaded (the families of a build load at the same time)
+        "laden_von": dg.MetadataValue.timestamp(outcome.started),
+        "laden_bis": dg.MetadataValue.timestamp(outcome.ended),
+        "laden_sekunden": dg.MetadataValue.float(round(outcome.seconds, 3)),
+        "cpu_sekunden": dg.MetadataValue.float(round(outcome.cpu, 3)),
+    }
+    for key, table in zip(_keys(list(declared.tables)), declared.tables, strict=True):
+        if key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=key, metadata={
+                **metadata, "zeilen_tabelle": dg.MetadataValue.int(result.rows.get(f"raw.{table}", 0))})
+    for note in result.hints:
+        context.log.warning(note)
+    for path, reason in result.quarantined:
+        context.log.warning(f"{declared.name}: abgelehnt: {path.name}: {reason}")
+    for check in checks.results(suite_results, [(p.name, r) for p, r in result.quarantined]):
+        if dg.AssetCheckKey(dg.AssetKey.from_coercible(check.asset_key), check.check_name) in \
+                context.selected_asset_check_keys:
+            yield check
+
+
+def _deliveries_asset() -> dg.AssetsDefinition:
+    """One multi-asset for every delivery family (subsettable: a family's job selects its family's tables).
+
+    The selected families load at the same time in threads of the step, each after the families it loads
+    `after` (orchestration/ingest/parallel.py), on cursors of one write connection. A family whose loading
+    fails (an error of the system) fails the step with its name, after every other family has loaded and
+    been materialised; the families that load after it are not loaded."""
+    checks = {family.name: family_checks(family.name, _keys(list(family.tables))) for family in DELIVERIES}
+    specs = [dg.AssetSpec(["raw", table], group_name="ingest", description=f"{family.description} (raw.{table})",
+                          deps=_deps(family))
+             for family in DELIVERIES for table in family.tables]
+
+    @dg.multi_asset(name=DELIVERIES_STEP, specs=specs, check_specs=[s for c in checks.values() for s in c.specs],
+                    can_subset=True, description="Lieferungen aller Quellen laden, prüfen, annehmen oder ablehnen "
+                                                 "(unabhängige Quellen gleichzeitig)")
     def _asset(context: dg.AssetExecutionContext, settings: Settings):
-        from orchestration.quality.runner import ERROR, run_suites
+        import orchestration.quality.runner  # noqa: F401 - imported once here, not by the first family's thread
 
-        paths = settings.paths
-        region = Region.load(paths.region)
-        loader = declared.load
-        audited: dict[str, list] = {}
-
-        def audit(con) -> list[str]:
-            results = run_suites(paths, suites=checks.suite_names, con=con, data_docs=False)
-            audited["results"] = results
-            return [f.describe(max_examples=2) for r in results for f in r.failed(ERROR)]
-
-        with write_connection(paths.warehouse) as con:
-            result = loader(con, paths, region, audit=audit if checks.suites else None, run_id=context.run.run_id,
-                            options=options(settings))
-            suite_results = audited.get("results")
-            if suite_results is None or any(not r.passed for r in suite_results):
-                # no new delivery was audited, or the audit refused them: judge the data as accepted now
-                suite_results = run_suites(paths, suites=checks.suite_names, con=con) if checks.suites else []
-        metadata = result_metadata(result)
-        for table in tables:
-            yield dg.MaterializeResult(
-                asset_key=["raw", table],
-                metadata={**metadata, "familie": dg.MetadataValue.text(family),
-                          "zeilen_tabelle": dg.MetadataValue.int(result.rows.get(f"raw.{table}", 0))},
-            )
-        for note in result.hints:
-            context.log.warning(note)
-        for path, reason in result.quarantined:
-            context.log.warning(f"abgelehnt: {path.name}: {reason}")
-        yield from checks.results(suite_results, [(p.name, r) for p, r in result.quarantined])
+        families = [f for f in DELIVERIES if any(k in context.selected_asset_keys for k in _keys(list(f.tables)))]
+        region = Region.load(settings.paths.region)
+        run_id = context.run.run_id
+        problems: list[str] = []
+        errors: list[BaseException] = []
+        with write_connection(settings.paths.warehouse) as con, one_thread(con):
+            outcomes = load_families(
+                con, families, lambda con, family: _load(con, family, checks[family.name], settings, region, run_id))
+            for outcome in outcomes:
+                declared = SOURCES[outcome.family]
+                if outcome.skipped is not None:
+                    problems.append(f"{outcome.family}: nicht geladen, da {outcome.skipped} fehlgeschlagen ist")
+                    context.log.error(problems[-1])
+                elif outcome.error is not None:
+                    errors.append(outcome.error)
+                    text = f"{type(outcome.error).__name__}: {outcome.error}"
+                    problems.append(f"{outcome.family}: {text}")
+                    context.log.info(part_message(outcome.family, outcome.seconds, "FEHLGESCHLAGEN"))
+                    context.log.error(problems[-1])
+                else:
+                    context.log.info(part_message(outcome.family, outcome.seconds, f"CPU {outcome.cpu:.1f} s"))
+                    yield from _family_results(context, declared, checks[outcome.family], outcome)
+        if problems:
+            raise dg.Failure(description="Laden fehlgeschlagen – " + "; ".join(problems)) from (errors[0] if errors else None)
 
     return _asset
 
@@ -137,4 +195,4 @@ def _region_asset() -> dg.AssetsDefinition:
     return _asset
 
 
-ingest_assets = [_region_asset(), *(_family_asset(family) for family in DELIVERIES)]
+ingest_assets = [_region_asset(), _deliveries_asset()]

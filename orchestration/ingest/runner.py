@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -63,6 +64,10 @@ Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
 ENV_MAX_REJECT_SHARE = ENV_DEFAULTS["max_reject_share"]
 LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
 DEFAULT_MAX_REJECT_SHARE = 0.01
+# Families loading in threads of one process (parallel.py) create and replace their schema objects one at a
+# time: two open transactions that replace the same view (raw.ingest__ausgeschlossen) or create the same
+# schema conflict in DuckDB ("Catalog write-write conflict").
+SCHEMA_CHANGES = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -130,12 +135,16 @@ def load_one(con: duckdb.DuckDBPyConnection, lineage: Lineage,
 
 
 @contextmanager
-def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The block (the loading of the new deliveries) runs DuckDB on one thread; the thread count is restored.
-    A file is loaded by a row of small queries (stage, row checks, inserts); on so little data DuckDB's
-    scheduling of a second thread costs more than it brings (about a quarter more CPU on the demo
-    deliveries, measured in benchmarks/README.md). The family's audit afterwards runs with all threads."""
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block runs DuckDB on one thread; the thread count is restored. A file is loaded by a row of small
+    queries (stage, row checks, inserts); on so little data DuckDB's scheduling of a second thread costs more
+    than it brings (about a quarter more CPU on the demo deliveries, measured in benchmarks/README.md). The
+    setting is one of the whole database: when the families of a build load in threads (parallel.py), the
+    build sets it once around all of them, and then this changes nothing."""
     threads, = con.execute("SELECT current_setting('threads')").fetchone()
+    if int(threads) == 1:
+        yield
+        return
     con.execute("SET threads = 1")
     try:
         yield
@@ -177,9 +186,10 @@ def run_family(
     """Load every new file of `family` (see module doc). `load_file` writes the raw rows of one file and
     returns what it loaded; `record_delivery` writes its deliveries row; `count` adds it to the result."""
     run_id = run_id or str(uuid.uuid4())
-    lieferstatus.ensure_table(con)
-    create_tables(con)
-    lieferstatus.create_current_views(con, SOURCES[family].tables)
+    with SCHEMA_CHANGES:
+        lieferstatus.ensure_table(con)
+        create_tables(con)
+        lieferstatus.create_current_views(con, SOURCES[family].tables)
     result = IngestResult(family=family, rows={}, loaded=[], skipped=[], quarantined=[])
     scan = scan_landing(paths.landing, family, SOURCES[family].patterns)
     result.hints += scan.hints
@@ -222,7 +232,7 @@ def run_family(
         new.sort(key=lambda d: (d.korrektur, d.path.name))
         if before_loading is not None and new:
             before_loading(new)
-        with _one_thread(con):
+        with one_thread(con):
             for delivery in new:
                 lineage = Lineage(delivery, dt.datetime.now())
                 try:

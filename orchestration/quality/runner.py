@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ log = logging.getLogger(__name__)
 
 DOCS_SITE = "sozialmonitor"
 DATA_SOURCE = "sozialmonitor"
+# GX is not thread-safe: `gx.get_context()` makes its context the process's current one, and objects that
+# belong to no context (checkpoints, validation definitions) are resolved through that one. The ingest audits
+# its families in threads (orchestration/ingest/parallel.py); their suites read their data in parallel and are
+# validated one run at a time. (Taken before the GX project's file lock, never inside it.)
+GX_LOCK = threading.Lock()
 VALIDATION_RESULTS_KEPT = 20  # per suite, in the GX project's store (feeds the Data Docs history)
 # SUMMARY returns the DataFrame index of the first offending rows (cheap); the example rows are looked up
 # from it. (`unexpected_index_column_names` makes GX walk every offending row in Python.)
@@ -236,6 +242,14 @@ def run_suites(
             params = read(own)
 
     home = settings.gx_home_dir
+    with GX_LOCK:
+        return _validate(selected, frames, read_errors, params, home, docs_dir)
+
+
+def _validate(selected: list[SuiteDef], frames: dict[str, Any], read_errors: dict[str, str], params: dict[str, Any],
+              home: Path, docs_dir: Path | None) -> list[SuiteResult]:
+    """The GX part of `run_suites` (under GX_LOCK): validate the read frames, keep the results and the
+    Data Docs unless `docs_dir` is None."""
     if docs_dir is None:
         return _validate_all(_context(None, home), selected, frames, read_errors, params)
     home.mkdir(parents=True, exist_ok=True)
