@@ -72,8 +72,13 @@ def _instance_like_the_repos(tmp_path: Path) -> dg.DagsterInstance:
     """A persistent instance with the repo's dagster.yaml (pools and all), its storage under tmp_path."""
     config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
     config["storage"] = {"sqlite": {"base_dir": str(tmp_path / "storage")}}
-    for key in ("local_artifact_storage", "compute_logs"):
-        config[key]["config"]["base_dir"] = str(tmp_path / key)
+    config["local_artifact_storage"]["config"]["base_dir"] = str(tmp_path / "local_artifact_storage")
+    # Without capturing the process's stdout/stderr per run: the two runs here share one process (threads), and
+    # the capture's tail subprocesses of one run then waited out Dagster's 30 s cleanup timeouts inside the
+    # full suite (126 s for this test, 6-15 s alone; stack of the waiting run: compute_logs._clean_up_subprocess).
+    # Runs of the UI, a sensor or `sozialmonitor build` each have a process of their own.
+    config["compute_logs"] = {"module": "dagster._core.storage.noop_compute_log_manager",
+                              "class": "NoOpComputeLogManager"}
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
