@@ -17,7 +17,9 @@ Targets:
            `read_csv(..., all_varchar=true)`, one table per file, into a fresh DuckDB file. It cannot read
            the SGB II .xlsx files of the demo landing; those are listed as not in the baseline.
 - incremental (demo): one new SGB II month through the landing sensor's family job on a build without it,
-           its published tables compared with the full build (benchmarks/incremental_month.py).
+           and the same month through `sozialmonitor build` on a copy of that build (it runs only the SGB II
+           family and what depends on it), each published file compared with the full build
+           (benchmarks/incremental_month.py).
 
 Every command runs under a small wrapper process (this script with `--measure`) that starts it, samples the
 summed RSS of the whole process tree from /proc every 0.2 s and, after it ended, reads
@@ -384,7 +386,8 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
     source, template, info = prepare(target, work, germany_data)
     landing, out = folder / "landing", folder / "out"
     command = [str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template]
-    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": [], "plain_dbt": [], "incremental": []}
+    runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": [], "plain_dbt": [], "incremental": [],
+                                   "incremental_build": []}
     checks = []
     for number in range(repeat):
         for side in [s for s in SIDES if s in sides]:  # alternate; (c) and (d) need the build's warehouse
@@ -404,7 +407,8 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
             elif side == "incremental":  # (e) needs the demo's SGB II deliveries and the build's published file
                 if target != "demo" or not (out / "published" / "sozialmonitor.duckdb").is_file():
                     continue
-                run = incremental_month.run(source, folder, number, out, run_measured)
+                run, build = incremental_month.run(source, folder, number, out, run_measured)
+                runs["incremental_build"].append(build)
             elif side == "plain_sql":
                 if not (out / "warehouse.duckdb").is_file():
                     continue
@@ -509,6 +513,12 @@ def print_table(results: list[dict], repeat: int) -> None:
                   f"/{last['tables_compared']} tables identical to (a)"
                   + (f" (differ: {', '.join(last['tables_differing'])})" if last["tables_differing"] else ""))
             print(f"{'  ratio e / a':34}{e['wall_s'] / b['wall_s']:>8.0%} {e['cpu_s'] / b['cpu_s']:>8.0%}")
+            f, last = med["incremental_build"], result["runs"]["incremental_build"][-1]
+            print(f"{'  (e) the same, sozialmonitor build':34}{f['wall_s']:>9.1f}{f['cpu_s']:>9.1f}{f['maxrss_mib']:>18.0f}"
+                  f"{f['tree_rss_mib']:>14.0f}  {last['scope']}; published: {'yes' if last['published'] else 'NO'}, "
+                  f"{last['tables_compared'] - len(last['tables_differing'])}/{last['tables_compared']} tables "
+                  "identical to (a)" + (f" (differ: {', '.join(last['tables_differing'])})" if last["tables_differing"] else ""))
+            print(f"{'  ratio e (build) / a':34}{f['wall_s'] / b['wall_s']:>8.0%} {f['cpu_s'] / b['cpu_s']:>8.0%}")
         split = phase_medians(result["runs"]["build"])
         if split:
             print("      phases of the build (median wall / CPU s, peak tree RSS MiB; wall from the first step "
@@ -579,7 +589,8 @@ def main() -> None:
             tmp.cleanup()
     if not all(c["success"] for r in results for c in r["checks"]):
         sys.exit(1)
-    if not all(run["success"] for r in results for run in r["runs"]["incremental"]):
+    if not all(run["success"] for r in results for side in ("incremental", "incremental_build")
+               for run in r["runs"][side]):
         sys.exit("the incremental month did not publish the same tables as the full build (see above)")
 
 

@@ -8,6 +8,10 @@ sensor starts) against the same Dagster instance (its own DAGSTER_HOME). Its res
 build of the complete landing folder of the same repetition: every table of the published file, as multisets
 (doubles rounded to 6 decimals: sums in another order differ in the last bits; load and status timestamps left
 out), except `mart.publikation_status`, whose check list is that of the run.
+
+The same month is also delivered to a copy of the setup (landing folder, output folder, Dagster instance) and
+built there with `sozialmonitor build`, which runs only the SGB II family and what depends on it
+(orchestration/stand.py); measured and compared the same way (side `incremental_build`).
 """
 
 from __future__ import annotations
@@ -83,7 +87,12 @@ def run(source: Path, folder: Path, number: int, full_out: Path,
     if setup["returncode"] != 0:
         raise SystemExit(f"build without the SGB II month {month} failed, see {setup['log']}")
     delivered = sorted(p.name for p in held.iterdir())
+    twin = {name: folder / f"incremental_build_{name}" for name in ("landing", "out", "dagster_home")}
+    for name, path in twin.items():  # the same state for the build path (not measured)
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree({"landing": landing, "out": out, "dagster_home": home}[name], path, symlinks=True)
     for name in delivered:
+        shutil.copy2(held / name, twin["landing"] / "sgb2" / name)
         (held / name).rename(landing / "sgb2" / name)
     published = out / "published" / "sozialmonitor.duckdb"
     before = hashlib.sha256(published.read_bytes()).hexdigest() if published.is_file() else None
@@ -99,7 +108,19 @@ def run(source: Path, folder: Path, number: int, full_out: Path,
     job.update({"month": month, "delivered": delivered, "setup_wall_s": setup["wall_s"],
                 "published": republished, "tables_compared": compared, "tables_differing": differ,
                 "success": job["returncode"] == 0 and republished and compared > 0 and not differ})
-    return job
+
+    twin_published = twin["out"] / "published" / "sozialmonitor.duckdb"
+    build = run_measured(f"incremental_build_{number}", [
+        "env", f"DAGSTER_HOME={twin['dagster_home']}", str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor"), "build",
+        "--landing", str(twin["landing"]), "--out", str(twin["out"])], folder)
+    build.pop("samples", None)
+    republished = twin_published.is_file() and hashlib.sha256(twin_published.read_bytes()).hexdigest() != before
+    compared, differ = published_differences(full, twin_published) if republished and full.is_file() else (0, [])
+    scope = re.search(r"Umfang: (.*)", Path(build["log"]).read_text(encoding="utf-8", errors="replace"))
+    build.update({"month": month, "delivered": delivered, "published": republished, "tables_compared": compared,
+                  "tables_differing": differ, "scope": scope.group(1) if scope else "?",
+                  "success": build["returncode"] == 0 and republished and compared > 0 and not differ})
+    return job, build
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`sozialmonitor …`: runs the same Dagster job as the UI, headless, and a few operator commands.
 
-    sozialmonitor build [--region DIR] [--landing DIR] [--out DIR] [--demo] [--warten]
+    sozialmonitor build [--region DIR] [--landing DIR] [--out DIR] [--demo] [--warten] [--voll]
     sozialmonitor demo-data [--landing DIR] [--scale N] [--seed S]
     sozialmonitor rollback [--out DIR] [--warten]
     sozialmonitor retract FILE|SHA256 [--grund TEXT] [--aufheben] [--ohne-build] [--warten] [--region DIR] [--landing DIR] [--out DIR]
@@ -9,6 +9,9 @@
 
 Without --landing, `build` uses the demo deliveries in var/landing (generated there when absent)
 together with the real GENESIS extracts, and a local demo pseudonymisation key.
+
+`build` runs only what changed since the published version: the families with new deliveries and what
+depends on them, nothing when nothing is new (orchestration/stand.py); `--voll` runs everything.
 
 One `build` or `rollback` per output folder at a time (lock `OUT/build.lock`): another one on the same
 folder is refused with exit code 75, or waits with `--warten`.
@@ -81,7 +84,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         from orchestration.run import run_build
 
-        report = run_build(run_settings)
+        report = run_build(run_settings, full=getattr(args, "voll", False))
         print(report.summary())
         return EXIT_OK if report.success else EXIT_FAILED
 
@@ -167,6 +170,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--warten", action="store_true",
                    help="läuft schon ein Build/Rollback für diesen Ausgabeordner, auf sein Ende warten "
                         f"(ohne: sofort abbrechen, Exit-Code {EXIT_BUILD_LAEUFT})")
+    b.add_argument("--voll", action="store_true",
+                   help="alles neu bauen (ohne: nur die Quellen mit neuen Lieferungen und was davon abhängt; "
+                        "nichts, wenn seit der veröffentlichten Version nichts neu ist)")
     b.set_defaults(func=cmd_build)
 
     rt = sub.add_parser("retract", help="eine Lieferung zurückziehen (bleibt in der Rohdaten-Historie) und neu bauen")

@@ -30,9 +30,16 @@ class BuildReport:
     checks_failed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     published: str | None = None
+    scope: str = ""  # what the build ran (orchestration.stand.Plan.reason)
+    unchanged: str | None = None  # nothing to run: the published file that stays current
 
     def summary(self) -> str:
         lines = ["", "Sozialraum-Monitor – Build " + ("erfolgreich" if self.success else "FEHLGESCHLAGEN")]
+        if self.scope:
+            lines.append(f"  Umfang: {self.scope}")
+        if self.unchanged:
+            lines.append(f"  Veröffentlicht: unverändert – {self.unchanged} ist aktuell")
+            return "\n".join(lines)
         lines.append("  Zeilen geladen je Quelle: " + (
             ", ".join(f"{k}={v:,}".replace(",", ".") for k, v in sorted(self.rows_per_family.items())) or "keine"))
         rejected = {k: v for k, v in self.rejected.items() if v}
@@ -141,25 +148,35 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def run_build(settings: Settings) -> BuildReport:
+def run_build(settings: Settings, *, full: bool = False) -> BuildReport:
     """Execute the build job in this process against the repo's Dagster instance (visible in the UI), with
-    `settings`' region, folders and demo mode as the run config of the `settings` resource."""
+    `settings`' region, folders and demo mode as the run config of the `settings` resource: the whole job,
+    or only what changed since the published version (`orchestration.stand`; `full` runs everything)."""
     from orchestration.definitions import BUILD_JOB_NAME, defs
+    from orchestration.sensors import family_selection
+    from orchestration.stand import plan
 
     job = defs.resolve_job_def(BUILD_JOB_NAME)
+    scope = plan(settings, full=full)
+    if scope.nothing:
+        return BuildReport(success=True, scope=scope.reason, unchanged=str(settings.paths.published))
+    selection = None if scope.everything else sorted(family_selection(scope.families).resolve(defs.resolve_asset_graph()))
+    steps = len((job if selection is None else job.get_subset(asset_selection=set(selection))).nodes)
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"Abgebrochener Lauf {run_id} freigegeben (Prozess nicht mehr vorhanden).")
         log = log_file(settings.paths.out)
         log.parent.mkdir(parents=True, exist_ok=True)
-        print(f"Build {settings.paths.out} – {len(job.nodes)} Schritte; vollständiges Protokoll: {log}", flush=True)
+        print(f"Build {settings.paths.out} – {scope.reason}; {steps} Schritte; vollständiges Protokoll: {log}", flush=True)
         # what dagster-dbt re-prints of dbt's output goes to the log file, not the console
         run_id = str(uuid.uuid4())  # known before the run starts: its event database is prepared for it
         with (open(log, "a", encoding="utf-8") as raw, contextlib.redirect_stdout(raw),
               schneller_schreiben(instance, run_id)):
             result = job.execute_in_process(
-                instance=instance, raise_on_error=False, run_id=run_id,
-                run_config={**settings.run_config(), **headless_run_config(len(job.nodes), log)},
+                instance=instance, raise_on_error=False, run_id=run_id, asset_selection=selection,
+                run_config={**settings.run_config(), **headless_run_config(steps, log)},
                 tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
             )
-        return report_from_events(result.all_events, result.success)
+        report = report_from_events(result.all_events, result.success)
+        report.scope = scope.reason
+        return report

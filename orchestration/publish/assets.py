@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 import dagster as dg
 
 from orchestration.settings import Settings
+from orchestration.stand import code_fingerprint
 
 from .core import PublishError, checks_from_results, ensure_serving_copy, list_versions, publish, table_counts
 
@@ -142,7 +143,7 @@ def build_publish_asset(
         evaluations = gate(context, blocking)
         checks_passed = checks_from_results(evaluations)
         try:
-            version = publish(paths, run_id=context.run.run_id, checks=checks_passed)
+            version = publish(paths, run_id=context.run.run_id, checks=checks_passed, code=code_fingerprint(settings))
         except PublishError as exc:
             raise dg.Failure(description=str(exc)) from exc
         counts = table_counts(paths.published)

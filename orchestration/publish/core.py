@@ -36,8 +36,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration import privacy
-from orchestration.publish.status import STATUS_TABLE, _q, _write_status
+from orchestration import privacy, stand
+from orchestration.publish.status import STATE_TABLE, STATUS_TABLE, _q, _write_status
 from orchestration.settings import Paths
 from orchestration.warehouse import file_lock, writer_lock
 
@@ -292,12 +292,14 @@ def _put_in_place(paths: Paths, published_tmp: Path, version_path: Path | None) 
                 tmp.unlink(missing_ok=True)
 
 
-def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = None) -> Path:
+def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = None, code: str | None = None) -> Path:
     """Build the published file from the mart of the working database and swap it in atomically,
     together with its copy in `versions/` and the serving copy for Superset.
 
     `checks`: the checks of this run as dicts (`name`, `asset`, `passed`, `severity`, optional
-    `description`); a failed ERROR-level check refuses publication. Returns the kept version's path.
+    `description`); a failed ERROR-level check refuses publication. `code`: the fingerprint of the code
+    and settings of the run (`orchestration.stand`), recorded with the delivery state as the file's Stand;
+    without it the next build is a full one. Returns the kept version's path.
     """
     checks = list(checks or [])
     failed = [c for c in checks if not c.get("passed", True) and not str(c.get("severity", "ERROR")).upper().startswith("WARN")]
@@ -339,7 +341,7 @@ def publish(paths: Paths, *, run_id: str, checks: list[dict[str, Any]] | None = 
                         con.execute(f"CREATE TABLE mart.{_q(table)} AS SELECT * FROM w.mart.{_q(table)}")
                         counts[table] = con.execute(f"SELECT count(*) FROM mart.{_q(table)}").fetchone()[0]
                     _write_status(con, published_at=published_at, run_id=run_id, version_name=version_name,
-                                  checks=checks, mart_tables=counts)
+                                  checks=checks, mart_tables=counts, stand=stand.record(con, code, f"w.{STATE_TABLE}"))
                     con.execute("DETACH w")
                 con.execute("CHECKPOINT")
             finally:

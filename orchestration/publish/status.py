@@ -93,7 +93,7 @@ def _family_rows(con: duckdb.DuckDBPyConnection, deliveries: list[tuple]) -> lis
 
 
 def _write_status(con: duckdb.DuckDBPyConnection, *, published_at: dt.datetime, run_id: str, version_name: str,
-                  checks: list[dict[str, Any]], mart_tables: dict[str, int]) -> None:
+                  checks: list[dict[str, Any]], mart_tables: dict[str, int], stand: dict | None = None) -> None:
     con.execute(f"""CREATE TABLE mart.{STATUS_TABLE} (
         eintrag VARCHAR NOT NULL,          -- publikation | lieferung | familie | abgelehnt | gebietsstand | pruefung | tabelle
         veroeffentlicht_am TIMESTAMPTZ NOT NULL,
@@ -117,7 +117,7 @@ def _write_status(con: duckdb.DuckDBPyConnection, *, published_at: dt.datetime, 
     con.execute(
         f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, ist_demodaten, zeilen, details) "
         "VALUES ('publikation', ?, ?, ?, ?, ?, ?)",
-        base + [demo, len(deliveries), json.dumps({"tabellen": mart_tables, "pruefungen": len(checks)}, ensure_ascii=False)],
+        base + [demo, len(deliveries), json.dumps({"tabellen": mart_tables, "pruefungen": len(checks), "stand": stand}, ensure_ascii=False)],
     )
     for familie, datei, sha, period, ist_demo, zeilen, geladen in deliveries:
         con.execute(

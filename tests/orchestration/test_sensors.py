@@ -79,6 +79,8 @@ def test_family_jobs_rebuild_and_publish_downstream_of_their_delivery():
     assert "mart/sozialraum_indikatoren" in keys
     assert "published/sozialmonitor" in keys
     assert not any(k.startswith("raw/jugendhilfe") for k in keys)
+    # one process per run: no step process importing the definitions again (benchmarks/README.md, side (e))
+    assert job.executor_def.name == "in_process"
 
 
 def test_monthly_schedule_targets_the_sgb2_job():

@@ -10,6 +10,7 @@ processes that open the published file (or Superset's serving copy) read-only, a
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -27,7 +28,11 @@ import pytest
 from orchestration import settings
 from orchestration.publish import list_versions, publish, read_status, rollback
 from orchestration.settings import Paths
-from tests.conftest import SOZIALMONITOR, run_build
+from tests.conftest import REPO_ROOT, SOZIALMONITOR, run_build
+
+_spec = importlib.util.spec_from_file_location("incremental_month_bench", REPO_ROOT / "benchmarks" / "incremental_month.py")
+incremental_month = importlib.util.module_from_spec(_spec)  # its comparison of two published files
+_spec.loader.exec_module(incremental_month)
 
 pytestmark = pytest.mark.slow
 
@@ -530,17 +535,31 @@ def lock_pid(paths: Paths) -> str:
         return ""
 
 
-def test_one_build_per_output_folder_and_readers_never_fail_during_a_full_rebuild(demo_build, tmp_path):
+def test_one_build_per_output_folder_readers_never_fail_and_the_next_build_runs_only_the_new_month(
+        demo_build, tmp_path):
     """A second build (or rollback) on the same output folder is refused at once with its own exit
     code while the first one runs; `--warten` waits and then completes; other output folders are not
     blocked; nothing extra lands in `published/`. The first build is a full rebuild (new working
     database) with a reader process querying the published file all the time (a new read-only
     connection per query, as Superset's pool does): not one of its queries fails, and it sees the old
-    and the new version. (Both were separate tests with a build each; one build fewer together.)"""
+    and the new version.
+
+    The landing folder lacks the newest SGB II month; its files arrive while the first build is past its
+    ingest. The waiting build then runs only the SGB II family and what depends on it
+    (orchestration/stand.py), and publishes exactly what the full build of the complete landing folder (the
+    demo build) published; a build after it has nothing new and runs nothing. (Three scenarios with one
+    full build between them: benchmarks/README.md, "Test suite time".)"""
     from orchestration.cli import EXIT_BUILD_LAEUFT
 
     paths = copy_build(demo_build, tmp_path / "b", warehouse=False)  # full rebuild: new working database
     other = copy_build(demo_build, tmp_path / "o", warehouse=False)
+    month = incremental_month.newest_month(paths.landing / "sgb2")
+    held = tmp_path / "held"
+    held.mkdir()
+    for path in (paths.landing / "sgb2").glob(f"*_{month}.*"):
+        path.rename(held / path.name)
+    new_files = sorted(p.name for p in held.iterdir())
+    assert len(new_files) == 2, new_files  # the Gemeinde workbook and the Ortsteil CSV
     destroy(other.published)  # so that a rollback there has something to restore
     before = read_status(paths.published)[0]["run_id"]
     stop = tmp_path / "stop"
@@ -572,6 +591,12 @@ def test_one_build_per_output_folder_and_readers_never_fail_during_a_full_rebuil
             assert waiting.poll() is None, build_output(waiting)[-3000:]
             time.sleep(0.1)
         assert message in build_output(waiting)
+        deadline = time.time() + 900  # the new month arrives once the first build has read the landing folder
+        while time.time() < deadline and "] raw_lieferungen" not in build_output(first):
+            assert first.poll() is None, build_output(first)[-3000:]
+            time.sleep(0.1)
+        for name in new_files:
+            (held / name).rename(paths.landing / "sgb2" / name)
         first.wait(timeout=1500)
         assert first.returncode == 0, build_output(first)[-4000:]
         after_first = read_status(paths.published)[0]["run_id"]
@@ -585,6 +610,11 @@ def test_one_build_per_output_folder_and_readers_never_fail_during_a_full_rebuil
         assert before in result["versions"] and after_first in result["versions"], result
         waiting.wait(timeout=1500)
         assert waiting.returncode == 0, build_output(waiting)[-4000:]
+        assert "Umfang: nur sgb2 und was davon abhängt (neue Lieferung)" in build_output(waiting), build_output(waiting)
+        log = full_log(paths, waiting)
+        # the ingest step loaded the SGB II family alone, dbt built the models downstream of its sources only
+        assert "raw/sgb2__gemeinde_monat" in log and "stg_sgb2__" in log, log[-3000:]
+        assert "raw/genesis__werte" not in log and "stg_genesis__" not in log and "stg_melderegister__" not in log
     finally:
         stop.touch()
         if reader.poll() is None:
@@ -596,6 +626,16 @@ def test_one_build_per_output_folder_and_readers_never_fail_during_a_full_rebuil
     assert len(list_versions(paths)) == 3  # the demo's version + one per build
     assert_clean_publication(paths)
     assert list(paths.publish_tmp.iterdir()) == []
+    tables, differ = incremental_month.published_differences(paths.published, demo_build.published)
+    assert tables > 20 and differ == [], differ
+    assert set(new_files) <= {r["datei"] for r in read_status(paths.published) if r["eintrag"] == "lieferung"}
+
+    # nothing new since: nothing runs, the publication stays as it is
+    published, logs = snapshot(paths), set((paths.out / "logs").glob("build-*.log"))
+    again = run_build(paths.landing, paths.out)
+    assert "Umfang: nichts Neues" in again.stdout, again.stdout[-3000:]
+    assert f"Veröffentlicht: unverändert – {paths.published}" in again.stdout
+    assert snapshot(paths) == published and set((paths.out / "logs").glob("build-*.log")) == logs
 
 
 def test_share_over_100_fails_the_whole_publication_naming_the_rows(demo_build, tmp_path):
