@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SHIPPED_DATA, Settings
+from orchestration.warehouse import writer_lock
 
 STATE_TABLE = "raw.ingest__lieferstatus"
 # what decides the mart besides the deliveries (the region profile and the GX suites come from the settings)
@@ -58,7 +59,8 @@ def _files(root: Path) -> Iterable[Path]:
 def code_fingerprint(settings: Settings, roots: Iterable[Path] = CODE_ROOTS) -> str:
     """sha256 over the code, the region profile, the GX suites and the result settings of a run."""
     digest = hashlib.sha256()
-    named = [(str(root), root) for root in roots]
+    # by name, not by absolute path: a checkout moved or cloned elsewhere has the same fingerprint
+    named = [(root.name, root) for root in roots]
     named += [("region", settings.paths.region), ("expectations", settings.expectations_dir)]
     for name, root in named:
         for path in _files(root):
@@ -165,8 +167,8 @@ def plan(settings: Settings, *, full: bool = False) -> Plan:
         return Plan(None, "vollständiger Build: Code, Regionsprofil, Prüfungen oder Einstellungen geändert")
     if not paths.warehouse.exists():
         return Plan(None, "vollständiger Build: keine Arbeitsdatenbank")
-    try:
-        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    try:  # under the writer lock: a sensor run writing this working database finishes first
+        with writer_lock(paths.warehouse), duckdb.connect(str(paths.warehouse), read_only=True) as con:
             digests = family_digests(con)
             if not digests or identity(con) != stand.get("arbeitsdatenbank"):
                 return Plan(None, "vollständiger Build: die Arbeitsdatenbank ist nicht die der veröffentlichten Version")

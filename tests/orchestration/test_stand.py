@@ -80,8 +80,8 @@ def test_what_the_next_build_runs(demo_build, tmp_path):
     assert plan(settings).everything
 
 
-def test_the_fingerprint_covers_every_file_below_its_roots_but_no_bytecode(tmp_path, demo_build):
-    settings = settings_of(demo_build)
+def test_the_fingerprint_covers_every_file_below_its_roots_but_no_bytecode_nor_where_they_are(tmp_path):
+    settings = Settings()
     root = tmp_path / "code"
     (root / "pkg" / "__pycache__").mkdir(parents=True)
     (root / "pkg" / "a.py").write_text("x = 1\n")
@@ -91,5 +91,8 @@ def test_the_fingerprint_covers_every_file_below_its_roots_but_no_bytecode(tmp_p
     (root / "pkg" / "a.py").write_text("x = 2\n")
     assert code_fingerprint(settings, roots=[root]) != first
     (root / "pkg" / "a.py").write_text("x = 1\n")
+    moved = tmp_path / "elsewhere" / "code"  # the same files in another place (a checkout cloned elsewhere)
+    shutil.copytree(root, moved)
+    assert code_fingerprint(settings, roots=[moved]) == first
     (root / "pkg" / "b.sql").write_text("select 1\n")
     assert code_fingerprint(settings, roots=[root]) != first
