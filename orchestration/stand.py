@@ -33,10 +33,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest import lieferstatus
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SHIPPED_DATA, Settings
 from orchestration.warehouse import writer_lock
 
-STATE_TABLE = "raw.ingest__lieferstatus"
+STATE_TABLE = lieferstatus.TABLE
 # what decides the mart besides the deliveries (the region profile and the GX suites come from the settings)
 CODE_ROOTS = (REPO_ROOT / "orchestration", REPO_ROOT / "seeds", SHIPPED_DATA / "reference",
               DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "models",
@@ -71,27 +72,25 @@ def code_fingerprint(settings: Settings, roots: Iterable[Path] = CODE_ROOTS) -> 
 
 
 def family_digests(con: duckdb.DuckDBPyConnection, table: str = STATE_TABLE) -> dict[str, str]:
-    """Per family: sha256 of its rows of the delivery state log (number, file, checksum, state, time)."""
-    *catalog, schema, name = table.split(".")
-    catalog = catalog[0] if catalog else None
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-        + (" AND table_catalog = ?" if catalog else ""), [schema, name, *([catalog] if catalog else [])]).fetchone()[0]
-    if not exists:
+    """Per family: sha256 of its rows of the delivery state log (number, file, checksum, state, time); empty
+    without a state log."""
+    try:
+        return dict(con.execute(f"""
+            SELECT familie, sha256(string_agg(concat_ws('|', nr, datei, sha256, status, am), chr(10) ORDER BY nr))
+            FROM {table} GROUP BY familie ORDER BY familie""").fetchall())
+    except duckdb.CatalogException:
         return {}
-    return dict(con.execute(f"""
-        SELECT familie, sha256(string_agg(concat_ws('|', nr, datei, sha256, status, am), chr(10) ORDER BY nr))
-        FROM {table} GROUP BY familie ORDER BY familie""").fetchall())
 
 
 def identity(con: duckdb.DuckDBPyConnection, table: str = STATE_TABLE) -> str | None:
     """Which working database this is: sha256 of its first state log row (written when it was created, time in
     microseconds). A working database built again from scratch has another one; None without a state log."""
-    if not family_digests(con, table):
+    try:
+        row = con.execute(f"SELECT concat_ws('|', nr, familie, datei, sha256, status, am) FROM {table} "
+                          "ORDER BY nr LIMIT 1").fetchone()
+    except duckdb.CatalogException:
         return None
-    row = con.execute(f"SELECT concat_ws('|', nr, familie, datei, sha256, status, am) FROM {table} "
-                      "ORDER BY nr LIMIT 1").fetchone()
-    return hashlib.sha256(row[0].encode()).hexdigest()
+    return hashlib.sha256(row[0].encode()).hexdigest() if row else None
 
 
 def record(con: duckdb.DuckDBPyConnection, code: str | None, table: str = STATE_TABLE) -> dict:
