@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -76,14 +77,12 @@ def assert_clean_publication(paths: Paths) -> None:
 def start_build(paths: Paths, *extra: str) -> subprocess.Popen:
     """Start a build in its own session. Its output goes to a file: an unread pipe would fill up and
     stall the build (and its dbt child) on a write."""
-    earlier_logs = set((paths.out / "logs").glob("build-*.log"))
     log = open(paths.out.parent / f"build-{time.time_ns()}.log", "w")
     proc = subprocess.Popen(
         [SOZIALMONITOR, "build", "--landing", str(paths.landing), "--out", str(paths.out), *extra],
         stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     proc.log_path = Path(log.name)
-    proc.earlier_logs = earlier_logs  # full logs of earlier builds of this output folder
     log.close()
     return proc
 
@@ -94,10 +93,15 @@ def build_output(proc: subprocess.Popen) -> str:
 
 
 def full_log(paths: Paths, proc: subprocess.Popen) -> str:
-    """The full log of the build `proc` in OUT/logs/ (every Dagster event; not those of earlier builds of
-    the output folder)."""
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((paths.out / "logs").glob("build-*.log"))
-                   if p not in proc.earlier_logs)
+    """The full log of the build `proc` in OUT/logs/ (every Dagster event), the file its first line names
+    ("vollständiges Protokoll: …"); empty before the build has printed it. Not a listing of OUT/logs/: a build
+    started earlier may create its log later, on a busy machine (CI)."""
+    named = re.search(r"vollständiges Protokoll: (\S+)", build_output(proc))
+    if named is None:
+        return ""
+    log = Path(named.group(1))
+    assert log.parent == paths.out / "logs", log
+    return log.read_text(encoding="utf-8", errors="replace")
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
