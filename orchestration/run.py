@@ -152,14 +152,15 @@ def run_build(settings: Settings, *, full: bool = False) -> BuildReport:
     """Execute the build job in this process against the repo's Dagster instance (visible in the UI), with
     `settings`' region, folders and demo mode as the run config of the `settings` resource: the whole job,
     or only what changed since the published version (`orchestration.stand`; `full` runs everything)."""
-    from orchestration.definitions import BUILD_JOB_NAME, defs
-    from orchestration.sensors import family_selection
     from orchestration.stand import plan
 
-    job = defs.resolve_job_def(BUILD_JOB_NAME)
     scope = plan(settings, full=full)
-    if scope.nothing:
+    if scope.nothing:  # decided before the definitions (dbt manifest, dagster-dbt: 2 s of imports) are loaded
         return BuildReport(success=True, scope=scope.reason, unchanged=str(settings.paths.published))
+    from orchestration.definitions import BUILD_JOB_NAME, defs
+    from orchestration.sensors import family_selection
+
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
     selection = None if scope.everything else sorted(family_selection(scope.families).resolve(defs.resolve_asset_graph()))
     steps = len((job if selection is None else job.get_subset(asset_selection=set(selection))).nodes)
     with dg.DagsterInstance.get() as instance:
