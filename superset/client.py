@@ -15,6 +15,8 @@ from typing import Any
 
 import requests
 
+RATE_LIMIT_RETRIES = 10
+
 
 class SupersetError(RuntimeError):
     pass
@@ -71,12 +73,22 @@ class SupersetClient:
         return True
 
     def request(self, method: str, path: str, **kw: Any) -> requests.Response:
-        r = self.s.request(method, f"{self.base}{path}", timeout=self.timeout, **kw)
+        r = self._send(method, path, **kw)
         if r.status_code == 401 and "expired" in r.text.lower() and self._renew():
-            for f in (kw.get("files") or {}).values():  # rewind uploads before sending them again
+            r = self._send(method, path, **kw)
+        return r
+
+    def _send(self, method: str, path: str, **kw: Any) -> requests.Response:
+        """One request; a 429 of Superset's application rate limit (RATELIMIT_APPLICATION, 50 per second and
+        client address) is waited out (its window is one second) and the request sent again."""
+        for _ in range(RATE_LIMIT_RETRIES):
+            for f in (kw.get("files") or {}).values():  # rewind uploads before sending them (again)
                 if isinstance(f, tuple) and hasattr(f[1], "seek"):
                     f[1].seek(0)
             r = self.s.request(method, f"{self.base}{path}", timeout=self.timeout, **kw)
+            if r.status_code != 429:
+                return r
+            time.sleep(1.1)
         return r
 
     def get(self, path: str, **kw: Any) -> requests.Response:
