@@ -10,7 +10,7 @@ from orchestration.ingest.delivery import DeliveryError
 TABLES = {"haushalte": "stichtag DATE, ags VARCHAR, anzahl BIGINT"}
 
 
-def test_files_load_on_small_queries_without_costly_optimizers_and_the_settings_come_back(paths, con, write):
+def test_files_load_on_one_thread_without_costly_optimizers_and_the_settings_come_back(paths, con, write):
     write(paths.landing / "wohngeld" / "wohngeld_2016.csv", ["stichtag;ags;haushalte", "31.12.2016;06432001;5"])
     write(paths.landing / "wohngeld" / "wohngeld_2017.csv", ["stichtag;ags;haushalte", "31.12.2017;06432001;6"])
     con.execute("SET threads = 2")
