@@ -74,7 +74,11 @@ def child(landing: Path, workdir: Path, profile: Path | None) -> dict:
                 profiler.dump_stats(str(profile / f"{family.name}.prof"))
 
     start, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    import orchestration.ingest.assets as step
     import orchestration.quality.runner  # noqa: F401 - as the step does
+
+    if hasattr(step, "import_gx_early"):  # (a checkout from before it)
+        step.import_gx_early()
     region = Region.load(paths.region)
     run_id = str(uuid.uuid4())
     families = {}
