@@ -43,7 +43,7 @@ def child(landing: Path, workdir: Path, profile: Path | None) -> dict:
     from orchestration.ingest.families import DELIVERIES, REGION
     from orchestration.ingest.parallel import load_families
     from orchestration.ingest.region import Region
-    from orchestration.ingest.runner import small_queries
+    from orchestration.ingest.runner import one_thread
     from orchestration.quality.checks import family_checks
     from orchestration.settings import DEFAULT_REGION, Settings
     from orchestration.warehouse import write_connection
@@ -82,7 +82,7 @@ def child(landing: Path, workdir: Path, profile: Path | None) -> dict:
     region = Region.load(paths.region)
     run_id = str(uuid.uuid4())
     families = {}
-    with write_connection(paths.warehouse) as con, small_queries(con):
+    with write_connection(paths.warehouse) as con, one_thread(con):
         for outcome in load_families(con, DELIVERIES, work):
             if outcome.error is not None or outcome.skipped is not None:
                 raise SystemExit(f"{outcome.family}: {outcome.error or 'skipped'}")

@@ -24,7 +24,7 @@ from orchestration.ingest.families import DELIVERIES, REGION, SOURCES, STATE_TAB
 from orchestration.ingest.parallel import Outcome, load_families
 from orchestration.ingest.pseudonym import KeySource
 from orchestration.ingest.region import Region
-from orchestration.ingest.runner import Options, small_queries
+from orchestration.ingest.runner import Options, one_thread
 from orchestration.progress import part_message
 from orchestration.quality.checks import FamilyChecks, family_checks
 from orchestration.settings import DEMO_KEY_FILE, Settings
@@ -165,7 +165,7 @@ def _deliveries_asset() -> dg.AssetsDefinition:
         run_id = context.run.run_id
         problems: list[str] = []
         errors: list[BaseException] = []
-        with write_connection(settings.paths.warehouse) as con, small_queries(con):
+        with write_connection(settings.paths.warehouse) as con, one_thread(con):
             outcomes = load_families(
                 con, families, lambda con, family: _load(con, family, checks[family.name], settings, region, run_id))
             for outcome in outcomes:

@@ -134,35 +134,22 @@ def load_one(con: duckdb.DuckDBPyConnection, lineage: Lineage,
     return loaded
 
 
-# What the ingest's many small queries do not need, set for the whole database while they run (small_queries).
-# The optimizer pass that factors out common subexpressions takes about 40 % of the planning time of a
-# file's expression-heavy row checks (a CASE and two regular expressions per checked column) and saves
-# nothing on a few hundred rows; it changes how a result is computed, never the result.
-SMALL_QUERY_OPTIMIZERS_OFF = ("common_subexpressions",)
-
-
 @contextmanager
-def small_queries(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The block runs DuckDB on one thread, without the optimizer passes of SMALL_QUERY_OPTIMIZERS_OFF; the
-    settings are restored. A file is loaded by a row of small queries (stage, row checks, inserts); on so
-    little data DuckDB's scheduling of a second thread costs more than it brings (about a quarter more CPU
-    on the demo deliveries, measured in benchmarks/README.md), and planning a query costs more than running
-    it. The settings are ones of the whole database: when the families of a build load in threads
-    (parallel.py), the build sets them once around all of them, and then this changes nothing."""
-    threads, disabled = con.execute(
-        "SELECT current_setting('threads'), current_setting('disabled_optimizers')").fetchone()
-    off = [o.strip() for o in disabled.split(",") if o.strip()]
-    wanted = off + [o for o in SMALL_QUERY_OPTIMIZERS_OFF if o not in off]
-    if int(threads) == 1 and wanted == off:
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block runs DuckDB on one thread; the thread count is restored. A file is loaded by a row of small
+    queries (stage, row checks, inserts); on so little data DuckDB's scheduling of a second thread costs more
+    than it brings (about a quarter more CPU on the demo deliveries, measured in benchmarks/README.md). The
+    setting is one of the whole database: when the families of a build load in threads (parallel.py), the
+    build sets it once around all of them, and then this changes nothing."""
+    threads, = con.execute("SELECT current_setting('threads')").fetchone()
+    if int(threads) == 1:
         yield
         return
     con.execute("SET threads = 1")
-    con.execute("SET disabled_optimizers = $off", {"off": ",".join(wanted)})
     try:
         yield
     finally:
         con.execute(f"SET threads = {int(threads)}")
-        con.execute("SET disabled_optimizers = $off", {"off": disabled})
 
 
 def run_shipped(con: duckdb.DuckDBPyConnection, family: str, folder: Path,
@@ -245,7 +232,7 @@ def run_family(
         new.sort(key=lambda d: (d.korrektur, d.path.name))
         if before_loading is not None and new:
             before_loading(new)
-        with small_queries(con):
+        with one_thread(con):
             for delivery in new:
                 lineage = Lineage(delivery, dt.datetime.now())
                 try:
