@@ -94,6 +94,17 @@ def inspect_text_file(path: Path, is_header: Callable[[list[str]], bool] | None 
     raise DeliveryError(path, "unrecognised header: no line in the first 20 lines is a known header line")
 
 
+def long_sql(stage: str, keys: str, merkmale: Sequence[str], value: str, name: str, where: str = "") -> str:
+    """SQL: the stage's rows in long format, one row per row and Merkmal: `keys`, `merkmal` and the value `name`
+    (`value` with `{m}` for the Merkmal, e.g. `v_{m}::BIGINT`), NULL values kept; the rows of `where` (SQL, may be
+    empty). The same rows as a UNION ALL of one SELECT per Merkmal, in one pass (planning a query of a few hundred
+    rows costs more than running it, and the UNION ALL costs one scan and plan per Merkmal)."""
+    names = ", ".join(f"'{m}'" for m in merkmale)
+    values = ", ".join(value.format(m=m) for m in merkmale)
+    return (f"SELECT {keys}, unnest([{names}]) AS merkmal, unnest([{values}]) AS {name} FROM {stage}"
+            + (f" WHERE {where}" if where else ""))
+
+
 def csv_source(path_param: str, ncols: int, tf: TextFile) -> str:
     """The read_csv call for a checked text file; columns are named c0, c1, … (all VARCHAR)."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))

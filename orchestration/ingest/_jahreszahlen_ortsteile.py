@@ -72,8 +72,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
             ("stichtag", f"stichtag <> DATE '{jahr}-12-31'",
              f"stichtag: erwartet 31.12.{jahr} wie im Dateinamen (Jahr {jahr})"),
         ], merkmale, {"prefix": prefix}, what="Empfänger")
-        unpivot = " UNION ALL ".join(
-            f"SELECT zeile, ags, ortsteil, '{m}' AS merkmal, v_{m}::BIGINT AS anzahl FROM {STAGE}" for m in merkmale)
+        unpivot = c.long_sql(STAGE, "zeile, ags, ortsteil", merkmale, "v_{m}::BIGINT", "anzahl")
         _check_sums(con, path, layout, jahr, unpivot, pos)
         demo = tf.ist_demodaten
         con.execute(

@@ -268,8 +268,8 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
                 ("(regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')) AND "
                  "NOT (starts_with(a, $prefix) OR starts_with($prefix, a))", "'AGS außerhalb der Region'"),
             ] + [
-                (f"NOT (coalesce(v_{m} IN ('*', '-'), false) OR regexp_full_match(coalesce(v_{m}, ''), '[0-9]+(\\.0)?') OR "
-                 f"regexp_full_match(coalesce(v_{m}, ''), '[0-9]{{1,3}}(\\.[0-9]{{3}})+'))",
+                # '*', '-', a whole number (Excel's '12.0') or one with thousands points: one expression (planning)
+                (f"NOT regexp_full_match(coalesce(v_{m}, ''), '\\*|-|[0-9]+(\\.0)?|[0-9]{{1,3}}(\\.[0-9]{{3}})+')",
                  f"'{m} (Spalte {_col_letter(mapping[m])}): erwartet ganze Zahl ≥ 0, * oder -'")
                 for m in MERKMALE
             ]
@@ -285,10 +285,7 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             records, rejected = runner.count_stage(con, path, "_sgb2_stage", options.max_reject_share)
             _check_population(con, path, monat, mapping)
             demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
-            unpivot = " UNION ALL ".join(
-                f"SELECT zeile, a, gemeinde_name, '{m}' AS merkmal, v_{m} AS v FROM _sgb2_stage WHERE len(gruende) = 0"
-                for m in MERKMALE
-            )
+            unpivot = c.long_sql("_sgb2_stage", "zeile, a, gemeinde_name", MERKMALE, "v_{m}", "v", "len(gruende) = 0")
             con.execute(
                 f"""INSERT INTO raw.{FAMILY}__gemeinde_monat
                 SELECT $monat, a, gemeinde_name, merkmal,
@@ -350,8 +347,7 @@ _NUMBER = ("CASE WHEN v IN ('*', '-') THEN NULL WHEN regexp_full_match(v, '[0-9]
 
 def _check_population(con: duckdb.DuckDBPyConnection, path, monat: dt.date, mapping: dict[str, int]) -> None:
     """No count may exceed the population of its area (Gemeinde or Kreis): DeliveryError with line and column."""
-    values = " UNION ALL ".join(
-        f"SELECT zeile, a, '{m}' AS merkmal, v_{m} AS v FROM _sgb2_stage WHERE len(gruende) = 0" for m in MERKMALE)
+    values = c.long_sql("_sgb2_stage", "zeile, a", MERKMALE, "v_{m}", "v", "len(gruende) = 0")
     # the reference population per area for the month's year, joined once (plausibilitaet.reference_by_ags_sql)
     referenz = plausibilitaet.reference_by_ags_sql(monat.year, ("einwohner", "unter_15"))
     row = con.execute(f"""

@@ -74,9 +74,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
             twice=f"der Berichtsmonat {monat:%m/%Y} wäre für dieses Ortsteil doppelt geliefert; ")
         _check_sums(con, path, monat, family)
         demo = tf.ist_demodaten
-        unpivot = " UNION ALL ".join(
-            f"SELECT zeile, ags, ortsteil, '{m}' AS merkmal, v_{m}::BIGINT AS wert FROM _sgb2_ot_stage"
-            for m in MERKMALE)
+        unpivot = c.long_sql("_sgb2_ot_stage", "zeile, ags, ortsteil", MERKMALE, "v_{m}::BIGINT", "wert")
         con.execute(
             f"INSERT INTO raw.{family}__{TABLE} SELECT $monat, ags, ortsteil, merkmal, wert, zeile, "
             f"$datei, $sha256, $geladen_am, $demo FROM ({unpivot}) ORDER BY zeile, merkmal",
@@ -87,8 +85,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: s
 
 def _check_sums(con: duckdb.DuckDBPyConnection, path, monat: dt.date, family: str) -> None:
     """Σ Ortsteile = the workbook's non-suppressed Gemeinde value of the same month (its latest delivery)."""
-    unpivot = " UNION ALL ".join(f"SELECT ags, '{m}' AS merkmal, v_{m}::BIGINT AS wert FROM _sgb2_ot_stage"
-                                 for m in MERKMALE)
+    unpivot = c.long_sql("_sgb2_ot_stage", "ags", MERKMALE, "v_{m}::BIGINT", "wert")
     row = con.execute(f"""
         WITH summe AS (SELECT ags, merkmal, sum(wert) AS summe FROM ({unpivot}) GROUP BY ags, merkmal),
         gemeinde AS (
