@@ -24,6 +24,24 @@ DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 
 
+def dbt_test(selection: str, warehouse: Path, target: Path) -> subprocess.CompletedProcess:
+    """`dbt test --select SELECTION` of the project against `warehouse` (a copy), artefacts in `target`."""
+    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [str(Path(sys.executable).with_name("dbt")), "test", "--select", selection,
+           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(target), "--log-path", str(target / "logs")]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=600)
+
+
+def passing_copy(build: SimpleNamespace | Paths, tmp_path: Path, selection: str) -> Path:
+    """A copy of `build`'s working database on which `dbt test --select SELECTION` passes (before a test breaks it)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(build.warehouse, warehouse)
+    ok = dbt_test(selection, warehouse, tmp_path / "target")
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    return warehouse
+
+
 @pytest.fixture(scope="session")
 def backbone(tmp_path_factory) -> SimpleNamespace:
     """Ingest of the real extracts + `dbt build` in a temporary warehouse; yields the read-only

@@ -4,25 +4,12 @@ values of several columns of a model checked in one scan instead of one `accepte
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR
+from tests.dbt.conftest import dbt_test, passing_copy
 
 MODEL = "rpt_sozialindex_karte"
-
-
-def dbt_test(warehouse: Path, target: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "test", "--select", f"{MODEL},test_name:accepted_values_columns",
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(target), "--log-path", str(target / "logs")]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=600)
 
 
 def test_a_plain_accepted_values_test_remains_only_with_its_own_config(demo_build):
@@ -42,16 +29,13 @@ def test_a_plain_accepted_values_test_remains_only_with_its_own_config(demo_buil
 
 
 def test_fails_with_one_row_per_column_and_unexpected_value(demo_build, tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_build.warehouse, warehouse)
-    ok = dbt_test(warehouse, tmp_path / "target")
-    assert ok.returncode == 0, ok.stdout[-3000:]
+    warehouse = passing_copy(demo_build, tmp_path, f"{MODEL},test_name:accepted_values_columns")
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"UPDATE mart.{MODEL} SET statusklasse = 'unbekannt' WHERE rowid IN (SELECT rowid FROM mart.{MODEL} "
                     "WHERE statusklasse IS NOT NULL LIMIT 2)")
         con.execute(f"UPDATE mart.{MODEL} SET datenklasse = 'geheim' WHERE rowid IN (SELECT rowid FROM mart.{MODEL} LIMIT 3)")
         con.execute(f"UPDATE mart.{MODEL} SET dynamik = NULL")  # NULL is accepted (not_null_columns checks NULLs)
-    failed = dbt_test(warehouse, tmp_path / "target")
+    failed = dbt_test(f"{MODEL},test_name:accepted_values_columns", warehouse, tmp_path / "target")
     assert failed.returncode == 1 and "Got 2 results" in failed.stdout, failed.stdout[-3000:]
     # the test's rows name the column, the unexpected value and how many rows have it
     compiled = next((tmp_path / "target" / "compiled").rglob("accepted_values_columns_*.sql")).read_text(encoding="utf-8")

@@ -4,25 +4,12 @@ that must not be NULL, checked in one scan instead of one `not_null` test per co
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR
+from tests.dbt.conftest import dbt_test, passing_copy
 
 MODEL = "sozialraum_indikatoren"
-
-
-def dbt_test(warehouse: Path, target: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "test", "--select", f"{MODEL},test_name:not_null_columns",
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(target), "--log-path", str(target / "logs")]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=600)
 
 
 def test_no_column_test_is_a_plain_not_null_any_more(demo_build):
@@ -39,16 +26,13 @@ def test_no_column_test_is_a_plain_not_null_any_more(demo_build):
 
 
 def test_fails_with_one_row_per_column_that_has_nulls(demo_build, tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_build.warehouse, warehouse)
-    ok = dbt_test(warehouse, tmp_path / "target")
-    assert ok.returncode == 0, ok.stdout[-3000:]
+    warehouse = passing_copy(demo_build, tmp_path, f"{MODEL},test_name:not_null_columns")
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"UPDATE mart.{MODEL} SET gebiet_name = NULL WHERE jahr = 2020 AND gebiet_ebene = 'gemeinde'")
         con.execute(f"UPDATE mart.{MODEL} SET quelle = NULL WHERE rowid IN (SELECT rowid FROM mart.{MODEL} LIMIT 3)")
         expected = {"gebiet_name": con.execute(f"SELECT count(*) FROM mart.{MODEL} WHERE gebiet_name IS NULL").fetchone()[0],
                     "quelle": 3}
-    failed = dbt_test(warehouse, tmp_path / "target")
+    failed = dbt_test(f"{MODEL},test_name:not_null_columns", warehouse, tmp_path / "target")
     assert failed.returncode == 1 and "Got 2 results" in failed.stdout, failed.stdout[-3000:]
     # the test's rows name the columns and how many rows have NULL there
     compiled = next((tmp_path / "target" / "compiled").rglob("not_null_columns_*.sql")).read_text(encoding="utf-8")
