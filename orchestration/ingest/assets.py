@@ -65,8 +65,8 @@ def result_metadata(result: IngestResult) -> dict[str, dg.MetadataValue]:
     }
 
 
-def import_gx_early() -> threading.Thread:
-    """Import GX in a thread of its own while the first families load (returns the thread). The families'
+def import_gx_early() -> None:
+    """Import GX in a thread of its own while the first families load (nobody waits for it). The families'
     audits need it; imported by the first audit instead, it took ~2.3 s of CPU under the GX lock
     (quality/runner.py), in the middle of the step, while every other audit waited. An import error is
     not handled here: the audit that needs GX imports it again and reports it."""
@@ -77,9 +77,7 @@ def import_gx_early() -> threading.Thread:
         except Exception:  # noqa: BLE001 - reported by the audit that imports it again
             pass
 
-    thread = threading.Thread(target=run, name="ingest-gx-import", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=run, name="ingest-gx-import", daemon=True).start()
 
 
 def _keys(tables: list[str]) -> list[dg.AssetKey]:
