@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +39,14 @@ BENCH_KEY = "benchmark-key-0123456789abcdef"
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _region_of(landing: Path) -> Path:
+    """The region profile of a generated landing folder: a scale run writes its own (`_region/`), scale 1 is the
+    bundled region."""
+    from orchestration.settings import DEFAULT_REGION
+
+    return landing / "_region" if (landing / "_region" / "region.yml").is_file() else DEFAULT_REGION
 
 
 def _files(landing: Path) -> list[Path]:
@@ -96,10 +103,13 @@ def phase_precheck(landing: Path, db: Path) -> dict:
 def phase_ingest(landing: Path, db: Path) -> dict:
     import duckdb
 
+    from orchestration.ingest.families import REGION
     from orchestration.ingest.jugendhilfe import load_jugendhilfe
+    from orchestration.ingest.pseudonym import KeySource
+    from orchestration.ingest.region import Region
+    from orchestration.ingest.runner import Options
     from orchestration.settings import Paths
 
-    os.environ["SOZIALMONITOR_PSEUDONYM_KEY"] = BENCH_KEY
     work = db.parent / "landing"  # a copy: quarantine would move bad files out of the generated folder
     if work.exists():
         shutil.rmtree(work)
@@ -110,8 +120,13 @@ def phase_ingest(landing: Path, db: Path) -> dict:
         except OSError:
             shutil.copy(f, work / "jugendhilfe" / f.name)
     con = duckdb.connect(str(db))
+    # the region profile the scale run wrote (its Kreise, Gemeinden and the bundled region's Ortsteile), loaded
+    # as the build's step raw_region does: the exports' Ortsteil keys are checked against it (not timed)
+    region = Region.load(_region_of(landing))
+    REGION.load(con, region)
     start = time.perf_counter()
-    result = load_jugendhilfe(con, Paths(region=landing, landing=work, out=db.parent), SimpleNamespace(ags_prefix=""))
+    result = load_jugendhilfe(con, Paths(region=_region_of(landing), landing=work, out=db.parent), region,
+                              options=Options(key=KeySource(secret=BENCH_KEY)))
     seconds = time.perf_counter() - start
     con.close()
     if result.failed:
