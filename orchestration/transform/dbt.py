@@ -90,7 +90,10 @@ translator = SozialmonitorTranslator(settings=DagsterDbtTranslatorSettings(enabl
 # checks a model's logic on static rows written in its YAML, not the deliveries, so it gives the same result
 # in every build; dbt Labs recommends running them in development and CI only and excluding them from
 # production builds with this flag. `make test` runs every unit test (tests/dbt/test_unit_tests.py).
-BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+# dbt's own log file (`OUT/dbt/dbt.log`) at level info: one line per node started and finished, warnings and
+# errors. At dbt's default (debug) it also wrote every SQL statement and connection event of every node,
+# ~15 MB of JSON a build and 8 % of the dbt step's CPU (benchmarks/README.md); `dbt --debug` shows them when needed.
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info"]
 
 
 @dbt_assets(

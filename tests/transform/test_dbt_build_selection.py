@@ -19,3 +19,12 @@ def test_the_build_runs_every_model_and_data_test_but_no_unit_test(demo_build):
     assert ran["test"] == defined["test"] > 400
     assert manifest["unit_tests"], "the project defines unit tests"
     assert ran["unit_test"] == 0, "unit tests belong to make test, not to every build"
+
+
+def test_dbts_log_file_of_the_build_holds_the_results_not_every_statement(demo_build):
+    log = demo_build.out / "dbt" / "dbt.log"
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
+    levels = Counter(record["info"]["level"] for record in records)
+    names = Counter(record["info"]["name"] for record in records)
+    assert names["LogModelResult"] > 100 and names["LogTestResult"] > 400, names.most_common(10)
+    assert levels["debug"] == 0 and names["SQLQuery"] == 0, levels
