@@ -1,6 +1,7 @@
 """The ingest step `raw_lieferungen` alone, as the build runs it, on a copy of a landing folder.
 
-    .venv/bin/python benchmarks/ingest_benchmark.py --landing DIR [--repeat N] [--workdir DIR] [--profile DIR]
+    .venv/bin/python benchmarks/ingest_benchmark.py --landing DIR [--region DIR] [--repeat N] [--workdir DIR]
+                                                    [--profile DIR]
 
 Each run is a child process on a fresh copy of the landing folder and a fresh working database: the
 region profile is loaded first (the step `raw_region`, not timed), then every delivery family loads the
@@ -13,6 +14,8 @@ the last run (`DIR/out/warehouse.duckdb`).
 
 The demo landing folder comes from `sozialmonitor demo-data --landing DIR`. The pseudonymisation key
 (Jugendhilfe) is a fixed file in the work folder, so two runs on the same landing produce the same rows.
+`--region DIR` loads another region profile, e.g. Germany (a folder with `region.yml` `ags: ""`) with the five
+full-Germany GENESIS tables of `../shared/data/genesis/germany/` in `LANDING/genesis/`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 KEY = b"ingest-benchmark-fixed-pseudonym-key-0123456789abcdef"
 
 
-def child(landing: Path, workdir: Path, profile: Path | None) -> dict:
+def child(landing: Path, workdir: Path, profile: Path | None, region_dir: Path | None) -> dict:
     sys.path.insert(0, str(REPO_ROOT))
     import cProfile
     import uuid
@@ -51,7 +54,7 @@ def child(landing: Path, workdir: Path, profile: Path | None) -> dict:
     key = workdir / "pseudonym.key"
     key.write_bytes(KEY)
     key.chmod(0o600)
-    settings = Settings(region=str(DEFAULT_REGION), landing=str(landing), out=str(workdir / "out"), demo=True,
+    settings = Settings(region=str(region_dir or DEFAULT_REGION), landing=str(landing), out=str(workdir / "out"), demo=True,
                         pseudonym_key_file=str(key), gx_docs="off", gx_home=str(workdir / "gx"))
     paths = settings.paths
     paths.out.mkdir(parents=True, exist_ok=True)
@@ -96,7 +99,7 @@ def child(landing: Path, workdir: Path, profile: Path | None) -> dict:
     return {"wall": end - start, "cpu": cpu, "families": families}
 
 
-def run(landing: Path, workdir: Path, profile: Path | None) -> dict:
+def run(landing: Path, workdir: Path, profile: Path | None, region: Path | None) -> dict:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     shutil.copytree(landing, workdir / "landing")
@@ -104,6 +107,8 @@ def run(landing: Path, workdir: Path, profile: Path | None) -> dict:
     if profile:
         profile.mkdir(parents=True, exist_ok=True)
         command += ["--profile", str(profile)]
+    if region:
+        command += ["--region", str(region)]
     out = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -114,14 +119,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--region", type=Path, help="region profile folder (default: the bundled demo Kreis)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.landing.resolve(), args.workdir.resolve(),
-                               args.profile.resolve() if args.profile else None)))
+                               args.profile.resolve() if args.profile else None,
+                               args.region.resolve() if args.region else None)))
         return
     workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="ingest-bench-"))).resolve()
-    runs = [run(args.landing.resolve(), workdir, args.profile) for _ in range(args.repeat)]
+    region = args.region.resolve() if args.region else None
+    runs = [run(args.landing.resolve(), workdir, args.profile, region) for _ in range(args.repeat)]
     print(f"load average {os.getloadavg()[0]:.1f}; {len(runs)} run(s), medians")
     print(f"{'family':<16}{'wall s':>8}{'CPU s':>8}{'rows':>10}{'files':>7}")
     for family in runs[0]["families"]:

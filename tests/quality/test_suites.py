@@ -3,6 +3,7 @@ the expectation named and the offending rows listed."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.quality.runner import disclosure_min_cell, run_suites, summarize
+from orchestration.quality.runner import disclosure_min_cell, read_dataset, run_suites, summarize
 from orchestration.quality.suites import ERROR, WARN, load_suites
 from orchestration.settings import REPO_ROOT, Paths, Settings
 
@@ -331,3 +332,23 @@ def test_an_extract_without_nationality_passes_the_melderegister_suites(paths, s
     """Extracts delivered before the nationality column (NULL in raw) stay valid."""
     mutate(paths, "UPDATE raw.melderegister__einwohner SET staatsangehoerigkeit = NULL")
     without_errors(settings, "raw/melderegister__einwohner")
+
+
+def test_narrow_integer_columns_reach_gx_as_int64_and_nullable_ones_unchanged(paths):
+    """GX compares with bounds vectorised only on int64/float64 columns (row by row in Python otherwise): the
+    dataset's INTEGER columns come as int64, with the same values; a column with NULLs keeps pandas' nullable type."""
+    werte = next(s for s in load_suites() if s.name == "genesis__werte")
+    probe = dataclasses.replace(werte, sql="SELECT 7::SMALLINT AS klein, 2147483647::INTEGER AS gross, NULL::INTEGER AS luecke, "
+                                            "'a' AS text UNION ALL SELECT 8, 1, 5, 'b'", parameters={})
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        plain = con.execute(werte.sql).df()
+        dataset = read_dataset(con, werte)
+        widened = read_dataset(con, probe)
+    finally:
+        con.close()
+    assert str(plain["jahr"].dtype) == "int32"  # DuckDB's INTEGER as pandas gets it
+    assert str(dataset["jahr"].dtype) == "int64" and sorted(dataset["jahr"]) == sorted(plain["jahr"])
+    assert {c: str(t) for c, t in widened.dtypes.items() if c != "text"} == {"klein": "int64", "gross": "int64",
+                                                                           "luecke": "Int32"}
+    assert sorted(widened["gross"]) == [1, 2**31 - 1] and widened["luecke"].isna().sum() == 1
