@@ -122,10 +122,11 @@ def phase_ingest(landing: Path, db: Path) -> dict:
     con = duckdb.connect(str(db))
     # the region profile the scale run wrote (its Kreise, Gemeinden and the bundled region's Ortsteile), loaded
     # as the build's step raw_region does: the exports' Ortsteil keys are checked against it (not timed)
-    region = Region.load(_region_of(landing))
+    region_dir = _region_of(landing)
+    region = Region.load(region_dir)
     REGION.load(con, region)
     start = time.perf_counter()
-    result = load_jugendhilfe(con, Paths(region=_region_of(landing), landing=work, out=db.parent), region,
+    result = load_jugendhilfe(con, Paths(region=region_dir, landing=work, out=db.parent), region,
                               options=Options(key=KeySource(secret=BENCH_KEY)))
     seconds = time.perf_counter() - start
     con.close()

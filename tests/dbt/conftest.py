@@ -26,11 +26,9 @@ REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 
 def dbt_test(selection: str, warehouse: Path, target: Path) -> subprocess.CompletedProcess:
     """`dbt test --select SELECTION` of the project against `warehouse` (a copy), artefacts in `target`."""
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "test", "--select", selection,
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(target), "--log-path", str(target / "logs")]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=600)
+    from test_sozialindex_mart import run_dbt  # the folder's dbt runner (this folder is on sys.path)
+
+    return run_dbt(["test", "--select", selection], warehouse, target, timeout=600)
 
 
 def passing_copy(build: SimpleNamespace | Paths, tmp_path: Path, selection: str) -> Path:

@@ -22,13 +22,14 @@ GRENZEN_STATUS = (-1.0, 1.0, 1.5)
 GRENZEN_DYNAMIK = (-1.0, 1.0)
 
 
-def run_dbt(args: list[str], warehouse: Path, target: Path, project: Path = DBT_DIR) -> subprocess.CompletedProcess:
+def run_dbt(args: list[str], warehouse: Path, target: Path, project: Path = DBT_DIR,
+            timeout: int = 900) -> subprocess.CompletedProcess:
     """dbt as the pipeline runs it, with its own target/log folders (other runs may use the project);
     `project`: a copy of dbt_project/ (with seeds/catalogue beside it) a test has changed."""
     env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     cmd = [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project),
            "--target-path", str(target), "--log-path", str(target / "logs")]
-    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def _rows(con, sql: str, params=None) -> list[dict]:
