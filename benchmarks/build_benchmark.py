@@ -126,6 +126,9 @@ def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
             time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # the end: the whole tree's CPU as the kernel accounted it (a process can leave the sampled tree before its
+    # parent reaps it, so the last sample may be lower; the `finish` phase was negative then)
+    samples.append((time.time(), usage.ru_utime + usage.ru_stime, 0))
     result_file.write_text(json.dumps({
         "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak_tree / 2**20,
