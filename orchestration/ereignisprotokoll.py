@@ -32,11 +32,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dagster as dg
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS  # how long Dagster's own connections wait
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
 INDEX_SHARD = "index"  # Dagster's cross-run index database (index.db next to the run databases)
-SQLITE_BUSY_TIMEOUT_SECONDS = 30  # as Dagster's own connections wait for another writer's lock
 
 
 def _normal_sync(dbapi_connection, _record) -> None:
