@@ -65,12 +65,12 @@ def child(landing: Path, workdir: Path, profile: Path | None, region_dir: Path |
 
     checks = {f.name: family_checks(f.name, [dg.AssetKey(["raw", t]) for t in f.tables]) for f in DELIVERIES}
 
-    def work(con, family):
+    def work(con, family, checked_against_loaded):
         profiler = cProfile.Profile() if profile else None
         if profiler:
             profiler.enable()
         try:
-            return _load(con, family, checks[family.name], settings, region, run_id)
+            return _load(con, family, checks[family.name], settings, region, run_id, checked_against_loaded)
         finally:
             if profiler:
                 profiler.disable()

@@ -18,14 +18,15 @@ stichtag, AGS not 8 digits (Gemeinde) / 5 digits (Kreis total), AGS outside the 
 a whole number ≥ 0 or a marker, the same stichtag × AGS twice (conflicting: all rows; identical: the later
 copies). A Layout with `ortsteile=True` also takes an optional per-Ortsteil file of the family
 (`<family>_ortsteile_YYYY.csv`, orchestration/ingest/_jahreszahlen_ortsteile.py). Plausibility (the whole file is refused, naming file, line and column): a count above the
-population it refers to (orchestration/ingest/plausibilitaet.py).
+population it refers to (orchestration/ingest/plausibilitaet.py), judged once the population of the run has
+loaded (runner.py, step 4).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
@@ -44,6 +45,8 @@ STICHTAG_SQL = (
 COUNT_OK = "(regexp_full_match({x}, '[0-9]+') OR regexp_full_match({x}, '[0-9]{{1,3}}(\\.[0-9]{{3}})+'))"
 COUNT_TABLE = ("stichtag DATE NOT NULL, ags VARCHAR NOT NULL, gemeinde_name VARCHAR, anzahl BIGINT, marker VARCHAR, "
                "zeile BIGINT NOT NULL")
+# the column number of each count in the file (JSON): named when a count is above the population (_implausible)
+LIEFERUNGEN_EXTRA = ", zahl_spalten JSON"
 LONG_TABLE = ("stichtag DATE NOT NULL, ags VARCHAR NOT NULL, gemeinde_name VARCHAR, merkmal VARCHAR NOT NULL, "
               "anzahl BIGINT, marker VARCHAR, zeile BIGINT NOT NULL")
 
@@ -88,25 +91,33 @@ def _value_sql(v: str) -> str:
     return f"CASE WHEN {v} = '.' THEN NULL WHEN {v} = '-' THEN 0 ELSE replace({v}, '.', '')::BIGINT END"
 
 
-def _check_population(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path, present: list[tuple[Zahl, int, str]]
-                      ) -> None:
-    """No count may exceed the population it refers to (the first reference column known for the area)."""
-    jahr = "year(s.stichtag)"
-    for zahl, position, v in present:
-        referenz = ", ".join(plausibilitaet.reference_sql("s.ags", jahr, col) for col in zahl.referenz)
-        row = con.execute(f"""
-            SELECT zeile, ags, anzahl, referenz, jahr FROM (
-                SELECT s.zeile, s.ags, {jahr} AS jahr,
-                       CASE WHEN s.{v} IN ('.', '-') THEN NULL ELSE replace(s.{v}, '.', '')::BIGINT END AS anzahl,
-                       coalesce({referenz}) AS referenz
-                FROM {layout.stage} s WHERE len(s.gruende) = 0)
-            WHERE anzahl > referenz ORDER BY zeile LIMIT 1""").fetchone()
-        if row:
-            zeile, ags, anzahl, ref, year = row
-            raise DeliveryError(
-                path, f"{zahl.spalte} = {anzahl} für {ags} ist größer als die Zahl {zahl.referenz_text} "
-                      f"({int(ref)}, {year} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich "
-                      f"die Zahl bezieht", line=zeile, column=position + 1)
+def _implausible(con: duckdb.DuckDBPyConnection, layout: Layout, new: list[str]) -> dict[str, DeliveryError]:
+    """No count of a new delivery may exceed the population it refers to (the first reference column known for
+    the area, plausibilitaet.py): per delivery, a DeliveryError naming line and column of its first such count
+    (the first column of the file's counts that has one, in the layout's order, then the first line)."""
+    zahlen = (layout.zahl, *layout.weitere)
+    rang = "CASE merkmal " + " ".join(f"WHEN '{z.spalte}' THEN {i}" for i, z in enumerate(zahlen)) + " END"
+    values = f"""
+        SELECT sha256, zeile, ags, year(stichtag) AS jahr, '{layout.zahl.spalte}' AS spalte, 0 AS rang, anzahl AS wert
+        FROM raw.{layout.family}__{layout.tabelle} WHERE sha256 IN (SELECT unnest($new)) AND anzahl > 0"""
+    if layout.weitere:
+        values += f"""
+        UNION ALL
+        SELECT sha256, zeile, ags, year(stichtag), merkmal, {rang}, anzahl
+        FROM raw.{layout.family}__{layout.weitere_tabelle} WHERE sha256 IN (SELECT unnest($new)) AND anzahl > 0"""
+    found = plausibilitaet.exceeding(con, values, {"new": new}, {z.spalte: z.referenz for z in zahlen})
+    files = {sha256: (datei, json.loads(spalten or "{}")) for sha256, datei, spalten in con.execute(
+        f"SELECT sha256, datei, zahl_spalten FROM raw.{layout.family}__lieferungen "
+        "WHERE sha256 IN (SELECT unnest($found))", {"found": [row[0] for row in found]}).fetchall()}
+    by_name = {z.spalte: z for z in zahlen}
+    errors = {}
+    for sha256, zeile, ags, jahr, spalte, anzahl, referenz in found:
+        datei, spalten = files[sha256]
+        errors[sha256] = DeliveryError(
+            datei, f"{spalte} = {anzahl} für {ags} ist größer als die Zahl {by_name[spalte].referenz_text} "
+                   f"({int(referenz)}, {jahr} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich "
+                   f"die Zahl bezieht", line=zeile, column=spalten.get(spalte))
+    return errors
 
 
 def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, layout: Layout,
@@ -158,7 +169,6 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
                 WINDOW k AS (PARTITION BY t_stichtag, ags)""",
                 {"path": str(path), "prefix": prefix}):
             records, rejected = runner.count_stage(con, path, layout.stage, options.max_reject_share)
-            _check_population(con, layout, path, present)
             params = {**lineage.params, "demo": tf.ist_demodaten}
             main_v = present[0][2]
             con.execute(
@@ -190,10 +200,15 @@ def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: obje
             rows[layout.weitere_tabelle] = further
         return runner.FileLoad(rows=rows, records=records, rejected=rejected, suppressed=suppressed,
                                berichtszeitraum=years or (str(c.year_in_name(path) or "") or None),
-                               ist_demodaten=tf.ist_demodaten)
+                               ist_demodaten=tf.ist_demodaten,
+                               extra={"zahl_spalten": json.dumps({z.spalte: p + 1 for z, p, _ in present})})
 
-    return runner.run_confidential(con, paths, layout.family, layout.tables, load_file, audit=audit, run_id=run_id,
-                                   before_loading=lambda new: plausibilitaet.create_reference(con))
+    def check(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, DeliveryError]:
+        options.checked_against_loaded()  # the population: GENESIS and the Melderegister of this run
+        return _implausible(con, layout, new)
+
+    return runner.run_confidential(con, paths, layout.family, layout.tables, load_file,
+                                   lieferungen_extra=LIEFERUNGEN_EXTRA, check=check, audit=audit, run_id=run_id)
 
 
 def loader(layout: Layout) -> Callable[..., IngestResult]:

@@ -14,7 +14,8 @@ data that were accepted earlier fail their checks (blocking `gx_<table>`), or on
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import dagster as dg
 
@@ -80,19 +81,28 @@ def import_gx_early() -> None:
     threading.Thread(target=run, name="ingest-gx-import", daemon=True).start()
 
 
+def skipped_message(outcome: Outcome) -> str:
+    """Why a family was not loaded or its new deliveries were not judged (a family it needs failed)."""
+    if outcome.started:  # it loaded, and its check waited in vain: its new deliveries stay `neu`
+        return (f"{outcome.family}: nicht angenommen, da {outcome.skipped} fehlgeschlagen ist (die neuen "
+                f"Lieferungen werden im nächsten Lauf geprüft)")
+    return f"{outcome.family}: nicht geladen, da {outcome.skipped} fehlgeschlagen ist"
+
+
 def _keys(tables: list[str]) -> list[dg.AssetKey]:
     return [dg.AssetKey(["raw", table]) for table in tables]
 
 
 def _deps(declared: Family) -> list[dg.AssetKey]:
-    """The raw tables of the sources `declared` loads after."""
-    return [key for name in declared.after for key in _keys(SOURCES[name].tables)]
+    """The raw tables of the sources `declared` loads after or is checked against."""
+    return [key for name in (*declared.after, *declared.checked_against) for key in _keys(SOURCES[name].tables)]
 
 
-def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, region: Region,
-          run_id: str) -> tuple[IngestResult, list]:
-    """One family: load its new deliveries, audit them with its GX suites on the same connection, accept or
-    refuse them; returns the result and the suite results on the data as accepted."""
+def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, region: Region, run_id: str,
+          checked_against_loaded: Callable[[], None]) -> tuple[IngestResult, list]:
+    """One family: load its new deliveries, check them against the families it is checked against once they
+    have loaded, audit them with its GX suites on the same connection, accept or refuse them; returns the
+    result and the suite results on the data as accepted."""
     from orchestration.quality.runner import ERROR, run_suites
 
     paths = settings.paths
@@ -104,7 +114,7 @@ def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, regio
         return [f.describe(max_examples=2) for r in results for f in r.failed(ERROR)]
 
     result = declared.load(con, paths, region, audit=audit if checks.suites else None, run_id=run_id,
-                           options=options(settings))
+                           options=replace(options(settings), checked_against_loaded=checked_against_loaded))
     suite_results = audited.get("results")
     if suite_results is None or any(not r.passed for r in suite_results):
         # no new delivery was audited, or the audit refused them: judge the data as accepted now
@@ -164,12 +174,12 @@ def _deliveries_asset() -> dg.AssetsDefinition:
         problems: list[str] = []
         errors: list[BaseException] = []
         with write_connection(settings.paths.warehouse) as con, one_thread(con):
-            outcomes = load_families(
-                con, families, lambda con, family: _load(con, family, checks[family.name], settings, region, run_id))
+            outcomes = load_families(con, families, lambda con, family, checked_against_loaded: _load(
+                con, family, checks[family.name], settings, region, run_id, checked_against_loaded))
             for outcome in outcomes:
                 declared = SOURCES[outcome.family]
                 if outcome.skipped is not None:
-                    problems.append(f"{outcome.family}: nicht geladen, da {outcome.skipped} fehlgeschlagen ist")
+                    problems.append(skipped_message(outcome))
                     context.log.error(problems[-1])
                 elif outcome.error is not None:
                     errors.append(outcome.error)

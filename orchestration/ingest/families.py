@@ -1,5 +1,6 @@
 """Every source of the warehouse, declared once: what it is, which files it reads, which raw tables it
-hands to dbt, its loader and what must be loaded before it.
+hands to dbt, its loader, what must be loaded before it (`after`) and what its new deliveries are checked
+against (`checked_against`: loaded at the same time, only the check waits, orchestration/ingest/parallel.py).
 
 The Dagster assets (orchestration/ingest/assets.py), the landing scan (delivery.scan_landing), the sensor
 and the retraction read these declarations; the dbt sources (dbt_project/models/staging/*/_*__sources.yml)
@@ -39,6 +40,9 @@ class Family:
     tables: tuple[str, ...]  # raw tables handed to dbt (asset keys raw/<table>)
     loader: str  # "module:function"; lieferung: f(con, paths, region, audit=None, run_id=None, options=None)
     after: tuple[str, ...] = ()  # sources whose raw tables must be loaded before this one
+    # sources its new deliveries are checked against before they are accepted: they load at the same time,
+    # and only the check waits for them (orchestration/ingest/parallel.py)
+    checked_against: tuple[str, ...] = ()
     rejects: bool = False  # rows that fail a row check go to raw.<name>__rejects
 
     @property
@@ -57,15 +61,17 @@ REGION = Family(
 )
 
 def delivery(name: str, *, description: str, tables: tuple[str, ...], after: tuple[str, ...],
-             patterns: tuple[str, ...] = (".csv",), rejects: bool = False) -> Family:
+             patterns: tuple[str, ...] = (".csv",), rejects: bool = False,
+             checked_against: tuple[str, ...] = ()) -> Family:
     """A delivered family (`lieferung`, text files unless other `patterns` are given), loaded by `load_<name>` of
     orchestration/ingest/<name>.py: the convention every delivery family follows."""
     return Family(name=name, description=description, kind=LIEFERUNG, patterns=patterns, tables=tables,
-                  loader=f"orchestration.ingest.{name}:load_{name}", after=after, rejects=rejects)
+                  loader=f"orchestration.ingest.{name}:load_{name}", after=after, rejects=rejects,
+                  checked_against=checked_against)
 
 
-# the families whose counts are checked against the population (GENESIS, Melderegister) when they load
-AFTER_POPULATION = ("region", "genesis", "melderegister")
+# the population (orchestration/ingest/plausibilitaet.py) that the counts of persons are checked against
+POPULATION = ("genesis", "melderegister")
 
 # (in this order in listings and reports)
 DELIVERIES: tuple[Family, ...] = (
@@ -88,7 +94,8 @@ DELIVERIES: tuple[Family, ...] = (
         description="SGB-II-Gemeindedaten (Statistik der BA / Jobcenter), monatlich",
         patterns=(".xlsx", ".csv"),  # .csv: the Jobcenter's optional Ortsteil counts (sgb2_ortsteile.py)
         tables=("sgb2__gemeinde_monat", "sgb2__lieferungen", "sgb2__ortsteil_monat"),
-        after=AFTER_POPULATION,
+        after=("region",),
+        checked_against=POPULATION,
         rejects=True,
     ),
     delivery(
@@ -97,7 +104,8 @@ DELIVERIES: tuple[Family, ...] = (
                     "(SGB XII Kap. 3) je Gemeinde, jährlich (Sozialamt)",
         tables=("grundsicherung__empfaenger", "grundsicherung__leistungen", "grundsicherung__lieferungen",
                 "grundsicherung__ortsteile"),
-        after=AFTER_POPULATION,
+        after=("region",),
+        checked_against=POPULATION,
         rejects=True,
     ),
     delivery(
@@ -105,14 +113,16 @@ DELIVERIES: tuple[Family, ...] = (
         description="Empfänger von Regelleistungen nach dem Asylbewerberleistungsgesetz je Gemeinde, jährlich "
                     "(Fachbereich Zuwanderung und Flüchtlinge)",
         tables=("asylblg__empfaenger", "asylblg__lieferungen"),
-        after=AFTER_POPULATION,
+        after=("region",),
+        checked_against=POPULATION,
         rejects=True,
     ),
     delivery(
         "wohngeld",
         description="Wohngeldhaushalte (reine Wohngeldhaushalte) je Gemeinde, jährlich (Wohngeldstelle)",
         tables=("wohngeld__haushalte", "wohngeld__lieferungen"),
-        after=AFTER_POPULATION,
+        after=("region",),
+        checked_against=POPULATION,
         rejects=True,
     ),
     delivery(

@@ -4,10 +4,18 @@ DuckDB allows one read-write process per file, so the families of a build cannot
 own; threads can: each family loads on a cursor of its own (a connection to the same database, with its
 own transactions and temp tables) while DuckDB runs its queries without holding Python's GIL.
 
-`load_families` runs `work(cursor, family)` for each family in a pool of threads, a family only once every
-family it loads `after` (orchestration/ingest/families.py) has finished, and reports each family as it
-finishes. A family whose `work` raised is reported with its error, and the families that load after it
-are not loaded (reported as skipped); every other family still loads.
+`load_families` runs `work(cursor, family, checked_against_loaded)` for each family in a pool of threads and
+reports each family as it finishes. Two kinds of dependency (orchestration/ingest/families.py):
+- `after`: the family starts only once every family it loads after has finished;
+- `checked_against`: the family loads at the same time as those families, and only the check of its new
+  deliveries waits for them: `checked_against_loaded()` blocks until they have finished. A family starts
+  only once every family it is checked against has started, so a waiting family never holds a thread that
+  one of them still needs (with two threads: GENESIS and SGB II load side by side, and the population check
+  of the SGB II months waits for GENESIS and the Melderegister at the end).
+A family whose `work` raised is reported with its error; the families that load after it or are checked
+against it are not loaded when they have not started yet (reported as skipped), and when they have, their
+`checked_against_loaded()` raises `NotChecked` (their deliveries stay new and are judged in the next run).
+Every other family still loads.
 
 What the threads share is safe: the delivery-state log (`raw.ingest__lieferstatus`) is only appended to
 (concurrent appends never conflict in DuckDB); every family writes its own raw tables and views; the shared
@@ -32,6 +40,15 @@ import duckdb
 from orchestration.ingest.families import Family
 
 
+class NotChecked(RuntimeError):
+    """A family the waiting family is checked against failed or was not loaded: its new deliveries cannot be
+    judged in this run."""
+
+    def __init__(self, family: str) -> None:
+        super().__init__(f"{family} fehlgeschlagen")
+        self.family = family
+
+
 @dataclass
 class Outcome:
     """One family of the block: what `work` returned, or its error, or why it was not loaded."""
@@ -39,7 +56,7 @@ class Outcome:
     family: str
     value: Any = None
     error: BaseException | None = None
-    skipped: str | None = None  # the family (loaded before it) whose failure left it out
+    skipped: str | None = None  # the family (loaded before it, or checked against) whose failure left it out
     started: float = 0.0  # time.time() when its work began and ended
     ended: float = 0.0
     cpu: float = 0.0  # CPU seconds of its thread (DuckDB runs each query on the calling thread)
@@ -55,73 +72,107 @@ def workers_for(count: int) -> int:
     return max(1, min(count, max(2, os.cpu_count() or 1)))
 
 
+def _needs(family: Family) -> tuple[str, ...]:
+    """The families `family` needs: those it loads after and those it is checked against."""
+    return (*family.after, *family.checked_against)
+
+
 def _order(families: Sequence[Family]) -> dict[str, tuple[int, int]]:
-    """Start order among ready families: those more families wait for first (the longest chain of the demo
-    build, Gebietsstand → GENESIS → SGB II, starts early), then the declared order."""
+    """Start order among ready families: those more families need first (the longest chain of the demo
+    build, Gebietsstand → GENESIS, starts early), then the declared order."""
     names = {f.name for f in families}
     waiting_for: dict[str, set[str]] = {f.name: set() for f in families}
     for f in families:
-        for before in f.after:
+        for before in _needs(f):
             if before in names:
                 waiting_for[before].add(f.name)
 
     def dependents(name: str) -> set[str]:
-        found = set(waiting_for[name])
-        for other in waiting_for[name]:
-            found |= dependents(other)
+        found, todo = set(), [name]
+        while todo:
+            for other in waiting_for[todo.pop()] - found:
+                found.add(other)
+                todo.append(other)
         return found
 
     return {f.name: (-len(dependents(f.name)), i) for i, f in enumerate(families)}
 
 
 def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
-                  work: Callable[[duckdb.DuckDBPyConnection, Family], Any],
+                  work: Callable[[duckdb.DuckDBPyConnection, Family, Callable[[], None]], Any],
                   workers: int | None = None) -> Iterator[Outcome]:
-    """Yield an `Outcome` per family of `families` as it finishes (see module doc). `after` names outside
-    `families` count as loaded. If the consumer stops early (an error, an interrupted run), the queries
-    still running are interrupted and nothing more is started."""
+    """Yield an `Outcome` per family of `families` as it finishes (see module doc). `after` and
+    `checked_against` names outside `families` count as loaded. If the consumer stops early (an error, an
+    interrupted run), the queries still running are interrupted, a family waiting for others stops with
+    `NotChecked`, and nothing more is started."""
     by_name = {f.name: f for f in families}
     order = _order(families)
     waits = {f.name: {a for a in f.after if a in by_name} for f in families}
+    checked = {f.name: {a for a in f.checked_against if a in by_name} for f in families}
     pending = set(by_name)
     workers = workers or workers_for(len(families))
     running: dict[Future, tuple[str, duckdb.DuckDBPyConnection]] = {}
+    finished_events = {name: threading.Event() for name in by_name}
+    failed: set[str] = set()  # families that raised or were not loaded (written before their event is set)
+
+    def finish(name: str, failure: bool) -> None:
+        if failure:
+            failed.add(name)
+        finished_events[name].set()
+
+    def checked_against_loaded(family: Family) -> Callable[[], None]:
+        def wait() -> None:
+            for name in sorted(checked[family.name]):
+                finished_events[name].wait()
+                if name in failed:
+                    raise NotChecked(name)
+        return wait
 
     def run(family: Family, cursor: duckdb.DuckDBPyConnection) -> Outcome:
         outcome = Outcome(family.name, started=time.time(), thread=threading.current_thread().name)
         cpu = time.thread_time()
         try:
-            outcome.value = work(cursor, family)
+            outcome.value = work(cursor, family, checked_against_loaded(family))
+        except NotChecked as error:
+            outcome.skipped = error.family
         except Exception as error:  # noqa: BLE001 - reported with the family's name; the others go on
             outcome.error = error
         finally:
             outcome.ended, outcome.cpu = time.time(), time.thread_time() - cpu
             cursor.close()
+            finish(family.name, outcome.error is not None or outcome.skipped is not None)
         return outcome
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
-    finished = False
+    complete = False
     try:
         while pending or running:
-            ready = sorted((n for n in pending if not waits[n]), key=order.__getitem__)
-            for name in ready[:max(0, workers - len(running))]:
+            # one at a time, as starting one can make another ready: ready is a family whose `after` families
+            # have finished and whose `checked_against` families have started
+            while len(running) < workers and (ready := [n for n in pending if not waits[n] and not checked[n] & pending]):
+                name = min(ready, key=order.__getitem__)
                 pending.discard(name)
                 cursor = con.cursor()  # created here: the parent connection is not shared between threads
                 running[pool.submit(run, by_name[name], cursor)] = (name, cursor)
             if not running:
-                raise RuntimeError(f"the families {sorted(pending)} wait for each other (families.py: after)")
+                raise RuntimeError(f"the families {sorted(pending)} wait for each other "
+                                   "(families.py: after, checked_against)")
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: order[running[f][0]]):
                 name, _ = running.pop(future)
                 outcome = future.result()
                 yield outcome
-                if outcome.error is not None:
-                    yield from _skip_after(name, pending, waits)
+                if outcome.error is not None or outcome.skipped is not None:
+                    for skipped in _skip_after(name, pending, waits, checked):
+                        finish(skipped.family, True)
+                        yield skipped
                 for other in pending:
                     waits[other].discard(name)
-        finished = True
+        complete = True
     finally:
-        if not finished:
+        if not complete:
+            for name in pending:
+                finish(name, True)  # nobody waits for a family that will not load
             for _, cursor in running.values():
                 try:
                     cursor.interrupt()
@@ -130,10 +181,11 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _skip_after(failed: str, pending: set[str], waits: dict[str, set[str]]) -> Iterator[Outcome]:
-    """The families that wait (directly or through others) for the failed family: not loaded."""
+def _skip_after(failed: str, pending: set[str], waits: dict[str, set[str]],
+                checked: dict[str, set[str]]) -> Iterator[Outcome]:
+    """The families that need the failed family (directly or through others) and have not started: not loaded."""
     for name in sorted(pending):
-        if failed in waits[name] and name in pending:
+        if (failed in waits[name] or failed in checked[name]) and name in pending:
             pending.discard(name)
             yield Outcome(name, skipped=failed)
-            yield from _skip_after(name, pending, waits)
+            yield from _skip_after(name, pending, waits, checked)

@@ -6,9 +6,11 @@ database (GENESIS 12411-01-01-5 / 12411-02-03-5 and the Melderegister), per area
 value of the year before, the year itself and the year after is used (a Gemeinde grows), and where none
 of those years is known, the largest known value. Areas without any known population are not judged.
 
-`create_reference(con)` builds the temp table `_einwohner_referenz (ags, jahr, einwohner, unter_15,
-ab_65)`; the family loaders join it and raise a DeliveryError naming file, line and column for the
-first count above it.
+The check runs when a family's new deliveries are judged (runner.py, step 4), after the population
+families have loaded in the same run (parallel.py: `checked_against`), on all new deliveries of the family
+at once: `exceeding(con, values_sql, references)` builds the temp table `_einwohner_referenz (ags, jahr,
+einwohner, unter_15, ab_65)` and returns the first count above its reference per delivery; the family
+loaders turn it into a DeliveryError naming file, line and column.
 """
 
 from __future__ import annotations
@@ -53,18 +55,30 @@ def create_reference(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def reference_by_ags_sql(jahr: int, columns: tuple[str, ...]) -> str:
-    """SQL subquery: one row per `ags` with the reference population of each of `columns` for the fixed year
-    `jahr` (join it on `ags`). The same values as `reference_sql` per column, computed once per area instead of
-    one correlated lookup per row: the largest value of `jahr` ± 1, else the largest known value."""
-    near = f"r.jahr BETWEEN {int(jahr)} - 1 AND {int(jahr)} + 1"
-    values = ", ".join(f"coalesce(max(r.{col}) FILTER (WHERE {near}), max(r.{col})) AS {col}" for col in columns)
-    return f"(SELECT r.ags, {values} FROM _einwohner_referenz r GROUP BY r.ags)"
+def exceeding(con: duckdb.DuckDBPyConnection, values_sql: str, params: dict,
+              references: dict[str, tuple[str, ...]]) -> list[tuple]:
+    """Per delivery, its first count above the population it refers to: rows `(sha256, zeile, ags, jahr,
+    spalte, wert, referenz)`, one per delivery that has one, ordered by sha256.
 
-
-def reference_sql(ags: str, jahr: str, column: str) -> str:
-    """SQL expression: the reference population `column` for the area and year expressions (qualify
-    them with their table alias: unqualified `ags`/`jahr` would bind to the reference table itself)."""
-    return f"""coalesce(
-        (SELECT max(r.{column}) FROM _einwohner_referenz r WHERE r.ags = {ags} AND r.jahr BETWEEN {jahr} - 1 AND {jahr} + 1),
-        (SELECT max(r.{column}) FROM _einwohner_referenz r WHERE r.ags = {ags}))"""
+    `values_sql` yields the counts to judge: `sha256, zeile, ags, jahr, spalte, rang, wert` (`rang`, then
+    `zeile`, then `spalte` decide which count of a delivery is its first). `references` maps `spalte` to the
+    columns of `_einwohner_referenz` it can never exceed, the first one known for the area counting (any
+    other `spalte`: `einwohner`). A reference is the largest value of `jahr` ± 1, else the largest known
+    value; an area without any known population is not judged."""
+    create_reference(con)
+    columns = sorted({c for refs in references.values() for c in refs} | {"einwohner"})
+    near = "r.jahr BETWEEN w.jahr - 1 AND w.jahr + 1"
+    per_column = ", ".join(f"coalesce(max(r.{c}) FILTER (WHERE {near}), max(r.{c})) AS {c}" for c in columns)
+    whens = " ".join(f"WHEN spalte = '{spalte}' THEN coalesce({', '.join(refs)})" for spalte, refs in references.items())
+    referenz = f"CASE {whens} ELSE einwohner END" if whens else "einwohner"
+    return con.execute(f"""
+        WITH w AS ({values_sql}),
+        bezug AS (
+            SELECT w.sha256, w.zeile, w.ags, w.jahr, w.spalte, w.rang, w.wert, {per_column}
+            FROM w JOIN _einwohner_referenz r ON r.ags = w.ags
+            GROUP BY w.sha256, w.zeile, w.ags, w.jahr, w.spalte, w.rang, w.wert)
+        SELECT sha256, zeile, ags, jahr, spalte, wert, referenz
+        FROM (SELECT *, {referenz} AS referenz FROM bezug)
+        WHERE wert > referenz
+        QUALIFY row_number() OVER (PARTITION BY sha256 ORDER BY rang, zeile, spalte) = 1
+        ORDER BY sha256""", params).fetchall()

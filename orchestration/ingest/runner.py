@@ -9,10 +9,15 @@ Melderegister, SGB II, Grundsicherung, Jugendhilfe).
 3. Load each new file from its private snapshot in one transaction: raw rows, rejects, its deliveries
    row and the state `neu` (raw.ingest__lieferstatus) are committed together or not at all; a
    DeliveryError rolls back and quarantines the file (state `quarantaene`).
-4. Conflicts: a new delivery for a period that already has a valid delivery, or two new ones for the
+4. Check (families whose counts are checked against the population, `check`): every new delivery is
+   judged against data of other families (plausibilitaet.py) once those have loaded; a delivery that
+   fails is taken out again (its rows deleted, as if its transaction had been rolled back) and
+   quarantined with file, line and column. The families it needs load at the same time (parallel.py:
+   `checked_against`), so only this step waits for them.
+5. Conflicts: a new delivery for a period that already has a valid delivery, or two new ones for the
    same period, are refused (state `abgelehnt`, file quarantined) unless one is a declared correction
    (lieferstatus.conflicts).
-5. Audit: the family's checks run on its data with the new deliveries; if they fail, every new delivery
+6. Audit: the family's checks run on its data with the new deliveries; if they fail, every new delivery
    of the family is refused, so the family stays at its last good state. Otherwise they are accepted.
 
 A refused delivery never stops the run: the other files and families load and publish.
@@ -60,6 +65,8 @@ from orchestration.settings import ENV_DEFAULTS, Paths
 
 # audit(con) -> the problems found (empty: the family's data with the new deliveries are fine)
 Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
+# check(con, sha256s of the new deliveries) -> sha256 -> the DeliveryError (file, line, column) of each one that fails
+Check = Callable[[duckdb.DuckDBPyConnection, list[str]], dict[str, DeliveryError]]
 # the setting behind Options.max_reject_share, named in the refusal of a file with too many rejects
 ENV_MAX_REJECT_SHARE = ENV_DEFAULTS["max_reject_share"]
 LINEAGE_DDL = "datei VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, geladen_am TIMESTAMP NOT NULL, ist_demodaten BOOLEAN NOT NULL"
@@ -76,6 +83,9 @@ class Options:
 
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE  # a file with a larger share of rejected rows is refused
     key: KeySource = KeySource()  # the pseudonymisation key (Jugendhilfe)
+    # blocks until the families this family is checked against (families.py) have loaded in this run, and
+    # raises parallel.NotChecked when one of them failed; given by parallel.load_families (alone: at once)
+    checked_against_loaded: Callable[[], None] = field(default=lambda: None, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_reject_share <= 1:
@@ -180,11 +190,13 @@ def run_family(
     count: Callable[[IngestResult, object], None],
     read_error: Callable[[Path, duckdb.Error], DeliveryError] | None = None,
     before_loading: Callable[[list[Delivery]], None] | None = None,
+    check: Check | None = None,
     audit: Audit | None = None,
     run_id: str | None = None,
 ) -> IngestResult:
     """Load every new file of `family` (see module doc). `load_file` writes the raw rows of one file and
-    returns what it loaded; `record_delivery` writes its deliveries row; `count` adds it to the result."""
+    returns what it loaded; `record_delivery` writes its deliveries row; `count` adds it to the result;
+    `check` judges the new deliveries before conflicts and audit (step 4)."""
     run_id = run_id or str(uuid.uuid4())
     with SCHEMA_CHANGES:
         lieferstatus.ensure_table(con)
@@ -253,14 +265,14 @@ def run_family(
                 count(result, loaded)
     finally:
         shutil.rmtree(snapshots, ignore_errors=True)
-    _settle(con, paths, family, audit, run_id, result, landing_paths)
+    _settle(con, paths, family, check, audit, run_id, result, landing_paths)
     return result
 
 
-def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Audit | None, run_id: str,
-            result: IngestResult, landing_paths: dict[str, Path]) -> None:
-    """Conflicts, then the audit: every `neu` delivery of the family (also those a killed run left) is
-    accepted or refused."""
+def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, check: Check | None, audit: Audit | None,
+            run_id: str, result: IngestResult, landing_paths: dict[str, Path]) -> None:
+    """The check, conflicts, then the audit: every `neu` delivery of the family (also those a killed run left)
+    is accepted or refused."""
 
     def landing_file(state: lieferstatus.State) -> Path | None:
         path = landing_paths.get(state.sha256)
@@ -275,6 +287,15 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, audit: Au
         result.loaded = [d for d in result.loaded if d.sha256 != state.sha256]
 
     pending = {s.sha256: s for s in lieferstatus.in_state(con, family, lieferstatus.NEU)}
+    if check is not None and pending:
+        for sha256, error in check(con, sorted(pending)).items():
+            state = pending.pop(sha256)
+            with transaction(con):  # the delivery's rows go, as if its transaction had been rolled back
+                for table in (*SOURCES[family].tables, f"{family}__rejects"):
+                    con.execute(f"DELETE FROM raw.{table} WHERE sha256 = ?", [sha256])
+                refuse(con, paths, family, landing_file(state), sha256, state.datei, str(error),
+                       lieferstatus.QUARANTAENE, run_id, result)
+            result.loaded = [d for d in result.loaded if d.sha256 != sha256]
     for conflict in lieferstatus.conflicts(con, family):
         drop(pending.pop(conflict.sha256), conflict.reason)
     if not pending:
@@ -346,6 +367,9 @@ def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str,
         f"berichtszeitraum VARCHAR, ist_demodaten BOOLEAN NOT NULL, zeilen BIGINT NOT NULL, "
         f"abgelehnt BIGINT NOT NULL, geladen_am TIMESTAMP NOT NULL{lieferungen_extra})"
     )
+    # a working database from before an extra column existed gets it (empty for its earlier deliveries)
+    for column in (col.strip() for col in lieferungen_extra.split(",") if col.strip()):
+        con.execute(f"ALTER TABLE raw.{family}__lieferungen ADD COLUMN IF NOT EXISTS {column}")
 
 
 def run_confidential(
@@ -356,6 +380,7 @@ def run_confidential(
     load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
     lieferungen_extra: str = "",
     before_loading: Callable[[list[Delivery]], None] | None = None,
+    check: Check | None = None,
     audit: Audit | None = None,
     run_id: str | None = None,
 ) -> IngestResult:
@@ -386,7 +411,7 @@ def run_confidential(
         con, paths, family,
         create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
         load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
-        before_loading=before_loading, audit=audit, run_id=run_id,
+        before_loading=before_loading, check=check, audit=audit, run_id=run_id,
     )
     result.rows = {**rows, **result.rows}
     return result

@@ -26,6 +26,7 @@ No Ortsteil key in the workbook: it is the Statistik der BA's table per Gemeinde
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import duckdb
@@ -46,8 +47,9 @@ TABLES = {
     "merkmal VARCHAR NOT NULL, wert BIGINT, marker VARCHAR, zeile INTEGER NOT NULL",
     sgb2_ortsteile.TABLE: sgb2_ortsteile.DDL,
 }
-# where the Berichtsmonat stands in the file (line, column letter): named when another delivery has the same month
-LIEFERUNGEN_EXTRA = ", berichtsmonat_zeile INTEGER, berichtsmonat_spalte VARCHAR"
+# where the Berichtsmonat stands in the file (line, column letter): named when another delivery has the same month;
+# the column letter of each merkmal (JSON): named when a count is above the population (_implausible)
+LIEFERUNGEN_EXTRA = ", berichtsmonat_zeile INTEGER, berichtsmonat_spalte VARCHAR, merkmal_spalten JSON"
 MONATE = {"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
           "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12}
 _MAX_ROWS = 20000
@@ -283,7 +285,6 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             )
             _check_month_once(con, path, monat, _col_letter(ags_col))
             records, rejected = runner.count_stage(con, path, "_sgb2_stage", options.max_reject_share)
-            _check_population(con, path, monat, mapping)
             demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
             unpivot = c.long_sql("_sgb2_stage", "zeile, a, gemeinde_name", MERKMALE, "v_{m}", "v", "len(gruende) = 0")
             con.execute(
@@ -312,16 +313,16 @@ def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audi
             suppressed=suppressed,
             berichtszeitraum=f"{monat:%Y-%m}",
             ist_demodaten=demo,
-            extra={"berichtsmonat_zeile": monat_zeile, "berichtsmonat_spalte": monat_spalte},
+            extra={"berichtsmonat_zeile": monat_zeile, "berichtsmonat_spalte": monat_spalte,
+                   "merkmal_spalten": json.dumps({m: _col_letter(col) for m, col in mapping.items()})},
         )
 
-    # a working database from before these columns existed gets them (empty for its earlier deliveries)
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for column in LIEFERUNGEN_EXTRA.strip(", ").split(", "):
-        con.execute(f"ALTER TABLE IF EXISTS raw.{FAMILY}__lieferungen ADD COLUMN IF NOT EXISTS {column}")
+    def check(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, DeliveryError]:
+        options.checked_against_loaded()  # the population: GENESIS and the Melderegister of this run
+        return _implausible(con, new)
+
     return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, lieferungen_extra=LIEFERUNGEN_EXTRA,
-                                   audit=audit, run_id=run_id,
-                                   before_loading=lambda new: plausibilitaet.create_reference(con))
+                                   check=check, audit=audit, run_id=run_id)
 
 
 def _check_month_once(con: duckdb.DuckDBPyConnection, path, monat: dt.date, ags_column: str) -> None:
@@ -341,30 +342,25 @@ def _check_month_once(con: duckdb.DuckDBPyConnection, path, monat: dt.date, ags_
                   f"Monat", line=zeile, column=ags_column)
 
 
-_NUMBER = ("CASE WHEN v IN ('*', '-') THEN NULL WHEN regexp_full_match(v, '[0-9]+(\\.0)?') "
-           "THEN split_part(v, '.', 1)::BIGINT ELSE replace(v, '.', '')::BIGINT END")
-
-
-def _check_population(con: duckdb.DuckDBPyConnection, path, monat: dt.date, mapping: dict[str, int]) -> None:
-    """No count may exceed the population of its area (Gemeinde or Kreis): DeliveryError with line and column."""
-    values = c.long_sql("_sgb2_stage", "zeile, a", MERKMALE, "v_{m}", "v", "len(gruende) = 0")
-    # the reference population per area for the month's year, joined once (plausibilitaet.reference_by_ags_sql)
-    referenz = plausibilitaet.reference_by_ags_sql(monat.year, ("einwohner", "unter_15"))
-    row = con.execute(f"""
-        SELECT zeile, a, merkmal, wert, referenz FROM (
-            SELECT w.zeile, w.a, w.merkmal, w.wert,
-                   CASE WHEN w.merkmal = 'nef_unter_15' THEN coalesce(r.unter_15, r.einwohner)
-                        ELSE r.einwohner END AS referenz
-            FROM (SELECT zeile, a, merkmal, {_NUMBER} AS wert FROM ({values})) w
-            LEFT JOIN {referenz} r ON r.ags = w.a)
-        WHERE wert > referenz ORDER BY zeile, merkmal LIMIT 1""").fetchone()
-    if row:
-        zeile, ags, merkmal, wert, referenz = row
+def _implausible(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, DeliveryError]:
+    """No count of a new delivery may exceed the population of its area (Gemeinde or Kreis) in its month's
+    year (plausibilitaet.py): per delivery, a DeliveryError naming the line and column of its first such count."""
+    found = plausibilitaet.exceeding(con, f"""
+        SELECT sha256, zeile, ags, year(berichtsmonat) AS jahr, merkmal AS spalte, 0 AS rang, wert
+        FROM raw.{FAMILY}__gemeinde_monat WHERE sha256 IN (SELECT unnest($new)) AND wert > 0""",
+        {"new": new}, {"nef_unter_15": ("unter_15", "einwohner")})
+    files = {sha256: (datei, json.loads(spalten or "{}")) for sha256, datei, spalten in con.execute(
+        f"SELECT sha256, datei, merkmal_spalten FROM raw.{FAMILY}__lieferungen WHERE sha256 IN (SELECT unnest($found))",
+        {"found": [row[0] for row in found]}).fetchall()}
+    errors = {}
+    for sha256, zeile, ags, jahr, merkmal, wert, referenz in found:
+        datei, spalten = files[sha256]
         bezug = "Einwohner unter 15 Jahren" if merkmal == "nef_unter_15" else "Einwohner"
-        raise DeliveryError(
-            path, f"{merkmal} = {wert} für {ags} ist größer als die Zahl der {bezug} ({int(referenz)}, "
-                  f"{monat.year} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich die Zahl "
-                  f"bezieht", line=zeile, column=_col_letter(mapping[merkmal]))
+        errors[sha256] = DeliveryError(
+            datei, f"{merkmal} = {wert} für {ags} ist größer als die Zahl der {bezug} ({int(referenz)}, {jahr} ±1 "
+                   f"Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich die Zahl bezieht",
+            line=zeile, column=spalten.get(merkmal))
+    return errors
 
 
 def _sheet_range(path) -> str:

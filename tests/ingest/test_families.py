@@ -39,6 +39,7 @@ def test_every_table_belongs_to_its_family_and_every_loader_exists():
         assert all(t.startswith(f"{family.name}__") for t in family.tables), family.name
         assert callable(family.load), family.loader
         assert set(family.after) <= set(families.SOURCES) - {family.name}, family.name
+        assert set(family.checked_against) <= set(families.SOURCES) - {family.name}
     assert [f.name for f in families.DELIVERIES] == list(FAMILY_SUFFIXES)
     assert families.REGION.kind == families.KONFIGURATION
     assert {f.kind for f in families.DELIVERIES} == {families.LIEFERUNG}

@@ -18,6 +18,7 @@ from orchestration.ingest.delivery import SYMLINK_REASON, korrektur_rang, scan_l
 from orchestration.ingest.genesis import load_genesis
 from orchestration.ingest.grundsicherung import load_grundsicherung
 from orchestration.ingest.retract import RetractError, retract
+from orchestration.ingest.runner import Options
 from orchestration.settings import Paths
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -203,6 +204,37 @@ def test_count_above_population_names_file_line_and_column(paths, con):
     # a plausible count loads
     grundsicherung(paths, "grundsicherung_alter_2015.csv", ROWS, stichtag="31.12.2015")
     assert load_grundsicherung(con, paths, REGION).quarantined == []
+
+
+def test_counts_are_judged_against_the_population_that_loads_beside_them_and_a_refused_file_leaves_nothing(
+        paths, con):
+    # the build loads Grundsicherung beside GENESIS (parallel.py): its files load first, and their check waits
+    # for GENESIS (Options.checked_against_loaded) — here GENESIS loads while the check waits
+    (paths.landing / "genesis").mkdir(parents=True)
+    for table in ("12411-01-01-5", "12411-02-03-5"):
+        shutil.copy(DADI / f"{table}_06432_extract.csv", paths.landing / "genesis")
+    waited = []
+
+    def population_loads() -> None:
+        assert con.execute("SELECT count(*) FROM raw.grundsicherung__empfaenger").fetchone() == (2,)
+        waited.append(load_genesis(con, paths, REGION))
+
+    implausible = [ROWS[0], ("06432002", "Babenhausen", "50000")]
+    path = grundsicherung(paths, "grundsicherung_alter_2015.csv", implausible, stichtag="31.12.2015")
+    content = path.read_bytes()
+    result = load_grundsicherung(con, paths, REGION, options=Options(checked_against_loaded=population_loads))
+    assert len(waited) == 1 and waited[0].quarantined == []
+    (_, reason), = result.quarantined
+    assert reason.startswith(f"{path.name}, line 3, column 4: empfaenger_65_plus = 50000 für 06432002 ist größer "
+                             "als die Zahl der Einwohner ab 65 Jahren"), reason
+    assert result.loaded == [] and states(con)[path.name] == "quarantaene"
+    # nothing of the refused file stays in raw, as if it had never been loaded
+    for table in ("empfaenger", "leistungen", "lieferungen", "rejects"):
+        assert con.execute(f"SELECT count(*) FROM raw.grundsicherung__{table}").fetchone() == (0,), table
+    # the same file delivered again is loaded and judged again (its deliveries row was taken out too)
+    path.write_bytes(content)
+    again = load_grundsicherung(con, paths, REGION)
+    assert [r for _, r in again.quarantined] == [reason]
 
 
 def test_audit_failure_refuses_every_new_delivery_of_the_family(paths, con):

@@ -1,14 +1,18 @@
 """The delivery families of a build load in one ingest step, at the same time where they do not depend on
-each other, each after the families it loads `after` (orchestration/ingest/parallel.py); a family that fails
-with an error of the system does not cost the other families their results, and the failure names it.
+each other, each after the families it loads `after`, and beside the families it is `checked_against`,
+whose loading only its check waits for (orchestration/ingest/parallel.py); a family that fails with an error
+of the system does not cost the other families their results, and the failure names it.
 
 Real Dagster materialisations of the ingest assets on demo deliveries of three years; the load times are
-the ingest's own metadata (`laden_von`, `laden_bis`)."""
+the ingest's own metadata (`laden_von`, `laden_bis`). The scheduling rules themselves on families whose work
+is a function of the test."""
 
 from __future__ import annotations
 
 import itertools
 import shutil
+import threading
+import time
 
 import dagster as dg
 import duckdb
@@ -17,7 +21,8 @@ import pytest
 from orchestration.definitions import BUILD_JOB_NAME, defs
 from orchestration.demo import generate_demo_deliveries
 from orchestration.ingest.assets import DELIVERIES_STEP, ingest_assets
-from orchestration.ingest.families import DELIVERIES, SOURCES
+from orchestration.ingest.families import DELIVERIES, LIEFERUNG, SOURCES, Family
+from orchestration.ingest.parallel import load_families
 from orchestration.settings import DEFAULT_REGION, Paths, Settings
 
 GENESIS_AND_AFTER = {"genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld"}
@@ -73,6 +78,9 @@ def test_independent_families_load_at_the_same_time_each_after_what_it_needs(pat
     for family in DELIVERIES:
         for before in set(family.after) & set(spans):
             assert spans[family.name][0] >= spans[before][1], (family.name, before, spans)
+        for population in family.checked_against:  # started after it started, accepted after it finished
+            assert spans[family.name][0] >= spans[population][0], (family.name, population, spans)
+            assert spans[family.name][1] >= spans[population][1], (family.name, population, spans)
     together = [(a, b) for a, b in itertools.combinations(sorted(spans), 2)
                 if spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]]
     assert together, spans
@@ -89,18 +97,27 @@ def test_a_failing_family_names_itself_and_the_others_still_load(paths):
     assert failure.step_key == DELIVERIES_STEP
     description = failure.event_specific_data.user_failure_data.description
     assert "genesis: BinderException" in description, description
+    # the families checked against GENESIS: not loaded (not started yet when GENESIS failed), or loaded and not
+    # accepted (their check waited for GENESIS): their new deliveries stay new, judged by the next run
+    not_accepted = set()
     for family in GENESIS_AND_AFTER - {"genesis"}:
-        assert f"{family}: nicht geladen, da genesis fehlgeschlagen ist" in description
+        if f"{family}: nicht angenommen, da genesis fehlgeschlagen ist (die neuen Lieferungen werden im " \
+                "nächsten Lauf geprüft)" in description:
+            not_accepted.add(family)
+        else:
+            assert f"{family}: nicht geladen, da genesis fehlgeschlagen ist" in description, description
     # every family that does not need GENESIS is loaded, audited and materialised all the same
     others = {family.name for family in DELIVERIES} - GENESIS_AND_AFTER
     assert set(loaded(result)) == others
     checks = {e.asset_check_key.asset_key.path[-1].split("__")[0] for e in result.get_asset_check_evaluations()}
     assert checks == others
     con = duckdb.connect(str(paths.warehouse), read_only=True)
-    accepted = {r[0] for r in con.execute("SELECT DISTINCT familie FROM raw.ingest__lieferstatus "
-                                          "WHERE status = 'angenommen'").fetchall()}
+    status = dict(con.execute("SELECT familie, list(DISTINCT status) FROM raw.ingest__lieferstatus "
+                              "GROUP BY familie").fetchall())
     con.close()
+    accepted = {family for family, states in status.items() if "angenommen" in states}
     assert accepted == others - {"gebietsstand"}  # (no Gebietsstand delivery: the shipped keys load without)
+    assert {family for family, states in status.items() if states == ["neu"]} == not_accepted
 
     # repaired, the job of GENESIS (its tables and what is downstream) loads it and the families after it only
     con = duckdb.connect(str(paths.warehouse))
@@ -110,3 +127,89 @@ def test_a_failing_family_names_itself_and_the_others_still_load(paths):
     again = materialize(paths, selection=dg.AssetSelection.assets(*genesis).downstream())
     assert again.success
     assert set(loaded(again)) == GENESIS_AND_AFTER
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    refused, = con.execute("SELECT count(*) FROM raw.ingest__ausgeschlossen").fetchone()
+    still_new, = con.execute(
+        "SELECT count(*) FROM (SELECT status FROM raw.ingest__lieferstatus QUALIFY row_number() OVER "
+        "(PARTITION BY familie, sha256 ORDER BY nr DESC) = 1) WHERE status = 'neu'").fetchone()
+    con.close()
+    assert (refused, still_new) == (0, 0)  # what the failed run left new is accepted now
+
+
+def family(name: str, after: tuple[str, ...] = (), checked_against: tuple[str, ...] = ()) -> Family:
+    return Family(name=name, description=name, kind=LIEFERUNG, patterns=(".csv",), tables=(), loader="-:-",
+                  after=after, checked_against=checked_against)
+
+
+def run_families(families: list[Family], work, workers: int = 2) -> dict:
+    con = duckdb.connect()
+    try:
+        return {o.family: o for o in load_families(con, families, work, workers=workers)}
+    finally:
+        con.close()
+
+
+def test_a_family_loads_beside_what_it_is_checked_against_and_only_its_check_waits_for_it():
+    # two threads: GENESIS after Gebietsstand; SGB II and Grundsicherung are checked against GENESIS. SGB II
+    # starts as soon as GENESIS has started, loads beside it, and its check goes on when GENESIS has finished;
+    # Grundsicherung starts only when a thread is free (a waiting family never holds a thread GENESIS needs)
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    genesis_done = threading.Event()
+
+    def note(name: str, what: str) -> None:
+        with lock:
+            events.append((name, what))
+
+    def work(cursor, family, checked_against_loaded):
+        note(family.name, "start")
+        if family.name == "genesis":
+            time.sleep(0.3)
+            note(family.name, "loaded")
+            genesis_done.set()
+        elif family.checked_against:
+            note(family.name, "loaded" + ("" if genesis_done.is_set() else " before genesis"))
+            checked_against_loaded()
+            note(family.name, "checked")
+        return family.name
+
+    families = [family("gebietsstand"), family("genesis", after=("gebietsstand",)),
+                family("sgb2", checked_against=("genesis",)), family("grundsicherung", checked_against=("genesis",))]
+    outcomes = run_families(families, work)
+    assert {name: o.value for name, o in outcomes.items()} == {f.name: f.name for f in families}
+    position = {event: i for i, event in enumerate(events)}
+    assert position[("genesis", "start")] > position[("gebietsstand", "start")]
+    assert position[("sgb2", "start")] > position[("genesis", "start")]
+    assert ("sgb2", "loaded before genesis") in position, events  # side by side
+    for name in ("sgb2", "grundsicherung"):
+        assert position[(name, "checked")] > position[("genesis", "loaded")], events
+    assert position[("grundsicherung", "start")] > position[("sgb2", "checked")], events  # two threads
+
+
+def test_a_failed_family_leaves_out_what_is_checked_against_it_whether_started_or_not():
+    started = threading.Event()
+
+    def work(cursor, family, checked_against_loaded):
+        if family.name == "genesis":
+            started.wait(5)  # SGB II has started and loaded
+            raise RuntimeError("kaputt")
+        if family.name == "sgb2":
+            started.set()
+        checked_against_loaded()
+        return "angenommen"
+
+    families = [family("genesis"), family("sgb2", checked_against=("genesis",)),
+                family("asylblg", checked_against=("genesis",)), family("jugendhilfe"),
+                family("bericht", after=("sgb2",))]
+    outcomes = run_families(families, work)
+    assert str(outcomes["genesis"].error) == "kaputt"
+    assert outcomes["sgb2"].skipped == "genesis" and outcomes["sgb2"].started  # started, its check stopped
+    assert outcomes["asylblg"].skipped == "genesis" and not outcomes["asylblg"].started  # never started
+    assert outcomes["bericht"].skipped == "sgb2" and not outcomes["bericht"].started
+    assert outcomes["jugendhilfe"].value == "angenommen"
+
+
+def test_families_that_are_checked_against_each_other_in_a_circle_are_refused():
+    families = [family("a", checked_against=("b",)), family("b", after=("a",))]
+    with pytest.raises(RuntimeError, match=r"the families \['a', 'b'\] wait for each other"):
+        run_families(families, lambda cursor, family, checked_against_loaded: None)

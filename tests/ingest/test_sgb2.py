@@ -6,12 +6,14 @@ block, merged group headers, a row of column numbers, Gemeinde rows, a Kreis row
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
 import pytest
 
+from orchestration.ingest.genesis import load_genesis
 from orchestration.ingest.runner import Options
 from orchestration.ingest.sgb2 import MERKMALE, classify, load_sgb2
 
@@ -335,3 +337,27 @@ def test_deliveries_table_of_an_older_warehouse_gets_the_cell_columns(paths, con
     rows = con.execute("SELECT datei, berichtsmonat_zeile, berichtsmonat_spalte FROM raw.sgb2__lieferungen "
                        "ORDER BY datei").fetchall()
     assert rows == [("sgb2_gemeinden_201611.xlsx", None, None), ("sgb2_gemeinden_201612.xlsx", 2, "A")]
+
+
+def test_a_count_above_the_population_names_its_cell_once_the_population_of_the_run_has_loaded(paths, con):
+    """The check waits for the population that loads beside SGB II (parallel.py: checked_against): the months
+    load first, GENESIS loads while the check waits, and the file with a count above it is refused naming
+    line and column letter; nothing of it stays in raw, the other month is accepted."""
+    (paths.landing / "genesis").mkdir(parents=True)
+    for table in ("12411-01-01-5", "12411-02-03-5"):
+        shutil.copy(Path(__file__).resolve().parents[2] / "data" / "genesis" / "dadi" / f"{table}_06432_extract.csv",
+                    paths.landing / "genesis")
+    write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201611.xlsx", month="November 2016")
+    too_many = [ROWS[0], (*ROWS[1][:5], 999999, *ROWS[1][6:]), *ROWS[2:]]
+    write_sgb2(paths.landing / "sgb2" / "sgb2_gemeinden_201612.xlsx", too_many)
+    result = load_sgb2(con, paths, REGION, options=Options(
+        checked_against_loaded=lambda: load_genesis(con, paths, REGION)))
+    (path, reason), = result.quarantined
+    einwohner, = con.execute("SELECT max(wert) FROM raw.genesis__werte WHERE ags = '06432002' AND jahr BETWEEN 2015 "
+                             "AND 2017 AND merkmal IN ('Insgesamt', 'Insgesamt | Insgesamt')").fetchone()
+    assert reason == (f"sgb2_gemeinden_201612.xlsx, line 11, column F: lb_insgesamt = 999999 für 06432002 ist größer "
+                      f"als die Zahl der Einwohner ({int(einwohner)}, 2016 ±1 Jahr): unplausibel, erwartet höchstens "
+                      f"die Bevölkerung, auf die sich die Zahl bezieht")
+    assert [d.path.name for d in result.loaded] == ["sgb2_gemeinden_201611.xlsx"]
+    assert con.execute("SELECT DISTINCT datei FROM raw.sgb2__gemeinde_monat UNION ALL "
+                       "SELECT datei FROM raw.sgb2__lieferungen").fetchall() == [("sgb2_gemeinden_201611.xlsx",)] * 2
