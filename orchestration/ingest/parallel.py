@@ -101,14 +101,28 @@ def _order(families: Sequence[Family]) -> dict[str, tuple[int, int]]:
 def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
                   work: Callable[[duckdb.DuckDBPyConnection, Family, Callable[[], None]], Any],
                   workers: int | None = None) -> Iterator[Outcome]:
-    """Yield an `Outcome` per family of `families` as it finishes (see module doc). `after` and
-    `checked_against` names outside `families` count as loaded. If the consumer stops early (an error, an
+    """Yield an `Outcome` per family of `families` as it finishes (see module doc), never before the outcomes
+    of the families it needs (`after`, `checked_against`: a family with nothing new to check can finish first;
+    its outcome waits for theirs, so that the consumer reports them in the order of the asset graph). `after`
+    and `checked_against` names outside `families` count as loaded. If the consumer stops early (an error, an
     interrupted run), the queries still running are interrupted, a family waiting for others stops with
     `NotChecked`, and nothing more is started."""
     by_name = {f.name: f for f in families}
     order = _order(families)
     waits = {f.name: {a for a in f.after if a in by_name} for f in families}
     checked = {f.name: {a for a in f.checked_against if a in by_name} for f in families}
+    needs = {name: waits[name] | checked[name] for name in by_name}
+    reported: set[str] = set()
+    held: list[Outcome] = []
+
+    def report(outcome: Outcome) -> Iterator[Outcome]:
+        """`outcome` and every held one whose needed families have all been reported, in dependency order."""
+        held.append(outcome)
+        while ready := [o for o in held if needs[o.family] <= reported]:
+            for o in ready:
+                held.remove(o)
+                reported.add(o.family)
+                yield o
     pending = set(by_name)
     workers = workers or workers_for(len(families))
     running: dict[Future, tuple[str, duckdb.DuckDBPyConnection]] = {}
@@ -161,11 +175,11 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
             for future in sorted(done, key=lambda f: order[running[f][0]]):
                 name, _ = running.pop(future)
                 outcome = future.result()
-                yield outcome
+                yield from report(outcome)
                 if outcome.error is not None or outcome.skipped is not None:
                     for skipped in _skip_after(name, pending, waits, checked):
                         finish(skipped.family, True)
-                        yield skipped
+                        yield from report(skipped)
                 for other in pending:
                     waits[other].discard(name)
         complete = True
