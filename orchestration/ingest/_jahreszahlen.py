@@ -105,19 +105,8 @@ def _implausible(con: duckdb.DuckDBPyConnection, layout: Layout, new: list[str])
         UNION ALL
         SELECT sha256, zeile, ags, year(stichtag), merkmal, {rang}, anzahl
         FROM raw.{layout.family}__{layout.weitere_tabelle} WHERE sha256 IN (SELECT unnest($new)) AND anzahl > 0"""
-    found = plausibilitaet.exceeding(con, values, {"new": new}, {z.spalte: z.referenz for z in zahlen})
-    files = {sha256: (datei, json.loads(spalten or "{}")) for sha256, datei, spalten in con.execute(
-        f"SELECT sha256, datei, zahl_spalten FROM raw.{layout.family}__lieferungen "
-        "WHERE sha256 IN (SELECT unnest($found))", {"found": [row[0] for row in found]}).fetchall()}
-    by_name = {z.spalte: z for z in zahlen}
-    errors = {}
-    for sha256, zeile, ags, jahr, spalte, anzahl, referenz in found:
-        datei, spalten = files[sha256]
-        errors[sha256] = DeliveryError(
-            datei, f"{spalte} = {anzahl} für {ags} ist größer als die Zahl {by_name[spalte].referenz_text} "
-                   f"({int(referenz)}, {jahr} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich "
-                   f"die Zahl bezieht", line=zeile, column=spalten.get(spalte))
-    return errors
+    return plausibilitaet.implausible(con, layout.family, values, new, {z.spalte: z.referenz for z in zahlen},
+                                      {z.spalte: z.referenz_text for z in zahlen}, "zahl_spalten")
 
 
 def load_jahreszahlen(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, layout: Layout,

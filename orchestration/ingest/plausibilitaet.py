@@ -8,15 +8,18 @@ of those years is known, the largest known value. Areas without any known popula
 
 The check runs when a family's new deliveries are judged (runner.py, step 4), after the population
 families have loaded in the same run (parallel.py: `checked_against`), on all new deliveries of the family
-at once: `exceeding(con, values_sql, references)` builds the temp table `_einwohner_referenz (ags, jahr,
-einwohner, unter_15, ab_65)` and returns the first count above its reference per delivery; the family
-loaders turn it into a DeliveryError naming file, line and column.
+at once: `implausible(con, family, values_sql, new, …)` builds the temp table `_einwohner_referenz (ags, jahr,
+einwohner, unter_15, ab_65)` and returns, per delivery with a count above its reference, a DeliveryError naming
+file, line and column of the first one.
 """
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
+from orchestration.ingest.delivery import DeliveryError
 from orchestration.warehouse import table_exists
 
 
@@ -53,6 +56,27 @@ def create_reference(con: duckdb.DuckDBPyConnection) -> None:
         SELECT ags, jahr, max(einwohner) AS einwohner, max(unter_15) AS unter_15, max(ab_65) AS ab_65
         FROM ({' UNION ALL '.join(parts)}) GROUP BY ags, jahr
     """)
+
+
+def implausible(con: duckdb.DuckDBPyConnection, family: str, values_sql: str, new: list[str],
+                references: dict[str, tuple[str, ...]], texts: dict[str, str], columns_of: str
+                ) -> dict[str, DeliveryError]:
+    """The new deliveries (sha256s `new`) of `family` with a count above the population it refers to: sha256 ->
+    DeliveryError naming the file, line and column of its first such count (`exceeding`). `texts` says what a
+    count's reference is ("der Einwohner ab 65 Jahren"; any other: "der Einwohner"); `columns_of` is the JSON
+    column of `raw.<family>__lieferungen` with each count's column in the file."""
+    found = exceeding(con, values_sql, {"new": new}, references)
+    files = {sha256: (datei, json.loads(spalten or "{}")) for sha256, datei, spalten in con.execute(
+        f"SELECT sha256, datei, {columns_of} FROM raw.{family}__lieferungen WHERE sha256 IN (SELECT unnest($found))",
+        {"found": [row[0] for row in found]}).fetchall()}
+    errors = {}
+    for sha256, zeile, ags, jahr, spalte, wert, referenz in found:
+        datei, spalten = files[sha256]
+        errors[sha256] = DeliveryError(
+            datei, f"{spalte} = {wert} für {ags} ist größer als die Zahl {texts.get(spalte, 'der Einwohner')} "
+                   f"({int(referenz)}, {jahr} ±1 Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich "
+                   f"die Zahl bezieht", line=zeile, column=spalten.get(spalte))
+    return errors
 
 
 def exceeding(con: duckdb.DuckDBPyConnection, values_sql: str, params: dict,

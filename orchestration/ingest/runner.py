@@ -281,21 +281,17 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, check: Ch
             path = candidate if candidate.is_file() and not candidate.is_symlink() else None
         return path
 
-    def drop(state: lieferstatus.State, reason: str) -> None:
-        refuse(con, paths, family, landing_file(state), state.sha256, state.datei, reason, lieferstatus.ABGELEHNT,
-               run_id, result)
+    def drop(state: lieferstatus.State, reason: str, status: str = lieferstatus.ABGELEHNT) -> None:
+        refuse(con, paths, family, landing_file(state), state.sha256, state.datei, reason, status, run_id, result)
         result.loaded = [d for d in result.loaded if d.sha256 != state.sha256]
 
     pending = {s.sha256: s for s in lieferstatus.in_state(con, family, lieferstatus.NEU)}
     if check is not None and pending:
         for sha256, error in check(con, sorted(pending)).items():
-            state = pending.pop(sha256)
             with transaction(con):  # the delivery's rows go, as if its transaction had been rolled back
                 for table in (*SOURCES[family].tables, f"{family}__rejects"):
                     con.execute(f"DELETE FROM raw.{table} WHERE sha256 = ?", [sha256])
-                refuse(con, paths, family, landing_file(state), sha256, state.datei, str(error),
-                       lieferstatus.QUARANTAENE, run_id, result)
-            result.loaded = [d for d in result.loaded if d.sha256 != sha256]
+                drop(pending.pop(sha256), str(error), lieferstatus.QUARANTAENE)
     for conflict in lieferstatus.conflicts(con, family):
         drop(pending.pop(conflict.sha256), conflict.reason)
     if not pending:

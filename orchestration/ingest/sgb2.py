@@ -345,22 +345,11 @@ def _check_month_once(con: duckdb.DuckDBPyConnection, path, monat: dt.date, ags_
 def _implausible(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, DeliveryError]:
     """No count of a new delivery may exceed the population of its area (Gemeinde or Kreis) in its month's
     year (plausibilitaet.py): per delivery, a DeliveryError naming the line and column of its first such count."""
-    found = plausibilitaet.exceeding(con, f"""
+    return plausibilitaet.implausible(con, FAMILY, f"""
         SELECT sha256, zeile, ags, year(berichtsmonat) AS jahr, merkmal AS spalte, 0 AS rang, wert
         FROM raw.{FAMILY}__gemeinde_monat WHERE sha256 IN (SELECT unnest($new)) AND wert > 0""",
-        {"new": new}, {"nef_unter_15": ("unter_15", "einwohner")})
-    files = {sha256: (datei, json.loads(spalten or "{}")) for sha256, datei, spalten in con.execute(
-        f"SELECT sha256, datei, merkmal_spalten FROM raw.{FAMILY}__lieferungen WHERE sha256 IN (SELECT unnest($found))",
-        {"found": [row[0] for row in found]}).fetchall()}
-    errors = {}
-    for sha256, zeile, ags, jahr, merkmal, wert, referenz in found:
-        datei, spalten = files[sha256]
-        bezug = "Einwohner unter 15 Jahren" if merkmal == "nef_unter_15" else "Einwohner"
-        errors[sha256] = DeliveryError(
-            datei, f"{merkmal} = {wert} für {ags} ist größer als die Zahl der {bezug} ({int(referenz)}, {jahr} ±1 "
-                   f"Jahr): unplausibel, erwartet höchstens die Bevölkerung, auf die sich die Zahl bezieht",
-            line=zeile, column=spalten.get(merkmal))
-    return errors
+        new, {"nef_unter_15": ("unter_15", "einwohner")}, {"nef_unter_15": "der Einwohner unter 15 Jahren"},
+        "merkmal_spalten")
 
 
 def _sheet_range(path) -> str:
