@@ -1,5 +1,5 @@
 """Text helpers of the record families (sgb2, grundsicherung, melderegister, jugendhilfe): their row checks
-and rejects are the runner's (runner.run_confidential: one transaction per file for its raw rows, its reject
+and rejects are the runner's (runner.run_confidential: one transaction per file (SGB II: per run) for its raw rows, its reject
 rows and its row in `raw.<family>__lieferungen`; a bad file is rolled back and moved to quarantine).
 
 Text files are checked before DuckDB reads them: encoding (delivery.detect_encoding: UTF-8, or ISO-8859-1
@@ -16,7 +16,7 @@ reaches a quarantine reason, a log or an exception.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,13 +105,14 @@ def long_sql(stage: str, keys: str, merkmale: Sequence[str], value: str, name: s
             + (f" WHERE {where}" if where else ""))
 
 
-def csv_source(path_param: str, ncols: int, tf: TextFile) -> str:
-    """The read_csv call for a checked text file; columns are named c0, c1, … (all VARCHAR)."""
+def csv_source(path_param: str, ncols: int, tf: TextFile, filename: bool = False) -> str:
+    """The read_csv call for a checked text file (or a list of files of the same dialect as `tf`); columns are named
+    c0, c1, … (all VARCHAR), and `filename` (with `filename=True`) names each row's file."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
     return (
         f"read_csv({path_param}, delim=';', quote='\"', escape='\"', header=false, skip={tf.skip}, "
         f"columns={{{columns}}}, auto_detect=false, strict_mode=true, null_padding=false, "
-        f"encoding='{tf.encoding}', comment='')"
+        f"encoding='{tf.encoding}', comment=''{', filename=true' if filename else ''})"
     )
 
 
@@ -218,34 +219,49 @@ def check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, stage: str, colu
     """Every Ortsteil key in `stage` (rows without reasons) is one of the region profile's Ortsteile of the row's
     Gemeinde (column `ags`), and a Gemeinde's rows carry a key either all or none (per `partition`, e.g. the
     Stichtag). Raises DeliveryError naming file, the first offending line and `column` (1-based)."""
+    errors = ortsteil_key_errors(con, stage, {0: (path, column)}, nr="0", ags=ags, ortsteil=ortsteil,
+                                 partition=partition, what=what)
+    if errors:
+        raise errors[0]
+
+
+def ortsteil_key_errors(con: duckdb.DuckDBPyConnection, stage: str, files: Mapping[int, tuple[Path, int]], *,
+                        nr: str = "nr", ags: str = "ags", ortsteil: str = "ortsteil",
+                        partition: Sequence[str] = ("stichtag",), what: str = "Einwohner") -> dict[int, DeliveryError]:
+    """`check_ortsteile` for the files of a stage that holds several (`nr`: the SQL of a row's file number; `files`:
+    number -> (path, 1-based column of the key)): the DeliveryError of each file that fails, by its number."""
     known = table_exists(con, "raw.region__ortsteile")
-    bad = con.execute(f"""
-        SELECT s.zeile, s.{ags}, s.{ortsteil} FROM {stage} AS s
+    errors: dict[int, DeliveryError] = {}
+    unknown = con.execute(f"""
+        SELECT {nr} AS datei_nr, s.zeile, s.{ags}, s.{ortsteil} FROM {stage} AS s
         WHERE len(s.gruende) = 0 AND s.{ortsteil} IS NOT NULL AND NOT EXISTS (
             {f"SELECT 1 FROM raw.region__ortsteile AS o WHERE o.ags = s.{ags} AND o.ortsteil_schluessel = s.{ortsteil}"
              if known else "SELECT 1 WHERE false"})
-        ORDER BY s.zeile LIMIT 1""").fetchone()
-    if bad:
-        zeile, gemeinde, key = bad
+        QUALIFY row_number() OVER (PARTITION BY {nr} ORDER BY s.zeile) = 1""").fetchall()
+    for number, zeile, gemeinde, key in unknown:
         listed = con.execute("SELECT string_agg(ortsteil_schluessel || ' ' || ortsteil_name, ', ' "
                              "ORDER BY ortsteil_schluessel) FROM raw.region__ortsteile WHERE ags = $ags",
                              {"ags": gemeinde}).fetchone()[0] if known else None
         expected = (f"einen Ortsteilschlüssel von {gemeinde} aus ortsteile.csv des Regionsprofils ({listed}) oder leer"
                     if listed else f"leer: das Regionsprofil (ortsteile.csv) nennt für {gemeinde} keine Ortsteile")
-        raise DeliveryError(path, f"{ortsteil} '{key}' ist kein Ortsteil der Gemeinde {gemeinde}: erwartet {expected}",
-                            line=zeile, column=column)
-    by = ", ".join([*partition, ags])
-    bad = con.execute(f"""
-        SELECT zeile, {ags}, erste FROM (
-            SELECT zeile, {ags}, {ortsteil}, min(zeile) FILTER (WHERE {ortsteil} IS NOT NULL)
+        path, column = files[number]
+        errors[number] = DeliveryError(path, f"{ortsteil} '{key}' ist kein Ortsteil der Gemeinde {gemeinde}: erwartet "
+                                             f"{expected}", line=zeile, column=column)
+    by = ", ".join([nr, *partition, ags])
+    partial = con.execute(f"""
+        SELECT datei_nr, zeile, {ags}, erste FROM (
+            SELECT {nr} AS datei_nr, zeile, {ags}, {ortsteil}, min(zeile) FILTER (WHERE {ortsteil} IS NOT NULL)
                    OVER (PARTITION BY {by}) AS erste
             FROM {stage} WHERE len(gruende) = 0)
-        WHERE {ortsteil} IS NULL AND erste IS NOT NULL ORDER BY zeile LIMIT 1""").fetchone()
-    if bad:
-        raise DeliveryError(path, f"{ortsteil} ist leer, aber andere Zeilen der Gemeinde {bad[1]} tragen einen "
-                                  f"Ortsteil (zuerst Zeile {bad[2]}): erwartet für jede Zeile einer Gemeinde einen "
-                                  f"Ortsteil oder für keine (sonst fehlen {what} in den Ortsteilsummen)",
-                            line=bad[0], column=column)
+        WHERE {ortsteil} IS NULL AND erste IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY datei_nr ORDER BY zeile) = 1""").fetchall()
+    for number, zeile, gemeinde, erste in partial:
+        path, column = files[number]
+        errors.setdefault(number, DeliveryError(
+            path, f"{ortsteil} ist leer, aber andere Zeilen der Gemeinde {gemeinde} tragen einen Ortsteil (zuerst Zeile "
+                  f"{erste}): erwartet für jede Zeile einer Gemeinde einen Ortsteil oder für keine (sonst fehlen {what} "
+                  "in den Ortsteilsummen)", line=zeile, column=column))
+    return errors
 
 
 def check_ortsteil_counts(con: duckdb.DuckDBPyConnection, path: Path, stage: str, pos: Mapping[str, int],
@@ -257,26 +273,59 @@ def check_ortsteil_counts(con: duckdb.DuckDBPyConnection, path: Path, stage: str
     `$prefix` in `params`), a given Ortsteil key, every count a whole number ≥ 0, the key known for its Gemeinde
     (`check_ortsteile`; `what` is counted) and each Gemeinde × Ortsteil once (`twice`: what a second row would
     mean, before the expectation). Raises DeliveryError naming file, the first offending line and the column."""
+    errors = ortsteil_count_errors(con, stage, {0: path}, {0: pos}, [(n, cond, lambda _, r=r: r)
+                                                                     for n, cond, r in period_checks],
+                                   merkmale, params, nr="0", what=what, twice=lambda _: twice)
+    if errors:
+        raise errors[0]
+
+
+def ortsteil_count_errors(con: duckdb.DuckDBPyConnection, stage: str, files: Mapping[int, Path],
+                          pos: Mapping[int, Mapping[str, int]],
+                          period_checks: Sequence[tuple[str, str, Callable[[int], str]]], merkmale: Sequence[str],
+                          params: Mapping, *, nr: str = "nr", what: str,
+                          twice: Callable[[int], str] = lambda _: "") -> dict[int, DeliveryError]:
+    """`check_ortsteil_counts` for the files of a stage that holds several (`nr`: the SQL of a row's file number;
+    `files`, `pos`: number -> path, header positions; a reason per file number): the DeliveryError of each file
+    that fails, by its number, in one query per check for all of them."""
     checks = [
         *period_checks,
-        ("ags", "NOT regexp_full_match(coalesce(ags, ''), '[0-9]{8}')", "ags: erwartet 8-stelligen AGS"),
-        ("ags", "NOT starts_with(ags, $prefix)", "ags außerhalb der Region"),
+        ("ags", "NOT regexp_full_match(coalesce(ags, ''), '[0-9]{8}')", lambda _: "ags: erwartet 8-stelligen AGS"),
+        ("ags", "NOT starts_with(ags, $prefix)", lambda _: "ags außerhalb der Region"),
         ("ortsteil", "ortsteil IS NULL",
-         "ortsteil: erwartet den Ortsteilschlüssel aus ortsteile.csv des Regionsprofils (nicht leer)"),
-    ] + [(m, f"NOT regexp_full_match(coalesce(v_{m}, ''), '[0-9]+')", f"{m}: erwartet ganze Zahl ≥ 0")
+         lambda _: "ortsteil: erwartet den Ortsteilschlüssel aus ortsteile.csv des Regionsprofils (nicht leer)"),
+    ] + [(m, f"NOT regexp_full_match(coalesce(v_{m}, ''), '[0-9]+')", lambda _, m=m: f"{m}: erwartet ganze Zahl ≥ 0")
          for m in merkmale]
     # the first offending line of every check in one pass over the stage; the first check that has one is reported
-    firsts = con.execute(f"SELECT {', '.join(f'min(zeile) FILTER (WHERE {cond})' for _, cond, _ in checks)} FROM {stage}",
-                         {k: v for k, v in params.items() if any(f"${k}" in cond for _, cond, _ in checks)}).fetchone()
-    for (name, _, reason), line in zip(checks, firsts, strict=True):
-        if line is not None:
-            raise DeliveryError(path, reason, line=line, column=pos[name] + 1)
-    check_ortsteile(con, path, stage, pos["ortsteil"] + 1, partition=(), what=what)
-    dup = con.execute(f"""
-        SELECT zeile, ags, ortsteil, first_value(zeile) OVER (PARTITION BY ags, ortsteil ORDER BY zeile)
-        FROM {stage} QUALIFY row_number() OVER (PARTITION BY ags, ortsteil ORDER BY zeile) = 2
-        ORDER BY zeile LIMIT 1""").fetchone()
-    if dup:
-        raise DeliveryError(path, f"Ortsteil {dup[2]} der Gemeinde {dup[1]} steht zweimal in der Datei (Zeilen "
-                                  f"{dup[3]} und {dup[0]}): {twice}erwartet genau eine Zeile je Gemeinde × Ortsteil",
-                            line=dup[0], column=pos["ortsteil"] + 1)
+    firsts = con.execute(
+        f"SELECT {nr} AS datei_nr, {', '.join(f'min(zeile) FILTER (WHERE {cond})' for _, cond, _ in checks)} "
+        f"FROM {stage} GROUP BY datei_nr",
+        {k: v for k, v in params.items() if any(f"${k}" in cond for _, cond, _ in checks)}).fetchall()
+    errors: dict[int, DeliveryError] = {}
+    for number, *lines in firsts:
+        for (name, _, reason), line in zip(checks, lines, strict=True):
+            if line is not None:
+                errors[number] = DeliveryError(files[number], reason(number), line=line,
+                                               column=pos[number][name] + 1)
+                break
+    keys = ortsteil_key_errors(con, f"(SELECT * FROM {stage} WHERE {nr} NOT IN ({numbers_sql(errors)}))",
+                               {n: (files[n], pos[n]["ortsteil"] + 1) for n in files}, nr=nr, partition=(), what=what)
+    errors.update(keys)
+    dups = con.execute(f"""
+        SELECT datei_nr, zeile, ags, ortsteil, erste FROM (
+            SELECT {nr} AS datei_nr, zeile, ags, ortsteil,
+                   first_value(zeile) OVER (PARTITION BY {nr}, ags, ortsteil ORDER BY zeile) AS erste
+            FROM {stage} WHERE {nr} NOT IN ({numbers_sql(errors)})
+            QUALIFY row_number() OVER (PARTITION BY {nr}, ags, ortsteil ORDER BY zeile) = 2)
+        QUALIFY row_number() OVER (PARTITION BY datei_nr ORDER BY zeile) = 1""").fetchall()
+    for number, zeile, ags, ortsteil, erste in dups:
+        errors[number] = DeliveryError(
+            files[number], f"Ortsteil {ortsteil} der Gemeinde {ags} steht zweimal in der Datei (Zeilen {erste} und "
+                           f"{zeile}): {twice(number)}erwartet genau eine Zeile je Gemeinde × Ortsteil",
+            line=zeile, column=pos[number]["ortsteil"] + 1)
+    return errors
+
+
+def numbers_sql(numbers: Iterable[int]) -> str:
+    """SQL list of file numbers (never empty: NOT IN () is not SQL)."""
+    return ", ".join(str(int(n)) for n in numbers) or "-1"

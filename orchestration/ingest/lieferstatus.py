@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -159,6 +159,19 @@ def record(con: duckdb.DuckDBPyConnection, familie: str, sha256: str, datei: str
         f"INSERT INTO {TABLE} (familie, sha256, datei, status, grund, quarantaene_datei, run_id, am) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [familie, sha256, datei, status, grund, quarantaene_datei, run_id, dt.datetime.now()],
+    )
+
+
+def record_many(con: duckdb.DuckDBPyConnection, familie: str, deliveries: Sequence[tuple[str, str]], status: str,
+                run_id: str | None = None) -> None:
+    """`record` of one status (without a reason) for many deliveries, (sha256, datei) each, in one statement."""
+    if not deliveries:
+        return
+    con.execute(
+        f"INSERT INTO {TABLE} (familie, sha256, datei, status, run_id, am) "
+        "SELECT $familie, unnest($sha256), unnest($datei), $status, $run_id, $am",
+        {"familie": familie, "sha256": [sha for sha, _ in deliveries], "datei": [datei for _, datei in deliveries],
+         "status": status, "run_id": run_id, "am": dt.datetime.now()},
     )
 
 

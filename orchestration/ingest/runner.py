@@ -8,7 +8,11 @@ Melderegister, SGB II, Grundsicherung, Jugendhilfe).
    that was loaded and refused is judged again (conflicts, audit) without loading it again.
 3. Load each new file from its private snapshot in one transaction: raw rows, rejects, its deliveries
    row and the state `neu` (raw.ingest__lieferstatus) are committed together or not at all; a
-   DeliveryError rolls back and quarantines the file (state `quarantaene`).
+   DeliveryError rolls back and quarantines the file (state `quarantaene`). A family that loads its
+   files together (`load_files`, SGB II) reads and checks all new files first, in temporary tables and a
+   few queries for all of them, then writes the rows of the files that passed in one transaction; a file
+   that failed a check is quarantined as before. When DuckDB cannot read one of them, the files are loaded
+   again one at a time, so that the error names that file.
 4. Check (families whose counts are checked against the population, `check`): every new delivery is
    judged against data of other families (plausibilitaet.py) once those have loaded; a delivery that
    fails is taken out again (its rows deleted, as if its transaction had been rolled back) and
@@ -41,8 +45,8 @@ import errno
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +67,9 @@ from orchestration.ingest.families import SOURCES
 from orchestration.ingest.pseudonym import KeySource
 from orchestration.settings import ENV_DEFAULTS, Paths
 
+# load_files(con, lineages): reads and checks the files together, writing only temporary tables (no transaction,
+# nothing persistent), and gives the Batch; its temporary tables are dropped when the block ends
+LoadFiles = Callable[[duckdb.DuckDBPyConnection, list["Lineage"]], AbstractContextManager["Batch"]]
 # audit(con) -> the problems found (empty: the family's data with the new deliveries are fine)
 Audit = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
 # check(con, sha256s of the new deliveries) -> sha256 -> the DeliveryError (file, line, column) of each one that fails
@@ -100,6 +107,15 @@ class Lineage:
     @property
     def params(self) -> dict[str, object]:
         return {"datei": self.delivery.path.name, "sha256": self.delivery.sha256, "geladen_am": self.geladen_am}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The files a family's `load_files` read and checked together."""
+
+    outcomes: list[object]  # per lineage, in order: what it loads (FileLoad) or the DeliveryError that refuses it
+    # inserts the rows of the files that passed, in the runner's transaction; it must not fail on their content
+    write: Callable[[duckdb.DuckDBPyConnection], None]
 
 
 def _open_error(error: OSError) -> str:
@@ -144,6 +160,22 @@ def load_one(con: duckdb.DuckDBPyConnection, lineage: Lineage,
     return loaded
 
 
+def load_together(con: duckdb.DuckDBPyConnection, lineages: list[Lineage], load_files: LoadFiles,
+                  record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+                  states: Callable[[duckdb.DuckDBPyConnection, list[Lineage]], None]) -> list[object]:
+    """The files read and checked together (`load_files`), then the rows, deliveries rows and states (`states`) of
+    those that passed in one transaction. Returns the outcome per lineage (FileLoad or DeliveryError)."""
+    with load_files(con, lineages) as batch:
+        with transaction(con):
+            batch.write(con)
+            passed = [(lineage, loaded) for lineage, loaded in zip(lineages, batch.outcomes, strict=True)
+                      if not isinstance(loaded, DeliveryError)]
+            for lineage, loaded in passed:
+                record_delivery(con, lineage, loaded)
+            states(con, [lineage for lineage, _ in passed])
+    return batch.outcomes
+
+
 @contextmanager
 def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """The block runs DuckDB on one thread; the thread count is restored. A file is loaded by a row of small
@@ -185,7 +217,8 @@ def run_family(
     family: str,
     *,
     create_tables: Callable[[duckdb.DuckDBPyConnection], None],
-    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object],
+    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], object] | None = None,
+    load_files: LoadFiles | None = None,
     record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
     count: Callable[[IngestResult, object], None],
     read_error: Callable[[Path, duckdb.Error], DeliveryError] | None = None,
@@ -195,8 +228,11 @@ def run_family(
     run_id: str | None = None,
 ) -> IngestResult:
     """Load every new file of `family` (see module doc). `load_file` writes the raw rows of one file and
-    returns what it loaded; `record_delivery` writes its deliveries row; `count` adds it to the result;
-    `check` judges the new deliveries before conflicts and audit (step 4)."""
+    returns what it loaded, or `load_files` reads and checks all new files together (a Batch); `record_delivery`
+    writes a file's deliveries row; `count` adds it to the result; `check` judges the new deliveries before
+    conflicts and audit (step 4)."""
+    if (load_file is None) == (load_files is None):
+        raise ValueError(f"{family}: give load_file or load_files")
     run_id = run_id or str(uuid.uuid4())
     with SCHEMA_CHANGES:
         lieferstatus.ensure_table(con)
@@ -245,28 +281,67 @@ def run_family(
         if before_loading is not None and new:
             before_loading(new)
         with one_thread(con):
-            for delivery in new:
-                lineage = Lineage(delivery, dt.datetime.now())
-                try:
-                    loaded = load_one(con, lineage, load_file, record_delivery, lambda con, d=delivery: lieferstatus.record(
-                        con, family, d.sha256, d.path.name, lieferstatus.NEU, run_id=run_id))
-                except DeliveryError as error:
-                    refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
-                           lieferstatus.QUARANTAENE, run_id, result)
-                    continue
-                except duckdb.Error as error:
-                    if read_error is None:
-                        raise
-                    reason = str(read_error(delivery.read_path, error))
-                    refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
-                           lieferstatus.QUARANTAENE, run_id, result)
-                    continue
-                result.loaded.append(delivery)
-                count(result, loaded)
+            if load_files is not None:
+                _load_all(con, paths, family, new, load_files, record_delivery, count, read_error, run_id, result)
+            else:
+                for delivery in new:
+                    lineage = Lineage(delivery, dt.datetime.now())
+                    try:
+                        loaded = load_one(con, lineage, load_file, record_delivery, lambda con, d=delivery: lieferstatus.record(
+                            con, family, d.sha256, d.path.name, lieferstatus.NEU, run_id=run_id))
+                    except DeliveryError as error:
+                        refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(error),
+                               lieferstatus.QUARANTAENE, run_id, result)
+                        continue
+                    except duckdb.Error as error:
+                        if read_error is None:
+                            raise
+                        reason = str(read_error(delivery.read_path, error))
+                        refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
+                               lieferstatus.QUARANTAENE, run_id, result)
+                        continue
+                    result.loaded.append(delivery)
+                    count(result, loaded)
     finally:
         shutil.rmtree(snapshots, ignore_errors=True)
     _settle(con, paths, family, check, audit, run_id, result, landing_paths)
     return result
+
+
+def _load_all(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, new: list[Delivery], load_files: LoadFiles,
+              record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
+              count: Callable[[IngestResult, object], None],
+              read_error: Callable[[Path, duckdb.Error], DeliveryError] | None, run_id: str,
+              result: IngestResult) -> None:
+    """The new files loaded together (step 3); when DuckDB cannot read one of them, one at a time, so that
+    `read_error` names that file."""
+    if not new:
+        return
+    lineages = [Lineage(delivery, dt.datetime.now()) for delivery in new]  # geladen_am in load (rank) order
+
+    def states(con: duckdb.DuckDBPyConnection, passed: list[Lineage]) -> None:
+        lieferstatus.record_many(con, family, [(lin.delivery.sha256, lin.delivery.path.name) for lin in passed],
+                                 lieferstatus.NEU, run_id=run_id)
+
+    try:
+        outcomes = load_together(con, lineages, load_files, record_delivery, states)
+    except duckdb.Error:
+        if read_error is None:
+            raise
+        outcomes = []
+        for lineage in lineages:
+            try:
+                outcomes += load_together(con, [lineage], load_files, record_delivery, states)
+            except duckdb.Error as error:
+                outcomes.append(read_error(lineage.delivery.read_path, error))
+    for lineage, loaded in zip(lineages, outcomes, strict=True):
+        delivery = lineage.delivery
+        if isinstance(loaded, DeliveryError):
+            refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(loaded),
+                   lieferstatus.QUARANTAENE, run_id, result)
+        else:
+            result.loaded.append(delivery)
+            count(result, loaded)
 
 
 def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, check: Check | None, audit: Audit | None,
@@ -303,9 +378,8 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, check: Ch
             drop(state, f"Prüfung der Lieferungen von {family} fehlgeschlagen, die Familie bleibt auf dem letzten "
                         f"geprüften Stand: {shown}")
         return
-    with transaction(con):  # all accepted together (one commit, not one per delivery)
-        for state in pending.values():
-            lieferstatus.record(con, family, state.sha256, state.datei, lieferstatus.ANGENOMMEN, run_id=run_id)
+    lieferstatus.record_many(con, family, [(state.sha256, state.datei) for state in pending.values()],
+                             lieferstatus.ANGENOMMEN, run_id=run_id)  # all accepted together, in one statement
 
 
 # ------------------------------------------------------- record families: row checks, rejects, deliveries row
@@ -341,10 +415,34 @@ def check_reject_share(path: Path, records: int, rejected: int, first_reasons: S
 def count_stage(con: duckdb.DuckDBPyConnection, path: Path, stage: str, limit: float) -> tuple[int, int]:
     """The staged file's records and rejected records (non-empty `gruende`); DeliveryError when the reject
     share is above `limit` (check_reject_share)."""
-    records, rejected = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {stage}").fetchone()
-    check_reject_share(path, records, rejected, first_reasons(con, stage) if rejected else [], limit)
-    return records, rejected
+    counts, errors = count_stages(con, stage, {0: path}, limit, nr="0")
+    if errors:
+        raise errors[0]
+    return counts.get(0, (0, 0))
+
+
+def count_stages(con: duckdb.DuckDBPyConnection, stage: str, paths: Mapping[int, Path], limit: float,
+                 nr: str = "nr") -> tuple[dict[int, tuple[int, int]], dict[int, DeliveryError]]:
+    """`count_stage` for a stage of several files (`nr`: the SQL of a row's file number, `paths`: number -> path):
+    (records, rejected) per file number, and the DeliveryError of each file above `limit`."""
+    counts = {number: (records, rejected) for number, records, rejected in con.execute(
+        f"SELECT {nr} AS datei_nr, count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {stage} GROUP BY datei_nr"
+    ).fetchall()}
+    over = [n for n, (records, rejected) in counts.items() if rejected and rejected / records > limit]
+    errors: dict[int, DeliveryError] = {}
+    if over:
+        reasons: dict[int, list[str]] = {}
+        for number, zeile, gruende in con.execute(
+                f"SELECT {nr}, zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 "
+                f"AND {nr} IN ({', '.join(map(str, over))}) "
+                f"QUALIFY row_number() OVER (PARTITION BY {nr} ORDER BY zeile) <= 3 ORDER BY zeile").fetchall():
+            reasons.setdefault(number, []).append(f"line {zeile}: {gruende}")
+        for number in over:
+            try:
+                check_reject_share(paths[number], *counts[number], reasons.get(number, []), limit)
+            except DeliveryError as error:
+                errors[number] = error
+    return counts, errors
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, family: str, tables: dict[str, str],
@@ -373,8 +471,9 @@ def run_confidential(
     paths: Paths,
     family: str,
     tables: dict[str, str],
-    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad],
+    load_file: Callable[[duckdb.DuckDBPyConnection, Lineage], FileLoad] | None = None,
     lieferungen_extra: str = "",
+    load_files: LoadFiles | None = None,
     before_loading: Callable[[list[Delivery]], None] | None = None,
     check: Check | None = None,
     audit: Audit | None = None,
@@ -406,7 +505,7 @@ def run_confidential(
     result = run_family(
         con, paths, family,
         create_tables=lambda c: create_tables(c, family, tables, lieferungen_extra),
-        load_file=load_file, record_delivery=record_delivery, count=count, read_error=csv_error,
+        load_file=load_file, load_files=load_files, record_delivery=record_delivery, count=count, read_error=csv_error,
         before_loading=before_loading, check=check, audit=audit, run_id=run_id,
     )
     result.rows = {**rows, **result.rows}

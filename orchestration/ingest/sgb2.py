@@ -5,7 +5,9 @@ group headers and a row of column numbers, one row per Gemeinde, a Kreis total r
 footnotes. The sheet is read with DuckDB's `read_xlsx` (excel extension, all cells as text). The header
 row is found by its labels (the cell `AGS`), never by position; each value column is mapped to a merkmal
 code by its label path (group header + sub header), so inserted title rows or reordered columns still
-parse. Output: `raw.sgb2__gemeinde_monat`, long format, one row per Gemeinde × merkmal:
+parse. All new workbooks of a run are checked together (one stage per layout, a few queries for all of them;
+runner `load_files`), and the rows of those that pass are written in one transaction with the Ortsteil files'.
+Output: `raw.sgb2__gemeinde_monat`, long format, one row per Gemeinde × merkmal:
 `*` → wert NULL + marker `*` (suppressed), `-` → wert 0 + marker `-`.
 
 Row checks (→ `raw.sgb2__rejects`): AGS not 8 digits (Gemeinde) or 5 digits (Kreis), AGS outside the
@@ -28,6 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import duckdb
 
@@ -52,6 +57,9 @@ TABLES = {
 LIEFERUNGEN_EXTRA = ", berichtsmonat_zeile INTEGER, berichtsmonat_spalte VARCHAR, merkmal_spalten JSON"
 MONATE = {"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
           "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12}
+# the temporary tables of a run's new workbooks (_stage_workbooks): their cells, Gemeinde rows with row check
+# reasons, numbers and lineage, and the rows and rejects of those that pass (inserted by the Batch's write)
+GRID, STAGE, FILES, NEW, REJECTS = "_sgb2_grid", "_sgb2_stage", "_sgb2_dateien", "_sgb2_neu", "_sgb2_rejects_neu"
 _MAX_ROWS = 20000
 _MAX_COLS = 60
 
@@ -217,129 +225,226 @@ def _layout(path, grid: list[list[str]]) -> tuple[tuple[dt.date, int, str], int,
 def load_sgb2(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
               run_id: str | None = None, options: Options | None = None) -> IngestResult:
     """Load new SGB II Gemeinde tables into raw.sgb2__gemeinde_monat (and Jobcenter Ortsteil files into
-    raw.sgb2__ortsteil_monat)."""
+    raw.sgb2__ortsteil_monat), all new files of a run read and checked together (runner: `load_files`)."""
     options = options or Options()
     prefix = c.region_prefix(region)
     load_extension(con, "excel")
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
-        path = lineage.delivery.read_path
-        if sgb2_ortsteile.is_ortsteil_file(path):
-            return sgb2_ortsteile.load_file(con, lineage, prefix, FAMILY)
-        rng = _sheet_range(path)
+    @contextmanager
+    def load_files(con: duckdb.DuckDBPyConnection, lineages: list[runner.Lineage]) -> Iterator[runner.Batch]:
         try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _sgb2_grid AS SELECT row_number() OVER () AS zeile, * FROM "
-                f"read_xlsx($path, sheet='{SHEET}', header=false, all_varchar=true, range='{rng}', "
-                "stop_at_empty=false)",
-                {"path": str(path)},
-            )
-        except duckdb.Error as error:
-            text = str(error)
-            if "not found" in text.lower() and "sheet" in text.lower():
-                raise DeliveryError(path, f"no sheet '{SHEET}' in the workbook") from None
-            raise DeliveryError(path, f"not a readable .xlsx workbook ({type(error).__name__})") from None
-        try:
-            # the rows up to the last one with a non-blank cell, in one query (its columns from the cursor)
-            cursor = con.execute("SELECT * FROM _sgb2_grid LIMIT 0")
-            columns = [d[0] for d in cursor.description][1:]
-            rows = con.execute(
-                "SELECT * FROM _sgb2_grid WHERE zeile <= (SELECT max(zeile) FROM _sgb2_grid WHERE NOT (" + " AND ".join(
-                    f"nullif(trim({_q(col)}), '') IS NULL" for col in columns) + ")) ORDER BY zeile").fetchall()
-            if not rows:
-                raise DeliveryError(path, f"sheet '{SHEET}' is empty")
-            grid = [[_cell(v) for v in row[1:]] for row in rows]
-            (monat, monat_zeile, monat_spalte), ags_col, name_col, first, mapping, header_row = _layout(path, grid)
-            match = re.search(r"(\d{4})(\d{2})", path.stem)
-            if match and (int(match.group(1)), int(match.group(2))) != (monat.year, monat.month):
-                raise DeliveryError(path, f"Berichtsmonat {monat:%m/%Y} in the title block does not match the "
-                                          f"file name (YYYYMM {match.group(0)})")
-            # Data block: from the first data row to the first blank row or footnote (a row with one cell).
-            end = first
-            while end < len(grid) and sum(1 for v in grid[end] if v) > 1:
-                end += 1
-            ags = _q(columns[ags_col])
-            name = _q(columns[name_col])
-            value_cols = {m: _q(columns[col]) for m, col in mapping.items()}
-            ags_expr = (f"CASE WHEN regexp_full_match(trim({ags}), '[0-9]+\\.0+') THEN split_part(trim({ags}), '.', 1)"
-                        f" ELSE trim({ags}) END")
-            ags_norm = c.ags_sql(ags_expr)
-            checks = [
-                ("NOT (regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}'))",
-                 "'AGS: erwartet 8-stelligen Gemeinde- oder 5-stelligen Kreisschlüssel'"),
-                ("(regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')) AND "
-                 "NOT (starts_with(a, $prefix) OR starts_with($prefix, a))", "'AGS außerhalb der Region'"),
-            ] + [
-                # '*', '-', a whole number (Excel's '12.0') or one with thousands points: one expression (planning)
-                (f"NOT regexp_full_match(coalesce(v_{m}, ''), '\\*|-|[0-9]+(\\.0)?|[0-9]{{1,3}}(\\.[0-9]{{3}})+')",
-                 f"'{m} (Spalte {_col_letter(mapping[m])}): erwartet ganze Zahl ≥ 0, * oder -'")
-                for m in MERKMALE
-            ]
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _sgb2_stage AS
-                SELECT *, {c.reasons_sql(checks)} AS gruende FROM (
-                    SELECT zeile, {ags_norm} AS a, nullif(trim({name}), '') AS gemeinde_name,
-                           {', '.join(f"nullif(trim({col}), '') AS v_{m}" for m, col in value_cols.items())}
-                    FROM _sgb2_grid WHERE zeile BETWEEN $first AND $last)""",
-                {"first": first + 1, "last": end, "prefix": prefix},
-            )
-            _check_month_once(con, path, monat, _col_letter(ags_col))
-            records, rejected = runner.count_stage(con, path, "_sgb2_stage", options.max_reject_share)
-            demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
-            unpivot = c.long_sql("_sgb2_stage", "zeile, a, gemeinde_name", MERKMALE, "v_{m}", "v", "len(gruende) = 0")
-            con.execute(
-                f"""INSERT INTO raw.{FAMILY}__gemeinde_monat
-                SELECT $monat, a, gemeinde_name, merkmal,
-                       CASE WHEN v = '*' THEN NULL WHEN v = '-' THEN 0
-                            WHEN regexp_full_match(v, '[0-9]+(\\.0)?') THEN split_part(v, '.', 1)::BIGINT
-                            ELSE replace(v, '.', '')::BIGINT END,
-                       CASE WHEN v IN ('*', '-') THEN v END, zeile, $datei, $sha256, $geladen_am, $demo
-                FROM ({unpivot}) ORDER BY zeile, merkmal""",
-                {"monat": monat, "demo": demo, **lineage.params},
-            )
-            record = "{'ags': a, 'gemeinde_name': gemeinde_name, " + ", ".join(f"'{m}': v_{m}" for m in MERKMALE) + "}"
-            if rejected:
-                runner.write_rejects(con, FAMILY, "_sgb2_stage", record, lineage, demo)
-            # the values loaded with marker '*' (counted in the file's stage, not in the growing raw table)
-            suppressed, = con.execute(
-                "SELECT coalesce(sum(" + " + ".join(f"(v_{m} IS NOT DISTINCT FROM '*')::INTEGER" for m in MERKMALE) + "), 0) "
-                "FROM _sgb2_stage WHERE len(gruende) = 0").fetchone()
+            numbered = dict(enumerate(lineages))
+            outcomes = _stage_workbooks(con, {n: lin for n, lin in numbered.items()
+                                              if not sgb2_ortsteile.is_ortsteil_file(lin.delivery.read_path)},
+                                        prefix, options)
+            outcomes.update(sgb2_ortsteile.stage_files(
+                con, {n: lin for n, lin in numbered.items() if sgb2_ortsteile.is_ortsteil_file(lin.delivery.read_path)},
+                prefix, FAMILY, NEW))
+
+            def write(con: duckdb.DuckDBPyConnection) -> None:
+                con.execute(f"INSERT INTO raw.{FAMILY}__gemeinde_monat SELECT * FROM {NEW}")
+                con.execute(f"INSERT INTO raw.{FAMILY}__rejects SELECT * FROM {REJECTS}")
+                sgb2_ortsteile.write(con, FAMILY)
+
+            yield runner.Batch([outcomes[n] for n in numbered], write)
         finally:
-            con.execute("DROP TABLE IF EXISTS _sgb2_grid; DROP TABLE IF EXISTS _sgb2_stage")
-        return runner.FileLoad(
-            rows={"gemeinde_monat": (records - rejected) * len(MERKMALE)},
-            records=records,
-            rejected=rejected,
-            suppressed=suppressed,
-            berichtszeitraum=f"{monat:%Y-%m}",
-            ist_demodaten=demo,
-            extra={"berichtsmonat_zeile": monat_zeile, "berichtsmonat_spalte": monat_spalte,
-                   "merkmal_spalten": json.dumps({m: _col_letter(col) for m, col in mapping.items()})},
-        )
+            con.execute(f"DROP TABLE IF EXISTS {GRID}; DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {FILES}; "
+                        f"DROP TABLE IF EXISTS {NEW}; DROP TABLE IF EXISTS {REJECTS}")
+            sgb2_ortsteile.drop(con)
 
     def check(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, DeliveryError]:
         options.checked_against_loaded()  # the population: GENESIS and the Melderegister of this run
         return _implausible(con, new)
 
-    return runner.run_confidential(con, paths, FAMILY, TABLES, load_file, lieferungen_extra=LIEFERUNGEN_EXTRA,
-                                   check=check, audit=audit, run_id=run_id)
+    return runner.run_confidential(con, paths, FAMILY, TABLES, load_files=load_files,
+                                   lieferungen_extra=LIEFERUNGEN_EXTRA, check=check, audit=audit, run_id=run_id)
 
 
-def _check_month_once(con: duckdb.DuckDBPyConnection, path, monat: dt.date, ags_column: str) -> None:
-    """The same AGS twice in the table delivers that area's month twice: DeliveryError naming the second
-    line and the AGS column (and the first line), whatever the share of rows — never a silent choice."""
-    row = con.execute("""
-        SELECT a, zeile, first_value(zeile) OVER (PARTITION BY a ORDER BY zeile) AS erste
-        FROM _sgb2_stage
-        WHERE regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')
-        QUALIFY row_number() OVER (PARTITION BY a ORDER BY zeile) = 2
-        ORDER BY zeile LIMIT 1""").fetchone()
-    if row:
-        ags, zeile, erste = row
-        raise DeliveryError(
-            path, f"AGS {ags} steht zweimal in der Tabelle (Zeilen {erste} und {zeile}): der Berichtsmonat "
-                  f"{monat:%m/%Y} wäre für dieses Gebiet doppelt geliefert; erwartet genau eine Zeile je Gebiet und "
-                  f"Monat", line=zeile, column=ags_column)
+@dataclass(frozen=True)
+class _Workbook:
+    """What the layout of one workbook says (_layout) and where its Gemeinde rows are."""
+
+    monat: dt.date
+    monat_zeile: int
+    monat_spalte: str
+    ags_col: int
+    name_col: int
+    mapping: dict[str, int]
+    erste: int  # first and last line of the Gemeinde rows (1-based)
+    letzte: int
+    demo: bool
+
+
+def _stage_workbooks(con: duckdb.DuckDBPyConnection, books: dict[int, runner.Lineage], prefix: str,
+                     options: Options) -> dict[int, runner.FileLoad | DeliveryError]:
+    """Read the new workbooks (one read_xlsx each, into GRID), find each one's layout, and check all their rows in
+    a few queries: the rows of those that pass go to the temporary tables NEW and REJECTS, the others get their
+    DeliveryError (by file number)."""
+    outcomes: dict[int, runner.FileLoad | DeliveryError] = {}
+    ranges: dict[int, tuple[str, int]] = {}
+    for nr, lineage in books.items():
+        try:
+            ranges[nr] = _sheet_range(lineage.delivery.read_path)
+        except DeliveryError as error:
+            outcomes[nr] = error
+    letters = [_col_letter(i) for i in range(max((cols for _, cols in ranges.values()), default=1))]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {GRID} (nr INTEGER, zeile INTEGER, "
+                f"{', '.join(f'{_q(letter)} VARCHAR' for letter in letters)})")
+    for nr, (rng, _) in ranges.items():
+        path = books[nr].delivery.read_path
+        try:
+            con.execute(f"INSERT INTO {GRID} BY NAME SELECT $nr AS nr, row_number() OVER () AS zeile, * FROM "
+                        f"read_xlsx($path, sheet='{SHEET}', header=false, all_varchar=true, range='{rng}', "
+                        "stop_at_empty=false)", {"nr": nr, "path": str(path)})
+        except duckdb.Error as error:
+            text = str(error)
+            if "not found" in text.lower() and "sheet" in text.lower():
+                outcomes[nr] = DeliveryError(path, f"no sheet '{SHEET}' in the workbook")
+            else:
+                outcomes[nr] = DeliveryError(path, f"not a readable .xlsx workbook ({type(error).__name__})")
+    grids: dict[int, list[list[str]]] = {nr: [] for nr in ranges if nr not in outcomes}
+    for nr, _, *cells in con.execute(f"SELECT * FROM {GRID} ORDER BY nr, zeile").fetchall():
+        grids[nr].append([_cell(v) for v in cells[:ranges[nr][1]]])
+    layouts: dict[int, _Workbook] = {}
+    for nr, grid in grids.items():
+        path = books[nr].delivery.read_path
+        while grid and not any(grid[-1]):  # the rows up to the last one with a non-blank cell
+            grid.pop()
+        try:
+            layouts[nr] = _workbook_layout(path, grid)
+        except DeliveryError as error:
+            outcomes[nr] = error
+    _files_table(con, books, layouts)
+    # one stage for every layout: the usual case is one for all workbooks
+    groups: dict[tuple, list[int]] = {}
+    for nr, book in layouts.items():
+        groups.setdefault((book.ags_col, book.name_col, tuple(sorted(book.mapping.items()))), []).append(nr)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS "
+                + " UNION ALL ".join(_stage_sql(layouts[numbers[0]], numbers) for numbers in groups.values())
+                if groups else f"CREATE OR REPLACE TEMP TABLE {STAGE} (nr INTEGER, zeile INTEGER, a VARCHAR, "
+                f"gemeinde_name VARCHAR, {', '.join(f'v_{m} VARCHAR' for m in MERKMALE)}, gruende VARCHAR[])",
+                {"prefix": prefix} if groups else None)
+    paths = {nr: books[nr].delivery.read_path for nr in layouts}
+    outcomes.update(_month_twice(con, paths, layouts))
+    counts, too_many = runner.count_stages(
+        con, f"(SELECT * FROM {STAGE} WHERE nr NOT IN ({c.numbers_sql(outcomes)}))", paths, options.max_reject_share)
+    outcomes.update(too_many)
+    good = f"nr NOT IN ({c.numbers_sql(outcomes)})"
+    unpivot = c.long_sql(STAGE, "nr, zeile, a, gemeinde_name", MERKMALE, "v_{m}", "v", f"len(gruende) = 0 AND {good}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {NEW} AS
+        SELECT d.monat AS berichtsmonat, s.a AS ags, s.gemeinde_name, s.merkmal,
+               CASE WHEN v = '*' THEN NULL WHEN v = '-' THEN 0
+                    WHEN regexp_full_match(v, '[0-9]+(\\.0)?') THEN split_part(v, '.', 1)::BIGINT
+                    ELSE replace(v, '.', '')::BIGINT END AS wert,
+               CASE WHEN v IN ('*', '-') THEN v END AS marker, s.zeile, d.datei, d.sha256, d.geladen_am,
+               d.ist_demodaten
+        FROM ({unpivot}) AS s JOIN {FILES} AS d USING (nr) ORDER BY nr, zeile, merkmal""")
+    record = "{'ags': a, 'gemeinde_name': gemeinde_name, " + ", ".join(f"'{m}': v_{m}" for m in MERKMALE) + "}"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {REJECTS} AS
+        SELECT d.datei, d.sha256, s.zeile, array_to_string(s.gruende, '; ') AS grund, to_json({record}) AS datensatz,
+               d.geladen_am, d.ist_demodaten
+        FROM {STAGE} AS s JOIN {FILES} AS d USING (nr) WHERE len(s.gruende) > 0 AND {good} ORDER BY nr, zeile""")
+    # the values loaded with marker '*' (counted in the files' stage, not in the growing raw table)
+    suppressed = dict(con.execute(
+        "SELECT nr, coalesce(sum(" + " + ".join(f"(v_{m} IS NOT DISTINCT FROM '*')::INTEGER" for m in MERKMALE) + "), 0) "
+        f"FROM {STAGE} WHERE len(gruende) = 0 AND {good} GROUP BY nr").fetchall())
+    for nr, book in layouts.items():
+        if nr in outcomes:
+            continue
+        records, rejected = counts[nr]
+        outcomes[nr] = runner.FileLoad(
+            rows={"gemeinde_monat": (records - rejected) * len(MERKMALE)},
+            records=records,
+            rejected=rejected,
+            suppressed=suppressed.get(nr, 0),
+            berichtszeitraum=f"{book.monat:%Y-%m}",
+            ist_demodaten=book.demo,
+            extra={"berichtsmonat_zeile": book.monat_zeile, "berichtsmonat_spalte": book.monat_spalte,
+                   "merkmal_spalten": json.dumps({m: _col_letter(col) for m, col in book.mapping.items()})},
+        )
+    return outcomes
+
+
+def _workbook_layout(path, grid: list[list[str]]) -> _Workbook:
+    """The layout of one workbook's sheet (its cells as text, trailing blank rows removed); DeliveryError when it
+    has none, or a Berichtsmonat other than its file name's."""
+    if not grid:
+        raise DeliveryError(path, f"sheet '{SHEET}' is empty")
+    (monat, monat_zeile, monat_spalte), ags_col, name_col, first, mapping, header_row = _layout(path, grid)
+    match = re.search(r"(\d{4})(\d{2})", path.stem)
+    if match and (int(match.group(1)), int(match.group(2))) != (monat.year, monat.month):
+        raise DeliveryError(path, f"Berichtsmonat {monat:%m/%Y} in the title block does not match the "
+                                  f"file name (YYYYMM {match.group(0)})")
+    # Data block: from the first data row to the first blank row or footnote (a row with one cell).
+    end = first
+    while end < len(grid) and sum(1 for v in grid[end] if v) > 1:
+        end += 1
+    demo = any(c.DEMO_MARKER.lower() in v.lower() for row in grid[:header_row] + grid[end:] for v in row)
+    return _Workbook(monat, monat_zeile, monat_spalte, ags_col, name_col, mapping, first + 1, end, demo)
+
+
+def _files_table(con: duckdb.DuckDBPyConnection, books: dict[int, runner.Lineage], layouts: dict[int, _Workbook]) -> None:
+    """FILES: per workbook with a layout its number, Gemeinde lines, Berichtsmonat and lineage."""
+    numbers = sorted(layouts)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} (nr INTEGER, erste INTEGER, letzte INTEGER, monat DATE, "
+                "datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN)")
+    if not numbers:
+        return
+    con.execute(f"""
+        INSERT INTO {FILES}
+        SELECT unnest($nr) AS nr, unnest($erste) AS erste, unnest($letzte) AS letzte, unnest($monat) AS monat,
+               unnest($datei) AS datei, unnest($sha256) AS sha256, unnest($geladen_am) AS geladen_am,
+               unnest($demo) AS ist_demodaten""",
+        {"nr": numbers, "erste": [layouts[n].erste for n in numbers], "letzte": [layouts[n].letzte for n in numbers],
+         "monat": [layouts[n].monat for n in numbers], "datei": [books[n].delivery.path.name for n in numbers],
+         "sha256": [books[n].delivery.sha256 for n in numbers], "geladen_am": [books[n].geladen_am for n in numbers],
+         "demo": [layouts[n].demo for n in numbers]})
+
+
+def _stage_sql(book: _Workbook, numbers: list[int]) -> str:
+    """The Gemeinde rows of the workbooks `numbers` (all of `book`'s layout) with their row check reasons."""
+    column = {m: f"g.{_q(_col_letter(col))}" for m, col in book.mapping.items()}
+    ags = f"g.{_q(_col_letter(book.ags_col))}"
+    ags_expr = (f"CASE WHEN regexp_full_match(trim({ags}), '[0-9]+\\.0+') THEN split_part(trim({ags}), '.', 1)"
+                f" ELSE trim({ags}) END")
+    checks = [
+        ("NOT (regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}'))",
+         "'AGS: erwartet 8-stelligen Gemeinde- oder 5-stelligen Kreisschlüssel'"),
+        ("(regexp_full_match(a, '[0-9]{8}') OR regexp_full_match(a, '[0-9]{5}')) AND "
+         "NOT (starts_with(a, $prefix) OR starts_with($prefix, a))", "'AGS außerhalb der Region'"),
+    ] + [
+        # '*', '-', a whole number (Excel's '12.0') or one with thousands points: one expression (planning)
+        (f"NOT regexp_full_match(coalesce(v_{m}, ''), '\\*|-|[0-9]+(\\.0)?|[0-9]{{1,3}}(\\.[0-9]{{3}})+')",
+         f"'{m} (Spalte {_col_letter(book.mapping[m])}): erwartet ganze Zahl ≥ 0, * oder -'")
+        for m in MERKMALE
+    ]
+    return f"""
+        SELECT *, {c.reasons_sql(checks)} AS gruende FROM (
+            SELECT g.nr, g.zeile, {c.ags_sql(ags_expr)} AS a,
+                   nullif(trim(g.{_q(_col_letter(book.name_col))}), '') AS gemeinde_name,
+                   {', '.join(f"nullif(trim({column[m]}), '') AS v_{m}" for m in MERKMALE)}
+            FROM {GRID} AS g JOIN {FILES} AS d ON d.nr = g.nr
+            WHERE g.nr IN ({c.numbers_sql(numbers)}) AND g.zeile BETWEEN d.erste AND d.letzte)"""
+
+
+def _month_twice(con: duckdb.DuckDBPyConnection, paths: dict[int, object],
+                 layouts: dict[int, _Workbook]) -> dict[int, DeliveryError]:
+    """The same AGS twice in a table delivers that area's month twice: per workbook, a DeliveryError naming the
+    second line and the AGS column (and the first line), whatever the share of rows — never a silent choice."""
+    rows = con.execute(f"""
+        SELECT nr, a, zeile, erste FROM (
+            SELECT nr, a, zeile, first_value(zeile) OVER (PARTITION BY nr, a ORDER BY zeile) AS erste
+            FROM {STAGE}
+            WHERE regexp_full_match(a, '[0-9]{{8}}') OR regexp_full_match(a, '[0-9]{{5}}')
+            QUALIFY row_number() OVER (PARTITION BY nr, a ORDER BY zeile) = 2)
+        QUALIFY row_number() OVER (PARTITION BY nr ORDER BY zeile) = 1""").fetchall()
+    return {nr: DeliveryError(
+        paths[nr], f"AGS {ags} steht zweimal in der Tabelle (Zeilen {erste} und {zeile}): der Berichtsmonat "
+                   f"{layouts[nr].monat:%m/%Y} wäre für dieses Gebiet doppelt geliefert; erwartet genau eine Zeile je "
+                   "Gebiet und Monat", line=zeile, column=_col_letter(layouts[nr].ags_col))
+        for nr, ags, zeile, erste in rows}
 
 
 def _implausible(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, DeliveryError]:
@@ -352,10 +457,10 @@ def _implausible(con: duckdb.DuckDBPyConnection, new: list[str]) -> dict[str, De
         "merkmal_spalten")
 
 
-def _sheet_range(path) -> str:
+def _sheet_range(path) -> tuple[str, int]:
     """The used range of the sheet from its dimension record (read_xlsx needs a range to read past blank
-    rows); a generous default when the workbook has no usable dimension."""
-    default = f"A1:{_col_letter(_MAX_COLS - 1)}{_MAX_ROWS}"
+    rows) and its number of columns; a generous default when the workbook has no usable dimension."""
+    default = f"A1:{_col_letter(_MAX_COLS - 1)}{_MAX_ROWS}", _MAX_COLS
     try:
         size = _xlsx.sheet_size(path, SHEET)
     except _xlsx.SheetMissing as missing:
@@ -365,7 +470,7 @@ def _sheet_range(path) -> str:
     rows, cols = size or (None, None)
     if not rows or not cols or rows > _MAX_ROWS or cols > _MAX_COLS or (rows == 1 and cols == 1):
         return default
-    return f"A1:{_col_letter(cols - 1)}{rows}"
+    return f"A1:{_col_letter(cols - 1)}{rows}", cols
 
 
 def _q(name: str) -> str:

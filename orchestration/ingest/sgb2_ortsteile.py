@@ -2,7 +2,8 @@
 
 Optional delivery of the same family as the BA's Gemeinde workbooks (sgb2.py): `;`-separated text, one row per
 Gemeinde × Ortsteil of one Berichtsmonat, header `berichtsmonat;ags;ortsteil;lb_insgesamt;nef_unter_15`
-(layout: docs/deliveries.md). Read with DuckDB's CSV reader (`_confidential.csv_source`), stored in
+(layout: docs/deliveries.md). Read with DuckDB's CSV reader (`_confidential.csv_source`; one read for all new files of
+a run with the same dialect, lines counted per file), stored in
 `raw.sgb2__ortsteil_monat` (long format like `raw.sgb2__gemeinde_monat`: one row per Ortsteil × merkmal).
 These are the Jobcenter's internal figures: confidential (disclosure control in dbt, geheimhaltung/).
 
@@ -12,10 +13,11 @@ the region, an empty or unknown Ortsteil key (`_confidential.check_ortsteile`, t
 is not a whole number ≥ 0, and the same Gemeinde × Ortsteil twice (that Ortsteil's month would be delivered twice).
 A second file of the same month is a conflict like a second workbook (lieferstatus, period `Ortsteile YYYY-MM`).
 
-Consistency with the BA workbook: where the workbook of the same month (loaded before: files are loaded in name
-order, `sgb2_gemeinden_…` before `sgb2_ortsteile_…`) has a non-suppressed Gemeinde value, the sum over that Gemeinde's
-Ortsteile must equal it; otherwise the file is refused naming the Gemeinde, the month and the merkmal. The dbt test
-`sgb2_ortsteil_summen` checks the same on the current deliveries (whatever the load order was).
+Consistency with the BA workbook: where the workbook of the same month (loaded before, or in the same run: all new
+files of the family are read and checked together, sgb2.py; of several, the newest) has a non-suppressed Gemeinde value,
+the sum over that Gemeinde's Ortsteile must equal it; otherwise the file is refused naming the Gemeinde, the month and
+the merkmal. The dbt test `sgb2_ortsteil_summen` checks the same on the current deliveries (whatever the load order
+was).
 """
 
 from __future__ import annotations
@@ -44,60 +46,121 @@ def _is_header(fields: list[str]) -> bool:
     return "ags" in fields and "ortsteil" in fields
 
 
-def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage, prefix: str, family: str) -> runner.FileLoad:
-    path = lineage.delivery.read_path
-    tf = c.inspect_text_file(path, _is_header)
-    pos = c.header_positions(tf, COLUMNS)
-    match = re.search(r"(\d{4})(\d{2})(?!\d)", path.stem)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise DeliveryError(path, "file name without the Berichtsmonat: expected sgb2_ortsteile_YYYYMM.csv")
-    monat = dt.date(int(match.group(1)), int(match.group(2)), 1)
-    col = {name: f"c{i}" for name, i in pos.items()}
-    with c.staged(con, path, "_sgb2_ot_stage", f"""
-            CREATE OR REPLACE TEMP TABLE _sgb2_ot_stage AS
-            SELECT row_number() OVER () + {tf.skip} AS zeile,
-                   trim({col['berichtsmonat']}) AS t_monat,
-                   nullif({c.ags_sql(col['ags'])}, '') AS ags,
-                   {c.ortsteil_sql(col['ortsteil'])} AS ortsteil,
-                   {', '.join(f"trim({col[m]}) AS v_{m}" for m in MERKMALE)},
-                   []::VARCHAR[] AS gruende
-            FROM {c.csv_source('$path', len(tf.header), tf)}""", {"path": str(path)}):
-        records, = con.execute("SELECT count(*) FROM _sgb2_ot_stage").fetchone()
-        if records == 0:
-            raise DeliveryError(path, "no records below the header: expected one row per Gemeinde × Ortsteil")
-        c.check_ortsteil_counts(con, path, "_sgb2_ot_stage", pos, [
+STAGE = "_sgb2_ot_stage"
+FILES = "_sgb2_ot_dateien"
+NEW = "_sgb2_ot_neu"
+
+
+def stage_files(con: duckdb.DuckDBPyConnection, files: dict[int, runner.Lineage], prefix: str, family: str,
+                gemeinde_neu: str) -> dict[int, runner.FileLoad | DeliveryError]:
+    """Read and check the new Ortsteil files together (by file number): the rows of those that pass go to the
+    temporary table NEW (`write` inserts them), the others get their DeliveryError. `gemeinde_neu`: the temporary
+    table of the Gemeinde rows of this run's workbooks that passed (their sums count as the newest delivery)."""
+    outcomes: dict[int, runner.FileLoad | DeliveryError] = {}
+    texts: dict[int, c.TextFile] = {}
+    positions: dict[int, dict[str, int]] = {}
+    months: dict[int, tuple[dt.date, str]] = {}
+    for nr, lineage in files.items():
+        path = lineage.delivery.read_path
+        try:
+            texts[nr] = c.inspect_text_file(path, _is_header)
+            positions[nr] = c.header_positions(texts[nr], COLUMNS)
+            match = re.search(r"(\d{4})(\d{2})(?!\d)", path.stem)
+            if not match or not 1 <= int(match.group(2)) <= 12:
+                raise DeliveryError(path, "file name without the Berichtsmonat: expected sgb2_ortsteile_YYYYMM.csv")
+            months[nr] = (dt.date(int(match.group(1)), int(match.group(2)), 1), match.group(0))
+        except DeliveryError as error:
+            outcomes[nr] = error
+            texts.pop(nr, None)
+    readable = sorted(texts)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} (nr INTEGER, pfad VARCHAR, monat DATE, monat_text VARCHAR, "
+                "datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN)")
+    con.execute(f"""
+        INSERT INTO {FILES}
+        SELECT unnest($nr) AS nr, unnest($pfad) AS pfad, unnest($monat) AS monat, unnest($monat_text) AS monat_text,
+               unnest($datei) AS datei, unnest($sha256) AS sha256, unnest($geladen_am) AS geladen_am,
+               unnest($demo) AS ist_demodaten""",
+        {"nr": readable, "pfad": [str(files[n].delivery.read_path) for n in readable],
+         "monat": [months[n][0] for n in readable], "monat_text": [f"{months[n][0]:%Y-%m}" for n in readable],
+         "datei": [files[n].delivery.path.name for n in readable], "sha256": [files[n].delivery.sha256 for n in readable],
+         "geladen_am": [files[n].geladen_am for n in readable], "demo": [texts[n].ist_demodaten for n in readable]})
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGE} (nr INTEGER, zeile BIGINT, t_monat VARCHAR, ags VARCHAR,
+        ortsteil VARCHAR, {', '.join(f"v_{m} VARCHAR" for m in MERKMALE)}, monat_text VARCHAR, gruende VARCHAR[])""")
+    # one read per dialect (usually one for all files): lines are numbered per file from the scan's order
+    groups: dict[tuple, list[int]] = {}
+    for nr in readable:
+        tf = texts[nr]
+        groups.setdefault((tf.skip, tf.encoding, len(tf.header), tuple(positions[nr].items())), []).append(nr)
+    for numbers in groups.values():
+        tf, col = texts[numbers[0]], {name: f"r.c{i}" for name, i in positions[numbers[0]].items()}
+        con.execute(f"""
+            INSERT INTO {STAGE}
+            SELECT d.nr, r.n - min(r.n) OVER (PARTITION BY r.filename) + 1 + {tf.skip}, trim({col['berichtsmonat']}),
+                   nullif({c.ags_sql(col['ags'])}, ''), {c.ortsteil_sql(col['ortsteil'])},
+                   {', '.join(f"trim({col[m]})" for m in MERKMALE)}, d.monat_text, []::VARCHAR[]
+            FROM (SELECT row_number() OVER () AS n, * FROM {c.csv_source('$pfade', len(tf.header), tf, filename=True)}) AS r
+            JOIN {FILES} AS d ON d.pfad = r.filename""", {"pfade": [str(files[n].delivery.read_path) for n in numbers]})
+    counted = dict(con.execute(f"SELECT nr, count(*) FROM {STAGE} GROUP BY nr").fetchall())
+    for nr in readable:
+        if not counted.get(nr):
+            outcomes[nr] = DeliveryError(files[nr].delivery.read_path,
+                                         "no records below the header: expected one row per Gemeinde × Ortsteil")
+    paths = {nr: files[nr].delivery.read_path for nr in readable}
+    errors = c.ortsteil_count_errors(
+        con, f"(SELECT * FROM {STAGE} WHERE nr NOT IN ({c.numbers_sql(outcomes)}))", paths, positions, [
             ("berichtsmonat", "NOT regexp_full_match(coalesce(t_monat, ''), '[0-9]{4}-[0-9]{2}')",
-             "berichtsmonat: erwartet Monat YYYY-MM"),
-            ("berichtsmonat", "t_monat <> $monat_text",
-             f"berichtsmonat: erwartet {monat:%Y-%m} wie im Dateinamen (YYYYMM {match.group(0)})"),
-        ], MERKMALE, {"monat_text": f"{monat:%Y-%m}", "prefix": prefix}, what="Leistungsberechtigte",
-            twice=f"der Berichtsmonat {monat:%m/%Y} wäre für dieses Ortsteil doppelt geliefert; ")
-        _check_sums(con, path, monat, family)
-        demo = tf.ist_demodaten
-        unpivot = c.long_sql("_sgb2_ot_stage", "zeile, ags, ortsteil", MERKMALE, "v_{m}::BIGINT", "wert")
-        con.execute(
-            f"INSERT INTO raw.{family}__{TABLE} SELECT $monat, ags, ortsteil, merkmal, wert, zeile, "
-            f"$datei, $sha256, $geladen_am, $demo FROM ({unpivot}) ORDER BY zeile, merkmal",
-            {"monat": monat, "demo": demo, **lineage.params})
-    return runner.FileLoad(rows={TABLE: records * len(MERKMALE)}, records=records, rejected=0,
-                           berichtszeitraum=f"{monat:%Y-%m}", ist_demodaten=demo)
+             lambda _: "berichtsmonat: erwartet Monat YYYY-MM"),
+            ("berichtsmonat", "t_monat <> monat_text",
+             lambda n: f"berichtsmonat: erwartet {months[n][0]:%Y-%m} wie im Dateinamen (YYYYMM {months[n][1]})"),
+        ], MERKMALE, {"prefix": prefix}, what="Leistungsberechtigte",
+        twice=lambda n: f"der Berichtsmonat {months[n][0]:%m/%Y} wäre für dieses Ortsteil doppelt geliefert; ")
+    outcomes.update(errors)
+    outcomes.update(_sum_errors(con, paths, months, family, gemeinde_neu, outcomes))
+    good = f"nr NOT IN ({c.numbers_sql(outcomes)})"
+    unpivot = c.long_sql(STAGE, "nr, zeile, ags, ortsteil", MERKMALE, "v_{m}::BIGINT", "wert", good)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {NEW} AS
+        SELECT d.monat AS berichtsmonat, s.ags, s.ortsteil, s.merkmal, s.wert, s.zeile, d.datei, d.sha256, d.geladen_am,
+               d.ist_demodaten
+        FROM ({unpivot}) AS s JOIN {FILES} AS d USING (nr) ORDER BY nr, zeile, merkmal""")
+    for nr in readable:
+        if nr not in outcomes:
+            outcomes[nr] = runner.FileLoad(rows={TABLE: counted[nr] * len(MERKMALE)}, records=counted[nr], rejected=0,
+                                           berichtszeitraum=f"{months[nr][0]:%Y-%m}", ist_demodaten=texts[nr].ist_demodaten)
+    return outcomes
 
 
-def _check_sums(con: duckdb.DuckDBPyConnection, path, monat: dt.date, family: str) -> None:
-    """Σ Ortsteile = the workbook's non-suppressed Gemeinde value of the same month (its latest delivery)."""
-    unpivot = c.long_sql("_sgb2_ot_stage", "ags", MERKMALE, "v_{m}::BIGINT", "wert")
-    row = con.execute(f"""
-        WITH summe AS (SELECT ags, merkmal, sum(wert) AS summe FROM ({unpivot}) GROUP BY ags, merkmal),
+def write(con: duckdb.DuckDBPyConnection, family: str) -> None:
+    """Insert the rows of the Ortsteil files that passed (stage_files)."""
+    con.execute(f"INSERT INTO raw.{family}__{TABLE} SELECT * FROM {NEW}")
+
+
+def drop(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {FILES}; DROP TABLE IF EXISTS {NEW}")
+
+
+def _sum_errors(con: duckdb.DuckDBPyConnection, paths: dict[int, object], months: dict[int, tuple[dt.date, str]],
+                family: str, gemeinde_neu: str, refused: dict[int, object]) -> dict[int, DeliveryError]:
+    """Σ Ortsteile = the workbook's non-suppressed Gemeinde value of the same month (its latest delivery: loaded
+    before, or in this run), per file that passed the row checks."""
+    good = f"nr NOT IN ({c.numbers_sql(refused)})"
+    unpivot = c.long_sql(STAGE, "nr, ags", MERKMALE, "v_{m}::BIGINT", "wert", good)
+    merkmale = ", ".join(f"'{m}'" for m in MERKMALE)
+    gemeinde = (f"SELECT berichtsmonat, ags, merkmal, wert, geladen_am, sha256 FROM {{table}} WHERE merkmal IN ({merkmale})"
+                f" AND berichtsmonat IN (SELECT monat FROM {FILES})")
+    rows = con.execute(f"""
+        WITH summe AS (SELECT nr, ags, merkmal, sum(wert) AS summe FROM ({unpivot}) GROUP BY nr, ags, merkmal),
         gemeinde AS (
-            SELECT ags, merkmal, wert FROM raw.{family}__gemeinde_monat
-            WHERE berichtsmonat = $monat AND merkmal IN ({', '.join(f"'{m}'" for m in MERKMALE)})
-            QUALIFY row_number() OVER (PARTITION BY ags, merkmal ORDER BY geladen_am DESC, sha256) = 1)
-        SELECT s.ags, s.merkmal, s.summe, g.wert FROM summe s JOIN gemeinde g USING (ags, merkmal)
-        WHERE g.wert IS NOT NULL AND g.wert <> s.summe ORDER BY s.ags, s.merkmal LIMIT 1""",
-        {"monat": monat}).fetchone()
-    if row:
-        ags, merkmal, summe, wert = row
-        line, = con.execute("SELECT min(zeile) FROM _sgb2_ot_stage WHERE ags = ?", [ags]).fetchone()
-        raise DeliveryError(path, f"{merkmal}: die Summe der Ortsteile der Gemeinde {ags} im Berichtsmonat "
-                                  f"{monat:%m/%Y} ist {summe}, die Gemeindetabelle der BA desselben Monats nennt "
-                                  f"{wert}: erwartet dieselbe Zahl", line=line, column=None)
+            SELECT berichtsmonat, ags, merkmal, wert FROM (
+                {gemeinde.format(table=f"raw.{family}__gemeinde_monat")} UNION ALL {gemeinde.format(table=gemeinde_neu)})
+            QUALIFY row_number() OVER (PARTITION BY berichtsmonat, ags, merkmal ORDER BY geladen_am DESC, sha256) = 1)
+        SELECT s.nr, s.ags, s.merkmal, s.summe, g.wert,
+               (SELECT min(zeile) FROM {STAGE} AS z WHERE z.nr = s.nr AND z.ags = s.ags) AS zeile
+        FROM summe AS s JOIN {FILES} AS d USING (nr)
+        JOIN gemeinde AS g ON g.berichtsmonat = d.monat AND g.ags = s.ags AND g.merkmal = s.merkmal
+        WHERE g.wert IS NOT NULL AND g.wert <> s.summe
+        QUALIFY row_number() OVER (PARTITION BY s.nr ORDER BY s.ags, s.merkmal) = 1""").fetchall()
+    return {nr: DeliveryError(paths[nr], f"{merkmal}: die Summe der Ortsteile der Gemeinde {ags} im Berichtsmonat "
+                                         f"{months[nr][0]:%m/%Y} ist {summe}, die Gemeindetabelle der BA desselben Monats "
+                                         f"nennt {wert}: erwartet dieselbe Zahl", line=zeile, column=None)
+            for nr, ags, merkmal, summe, wert, zeile in rows}

@@ -93,3 +93,31 @@ def test_same_month_delivered_twice_is_a_conflict(paths, con, write, region, wor
     assert path.name == "sgb2_ortsteile_201612_b.csv"
     assert "Konflikt" in reason and "Ortsteile 2016-12" in reason and "sgb2_ortsteile_201612.csv" in reason
     assert _states(con)["sgb2_ortsteile_201612.csv"][0] == "angenommen"
+
+
+def test_files_of_one_run_are_judged_together_each_named_with_its_own_line(paths, con, write, region, workbook):
+    """All new files of a run are read and checked together: each bad one is quarantined naming its own line
+    (counted in its own file), one DuckDB cannot read among them too, and the others load with their lines."""
+    folder = paths.landing / "sgb2"
+    write(folder / "sgb2_ortsteile_201612.csv", lines())
+    unknown = lines(month="2017-01")
+    unknown[4] = unknown[4].replace(";003;", ";099;")
+    write(folder / "sgb2_ortsteile_201701.csv", unknown)
+    unreadable = lines(month="2017-02")
+    unreadable[5] += ";x"
+    write(folder / "sgb2_ortsteile_201702.csv", unreadable)
+    write(folder / "sgb2_ortsteile_201703.csv", lines(month="2017-03"))
+    result = load_sgb2(con, paths, region)
+    reasons = {path.name: reason for path, reason in result.quarantined}
+    assert reasons.keys() == {"sgb2_ortsteile_201701.csv", "sgb2_ortsteile_201702.csv"}
+    assert reasons["sgb2_ortsteile_201701.csv"].startswith("sgb2_ortsteile_201701.csv, line 5, column 3")
+    assert "ortsteil '099' ist kein Ortsteil" in reasons["sgb2_ortsteile_201701.csv"]
+    assert reasons["sgb2_ortsteile_201702.csv"].startswith("sgb2_ortsteile_201702.csv, line 6")
+    assert "expected 5 fields" in reasons["sgb2_ortsteile_201702.csv"]
+    assert con.execute("SELECT datei, min(zeile), max(zeile), count(*) FROM raw.sgb2__ortsteil_monat "
+                       "GROUP BY datei ORDER BY datei").fetchall() == [
+        ("sgb2_ortsteile_201612.csv", 3, 6, 8), ("sgb2_ortsteile_201703.csv", 3, 6, 8)]
+    states = _states(con)
+    assert [states[f"sgb2_ortsteile_2017{m}.csv"][0] for m in ("01", "02", "03")] == [
+        "quarantaene", "quarantaene", "angenommen"]
+    assert states["sgb2_ortsteile_201612.csv"][0] == states["sgb2_gemeinden_201612.xlsx"][0] == "angenommen"
