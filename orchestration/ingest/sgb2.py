@@ -290,10 +290,11 @@ def _stage_workbooks(con: duckdb.DuckDBPyConnection, books: dict[int, runner.Lin
     letters = [_col_letter(i) for i in range(max((cols for _, cols in ranges.values()), default=1))]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {GRID} (nr INTEGER, zeile INTEGER, "
                 f"{', '.join(f'{_q(letter)} VARCHAR' for letter in letters)})")
-    for nr, (rng, _) in ranges.items():
+    for nr, (rng, cols) in ranges.items():
         path = books[nr].delivery.read_path
-        try:
-            con.execute(f"INSERT INTO {GRID} BY NAME SELECT $nr AS nr, row_number() OVER () AS zeile, * FROM "
+        try:  # by position (read_xlsx names the columns A, B, … or, for an empty sheet, A1, B1, …)
+            con.execute(f"INSERT INTO {GRID} (nr, zeile, {', '.join(_q(letter) for letter in letters[:cols])}) "
+                        "SELECT $nr, row_number() OVER (), * FROM "
                         f"read_xlsx($path, sheet='{SHEET}', header=false, all_varchar=true, range='{rng}', "
                         "stop_at_empty=false)", {"nr": nr, "path": str(path)})
         except duckdb.Error as error:

@@ -240,6 +240,21 @@ def test_not_a_workbook_and_empty_file_are_quarantined(paths, con):
     assert [d.path.name for d in result.loaded] == ["sgb2_gemeinden_201612.xlsx"]
 
 
+def test_an_empty_sheet_among_workbooks_of_one_run_is_named_as_empty(paths, con):
+    """An empty sheet `Gemeinden` (read_xlsx names its columns A1, B1, … instead of A, B, …) is refused as empty;
+    the workbooks read with it in the same run load."""
+    folder = paths.landing / "sgb2"
+    folder.mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Gemeinden"
+    workbook.save(folder / "sgb2_gemeinden_201611.xlsx")
+    write_sgb2(folder / "sgb2_gemeinden_201612.xlsx")
+    result = load_sgb2(con, paths, REGION)
+    (path, reason), = result.quarantined
+    assert path.name == "sgb2_gemeinden_201611.xlsx" and "sheet 'Gemeinden' is empty" in reason, reason
+    assert [d.path.name for d in result.loaded] == ["sgb2_gemeinden_201612.xlsx"]
+
+
 # ------------------------------------------------------------------ a month delivered twice (issue 12)
 
 
