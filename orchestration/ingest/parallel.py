@@ -11,7 +11,9 @@ reports each family as it finishes. Two kinds of dependency (orchestration/inges
   deliveries waits for them: `checked_against_loaded()` blocks until they have finished. A family starts
   only once every family it is checked against has started, so a waiting family never holds a thread that
   one of them still needs (with two threads: GENESIS and SGB II load side by side, and the population check
-  of the SGB II months waits for GENESIS and the Melderegister at the end).
+  of the SGB II months waits for GENESIS and the Melderegister at the end). Among the families ready to start,
+  those that would wait (a family they are checked against is still loading) come after those that would not
+  (Jugendhilfe loads while GENESIS does, and SGB II after it, waiting little or not at all).
 A family whose `work` raised is reported with its error; the families that load after it or are checked
 against it are not loaded when they have not started yet (reported as skipped), and when they have, their
 `checked_against_loaded()` raises `NotChecked` (their deliveries stay new and are judged in the next run).
@@ -164,7 +166,9 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
             # one at a time, as starting one can make another ready: ready is a family whose `after` families
             # have finished and whose `checked_against` families have started
             while len(running) < workers and (ready := [n for n in pending if not waits[n] and not checked[n] & pending]):
-                name = min(ready, key=order.__getitem__)
+                # a family whose check would wait (what it is checked against still loads) after those that would
+                # not: a waiting family holds a thread that the others could use
+                name = min(ready, key=lambda n: (any(not finished_events[c].is_set() for c in checked[n]), order[n]))
                 pending.discard(name)
                 cursor = con.cursor()  # created here: the parent connection is not shared between threads
                 running[pool.submit(run, by_name[name], cursor)] = (name, cursor)

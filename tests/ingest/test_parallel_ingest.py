@@ -186,6 +186,27 @@ def test_a_family_loads_beside_what_it_is_checked_against_and_only_its_check_wai
     assert position[("grundsicherung", "start")] > position[("sgb2", "checked")], events  # two threads
 
 
+def test_families_that_would_wait_for_what_they_are_checked_against_start_after_those_that_would_not():
+    # two threads: while GENESIS loads, Jugendhilfe and Maßnahmen (checked against nothing) take the second
+    # thread before SGB II, whose check would wait for GENESIS and hold the thread meanwhile
+    starts: list[str] = []
+    lock = threading.Lock()
+
+    def work(cursor, family, checked_against_loaded):
+        with lock:
+            starts.append(family.name)
+        if family.name == "genesis":
+            time.sleep(0.3)
+        checked_against_loaded()
+        return family.name
+
+    families = [family("genesis"), family("sgb2", checked_against=("genesis",)), family("jugendhilfe"),
+                family("massnahmen")]
+    outcomes = run_families(families, work)
+    assert {name: o.value for name, o in outcomes.items()} == {f.name: f.name for f in families}
+    assert starts == ["genesis", "jugendhilfe", "massnahmen", "sgb2"], starts
+
+
 def test_a_family_with_nothing_to_check_is_reported_after_what_it_needs():
     # Asylbewerberleistungen have nothing new: they finish at once, long before GENESIS; their outcome still
     # comes after GENESIS' (Dagster refuses materialisations of a multi-asset out of the asset graph's order)
