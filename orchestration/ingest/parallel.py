@@ -13,7 +13,9 @@ reports each family as it finishes. Two kinds of dependency (orchestration/inges
   one of them still needs (with two threads: GENESIS and SGB II load side by side, and the population check
   of the SGB II months waits for GENESIS and the Melderegister at the end). Among the families ready to start,
   those that would wait (a family they are checked against is still loading) come after those that would not
-  (Jugendhilfe loads while GENESIS does, and SGB II after it, waiting little or not at all).
+  (Jugendhilfe loads while GENESIS does, and SGB II after it, waiting little or not at all). A family waiting
+  for its check gives its turn to the next family: at most `workers` families load at a time, those waiting
+  not counted, and a family that may go on takes a turn again.
 A family whose `work` raised is reported with its error; the families that load after it or are checked
 against it are not loaded when they have not started yet (reported as skipped), and when they have, their
 `checked_against_loaded()` raises `NotChecked` (their deliveries stay new and are judged in the next run).
@@ -33,7 +35,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,17 +132,44 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
     running: dict[Future, tuple[str, duckdb.DuckDBPyConnection]] = {}
     finished_events = {name: threading.Event() for name in by_name}
     failed: set[str] = set()  # families that raised or were not loaded (written before their event is set)
+    # families loading now, without those waiting in checked_against_loaded (at most `workers`); the scheduler
+    # waits on `changed` for a family to finish or to begin waiting
+    changed = threading.Condition()
+    active = 0
+    resuming = 0  # families whose wait is over and who wait for a turn: they go before new families
+    stopping = False  # the block ends early: nobody hands out turns any more
 
     def finish(name: str, failure: bool) -> None:
         if failure:
             failed.add(name)
         finished_events[name].set()
 
+    def release() -> None:
+        nonlocal active
+        with changed:
+            active -= 1
+            changed.notify_all()
+
+    def wake(_: Future) -> None:
+        with changed:
+            changed.notify_all()
+
     def checked_against_loaded(family: Family) -> Callable[[], None]:
         def wait() -> None:
-            for name in sorted(checked[family.name]):
-                finished_events[name].wait()
-                if name in failed:
+            nonlocal active, resuming
+            names = sorted(checked[family.name])
+            if not all(finished_events[name].is_set() for name in names):
+                release()  # the thread's turn goes to the next family while this one waits
+                for name in names:
+                    finished_events[name].wait()
+                with changed:
+                    resuming += 1
+                    while active >= workers and not stopping:
+                        changed.wait()
+                    resuming -= 1
+                    active += 1
+            for name in names:
+                if name in failed or stopping:
                     raise NotChecked(name)
         return wait
 
@@ -159,23 +188,33 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
             finish(family.name, outcome.error is not None or outcome.skipped is not None)
         return outcome
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
+    pool = ThreadPoolExecutor(max_workers=len(by_name), thread_name_prefix="ingest")
     complete = False
     try:
         while pending or running:
-            # one at a time, as starting one can make another ready: ready is a family whose `after` families
-            # have finished and whose `checked_against` families have started
-            while len(running) < workers and (ready := [n for n in pending if not waits[n] and not checked[n] & pending]):
-                # a family whose check would wait (what it is checked against still loads) after those that would
-                # not: a waiting family holds a thread that the others could use
-                name = min(ready, key=lambda n: (any(not finished_events[c].is_set() for c in checked[n]), order[n]))
-                pending.discard(name)
-                cursor = con.cursor()  # created here: the parent connection is not shared between threads
-                running[pool.submit(run, by_name[name], cursor)] = (name, cursor)
-            if not running:
-                raise RuntimeError(f"the families {sorted(pending)} wait for each other "
-                                   "(families.py: after, checked_against)")
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            with changed:
+                # one at a time, as starting one can make another ready: ready is a family whose `after` families
+                # have finished and whose `checked_against` families have started
+                while active + resuming < workers and (ready := [n for n in pending if not waits[n] and not checked[n] & pending]):
+                    # a family whose check would wait (what it is checked against still loads) after those that
+                    # would not: it would give its turn back soon, and take one again to finish
+                    name = min(ready, key=lambda n: (any(not finished_events[c].is_set() for c in checked[n]),
+                                                     order[n]))
+                    pending.discard(name)
+                    cursor = con.cursor()  # created here: the parent connection is not shared between threads
+                    active += 1
+                    future = pool.submit(run, by_name[name], cursor)
+                    running[future] = (name, cursor)
+                    future.add_done_callback(wake)
+                if not running:
+                    raise RuntimeError(f"the families {sorted(pending)} wait for each other "
+                                       "(families.py: after, checked_against)")
+                done = [future for future in running if future.done()]
+                if not done:  # woken when a family finishes or begins to wait (a turn to give)
+                    changed.wait()
+                    continue
+                active -= len(done)  # their turns, once what their end decides (skipped families) is done
+                changed.notify_all()  # a family that may go on after its wait takes one
             for future in sorted(done, key=lambda f: order[running[f][0]]):
                 name, _ = running.pop(future)
                 outcome = future.result()
@@ -189,6 +228,9 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
         complete = True
     finally:
         if not complete:
+            with changed:
+                stopping = True
+                changed.notify_all()
             for name in pending:
                 finish(name, True)  # nobody waits for a family that will not load
             for _, cursor in running.values():

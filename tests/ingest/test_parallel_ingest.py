@@ -152,7 +152,7 @@ def run_families(families: list[Family], work, workers: int = 2) -> dict:
 def test_a_family_loads_beside_what_it_is_checked_against_and_only_its_check_waits_for_it():
     # two threads: GENESIS after Gebietsstand; SGB II and Grundsicherung are checked against GENESIS. SGB II
     # starts as soon as GENESIS has started, loads beside it, and its check goes on when GENESIS has finished;
-    # Grundsicherung starts only when a thread is free (a waiting family never holds a thread GENESIS needs)
+    # Grundsicherung loads on the turn SGB II gives while it waits (a waiting family never holds a thread)
     events: list[tuple[str, str]] = []
     lock = threading.Lock()
     genesis_done = threading.Event()
@@ -183,7 +183,8 @@ def test_a_family_loads_beside_what_it_is_checked_against_and_only_its_check_wai
     assert ("sgb2", "loaded before genesis") in position, events  # side by side
     for name in ("sgb2", "grundsicherung"):
         assert position[(name, "checked")] > position[("genesis", "loaded")], events
-    assert position[("grundsicherung", "start")] > position[("sgb2", "checked")], events  # two threads
+    assert position[("grundsicherung", "start")] > position[("sgb2", "loaded before genesis")], events  # two threads
+    assert ("grundsicherung", "loaded before genesis") in position, events
 
 
 def test_families_that_would_wait_for_what_they_are_checked_against_start_after_those_that_would_not():
@@ -205,6 +206,36 @@ def test_families_that_would_wait_for_what_they_are_checked_against_start_after_
     outcomes = run_families(families, work)
     assert {name: o.value for name, o in outcomes.items()} == {f.name: f.name for f in families}
     assert starts == ["genesis", "jugendhilfe", "massnahmen", "sgb2"], starts
+
+
+def test_a_family_waiting_for_its_check_gives_its_turn_to_the_next_family():
+    # two threads: SGB II has loaded and waits for GENESIS; meanwhile AsylbLG loads on SGB II's turn (GENESIS
+    # goes on only once AsylbLG has started), and both checks follow GENESIS
+    asylblg_started = threading.Event()
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def note(name: str, what: str) -> None:
+        with lock:
+            events.append((name, what))
+
+    def work(cursor, family, checked_against_loaded):
+        note(family.name, "start")
+        if family.name == "asylblg":
+            asylblg_started.set()
+        if family.name == "genesis":
+            note(family.name, "loaded" if asylblg_started.wait(5) else "loaded alone")
+        checked_against_loaded()
+        note(family.name, "checked")
+        return family.name
+
+    families = [family("genesis"), family("sgb2", checked_against=("genesis",)),
+                family("asylblg", checked_against=("genesis",))]
+    outcomes = run_families(families, work)
+    assert {name: o.value for name, o in outcomes.items()} == {f.name: f.name for f in families}
+    assert ("genesis", "loaded") in events, events
+    position = {event: i for i, event in enumerate(events)}
+    assert position[("asylblg", "start")] < position[("genesis", "loaded")] < position[("sgb2", "checked")]
 
 
 def test_a_family_with_nothing_to_check_is_reported_after_what_it_needs():
@@ -249,6 +280,7 @@ def test_a_failed_family_leaves_out_what_is_checked_against_it_whether_started_o
             raise RuntimeError("kaputt")
         if family.name == "sgb2":
             started.set()
+            time.sleep(0.3)  # GENESIS fails while SGB II still loads: AsylbLG never gets a turn
         checked_against_loaded()
         return "angenommen"
 
