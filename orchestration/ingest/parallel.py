@@ -4,18 +4,17 @@ DuckDB allows one read-write process per file, so the families of a build cannot
 own; threads can: each family loads on a cursor of its own (a connection to the same database, with its
 own transactions and temp tables) while DuckDB runs its queries without holding Python's GIL.
 
-`load_families` runs `work(cursor, family, checked_against_loaded)` for each family in a pool of threads and
+`load_families` runs `work(cursor, family, checked_against_loaded)` for each family in a thread of its own and
 reports each family as it finishes. Two kinds of dependency (orchestration/ingest/families.py):
 - `after`: the family starts only once every family it loads after has finished;
 - `checked_against`: the family loads at the same time as those families, and only the check of its new
   deliveries waits for them: `checked_against_loaded()` blocks until they have finished. A family starts
-  only once every family it is checked against has started, so a waiting family never holds a thread that
-  one of them still needs (with two threads: GENESIS and SGB II load side by side, and the population check
-  of the SGB II months waits for GENESIS and the Melderegister at the end). Among the families ready to start,
-  those that would wait (a family they are checked against is still loading) come after those that would not
-  (Jugendhilfe loads while GENESIS does, and SGB II after it, waiting little or not at all). A family waiting
-  for its check gives its turn to the next family: at most `workers` families load at a time, those waiting
-  not counted, and a family that may go on takes a turn again.
+  only once every family it is checked against has started (with two threads: GENESIS and SGB II load side
+  by side, and the population check of the SGB II months waits for GENESIS and the Melderegister at the end).
+Turns: at most `workers` families load at a time. A family waiting in `checked_against_loaded()` gives its
+turn to the next family and, once it may go on, takes one again before any new family starts. Among the
+families ready to start, those that would wait (a family they are checked against is still loading) come
+after those that would not (Jugendhilfe loads while GENESIS does, and SGB II after it).
 A family whose `work` raised is reported with its error; the families that load after it or are checked
 against it are not loaded when they have not started yet (reported as skipped), and when they have, their
 `checked_against_loaded()` raises `NotChecked` (their deliveries stay new and are judged in the next run).
