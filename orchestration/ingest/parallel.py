@@ -71,7 +71,8 @@ class Outcome:
 
 
 def workers_for(count: int) -> int:
-    """Threads for `count` families: one per CPU, at least two (a family waits on files and locks too)."""
+    """Turns for `count` families (families loading at a time): one per CPU, at least two (a family waits on
+    files and locks too)."""
     return max(1, min(count, max(2, os.cpu_count() or 1)))
 
 
