@@ -13,6 +13,7 @@ import itertools
 import shutil
 import threading
 import time
+from collections.abc import Callable
 
 import dagster as dg
 import duckdb
@@ -141,6 +142,18 @@ def family(name: str, after: tuple[str, ...] = (), checked_against: tuple[str, .
                   after=after, checked_against=checked_against)
 
 
+def journal() -> tuple[list[tuple[str, str]], Callable[[str, str], None]]:
+    """The (family, event) pairs the families' threads note, in the order they happened, and the note function."""
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def note(name: str, what: str) -> None:
+        with lock:
+            events.append((name, what))
+
+    return events, note
+
+
 def run_families(families: list[Family], work, workers: int = 2) -> dict:
     con = duckdb.connect()
     try:
@@ -153,13 +166,8 @@ def test_a_family_loads_beside_what_it_is_checked_against_and_only_its_check_wai
     # two threads: GENESIS after Gebietsstand; SGB II and Grundsicherung are checked against GENESIS. SGB II
     # starts as soon as GENESIS has started, loads beside it, and its check goes on when GENESIS has finished;
     # Grundsicherung loads on the turn SGB II gives while it waits (a waiting family never holds a thread)
-    events: list[tuple[str, str]] = []
-    lock = threading.Lock()
+    events, note = journal()
     genesis_done = threading.Event()
-
-    def note(name: str, what: str) -> None:
-        with lock:
-            events.append((name, what))
 
     def work(cursor, family, checked_against_loaded):
         note(family.name, "start")
@@ -212,12 +220,7 @@ def test_a_family_waiting_for_its_check_gives_its_turn_to_the_next_family():
     # two threads: SGB II has loaded and waits for GENESIS; meanwhile AsylbLG loads on SGB II's turn (GENESIS
     # goes on only once AsylbLG has started), and both checks follow GENESIS
     asylblg_started = threading.Event()
-    events: list[tuple[str, str]] = []
-    lock = threading.Lock()
-
-    def note(name: str, what: str) -> None:
-        with lock:
-            events.append((name, what))
+    events, note = journal()
 
     def work(cursor, family, checked_against_loaded):
         note(family.name, "start")
