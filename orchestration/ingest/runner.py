@@ -431,12 +431,7 @@ def count_stages(con: duckdb.DuckDBPyConnection, stage: str, paths: Mapping[int,
     over = [n for n, (records, rejected) in counts.items() if rejected and rejected / records > limit]
     errors: dict[int, DeliveryError] = {}
     if over:
-        reasons: dict[int, list[str]] = {}
-        for number, zeile, gruende in con.execute(
-                f"SELECT {nr}, zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 "
-                f"AND {nr} IN ({', '.join(map(str, over))}) "
-                f"QUALIFY row_number() OVER (PARTITION BY {nr} ORDER BY zeile) <= 3 ORDER BY zeile").fetchall():
-            reasons.setdefault(number, []).append(f"line {zeile}: {gruende}")
+        reasons = reasons_by_file(con, stage, nr, over)
         for number in over:
             try:
                 check_reject_share(paths[number], *counts[number], reasons.get(number, []), limit)
@@ -525,7 +520,27 @@ def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, recor
 
 
 def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
-    rows = con.execute(
-        f"SELECT zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile LIMIT {limit}"
-    ).fetchall()
-    return [f"line {z}: {g}" for z, g in rows]
+    return reasons_by_file(con, stage, "0", [0], limit).get(0, [])
+
+
+def reasons_by_file(con: duckdb.DuckDBPyConnection, stage: str, nr: str, numbers: Sequence[int],
+                    limit: int = 3) -> dict[int, list[str]]:
+    """The first `limit` rejected rows ('line N: reasons') of each file `numbers` of the stage (`nr`: the SQL of a
+    row's file number), in one query."""
+    reasons: dict[int, list[str]] = {}
+    for number, zeile, gruende in con.execute(
+            f"SELECT {nr}, zeile, array_to_string(gruende, '; ') FROM {stage} WHERE len(gruende) > 0 "
+            f"AND {nr} IN ({', '.join(str(int(n)) for n in numbers)}) "
+            f"QUALIFY row_number() OVER (PARTITION BY {nr} ORDER BY zeile) <= {int(limit)} ORDER BY zeile").fetchall():
+        reasons.setdefault(number, []).append(f"line {zeile}: {gruende}")
+    return reasons
+
+
+def files_table(con: duckdb.DuckDBPyConnection, name: str, columns: Mapping[str, tuple[str, Sequence]]) -> None:
+    """The temporary table `name` of the files a `load_files` reads together, one row per file: column ->
+    (SQL type, one value per file)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} "
+                f"({', '.join(f'{column} {sql_type}' for column, (sql_type, _) in columns.items())})")
+    if any(values for _, values in columns.values()):
+        con.execute(f"INSERT INTO {name} SELECT {', '.join(f'unnest(${column})' for column in columns)}",
+                    {column: list(values) for column, (_, values) in columns.items()})

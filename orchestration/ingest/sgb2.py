@@ -320,11 +320,13 @@ def _stage_workbooks(con: duckdb.DuckDBPyConnection, books: dict[int, runner.Lin
     groups: dict[tuple, list[int]] = {}
     for nr, book in layouts.items():
         groups.setdefault((book.ags_col, book.name_col, tuple(sorted(book.mapping.items()))), []).append(nr)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS "
-                + " UNION ALL ".join(_stage_sql(layouts[numbers[0]], numbers) for numbers in groups.values())
-                if groups else f"CREATE OR REPLACE TEMP TABLE {STAGE} (nr INTEGER, zeile INTEGER, a VARCHAR, "
-                f"gemeinde_name VARCHAR, {', '.join(f'v_{m} VARCHAR' for m in MERKMALE)}, gruende VARCHAR[])",
-                {"prefix": prefix} if groups else None)
+    if groups:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS "
+                    + " UNION ALL ".join(_stage_sql(layouts[numbers[0]], numbers) for numbers in groups.values()),
+                    {"prefix": prefix})
+    else:  # no workbook with a layout: the empty stage
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} (nr INTEGER, zeile INTEGER, a VARCHAR, gemeinde_name VARCHAR, "
+                    f"{', '.join(f'v_{m} VARCHAR' for m in MERKMALE)}, gruende VARCHAR[])")
     paths = {nr: books[nr].delivery.read_path for nr in layouts}
     outcomes.update(_month_twice(con, paths, layouts))
     counts, too_many = runner.count_stages(
@@ -389,19 +391,16 @@ def _workbook_layout(path, grid: list[list[str]]) -> _Workbook:
 def _files_table(con: duckdb.DuckDBPyConnection, books: dict[int, runner.Lineage], layouts: dict[int, _Workbook]) -> None:
     """FILES: per workbook with a layout its number, Gemeinde lines, Berichtsmonat and lineage."""
     numbers = sorted(layouts)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} (nr INTEGER, erste INTEGER, letzte INTEGER, monat DATE, "
-                "datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN)")
-    if not numbers:
-        return
-    con.execute(f"""
-        INSERT INTO {FILES}
-        SELECT unnest($nr) AS nr, unnest($erste) AS erste, unnest($letzte) AS letzte, unnest($monat) AS monat,
-               unnest($datei) AS datei, unnest($sha256) AS sha256, unnest($geladen_am) AS geladen_am,
-               unnest($demo) AS ist_demodaten""",
-        {"nr": numbers, "erste": [layouts[n].erste for n in numbers], "letzte": [layouts[n].letzte for n in numbers],
-         "monat": [layouts[n].monat for n in numbers], "datei": [books[n].delivery.path.name for n in numbers],
-         "sha256": [books[n].delivery.sha256 for n in numbers], "geladen_am": [books[n].geladen_am for n in numbers],
-         "demo": [layouts[n].demo for n in numbers]})
+    runner.files_table(con, FILES, {
+        "nr": ("INTEGER", numbers),
+        "erste": ("INTEGER", [layouts[n].erste for n in numbers]),
+        "letzte": ("INTEGER", [layouts[n].letzte for n in numbers]),
+        "monat": ("DATE", [layouts[n].monat for n in numbers]),
+        "datei": ("VARCHAR", [books[n].delivery.path.name for n in numbers]),
+        "sha256": ("VARCHAR", [books[n].delivery.sha256 for n in numbers]),
+        "geladen_am": ("TIMESTAMP", [books[n].geladen_am for n in numbers]),
+        "ist_demodaten": ("BOOLEAN", [layouts[n].demo for n in numbers]),
+    })
 
 
 def _stage_sql(book: _Workbook, numbers: list[int]) -> str:

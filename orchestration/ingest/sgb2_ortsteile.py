@@ -73,17 +73,16 @@ def stage_files(con: duckdb.DuckDBPyConnection, files: dict[int, runner.Lineage]
             outcomes[nr] = error
             texts.pop(nr, None)
     readable = sorted(texts)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} (nr INTEGER, pfad VARCHAR, monat DATE, monat_text VARCHAR, "
-                "datei VARCHAR, sha256 VARCHAR, geladen_am TIMESTAMP, ist_demodaten BOOLEAN)")
-    con.execute(f"""
-        INSERT INTO {FILES}
-        SELECT unnest($nr) AS nr, unnest($pfad) AS pfad, unnest($monat) AS monat, unnest($monat_text) AS monat_text,
-               unnest($datei) AS datei, unnest($sha256) AS sha256, unnest($geladen_am) AS geladen_am,
-               unnest($demo) AS ist_demodaten""",
-        {"nr": readable, "pfad": [str(files[n].delivery.read_path) for n in readable],
-         "monat": [months[n][0] for n in readable], "monat_text": [f"{months[n][0]:%Y-%m}" for n in readable],
-         "datei": [files[n].delivery.path.name for n in readable], "sha256": [files[n].delivery.sha256 for n in readable],
-         "geladen_am": [files[n].geladen_am for n in readable], "demo": [texts[n].ist_demodaten for n in readable]})
+    runner.files_table(con, FILES, {
+        "nr": ("INTEGER", readable),
+        "pfad": ("VARCHAR", [str(files[n].delivery.read_path) for n in readable]),
+        "monat": ("DATE", [months[n][0] for n in readable]),
+        "monat_text": ("VARCHAR", [f"{months[n][0]:%Y-%m}" for n in readable]),
+        "datei": ("VARCHAR", [files[n].delivery.path.name for n in readable]),
+        "sha256": ("VARCHAR", [files[n].delivery.sha256 for n in readable]),
+        "geladen_am": ("TIMESTAMP", [files[n].geladen_am for n in readable]),
+        "ist_demodaten": ("BOOLEAN", [texts[n].ist_demodaten for n in readable]),
+    })
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGE} (nr INTEGER, zeile BIGINT, t_monat VARCHAR, ags VARCHAR,
         ortsteil VARCHAR, {', '.join(f"v_{m} VARCHAR" for m in MERKMALE)}, monat_text VARCHAR, gruende VARCHAR[])""")
     # one read per dialect (usually one for all files): lines are numbered per file from the scan's order
