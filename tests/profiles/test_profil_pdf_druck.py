@@ -43,6 +43,44 @@ def test_prints_each_page_beside_its_html_without_browser_header_or_footer(tmp_p
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_a_tab_prints_one_file_after_the_other_each_pdf_only_its_own_page(tmp_path, pdftotext):
+    """One tab prints every file in turn (jobs=1): each PDF has the text and the page count of its own file,
+    never those of the page the tab showed before (a long page followed by a short one)."""
+    lang = tmp_path / "profil_a_lang.html"
+    lang.write_text('<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><style>@page { size: A4; }'
+                    '</style></head><body><h1>Langes Profil</h1>'
+                    + "".join(f'<p style="break-before: page">Seite {i}</p>' for i in range(2, 6))
+                    + "</body></html>", encoding="utf-8")
+    kurz = tmp_path / "profil_b_kurz.html"
+    _seite(kurz, "Kurzes Profil")
+    noch = tmp_path / "profil_c_kurz.html"
+    _seite(noch, "Drittes Profil")
+    pdfs = pdf.drucke_alle([lang, kurz, noch], jobs=1)
+    info = pdftotext.replace("pdftotext", "pdfinfo")
+
+    def text_und_seiten(datei):
+        text = subprocess.run([pdftotext, "-enc", "UTF-8", str(datei), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        seiten = subprocess.run([info, str(datei)], capture_output=True, text=True, check=True).stdout
+        return text, int(next(z.split()[-1] for z in seiten.splitlines() if z.startswith("Pages:")))
+
+    assert text_und_seiten(pdfs[0])[1] == 5
+    for datei, titel in ((pdfs[1], "Kurzes Profil"), (pdfs[2], "Drittes Profil")):
+        text, seiten = text_und_seiten(datei)
+        assert titel in text and "Langes Profil" not in text and "Seite 5" not in text, text
+        assert seiten == 1
+
+
+def test_a_file_that_is_gone_is_an_error_naming_it_not_a_printed_error_page(tmp_path):
+    da = tmp_path / "profil_da.html"
+    _seite(da, "Da")
+    weg = tmp_path / "profil_weg.html"
+    with pytest.raises(pdf.PdfFehler, match=r"did not print profil_da.html, profil_weg.html: .*could not open "
+                                            r"profil_weg.html: net::ERR_FILE_NOT_FOUND"):
+        pdf.drucke_alle([da, weg], jobs=2)
+    assert not (tmp_path / "profil_weg.pdf").exists()
+
+
 def test_missing_chromium_is_an_error(tmp_path):
     with pytest.raises(pdf.PdfFehler, match="chromium not found"):
         pdf.chromium(str(tmp_path / "kein-chromium"))
