@@ -9,6 +9,9 @@
   the kernel kills dbt when the process that started it dies, however it dies. The setting survives
   `execve`. If that parent died before the signal was armed (the child was already re-parented), the
   wrapper sees a different `getppid()` than the PID it was given and exits without starting dbt.
+  The wrapper also runs dbt in the folder of the working database, which dbt then opens by its file
+  name (`settings.dbt_in_warehouse_folder`): the profile is the same for every output folder, so dbt's
+  saved parse state stays valid and a build of a new output folder does not re-parse the whole project.
 * `die_with_run_worker()`: the same for a step worker of Dagster's multiprocess executor (a spawned
   child of the run worker), so that killing the run worker ends the step worker, which ends dbt.
 
@@ -31,7 +34,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from orchestration.settings import Paths, dbt_parent_pid
+from orchestration.settings import Paths, dbt_in_warehouse_folder, dbt_parent_pid
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -147,11 +150,33 @@ def real_dbt() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+# dbt options naming a file or folder: made absolute before the wrapper changes the working directory
+PATH_OPTIONS = ("--project-dir", "--profiles-dir", "--target-path", "--log-path", "--state", "--defer-state")
+
+
+def absolute_path_options(args: list[str]) -> list[str]:
+    """`args` with the relative values of dbt's path options (`--opt value`, `--opt=value`) made absolute."""
+    result = []
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if eq and name in PATH_OPTIONS:
+            arg = f"{name}={os.path.abspath(value)}"
+        elif i and args[i - 1] in PATH_OPTIONS:
+            arg = os.path.abspath(arg)
+        result.append(arg)
+    return result
+
+
 def dbt_main() -> None:
-    """`sozialmonitor-dbt ARGS…`: `dbt ARGS…` that dies with the process that started it."""
+    """`sozialmonitor-dbt ARGS…`: `dbt ARGS…` that dies with the process that started it, run in the
+    folder of the working database."""
     set_parent_death_signal(dbt_parent_pid())
+    args = absolute_path_options(sys.argv[1:])
+    ordner = dbt_in_warehouse_folder()
+    if ordner is not None:
+        os.chdir(ordner)
     dbt = real_dbt()
-    os.execv(dbt, [dbt, *sys.argv[1:]])
+    os.execv(dbt, [dbt, *args])
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m orchestration.process …` behaves as the wrapper

@@ -30,6 +30,8 @@ ENV_LANDING = "SOZIALMONITOR_LANDING"
 ENV_OUT = "SOZIALMONITOR_OUT"
 # dbt's profiles.yml reads the working database path from this variable.
 ENV_WAREHOUSE = "SOZIALMONITOR_WAREHOUSE"
+# The file name of the working database in every output folder.
+WAREHOUSE_FILE = "warehouse.duckdb"
 # The pid of the process that starts dbt; the wrapper `sozialmonitor-dbt` (orchestration/process.py)
 # checks that it is still its parent after arming the parent-death signal.
 ENV_DBT_PARENT_PID = "SOZIALMONITOR_DBT_PARENT_PID"
@@ -44,7 +46,7 @@ class Paths:
     @property
     def warehouse(self) -> Path:
         """The working database: raw, staging, intermediate and mart schemas."""
-        return self.out / "warehouse.duckdb"
+        return self.out / WAREHOUSE_FILE
 
     @property
     def published_dir(self) -> Path:
@@ -94,6 +96,20 @@ def export_dbt_env(paths: Paths) -> None:
     (a dbt `--vars` value would change dbt's parse hash and cost a full re-parse every run)."""
     os.environ[ENV_WAREHOUSE] = str(paths.warehouse)
     os.environ[ENV_DBT_PARENT_PID] = str(os.getpid())
+
+
+def dbt_in_warehouse_folder() -> Path | None:
+    """In the dbt wrapper, before dbt starts: when the working database is named by an absolute path, name
+    it by its file name instead, keep dbt's project folder (the current one, unless DBT_PROJECT_DIR names
+    it) and return the database's folder, in which the wrapper then runs dbt. So the profile reads the
+    same path in every output folder: dbt re-parses the whole project (about 5 s) whenever the profile
+    differs from the one its saved parse state was made with. None when there is nothing to change."""
+    value = os.environ.get(ENV_WAREHOUSE, "")
+    if not os.path.isabs(value):
+        return None
+    os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
+    os.environ[ENV_WAREHOUSE] = os.path.basename(value)
+    return Path(value).parent
 
 
 def dbt_parent_env() -> dict[str, str]:

@@ -30,7 +30,14 @@ from dagster_dbt import (
 from packaging import version
 
 from orchestration.process import die_with_run_worker
-from orchestration.settings import DBT_PROJECT_DIR, Settings, dbt_parent_env, export_dbt_env
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    ENV_WAREHOUSE,
+    WAREHOUSE_FILE,
+    Settings,
+    dbt_parent_env,
+    export_dbt_env,
+)
 from orchestration.warehouse import writer_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -51,15 +58,20 @@ def dbt_executable() -> str:
 
 def _newest_source_mtime() -> float:
     roots = [DBT_PROJECT_DIR / d for d in ("models", "macros", "tests")] + [DBT_PROJECT_DIR.parent / "seeds" / "catalogue"]
-    files = [DBT_PROJECT_DIR / "dbt_project.yml"] + [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    files += [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
     return max(p.stat().st_mtime for p in files)
 
 
 def ensure_manifest() -> Path:
-    """Parse the dbt project once (at setup, or again when a model/seed changed since the last parse)."""
+    """Parse the dbt project once (at setup, or again when a model, seed or the profile changed since the
+    last parse), with the profile of the builds (the working database by its file name, see
+    `settings.dbt_in_warehouse_folder`): dagster-dbt copies the saved parse state `target/partial_parse.msgpack`
+    into the target folder of a new output folder, and dbt parses only what changed since."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **dbt_parent_env()}
+        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **dbt_parent_env(),
+               ENV_WAREHOUSE: WAREHOUSE_FILE}
         proc = subprocess.run(
             [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
             cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
@@ -116,10 +128,10 @@ def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
 def dbt_target(out: Path) -> Path:
     """dbt's target folder of one output folder (`OUT/dbt`: artifacts, dbt.log, partial_parse.msgpack).
 
-    dbt re-parses the whole project when the warehouse path in its profile differs from the one its saved
-    parse state was made with; the first build of an output folder starts from the project's parse
-    (dagster-dbt copies `target/partial_parse.msgpack` into an empty target folder) and re-parses once,
-    every later build of the folder parses only what changed."""
+    The first build of an output folder starts from the project's parse state (dagster-dbt copies
+    `target/partial_parse.msgpack` into an empty target folder), every later build from the folder's own;
+    dbt parses only what changed since (the profile is the same for every output folder: see
+    `settings.dbt_in_warehouse_folder`)."""
     return out / "dbt"
 
 

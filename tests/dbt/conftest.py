@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +16,7 @@ import pytest
 
 from orchestration.ingest import families
 from orchestration.ingest.region import Region, load_region
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
+from orchestration.settings import REPO_ROOT, Paths
 
 DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
@@ -62,24 +60,22 @@ def backbone(tmp_path_factory) -> SimpleNamespace:
     finally:
         con.close()
 
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(paths.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = [str(Path(sys.executable).with_name("dbt"))]
-    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-              "--target-path", str(base / "dbt_target"), "--log-path", str(base / "dbt_logs")]
+    from test_sozialindex_mart import run_dbt  # the folder's dbt runner (this folder is on sys.path)
+
+    target = base / "dbt_target"
     # models, seeds and data tests of the marts and everything upstream; the unit tests of this backbone
     # run separately below (tag backbone), so another family's unit test cannot hide these results; the
     # report models (models/reporting) are not built here, so their tests (relationships to the selected
     # catalogue seed) are left out too; the monthly SGB II mart is built (empty without SGB II deliveries),
     # since its tests also read the annual mart (December = annual value)
-    build = dbt + ["build", *common, "--select", "+sozialraum_indikatoren", "+dim_gebiet", "+kreis_abgleich",
-                   "+lieferungen", "+sgb2_monatswerte",
-                   # the Sozialindex is not built here: its configuration check (it reads the indicator catalogue
-                   # beside the Sozialindex seed, so dbt selects it with the catalogue) stays out too
-                   "--exclude", "test_type:unit", "path:models/reporting", "assert_sozialindex_indikatoren_auf_bezugsebene"]
-    proc = subprocess.run(build, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200)
+    build = ["build", "--select", "+sozialraum_indikatoren", "+dim_gebiet", "+kreis_abgleich",
+             "+lieferungen", "+sgb2_monatswerte",
+             # the Sozialindex is not built here: its configuration check (it reads the indicator catalogue
+             # beside the Sozialindex seed, so dbt selects it with the catalogue) stays out too
+             "--exclude", "test_type:unit", "path:models/reporting", "assert_sozialindex_indikatoren_auf_bezugsebene"]
+    proc = run_dbt(build, paths.warehouse, target, timeout=1200)
     assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}"
-    unit = dbt + ["test", *common, "--select", "tag:backbone,test_type:unit"]
-    unit_proc = subprocess.run(unit, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+    unit_proc = run_dbt(["test", "--select", "tag:backbone,test_type:unit"], paths.warehouse, target, timeout=600)
 
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     yield SimpleNamespace(con=con, unit_tests=unit_proc)

@@ -163,15 +163,16 @@ def _alive(pid: int) -> bool:
 
 
 def processes_writing(paths: Paths) -> dict[int, str]:
-    """Live processes started with this output folder's working database in their environment (dbt and
-    anything else a build starts), pid → command line."""
+    """Live processes started with this output folder's working database in their environment (anything
+    a build starts) or running in the output folder (dbt: the wrapper runs it there), pid → command line."""
     needle = f"{settings.ENV_WAREHOUSE}={paths.warehouse}".encode()
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if needle in (entry / "environ").read_bytes().split(b"\0") and _alive(int(entry.name)):
+            if ((needle in (entry / "environ").read_bytes().split(b"\0") or os.readlink(entry / "cwd") == str(paths.out.resolve()))
+                    and _alive(int(entry.name))):
                 found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue

@@ -1,15 +1,26 @@
 """The dbt resource of the build starts dbt and nothing else: no `dbt --version` subprocess and no dbt
 adapter in the step's process before every dbt command (orchestration/transform/dbt.py), and the dbt
-version it reports to dagster-dbt is the one the wrapper `sozialmonitor-dbt` really runs."""
+version it reports to dagster-dbt is the one the wrapper `sozialmonitor-dbt` really runs; dbt of a new
+output folder parses only what changed since the project's parse, and opens that folder's database."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import stat
 import subprocess
 
-from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.transform.dbt import SozialmonitorDbtCli, dbt_executable, dbt_project, dbt_resource
+from orchestration.process import absolute_path_options
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    ENV_DBT_PARENT_PID,
+    ENV_WAREHOUSE,
+    REPO_ROOT,
+    Paths,
+    export_dbt_env,
+)
+from orchestration.transform.dbt import SozialmonitorDbtCli, dbt_executable, dbt_project, dbt_resource, dbt_target
 
 
 def _recording_dbt(tmp_path):
@@ -42,3 +53,31 @@ def test_the_reported_dbt_version_is_the_one_the_wrapper_runs():
     installed = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed)
     assert installed, printed
     assert str(dbt_resource()._cli_version) == installed.group(1)
+
+
+def test_dbt_of_a_new_output_folder_parses_only_what_changed_and_opens_that_folders_database(tmp_path, monkeypatch):
+    """dbt re-parses the whole project (about 5 s) when its profile differs from the one of its saved parse
+    state. The working database's path differs per output folder, so the wrapper runs dbt in that folder and
+    the profile reads just the file name: two new output folders both start from the project's parse state."""
+    for name in (ENV_WAREHOUSE, ENV_DBT_PARENT_PID):  # export_dbt_env sets them; monkeypatch restores them
+        monkeypatch.delenv(name, raising=False)
+    for name in ("erster", "zweiter"):
+        out = tmp_path / name / "out"
+        out.mkdir(parents=True)
+        export_dbt_env(Paths(region=REPO_ROOT, landing=out, out=out))
+        invocation = dbt_resource().cli(["show", "--inline", "select 42 as antwort"], target_path=dbt_target(out))
+        invocation.wait()
+        assert invocation.is_successful()
+        assert (out / "warehouse.duckdb").exists()  # the folder's database, opened by its file name
+        messages = [json.loads(line)["info"]["msg"] for line in (dbt_target(out) / "dbt.log").read_text().splitlines()]
+        assert not [m for m in messages if "Unable to do partial parsing" in m], messages[:5]
+        assert any(m.startswith("Partial parsing enabled") for m in messages)
+    assert not (DBT_PROJECT_DIR / "warehouse.duckdb").exists()
+
+
+def test_the_wrapper_makes_relative_dbt_paths_absolute_before_it_changes_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert absolute_path_options(["build", "--project-dir", "p", "--target-path=t", "--select", "x",
+                                  "--profiles-dir", "/abs"]) == [
+        "build", "--project-dir", os.path.join(tmp_path, "p"), f"--target-path={tmp_path / 't'}", "--select", "x",
+        "--profiles-dir", "/abs"]
