@@ -204,8 +204,10 @@ def plain_sql(manifest_file: Path, database: Path) -> None:
 def plain_dbt_command(warehouse: Path, target: Path) -> list[str]:
     """(d) A plain `dbt build` of the project on a copy of the build's (already ingested) warehouse, in a fresh
     target folder that starts from the project's parse state (`dbt_project/target/partial_parse.msgpack`),
-    as the build's dbt step does in a fresh output folder: both re-parse once for the new warehouse path. The
-    same selection as the build's dbt step (`BUILD_ARGS` in orchestration/transform/dbt.py: no unit tests)."""
+    as the build's dbt step does in a fresh output folder: dbt through the wrapper `sozialmonitor-dbt`, which
+    runs it in the warehouse's folder with the profile of the builds (`warehouse`: the copy must be named
+    warehouse.duckdb), so neither re-parses the whole project. The same selection as the build's dbt step
+    (`BUILD_ARGS` in orchestration/transform/dbt.py: no unit tests)."""
     dbt_dir = REPO_ROOT / "dbt_project"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -213,7 +215,7 @@ def plain_dbt_command(warehouse: Path, target: Path) -> list[str]:
     if state.is_file():
         shutil.copyfile(state, target / state.name)
     return ["env", f"SOZIALMONITOR_WAREHOUSE={warehouse}", "DBT_SEND_ANONYMOUS_USAGE_STATS=false",
-            str(REPO_ROOT / ".venv" / "bin" / "dbt"), "build", "--exclude-resource-type", "unit_test",
+            str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor-dbt"), "build", "--exclude-resource-type", "unit_test",
             "--profiles-dir", str(dbt_dir), "--project-dir", str(dbt_dir), "--target-path", str(target),
             "--log-path", str(target)]
 
@@ -403,7 +405,8 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
             elif side == "plain_dbt":
                 if not (out / "warehouse.duckdb").is_file():
                     continue
-                copy = folder / "plain_dbt.duckdb"
+                copy = folder / "plain_dbt" / "warehouse.duckdb"  # the file name of the builds' profile
+                copy.parent.mkdir(exist_ok=True)
                 shutil.copyfile(out / "warehouse.duckdb", copy)
                 run = run_side(f"plain_dbt_{number}", plain_dbt_command(copy, folder / "plain_dbt_target"), folder,
                                "plain dbt build", reports=False)

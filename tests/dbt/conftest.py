@@ -17,6 +17,7 @@ import pytest
 from orchestration.ingest import families
 from orchestration.ingest.region import Region, load_region
 from orchestration.settings import REPO_ROOT, Paths
+from transform.dbt_runner import run_dbt  # tests/ is on sys.path (rootdir conftest)
 
 DADI = REPO_ROOT / "data" / "genesis" / "dadi"
 REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
@@ -24,8 +25,6 @@ REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 
 def dbt_test(selection: str, warehouse: Path, target: Path) -> subprocess.CompletedProcess:
     """`dbt test --select SELECTION` of the project against `warehouse` (a copy), artefacts in `target`."""
-    from test_sozialindex_mart import run_dbt  # the folder's dbt runner (this folder is on sys.path)
-
     return run_dbt(["test", "--select", selection], warehouse, target, timeout=600)
 
 
@@ -59,8 +58,6 @@ def backbone(tmp_path_factory) -> SimpleNamespace:
             assert not result.quarantined, result.failure_message()
     finally:
         con.close()
-
-    from test_sozialindex_mart import run_dbt  # the folder's dbt runner (this folder is on sys.path)
 
     target = base / "dbt_target"
     # models, seeds and data tests of the marts and everything upstream; the unit tests of this backbone
@@ -126,8 +123,6 @@ def unit_tests(demo_build, tmp_path_factory) -> SimpleNamespace:
     a copy of the demo warehouse (unit tests read the column types of a model's inputs from it). The build
     leaves them out (orchestration/transform/dbt.py, BUILD_ARGS), so this is where they run: `make test`.
     Yields the dbt process, `{name: status}` of run_results and the names of the manifest's unit tests."""
-    from test_sozialindex_mart import run_dbt  # the folder's dbt runner (this folder is on sys.path)
-
     base = tmp_path_factory.mktemp("unit_tests")
     warehouse, target = base / "warehouse.duckdb", base / "target"
     shutil.copy(demo_build.warehouse, warehouse)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_sozialindex_mart import DBT_DIR, run_dbt  # this folder is on sys.path (pytest prepend import mode)
+from test_sozialindex_mart import DBT_DIR  # this folder is on sys.path (pytest prepend import mode)
+
+from transform.dbt_runner import run_dbt  # tests/ is on sys.path (rootdir conftest)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BERLIN_CSV = REPO_ROOT / "data" / "berlin_mss" / "berlin_mss2021_index_indikatoren_z_werte_plr.csv"

@@ -4,40 +4,18 @@ published tables (standardisation, classes, nothing dropped silently)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.transform.dbt import dbt_executable
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt_project"
-DBT = dbt_executable()
 
 GRENZEN_STATUS = (-1.0, 1.0, 1.5)
 GRENZEN_DYNAMIK = (-1.0, 1.0)
-
-
-def run_dbt(args: list[str], warehouse: Path, target: Path, project: Path = DBT_DIR,
-            timeout: int = 900) -> subprocess.CompletedProcess:
-    """dbt as the pipeline runs it (the wrapper sozialmonitor-dbt, in the folder of `warehouse`), with its own
-    target/log folders (other runs may use the project), starting from the project's parse state as a build
-    does (dbt parses only what changed); `project`: a copy of dbt_project/ (with seeds/catalogue beside it) a
-    test has changed, parsed from scratch."""
-    state = DBT_DIR / "target" / "partial_parse.msgpack"
-    if project == DBT_DIR and state.exists() and not (target / state.name).exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(state, target / state.name)
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project),
-           "--target-path", str(target), "--log-path", str(target / "logs")]
-    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def _rows(con, sql: str, params=None) -> list[dict]:

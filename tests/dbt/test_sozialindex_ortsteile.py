@@ -14,7 +14,9 @@ from collections import defaultdict
 import duckdb
 import pytest
 import yaml
-from test_sozialindex_mart import REPO_ROOT, run_dbt  # this folder is on sys.path (pytest prepend import mode)
+from test_sozialindex_mart import REPO_ROOT  # this folder is on sys.path (pytest prepend import mode)
+
+from transform.dbt_runner import run_dbt  # tests/ is on sys.path (rootdir conftest)
 
 ORTSTEIL = '{"sozialindex_bezugsebene": "ortsteil"}'
 

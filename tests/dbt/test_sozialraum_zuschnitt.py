@@ -8,7 +8,8 @@ from collections import defaultdict
 
 import duckdb
 import pytest
-from test_sozialindex_mart import run_dbt  # this folder is on sys.path (pytest prepend import mode)
+
+from transform.dbt_runner import run_dbt  # tests/ is on sys.path (rootdir conftest)
 
 SCHNITT = 2019
 

@@ -3,11 +3,7 @@ export and dbt: every path refuses the same columns."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,8 +11,9 @@ import pytest
 from orchestration import privacy
 from orchestration.export import ExportFehler, export_open_data
 from orchestration.publish import PublishError, publish
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
+from orchestration.settings import REPO_ROOT, Paths
 from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
+from transform.dbt_runner import run_dbt
 
 # one example column name per pattern of the contract, and names that are allowed
 IDENTIFYING = ["fall_id", "fall_pseudonym", "hilfe_fall_id", "fallnummer", "aktenzeichen", "kind_pseudonym", "case_id",
@@ -75,14 +72,10 @@ def test_no_loaded_raw_table_has_a_personal_column(demo_build):
 def test_dbt_test_fails_when_a_mart_model_has_an_identifying_column(demo_build, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(demo_build.warehouse, warehouse)
-    env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = [str(Path(sys.executable).with_name("dbt")), "test", "--select", "assert_keine_personenbezogenen_spalten",
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(tmp_path / "target"),
-           "--log-path", str(tmp_path / "logs")]
-    ok = subprocess.run(dbt, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=600)
+    dbt = ["test", "--select", "assert_keine_personenbezogenen_spalten"]
+    ok = run_dbt(dbt, warehouse, tmp_path / "target", timeout=600)
     assert ok.returncode == 0, ok.stdout[-3000:]
     with duckdb.connect(str(warehouse)) as con:
         con.execute("ALTER TABLE mart.dim_gebiet ADD COLUMN geburtsdatum DATE")
-    failed = subprocess.run(dbt, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=600)
+    failed = run_dbt(dbt, warehouse, tmp_path / "target", timeout=600)
     assert failed.returncode == 1 and "assert_keine_personenbezogenen_spalten" in failed.stdout
