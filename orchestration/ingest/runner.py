@@ -248,6 +248,7 @@ def run_family(
     snapshots = paths.out / ".eingang" / family
     shutil.rmtree(snapshots, ignore_errors=True)
     landing_paths: dict[str, Path] = {}
+    counted: dict[str, Counted] = {}  # what each delivery loaded by this run added to the result
     try:
         new: list[Delivery] = []
         loaded_before = {sha for sha, state in states.items() if state.status != lieferstatus.QUARANTAENE}
@@ -282,7 +283,8 @@ def run_family(
             before_loading(new)
         with one_thread(con):
             if load_files is not None:
-                _load_all(con, paths, family, new, load_files, record_delivery, count, read_error, run_id, result)
+                _load_all(con, paths, family, new, load_files, record_delivery, count, read_error, run_id, result,
+                          counted)
             else:
                 for delivery in new:
                     lineage = Lineage(delivery, dt.datetime.now())
@@ -300,19 +302,47 @@ def run_family(
                         refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, reason,
                                lieferstatus.QUARANTAENE, run_id, result)
                         continue
-                    result.loaded.append(delivery)
-                    count(result, loaded)
+                    counted[delivery.sha256] = _count(result, count, delivery, loaded)
     finally:
         shutil.rmtree(snapshots, ignore_errors=True)
-    _settle(con, paths, family, check, audit, run_id, result, landing_paths)
+    _settle(con, paths, family, check, audit, run_id, result, landing_paths, counted)
     return result
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What one delivery's `count` added to the result: rows per raw table, rejected rows, suppressed values."""
+
+    rows: dict[str, int]
+    rejected: int
+    suppressed: int
+
+
+def _count(result: IngestResult, count: Callable[[IngestResult, object], None], delivery: Delivery,
+           loaded: object) -> Counted:
+    """`delivery` loaded: added to the result by the family's `count`; returns what that added."""
+    rows, rejected, suppressed = dict(result.rows), result.rejected, result.suppressed
+    result.loaded.append(delivery)
+    count(result, loaded)
+    return Counted({table: n - rows.get(table, 0) for table, n in result.rows.items()},
+                   result.rejected - rejected, result.suppressed - suppressed)
+
+
+def _uncount(result: IngestResult, counted: Counted | None) -> None:
+    """Take a delivery refused after loading out of the result's figures (none when an earlier run loaded it)."""
+    if counted is None:
+        return
+    for table, n in counted.rows.items():
+        result.rows[table] -= n
+    result.rejected -= counted.rejected
+    result.suppressed -= counted.suppressed
 
 
 def _load_all(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, new: list[Delivery], load_files: LoadFiles,
               record_delivery: Callable[[duckdb.DuckDBPyConnection, Lineage, object], None],
               count: Callable[[IngestResult, object], None],
               read_error: Callable[[Path, duckdb.Error], DeliveryError] | None, run_id: str,
-              result: IngestResult) -> None:
+              result: IngestResult, counted: dict[str, Counted]) -> None:
     """The new files loaded together (step 3); when DuckDB cannot read one of them, one at a time, so that
     `read_error` names that file."""
     if not new:
@@ -340,14 +370,13 @@ def _load_all(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, new: li
             refuse(con, paths, family, delivery.path, delivery.sha256, delivery.path.name, str(loaded),
                    lieferstatus.QUARANTAENE, run_id, result)
         else:
-            result.loaded.append(delivery)
-            count(result, loaded)
+            counted[delivery.sha256] = _count(result, count, delivery, loaded)
 
 
 def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, check: Check | None, audit: Audit | None,
-            run_id: str, result: IngestResult, landing_paths: dict[str, Path]) -> None:
+            run_id: str, result: IngestResult, landing_paths: dict[str, Path], counted: dict[str, Counted]) -> None:
     """The check, conflicts, then the audit: every `neu` delivery of the family (also those a killed run left)
-    is accepted or refused."""
+    is accepted or refused; a refused one no longer counts as loaded, nor do its rows."""
 
     def landing_file(state: lieferstatus.State) -> Path | None:
         path = landing_paths.get(state.sha256)
@@ -359,6 +388,7 @@ def _settle(con: duckdb.DuckDBPyConnection, paths: Paths, family: str, check: Ch
     def drop(state: lieferstatus.State, reason: str, status: str = lieferstatus.ABGELEHNT) -> None:
         refuse(con, paths, family, landing_file(state), state.sha256, state.datei, reason, status, run_id, result)
         result.loaded = [d for d in result.loaded if d.sha256 != state.sha256]
+        _uncount(result, counted.pop(state.sha256, None))
 
     pending = {s.sha256: s for s in lieferstatus.in_state(con, family, lieferstatus.NEU)}
     if check is not None and pending:

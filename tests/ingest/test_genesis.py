@@ -225,6 +225,9 @@ def test_same_table_and_time_twice_without_a_newer_stand_is_a_conflict(tmp_path,
     deliver(paths, dadi(AGE), "latin1.csv", text=read_text(dadi(AGE)), encoding="iso-8859-1")
     result = load_genesis(con, paths, DADI_REGION)
     assert [d.path.name for d in result.loaded] == [POP]
+    # the refused files' rows are not counted as loaded (they were written, then the conflict refused them)
+    werte = con.execute("SELECT count(*) FROM raw.genesis__werte WHERE datei = ?", [POP]).fetchone()[0]
+    assert result.rows == {"raw.genesis__lieferungen": 1, "raw.genesis__werte": werte}
     assert sorted(p.name for p, _ in result.quarantined) == ["latin1.csv", "utf8.csv"]
     assert all("Konflikt" in reason and "Korrektur" in reason for _, reason in result.quarantined)
     assert sorted(p.name for p in (paths.landing / "_quarantine" / "genesis").glob("*.csv")) == [

@@ -139,6 +139,7 @@ def test_second_delivery_for_a_period_is_a_conflict_unless_it_is_a_correction(pa
     result = load_grundsicherung(con, paths, REGION)
     (path, reason), = result.quarantined
     assert path.name == "gs_2016_nochmal.CSV" and "Konflikt" in reason and "grundsicherung_alter_2016.csv" in reason
+    assert result.loaded == [] and set(result.rows.values()) == {0}  # its rows do not count as loaded
     assert "_korrektur" in reason
     # the declared correction replaces it
     grundsicherung(paths, "grundsicherung_alter_2016_korrektur.csv", [("06432001", "Alsbach-Hähnlein", "61"), ROWS[1]])
