@@ -47,8 +47,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 build: setup browser
 	$(VENV)/bin/sozialmonitor build
 
+# dbt through the build's wrapper, from the project's parse state (parses only what changed, like a build)
 docs: setup
-	cd dbt_project && SOZIALMONITOR_WAREHOUSE=$(CURDIR)/var/out/warehouse.duckdb ../$(VENV)/bin/dbt docs generate --quiet --profiles-dir . --target-path $(CURDIR)/var/dbt_docs
+	mkdir -p var/dbt_docs && cp dbt_project/target/partial_parse.msgpack var/dbt_docs/
+	SOZIALMONITOR_WAREHOUSE=$(CURDIR)/var/out/warehouse.duckdb $(VENV)/bin/sozialmonitor-dbt docs generate --quiet --project-dir dbt_project --profiles-dir dbt_project --target-path $(CURDIR)/var/dbt_docs
 	@echo "dbt-Dokumentation: $(VENV)/bin/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project --target-path $(CURDIR)/var/dbt_docs --port 8081"
 
 superset-setup:
