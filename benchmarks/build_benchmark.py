@@ -208,12 +208,12 @@ def plain_dbt_command(warehouse: Path, target: Path) -> list[str]:
     runs it in the warehouse's folder with the profile of the builds (`warehouse`: the copy must be named
     warehouse.duckdb), so neither re-parses the whole project. The same selection as the build's dbt step
     (`BUILD_ARGS` in orchestration/transform/dbt.py: no unit tests)."""
+    from orchestration.transform.dbt import seed_parse_state
+
     dbt_dir = REPO_ROOT / "dbt_project"
     shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    state = dbt_dir / "target" / "partial_parse.msgpack"
-    if state.is_file():
-        shutil.copyfile(state, target / state.name)
+    seed_parse_state(target)
+    target.mkdir(parents=True, exist_ok=True)
     return ["env", f"SOZIALMONITOR_WAREHOUSE={warehouse}", "DBT_SEND_ANONYMOUS_USAGE_STATS=false",
             str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor-dbt"), "build", "--exclude-resource-type", "unit_test",
             "--profiles-dir", str(dbt_dir), "--project-dir", str(dbt_dir), "--target-path", str(target),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.transform.dbt import dbt_executable
+from orchestration.transform.dbt import dbt_executable, seed_parse_state
 
 
 def run_dbt(args: list[str], warehouse: Path, target: Path, project: Path = DBT_PROJECT_DIR,
@@ -18,10 +17,8 @@ def run_dbt(args: list[str], warehouse: Path, target: Path, project: Path = DBT_
     runs may use the project). Like a build's dbt step it starts from the project's parse state and parses only
     what changed; `project`: a copy of dbt_project/ (with seeds/catalogue beside it) a test has changed, parsed
     from scratch."""
-    state = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-    if project == DBT_PROJECT_DIR and state.exists() and not (target / state.name).exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(state, target / state.name)
+    if project == DBT_PROJECT_DIR:
+        seed_parse_state(target)
     env = {**os.environ, "SOZIALMONITOR_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project),
            "--target-path", str(target), "--log-path", str(target / "logs")]
