@@ -1,19 +1,23 @@
 """GENESIS / Regionalstatistik tables (`LANDING/genesis/*.csv`) -> raw.genesis__lieferungen, raw.genesis__werte.
 
-Each file is parsed by DuckDB (orchestration/ingest/genesis_csv.py: the format, its rules and checks) and
-loaded through the runner (orchestration/ingest/runner.py), one transaction per file.
+The new files of a run are parsed together by DuckDB, in a few queries for all of them
+(orchestration/ingest/genesis_csv.py: the format, its rules and checks), and loaded through the runner
+(orchestration/ingest/runner.py: `load_files`): a bad file is quarantined with its reason, the rows of the
+others are written in one transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.delivery import DeliveryError, IngestResult
-from orchestration.ingest.genesis_csv import SUPPORTED_TABLES, ParsedFile, _drop_temp, parse_file  # noqa: F401
+from orchestration.ingest.genesis_csv import SUPPORTED_TABLES, ParsedFile, drop_temp, parse_files  # noqa: F401
 from orchestration.ingest.region import Region
-from orchestration.ingest.runner import Audit, Lineage, Options, run_family
+from orchestration.ingest.runner import Audit, Batch, Lineage, Options, files_table, run_family
 from orchestration.settings import Paths
 from orchestration.warehouse import table_exists
 
@@ -72,33 +76,43 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
     """Load every new GENESIS CSV of `LANDING/genesis/` into raw.genesis__lieferungen / raw.genesis__werte.
 
     The runner (orchestration/ingest/runner.py) does the rest: files already loaded (same SHA-256) are
-    skipped, bad files quarantined with their reason while the other files still load, one transaction
-    per file, conflicts (same table and time with an equal or older `Stand`) refused. A file without a
+    skipped, bad files quarantined with their reason while the other files still load (in one transaction),
+    conflicts (same table and time with an equal or older `Stand`) refused. A file without a
     row of the region loads (its table and `Stand` are recorded) and is named in the summary.
     """
     prefix = region.ags_prefix
     vorgaenger = former_kreise(con, prefix)
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: Lineage) -> ParsedFile:
-        delivery = lineage.delivery
-        geladen_am = lineage.geladen_am.replace(microsecond=0)
-        # (no clean-up on failure: the runner rolls the file's transaction back, temp tables included)
+    @contextmanager
+    def load_files(con: duckdb.DuckDBPyConnection, lineages: list[Lineage]) -> Iterator[Batch]:
         try:
-            parsed = parse_file(con, delivery.read_path, prefix, vorgaenger)
-            inserted = con.execute(
-                f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
-                f"SELECT {', '.join(WERTE_COLUMNS)} FROM (SELECT *, $tabelle AS tabelle, $sha256 AS sha256, "
-                f"$datei AS datei, $stand AS stand, $geladen_am AS geladen_am FROM _genesis_neu)",
-                {"tabelle": parsed.tabelle, "sha256": delivery.sha256, "datei": delivery.read_path.name,
-                 "stand": parsed.stand, "geladen_am": geladen_am}).fetchone()[0]
-        except (duckdb.InvalidInputException, duckdb.ConversionException) as error:
-            # the CSV reader itself failed on the content: a bad delivery, not a crash
-            first = str(error).splitlines()[0][:200]
-            raise DeliveryError(delivery.path, f"cannot be read as a GENESIS CSV table ({first})") from error
-        _drop_temp(con)
-        if inserted != parsed.zeilen:
-            raise RuntimeError(f"{delivery.path.name}: {inserted} rows written, {parsed.zeilen} expected")
-        return parsed
+            outcomes = parse_files(con, [lineage.delivery.read_path for lineage in lineages], prefix, vorgaenger)
+            passed = [(nr, lineage, parsed) for nr, (lineage, parsed) in enumerate(zip(lineages, outcomes, strict=True))
+                      if isinstance(parsed, ParsedFile)]
+            files_table(con, "_genesis_herkunft", {
+                "nr": ("INTEGER", [nr for nr, _, _ in passed]),
+                "tabelle": ("VARCHAR", [parsed.tabelle for _, _, parsed in passed]),
+                "sha256": ("VARCHAR", [lineage.delivery.sha256 for _, lineage, _ in passed]),
+                "datei": ("VARCHAR", [lineage.delivery.read_path.name for _, lineage, _ in passed]),
+                "stand": ("TIMESTAMP", [parsed.stand for _, _, parsed in passed]),
+                "geladen_am": ("TIMESTAMP", [lineage.geladen_am.replace(microsecond=0) for _, lineage, _ in passed]),
+            })
+
+            def write(con: duckdb.DuckDBPyConnection) -> None:
+                if not passed:
+                    return
+                inserted = con.execute(
+                    f"INSERT INTO raw.genesis__werte ({', '.join(WERTE_COLUMNS)}) "
+                    f"SELECT {', '.join(WERTE_COLUMNS)} FROM _genesis_neu JOIN _genesis_herkunft USING (nr)"
+                ).fetchone()[0]
+                expected = sum(parsed.zeilen for _, _, parsed in passed)
+                if inserted != expected:
+                    raise RuntimeError(f"genesis: {inserted} rows written, {expected} expected")
+
+            yield Batch(outcomes, write)
+        finally:
+            drop_temp(con)
+            con.execute("DROP TABLE IF EXISTS _genesis_herkunft")
 
     def record_delivery(con: duckdb.DuckDBPyConnection, lineage: Lineage, parsed: ParsedFile) -> None:
         con.execute(
@@ -117,9 +131,12 @@ def load_genesis(con: duckdb.DuckDBPyConnection, paths: Paths, region: Region, a
                 f"{prefix or 'Deutschland'} (geladen, trägt aber nichts bei)")
 
     def read_error(path: Path, error: duckdb.Error) -> DeliveryError:
+        if isinstance(error, (duckdb.InvalidInputException, duckdb.ConversionException)):
+            # the CSV reader itself failed on the content: a bad delivery, not a crash
+            return DeliveryError(path, f"cannot be read as a GENESIS CSV table ({str(error).splitlines()[0][:200]})")
         return DeliveryError(path, f"cannot be read as a GENESIS CSV table ({type(error).__name__})")
 
-    result = run_family(con, paths, FAMILY, create_tables=ensure_tables, load_file=load_file,
+    result = run_family(con, paths, FAMILY, create_tables=ensure_tables, load_files=load_files,
                         record_delivery=record_delivery, count=count, read_error=read_error, audit=audit,
                         run_id=run_id)
     result.rows = {"raw.genesis__lieferungen": 0, "raw.genesis__werte": 0, **result.rows}

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest.delivery import DeliveryError
-from orchestration.ingest.genesis import SUPPORTED_TABLES, load_genesis, parse_file
+from orchestration.ingest.genesis import SUPPORTED_TABLES, load_genesis, parse_files
 from orchestration.settings import Paths
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -400,10 +400,58 @@ def test_parse_error_names_file_line_column(tmp_path, con):
     text, _ = bad_files()["unparseable.csv"]
     path = tmp_path / "x.csv"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(DeliveryError) as error:
-        parse_file(con, path, "06432")
-    assert error.value.file == path and error.value.line == line_of(text, "06432004;") and error.value.column == 6
-    assert str(error.value).startswith("x.csv, line ")
+    error, = parse_files(con, [path], "06432")
+    assert isinstance(error, DeliveryError)
+    assert error.file == path and error.line == line_of(text, "06432004;") and error.column == 6
+    assert str(error).startswith("x.csv, line ")
+
+
+class CountingConnection:
+    """A connection that counts the queries sent through it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.queries = con, 0
+
+    def execute(self, *args):
+        self.queries += 1
+        return self.con.execute(*args)
+
+
+def parsed_rows(con) -> dict[int, list[tuple]]:
+    rows: dict[int, list[tuple]] = {}
+    for nr, *row in con.execute("SELECT * FROM _genesis_neu ORDER BY ALL").fetchall():
+        rows.setdefault(nr, []).append(tuple(row))
+    return rows
+
+
+def test_the_files_of_a_run_are_parsed_together_each_as_if_alone(tmp_path, con):
+    """All new files are parsed in one go: the queries do not grow with the number of files (18 files, two
+    encodings, both layouts, seven widths: fewer queries than two files parsed one after the other), and every
+    file gets exactly the rows and the outcome it gets alone, a bad file among them included."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    files = []
+    for source in sorted(DADI.glob("*.csv")):
+        text = read_text(source)
+        for encoding in ("utf-8", "latin-1"):
+            files.append(folder / f"{encoding}_{source.name}")
+            files[-1].write_bytes(text.encode(encoding))
+    bad_text, expected = bad_files()["unparseable.csv"]
+    files.insert(5, folder / "unparseable.csv")
+    files[5].write_text(bad_text, encoding="utf-8")
+
+    alone = CountingConnection(con)
+    outcomes, rows = [], {}
+    for nr, path in enumerate(files):
+        outcome, = parse_files(alone, [path], "06432")
+        outcomes.append(outcome)
+        rows[nr] = parsed_rows(con).get(0, [])
+    together = CountingConnection(con)
+    assert [str(o) for o in parse_files(together, files, "06432")] == [str(o) for o in outcomes]
+    assert isinstance(outcomes[5], DeliveryError) and expected in str(outcomes[5]) and rows[5] == []
+    assert {nr: r for nr, r in rows.items() if r} == parsed_rows(con)
+    assert sum(1 for o in outcomes if not isinstance(o, DeliveryError)) == 18
+    assert together.queries < 2 * alone.queries / len(files)
 
 
 def test_footer_notes_with_quotes_and_semicolons_do_not_break_parsing(tmp_path, con):
