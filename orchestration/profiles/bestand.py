@@ -48,7 +48,8 @@ def lies_bestand(con: duckdb.DuckDBPyConnection) -> Bestand:
     for pflicht in ("sozialraum_indikatoren", "rpt_indikatorwerte", "dim_gebiet", "indikatoren"):
         if pflicht not in tabellen:
             raise ProfilFehler(f"the published file has no table mart.{pflicht}")
-    gebiete = abfrage(con, "select * from mart.dim_gebiet")
+    # in a fixed order: the map draws the areas in this order, and the same data must give the same profile
+    gebiete = abfrage(con, "select * from mart.dim_gebiet order by gebiet_ebene, gebiet_id")
     katalog = {r["indikator_id"]: r for r in abfrage(con, "select * from mart.indikatoren")}
     bestand = Bestand(tabellen=dict(tabellen), gebiete=gebiete, katalog=katalog)
     bestand.datenstand = _datenstand(con, bestand)

@@ -149,6 +149,18 @@ def test_single_and_unknown_sozialraum(published, rendered, tmp_path):
         render_profiles(published, tmp_path, sozialraum="gibt-es-nicht")
 
 
+def test_the_same_published_data_give_the_same_profile_whatever_the_row_order(published, rendered, tmp_path):
+    """A profile depends on the published data, not on the order DuckDB returns their rows in (the map's areas
+    were drawn in the order of mart.dim_gebiet: two builds of the same data printed different files)."""
+    shuffled = tmp_path / "umgestellt" / published.name  # the profile names the file it was made from
+    shuffled.parent.mkdir()
+    shutil.copy(published, shuffled)
+    with duckdb.connect(str(shuffled)) as con:
+        con.execute("CREATE OR REPLACE TABLE mart.dim_gebiet AS SELECT * FROM mart.dim_gebiet ORDER BY gebiet_id DESC")
+    for path in render_profiles(shuffled, tmp_path / "profile", sozialraum=rendered["raeume"][0]):
+        assert path.read_bytes() == (rendered["out"] / path.name).read_bytes(), path.name
+
+
 def _route_handler(info: dict):
     def route(r) -> None:
         url = r.request.url
