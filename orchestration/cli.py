@@ -234,5 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> int:
+    """The `sozialmonitor` command (pyproject.toml) and `python -m orchestration.cli`: `main`, and then the process
+    ends (without the interpreter's final garbage collection, see process.without_final_collection)."""
+    from orchestration.process import without_final_collection
+
+    return without_final_collection(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
