@@ -8,7 +8,7 @@ must name exactly the declared tables (tests/ingest/test_families.py).
 
 Two kinds of source:
 - `lieferung`: files delivered into `LANDING/<name>/`, loaded file by file by the one runner
-  (orchestration/ingest/runner.py: checksum, one transaction per file, rejects, quarantine, delivery state,
+  (orchestration/ingest/runner.py: checksum, one transaction per file or one for all new files, rejects, quarantine, delivery state,
   audit). Each of them also writes `raw.<name>__rejects` when `rejects` is set (not a dbt source).
 - `konfiguration`: the region profile (`seeds/regions/<name>/`): configuration, not deliveries. It is not
   loaded file by file but replaced completely in one transaction on every run (region.load_region); a bad
