@@ -426,7 +426,7 @@ def parsed_rows(con) -> dict[int, list[tuple]]:
 
 def test_the_files_of_a_run_are_parsed_together_each_as_if_alone(tmp_path, con):
     """All new files are parsed in one go: the queries do not grow with the number of files (18 files, two
-    encodings, both layouts, seven widths: fewer queries than two files parsed one after the other), and every
+    encodings, both layouts, eight widths: fewer queries than two files parsed one after the other), and every
     file gets exactly the rows and the outcome it gets alone, a bad file among them included."""
     folder = tmp_path / "files"
     folder.mkdir()
