@@ -167,6 +167,12 @@ class Settings(dg.ConfigurableResource):
     def from_env(cls, *, resolve: bool = False, **values) -> Settings:
         """Defaults from the environment, overridden by `values`. Text values stay `dg.EnvVar` (resolved by
         Dagster when a run starts, secrets hidden in the UI) unless `resolve` (a command outside a run)."""
+        return cls(**{**cls._environment(resolve), **values})
+
+    @classmethod
+    def _environment(cls, resolve: bool) -> dict:
+        """The fields set in the environment (ENV_DEFAULTS): text as `dg.EnvVar` (or its value: `resolve`),
+        numbers parsed."""
         env: dict = {}
         for field, var in ENV_DEFAULTS.items():
             raw = os.environ.get(var, "").strip()
@@ -180,12 +186,19 @@ class Settings(dg.ConfigurableResource):
                     env[field] = int(raw) if kind in (int, int | None) else float(raw.replace(",", "."))
                 except ValueError:
                     raise ValueError(f"${var}={raw!r}: expected a number") from None
-        return cls(**{**env, **values})
+        return env
 
     def run_config(self) -> dict:
-        """Run config that makes a run use this object's region, folders and demo mode (the other fields,
-        secrets among them, stay those of the code location's resource)."""
+        """Run config that makes a run use this object's region, folders and demo mode, and the environment's other
+        settings. A run config for the resource replaces the code location's resource config as a whole: without
+        the environment's settings in it, every other field fell back to its default (a key, a disclosure threshold
+        or GX folders set in the environment were ignored by `sozialmonitor build`). Text settings go as a
+        reference to their variable (`{"env": ...}`, read when the run starts: a secret's value never appears in
+        the run's config), numbers as their value."""
+        environment = {field: {"env": value.env_var_name} if isinstance(value, dg.EnvVar) else value
+                       for field, value in self._environment(resolve=False).items()}
         return {"resources": {"settings": {"config": {
+            **environment,
             "region": str(self.paths.region), "landing": str(self.paths.landing), "out": str(self.paths.out),
             "demo": self.demo}}}}
 

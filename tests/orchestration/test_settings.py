@@ -68,6 +68,30 @@ def test_a_run_takes_its_folders_from_run_config(tmp_path):
         assert con.execute("SELECT region_ags FROM raw.region__profil").fetchone()[0] == "06432"
 
 
+def test_a_build_run_keeps_the_settings_of_the_environment(monkeypatch, tmp_path):
+    """`sozialmonitor build` gives the run its folders as run config; the environment's other settings reach the
+    run as well (a run config for the resource replaced its whole config, so they fell back to their defaults: a
+    key, a disclosure threshold or GX folders set in the environment were ignored), a secret only as the name of
+    its variable, never its value."""
+    secret = "geheimer-schluessel-" + "x" * 24
+    monkeypatch.setenv(ENV_DEFAULTS["pseudonym_key"], secret)
+    monkeypatch.setenv(ENV_DEFAULTS["gx_docs"], str(tmp_path / "docs"))
+    monkeypatch.setenv(ENV_DEFAULTS["disclosure_min_cell"], "5")
+    monkeypatch.setenv(ENV_DEFAULTS["max_reject_share"], "0,25")
+    seen: dict = {}
+
+    @dg.asset
+    def probe(settings: Settings) -> None:
+        seen.update(key=settings.pseudonym_key, docs=settings.gx_docs, cell=settings.disclosure_min_cell,
+                    share=settings.max_reject_share, out=settings.out)
+
+    run_config = Settings.from_env(resolve=True, out=str(tmp_path / "out")).run_config()
+    assert secret not in repr(run_config)
+    job = dg.Definitions(assets=[probe], resources={"settings": Settings.from_env()}).get_implicit_global_asset_job_def()
+    assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral()).success
+    assert seen == {"key": secret, "docs": str(tmp_path / "docs"), "cell": 5, "share": 0.25, "out": str(tmp_path / "out")}
+
+
 def _instance_like_the_repos(tmp_path: Path) -> dg.DagsterInstance:
     """A persistent instance with the repo's dagster.yaml (pools and all), its storage under tmp_path."""
     config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
