@@ -139,8 +139,16 @@ class _Files:
         self.refused: dict[int, DeliveryError] = {}
 
     def refuse(self, nr: int, problem: str, line: int | None = None, column: int | None = None) -> None:
-        self.refused[nr] = DeliveryError(self.paths[nr], problem, line=line, column=column)
+        self.drop(nr, DeliveryError(self.paths[nr], problem, line=line, column=column))
+
+    def drop(self, nr: int, error: DeliveryError) -> None:
+        self.refused[nr] = error
         del self.facts[nr]
+
+    @property
+    def widest(self) -> int:
+        """The largest column count of the files still in the running."""
+        return max(int(facts["width"]) for facts in self.facts.values())
 
     def table(self) -> None:
         """`_genesis_dateien`: one row per file still in the running with the facts known so far (the queries of
@@ -170,14 +178,14 @@ def parse_files(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], prefix: s
         try:
             encodings[nr] = detect_encoding(path)
         except DeliveryError as error:
-            files.refused[nr] = error
-            del files.facts[nr]
+            files.drop(nr, error)
     files.table()
     _read_lines(con, files, encodings)
     _find_layout(con, files)
     if files.facts:
         _read_records(con, files, encodings)
         titles = _check_records(con, files)
+    if files.facts:
         _header_paths(con, files, titles)
     if files.facts:
         _long_values(con, files, prefix, vorgaenger)
@@ -329,9 +337,8 @@ def _read_records(con: duckdb.DuckDBPyConnection, files: _Files, encodings: dict
     """Pass 2: the files as ';'-separated records (all VARCHAR, each file with its own width, null padding),
     lined up with the lines above the footer (the CSV reader skips empty lines: there, record k is the k-th
     non-empty line). `kopf` marks the column header rows."""
-    widest = max(int(facts["width"]) for facts in files.facts.values())
     con.execute(f"CREATE TEMP TABLE _genesis_read (datei VARCHAR, "
-                f"{', '.join(f'c{i:03d} VARCHAR' for i in range(1, widest + 1))})")
+                f"{', '.join(f'c{i:03d} VARCHAR' for i in range(1, files.widest + 1))})")
     groups: dict[tuple[str, int], list[str]] = {}
     for nr, facts in files.facts.items():
         groups.setdefault((encodings[nr], int(facts["width"])), []).append(str(facts["datei"]))
@@ -394,13 +401,14 @@ def _check_records(con: duckdb.DuckDBPyConnection, files: _Files) -> dict[int, t
             continue
         files.facts[nr].update(titel=titel, ist_demo=demo)
         titles[nr] = (titel, titel_zeit)
+    if len(titles) < len(rows):
+        files.table()
     return titles
 
 
 def _header_paths(con: duckdb.DuckDBPyConnection, files: _Files, titles: dict[int, tuple[str | None, str | None]]) -> None:
     """Header cells -> one header path (`merkmal`) and time per value column; the time dimension of each file."""
-    files.table()
-    widest = max(int(facts["width"]) for facts in files.facts.values()) if files.facts else 3
+    widest = files.widest
     con.execute(f"""
         CREATE TEMP TABLE _genesis_cells AS
         WITH h AS (SELECT nr, zeile, {_columns(3, widest)} FROM _genesis_records WHERE kopf),
@@ -476,7 +484,7 @@ def _header_paths(con: duckdb.DuckDBPyConnection, files: _Files, titles: dict[in
 def _long_values(con: duckdb.DuckDBPyConnection, files: _Files, prefix: str, vorgaenger: tuple[str, ...]) -> None:
     """The data cells in long format (numbers, markers, time) and their checks; region levels, normalised AGS,
     derived Gemeinde/Kreis rows, de-duplication and the region filter; the view `_genesis_neu`."""
-    widest = max(int(facts["width"]) for facts in files.facts.values())
+    widest = files.widest
     con.execute(f"""
         CREATE TEMP TABLE _genesis_data AS
         WITH rows AS (
