@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import Paths
+from orchestration.settings import ENV_DEFAULTS, Paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -41,6 +41,19 @@ def dagster_home(tmp_path_factory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(home))
         yield home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gx_folders(tmp_path_factory) -> Iterator[Path]:
+    """The GX project (stored validation results) and Data Docs of this test session, in a temporary folder:
+    the builds and checks of the tests (in their own processes too, through the environment) keep their
+    results there, never in the checkout's var/gx and var/gx_docs, and each session renders its Data Docs
+    into a store of its own instead of one that grows with every earlier session."""
+    base = tmp_path_factory.mktemp("gx")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_DEFAULTS["gx_home"], str(base / "project"))
+        patch.setenv(ENV_DEFAULTS["gx_docs"], str(base / "docs"))
+        yield base
 
 
 @pytest.fixture(scope="session")
