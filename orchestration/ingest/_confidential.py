@@ -117,6 +117,32 @@ def csv_source(path_param: str, ncols: int, tf: TextFile, filename: bool = False
     )
 
 
+def stage_records(con: duckdb.DuckDBPyConnection, stage: str, texts: Mapping[int, TextFile],
+                  columns: Callable[[int], str], params: Mapping | None = None) -> None:
+    """The records of several checked text files in the temporary table `stage` (replaced), for a loader that reads
+    and checks the new files of a run together: per record the file's number `nr` (the key of `texts`), its line
+    `zeile` and the columns `columns(nr)` (SQL over the file's fields c0, c1, … , e.g. `trim(c3) AS ags`; the same
+    names and types for every file). One `read_csv` per group of files with the same dialect and the same
+    `columns` SQL (usually one for all of them); `params` are bound to each. A file without records has no rows.
+    A file DuckDB cannot read raises its duckdb.Error (the runner then loads the files one at a time, so that the
+    error names the file)."""
+    groups: dict[tuple, list[int]] = {}
+    for nr, tf in texts.items():
+        groups.setdefault((tf.skip, tf.encoding, len(tf.header), columns(nr)), []).append(nr)
+    con.execute(f"DROP TABLE IF EXISTS {stage}")
+    for index, ((skip, _, width, select), numbers) in enumerate(groups.items()):
+        pfade = [str(texts[nr].path) for nr in numbers]
+        # lines numbered per file in the scan's order (one file after the other: the loaders run DuckDB on one thread)
+        query = f"""
+            SELECT d.nr, (r.n - min(r.n) OVER (PARTITION BY r.filename) + 1 + {skip})::BIGINT AS zeile, {select}
+            FROM (SELECT row_number() OVER () AS n, * FROM {csv_source('$pfade', width, texts[numbers[0]], filename=True)}) AS r
+            JOIN (SELECT unnest($pfade) AS pfad, unnest($nrs::INTEGER[]) AS nr) AS d ON d.pfad = r.filename"""
+        bound = {**(params or {}), "pfade": pfade, "nrs": numbers}
+        used = {k: v for k, v in bound.items() if re.search(rf"\${re.escape(k)}\b", query)}
+        con.execute(f"CREATE TEMP TABLE {stage} AS {query}" if index == 0 else f"INSERT INTO {stage} BY NAME {query}",
+                    used)
+
+
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _CSV_COLS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _CSV_SAFE = (

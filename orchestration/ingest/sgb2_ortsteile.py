@@ -46,6 +46,7 @@ def _is_header(fields: list[str]) -> bool:
     return "ags" in fields and "ortsteil" in fields
 
 
+RECORDS = "_sgb2_ot_zeilen"
 STAGE = "_sgb2_ot_stage"
 FILES = "_sgb2_ot_dateien"
 NEW = "_sgb2_ot_neu"
@@ -83,22 +84,17 @@ def stage_files(con: duckdb.DuckDBPyConnection, files: dict[int, runner.Lineage]
         "geladen_am": ("TIMESTAMP", [files[n].geladen_am for n in readable]),
         "ist_demodaten": ("BOOLEAN", [texts[n].ist_demodaten for n in readable]),
     })
+    def columns(nr: int) -> str:
+        col = {name: f"c{i}" for name, i in positions[nr].items()}
+        return (f"trim({col['berichtsmonat']}) AS t_monat, nullif({c.ags_sql(col['ags'])}, '') AS ags, "
+                f"{c.ortsteil_sql(col['ortsteil'])} AS ortsteil, " + ", ".join(f"trim({col[m]}) AS v_{m}" for m in MERKMALE))
+
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGE} (nr INTEGER, zeile BIGINT, t_monat VARCHAR, ags VARCHAR,
         ortsteil VARCHAR, {', '.join(f"v_{m} VARCHAR" for m in MERKMALE)}, monat_text VARCHAR, gruende VARCHAR[])""")
-    # one read per dialect (usually one for all files): lines are numbered per file from the scan's order
-    groups: dict[tuple, list[int]] = {}
-    for nr in readable:
-        tf = texts[nr]
-        groups.setdefault((tf.skip, tf.encoding, len(tf.header), tuple(positions[nr].items())), []).append(nr)
-    for numbers in groups.values():
-        tf, col = texts[numbers[0]], {name: f"r.c{i}" for name, i in positions[numbers[0]].items()}
-        con.execute(f"""
-            INSERT INTO {STAGE}
-            SELECT d.nr, r.n - min(r.n) OVER (PARTITION BY r.filename) + 1 + {tf.skip}, trim({col['berichtsmonat']}),
-                   nullif({c.ags_sql(col['ags'])}, ''), {c.ortsteil_sql(col['ortsteil'])},
-                   {', '.join(f"trim({col[m]})" for m in MERKMALE)}, d.monat_text, []::VARCHAR[]
-            FROM (SELECT row_number() OVER () AS n, * FROM {c.csv_source('$pfade', len(tf.header), tf, filename=True)}) AS r
-            JOIN {FILES} AS d ON d.pfad = r.filename""", {"pfade": [str(files[n].delivery.read_path) for n in numbers]})
+    if readable:
+        c.stage_records(con, RECORDS, {nr: texts[nr] for nr in readable}, columns)
+        con.execute(f"""INSERT INTO {STAGE} BY NAME
+            SELECT r.*, d.monat_text, []::VARCHAR[] AS gruende FROM {RECORDS} AS r JOIN {FILES} AS d USING (nr)""")
     counted = dict(con.execute(f"SELECT nr, count(*) FROM {STAGE} GROUP BY nr").fetchall())
     for nr in readable:
         if not counted.get(nr):
@@ -135,7 +131,8 @@ def write(con: duckdb.DuckDBPyConnection, family: str) -> None:
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {FILES}; DROP TABLE IF EXISTS {NEW}")
+    con.execute(f"DROP TABLE IF EXISTS {RECORDS}; DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {FILES}; "
+                f"DROP TABLE IF EXISTS {NEW}")
 
 
 def _sum_errors(con: duckdb.DuckDBPyConnection, paths: dict[int, object], months: dict[int, tuple[dt.date, str]],
