@@ -19,6 +19,20 @@ def write_lines(path: Path, lines: list[str], encoding: str = "utf-8", newline: 
     return path
 
 
+class CountingConnection:
+    """A connection that counts the queries sent through it (everything else goes to the connection)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.queries = con, 0
+
+    def execute(self, *args):
+        self.queries += 1
+        return self.con.execute(*args)
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)
+
+
 @pytest.fixture
 def write():
     """write(path, lines, encoding="utf-8", newline="\\n") -> path (see write_lines)."""

@@ -21,6 +21,7 @@ import pytest
 from orchestration.ingest.delivery import DeliveryError
 from orchestration.ingest.genesis import SUPPORTED_TABLES, load_genesis, parse_files
 from orchestration.settings import Paths
+from tests.ingest.conftest import CountingConnection
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DADI = REPO_ROOT / "data" / "genesis" / "dadi"
@@ -404,17 +405,6 @@ def test_parse_error_names_file_line_column(tmp_path, con):
     assert isinstance(error, DeliveryError)
     assert error.file == path and error.line == line_of(text, "06432004;") and error.column == 6
     assert str(error).startswith("x.csv, line ")
-
-
-class CountingConnection:
-    """A connection that counts the queries sent through it."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con, self.queries = con, 0
-
-    def execute(self, *args):
-        self.queries += 1
-        return self.con.execute(*args)
 
 
 def parsed_rows(con) -> dict[int, list[tuple]]:

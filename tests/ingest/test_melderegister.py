@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import duckdb
+
 from orchestration.ingest.melderegister import load_melderegister
+from orchestration.ingest.region import load_region
 from orchestration.ingest.runner import Options
+from orchestration.settings import Paths
+from tests.ingest.conftest import write_lines
 
 REGION = SimpleNamespace(ags_prefix="06432")
 HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl"
@@ -96,3 +101,74 @@ def test_tables_exist_without_deliveries(paths, con):
                             "WHERE table_name = 'melderegister__einwohner'").fetchall())
     assert cols["alter"] == "INTEGER" and cols["stichtag"] == "DATE" and cols["geladen_am"] == "TIMESTAMP"
     assert con.execute("SELECT count(*) FROM raw.melderegister__rejects").fetchone() == (0,)
+
+
+def test_the_files_of_a_run_are_read_together_each_as_if_alone(tmp_path):
+    """All new files of a run are read and checked together: every file gets exactly the rows, rejects, hints and
+    outcome it gets when it is delivered alone (residents with Ortsteil keys, nationality or addresses, households,
+    and files refused for each kind of problem among them), and the queries do not grow with the files (fewer than
+    two files' worth for ten)."""
+    from tests.ingest.conftest import CountingConnection
+    from tests.ingest.test_melderegister_ortsteile import HAUSHALTE
+    from tests.ingest.test_melderegister_ortsteile import lines as ortsteil_lines
+    from tests.ingest.test_melderegister_strassen import HEADER as ADRESSEN
+    from tests.ingest.test_melderegister_strassen import lines as address_lines
+    from tests.ingest.test_melderegister_strassen import make_region
+
+    region = make_region(tmp_path)
+    mit_sa = f"{HEADER};staatsangehoerigkeit"
+    households = [f"31.12.{{y}};{ags};;{typ};{n + 3}" for ags in ("06432001", "06432002")
+                  for n, typ in enumerate(("einpersonen", "paar_ohne_kinder", "paar_mit_kindern", "sonstige"))]
+    too_many = good_lines("31.12.2020")
+    too_many[:10] = [line.replace(";m;", ";q;") for line in too_many[:10]]  # 10 of 405 rejected
+    unknown_address = address_lines("31.12.2018")
+    unknown_address.insert(10, "31.12.2018;06432018;Gibtsnichtweg;3;d;40;5")  # 1 of 1011: loaded, named
+    files = {
+        "melderegister_20151231.csv": [HEADER, *good_lines("31.12.2015"), "31.12.2015;06432003;;x;5;1"],
+        "melderegister_20161231.csv": [HEADER, *ortsteil_lines()],
+        "melderegister_20171231.csv": [mit_sa, *[f"{line};{('0', '000', '368')[i % 3]}"
+                                                 for i, line in enumerate(good_lines("31.12.2017"))]],
+        "melderegister_haushalte_20171231.csv": [HAUSHALTE, *[line.format(y=2017) for line in households]],
+        "melderegister_20181231.csv": [ADRESSEN, *unknown_address],
+        "melderegister_20191231.csv": [HEADER, *ortsteil_lines(stichtag="31.12.2019"), "31.12.2019;06432018;099;d;5;3"],
+        "melderegister_20201231.csv": [HEADER, *too_many],
+        "melderegister_haushalte_20201231.csv": [HAUSHALTE, *[line.format(y=2020).replace("sonstige", "wg")
+                                                              for line in households]],
+        "melderegister_20211231.csv": ["stichtag;ags;geschlecht;alter", "31.12.2021;06432001;m;5"],
+        "melderegister_20221231.csv": [mit_sa, *[f"{line};{'910' if i == 7 else '000'}"
+                                                 for i, line in enumerate(good_lines("31.12.2022"))]],
+    }
+
+    def load(folder, names) -> tuple[dict, int]:
+        """Each file's outcome, hints and rows when `names` are delivered together; the queries it took."""
+        paths = Paths(region=region.path, landing=folder / "landing", out=folder / "out")
+        for name in names:
+            write_lines(paths.landing / "melderegister" / name, files[name])
+        paths.out.mkdir(parents=True)
+        with duckdb.connect(str(paths.warehouse)) as con:
+            load_region(con, region)
+            counting = CountingConnection(con)
+            result = load_melderegister(counting, paths, region)
+            seen = {name: {"refused": None, "hints": [], "rows": {}} for name in names}
+            for path, reason in result.quarantined:
+                seen[path.name]["refused"] = reason
+            for hint in result.hints:
+                seen[hint.split("/", 1)[1].split(":", 1)[0]]["hints"].append(hint)
+            for table in ("einwohner", "haushalte", "rejects"):
+                for datei, *row in con.execute(f"SELECT datei, * EXCLUDE (datei, geladen_am, sha256) "
+                                               f"FROM raw.melderegister__{table} ORDER BY rowid").fetchall():
+                    seen[datei]["rows"].setdefault(table, []).append(tuple(row))
+        return seen, counting.queries
+
+    alone, queries = {}, []
+    for number, name in enumerate(files):
+        seen, count = load(tmp_path / f"alone{number}", [name])
+        alone.update(seen)
+        queries.append(count)
+    together, count = load(tmp_path / "together", list(files))
+    assert together == alone
+    assert [name for name, seen in alone.items() if seen["refused"]] == [
+        "melderegister_20191231.csv", "melderegister_20201231.csv", "melderegister_haushalte_20201231.csv",
+        "melderegister_20211231.csv", "melderegister_20221231.csv"]
+    assert alone["melderegister_20181231.csv"]["hints"] and alone["melderegister_20151231.csv"]["rows"]["rejects"]
+    assert count < 2 * max(queries), (count, queries)
