@@ -13,7 +13,8 @@ process (fresh DuckDB file on disk, peak RSS of that process):
 - `hmac`: the HMAC-SHA-256 pseudonymisation in SQL alone over all fall_ids (read_csv + hash);
 - `precheck`: SHA-256 of every file + the encoding/control-byte check (Python, 8 MB chunks);
 - `ingest`: `load_jugendhilfe` end to end (pre-check, projection without names, pseudonyms, typing,
-  row checks, duplicate checks, inserts, deliveries table), one transaction per file.
+  row checks, duplicate checks, inserts, deliveries table), all new files read and checked together and
+  written in one transaction.
 """
 
 from __future__ import annotations

@@ -10,14 +10,20 @@ its header line (`hilfeart` → Hilfen, `ergebnis` → § 8a, `paragraph` → §
   (computed in SQL, see `pseudonym.py`), so the plain id is not stored either;
 - a real (non-demo) delivery without a configured key stops the run before anything is loaded.
 
+All new exports of a run are read and checked together (runner `load_files`): one `read_csv` per record type and
+dialect (`_confidential.stage_records`, the pseudonym computed in that read), one query per check for all files, each
+check per file as if it were loaded alone; the rows and rejects of the files that pass are written in one transaction.
+A bad file is refused alone; when DuckDB cannot read one of them, the files are loaded one at a time, so that the
+error names that file.
+
 Row checks (reasons in `raw.jugendhilfe__rejects`, records there as JSON of the pseudonymised,
 name-free fields): missing fall_id, unknown Hilfeart / ergebnis / paragraph, invalid dates, `ende` before
 `beginn`, dates after the export's reference date (31.12. of the year in the file name), birth date after
 the begin of the Hilfe or in the future, invalid sex / age / j-n-u flags, a `beendigungsgrund` or `anlass` that
 is not one of the listed labels (`BEENDIGUNGSGRUENDE`, `ANLAESSE`; its text is not kept in the reject either),
 `wohnort_ags` not an 8-digit AGS
-or outside the region, the same fall_id twice with different content (all its rows) or as an identical copy
-(the later copies). A file whose reject share exceeds the run's maximum (`Options.max_reject_share`, setting
+or outside the region, the same fall_id twice in a file with different content (all its rows) or as an identical
+copy (the later copies). A file whose reject share exceeds the run's maximum (`Options.max_reject_share`, setting
 `max_reject_share`) is quarantined.
 
 Ortsteil (all three record types): an optional column `wohnort_ortsteil`, the 3-digit `ortsteil_schluessel` of
@@ -30,6 +36,8 @@ the Melderegister's rule (`_confidential.check_ortsteile`). Stored as `wohnort_o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,9 +85,6 @@ CODES = {"hilfearten": HILFEARTEN, "ergebnisse": ERGEBNISSE, "paragraphen": PARA
          **{name: tuple(_vergleich(t) for t in texte) for name, texte in _TEXTE.items()},
          **{f"{name}_text": texte for name, texte in _TEXTE.items()}}
 MAX_ALTER = 17  # § 8a and § 42 concern children and juveniles (under 18)
-
-_LINEAGE_SELECT = "$datei, $sha256, $geladen_am, $demo"
-
 
 @dataclass(frozen=True)
 class RecordType:
@@ -164,7 +169,8 @@ def _int(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({expr}, '[0-9]{{1,4}}') THEN {expr}::INTEGER END"
 
 
-# Per record type: typed expressions over the text columns `t_<name>`, the checks, the output columns.
+# Per record type: typed expressions over the text columns `t_<name>`, the checks (`stichtag`: the file's reference
+# date, a column of the stage), the output columns.
 def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]], list[str]]:
     ags_checks = [
         ("NOT regexp_full_match(coalesce(t_wohnort_ags, ''), '[0-9]{8}')",
@@ -191,11 +197,11 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             ("beginn IS NULL", "'beginn: erwartet Monat YYYY-MM'"),
             ("t_ende IS NOT NULL AND ende IS NULL", "'ende: erwartet Monat YYYY-MM oder leer'"),
             ("ende < beginn", "'ende vor beginn'"),
-            ("beginn > $stichtag", "'beginn nach dem Stichtag des Exports'"),
-            ("ende > $stichtag", "'ende nach dem Stichtag des Exports'"),
+            ("beginn > stichtag", "'beginn nach dem Stichtag des Exports'"),
+            ("ende > stichtag", "'ende nach dem Stichtag des Exports'"),
             ("geburtsdatum IS NULL", "'geburtsmonat/geburtsjahr: erwartet Monat 1-12 und vierstelliges Jahr'"),
-            ("geburtsdatum > $stichtag", "'Geburtsdatum in der Zukunft (nach dem Stichtag des Exports)'"),
-            ("geburtsdatum <= $stichtag AND geburtsdatum > beginn", "'Geburtsdatum nach beginn der Hilfe'"),
+            ("geburtsdatum > stichtag", "'Geburtsdatum in der Zukunft (nach dem Stichtag des Exports)'"),
+            ("geburtsdatum <= stichtag AND geburtsdatum > beginn", "'Geburtsdatum nach beginn der Hilfe'"),
             (_not_in('t_alleinerziehend', 'jnu'),
              "'alleinerziehend: erwartet j, n oder u'"),
             (_not_in('t_transferleistung', 'jnu'),
@@ -209,7 +215,7 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
         typed = [_day("t_datum") + " AS datum", _int("t_alter") + " AS alter_"]
         checks = common + [
             ("datum IS NULL", "'datum: erwartet Datum YYYY-MM-DD'"),
-            ("datum > $stichtag", "'datum nach dem Stichtag des Exports'"),
+            ("datum > stichtag", "'datum nach dem Stichtag des Exports'"),
             (f"alter_ IS NULL OR alter_ > {MAX_ALTER}", f"'alter: erwartet ganze Zahl 0-{MAX_ALTER}'"),
             (_not_in('t_ergebnis', 'ergebnisse'),
              f"'ergebnis: erwartet {', '.join(ERGEBNISSE)}'"),
@@ -228,8 +234,8 @@ def _typed_and_checks(rt: RecordType) -> tuple[list[str], list[tuple[str, str]],
             ("beginn IS NULL", "'beginn: erwartet Datum YYYY-MM-DD'"),
             ("t_ende IS NOT NULL AND ende IS NULL", "'ende: erwartet Datum YYYY-MM-DD oder leer'"),
             ("ende < beginn", "'ende vor beginn'"),
-            ("beginn > $stichtag", "'beginn nach dem Stichtag des Exports'"),
-            ("ende > $stichtag", "'ende nach dem Stichtag des Exports'"),
+            ("beginn > stichtag", "'beginn nach dem Stichtag des Exports'"),
+            ("ende > stichtag", "'ende nach dem Stichtag des Exports'"),
             ("unbegleitet IS NULL", "'unbegleitet: erwartet j oder n'"),
             ("t_anlass IS NOT NULL AND anlass IS NULL",
              "'anlass: kein Anlass der Liste (docs/deliveries.md)'"),
@@ -244,15 +250,15 @@ _TEXT_COLUMNS = {"beendigungsgrund", "anlass"}  # checked against _TEXTE, stored
 _LOWERED = {"hilfeart", "geschlecht", "alleinerziehend", "transferleistung", "ergebnis", "paragraph", "unbegleitet"}
 
 
-def _stage_sql(rt: RecordType, tf: c.TextFile, positions: dict[str, int]) -> str:
-    """One scan: read, drop unknown/name columns, pseudonymise, type, check, find duplicates."""
-    text_cols = [col for col in rt.columns if col != "fall_id"]
+def _record_columns(rt: RecordType, positions: dict[str, int]) -> str:
+    """The columns `stage_records` reads from one file (its fields c0, c1, …): the pseudonym, computed in the scan
+    that reads the file (the plain fall_id reaches no table), and the known text columns; names, addresses and
+    unknown columns are never selected."""
     fall = f"trim(c{positions['fall_id']})"
-    select = [
-        f"row_number() OVER () + {tf.skip} AS zeile",
-        f"CASE WHEN nullif({fall}, '') IS NOT NULL THEN {hmac_sql(fall)} END AS fall_pseudonym",
-    ]
-    for col in text_cols:
+    select = [f"CASE WHEN nullif({fall}, '') IS NOT NULL THEN {hmac_sql(fall)} END AS fall_pseudonym"]
+    for col in rt.columns:
+        if col == "fall_id":
+            continue
         expr = f"nullif(trim(c{positions[col]}), '')"
         if col == "wohnort_ags":
             expr = f"nullif({c.ags_sql(f'c{positions[col]}')}, '')"
@@ -261,19 +267,31 @@ def _stage_sql(rt: RecordType, tf: c.TextFile, positions: dict[str, int]) -> str
         select.append(f"{expr} AS t_{col}")
     select.append(f"{c.ortsteil_sql(f'c{positions[ORTSTEIL]}')} AS {ORTSTEIL}" if ORTSTEIL in positions
                   else f"NULL::VARCHAR AS {ORTSTEIL}")
+    return ", ".join(select)
+
+
+# the temporary tables of a run's new files (load_files): the files, their records as read, one stage per record type
+FILES = "_jh_dateien"
+RECORDS = "_jh_zeilen"
+
+
+def _stage(rt: RecordType) -> str:
+    return f"_jh_stage_{rt.name}"
+
+
+def _stage_sql(rt: RecordType) -> str:
+    """The stage of the record type's files from their records (RECORDS): typed, checked, duplicates found per file."""
+    record = ", ".join(["fall_pseudonym", *(f"t_{col}" for col in rt.columns if col != "fall_id"), ORTSTEIL])
     typed, checks, _ = _typed_and_checks(rt)
-    record = ", ".join(["fall_pseudonym", *(f"t_{col}" for col in text_cols), ORTSTEIL])
     return f"""
-        CREATE OR REPLACE TEMP TABLE _jh_stage AS
-        WITH src AS (
-            SELECT {', '.join(select)} FROM {c.csv_source('$path', len(tf.header), tf)}
-        ), typed AS (
-            SELECT *, {', '.join(typed)},
+        CREATE OR REPLACE TEMP TABLE {_stage(rt)} AS
+        WITH typed AS (
+            SELECT r.*, d.stichtag, {', '.join(typed)},
                    hash({record}) AS inhalt,
-                   min(hash({record})) OVER (PARTITION BY fall_pseudonym) AS inhalt_min,
-                   max(hash({record})) OVER (PARTITION BY fall_pseudonym) AS inhalt_max,
-                   row_number() OVER (PARTITION BY fall_pseudonym ORDER BY zeile) AS kopie
-            FROM src
+                   min(hash({record})) OVER (PARTITION BY nr, fall_pseudonym) AS inhalt_min,
+                   max(hash({record})) OVER (PARTITION BY nr, fall_pseudonym) AS inhalt_max,
+                   row_number() OVER (PARTITION BY nr, fall_pseudonym ORDER BY zeile) AS kopie
+            FROM {RECORDS} AS r JOIN {FILES} AS d USING (nr)
         )
         SELECT *, list_concat({c.reasons_sql(checks)}, {c.reasons_sql([
             ("fall_pseudonym IS NOT NULL AND inhalt_min <> inhalt_max",
@@ -283,6 +301,116 @@ def _stage_sql(rt: RecordType, tf: c.TextFile, positions: dict[str, int]) -> str
         ])}) AS gruende
         FROM typed
     """
+
+
+def _reject_record(rt: RecordType, ortsteil: bool) -> str:
+    """The JSON record of a rejected row: pseudonymised, name-free; a text field as its checked label (NULL when it
+    is not one: its delivered text is not kept); the Ortsteil key when the file has the column."""
+    return "{" + ", ".join(
+        ["'fall_pseudonym': fall_pseudonym"]
+        + [f"'{col}': {col if col in _TEXT_COLUMNS else 't_' + col}" for col in rt.columns if col != "fall_id"]
+        + ([f"'{ORTSTEIL}': {ORTSTEIL}"] if ortsteil else [])
+    ) + "}"
+
+
+@dataclass(frozen=True)
+class _Export:
+    """What the header of one export says."""
+
+    text: c.TextFile
+    record_type: RecordType
+    positions: dict[str, int]
+    year: int | None
+
+    @property
+    def stichtag(self) -> dt.date:
+        """The export's reference date: 31.12. of the year in the file name (today without one)."""
+        return dt.date(self.year, 12, 31) if self.year else dt.date.today()
+
+
+def _stage_files(con: duckdb.DuckDBPyConnection, files: dict[int, runner.Lineage], prefix: str, key: PseudonymKey,
+                 limit: float) -> runner.Batch:
+    """Read and check the new exports together (by file number): one read per record type and dialect, one query per
+    check for all files. A file that fails gets its DeliveryError; `write` inserts the rows and rejects of the
+    others. A file DuckDB cannot read raises its duckdb.Error (the runner then loads the files one at a time)."""
+    outcomes: dict[int, runner.FileLoad | DeliveryError] = {}
+    exports: dict[int, _Export] = {}
+    for nr, lineage in files.items():
+        path = lineage.delivery.read_path
+        try:
+            tf = c.inspect_text_file(path, _is_header)
+            rt = record_type(tf)
+            positions = c.header_positions(tf, rt.columns,
+                                           [ORTSTEIL, *(n for n in tf.header if privacy.is_personal(n))])
+        except DeliveryError as error:
+            outcomes[nr] = error
+            continue
+        exports[nr] = _Export(tf, rt, positions, c.year_in_name(path))
+    readable = sorted(exports)
+    runner.files_table(con, FILES, {
+        "nr": ("INTEGER", readable),
+        "stichtag": ("DATE", [exports[n].stichtag for n in readable]),
+        "datei": ("VARCHAR", [files[n].delivery.path.name for n in readable]),
+        "sha256": ("VARCHAR", [files[n].delivery.sha256 for n in readable]),
+        "geladen_am": ("TIMESTAMP", [files[n].geladen_am for n in readable]),
+        "ist_demodaten": ("BOOLEAN", [exports[n].text.ist_demodaten for n in readable]),
+        "mit_ortsteil": ("BOOLEAN", [ORTSTEIL in exports[n].positions for n in readable]),
+    })
+    types = [rt for rt in RECORD_TYPES if any(exports[n].record_type is rt for n in readable)]
+    counts: dict[int, tuple[int, int]] = {}
+    for rt in types:
+        numbers = [n for n in readable if exports[n].record_type is rt]
+        c.stage_records(con, RECORDS, {n: exports[n].text for n in numbers},
+                        lambda n, rt=rt: _record_columns(rt, exports[n].positions), params=key.sql_params())
+        stage = _stage_sql(rt)
+        con.execute(stage, {"prefix": prefix, **_code_params(stage)})
+    if types:
+        con.execute(f"DROP TABLE {RECORDS}")  # in the stages now (a run's records are not kept twice)
+        stages = " UNION ALL ".join(f"SELECT nr, zeile, gruende, t_wohnort_ags, {ORTSTEIL} FROM {_stage(rt)}"
+                                    for rt in types)
+        paths = {n: files[n].delivery.read_path for n in readable}
+        # a file's first problem as when it was loaded alone: its reject share, then its Ortsteil keys
+        counts, too_many = runner.count_stages(con, f"({stages})", paths, limit)
+        outcomes.update(too_many)
+        keyed = {n: (paths[n], exports[n].positions[ORTSTEIL] + 1) for n in readable
+                 if n not in outcomes and ORTSTEIL in exports[n].positions}
+        if keyed:
+            outcomes.update(c.ortsteil_key_errors(
+                con, f"(SELECT * FROM ({stages}) WHERE nr IN ({c.numbers_sql(keyed)}))", keyed,
+                ags="t_wohnort_ags", ortsteil=ORTSTEIL, partition=(), what="Fälle"))
+    for nr in readable:
+        if nr in outcomes:
+            continue
+        export = exports[nr]
+        records, rejected = counts.get(nr, (0, 0))
+        outcomes[nr] = runner.FileLoad(
+            rows={export.record_type.name: records - rejected},
+            records=records,
+            rejected=rejected,
+            berichtszeitraum=str(export.year) if export.year else None,
+            ist_demodaten=export.text.ist_demodaten,
+            extra={"satzart": export.record_type.name, "schluessel_id": key.key_id},
+        )
+    passed = c.numbers_sql(n for n in readable if not isinstance(outcomes[n], DeliveryError))
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
+        # in the order the files were loaded one at a time: file by file, line by line
+        for rt in types:
+            _, _, out = _typed_and_checks(rt)
+            con.execute(
+                f"INSERT INTO raw.{FAMILY}__{rt.name} ({_columns(rt)}) SELECT {', '.join(out)}, {ORTSTEIL}, "
+                f"d.datei, d.sha256, d.geladen_am, d.ist_demodaten FROM {_stage(rt)} JOIN {FILES} AS d USING (nr) "
+                f"WHERE len(gruende) = 0 AND nr IN ({passed}) ORDER BY nr, zeile")
+        if types:
+            rejects = " UNION ALL ".join(
+                f"SELECT nr, zeile, array_to_string(gruende, '; ') AS grund, CASE WHEN d.mit_ortsteil "
+                f"THEN to_json({_reject_record(rt, True)}) ELSE to_json({_reject_record(rt, False)}) END AS datensatz, "
+                f"d.datei, d.sha256, d.geladen_am, d.ist_demodaten FROM {_stage(rt)} JOIN {FILES} AS d USING (nr) "
+                f"WHERE len(gruende) > 0 AND nr IN ({passed})" for rt in types)
+            con.execute(f"INSERT INTO raw.{FAMILY}__rejects SELECT datei, sha256, zeile, grund, datensatz, geladen_am, "
+                        f"ist_demodaten FROM ({rejects}) ORDER BY nr, zeile")
+
+    return runner.Batch([outcomes[n] for n in files], write)
 
 
 def _columns(rt: RecordType) -> str:
@@ -307,7 +435,8 @@ def _head_is_demo(path: Path) -> bool:
 
 def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: object, audit: Audit | None = None,
                      run_id: str | None = None, options: Options | None = None) -> IngestResult:
-    """Load new Jugendamt exports into raw.jugendhilfe__* (pseudonymised, names dropped)."""
+    """Load new Jugendamt exports into raw.jugendhilfe__* (pseudonymised, names dropped), all new files of a run
+    read and checked together (runner: `load_files`)."""
     options = options or Options()
     prefix = c.region_prefix(region)
     state: dict[str, PseudonymKey] = {}
@@ -317,46 +446,16 @@ def load_jugendhilfe(con: duckdb.DuckDBPyConnection, paths: Paths, region: objec
         # Refuse before anything is loaded when a real delivery meets a build without a key.
         state["key"] = require_key(options.key, demo=all(_head_is_demo(d.read_path) for d in new))
 
-    def load_file(con: duckdb.DuckDBPyConnection, lineage: runner.Lineage) -> runner.FileLoad:
-        path = lineage.delivery.read_path
-        tf = c.inspect_text_file(path, _is_header)
-        rt = record_type(tf)
-        positions = c.header_positions(tf, rt.columns, [ORTSTEIL, *(n for n in tf.header if privacy.is_personal(n))])
-        year = c.year_in_name(path)
-        stichtag = dt.date(year, 12, 31) if year else dt.date.today()
-        key = state["key"]
-        stage = _stage_sql(rt, tf, positions)
-        params = {"path": str(path), "prefix": prefix, "stichtag": stichtag, **_code_params(stage), **key.sql_params()}
-        with c.staged(con, path, "_jh_stage", stage, params):
-            records, rejected = runner.count_stage(con, path, "_jh_stage", options.max_reject_share)
-            if ORTSTEIL in positions:
-                c.check_ortsteile(con, path, "_jh_stage", positions[ORTSTEIL] + 1, ags="t_wohnort_ags",
-                                  ortsteil=ORTSTEIL, partition=(), what="Fälle")
-            _, _, out = _typed_and_checks(rt)
-            con.execute(
-                f"INSERT INTO raw.{FAMILY}__{rt.name} ({_columns(rt)}) SELECT {', '.join(out)}, {ORTSTEIL}, "
-                f"{_LINEAGE_SELECT} "
-                "FROM _jh_stage WHERE len(gruende) = 0 ORDER BY zeile",
-                {**lineage.params, "demo": tf.ist_demodaten},
-            )
-            record = "{" + ", ".join(
-                ["'fall_pseudonym': fall_pseudonym"]
-                # a text field as its checked label (NULL when it is not one): its delivered text is not kept
-                + [f"'{col}': {col if col in _TEXT_COLUMNS else 't_' + col}" for col in rt.columns if col != "fall_id"]
-                + ([f"'{ORTSTEIL}': {ORTSTEIL}"] if ORTSTEIL in positions else [])
-            ) + "}"
-            runner.write_rejects(con, FAMILY, "_jh_stage", record, lineage, tf.ist_demodaten)
-        return runner.FileLoad(
-            rows={rt.name: records - rejected},
-            records=records,
-            rejected=rejected,
-            berichtszeitraum=str(year) if year else None,
-            ist_demodaten=tf.ist_demodaten,
-            extra={"satzart": rt.name, "schluessel_id": key.key_id},
-        )
+    @contextmanager
+    def load_files(con: duckdb.DuckDBPyConnection, lineages: list[runner.Lineage]) -> Iterator[runner.Batch]:
+        try:
+            yield _stage_files(con, dict(enumerate(lineages)), prefix, state["key"], options.max_reject_share)
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {FILES}; DROP TABLE IF EXISTS {RECORDS}; "
+                        + "; ".join(f"DROP TABLE IF EXISTS {_stage(rt)}" for rt in RECORD_TYPES))
 
     return runner.run_confidential(
-        con, paths, FAMILY, TABLES, load_file,
+        con, paths, FAMILY, TABLES, load_files=load_files,
         lieferungen_extra=", satzart VARCHAR, schluessel_id VARCHAR",
         before_loading=before_loading, audit=audit, run_id=run_id,
     )

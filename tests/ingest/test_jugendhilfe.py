@@ -18,6 +18,7 @@ from orchestration.ingest import pseudonym as ps
 from orchestration.ingest.jugendhilfe import load_jugendhilfe
 from orchestration.ingest.runner import Options
 from orchestration.settings import Paths
+from tests.ingest.conftest import CountingConnection
 
 REGION = SimpleNamespace(ags_prefix="06432")
 KEY = b"test-key-0123456789abcdef"
@@ -406,3 +407,84 @@ def test_demo_export_privacy_scan_of_every_varchar_column(demo_landing):
         ).fetchall()
         assert not hits, f"{schema}.{table}.{column} contains input values {hits}"
     wh.execute("DROP TABLE needles")
+
+
+# ------------------------------------------------------------------ the files of a run loaded together
+
+
+def loaded_by_file(con) -> dict[str, dict[str, list[tuple]]]:
+    """file -> raw table -> its rows there (all columns but the file name and the load time)."""
+    rows: dict[str, dict[str, list[tuple]]] = {}
+    for table in ("hilfen", "gefaehrdungen", "inobhutnahmen", "rejects", "lieferungen"):
+        for datei, *row in con.execute(f"SELECT datei, * EXCLUDE (datei, geladen_am) FROM raw.jugendhilfe__{table} "
+                                       "ORDER BY ALL").fetchall():
+            rows.setdefault(datei, {}).setdefault(table, []).append(tuple(row))
+    return rows
+
+
+def test_the_files_of_a_run_are_loaded_together_each_as_if_alone(tmp_path, write):
+    """All new exports of a run are read and checked together: every file gets exactly the rows, rejects, deliveries
+    row and outcome it gets when it is loaded alone (the three record types, two encodings and line endings, a
+    preamble or none, the same fall_ids in two files, an empty export, bad files among them), and the queries do not
+    grow with the number of files (fewer than two files loaded one after the other)."""
+    from orchestration.ingest.region import Region, load_region
+    from orchestration.settings import DEFAULT_REGION
+
+    def gef_ortsteile(year: int) -> list[str]:
+        return [GEF_HEADER.replace(";ergebnis", ";wohnort_ortsteil;ergebnis"), *[
+            f"06432-G{year}-{i:05d};{year}-03-{i % 28 + 1:02d};{i % 18};{'mw'[i % 2]};06432018;"
+            f"{('001', '002', '003', '004')[i % 4]};akut;{person(i, False)}" for i in range(60)]]
+
+    over_limit = hilfen_rows(100, year=2017)
+    over_limit[:2] = [r.replace(";27_2;", ";99;").replace(";28;", ";99;") for r in over_limit[:2]]
+    unknown_key = gef_ortsteile(2017)
+    unknown_key[30] = unknown_key[30].replace(";06432018;002;", ";06432018;099;")
+    files = {  # name -> (lines, encoding, line ending)
+        "hilfen_2015.csv": ([DEMO, HILFEN_HEADER, *hilfen_rows(120, year=2015), hilfen_rows(120, year=2015)[7]],
+                            "utf-8", "\n"),
+        "hilfen_2016.csv": ([HILFEN_HEADER, *hilfen_rows(150, year=2016)], "utf-8", "\n"),  # the same fall_ids
+        "export_2016.csv": ([GEF_HEADER, *gef_rows(150, year=2016)], "latin-1", "\n"),
+        "inobhutnahmen_2016.csv": ([DEMO, IOB_HEADER, *iob_rows(120, year=2016)], "utf-8", "\r\n"),
+        "inobhutnahmen_2015.csv": ([IOB_HEADER], "utf-8", "\n"),  # no records
+        "hilfen_2017.csv": ([HILFEN_HEADER, *over_limit], "utf-8", "\n"),  # reject share over the limit
+        "hilfen_2014.csv": ([HILFEN_HEADER.replace("beginn;", ""), *hilfen_rows(5)], "utf-8", "\n"),  # no beginn
+        "gefaehrdungen_2015.csv": (gef_ortsteile(2015), "utf-8", "\n"),
+        "gefaehrdungen_2017.csv": (unknown_key, "utf-8", "\n"),  # an Ortsteil key Pfungstadt does not have
+    }
+    profile = Region.load(DEFAULT_REGION)
+
+    def load(name: str, names: list[str]) -> tuple[dict[str, str | None], dict, int]:
+        base = tmp_path / name
+        paths = Paths(region=base / "region", landing=base / "landing", out=base / "out")
+        for file in names:
+            lines, encoding, newline = files[file]
+            write(jh(paths) / file, lines, encoding=encoding, newline=newline)
+        paths.out.mkdir(parents=True)
+        con = duckdb.connect(str(paths.warehouse))
+        try:
+            load_region(con, profile)
+            counting = CountingConnection(con)
+            result = load_jugendhilfe(counting, paths, profile, options=options())
+            outcomes = {file: None for file in names} | {path.name: reason for path, reason in result.quarantined}
+            return outcomes, loaded_by_file(con), counting.queries
+        finally:
+            con.close()
+
+    outcomes, rows, queries = {}, {}, 0
+    for nr, file in enumerate(files):
+        alone = load(f"alone{nr}", [file])
+        outcomes |= alone[0]
+        rows |= alone[1]
+        queries += alone[2]
+    together = load("together", list(files))
+    assert together[0] == outcomes
+    assert together[1] == rows
+    refused = {file for file, reason in outcomes.items() if reason}
+    assert refused == {"hilfen_2017.csv", "hilfen_2014.csv", "gefaehrdungen_2017.csv"}, outcomes
+    assert "2 of 100 records rejected" in outcomes["hilfen_2017.csv"]
+    assert "missing required column(s) beginn" in outcomes["hilfen_2014.csv"]
+    assert "wohnort_ortsteil '099' ist kein Ortsteil" in outcomes["gefaehrdungen_2017.csv"]
+    assert [len(rows[f].get("hilfen", [])) for f in ("hilfen_2015.csv", "hilfen_2016.csv")] == [120, 150]
+    assert rows["hilfen_2015.csv"]["rejects"][0][1:3] == (123, "Datensatz doppelt (identische Wiederholung)")
+    assert "inobhutnahmen_2015.csv" in {d for d, r in rows.items() if r.get("lieferungen")}
+    assert together[2] < 2 * queries / len(files), (together[2], queries)
