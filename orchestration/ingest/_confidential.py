@@ -1,8 +1,8 @@
 """Text helpers of the record families (sgb2, grundsicherung, melderegister, jugendhilfe): their row checks
-and rejects are the runner's (runner.run_confidential: one transaction per file, SGB II, the Melderegister and
-Jugendhilfe one per run, for the raw rows, reject rows and rows in `raw.<family>__lieferungen`; a bad file is
-rolled back or never written, and moved to quarantine). A family that reads its new files together stages their
-records with `stage_records`.
+and rejects are the runner's (runner.run_confidential: one transaction per file, SGB II, the Melderegister,
+Jugendhilfe, Grundsicherung, AsylbLG and Wohngeld one per run, for the raw rows, reject rows and rows in
+`raw.<family>__lieferungen`; a bad file is rolled back or never written, and moved to quarantine). A family that
+reads its new files together stages their records with `stage_records`.
 
 Text files are checked before DuckDB reads them: encoding (delivery.detect_encoding: UTF-8, or ISO-8859-1
 when the bytes are not UTF-8 but plausible Latin-1 text), control bytes, empty file, preamble lines (the demo marker) and the

@@ -9,9 +9,10 @@ Melderegister, SGB II, Grundsicherung, Jugendhilfe).
 3. Load each new file from its private snapshot in one transaction: raw rows, rejects, its deliveries
    row and the state `neu` (raw.ingest__lieferstatus) are committed together or not at all; a
    DeliveryError rolls back and quarantines the file (state `quarantaene`). A family that loads its
-   files together (`load_files`: GENESIS, Melderegister, SGB II, Jugendhilfe) reads and checks all new files first, in temporary tables and a
-   few queries for all of them, then writes the rows of the files that passed in one transaction; a file
-   that failed a check is quarantined as before. When DuckDB cannot read one of them, the files are loaded
+   files together (`load_files`: GENESIS, Melderegister, SGB II, Jugendhilfe, Grundsicherung, AsylbLG,
+   Wohngeld) reads and checks all new files first, in temporary tables and a few queries for all of them,
+   then writes the rows of the files that passed in one transaction; a file that failed a check is
+   quarantined as before. When DuckDB cannot read one of them, the files are loaded
    again one at a time, so that the error names that file.
 4. Check (families whose counts are checked against the population, `check`): every new delivery is
    judged against data of other families (plausibilitaet.py) once those have loaded; a delivery that

@@ -1,20 +1,27 @@
 """Annual counts per Gemeinde (orchestration/ingest/_jahreszahlen.py): the Sozialamt file with its optional
 columns (Grundsicherung bei Erwerbsminderung, HLU), the AsylbLG and the Wohngeld families — typed rows,
-markers, row rejects, plausibility against the population (file, line and column), periods and corrections."""
+markers, row rejects, plausibility against the population (file, line and column), periods and corrections, and
+the new files of a run read and checked together, each as if alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
+
+import duckdb
 
 from orchestration.ingest import lieferstatus
 from orchestration.ingest.asylblg import load_asylblg
 from orchestration.ingest.grundsicherung import load_grundsicherung
 from orchestration.ingest.melderegister import load_melderegister
+from orchestration.ingest.region import Region, load_region
 from orchestration.ingest.runner import Options
 from orchestration.ingest.wohngeld import load_wohngeld
+from orchestration.settings import DEFAULT_REGION, Paths
 
 REGION = SimpleNamespace(ags_prefix="06432")
 GS_HEADER = "stichtag;ags;gemeinde;empfaenger_65_plus;empfaenger_erwerbsminderung;hlu_ausserhalb_einrichtungen"
+HEADER = "stichtag;ags;gemeinde;empfaenger_65_plus"
 
 
 def melderegister(paths, write, con, einwohner_je_zelle: int = 20) -> int:
@@ -145,3 +152,82 @@ def test_columns_the_layout_does_not_know_never_reach_a_table(paths, con, write)
         assert columns and not {"nachname", "strasse"} & set(columns), table
         text = str(con.execute(f"SELECT * FROM raw.{table}").fetchall())
         assert "Muster" not in text and "straße" not in text, table
+
+
+def test_the_files_of_a_run_are_read_together_each_as_if_alone(tmp_path):
+    """All new files of a run are read and checked together: every file gets exactly the rows, rejects, deliveries row
+    and outcome it gets when it is delivered alone — an Ortsteil file after the Gemeinde file of its year, which its
+    sums are checked against — (years, further counts or none, two encodings, Ortsteil files with the Gemeinde file of
+    their year in the same run, and files refused for each kind of problem among them), and the queries do not grow
+    with the files (fewer than two files' worth)."""
+    from tests.ingest.conftest import CountingConnection, write_lines
+    from tests.ingest.test_grundsicherung_ortsteile import DEMO, gemeinde_file
+    from tests.ingest.test_grundsicherung_ortsteile import lines as ortsteil_lines
+
+    profile = Region.load(DEFAULT_REGION)
+    unknown_key = ortsteil_lines(2020)
+    unknown_key[3] = unknown_key[3].replace(";002;", ";099;")
+    files = {  # name -> (lines, encoding, line ending)
+        "grundsicherung_alter_2014.csv": (["stichtag;ags;gemeinde", "31.12.2014;06432001;Alsbach"], "utf-8", "\n"),
+        "grundsicherung_alter_2015.csv": (["# DEMODATEN", "stichtag;ags;gemeinde;empfaenger_65_plus",
+                                           "31.12.2015;06432001;Alsbach-Hähnlein;50", "31.12.2015;06432002;Babenhausen;.",
+                                           "31.12.2015;06432003;Bickenbach;-"], "latin-1", "\r\n"),
+        "grundsicherung_alter_2016.csv": ([GS_HEADER, "31.12.2016;06432001;Alsbach-Hähnlein;60;30;19",
+                                           "31.12.2016;06432002;Babenhausen;91;.;-", "31.12.2016;06432003;Bickenbach;7;3;x",
+                                           "31.12.2016;06432004;Dieburg;1.234;80;12",
+                                           "31.12.2016;06432002;Babenhausen;91;.;-"], "utf-8", "\n"),
+        "grundsicherung_ortsteile_2016.csv": (ortsteil_lines(2016), "utf-8", "\n"),  # adds up to its Gemeinde file
+        "grundsicherung_alter_2017.csv": (gemeinde_file(2017, g65=59), "utf-8", "\n"),
+        "grundsicherung_ortsteile_2017.csv": (ortsteil_lines(2017), "utf-8", "\n"),  # 60, the Gemeinde file says 59
+        "grundsicherung_alter_2018.csv": ([HEADER, "31.12.2018;06432001;Alsbach-Hähnlein;5", "31.12.2018;06432002;x;y",
+                                           "31.12.2018;0643200;Babenhausen;6"], "utf-8", "\n"),  # 2 of 3 rejected
+        "grundsicherung_ortsteile_2019.csv": ([DEMO, "stichtag;ags;ortsteil;empfaenger_65_plus",
+                                               *(f"31.12.2019;06432001;{k};{n}" for k, n in (("1", 5), ("002", 6)))],
+                                              "utf-8", "\n"),  # no Gemeinde file, one count only
+        "grundsicherung_ortsteile_2020.csv": (unknown_key, "utf-8", "\n"),
+        "grundsicherung_alter_2021.csv": ([GS_HEADER.replace(";hlu_ausserhalb_einrichtungen", ""),
+                                           "31.12.2021;06432;Darmstadt-Dieburg;500;300", "31.12.2021;6432001;Alsbach;5;3",
+                                           "31.12.2021;06432001;Alsbach;5;3"], "utf-8", "\n"),
+    }
+
+    def load(folder: Path, names: list[str], before: list[str]) -> tuple[dict, int]:
+        """Each file's outcome and rows when `names` are delivered together (after `before`, in a run of their own);
+        the queries of that run."""
+        paths = Paths(region=profile.path, landing=folder / "landing", out=folder / "out")
+        paths.out.mkdir(parents=True)
+        with duckdb.connect(str(paths.warehouse)) as con:
+            load_region(con, profile)
+            for group in (before, names):
+                for name in group:
+                    lines, encoding, newline = files[name]
+                    write_lines(paths.landing / "grundsicherung" / name, lines, encoding=encoding, newline=newline)
+                counting = CountingConnection(con)
+                result = load_grundsicherung(counting, paths, profile, options=Options(max_reject_share=0.4))
+            seen = {name: {"refused": None, "rows": {}} for name in names}
+            for path, reason in result.quarantined:
+                seen[path.name]["refused"] = reason
+            for table in ("empfaenger", "leistungen", "ortsteile", "rejects", "lieferungen"):
+                for datei, *row in con.execute(f"SELECT datei, * EXCLUDE (datei, geladen_am) "
+                                               f"FROM raw.grundsicherung__{table} ORDER BY rowid").fetchall():
+                    if datei in seen:
+                        seen[datei]["rows"].setdefault(table, []).append(tuple(row))
+        return seen, counting.queries
+
+    alone, queries = {}, 0
+    for number, name in enumerate(files):
+        gemeinde = name.replace("_ortsteile_", "_alter_")
+        seen, count = load(tmp_path / f"alone{number}", [name], [gemeinde] if gemeinde != name and gemeinde in files
+                           else [])
+        alone |= seen
+        queries += count
+    together, count = load(tmp_path / "together", list(files), [])
+    assert together == alone
+    refused = {name for name, seen in alone.items() if seen["refused"]}
+    assert refused == {"grundsicherung_alter_2014.csv", "grundsicherung_ortsteile_2017.csv",
+                       "grundsicherung_alter_2018.csv", "grundsicherung_ortsteile_2020.csv"}, alone
+    assert "die Gemeindedatei desselben Stichtags nennt 59" in alone["grundsicherung_ortsteile_2017.csv"]["refused"]
+    assert "2 of 3 records rejected" in alone["grundsicherung_alter_2018.csv"]["refused"]
+    assert [len(alone[f"grundsicherung_{name}.csv"]["rows"].get(t, [])) for name, t in (
+        ("alter_2016", "empfaenger"), ("alter_2016", "leistungen"), ("alter_2016", "rejects"),
+        ("ortsteile_2016", "ortsteile"), ("ortsteile_2019", "ortsteile"), ("alter_2021", "leistungen"))] == [3, 6, 2, 6, 2, 2]
+    assert count < 2 * queries / len(files), (count, queries)
