@@ -241,23 +241,14 @@ def ortsteil_sql(expr: str) -> str:
             f"ELSE nullif(trim({expr}), '') END")
 
 
-def check_ortsteile(con: duckdb.DuckDBPyConnection, path: Path, stage: str, column: int, *, ags: str = "ags",
-                    ortsteil: str = "ortsteil", partition: Sequence[str] = ("stichtag",), what: str = "Einwohner",
-                    ) -> None:
-    """Every Ortsteil key in `stage` (rows without reasons) is one of the region profile's Ortsteile of the row's
-    Gemeinde (column `ags`), and a Gemeinde's rows carry a key either all or none (per `partition`, e.g. the
-    Stichtag). Raises DeliveryError naming file, the first offending line and `column` (1-based)."""
-    errors = ortsteil_key_errors(con, stage, {0: (path, column)}, nr="0", ags=ags, ortsteil=ortsteil,
-                                 partition=partition, what=what)
-    if errors:
-        raise errors[0]
-
-
 def ortsteil_key_errors(con: duckdb.DuckDBPyConnection, stage: str, files: Mapping[int, tuple[Path, int]], *,
                         nr: str = "nr", ags: str = "ags", ortsteil: str = "ortsteil",
                         partition: Sequence[str] = ("stichtag",), what: str = "Einwohner") -> dict[int, DeliveryError]:
-    """`check_ortsteile` for the files of a stage that holds several (`nr`: the SQL of a row's file number; `files`:
-    number -> (path, 1-based column of the key)): the DeliveryError of each file that fails, by its number."""
+    """Every Ortsteil key in `stage` (rows without reasons) is one of the region profile's Ortsteile of the row's
+    Gemeinde (column `ags`), and a Gemeinde's rows carry a key either all or none (per `partition`, e.g. the
+    Stichtag), per file of a stage that holds several (`nr`: the SQL of a row's file number; `files`: number ->
+    (path, 1-based column of the key)): the DeliveryError of each file that fails (its first offending line), by
+    its number."""
     known = table_exists(con, "raw.region__ortsteile")
     errors: dict[int, DeliveryError] = {}
     unknown = con.execute(f"""
@@ -292,30 +283,19 @@ def ortsteil_key_errors(con: duckdb.DuckDBPyConnection, stage: str, files: Mappi
     return errors
 
 
-def check_ortsteil_counts(con: duckdb.DuckDBPyConnection, path: Path, stage: str, pos: Mapping[str, int],
-                          period_checks: Sequence[tuple[str, str, str]], merkmale: Sequence[str], params: Mapping,
-                          *, what: str, twice: str = "") -> None:
-    """The row checks of an office's file of counts per Ortsteil (the Jobcenter's SGB II file, the Sozialamt's
-    annual counts), in `stage` (columns zeile, ags, ortsteil, gruende and v_<merkmal> per count): first the file
-    kind's `period_checks` (column, SQL condition of a bad row, reason), then the AGS (8 digits, of the region:
-    `$prefix` in `params`), a given Ortsteil key, every count a whole number ≥ 0, the key known for its Gemeinde
-    (`check_ortsteile`; `what` is counted) and each Gemeinde × Ortsteil once (`twice`: what a second row would
-    mean, before the expectation). Raises DeliveryError naming file, the first offending line and the column."""
-    errors = ortsteil_count_errors(con, stage, {0: path}, {0: pos}, [(n, cond, lambda _, r=r: r)
-                                                                     for n, cond, r in period_checks],
-                                   merkmale, params, nr="0", what=what, twice=lambda _: twice)
-    if errors:
-        raise errors[0]
-
-
 def ortsteil_count_errors(con: duckdb.DuckDBPyConnection, stage: str, files: Mapping[int, Path],
                           pos: Mapping[int, Mapping[str, int]],
                           period_checks: Sequence[tuple[str, str, Callable[[int], str]]], merkmale: Sequence[str],
                           params: Mapping, *, nr: str = "nr", what: str,
                           twice: Callable[[int], str] = lambda _: "") -> dict[int, DeliveryError]:
-    """`check_ortsteil_counts` for the files of a stage that holds several (`nr`: the SQL of a row's file number;
-    `files`, `pos`: number -> path, header positions; a reason per file number): the DeliveryError of each file
-    that fails, by its number, in one query per check for all of them."""
+    """The row checks of an office's files of counts per Ortsteil (the Jobcenter's SGB II files, the Sozialamt's
+    annual counts), in `stage` (columns zeile, ags, ortsteil, gruende and v_<merkmal> per count), per file of a stage
+    that holds several (`nr`: the SQL of a row's file number; `files`, `pos`: number -> path, header positions):
+    first the file kind's `period_checks` (column, SQL condition of a bad row, reason per file number), then the AGS
+    (8 digits, of the region: `$prefix` in `params`), a given Ortsteil key, every count a whole number ≥ 0, the key
+    known for its Gemeinde (`ortsteil_key_errors`; `what` is counted) and each Gemeinde × Ortsteil once (`twice`:
+    what a second row would mean). The DeliveryError of each file that fails (its first offending line and column),
+    by its number, in one query per check for all of them."""
     checks = [
         *period_checks,
         ("ags", "NOT regexp_full_match(coalesce(ags, ''), '[0-9]{8}')", lambda _: "ags: erwartet 8-stelligen AGS"),

@@ -9,7 +9,7 @@ ortsteil, merkmal, anzahl, zeile`, lineage; `merkmal` = the column name).
 Any bad row refuses the whole file (quarantine; nothing loaded before is touched), naming file, line and column:
 a Stichtag that is not a date or not in the file name's year, an AGS that is not an 8-digit AGS of the region, an
 empty Ortsteil key, a key unknown to the region profile or a key for a Gemeinde without Ortsteile
-(`_confidential.check_ortsteile`), a count that is not a whole number ≥ 0, the same Gemeinde × Ortsteil twice,
+(`_confidential.ortsteil_key_errors`), a count that is not a whole number ≥ 0, the same Gemeinde × Ortsteil twice,
 and Ortsteil rows not adding up to the Gemeinde row of the family's Gemeinde file of the same Stichtag (where that
 row is delivered and not suppressed; of several, the latest delivery).
 

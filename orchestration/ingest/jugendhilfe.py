@@ -30,7 +30,7 @@ Ortsteil (all three record types): an optional column `wohnort_ortsteil`, the 3-
 the region profile's `ortsteile.csv` for `wohnort_ags` (`1`, `01` are padded; empty = no Ortsteil). A key the
 profile does not list for that Gemeinde, or a row without a key in a Gemeinde whose other rows of the file carry
 one (its cases would be missing from the Ortsteil sums), refuses the whole file naming file, line and column —
-the Melderegister's rule (`_confidential.check_ortsteile`). Stored as `wohnort_ortsteil` (NULL without the key).
+the Melderegister's rule (`_confidential.ortsteil_key_errors`). Stored as `wohnort_ortsteil` (NULL without the key).
 """
 
 from __future__ import annotations

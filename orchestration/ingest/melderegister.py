@@ -142,12 +142,11 @@ def _checks(extra: list[tuple[str, str]], key: str) -> list[tuple[str, str]]:
 
 
 ANZAHL_SQL = "CASE WHEN regexp_full_match(coalesce(t_anzahl, ''), '[0-9]{1,12}') THEN t_anzahl::BIGINT END AS anzahl"
-# the temporary tables of one run's files (load_files): the files, their records, the checked stage and the rows
-# to insert, per record type
+# the temporary tables of one run's files (load_files): the files, the Straßenverzeichnis, the rejects to insert and,
+# per record type, the records as read and the checked stage (the rows to insert are read from it)
 FILES, STRASSEN = "_mr_dateien", "_mr_strassen"
 RECORDS = {EINWOHNER: "_mr_einwohner_zeilen", HAUSHALTE: "_mr_haushalte_zeilen"}
 STAGE = {EINWOHNER: "_mr_einwohner_stage", HAUSHALTE: "_mr_haushalte_stage"}
-NEW = {EINWOHNER: "_mr_einwohner_neu", HAUSHALTE: "_mr_haushalte_neu"}
 REJECTS = "_mr_rejects_neu"
 
 
@@ -234,6 +233,7 @@ def _stage(con: duckdb.DuckDBPyConnection, satzart: str, files: dict[int, _File]
                    {typed}{ANZAHL_SQL}, hash(r.t_anzahl) AS h
             FROM {RECORDS[satzart]} AS r JOIN {FILES} AS d USING (nr))
         WINDOW k AS (PARTITION BY {window})""", {"prefix": prefix})
+    con.execute(f"DROP TABLE {RECORDS[satzart]}")  # in the stage now (a run's records are not kept twice)
 
 
 def _address_errors(con: duckdb.DuckDBPyConnection, files: dict[int, _File], counts: dict[int, tuple[int, int]],
@@ -330,22 +330,24 @@ def _unlisted(con: duckdb.DuckDBPyConnection, satzart: str, files: dict[int, _Fi
     return errors
 
 
-def _new_rows(con: duckdb.DuckDBPyConnection, satzart: str, files: dict[int, _File], passed: list[int]) -> dict[int, int]:
-    """The raw rows and rejects of the files that passed (`passed`) in NEW[satzart] and REJECTS; rows per file.
+def _rows_sql(satzart: str, passed: list[int]) -> str:
+    """The raw rows of the files that passed (`passed`), in the raw table's columns (COLUMNS, lineage) and with `nr`.
     Residents are summed per key (an address file's rows per Ortsteil: the raw table never holds an address)."""
     good = f"len(s.gruende) = 0 AND s.nr IN ({c.numbers_sql(passed)})"
     lineage = "d.datei, d.sha256, d.geladen_am, d.ist_demodaten"
     if satzart == HAUSHALTE:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {NEW[satzart]} AS
-            SELECT s.nr, s.stichtag, s.ags, s.ortsteil, s.haushaltstyp, s.anzahl, s.zeile, {lineage}
-            FROM {STAGE[satzart]} AS s JOIN {FILES} AS d USING (nr) WHERE {good} ORDER BY s.nr, s.zeile""")
-    else:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {NEW[satzart]} AS
-            SELECT s.nr, s.stichtag, s.ags, s.ortsteil, s.geschlecht, s.alter, sum(s.anzahl)::BIGINT AS anzahl,
-                   min(s.zeile) AS zeile, s.staatsangehoerigkeit, {lineage}
-            FROM {STAGE[satzart]} AS s JOIN {FILES} AS d USING (nr) WHERE {good}
-            GROUP BY s.nr, s.stichtag, s.ags, s.ortsteil, s.geschlecht, s.alter, s.staatsangehoerigkeit, {lineage}
-            ORDER BY s.nr, min(s.zeile)""")
+        return (f"SELECT s.nr, s.stichtag, s.ags, s.ortsteil, s.haushaltstyp, s.anzahl, s.zeile, {lineage} "
+                f"FROM {STAGE[satzart]} AS s JOIN {FILES} AS d USING (nr) WHERE {good}")
+    return (f"SELECT s.nr, s.stichtag, s.ags, s.ortsteil, s.geschlecht, s.alter, sum(s.anzahl)::BIGINT AS anzahl, "
+            f"min(s.zeile) AS zeile, s.staatsangehoerigkeit, {lineage} "
+            f"FROM {STAGE[satzart]} AS s JOIN {FILES} AS d USING (nr) WHERE {good} "
+            f"GROUP BY s.nr, s.stichtag, s.ags, s.ortsteil, s.geschlecht, s.alter, s.staatsangehoerigkeit, {lineage}")
+
+
+def _rejects_and_rows(con: duckdb.DuckDBPyConnection, satzart: str, files: dict[int, _File],
+                      passed: list[int]) -> dict[int, int]:
+    """The rejects of the files that passed (`passed`) into REJECTS; their raw rows per file (`_rows_sql`, inserted
+    by `_write` from the stage: the rows are not kept a second time)."""
     shapes: dict[str, list[int]] = {}
     for nr in passed:
         shapes.setdefault(files[nr].record_sql(), []).append(nr)
@@ -355,7 +357,7 @@ def _new_rows(con: duckdb.DuckDBPyConnection, satzart: str, files: dict[int, _Fi
                    d.ist_demodaten
             FROM {STAGE[satzart]} AS s JOIN {FILES} AS d USING (nr)
             WHERE len(s.gruende) > 0 AND s.nr IN ({c.numbers_sql(numbers)})""")
-    return dict(con.execute(f"SELECT nr, count(*) FROM {NEW[satzart]} GROUP BY nr").fetchall())
+    return dict(con.execute(f"SELECT nr, count(*) FROM ({_rows_sql(satzart, passed)}) GROUP BY nr").fetchall())
 
 
 def _stichtage(con: duckdb.DuckDBPyConnection, satzart: str, passed: list[int]) -> dict[int, str]:
@@ -369,7 +371,7 @@ def _read_files(con: duckdb.DuckDBPyConnection, lineages: list[runner.Lineage], 
                 options: Options, hinweise: list[str]) -> runner.Batch:
     """Read and check the new files together: per file (in order) what it loads or the DeliveryError that refuses
     it (its first problem, in the order: header, reject share, Ortsteil key or addresses, listed codes), and the
-    write of the rows of those that pass (NEW and REJECTS)."""
+    write of the rows of those that pass (from the stages and REJECTS)."""
     outcomes: dict[int, runner.FileLoad | DeliveryError] = {}
     files: dict[int, _File] = {}
     for nr, lineage in enumerate(lineages):
@@ -390,12 +392,11 @@ def _read_files(con: duckdb.DuckDBPyConnection, lineages: list[runner.Lineage], 
     con.execute(f"CREATE OR REPLACE TEMP TABLE {REJECTS} (nr INTEGER, datei VARCHAR, sha256 VARCHAR, zeile BIGINT, "
                 f"grund VARCHAR, datensatz JSON, geladen_am TIMESTAMP, ist_demodaten BOOLEAN)")
     notes: dict[int, str] = {}
-    read: list[str] = []  # the record types of the files (each has its tables NEW and STAGE)
+    read: dict[str, list[int]] = {}  # record type -> the files of that type that pass
     for satzart in (EINWOHNER, HAUSHALTE):
         typed = {nr: f for nr, f in files.items() if f.satzart == satzart}
         if not typed:
             continue
-        read.append(satzart)
         _stage(con, satzart, typed, prefix)
         counts, errors = runner.count_stages(con, STAGE[satzart], {nr: f.path for nr, f in typed.items()},
                                              options.max_reject_share)
@@ -409,8 +410,8 @@ def _read_files(con: duckdb.DuckDBPyConnection, lineages: list[runner.Lineage], 
                                                      f"({c.numbers_sql(keyed)}))", keyed))
         errors.update(_unlisted(con, satzart, {nr: f for nr, f in typed.items() if nr not in errors}))
         outcomes.update(errors)
-        passed = [nr for nr in typed if nr not in errors]
-        rows = _new_rows(con, satzart, typed, passed)
+        passed = read[satzart] = [nr for nr in typed if nr not in errors]
+        rows = _rejects_and_rows(con, satzart, typed, passed)
         stichtage = _stichtage(con, satzart, passed)
         for nr in passed:
             f, (records, rejected) = typed[nr], counts[nr]
@@ -427,20 +428,20 @@ COLUMNS = {EINWOHNER: "stichtag, ags, ortsteil, geschlecht, alter, anzahl, zeile
            HAUSHALTE: "stichtag, ags, ortsteil, haushaltstyp, anzahl, zeile"}
 
 
-def _write(con: duckdb.DuckDBPyConnection, satzarten: list[str]) -> None:
-    """Insert the rows and rejects of the files that passed (`_read_files`; `satzarten`: the record types read),
-    file after file, line after line (columns named: older warehouses got `staatsangehoerigkeit` appended after
-    the lineage columns)."""
+def _write(con: duckdb.DuckDBPyConnection, passed: dict[str, list[int]]) -> None:
+    """Insert the rows and rejects of the files that passed (`_read_files`; `passed`: record type -> its files that
+    passed), file after file, line after line (columns named: older warehouses got `staatsangehoerigkeit` appended
+    after the lineage columns)."""
     lineage = "datei, sha256, geladen_am, ist_demodaten"
-    for satzart in satzarten:
+    for satzart, numbers in passed.items():
         con.execute(f"INSERT INTO raw.{FAMILY}__{satzart} ({COLUMNS[satzart]}, {lineage}) "
-                    f"SELECT {COLUMNS[satzart]}, {lineage} FROM {NEW[satzart]} ORDER BY nr, zeile")
+                    f"SELECT {COLUMNS[satzart]}, {lineage} FROM ({_rows_sql(satzart, numbers)}) ORDER BY nr, zeile")
     con.execute(f"INSERT INTO raw.{FAMILY}__rejects SELECT datei, sha256, zeile, grund, datensatz, geladen_am, "
                 f"ist_demodaten FROM {REJECTS} ORDER BY nr, zeile")
 
 
 def _drop(con: duckdb.DuckDBPyConnection) -> None:
-    for table in (FILES, STRASSEN, REJECTS, *RECORDS.values(), *STAGE.values(), *NEW.values()):
+    for table in (FILES, STRASSEN, REJECTS, *RECORDS.values(), *STAGE.values()):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 

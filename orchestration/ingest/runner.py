@@ -28,8 +28,8 @@ Melderegister, SGB II, Grundsicherung, Jugendhilfe).
 A refused delivery never stops the run: the other files and families load and publish.
 
 The record families (Melderegister, SGB II, Grundsicherung, Jugendhilfe) run it through `run_confidential`:
-rows that fail a row check go with their reasons to `raw.<family>__rejects` (`write_rejects`), and a file
-whose share of rejected rows exceeds `Options.max_reject_share` is refused as a whole (`check_reject_share`).
+rows that fail a row check go with their reasons to `raw.<family>__rejects`, and a file whose share of rejected
+rows exceeds `Options.max_reject_share` is refused as a whole (`count_stages`, `check_reject_share`).
 
 The same per-file step (`load_one`: one transaction for the file's rows and its deliveries row) loads the
 files the project ships itself (`run_shipped`, the BBSR Gebietsstand keys: no landing, no quarantine, an
@@ -443,19 +443,11 @@ def check_reject_share(path: Path, records: int, rejected: int, first_reasons: S
         )
 
 
-def count_stage(con: duckdb.DuckDBPyConnection, path: Path, stage: str, limit: float) -> tuple[int, int]:
-    """The staged file's records and rejected records (non-empty `gruende`); DeliveryError when the reject
-    share is above `limit` (check_reject_share)."""
-    counts, errors = count_stages(con, stage, {0: path}, limit, nr="0")
-    if errors:
-        raise errors[0]
-    return counts.get(0, (0, 0))
-
-
 def count_stages(con: duckdb.DuckDBPyConnection, stage: str, paths: Mapping[int, Path], limit: float,
                  nr: str = "nr") -> tuple[dict[int, tuple[int, int]], dict[int, DeliveryError]]:
-    """`count_stage` for a stage of several files (`nr`: the SQL of a row's file number, `paths`: number -> path):
-    (records, rejected) per file number, and the DeliveryError of each file above `limit`."""
+    """The records and rejected records (non-empty `gruende`) of each file of a stage of several files (`nr`: the SQL
+    of a row's file number, `paths`: number -> path): (records, rejected) per file number, and the DeliveryError of
+    each file whose reject share is above `limit` (check_reject_share)."""
     counts = {number: (records, rejected) for number, records, rejected in con.execute(
         f"SELECT {nr} AS datei_nr, count(*), count(*) FILTER (WHERE len(gruende) > 0) FROM {stage} GROUP BY datei_nr"
     ).fetchall()}
@@ -536,22 +528,6 @@ def run_confidential(
     )
     result.rows = {**rows, **result.rows}
     return result
-
-
-def write_rejects(con: duckdb.DuckDBPyConnection, family: str, stage: str, record_sql: str, lineage: Lineage,
-                  demo: bool) -> tuple[int, list[str]]:
-    """Insert the staged rows with reasons into raw.<family>__rejects; returns (count, first reasons)."""
-    con.execute(
-        f"INSERT INTO raw.{family}__rejects SELECT $datei, $sha256, zeile, array_to_string(gruende, '; '), "
-        f"to_json({record_sql}), $geladen_am, $demo FROM {stage} WHERE len(gruende) > 0 ORDER BY zeile",
-        {**lineage.params, "demo": demo},
-    )
-    n, = con.execute(f"SELECT count(*) FROM {stage} WHERE len(gruende) > 0").fetchone()
-    return n, first_reasons(con, stage)
-
-
-def first_reasons(con: duckdb.DuckDBPyConnection, stage: str, limit: int = 3) -> list[str]:
-    return reasons_by_file(con, stage, "0", [0], limit).get(0, [])
 
 
 def reasons_by_file(con: duckdb.DuckDBPyConnection, stage: str, nr: str, numbers: Sequence[int],

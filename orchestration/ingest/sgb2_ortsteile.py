@@ -9,7 +9,7 @@ These are the Jobcenter's internal figures: confidential (disclosure control in 
 
 Any bad row refuses the whole file (quarantine, nothing loaded earlier is touched), naming file, line and column:
 a Berichtsmonat that is not `YYYY-MM` or differs from the file name's YYYYMM, an AGS that is not an 8-digit AGS of
-the region, an empty or unknown Ortsteil key (`_confidential.check_ortsteile`, the Melderegister's rule), a count that
+the region, an empty or unknown Ortsteil key (`_confidential.ortsteil_key_errors`, the Melderegister's rule), a count that
 is not a whole number ≥ 0, and the same Gemeinde × Ortsteil twice (that Ortsteil's month would be delivered twice).
 A second file of the same month is a conflict like a second workbook (lieferstatus, period `Ortsteile YYYY-MM`).
 
