@@ -172,3 +172,51 @@ def test_the_files_of_a_run_are_read_together_each_as_if_alone(tmp_path):
         "melderegister_20211231.csv", "melderegister_20221231.csv"]
     assert alone["melderegister_20181231.csv"]["hints"] and alone["melderegister_20151231.csv"]["rows"]["rejects"]
     assert count < 2 * max(queries), (count, queries)
+
+
+def test_files_are_read_together_in_batches_of_bounded_size(tmp_path, monkeypatch):
+    """The files of a run are read together in consecutive batches of at most `runner.BATCH_BYTES` (a family's
+    temporary tables hold a few times its input): with a limit of two files, four files and a broken one load in
+    three batches, the broken one's batch file by file so that its error names it, and every file gets what it gets
+    in one batch."""
+    from orchestration.ingest import runner
+
+    files = {f"melderegister_{year}1231.csv": [HEADER, *good_lines(f"31.12.{year}")] for year in (2015, 2016, 2018, 2019)}
+    broken = good_lines("31.12.2017")
+    broken[7] += ";9"  # one field too many in line 9
+    files["melderegister_20171231.csv"] = [HEADER, *broken]
+    size = len(("\n".join(files["melderegister_20151231.csv"]) + "\n").encode())
+
+    def load(folder, limit=None):
+        paths = Paths(region=folder / "region", landing=folder / "landing", out=folder / "out")
+        for name, lines in files.items():
+            write_lines(paths.landing / "melderegister" / name, lines)
+        paths.out.mkdir(parents=True)
+        calls = []
+        real = runner.load_together
+
+        def recording(con, lineages, *args):
+            calls.append([lin.delivery.path.name for lin in lineages])
+            return real(con, lineages, *args)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(runner, "load_together", recording)
+            if limit is not None:
+                patch.setattr(runner, "BATCH_BYTES", limit)
+            with duckdb.connect(str(paths.warehouse)) as con:
+                result = load_melderegister(con, paths, REGION)
+                rows = con.execute("SELECT datei, * EXCLUDE (datei, geladen_am) FROM raw.melderegister__einwohner "
+                                   "ORDER BY rowid").fetchall()
+        return sorted((p.name, r) for p, r in result.quarantined), rows, calls
+
+    one = load(tmp_path / "one")
+    bounded = load(tmp_path / "bounded", limit=2 * size + 10)
+    assert bounded[:2] == one[:2]
+    (name, reason), = one[0]
+    assert name == "melderegister_20171231.csv" and "line 9: expected 6 fields" in reason
+    assert len(one[1]) == 4 * 405
+    assert one[2][0] == sorted(files)  # one batch of all five files, then each alone (the broken one among them)
+    assert bounded[2] == [["melderegister_20151231.csv", "melderegister_20161231.csv"],
+                          ["melderegister_20171231.csv", "melderegister_20181231.csv"],
+                          ["melderegister_20171231.csv"], ["melderegister_20181231.csv"],
+                          ["melderegister_20191231.csv"]]
