@@ -10,7 +10,7 @@
   parent died before the signal was armed (the child was already re-parented), the wrapper sees a
   different `getppid()` than the PID it was given and exits without starting dbt.
   The wrapper also runs dbt in the folder of the working database, which dbt then opens by its file
-  name (`settings.dbt_in_warehouse_folder`): the profile is the same for every output folder, so dbt's
+  name (`dbt_env.dbt_in_warehouse_folder`): the profile is the same for every output folder, so dbt's
   saved parse state stays valid and a build of a new output folder does not re-parse the whole project.
 * `die_with_run_worker()`: the same for a step worker of Dagster's multiprocess executor (a spawned
   child of the run worker), so that killing the run worker ends the step worker, which ends dbt.
@@ -34,8 +34,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchestration.settings import Paths, dbt_in_warehouse_folder, dbt_parent_pid
+from orchestration.dbt_env import dbt_in_warehouse_folder, dbt_parent_pid
+
+if TYPE_CHECKING:
+    from orchestration.settings import Paths
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 

@@ -30,15 +30,9 @@ from dagster_dbt import (
 )
 from packaging import version
 
+from orchestration.dbt_env import ENV_WAREHOUSE, dbt_parent_env, export_dbt_env
 from orchestration.process import die_with_run_worker
-from orchestration.settings import (
-    DBT_PROJECT_DIR,
-    ENV_WAREHOUSE,
-    WAREHOUSE_FILE,
-    Settings,
-    dbt_parent_env,
-    export_dbt_env,
-)
+from orchestration.settings import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
 from orchestration.warehouse import writer_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -67,7 +61,7 @@ def _newest_source_mtime() -> float:
 def ensure_manifest() -> Path:
     """Parse the dbt project once (at setup, or again when a model, seed or the profile changed since the
     last parse), with the profile of the builds (the working database by its file name, see
-    `settings.dbt_in_warehouse_folder`): dagster-dbt copies the saved parse state `target/partial_parse.msgpack`
+    `dbt_env.dbt_in_warehouse_folder`): dagster-dbt copies the saved parse state `target/partial_parse.msgpack`
     into the target folder of a new output folder, and dbt parses only what changed since."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
@@ -142,7 +136,7 @@ def dbt_target(out: Path) -> Path:
     The first build of an output folder starts from the project's parse state (dagster-dbt copies
     `target/partial_parse.msgpack` into an empty target folder), every later build from the folder's own;
     dbt parses only what changed since (the profile is the same for every output folder: see
-    `settings.dbt_in_warehouse_folder`)."""
+    `dbt_env.dbt_in_warehouse_folder`)."""
     return out / "dbt"
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import settings
+from orchestration import dbt_env, settings
 from orchestration.publish import list_versions, publish, read_status, rollback
 from orchestration.settings import Paths
 from tests.conftest import REPO_ROOT, SOZIALMONITOR, run_build
@@ -165,7 +165,7 @@ def _alive(pid: int) -> bool:
 def processes_writing(paths: Paths) -> dict[int, str]:
     """Live processes started with this output folder's working database in their environment (anything
     a build starts) or running in the output folder (dbt: the wrapper runs it there), pid → command line."""
-    needle = f"{settings.ENV_WAREHOUSE}={paths.warehouse}".encode()
+    needle = f"{dbt_env.ENV_WAREHOUSE}={paths.warehouse}".encode()
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -431,7 +431,7 @@ def test_kill_9_of_a_multiprocess_run_worker_ends_its_step_worker_and_dbt(demo_b
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {**os.environ, "DAGSTER_HOME": str(home), settings.ENV_REGION: str(paths.region),
            settings.ENV_LANDING: str(paths.landing), settings.ENV_OUT: str(paths.out),
-           settings.ENV_WAREHOUSE: str(paths.warehouse)}
+           dbt_env.ENV_WAREHOUSE: str(paths.warehouse)}
     log = open(tmp_path / "run.log", "w")
     worker = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m", "orchestration.definitions",

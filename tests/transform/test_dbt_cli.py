@@ -11,15 +11,9 @@ import re
 import stat
 import subprocess
 
+from orchestration.dbt_env import ENV_DBT_PARENT_PID, ENV_WAREHOUSE, export_dbt_env
 from orchestration.process import absolute_path_options
-from orchestration.settings import (
-    DBT_PROJECT_DIR,
-    ENV_DBT_PARENT_PID,
-    ENV_WAREHOUSE,
-    REPO_ROOT,
-    Paths,
-    export_dbt_env,
-)
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
 from orchestration.transform.dbt import SozialmonitorDbtCli, dbt_executable, dbt_project, dbt_resource, dbt_target
 
 
