@@ -65,8 +65,13 @@ def writer_lock(database: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def write_connection(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection under the writer lock; closed (and the lock released) on exit."""
+    """A read-write connection under the writer lock; closed (and the lock released) on exit. An empty file is a
+    working database whose creation a killed process interrupted (DuckDB creates the file, then writes its header):
+    it holds nothing and is created anew, instead of failing every later build as "not a valid DuckDB database"."""
     with writer_lock(database):
+        if database.is_file() and database.stat().st_size == 0:
+            database.with_name(database.name + ".wal").unlink(missing_ok=True)
+            database.unlink()
         con = duckdb.connect(str(database))
         try:
             yield con
