@@ -1,8 +1,8 @@
-"""Text helpers of the record families (sgb2, grundsicherung, melderegister, jugendhilfe): their row checks
-and rejects are the runner's (runner.run_confidential: one transaction per file, SGB II, the Melderegister,
-Jugendhilfe, Grundsicherung, AsylbLG and Wohngeld one per run, for the raw rows, reject rows and rows in
-`raw.<family>__lieferungen`; a bad file is rolled back or never written, and moved to quarantine). A family that
-reads its new files together stages their records with `stage_records`.
+"""Text helpers of the record families (sgb2, grundsicherung, asylblg, wohngeld, melderegister, jugendhilfe): their
+row checks and rejects are the runner's (runner.run_confidential with `load_files`: the new files of a run read and
+checked together, and the raw rows, reject rows and rows in `raw.<family>__lieferungen` of those that pass written in
+one transaction per batch; a bad file is never written, and moved to quarantine). They stage the records of their
+files with `stage_records`.
 
 Text files are checked before DuckDB reads them: encoding (delivery.detect_encoding: UTF-8, or ISO-8859-1
 when the bytes are not UTF-8 but plausible Latin-1 text), control bytes, empty file, preamble lines (the demo marker) and the
@@ -332,6 +332,15 @@ def ortsteil_count_errors(con: duckdb.DuckDBPyConnection, stage: str, files: Map
                            f"{zeile}): {twice(number)}erwartet genau eine Zeile je Gemeinde × Ortsteil",
             line=zeile, column=pos[number]["ortsteil"] + 1)
     return errors
+
+
+def records_per_file(con: duckdb.DuckDBPyConnection, stage: str, paths: Mapping[int, Path],
+                     expected: str) -> tuple[dict[int, int], dict[int, DeliveryError]]:
+    """The records of each file of a stage that holds several (by file number `nr`), and the DeliveryError of each
+    file of `paths` (number -> path) that has none ("no records below the header: expected `expected`")."""
+    counted = dict(con.execute(f"SELECT nr, count(*) FROM {stage} GROUP BY nr").fetchall())
+    return counted, {nr: DeliveryError(path, f"no records below the header: expected {expected}")
+                     for nr, path in paths.items() if not counted.get(nr)}
 
 
 def numbers_sql(numbers: Iterable[int]) -> str:

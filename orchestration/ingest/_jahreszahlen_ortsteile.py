@@ -103,12 +103,9 @@ def stage_files(con: duckdb.DuckDBPyConnection, files: dict[int, runner.Lineage]
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {stage} AS
         SELECT r.*, d.stichtag_soll, {STICHTAG_SQL.format(x='r.t_stichtag')} AS stichtag, []::VARCHAR[] AS gruende
         FROM {records} AS r JOIN {files_table} AS d USING (nr)""")
-    counted = dict(con.execute(f"SELECT nr, count(*) FROM {stage} GROUP BY nr").fetchall())
-    for nr in readable:
-        if not counted.get(nr):
-            outcomes[nr] = DeliveryError(files[nr].delivery.read_path,
-                                         "no records below the header: expected one row per Gemeinde × Ortsteil")
     paths = {nr: files[nr].delivery.read_path for nr in readable}
+    counted, empty = c.records_per_file(con, stage, paths, "one row per Gemeinde × Ortsteil")
+    outcomes.update(empty)
     # the row checks of the files with the same counts together (a count's check only where the file has it)
     shapes: dict[tuple[str, ...], list[int]] = {}
     for nr in readable:

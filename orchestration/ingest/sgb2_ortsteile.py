@@ -95,12 +95,9 @@ def stage_files(con: duckdb.DuckDBPyConnection, files: dict[int, runner.Lineage]
         c.stage_records(con, RECORDS, {nr: texts[nr] for nr in readable}, columns)
         con.execute(f"""INSERT INTO {STAGE} BY NAME
             SELECT r.*, d.monat_text, []::VARCHAR[] AS gruende FROM {RECORDS} AS r JOIN {FILES} AS d USING (nr)""")
-    counted = dict(con.execute(f"SELECT nr, count(*) FROM {STAGE} GROUP BY nr").fetchall())
-    for nr in readable:
-        if not counted.get(nr):
-            outcomes[nr] = DeliveryError(files[nr].delivery.read_path,
-                                         "no records below the header: expected one row per Gemeinde × Ortsteil")
     paths = {nr: files[nr].delivery.read_path for nr in readable}
+    counted, empty = c.records_per_file(con, STAGE, paths, "one row per Gemeinde × Ortsteil")
+    outcomes.update(empty)
     errors = c.ortsteil_count_errors(
         con, f"(SELECT * FROM {STAGE} WHERE nr NOT IN ({c.numbers_sql(outcomes)}))", paths, positions, [
             ("berichtsmonat", "NOT regexp_full_match(coalesce(t_monat, ''), '[0-9]{4}-[0-9]{2}')",
