@@ -10,7 +10,7 @@ from orchestration.ingest.melderegister import load_melderegister
 from orchestration.ingest.region import load_region
 from orchestration.ingest.runner import Options
 from orchestration.settings import Paths
-from tests.ingest.conftest import write_lines
+from tests.ingest.conftest import CountingConnection, write_lines
 
 REGION = SimpleNamespace(ags_prefix="06432")
 HEADER = "stichtag;ags;ortsteil;geschlecht;alter;anzahl"
@@ -108,7 +108,6 @@ def test_the_files_of_a_run_are_read_together_each_as_if_alone(tmp_path):
     outcome it gets when it is delivered alone (residents with Ortsteil keys, nationality or addresses, households,
     and files refused for each kind of problem among them), and the queries do not grow with the files (fewer than
     two files' worth for ten)."""
-    from tests.ingest.conftest import CountingConnection
     from tests.ingest.test_melderegister_ortsteile import HAUSHALTE
     from tests.ingest.test_melderegister_ortsteile import lines as ortsteil_lines
     from tests.ingest.test_melderegister_strassen import HEADER as ADRESSEN
