@@ -7,8 +7,9 @@ Each run is a child process on a fresh copy of the landing folder and a fresh wo
 region profile is loaded first (the step `raw_region`, not timed), then every delivery family loads the
 way the step does (orchestration/ingest/assets.py: one write connection, DuckDB on one thread, the
 families in threads of orchestration/ingest/parallel.py, each audited by its GX raw suites). Reported per
-run: wall and CPU seconds of the whole step (CPU of the process: all threads, `resource.getrusage`), and per
-family its wall and CPU seconds (CPU of its thread) and its rows. `--profile DIR` writes a cProfile file
+run: wall and CPU seconds of the whole step (CPU of the process, all threads, plus its GX process:
+`resource.getrusage`), and per family its wall and CPU seconds (CPU of its thread: loading and reading the audits'
+datasets, not the GX validation in the GX process) and its rows. `--profile DIR` writes a cProfile file
 per family (`DIR/<family>.prof`, the family's thread only). `--workdir DIR` keeps the working database of
 the last run (`DIR/out/warehouse.duckdb`).
 
@@ -77,11 +78,9 @@ def child(landing: Path, workdir: Path, profile: Path | None, region_dir: Path |
                 profiler.dump_stats(str(profile / f"{family.name}.prof"))
 
     start, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-    import orchestration.ingest.assets as step
-    import orchestration.quality.runner  # noqa: F401 - as the step does
+    from orchestration.quality import runner
 
-    if hasattr(step, "import_gx_early"):  # (a checkout from before it)
-        step.import_gx_early()
+    runner.start_gx()  # as the step does: GX imports in its own process
     region = Region.load(paths.region)
     run_id = str(uuid.uuid4())
     families = {}
@@ -95,7 +94,9 @@ def child(landing: Path, workdir: Path, profile: Path | None, region_dir: Path |
             families[outcome.family] = {"wall": outcome.seconds, "cpu": outcome.cpu,
                                         "rows": sum(result.rows.values()), "files": len(result.loaded)}
     end, after = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
+    runner.gx_process().stop()  # ended and waited for: its CPU counts among this process's children
+    gx = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime) + gx.ru_utime + gx.ru_stime
     return {"wall": end - start, "cpu": cpu, "families": families}
 
 

@@ -157,6 +157,9 @@ def run_build(settings: Settings, *, full: bool = False) -> BuildReport:
     scope = plan(settings, full=full)
     if scope.nothing:  # decided before the definitions (dbt manifest, dagster-dbt: 2 s of imports) are loaded
         return BuildReport(success=True, scope=scope.reason, unchanged=str(settings.paths.published))
+    from orchestration.quality.runner import start_gx
+
+    start_gx()  # GX imports in its own process on the other core while the definitions load here
     from orchestration.definitions import BUILD_JOB_NAME, defs
     from orchestration.sensors import family_selection
 

@@ -13,7 +13,6 @@ data that were accepted earlier fail their checks (blocking `gx_<table>`), or on
 (the failure names the family; the other families are loaded and materialised all the same).
 """
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -64,21 +63,6 @@ def result_metadata(result: IngestResult) -> dict[str, dg.MetadataValue]:
         "quelldateien": dg.MetadataValue.json(files),
         "hinweise": dg.MetadataValue.json(result.hints),
     }
-
-
-def import_gx_early() -> None:
-    """Import GX in a thread of its own while the first families load (nobody waits for it). The families'
-    audits need it; imported by the first audit instead, it took ~2.3 s of CPU under the GX lock
-    (quality/runner.py), in the middle of the step, while every other audit waited. An import error is
-    not handled here: the audit that needs GX imports it again and reports it."""
-
-    def run() -> None:
-        try:
-            import great_expectations  # noqa: F401
-        except Exception:  # noqa: BLE001 - reported by the audit that imports it again
-            pass
-
-    threading.Thread(target=run, name="ingest-gx-import", daemon=True).start()
 
 
 def skipped_message(outcome: Outcome) -> str:
@@ -165,9 +149,9 @@ def _deliveries_asset() -> dg.AssetsDefinition:
                     can_subset=True, description="Lieferungen aller Quellen laden, prüfen, annehmen oder ablehnen "
                                                  "(unabhängige Quellen gleichzeitig)")
     def _asset(context: dg.AssetExecutionContext, settings: Settings):
-        import orchestration.quality.runner  # noqa: F401 - imported once here, not by the first family's thread
+        from orchestration.quality.runner import start_gx
 
-        import_gx_early()
+        start_gx()  # GX imports in its own process while the first families load (a no-op when the build started it)
         families = [f for f in DELIVERIES if any(k in context.selected_asset_keys for k in _keys(list(f.tables)))]
         region = Region.load(settings.paths.region)
         run_id = context.run.run_id

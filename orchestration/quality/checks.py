@@ -5,8 +5,8 @@ Per guarded asset (`raw/<family>`, `mart/sozialraum_indikatoren`) there are up t
   downstream asset of the run (the dbt models, and the publication, which depends on every guarded asset);
 - `gx_<name>_hinweise`: the `warning` expectations (e.g. year-over-year jumps), WARN severity, not blocking.
 
-All checks of one layer run in one step (`multi_asset_check`, subsettable), so GX is imported once per
-layer. The metadata lists every failed expectation with examples of offending rows.
+All checks of one layer run in one step (`multi_asset_check`, subsettable): one request to the process's
+GX process (runner.py) per layer. The metadata lists every failed expectation with examples of offending rows.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
-"""Readable views of GX's own validation results: `SuiteResult` wraps an `ExpectationSuiteValidationResult`,
-`FailedExpectation` one failed `ExpectationValidationResult` plus example rows of the offending records.
+"""Readable views of GX's own validation results: `SuiteResult` holds GX's JSON of an
+`ExpectationSuiteValidationResult`, `FailedExpectation` that of one failed `ExpectationValidationResult` plus
+example rows of the offending records.
 
-Nothing here imports GX: the result objects are passed in by the runner.
+The results are GX's JSON (`to_json_dict()`, what GX's store keeps), not its objects: GX validates in a process
+of its own (validation.py) and the results come back as plain data, so the caller never imports GX. Nothing
+here imports GX, Dagster or the settings (the GX process imports this module).
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .suites import ERROR, WARN
-
+ERROR = "error"
+WARN = "warn"
 MAX_EXAMPLES = 10
 READ_ERROR = "dataset_readable"  # the pseudo-expectation of a dataset that could not be read
 
@@ -74,11 +77,11 @@ def condition_text(condition: Any) -> str | None:
 
 @dataclass
 class FailedExpectation:
-    """One failed expectation: GX's `ExpectationValidationResult` (`result`) with example rows looked up
-    from the validated dataset; `result` is None when the dataset itself could not be read (`error`)."""
+    """One failed expectation: GX's JSON of its `ExpectationValidationResult` (`result`) with example rows
+    looked up from the validated dataset; `result` is None when the dataset itself could not be read (`error`)."""
 
     suite: str
-    result: Any = None  # great_expectations ExpectationValidationResult
+    result: dict[str, Any] | None = None  # GX's JSON of the ExpectationValidationResult
     examples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None  # the dataset could not be read
     dataset: str | None = None
@@ -88,10 +91,11 @@ class FailedExpectation:
         return cls(suite=suite, error=error, dataset=dataset)
 
     @classmethod
-    def of(cls, suite: str, result: Any, df=None, index_cols: Iterable[str] = ()) -> FailedExpectation:
-        """The failure of `result`, with the offending rows of `df` (GX returns their index) as examples."""
+    def of(cls, suite: str, result: dict[str, Any], df=None, index_cols: Iterable[str] = ()) -> FailedExpectation:
+        """The failure of `result` (GX's JSON of it), with the offending rows of `df` (GX returns their index)
+        as examples."""
         failure = cls(suite=suite, result=result)
-        details = result.result or {}
+        details = result.get("result") or {}
         positions = details.get("partial_unexpected_index_list") or details.get("unexpected_index_list") or []
         kwargs = failure._raw_kwargs
         if positions and df is not None:
@@ -105,23 +109,27 @@ class FailedExpectation:
 
     # -- what GX reported
     @property
+    def _config(self) -> dict[str, Any]:
+        return (self.result.get("expectation_config") or {}) if self.result is not None else {}
+
+    @property
     def _raw_kwargs(self) -> dict[str, Any]:
-        return dict(self.result.expectation_config.kwargs) if self.result is not None else {}
+        return dict(self._config.get("kwargs") or {})
 
     @property
     def _details(self) -> dict[str, Any]:
-        return (self.result.result or {}) if self.result is not None else {}
+        return (self.result.get("result") or {}) if self.result is not None else {}
 
     @property
     def expectation(self) -> str:
         """GX expectation type, e.g. expect_column_values_to_be_between."""
-        return self.result.expectation_config.type if self.result is not None else READ_ERROR
+        return self._config["type"] if self.result is not None else READ_ERROR
 
     @property
     def severity(self) -> str:
         if self.result is None:
             return ERROR
-        severity = str(getattr(self.result.expectation_config, "severity", "critical"))
+        severity = str(self._config.get("severity") or "critical")
         return WARN if severity.lower().endswith("warning") else ERROR
 
     @property
@@ -137,7 +145,7 @@ class FailedExpectation:
     def notes(self) -> str | None:
         if self.result is None:
             return f"dataset {self.dataset} could not be read from the working database"
-        return (self.result.expectation_config.meta or {}).get("notes")
+        return (self._config.get("meta") or {}).get("notes")
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -160,7 +168,7 @@ class FailedExpectation:
     def exception(self) -> str | None:
         if self.result is None:
             return self.error
-        exc = self.result.exception_info or {}
+        exc = self.result.get("exception_info") or {}
         if isinstance(exc, dict) and "raised_exception" not in exc and exc:
             exc = next(iter(exc.values()))  # several metrics: {metric_id: {...}}
         return exc.get("exception_message") if isinstance(exc, dict) and exc.get("raised_exception") else None
@@ -209,19 +217,20 @@ def _example_rows(df, positions: list, columns: list[str]) -> list[dict[str, Any
 
 @dataclass
 class SuiteResult:
-    """One suite's outcome: GX's `ExpectationSuiteValidationResult` (None if the dataset was unreadable)."""
+    """One suite's outcome: GX's JSON of its `ExpectationSuiteValidationResult` (None if the dataset was
+    unreadable)."""
 
     suite: str
     guards: tuple[str, ...]
     rows: int
-    validation: Any  # great_expectations ExpectationSuiteValidationResult
+    validation: dict[str, Any] | None  # GX's JSON of the ExpectationSuiteValidationResult
     failures: list[FailedExpectation]
     data_docs: Path | None = None  # index.html of the Data Docs this result was rendered into
 
     @property
     def evaluated(self) -> int:
         """Expectations evaluated (GX's statistics)."""
-        return int(self.validation.statistics.get("evaluated_expectations", 0)) if self.validation is not None else 0
+        return int(self.validation["statistics"].get("evaluated_expectations", 0)) if self.validation is not None else 0
 
     def failed(self, severity: str) -> list[FailedExpectation]:
         return [f for f in self.failures if f.severity == severity]

@@ -6,13 +6,20 @@ dataframe asset, and validated by a GX Checkpoint (one per suite, with its Valid
 thresholds reach the suites as GX expectation parameters (`{"$PARAMETER": ...}` in the suite JSON),
 filled from `Settings` at validation time. With Data Docs on, the results are kept in the GX project
 (`Settings.gx_home`) and the Data Docs site (`Settings.gx_docs`) is updated with the new results.
-GX is imported only inside `run_suites` (it takes seconds to import and prints progress bars).
+
+The datasets are read here, in the caller's process; GX validates them in a process of its own
+(validation.py), one per Python process, started by `start_gx()` (the build does so before it loads its
+definitions, an ingest step when it begins) or by the first `run_suites`. This process never imports GX.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
-import logging
+import os
+import pickle
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,23 +33,16 @@ from orchestration.warehouse import read_connection, writer_lock
 
 from .results import MAX_EXAMPLES, FailedExpectation, SuiteResult, summarize
 from .suites import ERROR, WARN, SuiteDef, load_suites, resolved
+from .validation import Request, Suite
 
-log = logging.getLogger(__name__)
-
-DOCS_SITE = "sozialmonitor"
-DATA_SOURCE = "sozialmonitor"
-# GX is not thread-safe: `gx.get_context()` makes its context the process's current one, and objects that
-# belong to no context (checkpoints, validation definitions) are resolved through that one. The ingest audits
-# its families in threads (orchestration/ingest/parallel.py); their suites read their data in parallel and are
-# validated one run at a time. (Taken before the GX project's file lock, never inside it.)
+# One request to the GX process at a time: the ingest audits its families in threads
+# (orchestration/ingest/parallel.py); their suites read their data in parallel and are validated one run at a
+# time. (Taken before the GX project's file lock, which the GX process takes, never inside it.)
 GX_LOCK = threading.Lock()
 VALIDATION_RESULTS_KEPT = 20  # per suite, in the GX project's store (feeds the Data Docs history)
-# SUMMARY returns the DataFrame index of the first offending rows (cheap); the example rows are looked up
-# from it. (`unexpected_index_column_names` makes GX walk every offending row in Python.)
-RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
 
 __all__ = [
-    "ERROR", "WARN", "FailedExpectation", "SuiteResult", "disclosure_min_cell", "expectation_parameters",
+    "ERROR", "WARN", "FailedExpectation", "GxFehler", "GxProzessEnde", "SuiteResult", "disclosure_min_cell", "expectation_parameters",
     "read_dataset", "region_prefix", "run_suites", "summarize",
 ]
 
@@ -97,86 +97,121 @@ def expectation_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -
     }
 
 
-# ---------------------------------------------------------------------------------------------- GX
+# ---------------------------------------------------------------------------------------------- GX process
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STOP_TIMEOUT_S = 10
+_SERVE = "import sys; sys.path.insert(0, sys.argv[1]); from orchestration.quality.validation import serve; serve(int(sys.argv[2]))"
 
 
-def _context(data_docs: Path | None, home: Path):
-    """An ephemeral GX context, or (Data Docs on) the file project in `home` with the docs site `data_docs`."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    if data_docs is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        context = gx.get_context(mode="file", project_root_dir=str(home))
-        if DOCS_SITE not in context.get_site_names():
-            context.add_data_docs_site(site_name=DOCS_SITE, site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    if context.config.analytics_enabled is not False:  # no network here; never phone home (GX's own switch,
-        context.enable_analytics(False)  # saved in the file project, so it is written once)
-    return context
+class GxFehler(RuntimeError):
+    """GX failed to validate (its traceback from the GX process) or the GX process ended."""
 
 
-def _checkpoint(context, source, suite: SuiteDef):
-    """The GX Checkpoint of `suite`: its suite and ValidationDefinition on the dataframe asset `suite.name`."""
-    import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    try:
-        asset = source.get_asset(suite.name)
-    except LookupError:
-        asset = source.add_dataframe_asset(name=suite.name)
-    try:
-        batch_definition = asset.get_batch_definition("alles")
-    except (KeyError, LookupError):
-        batch_definition = asset.add_batch_definition_whole_dataframe("alles")
-    gx_suite = gx.ExpectationSuite(
-        name=suite.name,
-        expectations=[ExpectationConfiguration(**e) for e in suite.document["expectations"]],
-        meta=dict(suite.document.get("meta", {})),
-    )
-    definition = gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
-    # adds or updates the validation definition and the suite with it (the suite file may have changed)
-    return context.checkpoints.add_or_update(
-        gx.Checkpoint(name=suite.name, validation_definitions=[definition], result_format=RESULT_FORMAT)
-    )
+class GxProzessEnde(GxFehler):
+    """The GX process ended before it answered (killed, out of memory, or died with the caller's request)."""
 
 
-def _update_data_docs(context, docs_dir: Path, identifiers: list) -> bool:
-    """Render this run's results (and their suites) into the Data Docs and refresh the index, as GX's
-    `UpdateDataDocsAction` does per checkpoint, once for all suites; a full build when the site is new."""
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+class GxProzess:
+    """The GX process of this Python process (validation.py): started once, used under GX_LOCK, started
+    again after it ended. It ends by itself when this process closes its input or dies."""
 
-    resources = [*identifiers, *{ExpectationSuiteIdentifier(name=i.expectation_suite_identifier.name) for i in identifiers}]
-    try:
-        if (docs_dir / "index.html").exists():
-            context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
-        else:
-            context.build_data_docs(site_names=[DOCS_SITE])
-        return True
-    except Exception as exc:  # noqa: BLE001 - Data Docs are a convenience; never fail a check because of them
-        log.warning("GX Data Docs could not be built: %s", exc)
-        return False
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._ready = False
+        self._at_exit = False
+        self._start_lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> GxProzess:
+        """Start the process unless it runs; returns at once (it imports GX meanwhile)."""
+        with self._start_lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-c", _SERVE, str(REPO_ROOT), str(os.getpid())],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # stderr: this process's
+                )
+                self._ready = False
+                if not self._at_exit:  # ended and waited for when this process ends (its CPU counts as ours)
+                    atexit.register(self.stop)
+                    self._at_exit = True
+            return self
+
+    def _ended(self, exc: BaseException) -> GxProzessEnde:
+        code = self._proc.wait()
+        self._proc = None
+        return GxProzessEnde(f"the GX process ended (exit {code})")
+
+    def _answer(self) -> Any:
+        try:
+            status, value = pickle.load(self._proc.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError) as exc:
+            raise self._ended(exc) from exc
+        if status == "fehler":
+            raise GxFehler(f"GX: {value.strip().splitlines()[-1]}\n{value}")
+        return value
+
+    def wait_ready(self) -> int:
+        """Wait until GX is imported in the process; its pid."""
+        self.start()
+        if not self._ready:
+            self._answer()
+            self._ready = True
+        return self._proc.pid
+
+    def _send(self, request) -> list[SuiteResult]:
+        self.wait_ready()
+        try:
+            pickle.dump(request, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._proc.stdin.flush()
+        except OSError as exc:
+            raise self._ended(exc) from exc
+        return self._answer()
+
+    def validate(self, request) -> list[SuiteResult]:
+        """Send `request` (validation.Request) and wait for its results (call under GX_LOCK). A process that
+        ended before it answered (whether before the request reached it or while on it: a pipe does not tell)
+        is replaced and the request sent once more; GxProzessEnde if that one ends too."""
+        try:
+            return self._send(request)
+        except GxProzessEnde as first:
+            print(f"{first}; the request goes to a new GX process", file=sys.stderr)
+            try:
+                return self._send(request)
+            except GxProzessEnde as second:
+                raise GxProzessEnde(f"{second}, twice for the same request (before: {first})") from second
+
+    def stop(self) -> int | None:
+        """End the process: its input closed, it ends (killed if still busy after STOP_TIMEOUT_S); its exit code."""
+        with self._start_lock:
+            proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        try:
+            proc.stdin.close()
+            code = proc.wait(timeout=STOP_TIMEOUT_S)
+        except OSError:  # it had ended already
+            code = proc.wait()
+        except subprocess.TimeoutExpired:  # busy with a request nobody waits for any more
+            proc.kill()
+            code = proc.wait()
+        proc.stdout.close()
+        return code
 
 
-def _prune(root: Path, keep: int) -> None:
-    """Keep the newest `keep` files per suite folder of `root` (the GX validation store or the Data Docs'
-    validation pages), so the Data Docs (and their build time) do not grow forever."""
-    if not root.is_dir():
-        return
-    for suite_dir in root.iterdir():
-        if not suite_dir.is_dir():
-            continue
-        runs = sorted((p for p in suite_dir.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in runs[keep:]:
-            old.unlink(missing_ok=True)
-        for d in sorted((p for p in suite_dir.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-            if not any(d.iterdir()):
-                d.rmdir()
+_GX = GxProzess()
+
+
+def gx_process() -> GxProzess:
+    return _GX
+
+
+def start_gx() -> None:
+    """Start this process's GX process now, so that GX is imported by the time the first suite runs."""
+    _GX.start()
 
 
 _NARROW_INTEGERS = ("int8", "int16", "int32", "uint8", "uint16", "uint32")  # numpy's; not pandas' nullable Int32 …
@@ -274,47 +309,20 @@ def run_suites(
             own.execute("SET enable_progress_bar = false")  # DuckDB's bar on slow reads; the check logs rows
             params = read(own)
 
-    home = settings.gx_home_dir
-    with GX_LOCK:
-        return _validate(selected, frames, read_errors, params, home, docs_dir)
-
-
-def _validate(selected: list[SuiteDef], frames: dict[str, Any], read_errors: dict[str, str], params: dict[str, Any],
-              home: Path, docs_dir: Path | None) -> list[SuiteResult]:
-    """The GX part of `run_suites` (under GX_LOCK): validate the read frames, keep the results and the
-    Data Docs unless `docs_dir` is None."""
-    if docs_dir is None:
-        return _validate_all(_context(None, home), selected, frames, read_errors, params)
-    home.mkdir(parents=True, exist_ok=True)
-    with writer_lock(home / "gx-project"):  # one writer of the GX project and its Data Docs at a time
-        # make room for this run's results: stored results and their pages, the newest kept
-        _prune(home / "gx" / "uncommitted" / "validations", VALIDATION_RESULTS_KEPT - 1)
-        _prune(docs_dir / "validations", VALIDATION_RESULTS_KEPT - 1)
-        context = _context(docs_dir, home)
-        identifiers: list = []
-        results = _validate_all(context, selected, frames, read_errors, params, identifiers)
-        if _update_data_docs(context, docs_dir, identifiers):
-            for result in results:
-                result.data_docs = docs_dir / "index.html"
-        return results
-
-
-def _validate_all(context, selected: list[SuiteDef], frames: dict[str, Any], read_errors: dict[str, str],
-                  params: dict[str, Any], identifiers: list | None = None) -> list[SuiteResult]:
-    """Run each suite's checkpoint on its DataFrame; `identifiers` collects the stored results' keys."""
-    source = context.data_sources.add_or_update_pandas(DATA_SOURCE)
-    results: list[SuiteResult] = []
+    request = Request(
+        suites=[Suite(s.name, s.guards, s.index_columns, s.document) for s in selected if s.name in frames],
+        frames=frames, parameters=params, home=settings.gx_home_dir, docs_dir=docs_dir,
+        kept=VALIDATION_RESULTS_KEPT, max_examples=MAX_EXAMPLES,
+    )
+    validated = {}
+    if request.suites:
+        with GX_LOCK:
+            validated = {r.suite: r for r in _GX.validate(request)}
+    results = []
     for suite in selected:
         if suite.name in read_errors:
             failure = FailedExpectation.unreadable(suite.name, suite.document["meta"]["dataset"], read_errors[suite.name])
             results.append(SuiteResult(suite.name, suite.guards, 0, None, [failure]))
-            continue
-        df = frames[suite.name].reset_index(drop=True)
-        outcome = _checkpoint(context, source, suite).run(batch_parameters={"dataframe": df}, expectation_parameters=params)
-        (key, validation), = outcome.run_results.items()
-        if identifiers is not None:
-            identifiers.append(key)
-        index_cols = [c for c in suite.index_columns if c in df.columns]
-        failures = [FailedExpectation.of(suite.name, r, df, index_cols) for r in validation.results if not r.success]
-        results.append(SuiteResult(suite.name, suite.guards, rows=len(df), validation=validation, failures=failures))
+        else:
+            results.append(validated[suite.name])
     return results

@@ -22,8 +22,7 @@ from pathlib import Path
 
 from orchestration.settings import Settings
 
-ERROR = "error"
-WARN = "warn"
+from .results import ERROR, WARN
 
 
 @dataclass(frozen=True)

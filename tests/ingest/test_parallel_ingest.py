@@ -268,10 +268,12 @@ def test_families_with_nothing_new_beside_the_population_are_materialised_in_the
     for folder in paths.landing.iterdir():
         if folder.is_dir() and folder.name != "genesis":
             shutil.rmtree(folder)
-    # GX imported beforehand, as in a process that validated before: its first import (seconds, once per process,
-    # in a thread of the step) would delay whichever family validates first, here the Melderegister that every
-    # family checked against the population waits for; the order under test is the scheduler's
-    import great_expectations  # noqa: F401
+    # GX imported beforehand in this process's GX process, as in a build (which starts it before the step): its
+    # import (seconds, once per process) would delay whichever family validates first, here the Melderegister
+    # that every family checked against the population waits for; the order under test is the scheduler's
+    from orchestration.quality.runner import gx_process
+
+    gx_process().wait_ready()
     result = materialize(paths)
     assert result.success
     spans = loaded(result)

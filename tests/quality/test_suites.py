@@ -209,19 +209,22 @@ def test_no_indicator_list_and_no_environment_in_the_quality_code():
         assert "{{" not in sql.read_text(encoding="utf-8"), f"{sql.name}: no own templating, GX parameters only"
 
 
-def test_results_are_gx_result_objects_of_stored_checkpoints(paths, settings, tmp_path):
+def test_results_are_gx_results_as_its_store_keeps_them_of_stored_checkpoints(paths, settings, tmp_path):
     import great_expectations as gx
-    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
     mutate(paths, "UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' "
                   "AND gebiet_id = '06432001' AND jahr = 2016")
     for docs in (False, True):
         result = run_suites(settings, suites=["mart__indikatoren"], data_docs=docs)[0]
-        assert isinstance(result.validation, ExpectationSuiteValidationResult)
-        assert result.evaluated == len(result.validation.results) > 0
+        assert result.evaluated == len(result.validation["results"]) > 0
         failure = next(f for f in result.failures if f.column == "wert")
-        assert isinstance(failure.result, ExpectationValidationResult) and not failure.result.success
-        assert failure.unexpected_count == failure.result.result["unexpected_count"] == 1
+        assert failure.result in result.validation["results"] and not failure.result["success"]
+        assert failure.unexpected_count == failure.result["result"]["unexpected_count"] == 1
+    # the result is GX's JSON of its ExpectationSuiteValidationResult, as the GX project stored it
+    stored, = (tmp_path / "gx" / "gx" / "uncommitted" / "validations" / "mart__indikatoren").rglob("*.json")
+    kept = json.loads(stored.read_text(encoding="utf-8"))
+    assert kept["statistics"] == result.validation["statistics"] and kept["id"] == result.validation["id"]
+    assert kept["results"] == json.loads(json.dumps(result.validation["results"]))
     context = gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx"))
     checkpoint = context.checkpoints.get("mart__indikatoren")
     assert [v.suite.name for v in checkpoint.validation_definitions] == ["mart__indikatoren"]

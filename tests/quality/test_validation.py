@@ -1,0 +1,169 @@
+"""GX in a process of its own (orchestration/quality/validation.py, started and used by runner.py): the caller
+never imports GX; the process ends with its caller, kill -9 included; a process that died is replaced, one
+that dies during a request and an error inside GX are errors that say so; nothing it prints reaches an answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.quality.runner import GxFehler, GxProzess, GxProzessEnde
+from orchestration.quality.validation import Request, Suite
+from orchestration.settings import REPO_ROOT, Paths
+
+from . import handbuilt
+
+REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
+
+
+def _ended(pid: int, seconds: float = 5.0) -> bool:
+    """Has `pid` ended within `seconds` (a zombie nobody reaped counts as ended)?"""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except (OSError, IndexError):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _suite(*expectations: dict) -> Suite:
+    return Suite("probe", ("raw", "probe"), ("a",), {"name": "probe", "expectations": list(expectations), "meta": {}})
+
+
+NOT_NULL = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "severity": "critical"}
+
+
+def _request(tmp_path: Path, suite: Suite, frame: pd.DataFrame, **parameters) -> Request:
+    return Request(suites=[suite], frames={suite.name: frame}, parameters=parameters, home=tmp_path / "gx",
+                   docs_dir=None, kept=20, max_examples=10)
+
+
+@pytest.fixture
+def gx(tmp_path):
+    process = GxProzess()
+    yield process
+    process.stop()
+
+
+def test_the_caller_reads_the_data_and_never_imports_gx_and_its_gx_process_ends_with_it(tmp_path):
+    paths = Paths(region=REGION, landing=tmp_path / "landing", out=tmp_path / "out")
+    handbuilt.build(paths.warehouse)
+    script = f"""
+import json, os, sys
+from orchestration.quality.runner import gx_process, run_suites
+from orchestration.settings import Settings
+settings = Settings(region={str(REGION)!r}, landing={str(paths.landing)!r}, out={str(paths.out)!r},
+                    gx_home={str(tmp_path / "gx")!r}, gx_docs="off")
+result, = run_suites(settings, suites=["mart__abgleich"])
+print(json.dumps({{"gx_here": "great_expectations" in sys.modules, "pid": os.getpid(), "gx_pid": gx_process().pid,
+                  "evaluated": result.evaluated, "passed": result.passed}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["gx_here"] is False  # GX ran, but not in the caller
+    assert seen["gx_pid"] not in (None, seen["pid"]) and seen["evaluated"] > 0 and seen["passed"]
+    assert _ended(seen["gx_pid"], 1.0)  # waited for when its caller ended
+
+
+def test_the_gx_process_ends_when_its_caller_is_killed():
+    script = """
+import time
+from orchestration.quality.runner import gx_process
+print(gx_process().wait_ready(), flush=True)
+time.sleep(120)
+"""
+    caller = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        gx_pid = int(caller.stdout.readline())
+        assert not _ended(gx_pid, 0.2)
+        caller.send_signal(signal.SIGKILL)  # as the OOM killer would: no atexit, no closing of anything
+        caller.wait()
+        assert _ended(gx_pid), "the GX process outlived its killed caller"
+    finally:
+        caller.kill()
+        caller.wait()
+
+
+def test_a_gx_process_that_died_is_replaced_also_during_a_request(gx, tmp_path, capfd):
+    first = gx.wait_ready()
+    os.kill(first, signal.SIGKILL)
+    assert _ended(first)
+    results = gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1, 2]})))  # a new one
+    assert results[0].passed and gx.pid != first
+
+    second = gx.pid
+    os.kill(second, signal.SIGSTOP)  # it takes the request but never answers ...
+    answered: list = []
+    sender = threading.Thread(target=lambda: answered.append(
+        gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1, None]})))))
+    sender.start()
+    time.sleep(0.5)
+    assert not answered
+    os.kill(second, signal.SIGKILL)  # ... and dies: the request goes to a third one
+    sender.join(60)
+    assert not sender.is_alive() and gx.pid not in (first, second)
+    failed, = answered[0]
+    assert not failed.passed and failed.failures[0].unexpected_count == 1
+    assert "the GX process ended (exit -9); the request goes to a new GX process" in capfd.readouterr().err
+
+
+class _Kills:
+    """Unpickled in the GX process as its end: a request it dies of, every time."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
+def test_a_request_the_gx_process_dies_of_twice_is_an_error_naming_both_ends(gx, tmp_path):
+    with pytest.raises(GxProzessEnde, match=r"ended \(exit 3\), twice for the same request"):
+        gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]}), tod=_Kills()))
+    assert gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
+
+
+def test_an_error_in_the_gx_process_comes_back_with_its_message_and_the_process_goes_on(gx, tmp_path):
+    pid = gx.wait_ready()
+    taken = tmp_path / "kein_ordner"
+    taken.write_text("a file where the GX project should be", encoding="utf-8")
+    broken = dataclasses.replace(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})), home=taken,
+                                 docs_dir=tmp_path / "docs")
+    with pytest.raises(GxFehler, match="FileExistsError") as raised:
+        gx.validate(broken)
+    assert not isinstance(raised.value, GxProzessEnde) and "kein_ordner" in str(raised.value)
+    assert gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
+    assert gx.pid == pid
+
+
+class _Prints:
+    """Unpickled in the GX process as the result of printing, on Python's stdout and on fd 1 itself."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __reduce__(self):
+        if self.how == "print":
+            return print, ("GX-Prozess: print",)
+        return os.write, (1, b"GX-Prozess: fd 1\n")
+
+
+def test_what_the_gx_process_prints_goes_to_stderr_never_into_an_answer(gx, tmp_path, capfd):
+    request = _request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1, None, 3]}),
+                       laut=_Prints("print"), roh=_Prints("fd"))
+    result, = gx.validate(request)
+    assert not result.passed and result.failures[0].examples == [{"a": None}]
+    gx.stop()  # its stderr is this process's: flushed once it ended
+    err = capfd.readouterr().err
+    assert "GX-Prozess: print" in err and "GX-Prozess: fd 1" in err
