@@ -202,7 +202,23 @@ class GxProzess:
         return code
 
 
+    def forget(self) -> None:
+        """In a child forked from this process: the GX process is the parent's. The child's copies of its pipes
+        are pointed at /dev/null (only the parent holds them, so the GX process still sees its input end; the
+        file objects, kept, close /dev/null one day, never a reused descriptor); the child starts its own GX
+        process when it needs one."""
+        if self._proc is not None:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                os.dup2(devnull, pipe.fileno())
+            os.close(devnull)
+            _INHERITED.append(self._proc)  # the parent's child: never waited for or closed here
+        self._proc, self._ready, self._start_lock = None, False, threading.Lock()
+
+
+_INHERITED: list[subprocess.Popen] = []
 _GX = GxProzess()
+os.register_at_fork(after_in_child=_GX.forget)
 
 
 def gx_process() -> GxProzess:

@@ -1,6 +1,7 @@
 """GX in a process of its own (orchestration/quality/validation.py, started and used by runner.py): the caller
-never imports GX; the process ends with its caller, kill -9 included; a process that died is replaced, one
-that dies during a request and an error inside GX are errors that say so; nothing it prints reaches an answer."""
+never imports GX; the process ends with its caller, kill -9 included, and a forked child leaves it alone; a
+process that died, also during a request, is replaced (a request it dies of twice is an error naming both ends);
+an error inside it comes back with its message; nothing it prints reaches an answer."""
 
 from __future__ import annotations
 
@@ -167,3 +168,35 @@ def test_what_the_gx_process_prints_goes_to_stderr_never_into_an_answer(gx, tmp_
     gx.stop()  # its stderr is this process's: flushed once it ended
     err = capfd.readouterr().err
     assert "GX-Prozess: print" in err and "GX-Prozess: fd 1" in err
+
+
+def test_a_forked_child_leaves_its_parents_gx_process_alone_and_starts_its_own(tmp_path):
+    from orchestration.quality import runner
+
+    parent_gx = runner.gx_process().wait_ready()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: the parent's GX process is not its own, its pipes not held here
+        try:
+            os.close(reader)
+            mine = runner.gx_process().pid is None
+            holds = []
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    holds.append(os.readlink(f"/proc/self/fd/{fd}"))
+                except OSError:  # the listing's own descriptor, closed by now
+                    pass
+            os.write(writer, json.dumps({"mine_none": mine, "fds": holds}).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as answer:
+        seen = json.loads(answer.read())
+    os.waitpid(child, 0)
+    assert seen["mine_none"]
+    gx_pipes = {link for fd in os.listdir(f"/proc/{parent_gx}/fd")
+                if (link := os.readlink(f"/proc/{parent_gx}/fd/{fd}")).startswith("pipe:")}
+    assert len(gx_pipes) >= 2  # its requests and its answers
+    assert not gx_pipes & set(seen["fds"]), seen["fds"]  # the child holds no end of them
+    assert runner.gx_process().pid == parent_gx and not _ended(parent_gx, 0.2)
+    assert runner.gx_process().validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
