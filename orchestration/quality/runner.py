@@ -141,9 +141,13 @@ class GxProzess:
             return self
 
     def _ended(self, exc: BaseException) -> GxProzessEnde:
+        """The process ended, or its answers cannot be read (then it is ended here: a stream out of step is
+        never read again)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
         code = self._proc.wait()
         self._proc = None
-        return GxProzessEnde(f"the GX process ended (exit {code})")
+        return GxProzessEnde(f"the GX process ended (exit {code}) after {type(exc).__name__}: {exc}")
 
     def _answer(self) -> Any:
         try:

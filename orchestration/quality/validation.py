@@ -200,6 +200,13 @@ def _end_with_parent(parent: int) -> None:
 
 def serve(parent: int) -> None:
     """The GX process: answer requests from stdin until its end (see the module's docstring)."""
+    try:
+        os.fstat(2)
+    except OSError:  # started without stderr (a daemon's caller): what it prints goes nowhere, and fd 2 is
+        devnull = os.open(os.devnull, os.O_WRONLY)  # taken before the answers' descriptor could get it
+        if devnull != 2:
+            os.dup2(devnull, 2)
+            os.close(devnull)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever prints goes to stderr, never into an answer
     sys.stdout = sys.stderr

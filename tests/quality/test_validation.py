@@ -119,7 +119,8 @@ def test_a_gx_process_that_died_is_replaced_also_during_a_request(gx, tmp_path, 
     assert not sender.is_alive() and gx.pid not in (first, second)
     failed, = answered[0]
     assert not failed.passed and failed.failures[0].unexpected_count == 1
-    assert "the GX process ended (exit -9); the request goes to a new GX process" in capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert "the GX process ended (exit -9) after EOFError" in err and "the request goes to a new GX process" in err
 
 
 class _Kills:
@@ -130,7 +131,7 @@ class _Kills:
 
 
 def test_a_request_the_gx_process_dies_of_twice_is_an_error_naming_both_ends(gx, tmp_path):
-    with pytest.raises(GxProzessEnde, match=r"ended \(exit 3\), twice for the same request"):
+    with pytest.raises(GxProzessEnde, match=r"ended \(exit 3\) after EOFError.*, twice for the same request"):
         gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]}), tod=_Kills()))
     assert gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
 
@@ -200,3 +201,23 @@ def test_a_forked_child_leaves_its_parents_gx_process_alone_and_starts_its_own(t
     assert not gx_pipes & set(seen["fds"]), seen["fds"]  # the child holds no end of them
     assert runner.gx_process().pid == parent_gx and not _ended(parent_gx, 0.2)
     assert runner.gx_process().validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
+
+
+def test_a_caller_without_stderr_still_gets_clean_answers(tmp_path):
+    """A caller started without fd 2 (as by some daemons) hands none to its GX process either: what that prints
+    must still never reach an answer."""
+    script = f"""
+import os, sys, json
+import pandas as pd
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).parent.parent.parent)!r})
+from orchestration.quality.runner import gx_process
+from tests.quality.test_validation import NOT_NULL, _Prints, _request, _suite
+result, = gx_process().validate(_request(Path({str(tmp_path)!r}), _suite(NOT_NULL), pd.DataFrame({{"a": [1, None]}}),
+                                         laut=_Prints("print"), roh=_Prints("fd")))
+os.write(1, json.dumps({{"passed": result.passed, "examples": result.failures[0].examples}}).encode())
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, timeout=120,
+                          preexec_fn=lambda: os.close(2))  # noqa: PLW1509 - only a close
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout) == {"passed": False, "examples": [{"a": None}]}
