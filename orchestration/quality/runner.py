@@ -22,16 +22,15 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR, Paths, Settings
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths, Settings
 from orchestration.warehouse import read_connection, writer_lock
 
-from .results import MAX_EXAMPLES, FailedExpectation, SuiteResult, summarize
+from .results import FailedExpectation, SuiteResult, summarize
 from .suites import ERROR, WARN, SuiteDef, load_suites, resolved
 from .validation import Request, Suite
 
@@ -99,7 +98,6 @@ def expectation_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -
 
 # ---------------------------------------------------------------------------------------------- GX process
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 STOP_TIMEOUT_S = 10
 _SERVE = "import sys; sys.path.insert(0, sys.argv[1]); from orchestration.quality.validation import serve; serve(int(sys.argv[2]))"
 
@@ -204,7 +202,6 @@ class GxProzess:
             code = proc.wait()
         proc.stdout.close()
         return code
-
 
     def forget(self) -> None:
         """In a child forked from this process: the GX process is the parent's. The child's copies of its pipes
@@ -332,7 +329,7 @@ def run_suites(
     request = Request(
         suites=[Suite(s.name, s.guards, s.index_columns, s.document) for s in selected if s.name in frames],
         frames=frames, parameters=params, home=settings.gx_home_dir, docs_dir=docs_dir,
-        kept=VALIDATION_RESULTS_KEPT, max_examples=MAX_EXAMPLES,
+        kept=VALIDATION_RESULTS_KEPT,
     )
     validated = {}
     if request.suites:

@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.quality.results import FailedExpectation, SuiteResult
+from orchestration.quality.results import MAX_EXAMPLES, FailedExpectation, SuiteResult
 from orchestration.warehouse import writer_lock
 
 DOCS_SITE = "sozialmonitor"
 DATA_SOURCE = "sozialmonitor"
 # SUMMARY returns the DataFrame index of the first offending rows (cheap); the example rows are looked up
 # from it. (`unexpected_index_column_names` makes GX walk every offending row in Python.)
-RESULT_FORMAT_TYPE = "SUMMARY"
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,6 @@ class Request:
     home: Path  # the GX project (results kept there when docs_dir is set)
     docs_dir: Path | None  # the Data Docs site; None: an ephemeral context, nothing kept
     kept: int  # validation results kept per suite (and their Data Docs pages)
-    max_examples: int
 
 
 # ---------------------------------------------------------------------------------------------- GX
@@ -86,7 +85,7 @@ def _context(data_docs: Path | None, home: Path):
     return context
 
 
-def _checkpoint(context, source, suite: Suite, max_examples: int):
+def _checkpoint(context, source, suite: Suite):
     """The GX Checkpoint of `suite`: its suite and ValidationDefinition on the dataframe asset `suite.name`."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -105,10 +104,9 @@ def _checkpoint(context, source, suite: Suite, max_examples: int):
         meta=dict(suite.document.get("meta", {})),
     )
     definition = gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
-    result_format = {"result_format": RESULT_FORMAT_TYPE, "partial_unexpected_count": max_examples}
     # adds or updates the validation definition and the suite with it (the suite file may have changed)
     return context.checkpoints.add_or_update(
-        gx.Checkpoint(name=suite.name, validation_definitions=[definition], result_format=result_format)
+        gx.Checkpoint(name=suite.name, validation_definitions=[definition], result_format=RESULT_FORMAT)
     )
 
 
@@ -170,7 +168,7 @@ def _validate_all(context, request: Request, identifiers: list | None = None) ->
     results: list[SuiteResult] = []
     for suite in request.suites:
         df = request.frames.pop(suite.name).reset_index(drop=True)
-        checkpoint = _checkpoint(context, source, suite, request.max_examples)
+        checkpoint = _checkpoint(context, source, suite)
         outcome = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=request.parameters)
         (key, validation), = outcome.run_results.items()
         if identifiers is not None:

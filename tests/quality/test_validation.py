@@ -49,7 +49,7 @@ NOT_NULL = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": 
 
 def _request(tmp_path: Path, suite: Suite, frame: pd.DataFrame, **parameters) -> Request:
     return Request(suites=[suite], frames={suite.name: frame}, parameters=parameters, home=tmp_path / "gx",
-                   docs_dir=None, kept=20, max_examples=10)
+                   docs_dir=None, kept=20)
 
 
 @pytest.fixture
