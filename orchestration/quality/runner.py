@@ -32,7 +32,7 @@ from orchestration.warehouse import read_connection, writer_lock
 
 from .results import FailedExpectation, SuiteResult, summarize
 from .suites import ERROR, WARN, SuiteDef, load_suites, resolved
-from .validation import Request, Suite
+from .validation import Request
 
 # One request to the GX process at a time: the ingest audits its families in threads
 # (orchestration/ingest/parallel.py); their suites read their data in parallel and are validated one run at a
@@ -327,7 +327,7 @@ def run_suites(
             params = read(own)
 
     request = Request(
-        suites=[Suite(s.name, s.guards, s.index_columns, s.document) for s in selected if s.name in frames],
+        suites=[s for s in selected if s.name in frames],
         frames=frames, parameters=params, home=settings.gx_home_dir, docs_dir=docs_dir,
         kept=VALIDATION_RESULTS_KEPT,
     )

@@ -10,7 +10,9 @@ A suite file is a Great Expectations 1.x expectation suite (`name`, `expectation
   so that suites of marts alike share one file (e.g. the table through `query_table($mart)`);
 - `index_columns`: the columns that identify an offending row in the check's metadata.
 
-This module only reads files; it does not import GX (slow), so Dagster definitions load quickly.
+This module only reads files. It imports neither GX (slow), so Dagster definitions load quickly, nor Dagster
+(the settings are imported where they are used), so the GX process (validation.py) receives `SuiteDef`s as
+they are.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from orchestration.settings import Settings
+from typing import TYPE_CHECKING
 
 from .results import ERROR, WARN
+
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def _all_suites(directory: str) -> tuple[SuiteDef, ...]:
 def resolved(settings: Settings | None = None) -> Settings:
     """`settings` with every value resolved (default: `Settings.from_env(resolve=True)`). A `Settings` built
     outside a Dagster run keeps environment values as `EnvVar`s until the resource is initialised."""
+    from orchestration.settings import Settings  # imports Dagster: not at module level (see above)
+
     if settings is None:
         return Settings.from_env(resolve=True)
     try:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.quality.results import MAX_EXAMPLES, FailedExpectation, SuiteResult
+from orchestration.quality.suites import SuiteDef
 from orchestration.warehouse import writer_lock
 
 DOCS_SITE = "sozialmonitor"
@@ -41,19 +42,9 @@ DATA_SOURCE = "sozialmonitor"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
 
 
-@dataclass(frozen=True)
-class Suite:
-    """What the GX process needs of a suite (suites.SuiteDef without the SQL)."""
-
-    name: str
-    guards: tuple[str, ...]
-    index_columns: tuple[str, ...]
-    document: dict  # the GX suite JSON
-
-
 @dataclass
 class Request:
-    suites: list[Suite]
+    suites: list[SuiteDef]  # the GX process uses name, guards, index_columns and document
     frames: dict[str, Any]  # suite name -> its dataset as a pandas DataFrame
     parameters: dict[str, Any]  # the values of the suites' `$PARAMETER`s
     home: Path  # the GX project (results kept there when docs_dir is set)
@@ -85,7 +76,7 @@ def _context(data_docs: Path | None, home: Path):
     return context
 
 
-def _checkpoint(context, source, suite: Suite):
+def _checkpoint(context, source, suite: SuiteDef):
     """The GX Checkpoint of `suite`: its suite and ValidationDefinition on the dataframe asset `suite.name`."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration

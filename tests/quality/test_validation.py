@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from orchestration.quality.runner import GxFehler, GxProzess, GxProzessEnde
-from orchestration.quality.validation import Request, Suite
+from orchestration.quality.suites import SuiteDef
+from orchestration.quality.validation import Request
 from orchestration.settings import REPO_ROOT, Paths
 
 from . import handbuilt
@@ -40,14 +41,15 @@ def _ended(pid: int, seconds: float = 5.0) -> bool:
     return False
 
 
-def _suite(*expectations: dict) -> Suite:
-    return Suite("probe", ("raw", "probe"), ("a",), {"name": "probe", "expectations": list(expectations), "meta": {}})
+def _suite(*expectations: dict) -> SuiteDef:
+    return SuiteDef("probe", ("raw", "probe"), sql="SELECT 1", parameters={}, index_columns=("a",),
+                    document={"name": "probe", "expectations": list(expectations), "meta": {}})
 
 
 NOT_NULL = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "severity": "critical"}
 
 
-def _request(tmp_path: Path, suite: Suite, frame: pd.DataFrame, **parameters) -> Request:
+def _request(tmp_path: Path, suite: SuiteDef, frame: pd.DataFrame, **parameters) -> Request:
     return Request(suites=[suite], frames={suite.name: frame}, parameters=parameters, home=tmp_path / "gx",
                    docs_dir=None, kept=20)
 
@@ -221,3 +223,20 @@ os.write(1, json.dumps({{"passed": result.passed, "examples": result.failures[0]
                           preexec_fn=lambda: os.close(2))  # noqa: PLW1509 - only a close
     assert done.returncode == 0, done.stdout
     assert json.loads(done.stdout) == {"passed": False, "examples": [{"a": None}]}
+
+
+def test_the_gx_process_imports_neither_dagster_nor_the_settings():
+    """It starts with GX, pandas and DuckDB only: what it imports at start and what unpickling a request's
+    `SuiteDef`s imports (suites.py) must not bring Dagster in (its import would cost the process seconds)."""
+    script = """
+import pickle, sys
+from orchestration.quality.validation import serve
+from orchestration.quality.suites import load_suites
+suites = pickle.loads(pickle.dumps(load_suites(sys.argv[1])))
+print(len(suites), sorted(m for m in sys.modules if m.split(".")[0] == "dagster" or m == "orchestration.settings"))
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(REPO_ROOT / "expectations")], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    count, imported = done.stdout.split(" ", 1)
+    assert int(count) >= 12 and imported.strip() == "[]"
