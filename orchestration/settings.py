@@ -103,6 +103,7 @@ ENV_DEFAULTS = {
     "gx_home": "SOZIALMONITOR_GX_HOME",
     "pseudonym_key": "SOZIALMONITOR_PSEUDONYM_KEY",
     "pseudonym_key_file": "SOZIALMONITOR_PSEUDONYM_KEY_FILE",
+    "demo_key_file": "SOZIALMONITOR_DEMO_KEY_FILE",
 }
 
 
@@ -124,6 +125,8 @@ class Settings(dg.ConfigurableResource):
     gx_home: str = Field(default=str(VAR_DIR / "gx"), description="Ordner des GX-Projekts (Ergebnisablage)")
     pseudonym_key: str | None = Field(default=None, description="Schlüssel der Pseudonymisierung (geheim, nur aus der Umgebung)")
     pseudonym_key_file: str | None = Field(default=None, description="Datei mit dem Schlüssel der Pseudonymisierung")
+    demo_key_file: str = Field(default=str(DEMO_KEY_FILE),
+                               description="Schlüsseldatei für Demodaten ohne konfigurierten Schlüssel (angelegt, wenn sie fehlt)")
 
     @classmethod
     def from_env(cls, *, resolve: bool = False, **values) -> Settings:

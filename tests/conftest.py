@@ -56,6 +56,17 @@ def gx_folders(tmp_path_factory) -> Iterator[Path]:
         yield base
 
 
+@pytest.fixture(scope="session", autouse=True)
+def demo_key_file(tmp_path_factory) -> Iterator[Path]:
+    """The demo deliveries' pseudonymisation key of this test session (created by the first demo build that needs
+    it), in a temporary folder: the builds of the tests (in their own processes too, through the environment)
+    never write the checkout's var/secrets/pseudonym.key, and every build of the session uses the same key."""
+    path = tmp_path_factory.mktemp("secrets") / "pseudonym.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_DEFAULTS["demo_key_file"], str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> Paths:
     """A completed build of the bundled region with the demo deliveries, in a temporary folder."""

@@ -15,6 +15,7 @@ data that were accepted earlier fail their checks (blocking `gx_<table>`), or on
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import dagster as dg
 
@@ -27,7 +28,7 @@ from orchestration.ingest.region import Region
 from orchestration.ingest.runner import Options, one_thread
 from orchestration.progress import part_message
 from orchestration.quality.checks import FamilyChecks, family_checks
-from orchestration.settings import DEMO_KEY_FILE, Settings
+from orchestration.settings import Settings
 from orchestration.warehouse import write_connection
 
 # delivery family -> description (the sensor starts one job per family)
@@ -38,12 +39,12 @@ DELIVERIES_STEP = "raw_lieferungen"  # the one step (multi-asset) of every deliv
 def options(settings: Settings) -> Options:
     """The run's ingest options: maximum reject share and the pseudonymisation key source (the key, else
     the key file). Without either, deliveries that are all demo data (DEMODATEN marker) fall back to the
-    local demo key file, in any run, as before the Settings resource: a build of demo deliveries without
+    demo key file (`Settings.demo_key_file`, created if absent), in any run, as before the Settings resource: a build of demo deliveries without
     --demo (e.g. on a copied demo landing folder) still loads, and real deliveries still need a key."""
     return Options(
         max_reject_share=settings.max_reject_share,
         key=KeySource(secret=settings.pseudonym_key or None, file=settings.pseudonym_key_file or None,
-                      demo_file=DEMO_KEY_FILE),
+                      demo_file=Path(settings.demo_key_file)),
     )
 
 

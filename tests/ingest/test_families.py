@@ -65,3 +65,5 @@ def test_the_settings_become_the_ingest_options(tmp_path):
     real = options(Settings(pseudonym_key_file=str(tmp_path / "k.key"), pseudonym_key="x" * 20))
     assert real.max_reject_share == 0.01
     assert (real.key.secret, real.key.file, real.key.demo_file) == ("x" * 20, str(tmp_path / "k.key"), DEMO_KEY_FILE)
+    elsewhere = options(Settings(demo=True, demo_key_file=str(tmp_path / "demo.key")))
+    assert elsewhere.key.demo_file == tmp_path / "demo.key"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import threading
 from pathlib import Path
 
@@ -41,6 +42,15 @@ def test_environment_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "2")
     with pytest.raises(pydantic.ValidationError, match="max_reject_share"):
         Settings.from_env()
+
+
+def test_the_demo_build_keeps_its_demo_key_where_the_settings_say(demo_build, demo_key_file):
+    """The demo deliveries' pseudonymisation key is the file `Settings.demo_key_file` names (here the session's
+    temporary file, set in the environment by tests/conftest.py), created 0600 by the demo build: a test build
+    never writes the checkout's var/secrets."""
+    assert demo_key_file.is_file(), "the demo build did not use Settings.demo_key_file"
+    assert stat.S_IMODE(demo_key_file.stat().st_mode) == 0o600
+    assert len(bytes.fromhex(demo_key_file.read_text(encoding="ascii").strip())) == 32
 
 
 def test_only_the_settings_module_reads_the_environment():
