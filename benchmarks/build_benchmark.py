@@ -24,7 +24,10 @@ Targets:
 Every command runs under a small wrapper process (this script with `--measure`) that starts it, samples the
 summed RSS of the whole process tree from /proc every 0.2 s and, after it ended, reads
 `getrusage(RUSAGE_CHILDREN)`: wall time, CPU time (user + system of the tree) and `ru_maxrss` (the peak RSS
-of the largest single process of the tree: the build process, or a dbt subprocess). Build and baseline runs
+of the largest single process of the tree: the build process, or a dbt subprocess). The wrapper is the
+"child subreaper" of the tree (Linux `prctl(PR_SET_CHILD_SUBREAPER)`): a process whose parent ended without
+waiting for it (chromium's zygote, which prints the profile PDFs, is one) is handed to the wrapper instead of
+init, which waits for it, so its CPU time counts too (before, about 10 s of chromium's CPU per demo build did not). Build and baseline runs
 alternate, so that machine load hits both alike. After each build the script checks the result: exit code,
 the build summary, and the mart in OUT/warehouse.duckdb (Gemeinden, years, indicators).
 """
@@ -78,19 +81,24 @@ def _label(pid: int) -> str:
             args = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
     except OSError:
         return "?"
+    if len(args) == 1:  # a process that rewrote its command line as one string (chromium's renderers)
+        args = args[0].split()
     if len(args) > 1 and Path(args[0]).name.startswith("python"):
         args = args[1:]  # `python script.py …`: name the script
     return " ".join([Path(args[0]).name, *args[1:2]]) if args else "?"
 
 
-def _tree_rss(root: int, page: int) -> tuple[dict[int, int], int]:
-    """Resident memory (bytes) of `root` and each of its descendants right now, and the CPU clock ticks of
-    the tree so far (user + system of each live process and of its children that already ended)."""
+def _tree_rss(root: int, page: int, *, with_root: bool = True) -> tuple[dict[int, int], int]:
+    """Resident memory (bytes) of `root` (unless not `with_root`) and each of its descendants right now, and the CPU
+    clock ticks of the same processes so far (user + system of each live process and of its children that already
+    ended)."""
     tree = _children_of()
     rss, todo, ticks = {}, [root], 0
     while todo:
         pid = todo.pop()
         todo.extend(tree.get(pid, []))
+        if pid == root and not with_root:
+            continue
         try:
             with open(f"/proc/{pid}/statm") as handle:
                 rss[pid] = int(handle.read().split()[1]) * page
@@ -103,9 +111,37 @@ def _tree_rss(root: int, page: int) -> tuple[dict[int, int], int]:
     return rss, ticks
 
 
+ORPHANS_WAIT_SECONDS = 60  # how long the wrapper waits for adopted processes still running after the command ended
+
+
+def _become_subreaper() -> None:
+    """Make this process the subreaper of its descendants (prctl(2) PR_SET_CHILD_SUBREAPER): orphans come here."""
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:  # 36 = PR_SET_CHILD_SUBREAPER
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def _wait_for_adopted(seconds: float) -> list[int]:
+    """Wait for the orphans handed to this process (after the command ended); pids of those still running after
+    `seconds` (not waited for: their CPU time so far is not counted)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return []  # none left
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return sorted(_children_of().get(os.getpid(), []))
+            time.sleep(0.05)
+
+
 def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
     """Wrapper process: run `command`, write wall/CPU/peak memory of its process tree to `result_file`."""
     import resource
+
+    _become_subreaper()
 
     page = os.sysconf("SC_PAGE_SIZE")
     peak_tree = 0
@@ -117,7 +153,8 @@ def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         while proc.poll() is None:
-            rss, ticks = _tree_rss(proc.pid, page)
+            # the command's tree and the orphans handed to this process, not this process itself
+            rss, ticks = _tree_rss(os.getpid(), page, with_root=False)
             peak_tree = max(peak_tree, sum(rss.values()))
             samples.append((time.time(), ticks / tick, sum(rss.values())))
             for pid, value in rss.items():
@@ -125,12 +162,13 @@ def measure(result_file: Path, log_file: Path, command: list[str]) -> None:
                 peak_proc[label] = max(peak_proc.get(label, 0), value)
             time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - start
+    left_running = _wait_for_adopted(ORPHANS_WAIT_SECONDS)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     # the end: the whole tree's CPU as the kernel accounted it (a process can leave the sampled tree before its
     # parent reaps it, so the last sample may be lower; the `finish` phase was negative then)
     samples.append((time.time(), usage.ru_utime + usage.ru_stime, 0))
     result_file.write_text(json.dumps({
-        "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+        "returncode": proc.returncode, "wall_s": wall, "left_running": left_running, "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak_tree / 2**20,
         "sampled_peak_mib_per_process": {k: round(v / 2**20) for k, v in sorted(peak_proc.items(), key=lambda kv: -kv[1])},
         "samples": samples,
