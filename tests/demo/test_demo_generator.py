@@ -630,7 +630,7 @@ def test_scale_mode_multiplies_records_and_writes_a_region(landing, tmp_path):
     assert {r[0] for r in data} == set(sr) | kreise
 
 
-def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
+def test_demo_deliveries_load_without_rejects(landing, tmp_path):
     """The ingest of every family loads the demo files with zero rejects and flags them as demo data."""
     duckdb = pytest.importorskip("duckdb")
     ingest = pytest.importorskip("orchestration.ingest.jugendhilfe")
@@ -638,7 +638,9 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     import time
 
     from orchestration.ingest import asylblg, genesis, grundsicherung, melderegister, sgb2, wohngeld
+    from orchestration.ingest.pseudonym import KeySource
     from orchestration.ingest.region import Region, load_region
+    from orchestration.ingest.runner import Options
     from orchestration.settings import Paths
 
     # the real extracts and one demo file per GENESIS table, two dates of the other families (fast)
@@ -655,7 +657,8 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
     # (+ 2: the Jobcenter's SGB II Ortsteil files sgb2_ortsteile_201612.csv and _202412.csv; + 2: the Sozialamt's
     # Grundsicherung Ortsteil files grundsicherung_ortsteile_2016.csv and _2024.csv)
     assert len(list(subset.rglob("*.*"))) == 9 + 7 + 3 + 2 + (2 + 2) + 6 + 2 + 2 + 2 + 2
-    monkeypatch.setenv("SOZIALMONITOR_PSEUDONYM_KEY", "demo-test-key-0123456789abcdef0123456789")
+    # the key as a build passes it on from the settings (without one, the demo fallback would write a key file)
+    options = Options(key=KeySource(secret="demo-test-key-0123456789abcdef0123456789", demo_file=None))
     paths = Paths(region=settings.DEFAULT_REGION, landing=subset, out=tmp_path / "out")
     region = Region.load(settings.DEFAULT_REGION)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -665,7 +668,7 @@ def test_demo_deliveries_load_without_rejects(landing, tmp_path, monkeypatch):
                melderegister.load_melderegister, ingest.load_jugendhilfe, wohngeld.load_wohngeld, asylblg.load_asylblg)
     for load in loaders:
         started = time.perf_counter()
-        result = load(con, paths, region)
+        result = load(con, paths, region, options=options)
         print(load.__module__, round(time.perf_counter() - started, 1), "s")
         assert not result.quarantined, result.quarantined
         assert result.rejected == 0, load.__name__
