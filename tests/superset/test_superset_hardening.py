@@ -268,18 +268,18 @@ class _SourceAddress(HTTPAdapter):
     """Connect from another loopback address: the rate limit counts per client address, so these
     wrong logins do not lock out the other tests (which come from 127.0.0.1)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, pool: int = 10) -> None:
         self.address = address
-        super().__init__()
+        super().__init__(pool_connections=pool, pool_maxsize=pool)
 
     def init_poolmanager(self, *args, **kwargs):
         kwargs["source_address"] = (self.address, 0)
         return super().init_poolmanager(*args, **kwargs)
 
 
-def _session_from(address: str) -> requests.Session:
+def _session_from(address: str, pool: int = 10) -> requests.Session:
     s = requests.Session()
-    s.mount("http://", _SourceAddress(address))
+    s.mount("http://", _SourceAddress(address, pool))
     return s
 
 
@@ -326,15 +326,24 @@ def test_wrong_logins_get_429_after_the_limit(superset_server):
 def test_a_burst_past_the_application_rate_limit_gets_429_and_the_client_waits_it_out(superset_server, admin):
     """Superset's application limit (50 requests per second, client address and worker) answers a burst with
     429; the client (superset/client.py) waits the window out and sends again, so a caller running many
-    requests (SQL Lab checks, the chart benchmark) gets answers, not 429."""
+    requests (SQL Lab checks, the chart benchmark) gets answers, not 429.
+
+    Whether a burst passes 50 requests in one second at one worker depends on the machine's speed (on a
+    busy 2-core machine one burst of 400 did not), so up to five bursts are sent, on kept-alive
+    connections, until one gets a 429; without the limit none ever does."""
     from concurrent.futures import ThreadPoolExecutor
 
-    path, n = "/api/v1/security/csrf_token/", 400
-    raw = _session_from("127.0.0.5")
+    path, n, threads = "/api/v1/security/csrf_token/", 400, 32
+    raw = _session_from("127.0.0.5", pool=threads)
     raw.headers["Authorization"] = admin.s.headers["Authorization"]
-    with ThreadPoolExecutor(16) as pool:
-        codes = list(pool.map(lambda _: raw.get(f"{superset_server.base}{path}", timeout=60).status_code, range(n)))
-    assert set(codes) <= {200, 429} and 429 in codes, sorted(set(codes))
+    seen: set[int] = set()
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(5):
+            seen |= set(pool.map(lambda _: raw.get(f"{superset_server.base}{path}", timeout=60).status_code,
+                                 range(n)))
+            if 429 in seen:
+                break
+    assert seen <= {200, 429} and 429 in seen, sorted(seen)
     with ThreadPoolExecutor(16) as pool:
         codes = list(pool.map(lambda _: admin.get(path).status_code, range(n)))
     assert set(codes) == {200}, {c: codes.count(c) for c in set(codes)}
