@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import ENV_DEFAULTS, Paths
+from orchestration.settings import DEMO_KEY_FILE, ENV_DEFAULTS, VAR_DIR, Paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -65,6 +65,21 @@ def demo_key_file(tmp_path_factory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ENV_DEFAULTS["demo_key_file"], str(path))
         yield path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched() -> Iterator[None]:
+    """The session writes none of the checkout's run folders that a build writes by default (the demo key,
+    GX results and Data Docs): a test that runs a build with settings of its own (not from the environment)
+    and leaves one of them at its default fails the session here. Folders that existed before the session
+    (a developer's own `make up`) are not judged."""
+    watched = [DEMO_KEY_FILE, VAR_DIR / "gx", VAR_DIR / "gx_docs"]  # the Settings' defaults
+    before = {path for path in watched if path.exists()}
+    yield
+    written = [str(path) for path in watched if path.exists() and path not in before]
+    if written:
+        pytest.fail(f"the test session wrote into the checkout: {', '.join(written)} (pass the session's "
+                    "folders, e.g. Settings(demo_key_file=...), or build the settings from the environment)")
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,9 @@
 `fall_id` values of the youth-welfare exports become `fall_pseudonym` = HMAC-SHA-256(key, fall_id) as
 lower-case hex. The key comes in as a `KeySource` (from the Settings resource: the key `pseudonym_key` or
 the file `pseudonym_key_file`, each by default from its environment variable). A build with real (non-demo) deliveries and no key refuses to run;
-demo deliveries (all marked DEMODATEN) fall back to a random key in `var/secrets/pseudonym.key`
-(`ensure_demo_key`).
+demo deliveries (all marked DEMODATEN) fall back to a random key in the demo key file the settings name
+(`Settings.demo_key_file`, by default `var/secrets/pseudonym.key`; `ensure_demo_key`). A `KeySource`
+without a demo key file has no fallback.
 
 The HMAC is computed inside DuckDB (no Python loop over the rows): DuckDB has no `hmac()` builtin, but
 HMAC(K, m) = SHA256((K' xor opad) || SHA256((K' xor ipad) || m)) needs only `sha256()` over BLOBs, which
@@ -21,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.settings import DEMO_KEY_FILE, ENV_DEFAULTS
+from orchestration.settings import ENV_DEFAULTS
 
 # the settings' environment variables, named in messages (the Settings resource reads them)
 ENV_KEY = ENV_DEFAULTS["pseudonym_key"]
@@ -90,11 +91,12 @@ def _checked(secret: bytes, source: str) -> PseudonymKey:
 @dataclass(frozen=True, repr=False)
 class KeySource:
     """Where this run's key comes from: the key itself, else a key file; `demo_file` is the key file that
-    demo deliveries fall back to when neither is given (None: no fallback)."""
+    demo deliveries fall back to when neither is given (None, the default: no fallback; a build passes the
+    `demo_key_file` setting, so only the settings decide where a demo key is written)."""
 
     secret: str | None = None
     file: Path | str | None = None
-    demo_file: Path | None = DEMO_KEY_FILE
+    demo_file: Path | None = None
 
     def __repr__(self) -> str:
         return f"KeySource(secret={'***' if self.secret else None}, file={self.file!r}, demo_file={self.demo_file!r})"
@@ -133,7 +135,7 @@ def require_key(source: KeySource, demo: bool) -> PseudonymKey:
     return _checked(path.read_bytes(), str(path))
 
 
-def ensure_demo_key(path: Path | str = DEMO_KEY_FILE) -> Path:
+def ensure_demo_key(path: Path | str) -> Path:
     """Create the demo key file with a random key (mode 0600) unless it exists; returns its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -95,7 +95,7 @@ class Options:
     """What the run decides for every family (from the Settings resource, see ingest/assets.py)."""
 
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE  # a file with a larger share of rejected rows is refused
-    key: KeySource = KeySource()  # the pseudonymisation key (Jugendhilfe)
+    key: KeySource = KeySource()  # the pseudonymisation key (Jugendhilfe); by default none, no demo fallback
     # blocks until the families this family is checked against (families.py) have loaded in this run, and
     # raises parallel.NotChecked when one of them failed; given by parallel.load_families (alone: at once)
     checked_against_loaded: Callable[[], None] = field(default=lambda: None, compare=False)

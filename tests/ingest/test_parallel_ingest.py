@@ -48,8 +48,9 @@ def paths(demo_landing, tmp_path, monkeypatch) -> Paths:
 
 
 def materialize(paths: Paths, selection=None) -> dg.ExecuteInProcessResult:
-    settings = Settings(region=str(paths.region), landing=str(paths.landing), out=str(paths.out), demo=True,
-                        gx_docs="off", gx_home=str(paths.out / "gx"))
+    # from the environment as a build's: the demo key is the session's (tests/conftest.py), not the checkout's
+    settings = Settings.from_env(resolve=True, region=str(paths.region), landing=str(paths.landing),
+                                 out=str(paths.out), demo=True, gx_docs="off", gx_home=str(paths.out / "gx"))
     return dg.materialize(ingest_assets, resources={"settings": settings}, selection=selection, raise_on_error=False)
 
 

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest import pseudonym as ps
+from orchestration.ingest.runner import Options
 
 IDS = ["06432-H0000001", "06432-H0000002", "  06432-H0000003 ", "Fall/ß-ä€-你好", "x" * 300, "1"]
 
@@ -60,6 +61,16 @@ def test_missing_key_refuses_non_demo_build(demo_file):
     with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
         ps.require_key(ps.KeySource(demo_file=None), demo=True)  # demo data, but no demo fallback in this run
     assert not demo_file.exists()
+
+
+def test_without_a_demo_key_file_named_there_is_no_demo_fallback():
+    """Only the settings decide where a demo key is written (Settings.demo_key_file, passed by a build): the
+    default key source and the loaders' default options have none, so a caller that forgets the options is
+    refused instead of writing a key file into the checkout."""
+    with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
+        ps.require_key(ps.KeySource(), demo=True)
+    with pytest.raises(ps.PseudonymKeyError, match="no pseudonymisation key configured"):
+        ps.require_key(Options().key, demo=True)
 
 
 def test_bad_key_settings_are_clear_errors(tmp_path, demo_file):
