@@ -278,6 +278,20 @@ def _select(settings: Settings, suites: Iterable[str] | None, guards: Iterable[s
     return selected
 
 
+def read_inputs(con: duckdb.DuckDBPyConnection, suites: Iterable[SuiteDef], settings: Settings,
+                ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """What GX validates, read through `con`: each suite's dataset (by suite name), the first line of the
+    DuckDB error of each suite whose dataset cannot be read, and the expectation parameters."""
+    frames: dict[str, Any] = {}
+    read_errors: dict[str, str] = {}
+    for suite in suites:
+        try:
+            frames[suite.name] = read_dataset(con, suite)
+        except duckdb.Error as exc:
+            read_errors[suite.name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return frames, read_errors, expectation_parameters(con, settings)
+
+
 def run_suites(
     settings: Settings | Paths | None = None,
     *,
@@ -307,24 +321,13 @@ def run_suites(
         return []
     docs_dir = settings.gx_docs_dir if data_docs is not False else None  # None: the settings switch them off
 
-    frames: dict[str, Any] = {}
-    read_errors: dict[str, str] = {}
-
-    def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        for suite in selected:
-            try:
-                frames[suite.name] = read_dataset(con, suite)
-            except duckdb.Error as exc:
-                read_errors[suite.name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        return expectation_parameters(con, settings)
-
     if con is not None:  # the caller's connection (an ingest step auditing what it just loaded)
-        params = read(con)
+        frames, read_errors, params = read_inputs(con, selected, settings)
     else:
         # The writer lock keeps ingest/dbt of another run from opening the file read-write while it is read.
         with writer_lock(settings.paths.warehouse), read_connection(settings.paths.warehouse) as own:
             own.execute("SET enable_progress_bar = false")  # DuckDB's bar on slow reads; the check logs rows
-            params = read(own)
+            frames, read_errors, params = read_inputs(own, selected, settings)
 
     request = Request(
         suites=[s for s in selected if s.name in frames],

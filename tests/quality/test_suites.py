@@ -13,8 +13,8 @@ import yaml
 
 from orchestration.quality.runner import (
     disclosure_min_cell,
-    expectation_parameters,
     read_dataset,
+    read_inputs,
     resolved,
     run_suites,
     summarize,
@@ -95,17 +95,12 @@ CASES = [pytest.param(case["statements"], case["suite"], case["expectation"], ca
 
 
 def suite_inputs(p: Paths, settings: Settings) -> tuple[dict, dict]:
-    """What GX gets from these tables: each suite's dataset (None where it cannot be read) and the
-    expectation parameters."""
+    """What GX gets from these tables (runner.read_inputs, as run_suites reads them): each suite's dataset
+    (None where it cannot be read) and the expectation parameters."""
     settings = resolved(settings)
-    frames = {}
     with read_connection(p.warehouse) as con:
-        for s in load_suites(settings.expectations_dir):
-            try:
-                frames[s.name] = read_dataset(con, s)
-            except duckdb.Error:
-                frames[s.name] = None
-        return frames, expectation_parameters(con, settings)
+        frames, read_errors, params = read_inputs(con, load_suites(settings.expectations_dir), settings)
+    return {**frames, **dict.fromkeys(read_errors)}, params
 
 
 def same_rows(a, b) -> bool:
