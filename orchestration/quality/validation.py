@@ -21,6 +21,7 @@ a second even while it validates, when the process that started it is gone (kill
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sys
@@ -55,31 +56,50 @@ class Request:
 # ---------------------------------------------------------------------------------------------- GX
 
 
-def _context(data_docs: Path | None, home: Path):
-    """An ephemeral GX context, or (Data Docs on) the file project in `home` with the docs site `data_docs`."""
-    import great_expectations as gx
+def _settings_of(context):
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    if data_docs is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        context = gx.get_context(mode="file", project_root_dir=str(home))
-        if DOCS_SITE not in context.get_site_names():
-            context.add_data_docs_site(site_name=DOCS_SITE, site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     if context.config.analytics_enabled is not False:  # no network here; never phone home (GX's own switch,
         context.enable_analytics(False)  # saved in the file project, so it is written once)
     return context
 
 
+def _ephemeral():
+    """The in-memory GX context that validates."""
+    import great_expectations as gx
+
+    return _settings_of(gx.get_context(mode="ephemeral"))
+
+
+def _project(data_docs: Path, home: Path):
+    """The file project in `home` (validation results and suites kept there) with the docs site `data_docs`."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", project_root_dir=str(home))
+    if DOCS_SITE not in context.get_site_names():
+        context.add_data_docs_site(site_name=DOCS_SITE, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return _settings_of(context)
+
+
+def _gx_suite(suite: SuiteDef):
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    return gx.ExpectationSuite(
+        name=suite.name,
+        expectations=[ExpectationConfiguration(**e) for e in suite.document["expectations"]],
+        meta=dict(suite.document.get("meta", {})),
+    )
+
+
 def _checkpoint(context, source, suite: SuiteDef):
     """The GX Checkpoint of `suite`: its suite and ValidationDefinition on the dataframe asset `suite.name`."""
     import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     try:
         asset = source.get_asset(suite.name)
@@ -89,16 +109,51 @@ def _checkpoint(context, source, suite: SuiteDef):
         batch_definition = asset.get_batch_definition("alles")
     except (KeyError, LookupError):
         batch_definition = asset.add_batch_definition_whole_dataframe("alles")
-    gx_suite = gx.ExpectationSuite(
-        name=suite.name,
-        expectations=[ExpectationConfiguration(**e) for e in suite.document["expectations"]],
-        meta=dict(suite.document.get("meta", {})),
-    )
-    definition = gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
-    # adds or updates the validation definition and the suite with it (the suite file may have changed)
+    definition = gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=_gx_suite(suite))
     return context.checkpoints.add_or_update(
         gx.Checkpoint(name=suite.name, validation_definitions=[definition], result_format=RESULT_FORMAT)
     )
+
+
+class _Contexts:
+    """This process's GX contexts, kept from request to request: the ephemeral one that validates (with the
+    checkpoint of each suite, made again when the suite's document changed) and the file project of the last
+    request that keeps results (results and suites stored, Data Docs rendered). Validating in the file project
+    would write each checkpoint, validation definition and suite as JSON and the project's YAML several times
+    per suite, and read its YAML for every configuration value, on every request."""
+
+    def __init__(self) -> None:
+        self.validating: Any = None
+        self.source: Any = None
+        self.checkpoints: dict[str, tuple[str, Any]] = {}  # suite name -> (its document as JSON, checkpoint)
+        self.project_key: tuple[Path, Path] | None = None
+        self.project: Any = None
+        self.stored_suites: dict[str, str] = {}  # suite name -> its document as JSON, as stored in the project
+
+    def checkpoint(self, suite: SuiteDef):
+        if self.validating is None:
+            self.validating = _ephemeral()
+            self.source = self.validating.data_sources.add_pandas(DATA_SOURCE)
+        document = json.dumps(suite.document, sort_keys=True)
+        known = self.checkpoints.get(suite.name)
+        if known is None or known[0] != document:
+            known = self.checkpoints[suite.name] = (document, _checkpoint(self.validating, self.source, suite))
+        return known[1]
+
+    def keeping(self, docs_dir: Path, home: Path):
+        """The file project in `home` with the Data Docs site `docs_dir` (opened again when it was removed)."""
+        if (docs_dir, home) != self.project_key or not (home / "gx" / "great_expectations.yml").is_file():
+            self.project, self.project_key, self.stored_suites = _project(docs_dir, home), (docs_dir, home), {}
+        return self.project
+
+    def store_suite(self, suite: SuiteDef) -> None:
+        document = json.dumps(suite.document, sort_keys=True)
+        if self.stored_suites.get(suite.name) != document:
+            self.project.suites.add_or_update(_gx_suite(suite))
+            self.stored_suites[suite.name] = document
+
+
+_CONTEXTS = _Contexts()
 
 
 def _update_data_docs(context, docs_dir: Path, identifiers: list) -> bool:
@@ -137,38 +192,41 @@ def _prune(root: Path, keep: int) -> None:
 def validate(request: Request) -> list[SuiteResult]:
     """Validate every suite of `request` on its DataFrame; keep the results and update the Data Docs unless
     `request.docs_dir` is None."""
+    results, kept = _validate_all(request)
     if request.docs_dir is None:
-        return _validate_all(_context(None, request.home), request)
+        return results
     request.home.mkdir(parents=True, exist_ok=True)
     with writer_lock(request.home / "gx-project"):  # one writer of the GX project and its Data Docs at a time
         # make room for this run's results: stored results and their pages, the newest kept
         _prune(request.home / "gx" / "uncommitted" / "validations", request.kept - 1)
         _prune(request.docs_dir / "validations", request.kept - 1)
-        context = _context(request.docs_dir, request.home)
-        identifiers: list = []
-        results = _validate_all(context, request, identifiers)
-        if _update_data_docs(context, request.docs_dir, identifiers):
+        project = _CONTEXTS.keeping(request.docs_dir, request.home)
+        for suite, (key, validation) in zip(request.suites, kept, strict=True):
+            _CONTEXTS.store_suite(suite)
+            project.validation_results_store.store_validation_results(
+                suite_validation_result=validation, suite_validation_result_identifier=key)
+        if _update_data_docs(project, request.docs_dir, [key for key, _ in kept]):
             for result in results:
                 result.data_docs = request.docs_dir / "index.html"
         return results
 
 
-def _validate_all(context, request: Request, identifiers: list | None = None) -> list[SuiteResult]:
-    """Run each suite's checkpoint on its DataFrame; `identifiers` collects the stored results' keys."""
-    source = context.data_sources.add_or_update_pandas(DATA_SOURCE)
+def _validate_all(request: Request) -> tuple[list[SuiteResult], list[tuple[Any, Any]]]:
+    """Run each suite's checkpoint on its DataFrame: our results and GX's (result key, validation result)."""
     results: list[SuiteResult] = []
+    kept: list[tuple[Any, Any]] = []
     for suite in request.suites:
         df = request.frames.pop(suite.name).reset_index(drop=True)
-        checkpoint = _checkpoint(context, source, suite)
-        outcome = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=request.parameters)
+        outcome = _CONTEXTS.checkpoint(suite).run(batch_parameters={"dataframe": df},
+                                                  expectation_parameters=request.parameters)
         (key, validation), = outcome.run_results.items()
-        if identifiers is not None:
-            identifiers.append(key)
+        _CONTEXTS.validating.validation_results_store.remove_key(key)  # its in-memory store would keep every result
+        kept.append((key, validation))
         document = validation.to_json_dict()  # GX's own JSON of the result, as its store keeps it
         index_cols = [c for c in suite.index_columns if c in df.columns]
         failures = [FailedExpectation.of(suite.name, r, df, index_cols) for r in document["results"] if not r["success"]]
         results.append(SuiteResult(suite.name, suite.guards, rows=len(df), validation=document, failures=failures))
-    return results
+    return results, kept
 
 
 # ---------------------------------------------------------------------------------------------- process

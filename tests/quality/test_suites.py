@@ -257,7 +257,7 @@ def test_no_indicator_list_and_no_environment_in_the_quality_code():
         assert "{{" not in sql.read_text(encoding="utf-8"), f"{sql.name}: no own templating, GX parameters only"
 
 
-def test_results_are_gx_results_as_its_store_keeps_them_of_stored_checkpoints(paths, settings, tmp_path):
+def test_results_are_gx_results_as_its_store_keeps_them_with_their_suites(paths, settings, tmp_path):
     import great_expectations as gx
 
     mutate(paths, "UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' "
@@ -274,9 +274,30 @@ def test_results_are_gx_results_as_its_store_keeps_them_of_stored_checkpoints(pa
     assert kept["statistics"] == result.validation["statistics"] and kept["id"] == result.validation["id"]
     assert kept["results"] == json.loads(json.dumps(result.validation["results"]))
     context = gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx"))
-    checkpoint = context.checkpoints.get("mart__indikatoren")
-    assert [v.suite.name for v in checkpoint.validation_definitions] == ["mart__indikatoren"]
+    suite = context.suites.get("mart__indikatoren")  # the suite the Data Docs show beside its results
+    assert len(suite.expectations) == result.evaluated
     assert result.data_docs == tmp_path / "gx_docs" / "index.html"
+
+
+def test_a_validation_writes_only_its_results_and_data_docs_into_the_gx_project(paths, settings, tmp_path):
+    """GX validates in memory; the file project keeps the results (and the suites, once per process) for the
+    Data Docs. Validating in the file project rewrote every suite's checkpoint, validation definition and
+    data asset (the project's YAML several times per suite) on every request: half of the GX process's time in
+    a build of a project with history."""
+    project = tmp_path / "gx" / "gx"
+
+    def files() -> dict[str, int]:
+        return {p.relative_to(project).as_posix(): p.stat().st_mtime_ns for p in project.rglob("*")
+                if p.is_file() and "uncommitted" not in p.parts}
+
+    run_suites(settings, suites=["mart__abgleich", "mart__indikatoren"])
+    before = files()
+    results = run_suites(settings, suites=["mart__abgleich", "mart__indikatoren"])
+    assert files() == before
+    assert all(r.data_docs == tmp_path / "gx_docs" / "index.html" for r in results)
+    for name in ("mart__abgleich", "mart__indikatoren"):
+        assert len(list((project / "uncommitted" / "validations" / name).rglob("*.json"))) == 2
+        assert len(list((tmp_path / "gx_docs" / "validations" / name).rglob("*.html"))) == 2
 
 
 def test_data_docs_keep_a_bounded_history(paths, settings, tmp_path, monkeypatch):
