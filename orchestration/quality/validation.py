@@ -57,6 +57,7 @@ class Request:
 
 
 def _settings_of(context):
+    """`context` without GX's progress bars and analytics."""
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
