@@ -74,16 +74,21 @@ def _ephemeral():
 
 
 def _project(data_docs: Path, home: Path):
-    """The file project in `home` (validation results and suites kept there) with the docs site `data_docs`."""
+    """The file project in `home` (validation results and suites kept there) with the docs site `data_docs`
+    (the project's site moved there when the settings name another folder than before)."""
     import great_expectations as gx
 
     context = gx.get_context(mode="file", project_root_dir=str(home))
-    if DOCS_SITE not in context.get_site_names():
-        context.add_data_docs_site(site_name=DOCS_SITE, site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+    site = {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    sites = context.list_data_docs_sites()
+    if DOCS_SITE not in sites:
+        context.add_data_docs_site(site_name=DOCS_SITE, site_config=site)
+    elif sites[DOCS_SITE].get("store_backend", {}).get("base_directory") != str(data_docs):
+        context.update_data_docs_site(site_name=DOCS_SITE, site_config=site)
     return _settings_of(context)
 
 

@@ -313,6 +313,20 @@ def test_data_docs_keep_a_bounded_history(paths, settings, tmp_path, monkeypatch
     assert all(p.relative_to(tmp_path / "gx_docs").as_posix() in index for p in pages)
 
 
+def test_data_docs_follow_the_folder_the_settings_name(paths, settings, tmp_path):
+    """The GX project keeps its docs site's folder in its YAML: settings that name another Data Docs folder for
+    the same project move the site there (it kept writing into the first folder)."""
+    run_suites(settings, suites=["mart__abgleich"])
+    moved = Settings(region=str(paths.region), landing=str(paths.landing), out=str(paths.out),
+                     gx_home=str(tmp_path / "gx"), gx_docs=str(tmp_path / "woanders"))
+    result, = run_suites(moved, suites=["mart__abgleich"])
+    assert result.data_docs == tmp_path / "woanders" / "index.html" and result.data_docs.is_file()
+    pages = list((tmp_path / "woanders" / "validations" / "mart__abgleich").rglob("*.html"))
+    assert pages and all(p.relative_to(tmp_path / "woanders").as_posix() in result.data_docs.read_text("utf-8")
+                         for p in pages)
+    assert len(list((tmp_path / "gx_docs" / "validations" / "mart__abgleich").rglob("*.html"))) == 1
+
+
 def test_only_the_current_delivery_of_a_period_is_checked(paths, settings):
     """An older GENESIS file for 31.12.2016 lacks a Gemeinde; a newer, complete one replaced it."""
     mutate(paths,
