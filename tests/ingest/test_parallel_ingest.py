@@ -38,7 +38,7 @@ def demo_landing(tmp_path_factory):
 
 @pytest.fixture
 def paths(demo_landing, tmp_path, monkeypatch) -> Paths:
-    monkeypatch.setenv("SOZIALMONITOR_GX_DOCS", "off")  # the suites' settings come from the environment
+    monkeypatch.setenv("SOZIALMONITOR_GX_DOCS", "off")  # the run's settings come from the environment (materialize)
     monkeypatch.setenv("SOZIALMONITOR_GX_HOME", str(tmp_path / "gx"))
     landing = tmp_path / "landing"
     shutil.copytree(demo_landing, landing)
@@ -48,9 +48,10 @@ def paths(demo_landing, tmp_path, monkeypatch) -> Paths:
 
 
 def materialize(paths: Paths, selection=None) -> dg.ExecuteInProcessResult:
-    # from the environment as a build's: the demo key is the session's (tests/conftest.py), not the checkout's
+    # from the environment as a build's: the demo key is the session's (tests/conftest.py), not the checkout's,
+    # and the GX folders are the `paths` fixture's
     settings = Settings.from_env(resolve=True, region=str(paths.region), landing=str(paths.landing),
-                                 out=str(paths.out), demo=True, gx_docs="off", gx_home=str(paths.out / "gx"))
+                                 out=str(paths.out), demo=True)
     return dg.materialize(ingest_assets, resources={"settings": settings}, selection=selection, raise_on_error=False)
 
 
