@@ -26,6 +26,7 @@ class BuildReport:
     hints: list[str] = field(default_factory=list)
     rejected: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
+    checks_taken_over: int = 0  # passed with GX results of unchanged data taken over (quality/runner.PassedResults)
     checks_warned: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -53,7 +54,9 @@ class BuildReport:
         if self.hints:
             lines.append("  Hinweise:")
             lines += [f"    - {h}" for h in self.hints]
-        lines.append(f"  Prüfungen: {self.checks_passed} bestanden, {len(self.checks_warned)} Warnung(en), "
+        taken_over = (f" (davon {self.checks_taken_over} mit übernommenem GX-Ergebnis: Daten unverändert)"
+                      if self.checks_taken_over else "")
+        lines.append(f"  Prüfungen: {self.checks_passed} bestanden{taken_over}, {len(self.checks_warned)} Warnung(en), "
                      f"{len(self.checks_failed)} fehlgeschlagen")
         lines += [f"    WARNUNG {c}" for c in self.checks_warned]
         lines += [f"    FEHLER  {c}" for c in self.checks_failed]
@@ -100,6 +103,7 @@ def report_from_events(events, success: bool) -> BuildReport:
             evaluation = event.event_specific_data
             if evaluation.passed:
                 report.checks_passed += 1
+                report.checks_taken_over += "uebernommen" in (evaluation.metadata or {})
             elif evaluation.severity == dg.AssetCheckSeverity.WARN:
                 report.checks_warned.append(_check_label(evaluation))
             else:

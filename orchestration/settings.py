@@ -85,6 +85,12 @@ class Paths:
     def quarantine(self) -> Path:
         return self.landing / "_quarantine"
 
+    @property
+    def gx_passed(self) -> Path:
+        """The last flawless GX result of each suite on this folder's data, with the fingerprint of what it
+        validated (orchestration/quality/runner.py: `PassedResults`)."""
+        return self.out / "gx-bestanden"
+
 
 # ------------------------------------------------------------------------------------ the resource
 
@@ -101,10 +107,13 @@ ENV_DEFAULTS = {
     "expectations": "SOZIALMONITOR_EXPECTATIONS",
     "gx_docs": "SOZIALMONITOR_GX_DOCS",
     "gx_home": "SOZIALMONITOR_GX_HOME",
+    "gx_reuse": "SOZIALMONITOR_GX_REUSE",
     "pseudonym_key": "SOZIALMONITOR_PSEUDONYM_KEY",
     "pseudonym_key_file": "SOZIALMONITOR_PSEUDONYM_KEY_FILE",
     "demo_key_file": "SOZIALMONITOR_DEMO_KEY_FILE",
 }
+
+SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 class Settings(dg.ConfigurableResource):
@@ -123,6 +132,9 @@ class Settings(dg.ConfigurableResource):
     expectations: str = Field(default=str(EXPECTATIONS_DIR), description="Ordner der GX-Suiten")
     gx_docs: str = Field(default=str(VAR_DIR / "gx_docs"), description="Ordner der GX Data Docs ('off': keine)")
     gx_home: str = Field(default=str(VAR_DIR / "gx"), description="Ordner des GX-Projekts (Ergebnisablage)")
+    gx_reuse: bool = Field(default=True, description="GX: eine Suite, die dieselben Daten mit denselben Erwartungen schon "
+                                                     "fehlerfrei validiert hat, wird nicht erneut validiert (aus: jede "
+                                                     "Suite in jedem Lauf)")
     pseudonym_key: str | None = Field(default=None, description="Schlüssel der Pseudonymisierung (geheim, nur aus der Umgebung)")
     pseudonym_key_file: str | None = Field(default=None, description="Datei mit dem Schlüssel der Pseudonymisierung")
     demo_key_file: str = Field(default=str(DEMO_KEY_FILE),
@@ -146,6 +158,10 @@ class Settings(dg.ConfigurableResource):
             kind = cls.model_fields[field].annotation
             if kind in (str, str | None):
                 env[field] = raw if resolve else dg.EnvVar(var)  # resolved when the run starts; secrets stay hidden in the UI
+            elif kind is bool:  # a switch: parsed here, with the variable named when it is not one
+                if raw.lower() not in SWITCH:
+                    raise ValueError(f"${var}={raw!r}: expected one of {', '.join(SWITCH)}")
+                env[field] = SWITCH[raw.lower()]
             else:  # a number: parsed here, with the variable named when it is not one
                 try:
                     env[field] = int(raw) if kind in (int, int | None) else float(raw.replace(",", "."))

@@ -94,7 +94,7 @@ def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, regio
     audited: dict[str, list] = {}
 
     def audit(con) -> list[str]:
-        results = run_suites(paths, suites=checks.suite_names, con=con, data_docs=False)
+        results = run_suites(settings, suites=checks.suite_names, con=con, data_docs=False)
         audited["results"] = results
         return [f.describe(max_examples=2) for r in results for f in r.failed(ERROR)]
 
@@ -103,7 +103,7 @@ def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, regio
     suite_results = audited.get("results")
     if suite_results is None or any(not r.passed for r in suite_results):
         # no new delivery was audited, or the audit refused them: judge the data as accepted now
-        suite_results = run_suites(paths, suites=checks.suite_names, con=con) if checks.suites else []
+        suite_results = run_suites(settings, suites=checks.suite_names, con=con) if checks.suites else []
     return result, suite_results
 
 

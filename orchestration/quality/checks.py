@@ -102,13 +102,18 @@ def check_results(results, specs: Iterable[dg.AssetCheckSpec], targets: dict[str
             metadata["failures_json"] = dg.MetadataValue.json([f.as_dict() for f in failures])
         if docs_index is not None and docs_index.exists():
             metadata["gx_data_docs"] = dg.MetadataValue.path(str(docs_index))
+        taken_over = [r for r in mine if r.reused]
+        if taken_over:  # data unchanged since a flawless validation: its result, not validated again
+            metadata["uebernommen"] = dg.MetadataValue.json({r.suite: r.validated_at for r in taken_over})
         yield dg.AssetCheckResult(
             asset_key=spec.asset_key,
             check_name=spec.name,
             passed=not failures,
             severity=dg.AssetCheckSeverity.ERROR if severity == ERROR else dg.AssetCheckSeverity.WARN,
             metadata=metadata,
-            description=("; ".join(f.headline() for f in failures[:5]) if failures else "alle Erwartungen erfüllt"),
+            description=("; ".join(f.headline() for f in failures[:5]) if failures else "alle Erwartungen erfüllt"
+                         + (" (Daten unverändert: Ergebnis der letzten Validierung übernommen)"
+                            if mine and len(taken_over) == len(mine) else "")),
         )
 
 

@@ -226,6 +226,14 @@ class SuiteResult:
     validation: dict[str, Any] | None  # GX's JSON of the ExpectationSuiteValidationResult
     failures: list[FailedExpectation]
     data_docs: Path | None = None  # index.html of the Data Docs this result was rendered into
+    reused: bool = False  # taken over from an earlier validation of the same data (runner.PassedResults)
+
+    @property
+    def validated_at(self) -> str | None:
+        """When GX validated (its run time; earlier than this run for a result taken over)."""
+        if self.validation is None:
+            return None
+        return (self.validation.get("meta", {}).get("run_id") or {}).get("run_time")
 
     @property
     def evaluated(self) -> int:

@@ -15,13 +15,18 @@ definitions, an ingest step when it begins) or by the first `run_suites`. This p
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
+import hashlib
+import json
 import os
 import pickle
 import subprocess
 import sys
 import threading
 from collections.abc import Iterable
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -292,6 +297,78 @@ def read_inputs(con: duckdb.DuckDBPyConnection, suites: Iterable[SuiteDef], sett
     return frames, read_errors, expectation_parameters(con, settings)
 
 
+# ---------------------------------------------------------------------------------------------- reuse
+
+PASSED_FORMAT = 1  # raised when what a fingerprint covers, or what GX is asked for (validation.RESULT_FORMAT), changes
+
+
+def fingerprint(suite: SuiteDef, frame: Any, parameters: dict[str, Any]) -> str:
+    """What a validation of `suite` depends on: its expectations, the values of its parameters, the GX version,
+    and the dataset as GX gets it (column names and types, and every value in row order: pandas' hash of each
+    row, by value also for categorical columns). TypeError/ValueError for a dataset pandas cannot hash."""
+    import pandas as pd
+
+    digest = hashlib.sha256(json.dumps({
+        "format": PASSED_FORMAT, "gx": version("great_expectations"), "suite": suite.document,
+        "parameters": parameters, "columns": [[str(c), str(t)] for c, t in frame.dtypes.items()], "rows": len(frame),
+    }, sort_keys=True, default=str).encode("utf-8"))
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+class PassedResults:
+    """The last flawless result of each suite on the data of one output folder (`Paths.gx_passed`): one JSON
+    file per suite with the fingerprint of what was validated and GX's JSON of the result. A suite whose
+    fingerprint is that of its kept result is not validated again; its result is taken over (`reused`). Only
+    results without any failed expectation (warnings included) are kept, so a failure is always validated
+    afresh and its example rows are those of the data at hand. A folder that cannot be written only means
+    validating again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, suite: SuiteDef, printed: str) -> SuiteResult | None:
+        try:
+            kept = json.loads((self.folder / f"{suite.name}.json").read_text(encoding="utf-8"))
+            if kept["fingerprint"] != printed:
+                return None
+            return SuiteResult(suite.name, suite.guards, int(kept["rows"]), kept["validation"], [], reused=True)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def keep(self, result: SuiteResult, printed: str) -> None:
+        target = self.folder / f"{result.suite}.json"
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps({"fingerprint": printed, "rows": result.rows,
+                                             "validation": result.validation}), encoding="utf-8")
+            os.replace(temporary, target)
+        except OSError:
+            with contextlib.suppress(OSError):  # (no temporary file, or no folder to hold one)
+                temporary.unlink()
+
+
+def _reused(suites: list[SuiteDef], frames: dict[str, Any], params: dict[str, Any], passed: PassedResults,
+            ) -> tuple[dict[str, SuiteResult], dict[str, str]]:
+    """The kept results of the suites whose data are unchanged (their frames removed from `frames`), and the
+    fingerprint of every other suite that has one."""
+    reused: dict[str, SuiteResult] = {}
+    printed: dict[str, str] = {}
+    for suite in suites:
+        if suite.name not in frames:
+            continue
+        try:
+            printed[suite.name] = fingerprint(suite, frames[suite.name], params)
+        except (TypeError, ValueError):  # e.g. a list column: validated every time
+            continue
+        result = passed.get(suite, printed[suite.name])
+        if result is not None:
+            reused[suite.name] = result
+            del frames[suite.name], printed[suite.name]
+    return reused, printed
+
+
 def run_suites(
     settings: Settings | Paths | None = None,
     *,
@@ -311,6 +388,9 @@ def run_suites(
     the writer lock (a concurrent writer makes this fail loudly).
     `data_docs`: keep the results in the GX project (`settings.gx_home_dir`) and update the Data Docs
     (`settings.gx_docs_dir`); default: on unless `settings.gx_docs_dir` is None ('off').
+    A suite that validated the same data flawlessly before (`PassedResults` of the output folder) is not sent to
+    GX again unless `settings.gx_reuse` is off: its earlier result is returned, marked `reused` (its Data Docs
+    page is the earlier one).
     """
     if isinstance(settings, Paths):
         p = settings
@@ -329,6 +409,8 @@ def run_suites(
             own.execute("SET enable_progress_bar = false")  # DuckDB's bar on slow reads; the check logs rows
             frames, read_errors, params = read_inputs(own, selected, settings)
 
+    passed = PassedResults(settings.paths.gx_passed) if settings.gx_reuse else None
+    reused, printed = _reused(selected, frames, params, passed) if passed is not None else ({}, {})
     request = Request(
         suites=[s for s in selected if s.name in frames],
         frames=frames, parameters=params, home=settings.gx_home_dir, docs_dir=docs_dir,
@@ -338,6 +420,13 @@ def run_suites(
     if request.suites:
         with GX_LOCK:
             validated = {r.suite: r for r in _GX.validate(request)}
+    for name, result in validated.items():
+        if passed is not None and name in printed and not result.failures:
+            passed.keep(result, printed[name])
+    docs_index = docs_dir / "index.html" if docs_dir is not None else None
+    for result in reused.values():
+        result.data_docs = docs_index if docs_index is not None and docs_index.exists() else None
+    validated.update(reused)
     results = []
     for suite in selected:
         if suite.name in read_errors:

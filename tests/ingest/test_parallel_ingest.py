@@ -24,6 +24,7 @@ from orchestration.demo import generate_demo_deliveries
 from orchestration.ingest.assets import DELIVERIES_STEP, ingest_assets
 from orchestration.ingest.families import DELIVERIES, LIEFERUNG, SOURCES, Family
 from orchestration.ingest.parallel import load_families
+from orchestration.run import report_from_events
 from orchestration.settings import DEFAULT_REGION, Paths, Settings
 
 GENESIS_AND_AFTER = {"genesis", "sgb2", "grundsicherung", "asylblg", "wohngeld"}
@@ -137,6 +138,39 @@ def test_a_failing_family_names_itself_and_the_others_still_load(paths):
         "(PARTITION BY familie, sha256 ORDER BY nr DESC) = 1) WHERE status = 'neu'").fetchone()
     con.close()
     assert (refused, still_new) == (0, 0)  # what the failed run left new is accepted now
+
+
+def test_a_run_with_nothing_new_takes_over_the_audits_of_the_unchanged_data(paths):
+    """The first run audits every family's new deliveries (GX validates; results without any failed expectation
+    are kept); the second has nothing new and judges the data as accepted: the same data, so GX is not asked
+    again for the kept suites, and each family's checks name the results they took over. (Suites with warnings
+    on the demo data are validated again: a result with a failure is never kept.)"""
+
+    def suites(evaluation) -> set[str]:
+        return {s for s in evaluation.metadata["suites"].value.split(", ") if s}
+
+    first = materialize(paths)
+    assert first.success
+    audited = [e for e in first.get_asset_check_evaluations() if "suites" in e.metadata]
+    assert audited and not any("uebernommen" in e.metadata for e in audited)
+    kept = {p.stem for p in paths.gx_passed.glob("*.json")}
+    every = {s for e in audited for s in suites(e)}
+    warned = {s for e in audited if not e.passed for s in suites(e)}  # (a check names all suites of its asset)
+    assert len(kept) >= 15 and kept <= every and every - kept <= warned
+
+    again = materialize(paths)
+    assert again.success
+    judged = [e for e in again.get_asset_check_evaluations() if "suites" in e.metadata]
+    assert {e.asset_check_key for e in judged} == {e.asset_check_key for e in audited}
+    for evaluation in judged:
+        taken_over = set(evaluation.metadata["uebernommen"].value) if "uebernommen" in evaluation.metadata else set()
+        assert taken_over == suites(evaluation) & kept, evaluation
+    assert {p.stem for p in paths.gx_passed.glob("*.json")} == kept
+    # the build's summary counts them
+    report = report_from_events(again.all_events, again.success)
+    assert report.checks_taken_over == sum(e.passed and "uebernommen" in e.metadata for e in judged) > 0
+    assert f"bestanden (davon {report.checks_taken_over} mit übernommenem GX-Ergebnis: Daten unverändert)" \
+        in report.summary()
 
 
 def family(name: str, after: tuple[str, ...] = (), checked_against: tuple[str, ...] = ()) -> Family:

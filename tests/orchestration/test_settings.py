@@ -42,6 +42,14 @@ def test_environment_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "2")
     with pytest.raises(pydantic.ValidationError, match="max_reject_share"):
         Settings.from_env()
+    monkeypatch.setenv("SOZIALMONITOR_MAX_REJECT_SHARE", "0.01")
+    assert Settings.from_env().gx_reuse is True
+    for raw, value in (("off", False), ("0", False), ("No", False), ("on", True), ("true", True)):
+        monkeypatch.setenv("SOZIALMONITOR_GX_REUSE", raw)
+        assert Settings.from_env().gx_reuse is value
+    monkeypatch.setenv("SOZIALMONITOR_GX_REUSE", "vielleicht")
+    with pytest.raises(ValueError, match=r"\$SOZIALMONITOR_GX_REUSE='vielleicht': expected one of 1, true"):
+        Settings.from_env()
 
 
 def test_the_demo_build_keeps_its_demo_key_where_the_settings_say(demo_build, demo_key_file):
@@ -89,18 +97,20 @@ def test_a_build_run_keeps_the_settings_of_the_environment(monkeypatch, tmp_path
     monkeypatch.setenv(ENV_DEFAULTS["gx_docs"], str(tmp_path / "docs"))
     monkeypatch.setenv(ENV_DEFAULTS["disclosure_min_cell"], "5")
     monkeypatch.setenv(ENV_DEFAULTS["max_reject_share"], "0,25")
+    monkeypatch.setenv(ENV_DEFAULTS["gx_reuse"], "off")
     seen: dict = {}
 
     @dg.asset
     def probe(settings: Settings) -> None:
         seen.update(key=settings.pseudonym_key, docs=settings.gx_docs, cell=settings.disclosure_min_cell,
-                    share=settings.max_reject_share, out=settings.out)
+                    share=settings.max_reject_share, out=settings.out, reuse=settings.gx_reuse)
 
     run_config = Settings.from_env(resolve=True, out=str(tmp_path / "out")).run_config()
     assert secret not in repr(run_config)
     job = dg.Definitions(assets=[probe], resources={"settings": Settings.from_env()}).get_implicit_global_asset_job_def()
     assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral()).success
-    assert seen == {"key": secret, "docs": str(tmp_path / "docs"), "cell": 5, "share": 0.25, "out": str(tmp_path / "out")}
+    assert seen == {"key": secret, "docs": str(tmp_path / "docs"), "cell": 5, "share": 0.25, "out": str(tmp_path / "out"),
+                    "reuse": False}
 
 
 def _instance_like_the_repos(tmp_path: Path) -> dg.DagsterInstance:

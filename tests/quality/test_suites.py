@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 import yaml
@@ -279,11 +281,12 @@ def test_results_are_gx_results_as_its_store_keeps_them_with_their_suites(paths,
     assert result.data_docs == tmp_path / "gx_docs" / "index.html"
 
 
-def test_a_validation_writes_only_its_results_and_data_docs_into_the_gx_project(paths, settings, tmp_path):
+def test_a_validation_writes_only_its_results_and_data_docs_into_the_gx_project(paths, tmp_path):
     """GX validates in memory; the file project keeps the results (and the suites, once per process) for the
     Data Docs. Validating in the file project rewrote every suite's checkpoint, validation definition and
     data asset (the project's YAML several times per suite) on every request: half of the GX process's time in
     a build of a project with history."""
+    settings = settings_for(paths, tmp_path, gx_reuse=False)  # the same data again: validated every time
     project = tmp_path / "gx" / "gx"
 
     def files() -> dict[str, int]:
@@ -300,7 +303,8 @@ def test_a_validation_writes_only_its_results_and_data_docs_into_the_gx_project(
         assert len(list((tmp_path / "gx_docs" / "validations" / name).rglob("*.html"))) == 2
 
 
-def test_data_docs_keep_a_bounded_history(paths, settings, tmp_path, monkeypatch):
+def test_data_docs_keep_a_bounded_history(paths, tmp_path, monkeypatch):
+    settings = settings_for(paths, tmp_path, gx_reuse=False)  # the same data again: validated every time
     from orchestration.quality import runner
 
     monkeypatch.setattr(runner, "VALIDATION_RESULTS_KEPT", 2)
@@ -313,18 +317,105 @@ def test_data_docs_keep_a_bounded_history(paths, settings, tmp_path, monkeypatch
     assert all(p.relative_to(tmp_path / "gx_docs").as_posix() in index for p in pages)
 
 
-def test_data_docs_follow_the_folder_the_settings_name(paths, settings, tmp_path):
+def test_data_docs_follow_the_folder_the_settings_name(paths, tmp_path):
     """The GX project keeps its docs site's folder in its YAML: settings that name another Data Docs folder for
     the same project move the site there (it kept writing into the first folder)."""
+    settings = settings_for(paths, tmp_path, gx_reuse=False)  # the same data again: validated every time
     run_suites(settings, suites=["mart__abgleich"])
     moved = Settings(region=str(paths.region), landing=str(paths.landing), out=str(paths.out),
-                     gx_home=str(tmp_path / "gx"), gx_docs=str(tmp_path / "woanders"))
+                     gx_home=str(tmp_path / "gx"), gx_docs=str(tmp_path / "woanders"), gx_reuse=False)
     result, = run_suites(moved, suites=["mart__abgleich"])
     assert result.data_docs == tmp_path / "woanders" / "index.html" and result.data_docs.is_file()
     pages = list((tmp_path / "woanders" / "validations" / "mart__abgleich").rglob("*.html"))
     assert pages and all(p.relative_to(tmp_path / "woanders").as_posix() in result.data_docs.read_text("utf-8")
                          for p in pages)
     assert len(list((tmp_path / "gx_docs" / "validations" / "mart__abgleich").rglob("*.html"))) == 1
+
+
+def _stored(tmp_path, suite: str) -> int:
+    """Results of `suite` the GX project keeps: one per validation that reached GX."""
+    return len(list((tmp_path / "gx" / "gx" / "uncommitted" / "validations" / suite).rglob("*.json")))
+
+
+def test_unchanged_data_are_not_validated_again_any_change_is(paths, settings, tmp_path):
+    """A suite that validated the same data flawlessly is not sent to GX again: its kept result comes back,
+    marked as taken over. Any change of the data, of a parameter or of the suite's expectations is validated."""
+    names = ["mart__sgb2_monatswerte", "mart__indikatoren"]
+    first = {r.suite: r for r in run_suites(settings, suites=names)}
+    assert all(r.passed and not r.failures and not r.reused for r in first.values())
+    again = {r.suite: r for r in run_suites(settings, suites=names)}
+    assert all(r.reused for r in again.values())
+    assert {n: _stored(tmp_path, n) for n in names} == {n: 1 for n in names}  # GX did not validate again
+    for name in names:
+        assert again[name].validation == json.loads(json.dumps(first[name].validation))
+        assert again[name].rows == first[name].rows and again[name].evaluated == first[name].evaluated > 0
+        assert again[name].validated_at == first[name].validated_at is not None
+        assert again[name].data_docs == tmp_path / "gx_docs" / "index.html"
+
+    # one value changed (still within every expectation): validated again
+    mutate(paths, "UPDATE mart.sozialraum_indikatoren SET wert = wert + 0.001 WHERE indikator_id = 'anteil_65_plus' "
+                  "AND gebiet_id = '06432001' AND jahr = 2016")
+    changed = {r.suite: r for r in run_suites(settings, suites=names)}
+    assert not changed["mart__indikatoren"].reused and changed["mart__indikatoren"].passed
+    assert changed["mart__sgb2_monatswerte"].reused  # its dataset did not change
+    # another threshold (an expectation parameter): validated again
+    stricter = settings_for(paths, tmp_path, max_sprung_pp=9.5)
+    assert not any(r.reused for r in run_suites(stricter, suites=["mart__indikatoren"]))
+    # reuse off: every run reaches GX
+    before = _stored(tmp_path, "mart__abgleich")
+    off = run_suites(settings_for(paths, tmp_path, gx_reuse=False), suites=["mart__abgleich"])
+    assert not off[0].reused and _stored(tmp_path, "mart__abgleich") == before + 1
+
+
+def test_another_expectation_on_the_same_data_is_validated(paths, settings, tmp_path):
+    assert not run_suites(settings, suites=["mart__abgleich"])[0].reused
+    assert run_suites(settings, suites=["mart__abgleich"])[0].reused
+    suites = tmp_path / "suites"  # the same suite with one expectation more (suites are read once per folder)
+    shutil.copytree(settings.expectations_dir, suites)
+    document = json.loads((suites / "mart__abgleich.json").read_text(encoding="utf-8"))
+    document["expectations"].append({"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}})
+    (suites / "mart__abgleich.json").write_text(json.dumps(document), encoding="utf-8")
+    result, = run_suites(settings_for(paths, tmp_path, expectations=str(suites)), suites=["mart__abgleich"])
+    assert not result.reused and result.evaluated == len(document["expectations"])
+
+
+def test_a_result_with_a_failure_is_never_taken_over(paths, settings, tmp_path):
+    """Failures (warnings too) are validated every time: their example rows are those of the data at hand."""
+    mutate(paths, "UPDATE mart.sozialraum_indikatoren SET wert = 130 WHERE indikator_id = 'anteil_65_plus' "
+                  "AND gebiet_id = '06432001' AND jahr = 2016")
+    for _ in range(2):
+        result, = run_suites(settings, suites=["mart__indikatoren"])
+        assert not result.reused and failures_of([result])
+    assert _stored(tmp_path, "mart__indikatoren") == 2
+    assert not (paths.gx_passed / "mart__indikatoren.json").exists()
+
+
+def test_a_kept_result_that_is_damaged_or_foreign_means_validating_again(paths, settings, tmp_path):
+    """The kept results are only a shortcut: a damaged file, one of other data, or a folder that cannot be
+    written never fails a check, it only means validating (again)."""
+    run_suites(settings, suites=["mart__abgleich"])
+    kept = paths.gx_passed / "mart__abgleich.json"
+    for damaged in ("{not json", json.dumps({"fingerprint": "0" * 64, "rows": 1, "validation": {}}), "[]"):
+        kept.write_text(damaged, encoding="utf-8")
+        result, = run_suites(settings, suites=["mart__abgleich"])
+        assert not result.reused and result.passed
+    shutil.rmtree(paths.gx_passed)
+    paths.gx_passed.write_text("a file where the folder belongs", encoding="utf-8")
+    for _ in range(2):
+        result, = run_suites(settings, suites=["mart__abgleich"])
+        assert not result.reused and result.passed
+
+
+def test_the_check_names_a_result_taken_over(paths, settings):
+    from orchestration.quality.checks import check_results
+
+    run_suites(settings, suites=["mart__abgleich"])
+    result, = run_suites(settings, suites=["mart__abgleich"])
+    target = dg.AssetKey(["mart", "kreis_abgleich"])
+    spec = dg.AssetCheckSpec(name="gx_kreis_abgleich", asset=target)
+    check, = check_results([result], [spec], {"mart__abgleich": target})
+    assert check.passed and "übernommen" in check.description
+    assert check.metadata["uebernommen"].value == {"mart__abgleich": result.validated_at}
 
 
 def test_only_the_current_delivery_of_a_period_is_checked(paths, settings):
