@@ -113,6 +113,7 @@ ENV_DEFAULTS = {
     "demo_key_file": "SOZIALMONITOR_DEMO_KEY_FILE",
 }
 
+# the words of an on/off setting in the environment (gx_reuse; gx_docs is off with one of the off words)
 SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
@@ -189,7 +190,7 @@ class Settings(dg.ConfigurableResource):
 
     @property
     def gx_docs_dir(self) -> Path | None:
-        return None if self.gx_docs.strip().lower() in ("off", "0", "false", "no") else Path(self.gx_docs).resolve()
+        return None if SWITCH.get(self.gx_docs.strip().lower()) is False else Path(self.gx_docs).resolve()
 
     @property
     def gx_home_dir(self) -> Path:

@@ -111,9 +111,9 @@ def check_results(results, specs: Iterable[dg.AssetCheckSpec], targets: dict[str
             passed=not failures,
             severity=dg.AssetCheckSeverity.ERROR if severity == ERROR else dg.AssetCheckSeverity.WARN,
             metadata=metadata,
-            description=("; ".join(f.headline() for f in failures[:5]) if failures else "alle Erwartungen erfüllt"
-                         + (" (Daten unverändert: Ergebnis der letzten Validierung übernommen)"
-                            if mine and len(taken_over) == len(mine) else "")),
+            description=("; ".join(f.headline() for f in failures[:5]) if failures else
+                         ("alle Erwartungen erfüllt" + (" (Daten unverändert: Ergebnis der letzten Validierung übernommen)"
+                                                        if mine and len(taken_over) == len(mine) else ""))),
         )
 
 

@@ -57,6 +57,11 @@ def mutate(p: Paths, *statements: str) -> None:
         con.close()
 
 
+def _stored(tmp_path, suite: str) -> int:
+    """Results of `suite` the GX project keeps: one per validation that reached GX."""
+    return len(list((tmp_path / "gx" / "gx" / "uncommitted" / "validations" / suite).rglob("*.json")))
+
+
 def failures_of(results, severity=ERROR):
     return [f for r in results for f in r.failed(severity)]
 
@@ -299,7 +304,7 @@ def test_a_validation_writes_only_its_results_and_data_docs_into_the_gx_project(
     assert files() == before
     assert all(r.data_docs == tmp_path / "gx_docs" / "index.html" for r in results)
     for name in ("mart__abgleich", "mart__indikatoren"):
-        assert len(list((project / "uncommitted" / "validations" / name).rglob("*.json"))) == 2
+        assert _stored(tmp_path, name) == 2
         assert len(list((tmp_path / "gx_docs" / "validations" / name).rglob("*.html"))) == 2
 
 
@@ -310,9 +315,8 @@ def test_data_docs_keep_a_bounded_history(paths, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "VALIDATION_RESULTS_KEPT", 2)
     for _ in range(3):
         run_suites(settings, suites=["mart__abgleich"])
-    stored = list((tmp_path / "gx" / "gx" / "uncommitted" / "validations" / "mart__abgleich").rglob("*.json"))
     pages = list((tmp_path / "gx_docs" / "validations" / "mart__abgleich").rglob("*.html"))
-    assert len(stored) == 2 and len(pages) == 2
+    assert _stored(tmp_path, "mart__abgleich") == 2 and len(pages) == 2
     index = (tmp_path / "gx_docs" / "index.html").read_text(encoding="utf-8")
     assert all(p.relative_to(tmp_path / "gx_docs").as_posix() in index for p in pages)
 
@@ -330,11 +334,6 @@ def test_data_docs_follow_the_folder_the_settings_name(paths, tmp_path):
     assert pages and all(p.relative_to(tmp_path / "woanders").as_posix() in result.data_docs.read_text("utf-8")
                          for p in pages)
     assert len(list((tmp_path / "gx_docs" / "validations" / "mart__abgleich").rglob("*.html"))) == 1
-
-
-def _stored(tmp_path, suite: str) -> int:
-    """Results of `suite` the GX project keeps: one per validation that reached GX."""
-    return len(list((tmp_path / "gx" / "gx" / "uncommitted" / "validations" / suite).rglob("*.json")))
 
 
 def test_unchanged_data_are_not_validated_again_any_change_is(paths, settings, tmp_path):
