@@ -13,6 +13,7 @@ import pytest
 from orchestration.settings import DEMO_KEY_FILE, ENV_DEFAULTS, VAR_DIR, Paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS = REPO_ROOT / "tests"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SOZIALMONITOR = str(Path(sys.executable).with_name("sozialmonitor"))
 
@@ -25,6 +26,36 @@ def run_build(landing: Path, out: Path, *extra: str, env: dict | None = None, ch
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
     return proc
+
+
+def worker_group(nodeid: str) -> str:
+    """The tests one worker runs together. `make test` runs the tests in two worker processes (pytest-xdist,
+    `-n 2` in pyproject.toml), each a session of its own with the session fixtures below (its own demo build).
+    The tests of a folder whose conftest.py has fixtures of its own (one Superset server, one backbone build per
+    session) form one group; every other test module is one (its module fixtures: the Germany build, the
+    hostile build)."""
+    module = nodeid.split("::", 1)[0]
+    folder = (REPO_ROOT / module).parent
+    return str(Path(module).parent) if folder != TESTS and (folder / "conftest.py").exists() else module
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Whole groups (worker_group) to a worker, in the order of the collection (pytest_collection_modifyitems)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The largest groups first, so that the last group a worker takes is a short one: those with a full pipeline
+    build (marked slow), then the folders, then single modules; otherwise the collection's order."""
+    slow = {worker_group(item.nodeid) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: (worker_group(item.nodeid) not in slow, worker_group(item.nodeid).endswith(".py")))
 
 
 @pytest.fixture(scope="session", autouse=True)

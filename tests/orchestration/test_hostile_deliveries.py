@@ -23,7 +23,7 @@ from orchestration.settings import REPO_ROOT, Paths
 from tests.conftest import SOZIALMONITOR, run_build
 from tests.orchestration.hostile import CANARY, CASES, INJECTION, make_all
 
-pytestmark = pytest.mark.timeout(1800)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # two builds
 FAMILIES = ("gebietsstand", "genesis", "melderegister", "sgb2", "grundsicherung", "asylblg", "wohngeld", "jugendhilfe",
             "massnahmen", "einrichtungen")
 SOZIALRAUM_06432001 = "SR2"  # seeds/regions/darmstadt-dieburg/sozialraeume.csv
