@@ -328,14 +328,15 @@ def test_a_burst_past_the_application_rate_limit_gets_429_and_the_client_waits_i
     429; the client (superset/client.py) waits the window out and sends again, so a caller running many
     requests (SQL Lab checks, the chart benchmark) gets answers, not 429.
 
-    Whether a burst passes 50 requests in one second at one worker depends on the machine's speed (on a
-    busy 2-core machine one burst of 400 did not), so up to five bursts are sent, on kept-alive
+    The limit counts every request of an address, signed in or not. The burst is not signed in: Superset refuses
+    it with 401 at a quarter of the cost of a signed-in answer, so it passes 50 requests in one second at one
+    worker also while the machine's two cores are busy (measured: ~200 refusals per second against ~60 signed-in
+    answers, which never reached the limit beside a running build). Up to five bursts are sent, on kept-alive
     connections, until one gets a 429; without the limit none ever does."""
     from concurrent.futures import ThreadPoolExecutor
 
     path, n, threads = "/api/v1/security/csrf_token/", 400, 32
-    raw = _session_from("127.0.0.5", pool=threads)
-    raw.headers["Authorization"] = admin.s.headers["Authorization"]
+    raw = _session_from("127.0.0.5", pool=threads)  # not signed in
     seen: set[int] = set()
     with ThreadPoolExecutor(threads) as pool:
         for _ in range(5):
@@ -343,7 +344,7 @@ def test_a_burst_past_the_application_rate_limit_gets_429_and_the_client_waits_i
                                  range(n)))
             if 429 in seen:
                 break
-    assert seen <= {200, 429} and 429 in seen, sorted(seen)
+    assert seen <= {401, 429} and 429 in seen, sorted(seen)
     with ThreadPoolExecutor(16) as pool:
         codes = list(pool.map(lambda _: admin.get(path).status_code, range(n)))
     assert set(codes) == {200}, {c: codes.count(c) for c in set(codes)}
