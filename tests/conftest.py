@@ -54,8 +54,9 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The largest groups first, so that the last group a worker takes is a short one: those with a full pipeline
     build (marked slow), then the folders, then single modules; otherwise the collection's order."""
-    slow = {worker_group(item.nodeid) for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: (worker_group(item.nodeid) not in slow, worker_group(item.nodeid).endswith(".py")))
+    group = {item.nodeid: worker_group(item.nodeid) for item in items}
+    slow = {group[item.nodeid] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: (group[item.nodeid] not in slow, group[item.nodeid].endswith(".py")))
 
 
 @pytest.fixture(scope="session", autouse=True)
