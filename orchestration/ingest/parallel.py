@@ -14,7 +14,9 @@ reports each family as it finishes. Two kinds of dependency (orchestration/inges
 Turns: at most `workers` families load at a time. A family waiting in `checked_against_loaded()` gives its
 turn to the next family and, once it may go on, takes one again before any new family starts. Among the
 families ready to start, those that would wait (a family they are checked against is still loading) come
-after those that would not (Jugendhilfe loads while GENESIS does, and SGB II after it).
+after those that would not (Jugendhilfe loads while GENESIS does, and SGB II after it); then those that more
+families need, then the larger ones (`size`: the build passes the bytes of each family's landing folder), so
+that no long family starts last and loads alone at the end.
 A family whose `work` raised is reported with its error; the families that load after it or are checked
 against it are not loaded when they have not started yet (reported as skipped), and when they have, their
 `checked_against_loaded()` raises `NotChecked` (their deliveries stay new and are judged in the next run).
@@ -81,9 +83,10 @@ def _needs(family: Family) -> tuple[str, ...]:
     return (*family.after, *family.checked_against)
 
 
-def _order(families: Sequence[Family]) -> dict[str, tuple[int, int]]:
+def _order(families: Sequence[Family], size: Callable[[Family], int] | None = None) -> dict[str, tuple[int, int, int]]:
     """Start order among ready families: those more families need first (the longest chain of the demo
-    build, Gebietsstand → GENESIS, starts early), then the declared order."""
+    build, Gebietsstand → GENESIS, starts early), then the larger ones (`size`, e.g. the bytes of their
+    deliveries: a long family started last would load alone at the end), then the declared order."""
     names = {f.name for f in families}
     waiting_for: dict[str, set[str]] = {f.name: set() for f in families}
     for f in families:
@@ -99,12 +102,12 @@ def _order(families: Sequence[Family]) -> dict[str, tuple[int, int]]:
                 todo.append(other)
         return found
 
-    return {f.name: (-len(dependents(f.name)), i) for i, f in enumerate(families)}
+    return {f.name: (-len(dependents(f.name)), -(size(f) if size else 0), i) for i, f in enumerate(families)}
 
 
 def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
                   work: Callable[[duckdb.DuckDBPyConnection, Family, Callable[[], None]], Any],
-                  workers: int | None = None) -> Iterator[Outcome]:
+                  workers: int | None = None, size: Callable[[Family], int] | None = None) -> Iterator[Outcome]:
     """Yield an `Outcome` per family of `families` as it finishes (see module doc), never before the outcomes
     of the families it needs (`after`, `checked_against`: a family with nothing new to check can finish first;
     its outcome waits for theirs, so that the consumer reports them in the order of the asset graph). `after`
@@ -112,7 +115,7 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
     interrupted run), the queries still running are interrupted, a family waiting for others stops with
     `NotChecked`, and nothing more is started."""
     by_name = {f.name: f for f in families}
-    order = _order(families)
+    order = _order(families, size)
     waits = {f.name: {a for a in f.after if a in by_name} for f in families}
     checked = {f.name: {a for a in f.checked_against if a in by_name} for f in families}
     needs = {name: waits[name] | checked[name] for name in by_name}

@@ -84,7 +84,8 @@ def failures_markdown(failures) -> str:
 
 def check_results(results, specs: Iterable[dg.AssetCheckSpec], targets: dict[str, dg.AssetKey]) -> Iterator[dg.AssetCheckResult]:
     """Turn suite results into one AssetCheckResult per spec (error or warning level of an asset)."""
-    docs_index = next((r.data_docs for r in results if r.data_docs is not None), None)  # written by this run
+    # written by this run (the GX process writes the pages right after it answered, before it ends)
+    docs_index = next((r.data_docs for r in results if r.data_docs is not None), None)
     for spec in specs:
         severity = WARN if spec.name.endswith("_hinweise") else ERROR
         mine = [r for r in results if targets.get(r.suite) == spec.asset_key]
@@ -100,7 +101,7 @@ def check_results(results, specs: Iterable[dg.AssetCheckSpec], targets: dict[str
             metadata["fehler"] = "\n".join(f.describe(max_examples=2) for f in failures[:10])
             metadata["failures"] = dg.MetadataValue.md(failures_markdown(failures))
             metadata["failures_json"] = dg.MetadataValue.json([f.as_dict() for f in failures])
-        if docs_index is not None and docs_index.exists():
+        if docs_index is not None:
             metadata["gx_data_docs"] = dg.MetadataValue.path(str(docs_index))
         taken_over = [r for r in mine if r.reused]
         if taken_over:  # data unchanged since a flawless validation: its result, not validated again

@@ -37,7 +37,7 @@ from orchestration.warehouse import read_connection, writer_lock
 
 from .results import FailedExpectation, SuiteResult, summarize
 from .suites import ERROR, WARN, SuiteDef, load_suites, resolved
-from .validation import Request
+from .validation import DocsWritten, Request
 
 # One request to the GX process at a time: the ingest audits its families in threads
 # (orchestration/ingest/parallel.py); their suites read their data in parallel and are validated one run at a
@@ -46,8 +46,8 @@ GX_LOCK = threading.Lock()
 VALIDATION_RESULTS_KEPT = 20  # per suite, in the GX project's store (feeds the Data Docs history)
 
 __all__ = [
-    "ERROR", "WARN", "FailedExpectation", "GxFehler", "GxProzessEnde", "SuiteResult", "disclosure_min_cell", "expectation_parameters",
-    "read_dataset", "region_prefix", "run_suites", "summarize",
+    "ERROR", "WARN", "FailedExpectation", "GxFehler", "GxProzessEnde", "SuiteResult", "data_docs_written", "disclosure_min_cell",
+    "expectation_parameters", "read_dataset", "region_prefix", "run_suites", "summarize",
 ]
 
 
@@ -103,7 +103,7 @@ def expectation_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -
 
 # ---------------------------------------------------------------------------------------------- GX process
 
-STOP_TIMEOUT_S = 10
+STOP_TIMEOUT_S = 120  # its input closed, the GX process writes the Data Docs still pending, then ends
 _SERVE = "import sys; sys.path.insert(0, sys.argv[1]); from orchestration.quality.validation import serve; serve(int(sys.argv[2]))"
 
 
@@ -191,6 +191,12 @@ class GxProzess:
             except GxProzessEnde as second:
                 raise GxProzessEnde(f"{second}, twice for the same request (before: {first})") from second
 
+    def docs_written(self) -> None:
+        """Wait until the process has written the Data Docs of every request answered so far (call under
+        GX_LOCK); at once when no process runs."""
+        if self._proc is not None and self._proc.poll() is None and self._ready:
+            self._send(DocsWritten())
+
     def stop(self) -> int | None:
         """End the process: its input closed, it ends (killed if still busy after STOP_TIMEOUT_S); its exit code."""
         with self._start_lock:
@@ -229,6 +235,13 @@ os.register_at_fork(after_in_child=_GX.forget)
 
 def gx_process() -> GxProzess:
     return _GX
+
+
+def data_docs_written() -> None:
+    """Wait until the Data Docs of every `run_suites` of this process so far are written (the GX process writes
+    them after it answered, while the caller goes on; they are written before it ends in any case)."""
+    with GX_LOCK:
+        _GX.docs_written()
 
 
 def start_gx() -> None:
@@ -424,6 +437,8 @@ def run_suites(
         if passed is not None and name in printed and not result.failures:
             passed.keep(result, printed[name])
     docs_index = docs_dir / "index.html" if docs_dir is not None else None
+    if reused and docs_index is not None and not docs_index.exists():
+        data_docs_written()  # the pages of an earlier request may still be being written
     for result in reused.values():
         result.data_docs = docs_index if docs_index is not None and docs_index.exists() else None
     validated.update(reused)

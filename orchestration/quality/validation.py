@@ -12,15 +12,23 @@ The answer is a list of `SuiteResult`s (results.py): GX's own JSON of each valid
 its store keeps, with the example rows of every failed expectation looked up here from the DataFrame. Nothing
 here imports Dagster or the settings, so the process starts with GX, pandas and DuckDB only.
 
+The Data Docs are written after the answer: the caller goes on (an ingest family accepts its deliveries) while
+this process stores the results in the GX project and renders their pages, in a thread of its own, once no
+request has come for `DOCS_IDLE_S` and never while it validates (validating goes first, a batch of pages is
+rendered at a time: the index once per batch instead of once per request). `DocsWritten` waits for them.
+
 Protocol: pickles on the process's stdin (requests) and on the stdout it was started with (answers; its fd 1
 is pointed at stderr once it has started, so nothing a library prints can end up in an answer). The first answer
 is `("bereit", pid)` once GX is imported, or `("fehler", text)`; then one answer per request, `("ok", results)` or
-`("fehler", text)`. The process ends at the end of its input (the caller closed it or died) and, checked twice
-a second even while it validates, when the process that started it is gone (kill -9 included).
+`("fehler", text)`; to a `DocsWritten`, `("ok", None)` once the Data Docs of every earlier request are written.
+The process ends at the end of its input (the caller closed it or died), after writing the Data Docs still
+pending, and, checked twice a second even while it validates, when the process that started it is gone (kill -9
+included; pending Data Docs are then not written).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -51,6 +59,22 @@ class Request:
     home: Path  # the GX project (results kept there when docs_dir is set)
     docs_dir: Path | None  # the Data Docs site; None: an ephemeral context, nothing kept
     kept: int  # validation results kept per suite (and their Data Docs pages)
+
+
+@dataclass
+class DocsWritten:
+    """A request answered once the Data Docs of every earlier request are written."""
+
+
+@dataclass
+class _Kept:
+    """What one request leaves to keep: its suites and GX's (result key, validation result) of each."""
+
+    home: Path
+    docs_dir: Path
+    kept: int
+    suites: list[SuiteDef]
+    results: list[tuple[Any, Any]]
 
 
 # ---------------------------------------------------------------------------------------------- GX
@@ -179,42 +203,62 @@ def _update_data_docs(context, docs_dir: Path, identifiers: list) -> bool:
         return False
 
 
-def _prune(root: Path, keep: int) -> None:
+def _prune(root: Path, keep: int, new: dict[str, int] | None = None) -> None:
     """Keep the newest `keep` files per suite folder of `root` (the GX validation store or the Data Docs'
-    validation pages), so the Data Docs (and their build time) do not grow forever."""
+    validation pages), less the `new` ones about to be added for that suite, so the Data Docs (and their build
+    time) do not grow forever."""
     if not root.is_dir():
         return
     for suite_dir in root.iterdir():
         if not suite_dir.is_dir():
             continue
         runs = sorted((p for p in suite_dir.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in runs[keep:]:
+        for old in runs[max(0, keep - (new or {}).get(suite_dir.name, 0)):]:
             old.unlink(missing_ok=True)
         for d in sorted((p for p in suite_dir.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
             if not any(d.iterdir()):
                 d.rmdir()
 
 
+def _keep(batch: list[_Kept], turn: Any = None) -> bool:
+    """Store the results of `batch` (one or more requests) in their GX projects and render their Data Docs, the
+    index once per project; False if a site could not be rendered. `turn`: held while GX works (not while
+    waiting for a project's lock)."""
+    written = True
+    projects: dict[tuple[Path, Path], list[_Kept]] = {}
+    for item in batch:
+        projects.setdefault((item.home, item.docs_dir), []).append(item)
+    for (home, docs_dir), items in projects.items():
+        kept = items[-1].kept
+        results: dict[str, list[tuple[SuiteDef, Any, Any]]] = {}  # suite name -> its new results, oldest first
+        for item in items:
+            for suite, (key, validation) in zip(item.suites, item.results, strict=True):
+                results.setdefault(suite.name, []).append((suite, key, validation))
+        newest = [r for suite_results in results.values() for r in suite_results[-kept:]]
+        new = {name: min(len(suite_results), kept) for name, suite_results in results.items()}
+        home.mkdir(parents=True, exist_ok=True)
+        with writer_lock(home / "gx-project"):  # one writer of the GX project and its Data Docs at a time
+            # make room for these results: stored results and their pages, the newest kept
+            _prune(home / "gx" / "uncommitted" / "validations", kept, new)
+            _prune(docs_dir / "validations", kept, new)
+            with turn or contextlib.nullcontext():
+                project = _CONTEXTS.keeping(docs_dir, home)
+                for suite, key, validation in newest:
+                    _CONTEXTS.store_suite(suite)
+                    project.validation_results_store.store_validation_results(
+                        suite_validation_result=validation, suite_validation_result_identifier=key)
+                written &= _update_data_docs(project, docs_dir, [key for _, key, _ in newest])
+    return written
+
+
 def validate(request: Request) -> list[SuiteResult]:
     """Validate every suite of `request` on its DataFrame; keep the results and update the Data Docs unless
-    `request.docs_dir` is None."""
+    `request.docs_dir` is None (at once: the GX process answers first and writes them afterwards)."""
     results, kept = _validate_all(request)
-    if request.docs_dir is None:
-        return results
-    request.home.mkdir(parents=True, exist_ok=True)
-    with writer_lock(request.home / "gx-project"):  # one writer of the GX project and its Data Docs at a time
-        # make room for this run's results: stored results and their pages, the newest kept
-        _prune(request.home / "gx" / "uncommitted" / "validations", request.kept - 1)
-        _prune(request.docs_dir / "validations", request.kept - 1)
-        project = _CONTEXTS.keeping(request.docs_dir, request.home)
-        for suite, (key, validation) in zip(request.suites, kept, strict=True):
-            _CONTEXTS.store_suite(suite)
-            project.validation_results_store.store_validation_results(
-                suite_validation_result=validation, suite_validation_result_identifier=key)
-        if _update_data_docs(project, request.docs_dir, [key for key, _ in kept]):
-            for result in results:
-                result.data_docs = request.docs_dir / "index.html"
-        return results
+    if request.docs_dir is not None and _keep([_Kept(request.home, request.docs_dir, request.kept, request.suites, kept)]):
+        for result in results:
+            result.data_docs = request.docs_dir / "index.html"
+    return results
 
 
 def _validate_all(request: Request) -> tuple[list[SuiteResult], list[tuple[Any, Any]]]:
@@ -238,6 +282,7 @@ def _validate_all(request: Request) -> tuple[list[SuiteResult], list[tuple[Any, 
 # ---------------------------------------------------------------------------------------------- process
 
 PARENT_CHECK_S = 0.5
+DOCS_IDLE_S = 0.25  # the Data Docs wait for a pause in the requests (the next family's audit may follow)
 
 
 def _end_with_parent(parent: int) -> None:
@@ -249,6 +294,65 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="gx-parent", daemon=True).start()
+
+
+class _DocsWriter:
+    """Writes the Data Docs of answered requests in a thread of the GX process (see the module's docstring):
+    a batch of them once the process has not validated for `DOCS_IDLE_S`, or at once for `wait`. `busy` is
+    held while a request is validated or a batch is written: GX runs one of them at a time."""
+
+    def __init__(self) -> None:
+        self.busy = threading.Lock()
+        self._changed = threading.Condition()
+        self._pending: list[_Kept] = []
+        self._validating = False
+        self._writing = False
+        self._now = False  # someone waits for the pages: no pause to wait for
+        self._last_request = time.monotonic()
+        threading.Thread(target=self._run, name="gx-docs", daemon=True).start()
+
+    def validating(self, now: bool) -> None:
+        """A request is being validated (True) or was answered (False)."""
+        with self._changed:
+            self._validating = now
+            self._last_request = time.monotonic()
+            self._changed.notify_all()
+
+    def add(self, item: _Kept) -> None:
+        with self._changed:
+            self._pending.append(item)
+            self._changed.notify_all()
+
+    def wait(self) -> None:
+        """Until every page added so far is written."""
+        with self._changed:
+            self._now = True
+            self._changed.notify_all()
+            while self._pending or self._writing:
+                self._changed.wait()
+            self._now = False
+
+    def _batch(self) -> list[_Kept]:
+        """The pages to write next, once it is their turn."""
+        with self._changed:
+            while True:
+                pause = DOCS_IDLE_S - (time.monotonic() - self._last_request)
+                if self._pending and not self._validating and (self._now or pause <= 0):
+                    batch, self._pending, self._writing = self._pending, [], True
+                    return batch
+                self._changed.wait(timeout=pause if self._pending and pause > 0 else None)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._batch()
+            try:
+                _keep(batch, self.busy)
+            except Exception:  # noqa: BLE001 - Data Docs are a convenience: reported, never the end of the process
+                print(f"GX Data Docs could not be written: {traceback.format_exc()}", file=sys.stderr)
+            finally:
+                with self._changed:
+                    self._writing = False
+                    self._changed.notify_all()
 
 
 def serve(parent: int) -> None:
@@ -275,16 +379,30 @@ def serve(parent: int) -> None:
     except Exception:  # noqa: BLE001 - reported to the caller, which raises it
         answer("fehler", traceback.format_exc())
         return
+    docs = _DocsWriter()
     answer("bereit", os.getpid())
     while True:
         try:
             request = pickle.load(requests)
-        except EOFError:  # the caller closed its end or died: nothing left to do, no teardown of GX's objects
+        except EOFError:  # the caller closed its end or died: the pending pages, then no teardown of GX's objects
+            docs.wait()
             answers.close()
             os._exit(0)
+        if isinstance(request, DocsWritten):
+            docs.wait()
+            answer("ok", None)
+            continue
+        docs.validating(True)
         try:
-            results = validate(request)
+            with docs.busy:
+                results, kept = _validate_all(request)
         except Exception:  # noqa: BLE001 - every error of a validation goes back to the caller
+            docs.validating(False)
             answer("fehler", traceback.format_exc())
             continue
+        if request.docs_dir is not None:
+            for result in results:
+                result.data_docs = request.docs_dir / "index.html"  # written before this process ends
+            docs.add(_Kept(request.home, request.docs_dir, request.kept, request.suites, kept))
+        docs.validating(False)
         answer("ok", results)

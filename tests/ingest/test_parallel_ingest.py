@@ -21,7 +21,7 @@ import pytest
 
 from orchestration.definitions import BUILD_JOB_NAME, defs
 from orchestration.demo import generate_demo_deliveries
-from orchestration.ingest.assets import DELIVERIES_STEP, ingest_assets
+from orchestration.ingest.assets import DELIVERIES_STEP, ingest_assets, landing_bytes
 from orchestration.ingest.families import DELIVERIES, LIEFERUNG, SOURCES, Family
 from orchestration.ingest.parallel import load_families
 from orchestration.run import report_from_events
@@ -190,10 +190,10 @@ def journal() -> tuple[list[tuple[str, str]], Callable[[str, str], None]]:
     return events, note
 
 
-def run_families(families: list[Family], work, workers: int = 2) -> dict:
+def run_families(families: list[Family], work, workers: int = 2, size=None) -> dict:
     con = duckdb.connect()
     try:
-        return {o.family: o for o in load_families(con, families, work, workers=workers)}
+        return {o.family: o for o in load_families(con, families, work, workers=workers, size=size)}
     finally:
         con.close()
 
@@ -250,6 +250,30 @@ def test_families_that_would_wait_for_what_they_are_checked_against_start_after_
     outcomes = run_families(families, work)
     assert {name: o.value for name, o in outcomes.items()} == {f.name: f.name for f in families}
     assert starts == ["genesis", "jugendhilfe", "massnahmen", "sgb2"], starts
+
+
+def test_among_families_ready_to_start_the_larger_ones_start_first(tmp_path):
+    # one thread: after Gebietsstand, which GENESIS loads after (what others need goes first), the families by the
+    # bytes of their landing folders, the largest first (started last, it would load alone at the end of the
+    # step); families of the same size in their declared order
+    for name, size in (("massnahmen", 10), ("jugendhilfe", 3000), ("asylblg", 10), ("melderegister", 2000)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "lieferung.csv").write_bytes(b"x" * size)
+    (tmp_path / "jugendhilfe" / "unterordner").mkdir()  # only the files of the folder itself count
+    starts: list[str] = []
+
+    def work(cursor, family, checked_against_loaded):
+        starts.append(family.name)
+        return family.name
+
+    families = [family("massnahmen"), family("asylblg"), family("melderegister"), family("genesis", after=("gebietsstand",)),
+                family("jugendhilfe"), family("wohngeld"), family("gebietsstand")]
+    assert landing_bytes(tmp_path, families[4]) == 3000 and landing_bytes(tmp_path, families[5]) == 0
+    run_families(families, work, workers=1, size=lambda f: landing_bytes(tmp_path, f))
+    assert starts == ["gebietsstand", "jugendhilfe", "melderegister", "massnahmen", "asylblg", "genesis", "wohngeld"], starts
+    starts.clear()
+    run_families(families, work, workers=1)  # without sizes: the declared order
+    assert starts == ["gebietsstand", "massnahmen", "asylblg", "melderegister", "genesis", "jugendhilfe", "wohngeld"], starts
 
 
 def test_a_family_waiting_for_its_check_gives_its_turn_to_the_next_family():

@@ -13,6 +13,7 @@ from orchestration.publish import read_status
 from orchestration.publish.assets import PUBLISHED_KEY, build_publish_asset
 from orchestration.quality import build_asset_checks
 from orchestration.quality.checks import family_checks
+from orchestration.quality.runner import data_docs_written
 from orchestration.settings import REPO_ROOT, Paths, Settings
 from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
 
@@ -276,6 +277,7 @@ def test_checks_read_thresholds_and_folders_from_the_settings_resource(paths, mo
                             raise_on_error=False)
     ev = evaluations(result)["gx_sozialraum_indikatoren_hinweise"]
     assert not ev.passed and "veraenderung_rel" in ev.metadata["fehler"].value
+    data_docs_written()  # written by this process's GX process after it answered
     assert (tmp_path / "docs" / "index.html").exists()
     assert ev.metadata["gx_data_docs"].value == str(tmp_path / "docs" / "index.html")
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from orchestration.quality.runner import (
+    data_docs_written,
     disclosure_min_cell,
     read_dataset,
     read_inputs,
@@ -58,7 +59,9 @@ def mutate(p: Paths, *statements: str) -> None:
 
 
 def _stored(tmp_path, suite: str) -> int:
-    """Results of `suite` the GX project keeps: one per validation that reached GX."""
+    """Results of `suite` the GX project keeps: one per validation that reached GX (the GX process stores them
+    after it answered)."""
+    data_docs_written()
     return len(list((tmp_path / "gx" / "gx" / "uncommitted" / "validations" / suite).rglob("*.json")))
 
 
@@ -92,6 +95,7 @@ def test_consistent_tables_pass_every_suite_and_data_docs_are_written(paths, set
     assert not failures_of(results, WARN), summarize(results, WARN)
     assert all(r.evaluated > 0 for r in results)
     index = tmp_path / "gx_docs" / "index.html"
+    data_docs_written()  # the GX process answers first and writes the Data Docs afterwards
     assert index.exists() and all(r.data_docs == index for r in results)
     assert "genesis__vollstaendigkeit" in index.read_text(encoding="utf-8")
 
@@ -276,6 +280,7 @@ def test_results_are_gx_results_as_its_store_keeps_them_with_their_suites(paths,
         assert failure.result in result.validation["results"] and not failure.result["success"]
         assert failure.unexpected_count == failure.result["result"]["unexpected_count"] == 1
     # the result is GX's JSON of its ExpectationSuiteValidationResult, as the GX project stored it
+    data_docs_written()
     stored, = (tmp_path / "gx" / "gx" / "uncommitted" / "validations" / "mart__indikatoren").rglob("*.json")
     kept = json.loads(stored.read_text(encoding="utf-8"))
     assert kept["statistics"] == result.validation["statistics"] and kept["id"] == result.validation["id"]
@@ -299,8 +304,10 @@ def test_a_validation_writes_only_its_results_and_data_docs_into_the_gx_project(
                 if p.is_file() and "uncommitted" not in p.parts}
 
     run_suites(settings, suites=["mart__abgleich", "mart__indikatoren"])
+    data_docs_written()
     before = files()
     results = run_suites(settings, suites=["mart__abgleich", "mart__indikatoren"])
+    data_docs_written()
     assert files() == before
     assert all(r.data_docs == tmp_path / "gx_docs" / "index.html" for r in results)
     for name in ("mart__abgleich", "mart__indikatoren"):
@@ -315,6 +322,7 @@ def test_data_docs_keep_a_bounded_history(paths, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "VALIDATION_RESULTS_KEPT", 2)
     for _ in range(3):
         run_suites(settings, suites=["mart__abgleich"])
+    data_docs_written()
     pages = list((tmp_path / "gx_docs" / "validations" / "mart__abgleich").rglob("*.html"))
     assert _stored(tmp_path, "mart__abgleich") == 2 and len(pages) == 2
     index = (tmp_path / "gx_docs" / "index.html").read_text(encoding="utf-8")
@@ -329,6 +337,7 @@ def test_data_docs_follow_the_folder_the_settings_name(paths, tmp_path):
     moved = Settings(region=str(paths.region), landing=str(paths.landing), out=str(paths.out),
                      gx_home=str(tmp_path / "gx"), gx_docs=str(tmp_path / "woanders"), gx_reuse=False)
     result, = run_suites(moved, suites=["mart__abgleich"])
+    data_docs_written()
     assert result.data_docs == tmp_path / "woanders" / "index.html" and result.data_docs.is_file()
     pages = list((tmp_path / "woanders" / "validations" / "mart__abgleich").rglob("*.html"))
     assert pages and all(p.relative_to(tmp_path / "woanders").as_posix() in result.data_docs.read_text("utf-8")

@@ -18,10 +18,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from orchestration.quality import validation
 from orchestration.quality.runner import GxFehler, GxProzess, GxProzessEnde
 from orchestration.quality.suites import SuiteDef
 from orchestration.quality.validation import Request
 from orchestration.settings import REPO_ROOT, Paths
+from orchestration.warehouse import writer_lock
 
 from . import handbuilt
 
@@ -138,15 +140,20 @@ def test_a_request_the_gx_process_dies_of_twice_is_an_error_naming_both_ends(gx,
     assert gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
 
 
-def test_an_error_in_the_gx_process_comes_back_with_its_message_and_the_process_goes_on(gx, tmp_path):
+def test_an_error_in_the_gx_process_comes_back_with_its_message_and_the_process_goes_on(gx, tmp_path, capfd):
     pid = gx.wait_ready()
+    with pytest.raises(GxFehler, match="AttributeError") as raised:
+        gx.validate(_request(tmp_path, _suite(NOT_NULL), "kein DataFrame"))  # type: ignore[arg-type]
+    assert not isinstance(raised.value, GxProzessEnde) and "reset_index" in str(raised.value)
+    # Data Docs that cannot be written (a file where the GX project should be) are reported on stderr: they are
+    # written after the answer, and the validation stands
     taken = tmp_path / "kein_ordner"
     taken.write_text("a file where the GX project should be", encoding="utf-8")
     broken = dataclasses.replace(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})), home=taken,
                                  docs_dir=tmp_path / "docs")
-    with pytest.raises(GxFehler, match="FileExistsError") as raised:
-        gx.validate(broken)
-    assert not isinstance(raised.value, GxProzessEnde) and "kein_ordner" in str(raised.value)
+    assert gx.validate(broken)[0].passed
+    gx.docs_written()
+    assert "FileExistsError" in capfd.readouterr().err
     assert gx.validate(_request(tmp_path, _suite(NOT_NULL), pd.DataFrame({"a": [1]})))[0].passed
     assert gx.pid == pid
 
@@ -240,3 +247,41 @@ print(len(suites), sorted(m for m in sys.modules if m.split(".")[0] == "dagster"
     assert done.returncode == 0, done.stderr
     count, imported = done.stdout.split(" ", 1)
     assert int(count) >= 12 and imported.strip() == "[]"
+
+
+def test_the_answer_does_not_wait_for_the_data_docs_which_are_written_before_the_process_ends(gx, tmp_path):
+    """GX answers once it has validated: the results are stored in the GX project and the Data Docs written
+    afterwards, while the caller goes on (held up here by the GX project's lock, which the test holds), and
+    those still pending when the caller closes the input are written before the process ends."""
+    def with_docs(frame: pd.DataFrame) -> Request:
+        return dataclasses.replace(_request(tmp_path, _suite(NOT_NULL), frame), docs_dir=tmp_path / "docs")
+
+    def pages() -> list[Path]:
+        return sorted((tmp_path / "docs" / "validations" / "probe").rglob("*.html"))
+
+    index = tmp_path / "docs" / "index.html"
+    project_lock = tmp_path / "gx" / "gx-project"  # validation.py's writer lock of the GX project
+    with writer_lock(project_lock):
+        answered: list = []
+        asking = threading.Thread(target=lambda: answered.append(gx.validate(with_docs(pd.DataFrame({"a": [1, 2]})))),
+                                  daemon=True)
+        asking.start()
+        asking.join(120)
+        assert answered, "the answer waited for the Data Docs"
+        result, = answered[0]
+        assert result.passed and result.data_docs == index
+        time.sleep(2 * validation.DOCS_IDLE_S + 0.5)
+        assert not index.exists() and not pages()  # held up by the lock, not written in passing
+    gx.docs_written()
+    assert index.is_file() and len(pages()) == 1
+
+    with writer_lock(project_lock):
+        failed, = gx.validate(with_docs(pd.DataFrame({"a": [1, None]})))
+        assert not failed.passed
+        ending = threading.Thread(target=lambda: answered.append(gx.stop()), daemon=True)
+        ending.start()  # the input closed with the page of the second result still to write
+        ending.join(2 * validation.DOCS_IDLE_S + 1.0)
+        assert ending.is_alive(), "the GX process ended without writing the pending Data Docs"
+    ending.join(120)
+    assert answered[-1] == 0 and len(pages()) == 2
+    assert all(page.relative_to(tmp_path / "docs").as_posix() in index.read_text(encoding="utf-8") for page in pages())
