@@ -20,26 +20,25 @@ def _q(name: str) -> str:
 def _family_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(familie, datei, sha256, berichtszeitraum, ist_demodaten, zeilen, geladen_am) of every raw
     deliveries table in the attached working database `w`."""
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'w' AND table_schema = 'raw' "
-        "AND table_name LIKE '%\\_\\_lieferungen' ESCAPE '\\' ORDER BY table_name"
-    ).fetchall()]
+    columns: dict[str, set[str]] = {}  # deliveries table -> its columns (one query: each costs ~30 ms)
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = 'w' AND table_schema = 'raw' "
+        "AND (table_name LIKE '%\\_\\_lieferungen' ESCAPE '\\' OR table_name = 'genesis__werte')"
+    ).fetchall():
+        columns.setdefault(table, set()).add(column)
+    genesis_werte = columns.pop("genesis__werte", None) is not None
+    has_state = _has_state_table(con)
     rows: list[tuple] = []
-    for table in tables:
+    for table in sorted(columns):
         family = table.split("__", 1)[0]
-        cols = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'w' AND table_schema = 'raw' AND table_name = ?",
-            [table],
-        ).fetchall()}
+        cols = columns[table]
 
         def col(name: str, cast: str = "VARCHAR", cols: set = cols) -> str:
             return f"CAST(l.{_q(name)} AS {cast})" if name in cols else f"CAST(NULL AS {cast})"
 
         if "berichtszeitraum" in cols:
             period = col("berichtszeitraum")
-        elif family == "genesis" and con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'w' AND table_schema = 'raw' AND table_name = 'genesis__werte'"
-        ).fetchone()[0]:
+        elif family == "genesis" and genesis_werte:
             # GENESIS deliveries name their reference dates in the rows: table id and time labels.
             period = ("(SELECT l.tabelle || ': ' || string_agg(DISTINCT v.zeit, ', ' ORDER BY v.zeit) "
                       "FROM w.raw.genesis__werte v WHERE v.sha256 = l.sha256)")
@@ -50,7 +49,7 @@ def _family_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         # refused, quarantined and retracted deliveries are not part of what is published
         valid = (f"l.sha256 NOT IN (SELECT sha256 FROM w.{STATE_TABLE} WHERE familie = ? QUALIFY row_number() OVER "
                  f"(PARTITION BY sha256 ORDER BY nr DESC) = 1 AND status IN ('abgelehnt', 'quarantaene', "
-                 f"'zurueckgezogen', 'neu'))") if _has_state_table(con) else "true"
+                 f"'zurueckgezogen', 'neu'))") if has_state else "true"
         rows += con.execute(
             f"""SELECT ? AS familie, {col('datei')}, {col('sha256')}, {period}, {col('ist_demodaten', 'BOOLEAN')},
                        {col('zeilen', 'BIGINT')}, {col('geladen_am', 'TIMESTAMP')}
@@ -111,56 +110,48 @@ def _write_status(con: duckdb.DuckDBPyConnection, *, published_at: dt.datetime, 
         ergebnis VARCHAR,
         details VARCHAR
     )""")
-    base = [published_at, run_id, version_name]
     deliveries = _family_deliveries(con)
     demo = any(bool(d[4]) for d in deliveries)
-    con.execute(
-        f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, ist_demodaten, zeilen, details) "
-        "VALUES ('publikation', ?, ?, ?, ?, ?, ?)",
-        base + [demo, len(deliveries), json.dumps({"tabellen": mart_tables, "pruefungen": len(checks), "stand": stand}, ensure_ascii=False)],
-    )
-    for familie, datei, sha, period, ist_demo, zeilen, geladen in deliveries:
-        con.execute(
-            f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, familie, datei, sha256, "
-            "berichtszeitraum, ist_demodaten, zeilen, geladen_am) VALUES ('lieferung', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            base + [familie, datei, sha, period, ist_demo, zeilen, geladen],
-        )
+    rows: list[dict[str, Any]] = [{
+        "eintrag": "publikation", "ist_demodaten": demo, "zeilen": len(deliveries),
+        "details": json.dumps({"tabellen": mart_tables, "pruefungen": len(checks), "stand": stand}, ensure_ascii=False),
+    }]
+    rows += [{"eintrag": "lieferung", "familie": familie, "datei": datei, "sha256": sha, "berichtszeitraum": period,
+              "ist_demodaten": ist_demo, "zeilen": zeilen, "geladen_am": geladen}
+             for familie, datei, sha, period, ist_demo, zeilen, geladen in deliveries]
     families, refused = _family_rows(con, deliveries)
-    for familie, ergebnis, period, details in families:
-        con.execute(
-            f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, familie, berichtszeitraum, "
-            "ergebnis, details) VALUES ('familie', ?, ?, ?, ?, ?, ?, ?)",
-            base + [familie, period, ergebnis, details],
-        )
-    for familie, datei, sha, am, grund in refused:
-        con.execute(
-            f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, familie, datei, sha256, "
-            "geladen_am, ergebnis, details) VALUES ('abgelehnt', ?, ?, ?, ?, ?, ?, ?, 'abgelehnt', ?)",
-            base + [familie, datei, sha, am, grund],
-        )
+    rows += [{"eintrag": "familie", "familie": familie, "berichtszeitraum": period, "ergebnis": ergebnis, "details": details}
+             for familie, ergebnis, period, details in families]
+    rows += [{"eintrag": "abgelehnt", "familie": familie, "datei": datei, "sha256": sha, "geladen_am": am,
+              "ergebnis": "abgelehnt", "details": grund} for familie, datei, sha, am, grund in refused]
     if "gebietsstand" in mart_tables:  # the Gebietsstand every figure refers to (dbt model mart.gebietsstand)
-        for ebene, bezeichnung, datei, sha, umgeschluesselt in con.execute(
-                "SELECT ebene, bezeichnung, datei, sha256, gebiete_umgeschluesselt FROM mart.gebietsstand "
-                "ORDER BY ebene").fetchall():
-            con.execute(
-                f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, familie, datei, sha256, "
-                "berichtszeitraum, zeilen, ergebnis, details) VALUES ('gebietsstand', ?, ?, ?, 'gebietsstand', ?, ?, ?, ?, ?, ?)",
-                base + [datei, sha, bezeichnung, umgeschluesselt, ebene,
-                        f"{bezeichnung} (Ebene {ebene}): {umgeschluesselt} Gebiete der Region umgeschlüsselt"],
-            )
-    for table, n in mart_tables.items():
-        con.execute(
-            f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, datei, zeilen) "
-            "VALUES ('tabelle', ?, ?, ?, ?, ?)",
-            base + [f"mart.{table}", n],
-        )
-    for check in checks:
-        con.execute(
-            f"INSERT INTO mart.{STATUS_TABLE} (eintrag, veroeffentlicht_am, run_id, version, pruefung, geprueftes_asset, "
-            "ergebnis, details) VALUES ('pruefung', ?, ?, ?, ?, ?, ?, ?)",
-            base + [str(check.get("name")), str(check.get("asset", "")), str(check.get("result") or _result_of(check)),
-                    check.get("description")],
-        )
+        rows += [{"eintrag": "gebietsstand", "familie": "gebietsstand", "datei": datei, "sha256": sha,
+                  "berichtszeitraum": bezeichnung, "zeilen": umgeschluesselt, "ergebnis": ebene,
+                  "details": f"{bezeichnung} (Ebene {ebene}): {umgeschluesselt} Gebiete der Region umgeschlüsselt"}
+                 for ebene, bezeichnung, datei, sha, umgeschluesselt in con.execute(
+                     "SELECT ebene, bezeichnung, datei, sha256, gebiete_umgeschluesselt FROM mart.gebietsstand "
+                     "ORDER BY ebene").fetchall()]
+    rows += [{"eintrag": "tabelle", "datei": f"mart.{table}", "zeilen": n} for table, n in mart_tables.items()]
+    rows += [{"eintrag": "pruefung", "pruefung": str(check.get("name")), "geprueftes_asset": str(check.get("asset", "")),
+              "ergebnis": str(check.get("result") or _result_of(check)), "details": check.get("description")}
+             for check in checks]
+    _insert(con, rows, {"veroeffentlicht_am": published_at, "run_id": run_id, "version": version_name})
+
+
+def _insert(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], common: dict[str, Any]) -> None:
+    """The rows (column -> value; `common` in every row) into the status table in one statement, in their order
+    (one INSERT per row took ~1 ms each: a build's ~1,000 checks and ~400 deliveries)."""
+    import pyarrow as pa
+
+    columns = [c for c, in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'mart' AND table_name = ? "
+        "AND table_catalog = current_database() ORDER BY ordinal_position", [STATUS_TABLE]).fetchall()]
+    neu = pa.table({c: [common[c]] * len(rows) if c in common else [r.get(c) for r in rows] for c in columns})
+    con.register("_status_zeilen", neu)
+    try:
+        con.execute(f"INSERT INTO mart.{STATUS_TABLE} SELECT * FROM _status_zeilen")
+    finally:
+        con.unregister("_status_zeilen")
 
 
 def _result_of(check: dict[str, Any]) -> str:
