@@ -60,13 +60,19 @@ def browser_page(superset_server):
         page.on("pageerror", lambda exc: page_errors.append(str(exc)))
         # One form login (logins are rate-limited). Superset's login page sends its event log
         # (POST /superset/log/) as a beacon when it unloads; on a loaded machine that anonymous request
-        # can answer after the login and overwrite the new session cookie. So wait until the page is
-        # idle before submitting, and try again (at most 3 logins) if the welcome page does not come.
-        # A refused login lands on /login/?next=…/superset/welcome/, so the path is checked, not the
-        # whole URL; a 429 (the API tests used up this minute's logins of 127.0.0.1) waits out the window.
+        # can answer after the login and overwrite the new session cookie: the welcome page still comes,
+        # every later page redirects to the login. So the login page's beacon is dropped while logging in,
+        # the page is idle before submitting, and the login counts once the session still holds after the
+        # welcome page (/api/v1/me/); else try again (at most 3 logins). A refused login lands on
+        # /login/?next=…/superset/welcome/, so the path is checked, not the whole URL; a 429 (the API tests
+        # used up this minute's logins of 127.0.0.1) waits out the window.
         def logged_in(url: str) -> bool:
             return urlparse(url).path.startswith("/superset/welcome")
 
+        def drop(route) -> None:
+            route.abort()
+
+        context.route("**/superset/log/**", drop)
         for attempt in range(3):
             page.goto(f"{superset_server.base}/login/")
             page.wait_for_load_state("networkidle")
@@ -76,15 +82,22 @@ def browser_page(superset_server):
                                       and urlparse(r.url).path.rstrip("/") == "/login") as answer:
                 page.keyboard.press("Enter")
             status = answer.value.status
+            cause: Exception | None = None
             try:
                 page.wait_for_url(logged_in, timeout=60_000)
-                break
+                page.wait_for_load_state("networkidle")
             except Exception as err:  # noqa: BLE001 - playwright's TimeoutError
-                if attempt == 2:
-                    raise AssertionError(
-                        f"form login failed 3 times (last answer HTTP {status}, at {page.url})") from err
-                if status == 429:
-                    time.sleep(61)
+                problem, cause = f"last answer HTTP {status}, at {page.url}", err
+            else:
+                me = page.request.get(f"{superset_server.base}/api/v1/me/")
+                if me.ok:
+                    break
+                problem = f"the session did not hold after the welcome page: /api/v1/me/ HTTP {me.status}"
+            if attempt == 2:
+                raise AssertionError(f"form login failed 3 times ({problem})") from cause
+            if status == 429:
+                time.sleep(61)
+        context.unroute("**/superset/log/**", drop)
         page.page_errors = page_errors  # type: ignore[attr-defined]
         yield page
         context.close()
