@@ -13,7 +13,6 @@ data that were accepted earlier fail their checks (blocking `gx_<table>`), or on
 (the failure names the family; the other families are loaded and materialised all the same).
 """
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.ingest import lieferstatus
-from orchestration.ingest.delivery import IngestResult
+from orchestration.ingest.delivery import IngestResult, scan_landing
 from orchestration.ingest.families import DELIVERIES, REGION, SOURCES, STATE_TABLES, Family
 from orchestration.ingest.parallel import Outcome, load_families
 from orchestration.ingest.pseudonym import KeySource
@@ -76,12 +75,11 @@ def skipped_message(outcome: Outcome) -> str:
 
 
 def landing_bytes(landing: Path, family: Family) -> int:
-    """The bytes of the files in the family's landing folder: roughly how long it loads (the larger families
-    start first, orchestration/ingest/parallel.py)."""
+    """The bytes of the family's delivery candidates in the landing folder (`scan_landing`, as the family reads
+    them): roughly how long it loads (the larger families start first, orchestration/ingest/parallel.py)."""
     try:
-        with os.scandir(landing / family.name) as entries:
-            return sum(entry.stat().st_size for entry in entries if entry.is_file())
-    except OSError:
+        return sum(path.stat().st_size for path in scan_landing(landing, family.name).candidates)
+    except OSError:  # a file gone since the scan: its family is judged by its loader
         return 0
 
 

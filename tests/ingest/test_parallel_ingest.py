@@ -259,7 +259,8 @@ def test_among_families_ready_to_start_the_larger_ones_start_first(tmp_path):
     for name, size in (("massnahmen", 10), ("jugendhilfe", 3000), ("asylblg", 10), ("melderegister", 2000)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "lieferung.csv").write_bytes(b"x" * size)
-    (tmp_path / "jugendhilfe" / "unterordner").mkdir()  # only the files of the folder itself count
+    (tmp_path / "jugendhilfe" / "unterordner").mkdir()  # only the family's delivery candidates count (scan_landing)
+    (tmp_path / "jugendhilfe" / "notiz.txt").write_bytes(b"x" * 5000)
     starts: list[str] = []
 
     def work(cursor, family, checked_against_loaded):
