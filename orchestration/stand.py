@@ -93,6 +93,25 @@ def identity(con: duckdb.DuckDBPyConnection, table: str = STATE_TABLE) -> str | 
     return hashlib.sha256(row[0].encode()).hexdigest() if row else None
 
 
+# Dagster metadata of every materialisation of a checked asset (the ingest step, the dbt step): which data it is of.
+# Several output folders share one Dagster instance; the publication gate (orchestration/publish/assets.py) judges
+# only checks of the data this working database holds now.
+DATA_STATE = "datenstand"
+
+
+def data_state(con: duckdb.DuckDBPyConnection, database: Path, family: str | None = None) -> str:
+    """Which data of the working database `con` (the file `database`) a materialisation is of: a digest of its
+    identity and of its delivery state log — of `family` for that family's raw tables, of every family for the models
+    built from them. Loading, refusing or retracting a delivery changes it; a copy of an output folder has its
+    origin's until either changes. A database without a state log: its resolved file."""
+    ident = identity(con)
+    if ident is None:
+        return f"datei:{Path(database).resolve()}"
+    digests = family_digests(con)
+    state = digests.get(family, "") if family is not None else json.dumps(digests, sort_keys=True)
+    return hashlib.sha256(f"{ident}\n{family or '*'}\n{state}".encode()).hexdigest()
+
+
 def record(con: duckdb.DuckDBPyConnection, code: str | None, table: str = STATE_TABLE) -> dict:
     """The Stand to store with a publication (`con` sees the working database's state log as `table`)."""
     return {"code": code, "arbeitsdatenbank": identity(con, table), "lieferstatus": family_digests(con, table)}

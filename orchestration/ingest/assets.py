@@ -29,6 +29,7 @@ from orchestration.ingest.runner import Options, one_thread
 from orchestration.progress import part_message
 from orchestration.quality.checks import FamilyChecks, family_checks
 from orchestration.settings import Settings
+from orchestration.stand import DATA_STATE, data_state
 from orchestration.warehouse import write_connection
 
 # delivery family -> description (the sensor starts one job per family)
@@ -117,11 +118,13 @@ def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, regio
 
 
 def _family_results(context: dg.AssetExecutionContext, declared: Family, checks: FamilyChecks,
-                    outcome: Outcome) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """The materialisations and check results of one loaded family (those of the run's selection)."""
+                    outcome: Outcome, state: str) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The materialisations (of the data `state`, `stand.data_state`) and check results of one loaded family (those
+    of the run's selection)."""
     result, suite_results = outcome.value
     metadata = {
         **result_metadata(result),
+        DATA_STATE: dg.MetadataValue.text(state),
         "familie": dg.MetadataValue.text(declared.name),
         # when and how long the family loaded (the families of a build load at the same time)
         "laden_von": dg.MetadataValue.timestamp(outcome.started),
@@ -167,12 +170,12 @@ def _deliveries_asset() -> dg.AssetsDefinition:
         run_id = context.run.run_id
         problems: list[str] = []
         errors: list[BaseException] = []
+        loaded: list[Outcome] = []
         with write_connection(settings.paths.warehouse) as con, one_thread(con):
             outcomes = load_families(con, families, lambda con, family, checked_against_loaded: _load(
                 con, family, checks[family.name], settings, region, run_id, checked_against_loaded),
                 size=lambda family: landing_bytes(settings.paths.landing, family))
             for outcome in outcomes:
-                declared = SOURCES[outcome.family]
                 if outcome.skipped is not None:
                     problems.append(skipped_message(outcome))
                     context.log.error(problems[-1])
@@ -184,7 +187,13 @@ def _deliveries_asset() -> dg.AssetsDefinition:
                     context.log.error(problems[-1])
                 else:
                     context.log.info(part_message(outcome.family, outcome.seconds, f"CPU {outcome.cpu:.1f} s"))
-                    yield from _family_results(context, declared, checks[outcome.family], outcome)
+                    loaded.append(outcome)
+            # materialised once every family has loaded: which data they are of names the working database's
+            # identity, the first row of its state log, which a fresh database has once every family has written
+            states = {o.family: data_state(con, settings.paths.warehouse, o.family) for o in loaded}
+        for outcome in loaded:
+            yield from _family_results(context, SOURCES[outcome.family], checks[outcome.family], outcome,
+                                       states[outcome.family])
         if problems:
             raise dg.Failure(description="Laden fehlgeschlagen – " + "; ".join(problems)) from (errors[0] if errors else None)
 

@@ -8,7 +8,13 @@ Gating, in two layers:
 2. In the step itself (defence in depth, and for runs that select this asset alone): no check of the
    run may have failed with ERROR severity, every blocking check of an asset materialised in this run
    must have passed in this run, and for guarded assets not materialised in this run the latest check
-   execution must have passed after their latest materialisation.
+   execution of their latest materialisation *of the data the working database holds now* must have passed.
+
+Several output folders (Kreise, a copy for trials) share one Dagster instance (the repo's `var/dagster`, the UI):
+every materialisation of a guarded asset records which data it is of (metadata `datenstand`,
+`orchestration.stand.data_state`: the working database's identity and the delivery state of the family, or of all
+families for a mart model), so that the gate of one folder neither trusts a check that passed on other data nor
+refuses because a check of other data failed.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
-from orchestration.settings import Settings
-from orchestration.stand import code_fingerprint
+from orchestration.ingest.families import DELIVERIES
+from orchestration.settings import Paths, Settings
+from orchestration.stand import DATA_STATE, code_fingerprint, data_state
+from orchestration.warehouse import read_connection
 
 from .core import PublishError, checks_from_results, ensure_serving_copy, list_versions, publish, table_counts
 
@@ -33,6 +41,47 @@ DEFAULT_MART_KEYS = (
 
 
 HISTORY = 100  # check executions looked through when another run has checked the same asset since
+PAGE = 100  # records read at a time when looking for the latest materialisation of some data
+_FAMILY_OF = {dg.AssetKey(["raw", table]): family.name for family in DELIVERIES for table in family.tables}
+
+
+def _recorded_state(record) -> str | None:
+    value = record.asset_materialization.metadata.get(DATA_STATE)
+    return None if value is None else str(value.value)
+
+
+def _latest_of_state(instance: dg.DagsterInstance, key: dg.AssetKey, state: str):
+    """The newest materialisation of `key` of the data `state` (`stand.data_state`), counting those that record no
+    state (an older version, a tool reporting one by hand) as possibly of these data: None when the instance has
+    none; False when it has some, but none of these data."""
+    cursor = None
+    seen = False
+    while True:
+        page = instance.fetch_materializations(key, limit=PAGE, cursor=cursor)
+        for record in page.records:
+            seen = True
+            if _recorded_state(record) in (None, state):
+                return record
+        if not page.has_more:
+            return False if seen else None
+        cursor = page.cursor
+
+
+def _latest_check_of(instance: dg.DagsterInstance, key: dg.AssetCheckKey, storage_id: int):
+    """The newest execution of check `key` that evaluated the materialisation `storage_id` (None: none did).
+    Executions without an evaluation (planned, or of a run that died) are passed over: which data they were
+    to check is not recorded, and data materialised since their plan have no evaluation of their own."""
+    storage = instance.event_log_storage
+    cursor = None
+    while True:
+        records = storage.get_asset_check_execution_history(key, limit=PAGE, cursor=cursor)
+        for record in records:
+            target = getattr(record.evaluation, "target_materialization_data", None)  # None while planned
+            if target is not None and target.storage_id == storage_id:
+                return record
+        if len(records) < PAGE:
+            return None
+        cursor = records[-1].id
 
 
 def _run_check_evaluations(context: dg.AssetExecutionContext) -> list:
@@ -59,8 +108,8 @@ def _materialized_in_run(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
     return {r.event_log_entry.dagster_event.asset_key for r in records}
 
 
-def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetCheckKey]) -> list:
-    """Raise if publication is not allowed; return this run's check evaluations."""
+def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetCheckKey], paths: Paths) -> list:
+    """Raise if publication is not allowed (`paths`: the run's output folder); return this run's check evaluations."""
     evaluations = _run_check_evaluations(context)
     problems = []
     for ev in evaluations:
@@ -76,25 +125,29 @@ def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetChec
         else:
             unchecked_older.append(key)
     if unchecked_older:
-        # data of an earlier run (e.g. the landing sensor's run of another family): its latest check must have
-        # passed on exactly its latest materialisation. The evaluation names the materialisation it checked;
-        # the record's own timestamp is not that link (a check evaluated in the ingest step, as the raw suites
-        # are, gets its record when the step starts, before the step materialises the data).
-        latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(unchecked_older)
+        # data of an earlier run (e.g. the landing sensor's run of another family): the latest check of the latest
+        # materialisation of the data this working database holds must have passed. The evaluation names the
+        # materialisation it checked; the record's own timestamp is not that link (a check evaluated in the ingest
+        # step, as the raw suites are, gets its record when the step starts, before the step materialises the data).
+        with read_connection(paths.warehouse) as con:
+            states = {key: data_state(con, paths.warehouse, _FAMILY_OF.get(key.asset_key)) for key in unchecked_older}
         for key in unchecked_older:
-            newest = context.instance.fetch_materializations(key.asset_key, limit=1).records
-            if not newest:
+            newest = _latest_of_state(context.instance, key.asset_key, states[key])
+            if newest is None:
                 continue  # never materialised: nothing of it can be in the mart
-            record = latest.get(key)
-            status = record.status.value if record is not None else None
-            if status != "SUCCEEDED":  # also PLANNED: a record without an evaluation yet
-                problems.append(f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
-                                f"(last check: {status or 'never'})")
+            name = key.asset_key.to_user_string()
+            if newest is False:
+                problems.append(f"{name}: the data of this working database ({paths.warehouse}) were never "
+                                f"materialised in the Dagster instance, only other data (another output folder, or "
+                                f"its own before a delivery was retracted); not known to be checked by {key.name} "
+                                f"(sozialmonitor build loads the families whose data changed, --voll everything)")
                 continue
-            target = record.evaluation.target_materialization_data
-            if target is None or target.storage_id != newest[0].storage_id:
-                problems.append(f"{key.asset_key.to_user_string()}: latest data not checked by {key.name} "
-                                f"(its last check evaluated an earlier materialisation)")
+            record = _latest_check_of(context.instance, key, newest.storage_id)
+            if record is None:
+                problems.append(f"{name}: latest data not checked by {key.name} "
+                                f"(its last check evaluated an earlier materialisation, or none ran)")
+            elif record.status.value != "SUCCEEDED":
+                problems.append(f"{name}: latest data not checked by {key.name} (last check: {record.status.value})")
     if problems:
         raise dg.Failure(
             description="Publication refused: " + "; ".join(problems),
@@ -140,7 +193,7 @@ def build_publish_asset(
         # is refused below (a byte comparison; the publication itself writes a new one anyway)
         if ensure_serving_copy(paths):
             context.log.warning(f"Superset-Kopie {paths.serving} fehlte oder wich ab: aus {paths.published} neu geschrieben")
-        evaluations = gate(context, blocking)
+        evaluations = gate(context, blocking, paths)
         checks_passed = checks_from_results(evaluations)
         try:
             version = publish(paths, run_id=context.run.run_id, checks=checks_passed, code=code_fingerprint(settings))

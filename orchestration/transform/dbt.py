@@ -33,7 +33,8 @@ from packaging import version
 from orchestration.dbt_env import ENV_WAREHOUSE, dbt_parent_env, export_dbt_env
 from orchestration.process import die_with_run_worker
 from orchestration.settings import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
-from orchestration.warehouse import writer_lock
+from orchestration.stand import DATA_STATE, data_state
+from orchestration.warehouse import read_connection, writer_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -116,8 +117,15 @@ def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     # process as dbt's parent (dbt via sozialmonitor-dbt ends with it; see orchestration/process.py)
     export_dbt_env(paths)
     with writer_lock(paths.warehouse):
+        # which data every model is built from (all families' delivery state): what the publication gate
+        # compares for a model a later run does not build again
+        with read_connection(paths.warehouse) as con:
+            where = {DATA_STATE: dg.MetadataValue.text(data_state(con, paths.warehouse))}
         invocation = dbt.cli(BUILD_ARGS, context=context, target_path=dbt_target(paths.out))
-        yield from read_ahead(invocation).stream()
+        for event in read_ahead(invocation).stream():
+            if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                event = event.with_metadata({**event.metadata, **where})
+            yield event
 
 
 def seed_parse_state(target: Path) -> None:

@@ -15,6 +15,8 @@ from orchestration.quality import build_asset_checks
 from orchestration.quality.checks import family_checks
 from orchestration.quality.runner import data_docs_written
 from orchestration.settings import REPO_ROOT, Paths, Settings
+from orchestration.stand import DATA_STATE, data_state
+from orchestration.warehouse import read_connection
 from quality import handbuilt  # tests/ is on sys.path (rootdir conftest)
 
 RAW = dg.AssetKey(["raw", "genesis__werte"])
@@ -42,6 +44,12 @@ def materialize(p: Paths, assets, **kwargs):
     return dg.materialize(assets, resources={"settings": settings_of(p)}, raise_on_error=False, **kwargs)
 
 
+def state_of(p: Paths, family: str | None = None) -> dict[str, str]:
+    """The metadata the ingest and dbt steps record with a materialisation: which data it is of."""
+    with read_connection(p.warehouse) as con:
+        return {DATA_STATE: data_state(con, p.warehouse, family)}
+
+
 def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] | None = None, extra_checks=()):
     """Stand-ins for the ingest and dbt assets that change the working database as a real run would."""
 
@@ -61,12 +69,13 @@ def definitions(p: Paths, raw_sql: list[str] | None = None, mart_sql: list[str] 
         from orchestration.quality.runner import run_suites
 
         run(raw_sql)
-        yield dg.MaterializeResult(asset_key=RAW)
+        yield dg.MaterializeResult(asset_key=RAW, metadata=state_of(p, "genesis"))
         yield from family.results(run_suites(settings_of(p), suites=family.suite_names), refused=[])
 
     @dg.asset(key=MART, deps=[RAW])
     def mart():
         run(mart_sql)
+        return dg.MaterializeResult(metadata=state_of(p))
 
     checks = build_asset_checks(asset_keys=[RAW, MART])
     publish_asset = build_publish_asset(mart_asset_keys=[MART], checks=[*checks, raw_genesis])
@@ -310,5 +319,58 @@ def test_raw_data_materialised_after_its_last_check_is_refused(paths):
                          selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
     assert not result.success and PUBLISHED_KEY not in materialized(result)
     assert ("raw/genesis__werte: latest data not checked by gx_genesis__werte (its last check evaluated an "
-            "earlier materialisation)") in refusal(result)
+            "earlier materialisation, or none ran)") in refusal(result)
     assert sha(paths.published) == before
+
+
+BAD_RAW = ["DELETE FROM raw.genesis__werte WHERE ags = '06432003' AND jahr = 2016"]  # fails gx_genesis__werte
+
+
+def other_folder(tmp_path) -> Paths:
+    """A second output folder (another Kreis, or a trial copy) whose runs go to the same Dagster instance."""
+    other = Paths(region=REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg", landing=tmp_path / "b" / "landing",
+                  out=tmp_path / "b" / "out")
+    handbuilt.build(other.warehouse)
+    return other
+
+
+def test_a_failed_check_of_another_output_folder_does_not_refuse_this_one(paths, tmp_path):
+    """Two output folders on one Dagster instance: the raw data of the other folder failed their check after this
+    folder's passed. A run of this folder without its raw family (a new month of another family) publishes on its
+    own checked data."""
+    instance = dg.DagsterInstance.ephemeral()
+    other = other_folder(tmp_path)
+    assert materialize(paths, definitions(paths), instance=instance).success
+    refused = materialize(other, definitions(other, raw_sql=BAD_RAW), instance=instance)
+    assert not refused.success and not other.published.exists()
+    before = sha(paths.published)
+    result = materialize(paths, definitions(paths), instance=instance, selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
+    assert result.success, refusal(result)
+    assert RAW not in materialized(result) and PUBLISHED_KEY in materialized(result)
+    assert sha(paths.published) != before
+
+
+def test_a_check_passed_in_another_output_folder_does_not_let_this_folders_failed_data_through(paths, tmp_path):
+    """The other way round: this folder's raw data failed their check, then another folder's raw data (the newest
+    materialisation in the instance) passed theirs. A run of this folder without its raw family is still refused,
+    and its published file stays as it was (none here)."""
+    instance = dg.DagsterInstance.ephemeral()
+    other = other_folder(tmp_path)
+    assert not materialize(paths, definitions(paths, raw_sql=BAD_RAW), instance=instance).success
+    assert materialize(other, definitions(other), instance=instance).success
+    result = materialize(paths, definitions(paths), instance=instance, selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
+    assert not result.success and PUBLISHED_KEY not in materialized(result)
+    assert "raw/genesis__werte: latest data not checked by gx_genesis__werte (last check: FAILED)" in refusal(result)
+    assert not paths.published.exists()
+
+
+def test_data_checked_only_in_another_output_folder_are_not_trusted(paths, tmp_path):
+    """A folder whose raw family the instance knows only from other folders (e.g. the working database was
+    copied into a new folder) does not publish on the other folders' checks."""
+    instance = dg.DagsterInstance.ephemeral()
+    other = other_folder(tmp_path)
+    assert materialize(other, definitions(other), instance=instance).success
+    result = materialize(paths, definitions(paths), instance=instance, selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
+    assert not result.success and not paths.published.exists()
+    assert f"raw/genesis__werte: the data of this working database ({paths.warehouse}) were never materialised" \
+        in refusal(result)
