@@ -19,7 +19,7 @@ refuses because a check of other data failed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import dagster as dg
 
@@ -41,7 +41,7 @@ DEFAULT_MART_KEYS = (
 
 
 HISTORY = 100  # check executions looked through when another run has checked the same asset since
-PAGE = 100  # records read at a time when looking for the latest materialisation of some data
+PAGES = (1, 10, 100)  # records read at a time when looking for the newest of some data (usually the newest), then 100
 _FAMILY_OF = {dg.AssetKey(["raw", table]): family.name for family in DELIVERIES for table in family.tables}
 
 
@@ -56,8 +56,9 @@ def _latest_of_state(instance: dg.DagsterInstance, key: dg.AssetKey, state: str)
     none; False when it has some, but none of these data."""
     cursor = None
     seen = False
+    sizes = _page_sizes()
     while True:
-        page = instance.fetch_materializations(key, limit=PAGE, cursor=cursor)
+        page = instance.fetch_materializations(key, limit=next(sizes), cursor=cursor)
         for record in page.records:
             seen = True
             if _recorded_state(record) in (None, state):
@@ -73,15 +74,23 @@ def _latest_check_of(instance: dg.DagsterInstance, key: dg.AssetCheckKey, storag
     to check is not recorded, and data materialised since their plan have no evaluation of their own."""
     storage = instance.event_log_storage
     cursor = None
+    sizes = _page_sizes()
     while True:
-        records = storage.get_asset_check_execution_history(key, limit=PAGE, cursor=cursor)
+        size = next(sizes)
+        records = storage.get_asset_check_execution_history(key, limit=size, cursor=cursor)
         for record in records:
             target = getattr(record.evaluation, "target_materialization_data", None)  # None while planned
             if target is not None and target.storage_id == storage_id:
                 return record
-        if len(records) < PAGE:
+        if len(records) < size:
             return None
         cursor = records[-1].id
+
+
+def _page_sizes() -> Iterator[int]:
+    yield from PAGES
+    while True:
+        yield PAGES[-1]
 
 
 def _run_check_evaluations(context: dg.AssetExecutionContext) -> list:

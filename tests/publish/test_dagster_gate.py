@@ -374,3 +374,14 @@ def test_data_checked_only_in_another_output_folder_are_not_trusted(paths, tmp_p
     assert not result.success and not paths.published.exists()
     assert f"raw/genesis__werte: the data of this working database ({paths.warehouse}) were never materialised" \
         in refusal(result)
+
+
+def test_the_gate_finds_this_folders_data_behind_many_materialisations_of_other_data(paths, tmp_path):
+    """The newest materialisation of this folder's data may lie behind many of other folders' (read page by page)."""
+    instance = dg.DagsterInstance.ephemeral()
+    assert materialize(paths, definitions(paths), instance=instance).success
+    other = other_folder(tmp_path)
+    for _ in range(15):  # e.g. another Kreis's runs of the family since
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=RAW, metadata=state_of(other, "genesis")))
+    result = materialize(paths, definitions(paths), instance=instance, selection=dg.AssetSelection.assets(MART, PUBLISHED_KEY))
+    assert result.success, refusal(result)
