@@ -29,7 +29,7 @@ from orchestration.ingest.runner import Options, one_thread
 from orchestration.progress import part_message
 from orchestration.quality.checks import FamilyChecks, family_checks
 from orchestration.settings import Settings
-from orchestration.stand import DATA_STATE, data_state
+from orchestration.stand import DATA_STATE, data_states
 from orchestration.warehouse import write_connection
 
 # delivery family -> description (the sensor starts one job per family)
@@ -190,7 +190,7 @@ def _deliveries_asset() -> dg.AssetsDefinition:
                     loaded.append(outcome)
             # materialised once every family has loaded: which data they are of names the working database's
             # identity, the first row of its state log, which a fresh database has once every family has written
-            states = {o.family: data_state(con, settings.paths.warehouse, o.family) for o in loaded}
+            states = data_states(con, settings.paths.warehouse, [o.family for o in loaded])
         for outcome in loaded:
             yield from _family_results(context, SOURCES[outcome.family], checks[outcome.family], outcome,
                                        states[outcome.family])

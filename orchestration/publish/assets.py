@@ -25,7 +25,7 @@ import dagster as dg
 
 from orchestration.ingest.families import DELIVERIES
 from orchestration.settings import Paths, Settings
-from orchestration.stand import DATA_STATE, code_fingerprint, data_state
+from orchestration.stand import DATA_STATE, code_fingerprint, data_states
 from orchestration.warehouse import read_connection
 
 from .core import PublishError, checks_from_results, ensure_serving_copy, list_versions, publish, table_counts
@@ -139,9 +139,9 @@ def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetChec
         # materialisation it checked; the record's own timestamp is not that link (a check evaluated in the ingest
         # step, as the raw suites are, gets its record when the step starts, before the step materialises the data).
         with read_connection(paths.warehouse) as con:
-            states = {key: data_state(con, paths.warehouse, _FAMILY_OF.get(key.asset_key)) for key in unchecked_older}
+            states = data_states(con, paths.warehouse, {_FAMILY_OF.get(key.asset_key) for key in unchecked_older})
         for key in unchecked_older:
-            newest = _latest_of_state(context.instance, key.asset_key, states[key])
+            newest = _latest_of_state(context.instance, key.asset_key, states[_FAMILY_OF.get(key.asset_key)])
             if newest is None:
                 continue  # never materialised: nothing of it can be in the mart
             name = key.asset_key.to_user_string()
