@@ -428,7 +428,8 @@ def bench_target(target: str, work: Path, repeat: int, germany_data: Path, sides
     folder.mkdir(parents=True, exist_ok=True)
     source, template, info = prepare(target, work, germany_data)
     landing, out = folder / "landing", folder / "out"
-    command = [str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template]
+    command = [*incremental_month.isolated(folder, folder / "dagster_home"),
+               *(str(landing) if a == "LANDING" else str(out) if a == "OUT" else a for a in template)]
     runs: dict[str, list[dict]] = {"build": [], "baseline": [], "plain_sql": [], "plain_dbt": [], "incremental": [],
                                    "incremental_build": []}
     checks = []

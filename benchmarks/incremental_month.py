@@ -30,7 +30,31 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = REPO_ROOT / ".venv" / "bin" / "dagster"
 DEMO_REGION = REPO_ROOT / "seeds" / "regions" / "darmstadt-dieburg"
 JOB = "lieferung_sgb2"
+ISOLATED_SETTINGS = ("gx_home", "gx_docs", "demo_key_file")  # the settings `isolated` gives through the environment
 NOT_COMPARED = {("mart", "publikation_status")}  # the checks of the run that published (a family run has fewer)
+
+
+def configure_home(home: Path) -> Path:
+    """`home` as a Dagster instance configured like the repository's (its dagster.yaml), with every folder of it
+    inside `home` instead of the checkout's var/dagster."""
+    config = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    if config.count("base_dir: var/dagster/") != 3:
+        raise SystemExit("dagster.yaml: its storage folders moved; adapt benchmarks/incremental_month.py")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(config.replace("base_dir: var/dagster/", f"base_dir: {home}/"), encoding="utf-8")
+    return home
+
+
+def isolated(folder: Path, home: Path) -> list[str]:
+    """The `env` prefix of a build or job command of the benchmark: the Dagster instance `home` (configure_home), and
+    the GX results, Data Docs and demo pseudonymisation key of the work folder `folder`, so that no run reaches the
+    checkout's var/ (the user's Dagster UI, GX results and key). One key for every build of `folder`: the published
+    tables of two builds are compared."""
+    from orchestration.settings import ENV_DEFAULTS  # here: the measuring wrapper process imports this module too
+
+    configure_home(home)
+    values = dict(zip(ISOLATED_SETTINGS, (folder / "gx", folder / "gx_docs", folder / "pseudonym.key"), strict=True))
+    return ["env", f"DAGSTER_HOME={home}", *(f"{ENV_DEFAULTS[field]}={value}" for field, value in values.items())]
 
 
 def newest_month(sgb2: Path) -> str:
@@ -74,13 +98,12 @@ def run(source: Path, folder: Path, number: int, full_out: Path,
     for path in (landing, out, home, held):
         shutil.rmtree(path, ignore_errors=True)
     shutil.copytree(source, landing)
-    home.mkdir(parents=True)
     held.mkdir()
     month = newest_month(landing / "sgb2")
     for path in sorted((landing / "sgb2").iterdir()):
         if f"_{month}." in path.name:
             path.rename(held / path.name)
-    env = ["env", f"DAGSTER_HOME={home}"]
+    env = isolated(folder, home)
     setup = run_measured(f"incremental_setup_{number}", [*env, str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor"),
                                                           "build", "--demo", "--landing", str(landing), "--out",
                                                           str(out)], folder)
@@ -97,8 +120,12 @@ def run(source: Path, folder: Path, number: int, full_out: Path,
     published = out / "published" / "sozialmonitor.duckdb"
     before = hashlib.sha256(published.read_bytes()).hexdigest() if published.is_file() else None
     config = folder / "incremental_run_config.json"
+    from orchestration.settings import ENV_DEFAULTS
+
+    # a run config replaces the resource's whole config: the isolated folders as references to the job's environment
     config.write_text(json.dumps({"resources": {"settings": {"config": {
-        "region": str(DEMO_REGION), "landing": str(landing), "out": str(out), "demo": True}}}}))
+        "region": str(DEMO_REGION), "landing": str(landing), "out": str(out), "demo": True,
+        **{field: {"env": ENV_DEFAULTS[field]} for field in ISOLATED_SETTINGS}}}}}))
     job = run_measured(f"incremental_{number}", [*env, str(DAGSTER), "job", "execute", "-m", "orchestration.definitions",
                                                  "-j", JOB, "-c", str(config)], folder)
     job.pop("samples", None)
@@ -111,7 +138,7 @@ def run(source: Path, folder: Path, number: int, full_out: Path,
 
     twin_published = twin["out"] / "published" / "sozialmonitor.duckdb"
     build = run_measured(f"incremental_build_{number}", [
-        "env", f"DAGSTER_HOME={twin['dagster_home']}", str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor"), "build",
+        *isolated(folder, twin["dagster_home"]), str(REPO_ROOT / ".venv" / "bin" / "sozialmonitor"), "build",
         "--landing", str(twin["landing"]), "--out", str(twin["out"])], folder)
     build.pop("samples", None)
     republished = twin_published.is_file() and hashlib.sha256(twin_published.read_bytes()).hexdigest() != before
