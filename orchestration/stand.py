@@ -99,24 +99,23 @@ def identity(con: duckdb.DuckDBPyConnection, table: str = STATE_TABLE) -> str | 
 DATA_STATE = "datenstand"
 
 
-def data_states(con: duckdb.DuckDBPyConnection, database: Path, families: Iterable[str | None]) -> dict[str | None, str]:
-    """Which data of the working database `con` (the file `database`) a materialisation is of, per family of
-    `families`: a digest of its identity and of its delivery state log — of the family for that family's raw tables,
-    of every family for the models built from them (None). Loading, refusing or retracting a delivery changes it; a
-    copy of an output folder has its origin's until either changes. A database without a state log: its resolved
-    file."""
+def data_state(con: duckdb.DuckDBPyConnection, database: Path) -> dict:
+    """Which data the working database `con` (the file `database`) holds: its identity and the digest of each
+    family's delivery state log (loading, refusing or retracting a delivery changes its family's; a copy of an output
+    folder has its origin's until either changes). A database without a state log: its resolved file."""
     ident = identity(con)
     if ident is None:
-        return dict.fromkeys(families, f"datei:{Path(database).resolve()}")
-    digests = family_digests(con)
-    return {family: hashlib.sha256(f"{ident}\n{family or '*'}\n{state}".encode()).hexdigest()
-            for family in families
-            for state in [digests.get(family, "") if family is not None else json.dumps(digests, sort_keys=True)]}
+        return {"datei": str(Path(database).resolve())}
+    return {"arbeitsdatenbank": ident, "lieferstatus": family_digests(con)}
 
 
-def data_state(con: duckdb.DuckDBPyConnection, database: Path, family: str | None = None) -> str:
-    """`data_states` of one family (None: of all)."""
-    return data_states(con, database, [family])[family]
+def same_data(recorded: dict, current: dict, families: Iterable[str]) -> bool:
+    """Whether a materialisation recorded with the data state `recorded` is of the data `current` holds, as far as
+    `families` (those its asset is built from) go."""
+    if "datei" in recorded or "datei" in current:
+        return recorded == current
+    return recorded.get("arbeitsdatenbank") == current["arbeitsdatenbank"] and all(
+        recorded.get("lieferstatus", {}).get(f) == current["lieferstatus"].get(f) for f in families)
 
 
 def record(con: duckdb.DuckDBPyConnection, code: str | None, table: str = STATE_TABLE) -> dict:

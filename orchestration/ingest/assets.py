@@ -29,7 +29,7 @@ from orchestration.ingest.runner import Options, one_thread
 from orchestration.progress import part_message
 from orchestration.quality.checks import FamilyChecks, family_checks
 from orchestration.settings import Settings
-from orchestration.stand import DATA_STATE, data_states
+from orchestration.stand import DATA_STATE, data_state
 from orchestration.warehouse import write_connection
 
 # delivery family -> description (the sensor starts one job per family)
@@ -118,13 +118,13 @@ def _load(con, declared: Family, checks: FamilyChecks, settings: Settings, regio
 
 
 def _family_results(context: dg.AssetExecutionContext, declared: Family, checks: FamilyChecks,
-                    outcome: Outcome, state: str) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+                    outcome: Outcome, state: dict) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """The materialisations (of the data `state`, `stand.data_state`) and check results of one loaded family (those
     of the run's selection)."""
     result, suite_results = outcome.value
     metadata = {
         **result_metadata(result),
-        DATA_STATE: dg.MetadataValue.text(state),
+        DATA_STATE: dg.MetadataValue.json(state),
         "familie": dg.MetadataValue.text(declared.name),
         # when and how long the family loaded (the families of a build load at the same time)
         "laden_von": dg.MetadataValue.timestamp(outcome.started),
@@ -190,10 +190,9 @@ def _deliveries_asset() -> dg.AssetsDefinition:
                     loaded.append(outcome)
             # materialised once every family has loaded: which data they are of names the working database's
             # identity, the first row of its state log, which a fresh database has once every family has written
-            states = data_states(con, settings.paths.warehouse, [o.family for o in loaded])
+            state = data_state(con, settings.paths.warehouse)
         for outcome in loaded:
-            yield from _family_results(context, SOURCES[outcome.family], checks[outcome.family], outcome,
-                                       states[outcome.family])
+            yield from _family_results(context, SOURCES[outcome.family], checks[outcome.family], outcome, state)
         if problems:
             raise dg.Failure(description="Laden fehlgeschlagen – " + "; ".join(problems)) from (errors[0] if errors else None)
 

@@ -12,8 +12,9 @@ Gating, in two layers:
 
 Several output folders (Kreise, a copy for trials) share one Dagster instance (the repo's `var/dagster`, the UI):
 every materialisation of a guarded asset records which data it is of (metadata `datenstand`,
-`orchestration.stand.data_state`: the working database's identity and the delivery state of the family, or of all
-families for a mart model), so that the gate of one folder neither trusts a check that passed on other data nor
+`orchestration.stand.data_state`: the working database's identity and the delivery state of each family), and the
+gate compares the states of the families the asset is built from (a raw table: its own family; a mart model: the
+families upstream of it), so that the gate of one folder neither trusts a check that passed on other data nor
 refuses because a check of other data failed.
 """
 
@@ -25,7 +26,7 @@ import dagster as dg
 
 from orchestration.ingest.families import DELIVERIES
 from orchestration.settings import Paths, Settings
-from orchestration.stand import DATA_STATE, code_fingerprint, data_states
+from orchestration.stand import DATA_STATE, code_fingerprint, data_state, same_data
 from orchestration.warehouse import read_connection
 
 from .core import PublishError, checks_from_results, ensure_serving_copy, list_versions, publish, table_counts
@@ -45,15 +46,27 @@ PAGES = (1, 10, 100)  # records read at a time when looking for the newest of so
 _FAMILY_OF = {dg.AssetKey(["raw", table]): family.name for family in DELIVERIES for table in family.tables}
 
 
-def _recorded_state(record) -> str | None:
-    value = record.asset_materialization.metadata.get(DATA_STATE)
-    return None if value is None else str(value.value)
+def _families_of(graph, key: dg.AssetKey) -> set[str]:
+    """The delivery families whose data `key` is built from: a raw table's own family, else every family with a raw
+    table upstream of it in `graph` (the job's asset graph)."""
+    if key in _FAMILY_OF:
+        return {_FAMILY_OF[key]}
+    families: set[str] = set()
+    seen, todo = {key}, [key] if graph.has(key) else []
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent in _FAMILY_OF:
+                families.add(_FAMILY_OF[parent])
+            elif parent not in seen and graph.has(parent):
+                seen.add(parent)
+                todo.append(parent)
+    return families
 
 
-def _latest_of_state(instance: dg.DagsterInstance, key: dg.AssetKey, state: str):
-    """The newest materialisation of `key` of the data `state` (`stand.data_state`), counting those that record no
-    state (an older version, a tool reporting one by hand) as possibly of these data: None when the instance has
-    none; False when it has some, but none of these data."""
+def _latest_of_state(instance: dg.DagsterInstance, key: dg.AssetKey, state: dict, families: set[str]):
+    """The newest materialisation of `key` of the data `state` holds for `families` (`stand.same_data`), counting
+    those that record no state (an older version, a tool reporting one by hand) as possibly of these data: None when
+    the instance has none; False when it has some, but none of these data."""
     cursor = None
     seen = False
     sizes = _page_sizes()
@@ -61,7 +74,8 @@ def _latest_of_state(instance: dg.DagsterInstance, key: dg.AssetKey, state: str)
         page = instance.fetch_materializations(key, limit=next(sizes), cursor=cursor)
         for record in page.records:
             seen = True
-            if _recorded_state(record) in (None, state):
+            recorded = record.asset_materialization.metadata.get(DATA_STATE)
+            if recorded is None or same_data(recorded.value, state, families):
                 return record
         if not page.has_more:
             return False if seen else None
@@ -139,9 +153,10 @@ def gate(context: dg.AssetExecutionContext, blocking_keys: Sequence[dg.AssetChec
         # materialisation it checked; the record's own timestamp is not that link (a check evaluated in the ingest
         # step, as the raw suites are, gets its record when the step starts, before the step materialises the data).
         with read_connection(paths.warehouse) as con:
-            states = data_states(con, paths.warehouse, {_FAMILY_OF.get(key.asset_key) for key in unchecked_older})
+            state = data_state(con, paths.warehouse)
+        graph = context.job_def.asset_layer.asset_graph
         for key in unchecked_older:
-            newest = _latest_of_state(context.instance, key.asset_key, states[_FAMILY_OF.get(key.asset_key)])
+            newest = _latest_of_state(context.instance, key.asset_key, state, _families_of(graph, key.asset_key))
             if newest is None:
                 continue  # never materialised: nothing of it can be in the mart
             name = key.asset_key.to_user_string()

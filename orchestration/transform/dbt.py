@@ -117,10 +117,10 @@ def sozialmonitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     # process as dbt's parent (dbt via sozialmonitor-dbt ends with it; see orchestration/process.py)
     export_dbt_env(paths)
     with writer_lock(paths.warehouse):
-        # which data every model is built from (all families' delivery state): what the publication gate
+        # which data every model is built from (the families' delivery states): what the publication gate
         # compares for a model a later run does not build again
         with read_connection(paths.warehouse) as con:
-            where = {DATA_STATE: dg.MetadataValue.text(data_state(con, paths.warehouse))}
+            where = {DATA_STATE: dg.MetadataValue.json(data_state(con, paths.warehouse))}
         invocation = dbt.cli(BUILD_ARGS, context=context, target_path=dbt_target(paths.out))
         for event in read_ahead(invocation).stream():
             if isinstance(event, (dg.Output, dg.AssetMaterialization)):

@@ -99,29 +99,37 @@ def test_the_fingerprint_covers_every_file_below_its_roots_but_no_bytecode_nor_w
 
 
 def test_the_data_state_a_materialisation_records_follows_the_delivery_state_and_survives_a_copy(tmp_path):
-    """`data_state` (what the ingest and dbt steps record with a materialisation and the publication gate
-    compares): per family its delivery state, for the models all families'; a copy of the working database holds
-    the same data until one of them loads, refuses or retracts a delivery; a database without a state log is its
-    file."""
+    """`data_state` (what the ingest and dbt steps record with a materialisation) and `same_data` (what the
+    publication gate compares): per family its delivery state; a copy of the working database holds the same data
+    until one of them loads, refuses or retracts a delivery, and then only for that family; a database without a
+    state log is its file."""
     from orchestration.ingest import lieferstatus
-    from orchestration.stand import data_state
+    from orchestration.stand import data_state, same_data
 
     origin, copy = tmp_path / "a" / "warehouse.duckdb", tmp_path / "b" / "warehouse.duckdb"
     origin.parent.mkdir()
     copy.parent.mkdir()
+    families = ("genesis", "sgb2", "wohngeld")
     with duckdb.connect(str(origin)) as con:
         lieferstatus.ensure_table(con)
-        assert data_state(con, origin, "genesis") == f"datei:{origin.resolve()}"  # nothing delivered yet
+        assert data_state(con, origin) == {"datei": str(origin.resolve())}  # nothing delivered yet
         lieferstatus.record(con, "genesis", "a" * 64, "12411-01.csv", lieferstatus.ANGENOMMEN)
         lieferstatus.record(con, "sgb2", "b" * 64, "sgb2_2024_01.xlsx", lieferstatus.ANGENOMMEN)
-        before = {f: data_state(con, origin, f) for f in ("genesis", "sgb2", "wohngeld", None)}
-    assert len(set(before.values())) == 4
+        before = data_state(con, origin)
+    assert same_data(before, before, families)
+    assert not same_data({"datei": str(origin.resolve())}, before, families)
     shutil.copy2(origin, copy)
     with duckdb.connect(str(copy)) as con:
-        assert {f: data_state(con, copy, f) for f in before} == before  # the same data in another folder
+        assert data_state(con, copy) == before  # the same data in another folder
         lieferstatus.record(con, "sgb2", "c" * 64, "sgb2_2024_02.xlsx", lieferstatus.ANGENOMMEN)
-        after = {f: data_state(con, copy, f) for f in before}
-    assert after["genesis"] == before["genesis"] and after["wohngeld"] == before["wohngeld"]
-    assert after["sgb2"] != before["sgb2"] and after[None] != before[None]
+        after = data_state(con, copy)
+    assert same_data(before, after, ["genesis", "wohngeld"])
+    assert not same_data(before, after, ["sgb2"]) and not same_data(before, after, families)
     with duckdb.connect(str(origin)) as con:  # the origin is unchanged by what its copy loaded
-        assert {f: data_state(con, origin, f) for f in before} == before
+        assert data_state(con, origin) == before
+    other = tmp_path / "c" / "warehouse.duckdb"
+    other.parent.mkdir()
+    with duckdb.connect(str(other)) as con:  # another working database with the same deliveries
+        lieferstatus.ensure_table(con)
+        lieferstatus.record(con, "genesis", "a" * 64, "12411-01.csv", lieferstatus.ANGENOMMEN)
+        assert not same_data(before, data_state(con, other), ["wohngeld"])
