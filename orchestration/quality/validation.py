@@ -186,7 +186,7 @@ class _Contexts:
 _CONTEXTS = _Contexts()
 
 
-def _update_data_docs(context, docs_dir: Path, identifiers: list) -> bool:
+def _update_data_docs(context, docs_dir: Path, identifiers: list) -> None:
     """Render this run's results (and their suites) into the Data Docs and refresh the index, as GX's
     `UpdateDataDocsAction` does per checkpoint, once for all suites; a full build when the site is new."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
@@ -197,10 +197,8 @@ def _update_data_docs(context, docs_dir: Path, identifiers: list) -> bool:
             context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
         else:
             context.build_data_docs(site_names=[DOCS_SITE])
-        return True
     except Exception as exc:  # noqa: BLE001 - Data Docs are a convenience; never fail a check because of them
         print(f"GX Data Docs could not be built: {exc}", file=sys.stderr)
-        return False
 
 
 def _prune(root: Path, keep: int, new: dict[str, int] | None = None) -> None:
@@ -220,11 +218,10 @@ def _prune(root: Path, keep: int, new: dict[str, int] | None = None) -> None:
                 d.rmdir()
 
 
-def _keep(batch: list[_Kept], turn: Any = None) -> bool:
+def _keep(batch: list[_Kept], turn: Any = None) -> None:
     """Store the results of `batch` (one or more requests) in their GX projects and render their Data Docs, the
-    index once per project; False if a site could not be rendered. `turn`: held while GX works (not while
-    waiting for a project's lock)."""
-    written = True
+    index once per project (a site that cannot be rendered is reported on stderr). `turn`: held while GX works
+    (not while waiting for a project's lock)."""
     projects: dict[tuple[Path, Path], list[_Kept]] = {}
     for item in batch:
         projects.setdefault((item.home, item.docs_dir), []).append(item)
@@ -247,18 +244,7 @@ def _keep(batch: list[_Kept], turn: Any = None) -> bool:
                     _CONTEXTS.store_suite(suite)
                     project.validation_results_store.store_validation_results(
                         suite_validation_result=validation, suite_validation_result_identifier=key)
-                written &= _update_data_docs(project, docs_dir, [key for _, key, _ in newest])
-    return written
-
-
-def validate(request: Request) -> list[SuiteResult]:
-    """Validate every suite of `request` on its DataFrame; keep the results and update the Data Docs unless
-    `request.docs_dir` is None (at once: the GX process answers first and writes them afterwards)."""
-    results, kept = _validate_all(request)
-    if request.docs_dir is not None and _keep([_Kept(request.home, request.docs_dir, request.kept, request.suites, kept)]):
-        for result in results:
-            result.data_docs = request.docs_dir / "index.html"
-    return results
+                _update_data_docs(project, docs_dir, [key for _, key, _ in newest])
 
 
 def _validate_all(request: Request) -> tuple[list[SuiteResult], list[tuple[Any, Any]]]:
