@@ -43,7 +43,7 @@ def child(landing: Path, workdir: Path, profile: Path | None, region_dir: Path |
     import uuid
 
     from orchestration.ingest import lieferstatus
-    from orchestration.ingest.assets import _load
+    from orchestration.ingest.assets import _load, landing_bytes
     from orchestration.ingest.families import DELIVERIES, REGION
     from orchestration.ingest.parallel import load_families
     from orchestration.ingest.region import Region
@@ -84,8 +84,9 @@ def child(landing: Path, workdir: Path, profile: Path | None, region_dir: Path |
     region = Region.load(paths.region)
     run_id = str(uuid.uuid4())
     families = {}
-    with write_connection(paths.warehouse) as con, one_thread(con):
-        for outcome in load_families(con, DELIVERIES, work):
+    with write_connection(paths.warehouse) as con, one_thread(con) as threads:  # as the step does
+        for outcome in load_families(con, DELIVERIES, work, size=lambda family: landing_bytes(paths.landing, family),
+                                     threads_alone=threads):
             if outcome.error is not None or outcome.skipped is not None:
                 raise SystemExit(f"{outcome.family}: {outcome.error or 'skipped'}")
             result, suites = outcome.value

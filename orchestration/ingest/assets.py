@@ -171,10 +171,10 @@ def _deliveries_asset() -> dg.AssetsDefinition:
         problems: list[str] = []
         errors: list[BaseException] = []
         loaded: list[Outcome] = []
-        with write_connection(settings.paths.warehouse) as con, one_thread(con):
+        with write_connection(settings.paths.warehouse) as con, one_thread(con) as threads:
             outcomes = load_families(con, families, lambda con, family, checked_against_loaded: _load(
                 con, family, checks[family.name], settings, region, run_id, checked_against_loaded),
-                size=lambda family: landing_bytes(settings.paths.landing, family))
+                size=lambda family: landing_bytes(settings.paths.landing, family), threads_alone=threads)
             for outcome in outcomes:
                 if outcome.skipped is not None:
                     problems.append(skipped_message(outcome))

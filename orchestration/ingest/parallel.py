@@ -27,7 +27,8 @@ What the threads share is safe: the delivery-state log (`raw.ingest__lieferstatu
 schema objects (schemas, the view `raw.ingest__ausgeschlossen`) are created or replaced one family at a
 time (`runner.SCHEMA_CHANGES`), since two transactions replacing one view conflict; GX runs one suite run
 at a time (quality/runner.py). The caller sets DuckDB's thread count (a setting of the whole database) once
-for the block: each family's queries then run on its own thread.
+for the block: each family's queries then run on its own thread; the last family, once alone, gets the caller's
+count back (`threads_alone`).
 """
 
 from __future__ import annotations
@@ -107,13 +108,17 @@ def _order(families: Sequence[Family], size: Callable[[Family], int] | None = No
 
 def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
                   work: Callable[[duckdb.DuckDBPyConnection, Family, Callable[[], None]], Any],
-                  workers: int | None = None, size: Callable[[Family], int] | None = None) -> Iterator[Outcome]:
+                  workers: int | None = None, size: Callable[[Family], int] | None = None,
+                  threads_alone: int | None = None) -> Iterator[Outcome]:
     """Yield an `Outcome` per family of `families` as it finishes (see module doc), never before the outcomes
     of the families it needs (`after`, `checked_against`: a family with nothing new to check can finish first;
     its outcome waits for theirs, so that the consumer reports them in the order of the asset graph). `after`
     and `checked_against` names outside `families` count as loaded. If the consumer stops early (an error, an
     interrupted run), the queries still running are interrupted, a family waiting for others stops with
-    `NotChecked`, and nothing more is started."""
+    `NotChecked`, and nothing more is started. `threads_alone`: once every other family has finished and none
+    is left to start, DuckDB's thread count is raised to it (the caller ran the block on one thread and restores
+    the count afterwards): the queries the last family starts from then on — its audit's datasets above all —
+    use the cores the others no longer need (a Germany-wide GENESIS load is the only family for most of the step)."""
     by_name = {f.name: f for f in families}
     order = _order(families, size)
     waits = {f.name: {a for a in f.after if a in by_name} for f in families}
@@ -193,8 +198,12 @@ def load_families(con: duckdb.DuckDBPyConnection, families: Sequence[Family],
 
     pool = ThreadPoolExecutor(max_workers=len(by_name), thread_name_prefix="ingest")
     complete = False
+    widened = False
     try:
         while pending or running:
+            if threads_alone and not widened and not pending and len(running) == 1:
+                con.execute(f"SET threads = {int(threads_alone)}")  # the whole database's: the last family's
+                widened = True
             with changed:
                 # one at a time, as starting one can make another ready: ready is a family whose `after` families
                 # have finished and whose `checked_against` families have started

@@ -183,19 +183,19 @@ def load_together(con: duckdb.DuckDBPyConnection, lineages: list[Lineage], load_
 
 
 @contextmanager
-def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[int]:
     """The block runs DuckDB on one thread; the thread count is restored. A file is loaded by a row of small
     queries (stage, row checks, inserts); on so little data DuckDB's scheduling of a second thread costs more
     than it brings (about a quarter more CPU on the demo deliveries, measured in benchmarks/README.md). The
     setting is one of the whole database: when the families of a build load in threads (parallel.py), the
-    build sets it once around all of them, and then this changes nothing."""
+    build sets it once around all of them, and then this changes nothing. Yields the thread count before."""
     threads, = con.execute("SELECT current_setting('threads')").fetchone()
     if int(threads) == 1:
-        yield
+        yield 1
         return
     con.execute("SET threads = 1")
     try:
-        yield
+        yield int(threads)
     finally:
         con.execute(f"SET threads = {int(threads)}")
 

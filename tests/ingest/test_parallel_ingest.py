@@ -198,6 +198,65 @@ def run_families(families: list[Family], work, workers: int = 2, size=None) -> d
         con.close()
 
 
+def test_the_last_family_loading_gets_every_thread_once_the_others_have_finished():
+    # the block runs on one DuckDB thread; once the other families have finished and none is left to start, the
+    # queries the last one starts (its audit) may use the caller's thread count — not while another still loads
+    events, note = journal()
+    others_done = threading.Event()
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def threads(cursor) -> int:
+        return int(cursor.execute("SELECT current_setting('threads')").fetchone()[0])
+
+    def work(cursor, family, checked_against_loaded):
+        note(family.name, f"start on {threads(cursor)}")
+        if family.name == "genesis":
+            others_done.wait(10)
+            deadline = time.monotonic() + 10  # the scheduler widens after it has taken the others' outcomes
+            while threads(cursor) == 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        else:
+            time.sleep(0.05)
+            with lock:
+                finished.append(family.name)
+                if len(finished) == 2:
+                    others_done.set()
+        note(family.name, f"end on {threads(cursor)}")
+
+    families = [family("genesis"), family("sgb2"), family("wohngeld")]
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 1")  # as the step's one_thread
+        outcomes = list(load_families(con, families, work, workers=3, threads_alone=3))
+        assert [o.error for o in outcomes] == [None, None, None]
+    finally:
+        con.close()
+    assert ("genesis", "start on 1") in events and ("genesis", "end on 3") in events, events
+    assert ("sgb2", "end on 1") in events and ("wohngeld", "end on 1") in events, events
+
+    events.clear()  # without threads_alone the count stays as the caller set it
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 1")
+        others_done.clear()
+        finished.clear()
+        original = work
+
+        def work_without_waiting(cursor, family, checked_against_loaded):
+            if family.name == "genesis":
+                others_done.wait(10)
+                time.sleep(0.2)
+                note(family.name, f"end on {threads(cursor)}")
+                return None
+            return original(cursor, family, checked_against_loaded)
+
+        list(load_families(con, families, work_without_waiting, workers=3))
+    finally:
+        con.close()
+    assert ("genesis", "end on 1") in events, events
+
+
 def test_a_family_loads_beside_what_it_is_checked_against_and_only_its_check_waits_for_it():
     # two threads: GENESIS after Gebietsstand; SGB II and Grundsicherung are checked against GENESIS. SGB II
     # starts as soon as GENESIS has started, loads beside it, and its check goes on when GENESIS has finished;
