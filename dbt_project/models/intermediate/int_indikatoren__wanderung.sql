@@ -70,8 +70,8 @@ final as (
         case when bool_or(nenner_unterdrueckt) then null else sum(nenner) end as nenner,
         bool_or(zaehler_unterdrueckt) as zaehler_unterdrueckt,
         bool_or(nenner_unterdrueckt) as nenner_unterdrueckt,
-        string_agg(distinct quelle, '; ' order by quelle) as quelle,
-        string_agg(distinct nenner_quelle, '; ' order by nenner_quelle) as nenner_quelle,
+        {{ quellen('quelle') }} as quelle,
+        {{ quellen('nenner_quelle') }} as nenner_quelle,
         bool_or(ist_demodaten) as ist_demodaten
     from teile
     group by ags, jahr, indikator_id
