@@ -151,9 +151,9 @@ def create_current_views(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) 
             continue
         partition, join = AKTUELL[table]
         periode = [f"_periode_{i}" for i in range(len(partition))]
-        keys = [*periode, *(["stand"] if table in ("genesis__werte", "massnahmen__massnahmen") else []),
-                "geladen_am", "sha256"]
-        order = ", ".join(f"{key} DESC" for key in keys[len(periode):])
+        rang = [*(["stand"] if table in ("genesis__werte", "massnahmen__massnahmen") else []), "geladen_am", "sha256"]
+        keys = [*periode, *rang]  # one row per period and delivery
+        order = ", ".join(f"{key} DESC" for key in rang)
         con.execute(f"""
             CREATE OR REPLACE VIEW aktuell.{table} AS
             WITH gueltig AS (
