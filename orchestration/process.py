@@ -12,6 +12,7 @@
   The wrapper also runs dbt in the folder of the working database, which dbt then opens by its file
   name (`dbt_env.dbt_in_warehouse_folder`): the profile is the same for every output folder, so dbt's
   saved parse state stays valid and a build of a new output folder does not re-parse the whole project.
+  And its loggers build only the log lines they write (`transform/dbt_log.py`).
 * `die_with_run_worker()`: the same for a step worker of Dagster's multiprocess executor (a spawned
   child of the run worker), so that killing the run worker ends the step worker, which ends dbt.
 
@@ -189,6 +190,9 @@ def dbt_main() -> None:
         os.chdir(ordner)
     from dbt.cli.main import cli  # dbt's own command line, as the `dbt` console script runs it
 
+    from orchestration.transform.dbt_log import build_only_written_lines
+
+    build_only_written_lines()  # dbt's log lines built only where a logger writes them (the same lines)
     try:
         cli(args, prog_name="dbt")  # ends with SystemExit (dbt's exit code)
     finally:
