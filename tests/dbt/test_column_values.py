@@ -32,12 +32,16 @@ def test_every_model_has_one_column_test_and_plain_ones_remain_only_with_a_confi
     assert {"gebiet_id", "datenklasse"} <= set(karte["not_null"])
     # a model's grain is in its column_values test; a grain test of its own stays only with a filter of its own or as
     # a second grain of the model
-    grains = {n["attached_node"]: n["test_metadata"]["kwargs"].get("unique") for n in listed}
+    grains = {node: n["test_metadata"]["kwargs"].get("unique") for node, n in zip(attached, listed, strict=True)}
     assert sum(1 for grain in grains.values() if grain) > 75
     assert grains["model.sozialmonitor.sgb2_monatswerte"] == ["gebiet_ebene", "gebiet_id", "monat", "indikator_id"]
-    plain = [n for n in tests if (n.get("test_metadata") or {}).get("name") == "unique_combination_of_columns"]
+    plain = [n for n in tests if (n.get("test_metadata") or {}).get("name") in ("unique_combination_of_columns", "unique")]
     for node in plain:
-        assert node["config"].get("where") or grains.get(node["attached_node"]), node["unique_id"]
+        assert node["config"].get("where") or grains.get(node["attached_node"] or node["depends_on"]["nodes"][0]), \
+            node["unique_id"]
+    # a key column's plain `unique` test is the grain of one column
+    assert grains["seed.sozialmonitor.indikatoren"] == ["indikator_id"]
+    assert grains["source.sozialmonitor.region.region__gemeinden"] == ["ags"]
     catalogue = next(n["test_metadata"]["kwargs"] for n in listed if n["attached_node"] == "seed.sozialmonitor.indikatoren")
     assert catalogue["accepted_values"]["polaritaet"] == [-1, 0, 1]
 
