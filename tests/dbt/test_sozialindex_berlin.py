@@ -95,7 +95,7 @@ def test_every_published_class_is_reproduced(berlin):
 
 def test_dbt_data_tests_of_the_validation_passed(berlin):
     tests = [r for r in berlin["results"]["results"] if r["unique_id"].startswith("test.")]
-    assert len(tests) >= 8
+    assert len(tests) >= 7
     assert all(r["status"] == "pass" for r in tests), [(r["unique_id"], r["status"]) for r in tests if r["status"] != "pass"]
 
 
